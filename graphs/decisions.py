@@ -1,0 +1,105 @@
+"""The decisions a person can give at the gate, validated before anything is saved."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, create_model
+
+from graphs.errors import InvalidDecision
+from tools.base import validation_problems
+from tools.registry import get_tool
+
+DECISIONS = ("approve", "edit", "revise", "reject")
+
+
+class Approve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["approve"]
+
+
+class Revise(BaseModel):
+    """Send back to the writer with feedback; the redraft comes back for review."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["revise"]
+    feedback: str = Field(min_length=1, description="what the writer should change")
+
+
+class Reject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["reject"]
+    reason: str = Field(min_length=1, description="why it must not go out")
+    comment: str = ""
+
+
+@cache
+def decision_model(action_name: str) -> type[RootModel[Any]]:
+    """The response schema for one action type: `edit` carries that tool's full, valid args."""
+    tool = get_tool(action_name)
+    edit = create_model(
+        f"Edit_{action_name}",
+        __config__=ConfigDict(extra="forbid"),
+        type=(Literal["edit"], ...),
+        args=(tool.args_model, ...),
+    )
+    union = Annotated[Approve | edit | Revise | Reject, Field(discriminator="type")]  # type: ignore[valid-type]
+    return RootModel[union]  # type: ignore[valid-type,return-value]
+
+
+FIELDS = {
+    "approve": "no fields",
+    "edit": "args (the edited action arguments)",
+    "revise": "feedback (text)",
+    "reject": "reason (text), comment (optional)",
+}
+
+
+def validate_decision(
+    action_name: str, original_args: dict[str, Any], raw: Any, allowed: list[str]
+) -> dict[str, Any]:
+    """A JSON-ready, validated decision; raises InvalidDecision naming what is allowed.
+
+    An edit may give only the fields it changes: they are laid over the original args.
+    """
+    expected = "; ".join(f"{d}: {FIELDS[d]}" for d in allowed)
+    if not isinstance(raw, dict) or raw.get("type") not in allowed:
+        got = raw.get("type") if isinstance(raw, dict) else raw
+        raise InvalidDecision(
+            f"Unknown decision {got!r}; expected one of {list(allowed)} ({expected}). Nothing was saved."
+        )
+    data = dict(raw)
+    if data["type"] == "edit":
+        if not isinstance(data.get("args"), dict) or not data["args"]:
+            raise InvalidDecision(
+                f"An edit needs args: a JSON object with the fields to change, e.g. "
+                f"{_example(action_name)}. Nothing was saved."
+            )
+        unknown = sorted(set(data["args"]) - set(get_tool(action_name).args_model.model_fields))
+        if unknown:
+            raise InvalidDecision(
+                f"Unknown field(s) {unknown} for {action_name}; expected "
+                f"{sorted(get_tool(action_name).args_model.model_fields)}. Nothing was saved."
+            )
+        data["args"] = {**original_args, **data["args"]}
+    model = decision_model(action_name)
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidDecision(
+            f"Invalid {data['type']} decision: {validation_problems(exc)}"
+            f" — {data['type']} takes {FIELDS[data['type']]}. Nothing was saved."
+        ) from exc
+    return dump(parsed)
+
+
+def dump(parsed: Any) -> dict[str, Any]:
+    inner = parsed.root if isinstance(parsed, RootModel) else parsed
+    result: dict[str, Any] = inner.model_dump()
+    return result
+
+
+def _example(action_name: str) -> str:
+    fields = list(get_tool(action_name).args_model.model_fields)
+    return "{" + f'"{fields[-1]}": "..."' + "}"

@@ -1,0 +1,32 @@
+"""Errors a user can act on: each says what was expected, what came, and what to do."""
+
+from __future__ import annotations
+
+
+class SignoffError(Exception):
+    """Base class; `str(err)` is a message meant for a person."""
+
+
+class InvalidInput(SignoffError):
+    """A brief, a decision or an argument was malformed. Nothing was saved."""
+
+
+class InvalidDecision(InvalidInput):
+    pass
+
+
+class NotFound(SignoffError):
+    pass
+
+
+class AlreadyDecided(SignoffError):
+    def __init__(self, interrupt_id: str, by: str, at: str, decision: str) -> None:
+        self.interrupt_id = interrupt_id
+        self.by = by
+        self.at = at
+        self.decision = decision
+        super().__init__(f"already decided by {by} at {at} ({decision}); nothing was changed.")
+
+
+class Busy(SignoffError):
+    """Another process is applying decisions to the same campaign and did not finish in time."""
