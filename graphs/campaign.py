@@ -1,10 +1,10 @@
 """The campaign graph's whole topology.
 
-    START ─► researcher ─► writer ══Send per action══► review ─► END
-                                                        │
-                          review (one per action):  gate ─approve/edit─► publisher
-                                                     ▲ │
-                                          revise ─► writer   reject ─► END
+START ─► researcher ─► writer ══Send per action══► review ─► END
+                                                    │
+                      review (one per action):  gate ─approve/edit─► publisher
+                                                 ▲ │
+                                      revise ─► writer   reject ─► END
 """
 
 from __future__ import annotations

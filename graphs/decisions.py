@@ -38,14 +38,15 @@ class Reject(BaseModel):
 def decision_model(action_name: str) -> type[RootModel[Any]]:
     """The response schema for one action type: `edit` carries that tool's full, valid args."""
     tool = get_tool(action_name)
+    edit_type: Any = Literal["edit"]
     edit = create_model(
         f"Edit_{action_name}",
         __config__=ConfigDict(extra="forbid"),
-        type=(Literal["edit"], ...),
+        type=(edit_type, ...),
         args=(tool.args_model, ...),
     )
     union = Annotated[Approve | edit | Revise | Reject, Field(discriminator="type")]  # type: ignore[valid-type]
-    return RootModel[union]  # type: ignore[valid-type,return-value]
+    return RootModel[union]
 
 
 FIELDS = {

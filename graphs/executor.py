@@ -37,7 +37,9 @@ class Executor:
     def from_env(cls, store: Store) -> Executor:
         from graphs.store import default_home
 
-        return cls(store, Settings(home=default_home(), smtp_url=os.environ.get("SIGNOFF_SMTP_URL")))
+        return cls(
+            store, Settings(home=default_home(), smtp_url=os.environ.get("SIGNOFF_SMTP_URL"))
+        )
 
     def execute(self, thread_id: str, action_id: str, name: str, args: dict[str, Any]) -> Outcome:
         tool = get_tool(name)
@@ -54,7 +56,9 @@ class Executor:
                     "mid-send) and this connector cannot tell. Mark it as sent or send it again."
                 }
                 self.store.finish(key, "in_doubt", detail)
-                self.store.audit("action.in_doubt", {"key": key, "action": name, **detail}, thread_id=thread_id)
+                self.store.audit(
+                    "action.in_doubt", {"key": key, "action": name, **detail}, thread_id=thread_id
+                )
                 return self._outcome(action_id, name, key, "in_doubt", detail)
             self.store.retry_claim(key)  # `failed`, or `sending` on a key-honouring connector
         try:
@@ -62,14 +66,22 @@ class Executor:
         except ConnectorError as exc:
             detail = {"error": str(exc)}
             self.store.finish(key, "failed", detail)
-            self.store.audit("action.failed", {"key": key, "action": name, **detail}, thread_id=thread_id)
+            self.store.audit(
+                "action.failed", {"key": key, "action": name, **detail}, thread_id=thread_id
+            )
             log.warning("%s failed: %s", name, exc)
             return self._outcome(action_id, name, key, "failed", detail)
         self.store.finish(key, "done", result)
-        self.store.audit("action.executed", {"key": key, "action": name, "args": args, "result": result}, thread_id=thread_id)
+        self.store.audit(
+            "action.executed",
+            {"key": key, "action": name, "args": args, "result": result},
+            thread_id=thread_id,
+        )
         return self._outcome(action_id, name, key, "done", result)
 
     @staticmethod
-    def _outcome(action_id: str, name: str, key: str, status: str, result: dict[str, Any]) -> Outcome:
+    def _outcome(
+        action_id: str, name: str, key: str, status: str, result: dict[str, Any]
+    ) -> Outcome:
         label = {"done": "executed"}.get(status, status)
         return Outcome(action_id=action_id, name=name, status=label, detail={"key": key, **result})

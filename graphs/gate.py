@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
@@ -27,20 +26,26 @@ def review_request(
     tool = get_tool(action["name"])
     by_id = {e["id"]: e for e in evidence}
     unsupported = [c["text"] for c in action["claims"] if not c["evidence_ids"]]
-    reasons = [f"{tool.title} is a {tool.risk.tier}-risk action: {tool.risk.why} It waits for your sign-off."]
+    reasons = [
+        f"{tool.title} is a {tool.risk.tier}-risk action: {tool.risk.why} It waits for your sign-off."
+    ]
     if action["confidence"] < ctx.min_confidence:
         reasons.append(
             f"The writer rated its own confidence {action['confidence']:.0%}, below the "
             f"{ctx.min_confidence:.0%} threshold."
         )
     if unsupported:
-        reasons.append(f"{len(unsupported)} claim(s) cite no evidence: check them before approving.")
+        reasons.append(
+            f"{len(unsupported)} claim(s) cite no evidence: check them before approving."
+        )
     if action["revision"]:
         reasons.append(f"Redraft #{action['revision']} after your feedback.")
     allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < ctx.max_revisions]
     description = tool.preview(action["args"])
     return {
-        "action_requests": [{"name": action["name"], "args": action["args"], "description": description}],
+        "action_requests": [
+            {"name": action["name"], "args": action["args"], "description": description}
+        ],
         "review_configs": [{"action_name": action["name"], "allowed_decisions": allowed}],
         "action": {"name": action["name"], "args": action["args"]},
         "action_id": action["id"],
@@ -67,7 +72,9 @@ def review_request(
     }
 
 
-def gate(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["publisher", "writer", "__end__"]]:
+def gate(
+    state: ActionState, runtime: Runtime[Context]
+) -> Command[Literal["publisher", "writer", "__end__"]]:
     action = state["action"]
     request = review_request(action, state["evidence"], runtime.context, state.get("feedback", []))
     decided = interrupt(request, response_schema=decision_model(action["name"]))
@@ -75,7 +82,9 @@ def gate(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["publ
     kind = decision["type"]
     if kind not in request["allowed_decisions"]:
         # A resume that bypassed the runtime's validation: treat like a malformed decision.
-        raise ValueError(f"Decision {kind!r} is not allowed here; expected one of {request['allowed_decisions']}.")
+        raise ValueError(
+            f"Decision {kind!r} is not allowed here; expected one of {request['allowed_decisions']}."
+        )
     log.info("gate: %s on %s", kind, action["id"])
     if kind == "approve":
         return Command(update={"decision": decision}, goto="publisher")
@@ -84,7 +93,10 @@ def gate(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["publ
         return Command(update={"decision": decision, "action": edited}, goto="publisher")
     if kind == "revise":
         return Command(
-            update={"decision": decision, "feedback": [*state.get("feedback", []), decision["feedback"]]},
+            update={
+                "decision": decision,
+                "feedback": [*state.get("feedback", []), decision["feedback"]],
+            },
             goto="writer",
         )
     outcome = Outcome(
@@ -93,4 +105,4 @@ def gate(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["publ
         status="rejected",
         detail={"reason": decision["reason"], "comment": decision.get("comment", "")},
     )
-    return Command(update={"decision": decision, "outcomes": [outcome]}, goto=END)
+    return Command(update={"decision": decision, "outcomes": [outcome]}, goto="__end__")

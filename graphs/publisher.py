@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from graphs.state import ActionState, Context
@@ -13,10 +13,10 @@ from graphs.state import ActionState, Context
 log = logging.getLogger(__name__)
 
 
-def publisher(state: ActionState, config: RunnableConfig, runtime: Runtime[Context]) -> dict[str, Any]:
+def publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, Any]:
     action = state["action"]
     executor = runtime.context.executor or _default_executor()
-    thread_id = str(config["configurable"]["thread_id"])
+    thread_id = str(get_config()["configurable"]["thread_id"])
     outcome = executor.execute(thread_id, action["id"], action["name"], action["args"])
     log.info("publisher: %s %s", action["id"], outcome["status"])
     return {"outcomes": [outcome]}

@@ -18,8 +18,9 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
@@ -59,16 +60,23 @@ def validate_brief(raw: Any) -> Brief:
             problems.append(f"'{name}' is {len(value)} characters; keep it under 2000")
     unknown = sorted(set(raw) - set(BRIEF_FIELDS) - {"to"})
     if unknown:
-        problems.append(f"unknown field(s) {unknown}; expected {sorted(BRIEF_FIELDS)} and optional 'to'")
+        problems.append(
+            f"unknown field(s) {unknown}; expected {sorted(BRIEF_FIELDS)} and optional 'to'"
+        )
     to = str(raw.get("to") or DEFAULT_TO).strip()
     try:
         get_tool("send_email").validate_args({"to": to, "subject": "x", "body": "x"})
     except ValueError:
         problems.append(f"'to' must be an email address like {DEFAULT_TO}; got {to!r}")
     if problems:
-        raise InvalidInput("The brief is incomplete: " + "; ".join(problems) + ". Nothing was started.")
+        raise InvalidInput(
+            "The brief is incomplete: " + "; ".join(problems) + ". Nothing was started."
+        )
     return Brief(
-        product=raw["product"].strip(), audience=raw["audience"].strip(), goal=raw["goal"].strip(), to=to
+        product=raw["product"].strip(),
+        audience=raw["audience"].strip(),
+        goal=raw["goal"].strip(),
+        to=to,
     )
 
 
@@ -81,7 +89,9 @@ def parse_brief_text(text: str) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"The brief looks like JSON but does not parse: {exc}.") from exc
         if not isinstance(parsed, dict):
-            raise InvalidInput("A JSON brief must be an object, e.g. {\"product\": ..., \"audience\": ..., \"goal\": ...}.")
+            raise InvalidInput(
+                'A JSON brief must be an object, e.g. {"product": ..., "audience": ..., "goal": ...}.'
+            )
         return parsed
     fields: dict[str, Any] = {}
     for line in text.splitlines():
@@ -134,21 +144,27 @@ class Signoff:
         self.close()
 
     # -- start --------------------------------------------------------------------------------
-    def start(self, brief: dict[str, Any], *, on_progress: Progress | None = None, by: str = "marketer") -> dict[str, Any]:
+    def start(
+        self, brief: dict[str, Any], *, on_progress: Progress | None = None, by: str = "marketer"
+    ) -> dict[str, Any]:
         """Run a new campaign until it pauses or ends: `{"thread_id", "status", "pending"}`."""
         valid = validate_brief(brief)
         thread_id = uuid.uuid4().hex
         self.store.add_campaign(thread_id, dict(valid))
         self.store.audit("campaign.started", {"brief": valid}, thread_id=thread_id, actor=by)
         with self.store.lease(thread_id):
-            self._run(thread_id, {"brief": valid, "evidence": [], "actions": [], "outcomes": []}, on_progress)
+            self._run(
+                thread_id,
+                {"brief": valid, "evidence": [], "actions": [], "outcomes": []},
+                on_progress,
+            )
         return self.summary(thread_id)
 
     def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
         config = self._config(thread_id)
         seen: set[str] = set()
         try:
-            for namespace, update in self.graph.stream(
+            for chunk in self.graph.stream(
                 payload,
                 config,
                 context=self.context,
@@ -156,6 +172,7 @@ class Signoff:
                 subgraphs=True,
                 durability="sync",
             ):
+                namespace, update = cast(tuple[tuple[str, ...], dict[str, Any]], chunk)
                 for step, message in _describe(namespace, update, seen):
                     log.info("[%s] %s: %s", thread_id[:8], step, message)
                     if on_progress:
@@ -167,7 +184,7 @@ class Signoff:
         finally:
             self._sync(thread_id)
 
-    def _config(self, thread_id: str) -> dict[str, Any]:
+    def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
     def _sync(self, thread_id: str) -> None:
@@ -180,8 +197,14 @@ class Signoff:
             if interrupt_id not in before and self.store.decision(interrupt_id) is None:
                 self.store.audit(
                     "action.proposed",
-                    {"interrupt_id": interrupt_id, "action_id": action_id, "action": payload["action"],
-                     "risk": payload["risk"], "reasons": payload["reasons"], "confidence": payload["confidence"]},
+                    {
+                        "interrupt_id": interrupt_id,
+                        "action_id": action_id,
+                        "action": payload["action"],
+                        "risk": payload["risk"],
+                        "reasons": payload["reasons"],
+                        "confidence": payload["confidence"],
+                    },
                     thread_id=thread_id,
                 )
         if state.interrupts:
@@ -191,7 +214,11 @@ class Signoff:
         else:
             status = "done"
         current = self.store.campaign(thread_id)
-        if current and current["status"] != status and not (current["status"] == "error" and state.next):
+        if (
+            current
+            and current["status"] != status
+            and not (current["status"] == "error" and state.next)
+        ):
             self.store.set_campaign_status(thread_id, status)
 
     # -- inbox ----------------------------------------------------------------------------------
@@ -216,18 +243,31 @@ class Signoff:
         if item is None:
             earlier = self.store.decision(interrupt_id)
             if earlier:
-                raise AlreadyDecided(interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"])
+                raise AlreadyDecided(
+                    interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+                )
             raise NotFound(
                 f"No pending action with id {interrupt_id!r}. Run `signoff inbox` to list pending ids."
             )
         payload = item["payload"]
         valid = validate_decision(
-            payload["action"]["name"], payload["action"]["args"], decision, payload["allowed_decisions"]
+            payload["action"]["name"],
+            payload["action"]["args"],
+            decision,
+            payload["allowed_decisions"],
         )
-        earlier = self.store.record_decision(interrupt_id, item["thread_id"], item["action_id"], valid, by)
+        earlier = self.store.record_decision(
+            interrupt_id, item["thread_id"], item["action_id"], valid, by
+        )
         if earlier is not None:
-            raise AlreadyDecided(interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"])
-        detail: dict[str, Any] = {"interrupt_id": interrupt_id, "action_id": item["action_id"], "decision": valid}
+            raise AlreadyDecided(
+                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+            )
+        detail: dict[str, Any] = {
+            "interrupt_id": interrupt_id,
+            "action_id": item["action_id"],
+            "decision": valid,
+        }
         if valid["type"] == "edit":
             detail["diff"] = _diff(payload["action"]["args"], valid["args"])
         self.store.audit("decision.recorded", detail, thread_id=item["thread_id"], actor=by)
@@ -250,7 +290,9 @@ class Signoff:
                 self._run(thread_id, Command(resume=resume), on_progress)
                 self.store.mark_applied(list(resume))
                 for interrupt_id in resume:
-                    self.store.audit("decision.applied", {"interrupt_id": interrupt_id}, thread_id=thread_id)
+                    self.store.audit(
+                        "decision.applied", {"interrupt_id": interrupt_id}, thread_id=thread_id
+                    )
             else:
                 self._sync(thread_id)
             return list(resume)
@@ -267,8 +309,14 @@ class Signoff:
     def summary(self, thread_id: str) -> dict[str, Any]:
         campaign = self.store.campaign(thread_id)
         if campaign is None:
-            raise NotFound(f"No campaign {thread_id!r}. Run `signoff show` with an id from `signoff inbox`.")
-        return {"thread_id": thread_id, "status": campaign["status"], "pending": self.pending(thread_id)}
+            raise NotFound(
+                f"No campaign {thread_id!r}. Run `signoff show` with an id from `signoff inbox`."
+            )
+        return {
+            "thread_id": thread_id,
+            "status": campaign["status"],
+            "pending": self.pending(thread_id),
+        }
 
     def campaign(self, thread_id: str) -> dict[str, Any]:
         """Status, brief, proposed actions, decisions, outcomes, executed actions (outbox) and pending."""
@@ -304,7 +352,10 @@ class Signoff:
 def graph_dot(graph: Any) -> str:
     """Graphviz DOT of the graph, subgraphs included, drawn offline."""
     drawable = graph.get_graph(xray=True)
-    lines = ["digraph campaign {", '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f2f0ff", fontname="Helvetica"];']
+    lines = [
+        "digraph campaign {",
+        '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f2f0ff", fontname="Helvetica"];',
+    ]
     for node_id, node in drawable.nodes.items():
         label = node.name.split(":")[-1]
         shape = ', shape=oval, fillcolor="#ffffff"' if label in ("__start__", "__end__") else ""
@@ -331,7 +382,10 @@ def _describe(
             continue
         value = value or {}
         if node == "researcher":
-            yield node, f"Found {len(value.get('evidence', []))} passages of evidence in the knowledge base"
+            yield (
+                node,
+                f"Found {len(value.get('evidence', []))} passages of evidence in the knowledge base",
+            )
         elif node == "writer" and "actions" in value:
             yield node, "Drafted " + ", ".join(a["name"] for a in value["actions"])
         elif node == "writer" and "action" in value:

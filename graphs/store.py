@@ -161,7 +161,9 @@ class Store:
         return _campaign_row(rows[0]) if rows else None
 
     def campaigns(self, limit: int = 200) -> list[dict[str, Any]]:
-        rows = self.query("SELECT * FROM campaigns ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+        rows = self.query(
+            "SELECT * FROM campaigns ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+        )
         return [_campaign_row(r) for r in rows]
 
     # -- inbox index ------------------------------------------------------------------------
@@ -307,7 +309,12 @@ class Store:
 
     # -- audit ------------------------------------------------------------------------------
     def audit(
-        self, event: str, detail: dict[str, Any], *, thread_id: str | None = None, actor: str = "signoff"
+        self,
+        event: str,
+        detail: dict[str, Any],
+        *,
+        thread_id: str | None = None,
+        actor: str = "signoff",
     ) -> None:
         with self.tx() as c:
             c.execute(
@@ -350,7 +357,9 @@ class Store:
                     "SELECT owner FROM leases WHERE thread_id = ?", (thread_id,)
                 ).fetchone()
                 if held is not None and not _owner_alive(held["owner"]):
-                    log.warning("clearing the lease of dead process %s on %s", held["owner"], thread_id)
+                    log.warning(
+                        "clearing the lease of dead process %s on %s", held["owner"], thread_id
+                    )
                     c.execute("DELETE FROM leases WHERE thread_id = ?", (thread_id,))
                 got = c.execute(
                     "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)", (thread_id, owner, now + ttl)
@@ -368,7 +377,9 @@ class Store:
             yield owner
         finally:
             with self.tx() as c:
-                c.execute("DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner))
+                c.execute(
+                    "DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner)
+                )
 
 
 def _owner_alive(owner: str) -> bool:

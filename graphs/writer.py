@@ -58,7 +58,10 @@ def chat_model(runtime: Runtime[Context] | None) -> BaseChatModel:
 
 
 def _evidence_block(evidence: list[Evidence]) -> str:
-    lines = [f"[{i}] {e['quote']} (source: {e['source']}, {e['location']})" for i, e in enumerate(evidence, 1)]
+    lines = [
+        f"[{i}] {e['quote']} (source: {e['source']}, {e['location']})"
+        for i, e in enumerate(evidence, 1)
+    ]
     return "\n".join(lines) or "(no evidence found)"
 
 
@@ -73,10 +76,15 @@ def _system(brief: Brief, evidence: list[Evidence]) -> str:
 
 def _claims(draft_claims: list[DraftClaim], evidence: list[Evidence], text: str) -> list[Claim]:
     """Map evidence numbers to ids; numbers cited inline but not listed become claims too."""
+
     def ids(numbers: list[int]) -> list[str]:
         return [evidence[n - 1]["id"] for n in numbers if 1 <= n <= len(evidence)]
 
-    claims = [Claim(text=c.text.strip(), evidence_ids=ids(c.evidence)) for c in draft_claims if c.text.strip()]
+    claims = [
+        Claim(text=c.text.strip(), evidence_ids=ids(c.evidence))
+        for c in draft_claims
+        if c.text.strip()
+    ]
     listed = {e for c in claims for e in c["evidence_ids"]}
     for sentence in re.split(r"(?<=[.?!])\s+", text):
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
@@ -87,9 +95,7 @@ def _claims(draft_claims: list[DraftClaim], evidence: list[Evidence], text: str)
     return claims
 
 
-def _draft(
-    model: BaseChatModel, schema: type[BaseModel], system: str, task: str
-) -> Any:
+def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str) -> Any:
     structured = model.with_structured_output(schema, method="json_schema")
     result = structured.invoke([("system", system), ("user", task)])
     if isinstance(result, dict):
@@ -97,7 +103,9 @@ def _draft(
     return result
 
 
-def draft_email(model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str) -> ProposedAction:
+def draft_email(
+    model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str
+) -> ProposedAction:
     d: EmailDraft = _draft(model, EmailDraft, _system(brief, evidence), task)
     return ProposedAction(
         id="email-1",
@@ -110,7 +118,9 @@ def draft_email(model: BaseChatModel, brief: Brief, evidence: list[Evidence], ta
     )
 
 
-def draft_post(model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str) -> ProposedAction:
+def draft_post(
+    model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str
+) -> ProposedAction:
     d: PostDraft = _draft(model, PostDraft, _system(brief, evidence), task)
     return ProposedAction(
         id="post-1",

@@ -24,7 +24,11 @@ def default_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
         text = "Brightloop 2 costs $149 [2]. Order now."
         if "Reviewer feedback" in prompt:
             text = "Revised: Brightloop 2 costs $149 [2], with free sensors [3]."
-        return {"text": text, "claims": [{"text": "Brightloop 2 costs $149", "evidence": [2]}], "confidence": 0.8}
+        return {
+            "text": text,
+            "claims": [{"text": "Brightloop 2 costs $149", "evidence": [2]}],
+            "confidence": 0.8,
+        }
     subject = "Cut your heating bill by 23%"
     if "Reviewer feedback" in prompt:
         subject = "Revised: a warmer home for less"
@@ -51,7 +55,9 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content="ok"))])
 
     def with_structured_output(self, schema: Any, *, method: str = "json_schema", **kw: Any) -> Any:  # type: ignore[override]

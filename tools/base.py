@@ -42,7 +42,9 @@ class OutboundTool:
     title: str  # "Send email"
     args_model: type[BaseModel]
     risk: RiskSpec
-    run: Callable[[dict[str, Any], str, Settings], dict[str, Any]]  # (args, idempotency key, settings)
+    run: Callable[
+        [dict[str, Any], str, Settings], dict[str, Any]
+    ]  # (args, idempotency key, settings)
     honours_key: Callable[[Settings], bool]  # may a call stuck in `sending` be retried safely?
     preview: Callable[[dict[str, Any]], str]  # the text a reviewer reads
 

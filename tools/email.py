@@ -79,7 +79,12 @@ def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[st
     for file_key, existing in box.iteritems():
         if existing["Message-ID"] == wanted:
             log.info("email %s already in the Maildir; not delivering again", wanted)
-            return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": file_key}
+            return {
+                "transport": "maildir",
+                "message_id": wanted,
+                "path": str(root),
+                "file": file_key,
+            }
     file_key = box.add(mailbox.MaildirMessage(msg))
     box.close()
     log.info("delivered %s to Maildir %s", wanted, root)
@@ -99,7 +104,9 @@ def _send_smtp(msg: EmailMessage, url: str) -> dict[str, Any]:
     try:
         client: smtplib.SMTP
         if parsed.scheme == "smtps":
-            client = smtplib.SMTP_SSL(parsed.hostname, port, timeout=30, context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                parsed.hostname, port, timeout=30, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(parsed.hostname, port, timeout=30)
         with client:

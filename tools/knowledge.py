@@ -76,9 +76,7 @@ def search(query: str, k: int = 6, root: Path | None = None) -> list[Passage]:
     wanted = set(terms(query))
     scored = []
     for passage, doc in zip(passages, docs, strict=True):
-        score = sum(
-            (1 + math.log(doc[t])) * math.log(1 + n / df[t]) for t in wanted if doc.get(t)
-        )
+        score = sum((1 + math.log(doc[t])) * math.log(1 + n / df[t]) for t in wanted if doc.get(t))
         if score > 0:
             scored.append((score, passage))
     scored.sort(key=lambda item: -item[0])

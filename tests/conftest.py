@@ -1,0 +1,63 @@
+"""Shared fixtures: a temporary data directory, the scripted model, connectors that count."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakes import ScriptedChatModel  # noqa: E402
+
+from graphs.runtime import Signoff  # noqa: E402
+from tools import registry  # noqa: E402
+
+BRIEF = {
+    "product": "Brightloop 2 smart thermostat",
+    "audience": "homeowners with high heating bills",
+    "goal": "pre-orders before winter",
+}
+
+
+@pytest.fixture
+def brief() -> dict[str, str]:
+    return dict(BRIEF)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "signoff-home"
+    monkeypatch.setenv("SIGNOFF_HOME", str(path))
+    monkeypatch.delenv("SIGNOFF_SMTP_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def model() -> ScriptedChatModel:
+    return ScriptedChatModel()
+
+
+@pytest.fixture
+def signoff(home: Path, model: ScriptedChatModel) -> Iterator[Signoff]:
+    runtime = Signoff(home, model=model)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def connector_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every real connector call, recorded (the connectors still deliver for real)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for name, tool in list(registry.TOOLS.items()):
+
+        def run(args: dict[str, Any], key: str, settings: Any, _tool: Any = tool) -> dict[str, Any]:
+            calls.append((_tool.name, dict(args)))
+            return _tool.run(args, key, settings)
+
+        monkeypatch.setitem(registry.TOOLS, name, dataclasses.replace(tool, run=run))
+    return calls

@@ -1,0 +1,226 @@
+"""Graph mechanics with the scripted model and a temporary SQLite file."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from pathlib import Path
+
+import pytest
+from langgraph.types import Command
+
+from graphs.errors import AlreadyDecided, InvalidDecision, NotFound
+from graphs.runtime import Signoff
+
+
+def by_action(pending: list[dict], name: str) -> dict:
+    [item] = [p for p in pending if p["action"] == name]
+    return item
+
+
+def maildir_count(home: Path) -> int:
+    path = home / "maildir"
+    return len(mailbox.Maildir(str(path), create=False)) if path.exists() else 0
+
+
+def test_pauses_before_every_outbound_action(signoff, brief, connector_calls, home):
+    result = signoff.start(brief)
+    assert result["status"] == "waiting"
+    assert sorted(p["action"] for p in result["pending"]) == ["publish_post", "send_email"]
+    assert connector_calls == []
+    assert signoff.store.outbox() == []
+    assert maildir_count(home) == 0 and not (home / "feed.jsonl").exists()
+    # the checkpoint holds one interrupt per action, and the inbox index agrees
+    interrupts = signoff.graph.get_state(
+        {"configurable": {"thread_id": result["thread_id"]}}
+    ).interrupts
+    assert {i.id for i in interrupts} == {p["id"] for p in result["pending"]}
+
+
+def test_payload_is_json_and_explains_itself(signoff, brief):
+    email = by_action(signoff.start(brief)["pending"], "send_email")
+    json.dumps(email)  # JSON-serialisable end to end
+    assert email["risk"] == "high"
+    assert any("cannot be unsent" in r for r in email["reasons"])
+    assert email["allowed_decisions"] == ["approve", "edit", "revise", "reject"]
+    assert email["args"]["to"] == "customers@example.com"
+    claim = email["evidence"][0]
+    assert claim["sources"] and claim["sources"][0]["quote"]
+    [item] = signoff.store.inbox_item(email["id"])["payload"]["action_requests"]
+    assert item["name"] == "send_email" and item["args"] == email["args"]
+
+
+def test_low_confidence_and_unsupported_claims_are_called_out(home, brief):
+    from fakes import ScriptedChatModel
+
+    weak = {
+        "subject": "S",
+        "body": "Best thermostat ever.",
+        "claims": [{"text": "Best ever", "evidence": []}],
+        "confidence": 0.2,
+    }
+    with Signoff(home, model=ScriptedChatModel(script=[weak])) as runtime:
+        email = by_action(runtime.start(brief)["pending"], "send_email")
+    assert email["confidence"] == 0.2
+    assert any("below the 50% threshold" in r for r in email["reasons"])
+    assert email["unsupported_claims"] == ["Best ever"]
+
+
+def test_approve_executes_once_and_only_that_action(signoff, brief, connector_calls, home):
+    pending = signoff.start(brief)["pending"]
+    email = by_action(pending, "send_email")
+    result = signoff.decide(email["id"], {"type": "approve"}, by="ann")
+    assert [c[0] for c in connector_calls] == ["send_email"]
+    assert maildir_count(home) == 1
+    assert [p["action"] for p in result["pending"]] == ["publish_post"]
+    [row] = signoff.store.outbox()
+    assert row["status"] == "done" and row["args"] == email["args"]
+
+
+def test_reject_means_zero_connector_calls(signoff, brief, connector_calls):
+    pending = signoff.start(brief)["pending"]
+    for item in pending:
+        signoff.decide(
+            item["id"], {"type": "reject", "reason": "Off-brand", "comment": "too pushy"}
+        )
+    assert connector_calls == []
+    campaign = signoff.campaign(pending[0]["thread_id"])
+    assert campaign["status"] == "done"
+    assert sorted(o["status"] for o in campaign["outcomes"]) == ["rejected", "rejected"]
+    assert campaign["executed"] == []
+
+
+def test_edit_executes_the_edited_args_never_the_original(signoff, brief, connector_calls, home):
+    email = by_action(signoff.start(brief)["pending"], "send_email")
+    signoff.decide(
+        email["id"], {"type": "edit", "args": {"subject": "Warmer winter, smaller bill"}}
+    )
+    [(name, args)] = connector_calls
+    assert args["subject"] == "Warmer winter, smaller bill"
+    assert args["body"] == email["args"]["body"]  # untouched fields keep the proposal
+    [message] = mailbox.Maildir(str(home / "maildir")).values()
+    assert message["Subject"] == "Warmer winter, smaller bill"
+    diff = [a for a in signoff.store.audit_log() if a["event"] == "decision.recorded"][0]["detail"][
+        "diff"
+    ]
+    assert '+ "subject": "Warmer winter, smaller bill"' in diff
+    assert '- "subject": "Cut your heating bill by 23%"' in diff
+
+
+def test_revise_redrafts_with_feedback_and_comes_back(signoff, brief, model, connector_calls):
+    post = by_action(signoff.start(brief)["pending"], "publish_post")
+    result = signoff.decide(post["id"], {"type": "revise", "feedback": "Mention the free sensors"})
+    again = by_action(result["pending"], "publish_post")
+    assert again["id"] != post["id"]
+    assert again["revision"] == 1 and again["feedback"] == ["Mention the free sensors"]
+    assert again["text"].startswith("Revised:")
+    assert "Mention the free sensors" in model.calls[-1]["prompt"]
+    assert connector_calls == []
+
+
+def test_revisions_are_capped(home, brief):
+    from fakes import ScriptedChatModel
+
+    with Signoff(home, model=ScriptedChatModel()) as runtime:
+        runtime.context.max_revisions = 1
+        post = by_action(runtime.start(brief)["pending"], "publish_post")
+        again = by_action(
+            runtime.decide(post["id"], {"type": "revise", "feedback": "shorter"})["pending"],
+            "publish_post",
+        )
+        assert "revise" not in again["allowed_decisions"]
+        with pytest.raises(InvalidDecision):
+            runtime.decide(again["id"], {"type": "revise", "feedback": "again"})
+
+
+@pytest.mark.parametrize(
+    "decision, words",
+    [
+        ({"type": "publish"}, "expected one of ['approve', 'edit', 'revise', 'reject']"),
+        ({"type": "revise"}, "feedback"),
+        ({"type": "reject", "reason": ""}, "reason"),
+        ({"type": "edit", "args": {"subjekt": "x"}}, "Unknown field(s) ['subjekt']"),
+        ({"type": "edit", "args": {"to": "not-an-address"}}, "not an email address"),
+        ("approve", "expected one of"),
+    ],
+)
+def test_malformed_decision_is_refused_and_stays_pending(
+    signoff, brief, connector_calls, decision, words
+):
+    email = by_action(signoff.start(brief)["pending"], "send_email")
+    with pytest.raises(InvalidDecision) as err:
+        signoff.decide(email["id"], decision)
+    assert words in str(err.value) and "Nothing was saved" in str(err.value)
+    assert signoff.store.decision(email["id"]) is None
+    assert email["id"] in {p["id"] for p in signoff.pending()}
+    assert connector_calls == []
+
+
+def test_graph_refuses_a_malformed_resume_itself(signoff, brief, connector_calls):
+    """The gate's response_schema also guards resumes that bypass the runtime."""
+    email = by_action(signoff.start(brief)["pending"], "send_email")
+    config = {"configurable": {"thread_id": email["thread_id"]}}
+    with pytest.raises(Exception, match="validation error"):
+        signoff.graph.invoke(
+            Command(resume={email["id"]: {"type": "approve", "extra": 1}}),
+            config,
+            context=signoff.context,
+        )
+    assert email["id"] in {i.id for i in signoff.graph.get_state(config).interrupts}
+    assert connector_calls == []
+
+
+def test_second_decider_is_told_who_decided(signoff, brief, connector_calls):
+    email = by_action(signoff.start(brief)["pending"], "send_email")
+    signoff.decide(email["id"], {"type": "approve"}, by="ann")
+    with pytest.raises(AlreadyDecided, match="already decided by ann at"):
+        signoff.decide(email["id"], {"type": "reject", "reason": "late"}, by="bob")
+    assert len(connector_calls) == 1
+
+
+def test_unknown_id_says_what_to_do(signoff):
+    with pytest.raises(NotFound, match="signoff inbox"):
+        signoff.decide("nope", {"type": "approve"})
+
+
+def test_restart_in_a_new_runtime_resumes(home, brief, connector_calls):
+    from fakes import ScriptedChatModel
+
+    with Signoff(home, model=ScriptedChatModel()) as first:
+        thread_id = first.start(brief)["thread_id"]
+    with Signoff(home, model=ScriptedChatModel()) as second:
+        pending = second.pending()
+        assert {p["thread_id"] for p in pending} == {thread_id} and len(pending) == 2
+        for item in pending:
+            second.decide(item["id"], {"type": "approve"})
+        assert second.campaign(thread_id)["status"] == "done"
+    assert sorted(c[0] for c in connector_calls) == ["publish_post", "send_email"]
+
+
+def test_bad_brief_is_refused_with_what_to_do(signoff):
+    from graphs.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as err:
+        signoff.start({"product": "Brightloop", "to": "nobody"})
+    message = str(err.value)
+    assert "'audience' is missing" in message and "'goal' is missing" in message
+    assert "'to' must be an email address" in message and "Nothing was started" in message
+    assert signoff.campaigns() == []
+
+
+def test_audit_records_the_whole_story(signoff, brief):
+    pending = signoff.start(brief)["pending"]
+    email, post = by_action(pending, "send_email"), by_action(pending, "publish_post")
+    signoff.decide(email["id"], {"type": "approve"}, by="ann")
+    signoff.decide(post["id"], {"type": "reject", "reason": "Bad timing"}, by="bob")
+    events = [(a["event"], a["actor"]) for a in reversed(signoff.store.audit_log())]
+    assert events[0] == ("campaign.started", "marketer")
+    assert ("decision.recorded", "ann") in events and ("decision.recorded", "bob") in events
+    assert [e for e, _ in events].count("action.proposed") == 2
+    assert [e for e, _ in events].count("action.executed") == 1
+
+
+def test_graph_draws_offline(signoff):
+    dot = signoff.graph_dot()
+    for node in ("researcher", "writer", "gate", "publisher"):
+        assert f'label="{node}"' in dot

@@ -1,0 +1,167 @@
+"""What every page shares: the one runtime per server, page paths and small rendering helpers.
+
+Pages render; they call the `Signoff` facade and nothing else (no prompts, no SQL, no graph
+wiring). `st.session_state` only ever holds UI state (which panel is open, a queued click, a flash
+message); everything shown is read back from the facade.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+from graphs.runtime import Signoff
+
+# Paths relative to ui/app.py, usable with st.page_link / st.switch_page.
+PAGE_NEW = "pages/new_campaign.py"
+PAGE_INBOX = "pages/inbox.py"
+PAGE_CAMPAIGN = "pages/campaign.py"
+
+DEFAULT_REVIEWER = "marketer"
+
+ACTION_ICONS = {"send_email": ":material/mail:", "publish_post": ":material/campaign:"}
+RISK_COLORS = {"high": "red", "medium": "orange", "low": "green"}
+STATUS_LABELS = {
+    "waiting": ("Waiting for you", "orange", ":material/hourglass_top:"),
+    "running": ("Working on it", "blue", ":material/autorenew:"),
+    "done": ("Done", "green", ":material/check_circle:"),
+    "error": ("Needs attention", "red", ":material/error:"),
+}
+
+
+def home_path() -> str:
+    """The data directory: env SIGNOFF_HOME, default ./.signoff (absolute, so it keys the cache)."""
+    return str(Path(os.environ.get("SIGNOFF_HOME", ".signoff")).expanduser().resolve())
+
+
+@st.cache_resource(show_spinner="Opening your campaigns…")
+def get_signoff(home: str) -> Signoff:
+    """One runtime (database, graph, connectors) per data directory and server process.
+
+    `st.cache_resource` is shared by every session, and by every AppTest in one process: the
+    cache key is the home path, so two data directories never share a runtime.
+    """
+    return Signoff(home)
+
+
+def signoff() -> Signoff:
+    return get_signoff(home_path())
+
+
+def reviewer() -> str:
+    """Who is deciding: the sidebar's name field (recorded with every decision)."""
+    name = str(st.session_state.get("reviewer") or "").strip()
+    return name or DEFAULT_REVIEWER
+
+
+def flash(kind: str, message: str) -> None:
+    """A message to show once on the next run (after st.rerun)."""
+    st.session_state.setdefault("flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop("flash", []):
+        {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[kind](
+            message, icon={"success": ":material/check_circle:"}.get(kind)
+        )
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!$<>|~:])")
+
+
+def plain(text: Any) -> str:
+    """Text written by the model or a person, shown as-is in markdown (no `$…$` maths, no links)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    return escaped.replace("\n", "  \n")
+
+
+def short_id(thread_id: str) -> str:
+    return thread_id[:8]
+
+
+def when(iso: str | None) -> str:
+    """'2026-11-21T12:15:39+00:00' → '2026-11-21 12:15 UTC'."""
+    if not iso:
+        return ""
+    date, _, rest = iso.partition("T")
+    return f"{date} {rest[:5]} UTC" if rest else date
+
+
+def campaign_label(campaign: dict[str, Any]) -> str:
+    brief = campaign.get("brief", {})
+    status = STATUS_LABELS.get(campaign.get("status", ""), (campaign.get("status", ""),))[0]
+    return f"{brief.get('product', '?')} · {when(campaign.get('created_at'))} · {status}"
+
+
+def status_badge(status: str) -> None:
+    label, color, icon = STATUS_LABELS.get(status, (status, "gray", None))
+    st.badge(label, color=color, icon=icon)  # type: ignore[arg-type]
+
+
+class ProgressFeed:
+    """Feeds the facade's (step, message) progress lines into an `st.status` box.
+
+    A click or page change while the facade is working makes Streamlit raise a script-control
+    exception at the next element it draws. Letting it through would abort the facade half-way
+    (a campaign left running, a decision recorded but not applied), so the first one is held
+    back here and raised by `done()` once the facade call has returned.
+    """
+
+    STEP_ICONS = {"researcher": "🔎", "writer": "✍️", "gate": "✋", "publisher": "📤"}
+
+    def __init__(self, box: Any) -> None:
+        self.box = box
+        self.lines: list[str] = []
+        self._held: ScriptControlException | None = None
+
+    def __call__(self, step: str, message: str) -> None:
+        line = f"{self.STEP_ICONS.get(step, '•')} {message}"
+        self.lines.append(line)
+        if self._held is not None:
+            return
+        try:
+            self.box.write(line)
+        except ScriptControlException as exc:
+            self._held = exc
+
+    def done(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            raise held
+
+
+def run_with_progress(
+    label: str,
+    call: Callable[[ProgressFeed], Any],
+    *,
+    done_label: Callable[[Any], str] | None = None,
+    then: Callable[[Any], None] | None = None,
+    expanded: bool = True,
+) -> Any:
+    """Run one facade call inside `st.status`, fed by its progress callback.
+
+    `then(result)` runs right after the call returns, before a held-back click is let through
+    (so a flash message or the new campaign's id survives the rerun). Returns the call's result;
+    on an exception the box turns red and the exception propagates.
+    """
+    with st.status(label, expanded=expanded) as box:
+        feed = ProgressFeed(box)
+        try:
+            result = call(feed)
+        except Exception:
+            feed.done()
+            box.update(state="error", expanded=True)
+            raise
+        if then is not None:
+            then(result)
+        feed.done()
+        box.update(
+            label=done_label(result) if done_label else label, state="complete", expanded=False
+        )
+    return result
