@@ -150,9 +150,9 @@ class Signoff:
         """Run a new campaign until it pauses or ends: `{"thread_id", "status", "pending"}`."""
         valid = validate_brief(brief)
         thread_id = uuid.uuid4().hex
-        self.store.add_campaign(thread_id, dict(valid))
-        self.store.audit("campaign.started", {"brief": valid}, thread_id=thread_id, actor=by)
         with self.store.lease(thread_id):
+            self.store.add_campaign(thread_id, dict(valid))
+            self.store.audit("campaign.started", {"brief": valid}, thread_id=thread_id, actor=by)
             self._run(
                 thread_id,
                 {"brief": valid, "evidence": [], "actions": [], "outcomes": []},
@@ -297,12 +297,36 @@ class Signoff:
                 self._sync(thread_id)
             return list(resume)
 
+    def retry(self, thread_id: str, *, on_progress: Progress | None = None) -> dict[str, Any]:
+        """Carry on a campaign whose run stopped part-way (an error, or the process died)."""
+        if self.store.campaign(thread_id) is None:
+            raise NotFound(f"No campaign {thread_id!r}; pick one from the list of campaigns.")
+        with self.store.lease(thread_id, wait=0):
+            if self.store.unapplied(thread_id):
+                pass  # apply() below resumes with the recorded decisions
+            elif self.graph.get_state(self._config(thread_id)).next:
+                self.store.set_campaign_status(thread_id, "running")
+                self.store.audit("campaign.retried", {}, thread_id=thread_id)
+                self._run(thread_id, None, on_progress)
+        self.apply(thread_id, on_progress=on_progress)
+        return self.summary(thread_id)
+
     def recover(self) -> list[str]:
-        """Apply decisions recorded before a crash; finish campaigns that stopped mid-run."""
+        """Apply decisions recorded before a crash (nothing approved is lost).
+
+        Campaigns whose drafting stopped part-way are listed with status `running`/`error` and
+        carried on by `retry()` (the page's Retry button, `signoff retry`).
+        """
         applied: list[str] = []
         for thread_id in sorted({d["thread_id"] for d in self.store.unapplied()}):
             log.warning("recovering thread %s: applying recorded decisions", thread_id)
-            applied += self.apply(thread_id)
+            try:
+                applied += self.apply(thread_id)
+            except Exception:
+                log.exception(
+                    "could not apply the recorded decisions of %s; will retry on next start",
+                    thread_id,
+                )
         return applied
 
     # -- read -----------------------------------------------------------------------------------

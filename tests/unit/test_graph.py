@@ -224,3 +224,21 @@ def test_graph_draws_offline(signoff):
     dot = signoff.graph_dot()
     for node in ("researcher", "writer", "gate", "publisher"):
         assert f'label="{node}"' in dot
+
+
+def test_a_failed_draft_is_kept_and_can_be_retried(home, brief, connector_calls):
+    from fakes import ScriptedChatModel
+
+    def broken(schema, prompt):
+        raise ConnectionError("model server went away")
+
+    with Signoff(home, model=ScriptedChatModel(script=[broken])) as runtime:
+        with pytest.raises(ConnectionError):
+            runtime.start(brief)
+        [campaign] = runtime.campaigns()
+        assert campaign["status"] == "error" and campaign["brief"]["product"] == brief["product"]
+        result = runtime.retry(campaign["thread_id"])  # the script is spent: the model works now
+        assert result["status"] == "waiting" and len(result["pending"]) == 2
+        events = [a["event"] for a in runtime.store.audit_log(campaign["thread_id"])]
+        assert "campaign.error" in events and "campaign.retried" in events
+    assert connector_calls == []
