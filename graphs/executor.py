@@ -43,6 +43,12 @@ class Executor:
 
     def execute(self, thread_id: str, action_id: str, name: str, args: dict[str, Any]) -> Outcome:
         tool = get_tool(name)
+        try:
+            args = tool.validate_args(args)
+        except ValueError as exc:  # never call a connector with arguments it does not accept
+            detail = {"error": f"{tool.title} was not attempted: {exc}"}
+            self.store.audit("action.failed", {"action": name, **detail}, thread_id=thread_id)
+            return Outcome(action_id=action_id, name=name, status="failed", detail=detail)
         key = idempotency_key(thread_id, action_id, name, args)
         existing = self.store.claim(key, thread_id, action_id, name, args)
         if existing is not None:

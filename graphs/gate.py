@@ -41,6 +41,11 @@ def review_request(
     if action["revision"]:
         reasons.append(f"Redraft #{action['revision']} after your feedback.")
     allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < ctx.max_revisions]
+    try:
+        tool.validate_args(action["args"])
+    except ValueError as exc:
+        reasons.append(f"The draft cannot go out as it is ({exc}) Edit it or send it back.")
+        allowed.remove("approve")
     description = tool.preview(action["args"])
     return {
         "action_requests": [

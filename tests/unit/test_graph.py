@@ -242,3 +242,22 @@ def test_a_failed_draft_is_kept_and_can_be_retried(home, brief, connector_calls)
         events = [a["event"] for a in runtime.store.audit_log(campaign["thread_id"])]
         assert "campaign.error" in events and "campaign.retried" in events
     assert connector_calls == []
+
+
+def test_a_draft_that_breaks_the_channel_limits_cannot_be_approved_as_is(
+    home, brief, connector_calls
+):
+    from fakes import ScriptedChatModel, default_answer
+
+    long_post = {"text": "Warm. " * 120, "claims": [], "confidence": 0.9}
+    script = [default_answer, long_post]  # the email first, then the post
+    with Signoff(home, model=ScriptedChatModel(script=script)) as runtime:
+        post = by_action(runtime.start(brief)["pending"], "publish_post")
+        assert post["allowed_decisions"] == ["edit", "revise", "reject"]
+        assert any("at most 500 characters" in r for r in post["reasons"])
+        with pytest.raises(
+            InvalidDecision, match="expected one of \\['edit', 'revise', 'reject'\\]"
+        ):
+            runtime.decide(post["id"], {"type": "approve"})
+        runtime.decide(post["id"], {"type": "edit", "args": {"text": "Warm homes, smaller bills."}})
+    assert connector_calls == [("publish_post", {"text": "Warm homes, smaller bills."})]
