@@ -34,16 +34,19 @@ class Reject(BaseModel):
     comment: str = ""
 
 
-@cache
 def decision_model(action_name: str) -> type[RootModel[Any]]:
     """The response schema for one action type: `edit` carries that tool's full, valid args."""
-    tool = get_tool(action_name)
+    return _decision_model(action_name, get_tool(action_name).args_model)
+
+
+@cache
+def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootModel[Any]]:
     edit_type: Any = Literal["edit"]
     edit = create_model(
         f"Edit_{action_name}",
         __config__=ConfigDict(extra="forbid"),
         type=(edit_type, ...),
-        args=(tool.args_model, ...),
+        args=(args_model, ...),
     )
     union = Annotated[Approve | edit | Revise | Reject, Field(discriminator="type")]  # type: ignore[valid-type]
     return RootModel[union]

@@ -13,12 +13,13 @@ House style: warm, plain, confident; short sentences; no exclamation marks."""
 
 EMAIL_TASK = """Write one marketing email for this campaign.
 Return JSON with: subject (under 80 characters), body (80 to 160 words, ends with a clear call to
-action), claims (each factual claim you made, with the evidence numbers it rests on) and
-confidence (0 to 1: how sure you are every claim is supported by the evidence)."""
+action), claims (at most 4: each factual claim you made, with the evidence numbers it rests on)
+and confidence (0.0 to 1.0: how sure you are every claim is supported by the evidence)."""
 
 POST_TASK = """Write one short social media post for this campaign (under 280 characters).
-Return JSON with: text, claims (each factual claim you made, with the evidence numbers it rests
-on) and confidence (0 to 1: how sure you are every claim is supported by the evidence)."""
+Return JSON with: text, claims (at most 3: each factual claim you made, with the evidence numbers
+it rests on) and confidence (0.0 to 1.0: how sure you are every claim is supported by the
+evidence)."""
 
 REVISE_TASK = """A reviewer sent your previous draft back. Rewrite it following their feedback.
 

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
-from pydantic import BaseModel, Field
+from openai import LengthFinishReasonError
+from pydantic import BaseModel, Field, ValidationError
 
 from graphs import prompts
 from graphs.state import (
@@ -29,22 +30,27 @@ from graphs.state import (
 log = logging.getLogger(__name__)
 
 
+# Bounds are part of the grammar on the embedded model: they stop a small model's run-on output.
 class DraftClaim(BaseModel):
-    text: str = Field(description="the factual claim, as written in the draft")
-    evidence: list[int] = Field(description="numbers of the evidence items it rests on")
+    text: str = Field(min_length=3, max_length=200, description="the factual claim, as written")
+    evidence: list[int] = Field(max_length=3, description="numbers of the evidence it rests on")
 
 
 class EmailDraft(BaseModel):
-    subject: str
-    body: str
-    claims: list[DraftClaim]
+    subject: str = Field(min_length=3, max_length=90)
+    body: str = Field(min_length=40, max_length=1400)
+    claims: list[DraftClaim] = Field(max_length=5)
     confidence: float = Field(ge=0, le=1)
 
 
 class PostDraft(BaseModel):
-    text: str
-    claims: list[DraftClaim]
+    text: str = Field(min_length=10, max_length=400)
+    claims: list[DraftClaim] = Field(max_length=3)
     confidence: float = Field(ge=0, le=1)
+
+
+ATTEMPTS = 2  # a small model occasionally runs out of tokens; one more try, then the error
+RETRYABLE: tuple[type[Exception], ...] = (ValueError, ValidationError, LengthFinishReasonError)
 
 
 def chat_model(runtime: Runtime[Context] | None) -> BaseChatModel:
@@ -97,7 +103,14 @@ def _claims(draft_claims: list[DraftClaim], evidence: list[Evidence], text: str)
 
 def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str) -> Any:
     structured = model.with_structured_output(schema, method="json_schema")
-    result = structured.invoke([("system", system), ("user", task)])
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            result = structured.invoke([("system", system), ("user", task)])
+            break
+        except RETRYABLE as exc:  # cut off at max_tokens, or unparsable
+            if attempt == ATTEMPTS:
+                raise
+            log.warning("draft attempt %d failed (%s); trying again", attempt, type(exc).__name__)
     if isinstance(result, dict):
         result = schema.model_validate(result)
     return result

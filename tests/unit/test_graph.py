@@ -54,8 +54,8 @@ def test_low_confidence_and_unsupported_claims_are_called_out(home, brief):
     from fakes import ScriptedChatModel
 
     weak = {
-        "subject": "S",
-        "body": "Best thermostat ever.",
+        "subject": "The best",
+        "body": "Brightloop is the best thermostat ever made. Buy one today.",
         "claims": [{"text": "Best ever", "evidence": []}],
         "confidence": 0.2,
     }
@@ -245,16 +245,28 @@ def test_a_failed_draft_is_kept_and_can_be_retried(home, brief, connector_calls)
 
 
 def test_a_draft_that_breaks_the_channel_limits_cannot_be_approved_as_is(
-    home, brief, connector_calls
+    home, brief, connector_calls, monkeypatch
 ):
-    from fakes import ScriptedChatModel, default_answer
+    """E.g. a network whose posts are shorter than what the writer may draft."""
+    import dataclasses
 
-    long_post = {"text": "Warm. " * 120, "claims": [], "confidence": 0.9}
+    from fakes import ScriptedChatModel, default_answer
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from tools import registry
+
+    class ShortPost(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        text: str = Field(min_length=1, max_length=100)
+
+    short = dataclasses.replace(registry.TOOLS["publish_post"], args_model=ShortPost)
+    monkeypatch.setitem(registry.TOOLS, "publish_post", short)
+    long_post = {"text": "Warm homes. " * 20, "claims": [], "confidence": 0.9}
     script = [default_answer, long_post]  # the email first, then the post
     with Signoff(home, model=ScriptedChatModel(script=script)) as runtime:
         post = by_action(runtime.start(brief)["pending"], "publish_post")
         assert post["allowed_decisions"] == ["edit", "revise", "reject"]
-        assert any("at most 500 characters" in r for r in post["reasons"])
+        assert any("at most 100 characters" in r for r in post["reasons"])
         with pytest.raises(
             InvalidDecision, match="expected one of \\['edit', 'revise', 'reject'\\]"
         ):
