@@ -28,5 +28,17 @@ class AlreadyDecided(SignoffError):
         super().__init__(f"already decided by {by} at {at} ({decision}); nothing was changed.")
 
 
+class RunStopped(SignoffError):
+    """A campaign's run stopped part-way (the model or a connector failed). Its state is saved."""
+
+    def __init__(self, thread_id: str, cause: BaseException) -> None:
+        self.thread_id = thread_id
+        super().__init__(
+            f"The campaign {thread_id} stopped part-way: {type(cause).__name__}: {cause}. "
+            f"Everything so far is saved; carry on with `signoff retry {thread_id}` or the "
+            "Retry button on its page."
+        )
+
+
 class Busy(SignoffError):
     """Another process is applying decisions to the same campaign and did not finish in time."""

@@ -26,7 +26,7 @@ from langgraph.types import Command
 
 from graphs.campaign import build_graph
 from graphs.decisions import validate_decision
-from graphs.errors import AlreadyDecided, InvalidInput, NotFound
+from graphs.errors import AlreadyDecided, InvalidInput, NotFound, RunStopped, SignoffError
 from graphs.executor import Executor
 from graphs.state import Brief, Context
 from graphs.store import Store, connect, default_home
@@ -162,7 +162,7 @@ class Signoff:
 
     def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
         config = self._config(thread_id)
-        seen: set[str] = set()
+        seen = {item["interrupt_id"] for item in self.store.inbox(thread_id)}
         try:
             for chunk in self.graph.stream(
                 payload,
@@ -180,7 +180,9 @@ class Signoff:
         except Exception as exc:
             self.store.audit("campaign.error", {"error": repr(exc)}, thread_id=thread_id)
             self.store.set_campaign_status(thread_id, "error")
-            raise
+            if isinstance(exc, SignoffError):
+                raise
+            raise RunStopped(thread_id, exc) from exc
         finally:
             self._sync(thread_id)
 
@@ -300,7 +302,7 @@ class Signoff:
     def retry(self, thread_id: str, *, on_progress: Progress | None = None) -> dict[str, Any]:
         """Carry on a campaign whose run stopped part-way (an error, or the process died)."""
         if self.store.campaign(thread_id) is None:
-            raise NotFound(f"No campaign {thread_id!r}; pick one from the list of campaigns.")
+            raise NotFound(f"No campaign {thread_id!r}; list campaigns with `signoff campaigns`.")
         with self.store.lease(thread_id, wait=0):
             if self.store.unapplied(thread_id):
                 pass  # apply() below resumes with the recorded decisions
@@ -333,9 +335,7 @@ class Signoff:
     def summary(self, thread_id: str) -> dict[str, Any]:
         campaign = self.store.campaign(thread_id)
         if campaign is None:
-            raise NotFound(
-                f"No campaign {thread_id!r}. Run `signoff show` with an id from `signoff inbox`."
-            )
+            raise NotFound(f"No campaign {thread_id!r}. list campaigns with `signoff campaigns`.")
         return {
             "thread_id": thread_id,
             "status": campaign["status"],
@@ -346,7 +346,7 @@ class Signoff:
         """Status, brief, proposed actions, decisions, outcomes, executed actions (outbox) and pending."""
         campaign = self.store.campaign(thread_id)
         if campaign is None:
-            raise NotFound(f"No campaign {thread_id!r}; pick one from the list of campaigns.")
+            raise NotFound(f"No campaign {thread_id!r}; list campaigns with `signoff campaigns`.")
         values = self.graph.get_state(self._config(thread_id)).values
         return {
             **campaign,
@@ -412,15 +412,11 @@ def _describe(
             )
         elif node == "writer" and "actions" in value:
             yield node, "Drafted " + ", ".join(a["name"] for a in value["actions"])
-        elif node == "writer" and "action" in value:
-            yield node, f"Redrafted {value['action']['id']} with your feedback"
+        elif node == "writer" and namespace:  # a Command's update is not streamed: no values
+            yield node, "Redrafted the action with your feedback; it comes back for review"
         elif node == "publisher":
             for outcome in value.get("outcomes", []):
                 yield node, f"{outcome['name']}: {outcome['status']}"
-        elif node == "gate" and namespace:
-            decision = (value.get("decision") or {}).get("type")
-            if decision:
-                yield node, f"Decision applied: {decision}"
 
 
 def _inbox_item(row: dict[str, Any]) -> dict[str, Any]:

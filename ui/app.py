@@ -7,6 +7,8 @@ what waits in the inbox, look at one campaign. The data directory is env SIGNOFF
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from ui.state import (
@@ -18,6 +20,11 @@ from ui.state import (
     signoff,
 )
 
+if not logging.getLogger().handlers:  # the server's log shows what the agent does
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
 st.set_page_config(
     page_title="Signoff",
     page_icon=":material/task_alt:",
@@ -27,22 +34,25 @@ st.set_page_config(
 
 runtime = signoff()
 waiting = len(runtime.pending())
-has_campaigns = bool(runtime.campaigns())
+
+
+def home() -> None:
+    """`/`: a first visit starts a campaign; after that, the inbox is home.
+
+    A hidden page of its own, so that /new, /inbox and /campaign are always valid addresses
+    (Streamlit serves the default page at `/` only).
+    """
+    st.switch_page(PAGE_INBOX if runtime.campaigns() else PAGE_NEW)
+
 
 pages = [
-    st.Page(
-        PAGE_NEW,
-        title="New campaign",
-        icon=":material/edit_square:",
-        url_path="new",
-        default=not has_campaigns,
-    ),
+    st.Page(home, title="Signoff", url_path="home", default=True, visibility="hidden"),
+    st.Page(PAGE_NEW, title="New campaign", icon=":material/edit_square:", url_path="new"),
     st.Page(
         PAGE_INBOX,
         title=f"Inbox ({waiting})" if waiting else "Inbox",
         icon=":material/inbox:",
         url_path="inbox",
-        default=has_campaigns,
     ),
     st.Page(PAGE_CAMPAIGN, title="Campaign", icon=":material/monitoring:", url_path="campaign"),
 ]

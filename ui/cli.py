@@ -16,9 +16,9 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, SignoffError
+from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, RunStopped, SignoffError
 
 log = logging.getLogger("signoff.cli")
 
@@ -51,18 +51,32 @@ environment:
   SIGNOFF_HOME      data directory (default ./.signoff); --home overrides it
   SIGNOFF_USER      name recorded with your decisions (default: your login name)
   SIGNOFF_SMTP_URL  send email over SMTP instead of into the Maildir under the data directory
+  OPENAI_API_KEY    draft with OpenAI (SIGNOFF_MODEL=openai:<name>); unset: the embedded local model
 """
 
 
 class CliError(Exception):
-    """A usage problem found by the CLI itself (before the facade is called)."""
+    """A usage problem found by the CLI itself (before the facade is called), or a run that
+    stopped part-way (`kind="stopped"`, exit 1, with the campaign's id)."""
 
-    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+    def __init__(
+        self, message: str, code: int = EXIT_INVALID, kind: str = "invalid_input", **extra: Any
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.kind = kind
+        self.extra = extra
 
 
 # -- parser -----------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """Usage errors become CliError (exit 2), so `--json` callers get a JSON error too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """Options accepted both before and after the command (`signoff -v inbox`, `signoff inbox -v`)."""
     default: Any = None if top else argparse.SUPPRESS
@@ -93,7 +107,7 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="signoff",
         description="Signoff: the AI drafts marketing actions, a person signs them off.",
         epilog=EPILOG,
@@ -106,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(
             name,
             help=help_,
-            description=description or help_,
+            description=textwrap.fill(description or help_, 90),
             epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -161,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("thread_id", metavar="THREAD_ID")
     _json_flag(p)
 
+    p = add(
+        "retry",
+        "carry on a campaign that stopped part-way (model error, crash)",
+    )
+    p.add_argument("thread_id", metavar="THREAD_ID")
+    _json_flag(p)
+
     p = add("campaigns", "list campaigns, newest first")
     _json_flag(p)
 
@@ -177,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+    except CliError as exc:  # a usage error
+        return _fail(
+            "--json" in (sys.argv[1:] if argv is None else argv), exc.code, "usage", str(exc)
+        )
+    except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     if not args.command:
         parser.print_help(sys.stderr)
@@ -188,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, home)
     except CliError as exc:
-        return _fail(as_json, exc.code, "invalid_input", str(exc))
+        return _fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
     except AlreadyDecided as exc:
         return _fail(
             as_json,
@@ -310,10 +335,18 @@ def cmd_new(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
         if not args.quiet:
             print(f"Starting a campaign for {brief['product']!r}…", file=sys.stderr, flush=True)
-        result = s.start(brief, on_progress=_progress(args), by=_who(args))
+        try:
+            result = s.start(brief, on_progress=_progress(args), by=_who(args))
+        except RunStopped as exc:  # the model or a connector failed part-way: say how to go on
+            raise _stopped(exc, args.verbose) from exc
     if args.json:
         _emit(result)
         return EXIT_OK
+    _print_summary(result)
+    return EXIT_OK
+
+
+def _print_summary(result: dict[str, Any]) -> None:
     tid = result["thread_id"]
     pending = result["pending"]
     if pending:
@@ -328,7 +361,6 @@ def cmd_new(args: argparse.Namespace, home: Path) -> int:
     else:
         print(f"Campaign {tid} is {result['status']}; nothing is waiting for you.")
         print(f"\nNext:\n  signoff show {tid}")
-    return EXIT_OK
 
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
@@ -402,7 +434,10 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
     decision = decision_from_args(args)  # before opening anything: a bad decision saves nothing
     with _open(home) as s:
         item = next((p for p in s.pending() if p["id"] == args.id), None)
-        summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
+        try:
+            summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
+        except RunStopped as exc:  # e.g. the model failed while redrafting after `revise`
+            raise _stopped(exc, args.verbose) from exc
         campaign = s.campaign(summary["thread_id"])
     action_id = item["action_id"] if item else None
     outcomes = [o for o in campaign["outcomes"] if o["action_id"] == action_id]
@@ -442,9 +477,37 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
     return EXIT_OK
 
 
+def _stopped(exc: RunStopped, verbose: bool) -> CliError:
+    if verbose:
+        log.error("the run stopped", exc_info=exc.__cause__)
+    message = str(exc)
+    thread_id = exc.thread_id
+    if not verbose:
+        message += " (-v shows the traceback)"
+    return CliError(message, EXIT_ERROR, "stopped", thread_id=thread_id)
+
+
+def cmd_retry(args: argparse.Namespace, home: Path) -> int:
+    with _open(home) as s:
+        try:
+            result = s.retry(args.thread_id, on_progress=_progress(args))
+        except RunStopped as exc:
+            raise _stopped(exc, args.verbose) from exc
+    if args.json:
+        _emit(result)
+        return EXIT_OK
+    _print_summary(result)
+    return EXIT_OK
+
+
 def cmd_show(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
-        c = s.campaign(args.thread_id)
+        try:
+            c = s.campaign(args.thread_id)
+        except NotFound as exc:
+            raise NotFound(
+                f"No campaign {args.thread_id!r}. Run `signoff campaigns` to list them."
+            ) from exc
     if args.json:
         _emit(c)
         return EXIT_OK
@@ -455,7 +518,7 @@ def cmd_show(args: argparse.Namespace, home: Path) -> int:
     )
     print(f"  email to: {b.get('to')}")
     if c["actions"]:
-        print("\nProposed actions:")
+        print("\nFirst drafts:")
         for a in c["actions"]:
             print(
                 f"  {a['id']}  {a['name']}  confidence {a['confidence']:.2f}  revision {a['revision']}"
@@ -539,6 +602,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "inbox": cmd_inbox,
     "decide": cmd_decide,
     "show": cmd_show,
+    "retry": cmd_retry,
     "campaigns": cmd_campaigns,
     "reindex": cmd_reindex,
     "recover": cmd_recover,

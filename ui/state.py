@@ -19,9 +19,9 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 from graphs.runtime import Signoff
 
 # Paths relative to ui/app.py, usable with st.page_link / st.switch_page.
-PAGE_NEW = "pages/new_campaign.py"
-PAGE_INBOX = "pages/inbox.py"
-PAGE_CAMPAIGN = "pages/campaign.py"
+PAGE_NEW = "views/new_campaign.py"
+PAGE_INBOX = "views/inbox.py"
+PAGE_CAMPAIGN = "views/campaign.py"
 
 DEFAULT_REVIEWER = "marketer"
 
@@ -81,6 +81,22 @@ def plain(text: Any) -> str:
     return escaped.replace("\n", "  \n")
 
 
+def count(n: int, noun: str) -> str:
+    """count(1, 'action') → '1 action'; count(2, 'action') → '2 actions'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def distinct_claims(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each claim once (a small model repeats itself), with its distinct sources."""
+    merged: dict[str, dict[str, Any]] = {}
+    for entry in evidence:
+        claim = merged.setdefault(entry["claim"].strip(), {"claim": entry["claim"], "sources": []})
+        for source in entry["sources"]:
+            if source not in claim["sources"]:
+                claim["sources"].append(source)
+    return list(merged.values())
+
+
 def short_id(thread_id: str) -> str:
     return thread_id[:8]
 
@@ -113,7 +129,12 @@ class ProgressFeed:
     back here and raised by `done()` once the facade call has returned.
     """
 
-    STEP_ICONS = {"researcher": "🔎", "writer": "✍️", "gate": "✋", "publisher": "📤"}
+    STEP_ICONS = {
+        "researcher": ":material/travel_explore:",
+        "writer": ":material/edit_note:",
+        "gate": ":material/front_hand:",
+        "publisher": ":material/send:",
+    }
 
     def __init__(self, box: Any) -> None:
         self.box = box
@@ -121,7 +142,7 @@ class ProgressFeed:
         self._held: ScriptControlException | None = None
 
     def __call__(self, step: str, message: str) -> None:
-        line = f"{self.STEP_ICONS.get(step, '•')} {message}"
+        line = f"{self.STEP_ICONS.get(step, ':material/arrow_right:')} {message}"
         self.lines.append(line)
         if self._held is not None:
             return

@@ -384,7 +384,7 @@ def test_recover_applies_a_recorded_decision(
 
 
 # -- errors ---------------------------------------------------------------------------------------
-def test_model_failure_is_one_line(
+def test_model_failure_is_one_line_and_retry_carries_on(
     cli_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import graphs.model
@@ -395,8 +395,19 @@ def test_model_failure_is_one_line(
     monkeypatch.setattr(graphs.model, "load_chat_model", broken)
     code, out, err = run(capsys, "new", "--brief", BRIEF, "-q", "--json")
     assert code == 1
-    assert "the model server did not start" in json.loads(out)["message"]
+    error = json.loads(out)
+    assert error["error"] == "stopped" and "the model server did not start" in error["message"]
+    thread_id = error["thread_id"]
+    assert f"signoff retry {thread_id}" in error["message"]
     assert "Traceback" not in err and err.count("\n") == 1
+    assert run_json(capsys, "show", thread_id)[1]["status"] == "error"
+
+    monkeypatch.setattr(graphs.model, "load_chat_model", lambda **kw: ScriptedChatModel())
+    code, data, _ = run_json(capsys, "retry", thread_id, "-q")
+    assert code == 0
+    assert data["thread_id"] == thread_id and data["status"] == "waiting"
+    assert sorted(p["action"] for p in data["pending"]) == ["publish_post", "send_email"]
+    assert run(capsys, "retry", "nope")[0] == 4
 
 
 def test_home_flag_overrides_the_environment(
@@ -417,7 +428,6 @@ def test_ui_runs_streamlit_on_loopback(
     monkeypatch.setattr(
         os, "execvpe", lambda file, argv, env: (seen.append(argv), envs.append(env))
     )
-    monkeypatch.setattr(Path, "exists", lambda self: True)  # ui/app.py may be written later
     code, _, _ = run(capsys, "ui", "--port", "8765")
     assert code == 0
     [argv] = seen
@@ -507,3 +517,15 @@ def test_console_script(cli_home: Path, tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 2 and "expected one of" in done.stderr
+
+
+def test_usage_errors_exit_2_with_json_when_asked(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "decide", "abc", "--json")
+    assert code == 2
+    error = json.loads(out)
+    assert error["error"] == "usage" and "{approve,edit,revise,reject}" in error["message"]
+    assert "usage: signoff decide" in err
+    code, out, err = run(capsys, "frob")
+    assert code == 2 and out == "" and "invalid choice" in err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from langgraph.types import Command
 
-from graphs.errors import AlreadyDecided, InvalidDecision, NotFound
+from graphs.errors import AlreadyDecided, InvalidDecision, NotFound, RunStopped
 from graphs.runtime import Signoff
 
 
@@ -233,8 +233,9 @@ def test_a_failed_draft_is_kept_and_can_be_retried(home, brief, connector_calls)
         raise ConnectionError("model server went away")
 
     with Signoff(home, model=ScriptedChatModel(script=[broken])) as runtime:
-        with pytest.raises(ConnectionError):
+        with pytest.raises(RunStopped, match="signoff retry") as err:
             runtime.start(brief)
+        assert isinstance(err.value.__cause__, ConnectionError)
         [campaign] = runtime.campaigns()
         assert campaign["status"] == "error" and campaign["brief"]["product"] == brief["product"]
         result = runtime.retry(campaign["thread_id"])  # the script is spent: the model works now
@@ -273,3 +274,22 @@ def test_a_draft_that_breaks_the_channel_limits_cannot_be_approved_as_is(
             runtime.decide(post["id"], {"type": "approve"})
         runtime.decide(post["id"], {"type": "edit", "args": {"text": "Warm homes, smaller bills."}})
     assert connector_calls == [("publish_post", {"text": "Warm homes, smaller bills."})]
+
+
+def test_progress_tells_each_step_once(signoff, brief):
+    steps: list[tuple[str, str]] = []
+    post = by_action(
+        signoff.start(brief, on_progress=lambda *s: steps.append(s))["pending"], "publish_post"
+    )
+    assert [s for s, _ in steps] == ["researcher", "writer", "gate", "gate"]
+    steps.clear()
+    signoff.decide(
+        post["id"],
+        {"type": "revise", "feedback": "shorter"},
+        on_progress=lambda *s: steps.append(s),
+    )
+    assert [s for s, _ in steps] == [
+        "writer",
+        "gate",
+    ]  # the email still waiting is not re-announced
+    assert "Publish social post" in steps[-1][1]

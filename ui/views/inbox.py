@@ -17,6 +17,8 @@ from ui.state import (
     PAGE_CAMPAIGN,
     PAGE_NEW,
     RISK_COLORS,
+    count,
+    distinct_claims,
     flash,
     plain,
     reviewer,
@@ -29,6 +31,8 @@ from ui.state import (
 
 REJECT_REASONS = ["Off-brand", "Inaccurate claim", "Wrong audience", "Bad timing", "Other"]
 LONG_FIELDS = {"body", "text"}
+PREVIEW_HEIGHT = 380
+EVIDENCE_HEIGHT = 420
 
 runtime = signoff()
 
@@ -94,7 +98,7 @@ def apply_queued() -> None:
                 then=lambda result, q=q: flash(*_done_message(result, q)),
             )
         except AlreadyDecided as err:
-            st.info(str(err).capitalize(), icon=":material/info:")
+            st.info(title_case(str(err)), icon=":material/info:")
         except InvalidDecision as err:
             st.error(str(err))
         except Busy as err:
@@ -147,10 +151,12 @@ def title_case(text: str) -> str:
 # -- one card ---------------------------------------------------------------------------------
 def render_preview(item: dict[str, Any]) -> None:
     args = item["args"]
-    with st.container(border=True):
+    text = str(args.get("body") or args.get("text") or "")
+    # A long draft scrolls inside its frame, so the inbox stays easy to scan.
+    with st.container(border=True, height=PREVIEW_HEIGHT if len(text) > 700 else "content"):
         if item["action"] == "send_email":
-            st.markdown(f"**To:** {plain(args.get('to', ''))}  \n**Subject:** {plain(args.get('subject', ''))}")
-            st.divider()
+            st.caption(f"**To** {plain(args.get('to', ''))}")
+            st.markdown(f"**{plain(args.get('subject', ''))}**")
             st.markdown(plain(args.get("body", "")))
         elif "text" in args:
             st.markdown(plain(args["text"]))
@@ -160,18 +166,24 @@ def render_preview(item: dict[str, Any]) -> None:
 
 
 def render_evidence(item: dict[str, Any]) -> None:
-    evidence = item.get("evidence") or []
-    n_unsupported = len(item.get("unsupported_claims") or [])
-    label = f"Claims and evidence ({len(evidence)})"
+    claims = distinct_claims(item.get("evidence") or [])
+    n_unsupported = sum(1 for c in claims if not c["sources"])
+    label = f"Claims and evidence ({len(claims)})"
     if n_unsupported:
         label += f" · {n_unsupported} without a source"
-    with st.expander(label, icon=":material/fact_check:"):
-        if not evidence:
+    with (
+        st.expander(label, icon=":material/fact_check:"),
+        st.container(height=EVIDENCE_HEIGHT if len(claims) > 3 else "content", border=False),
+    ):
+        if not claims:
             st.caption("The draft makes no factual claims.")
-        for entry in evidence:
+        for entry in claims:
             st.markdown(f"**{plain(entry['claim'])}**")
             if not entry["sources"]:
-                st.warning("No source supports this claim. Check it before approving.", icon=":material/warning:")
+                st.warning(
+                    "No source supports this claim. Check it before approving.",
+                    icon=":material/warning:",
+                )
             for source in entry["sources"]:
                 st.markdown(f"> {plain(source['quote'])}")
                 st.caption(f":material/description: {source['source']} › {source['location']}")
@@ -235,7 +247,9 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
     with st.container(border=True, key=f"card-{item_id}"):
         head, badges = st.columns([3, 2], vertical_alignment="center")
         with head:
-            st.subheader(f"{ACTION_ICONS.get(item['action'], ':material/bolt:')} {title}", anchor=False)
+            st.subheader(
+                f"{ACTION_ICONS.get(item['action'], ':material/bolt:')} {title}", anchor=False
+            )
         with badges, st.container(horizontal=True, horizontal_alignment="right"):
             st.badge(
                 f"{item['risk'].capitalize()} risk",
@@ -258,13 +272,17 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
             render_evidence(item)
         with right:
             confidence = float(item.get("confidence") or 0)
-            st.progress(min(max(confidence, 0.0), 1.0), text=f"Writer's confidence: **{confidence:.0%}**")
+            st.progress(
+                min(max(confidence, 0.0), 1.0), text=f"Writer's confidence: **{confidence:.0%}**"
+            )
             st.markdown("**Why it waits for you**")
             st.markdown("\n".join(f"- {plain(r)}" for r in item["reasons"]))
-            for claim in item.get("unsupported_claims") or []:
+            for claim in dict.fromkeys(item.get("unsupported_claims") or []):
                 st.warning(f"No source for: {plain(claim)}", icon=":material/warning:")
             if item.get("feedback"):
-                st.caption("Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"]))
+                st.caption(
+                    "Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"])
+                )
 
         panel = st.session_state.get(f"panel-{item_id}")
         with st.container(horizontal=True):
@@ -276,6 +294,9 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                 on_click=_approve,
                 args=(item_id, title),
                 disabled="approve" not in allowed,
+                help=None
+                if "approve" in allowed
+                else "This draft cannot go out as it is: edit it or send it back.",
             )
             st.button(
                 "Edit",
@@ -292,7 +313,9 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                 on_click=_toggle_panel,
                 args=(item_id, "revise"),
                 disabled="revise" not in allowed,
-                help=None if "revise" in allowed else "The writer has had its maximum number of redrafts.",
+                help=None
+                if "revise" in allowed
+                else "The writer has had its maximum number of redrafts.",
             )
             st.button(
                 "Reject",
@@ -326,8 +349,9 @@ if not pending:
 else:
     n_threads = len({p["thread_id"] for p in pending})
     st.caption(
-        f"{len(pending)} action(s) waiting for your sign-off across {n_threads} campaign(s). "
-        "Approve to send, edit before sending, send back with feedback, or reject."
+        f"{count(len(pending), 'action')} waiting for your sign-off in "
+        f"{count(n_threads, 'campaign')}. Approve to send it, edit it first, send it back to "
+        "the writer with feedback, or reject it."
     )
     for item in pending:
         render_card(item, products)

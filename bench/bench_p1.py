@@ -1,0 +1,263 @@
+"""P1: what Signoff's orchestration costs over a bare LangGraph graph of the same shape.
+
+Both sides, in the same process and run, on the same kind of saver (SqliteSaver over a temp file):
+
+- signoff: `Signoff.start(brief)` until both actions pause, then `Signoff.decide(id, approve)` for
+  the email and the post: decisions table, lease, inbox index, audit, outbox, Maildir + feed file.
+- bare:    researcher → writer → Send per action → review subgraph (gate with `interrupt()` →
+  publisher writing a file), started with `invoke` and resumed once per interrupt id.
+
+Both use the scripted fake chat model (tests/fakes.py) and the same knowledge-base search, and run
+with `durability="sync"`: the figures are orchestration overhead, not model time.
+Threads alternate (signoff, bare, signoff, ...) so a change of machine load hits both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, Send, interrupt
+from typing_extensions import TypedDict
+
+ROOT = Path(__file__).resolve().parents[1]
+for extra in (ROOT, ROOT / "tests"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+from fakes import ScriptedChatModel  # noqa: E402
+
+from graphs.runtime import Signoff  # noqa: E402
+from graphs.store import connect  # noqa: E402
+from graphs.writer import EmailDraft, PostDraft  # noqa: E402
+from tools.knowledge import search  # noqa: E402
+
+BRIEF = {
+    "product": "Brightloop 2 smart thermostat",
+    "audience": "homeowners with high heating bills",
+    "goal": "pre-orders before winter",
+}
+APPROVE = {"type": "approve"}
+
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the bare graph -------------------------------------------------------------------------------
+class BareState(TypedDict):
+    brief: dict[str, str]
+    evidence: list[dict[str, str]]
+    actions: list[dict[str, Any]]
+    outcomes: Annotated[list[dict[str, Any]], operator.add]
+
+
+class BareAction(TypedDict):
+    action: dict[str, Any]
+    outcomes: Annotated[list[dict[str, Any]], operator.add]
+
+
+def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
+    def researcher(state: BareState) -> dict[str, Any]:
+        brief = state["brief"]
+        passages = search(" ".join((brief["product"], brief["audience"], brief["goal"])), k=6)
+        return {
+            "evidence": [
+                {"id": f"E{i}", "source": p.source, "quote": p.text}
+                for i, p in enumerate(passages, 1)
+            ]
+        }
+
+    def writer(state: BareState) -> Command[Literal["review"]]:
+        facts = "\n".join(f"[{i}] {e['quote']}" for i, e in enumerate(state["evidence"], 1))
+        system = (
+            f"Write for {state['brief']['audience']} about {state['brief']['product']}.\n{facts}"
+        )
+        email = model.with_structured_output(EmailDraft, method="json_schema").invoke(
+            [("system", system), ("user", "Write the email.")]
+        )
+        post = model.with_structured_output(PostDraft, method="json_schema").invoke(
+            [("system", system), ("user", "Write the post.")]
+        )
+        actions = [
+            {
+                "id": "email-1",
+                "name": "send_email",
+                "args": {"subject": email.subject, "body": email.body},
+            },
+            {"id": "post-1", "name": "publish_post", "args": {"text": post.text}},
+        ]
+        return Command(
+            update={"actions": actions},
+            goto=[Send("review", {"action": a, "outcomes": []}) for a in actions],
+        )
+
+    def gate(state: BareAction) -> Command[Literal["publisher", "__end__"]]:
+        decision = interrupt(
+            {"action": state["action"], "allowed_decisions": ["approve", "reject"]}
+        )
+        if decision.get("type") == "approve":
+            return Command(goto="publisher")
+        return Command(goto=END)
+
+    def publisher(state: BareAction, config: RunnableConfig) -> dict[str, Any]:
+        action = state["action"]
+        thread = config["configurable"]["thread_id"]
+        path = out_dir / f"{thread}-{action['id']}.json"
+        path.write_text(json.dumps(action["args"]))
+        return {"outcomes": [{"action_id": action["id"], "status": "executed", "path": str(path)}]}
+
+    review = StateGraph(BareAction)
+    review.add_node("gate", gate)
+    review.add_node("publisher", publisher)
+    review.add_edge(START, "gate")
+    review.add_edge("publisher", END)
+
+    builder = StateGraph(BareState)
+    builder.add_node("researcher", researcher)
+    builder.add_node("writer", writer)
+    builder.add_node("review", review.compile())
+    builder.add_edge(START, "researcher")
+    builder.add_edge("researcher", "writer")
+    builder.add_edge("review", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
+# -- one thread each way ----------------------------------------------------------------------------
+def signoff_thread(s: Signoff) -> float:
+    t0 = time.perf_counter()
+    started = s.start(dict(BRIEF))
+    ids = [p["id"] for p in started["pending"]]
+    summary: dict[str, Any] = started
+    for interrupt_id in ids:
+        summary = s.decide(interrupt_id, dict(APPROVE), by="bench")
+    elapsed = time.perf_counter() - t0
+    assert len(ids) == 2 and summary["status"] == "done", summary
+    return elapsed
+
+
+def bare_thread(graph: Any, n: int, out_dir: Path) -> float:
+    config = {"configurable": {"thread_id": f"bare-{n}"}}
+    t0 = time.perf_counter()
+    result = graph.invoke(
+        {"brief": dict(BRIEF), "evidence": [], "actions": [], "outcomes": []},
+        config,
+        durability="sync",
+    )
+    ids = [i.id for i in result["__interrupt__"]]
+    for interrupt_id in ids:
+        result = graph.invoke(
+            Command(resume={interrupt_id: dict(APPROVE)}), config, durability="sync"
+        )
+    elapsed = time.perf_counter() - t0
+    assert len(ids) == 2 and "__interrupt__" not in result, result
+    assert len(result["outcomes"]) == 2 and len(list(out_dir.glob(f"bare-{n}-*.json"))) == 2
+    return elapsed
+
+
+def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[str, Any]:
+    """Run P1; returns the figures (times in ms).
+
+    `bare` opens its SQLite file like Signoff does (graphs.store.connect: WAL, synchronous=NORMAL)
+    so the ratio is the orchestration alone; `bare_default` uses a plain
+    `sqlite3.connect(path, check_same_thread=False)` (SqliteSaver's own WAL, synchronous=FULL),
+    the recipe a bare LangGraph app starts from.
+    """
+    with tempfile.TemporaryDirectory(prefix="signoff-p1-") as tmp:
+        root = Path(tmp)
+        s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
+        conns = {
+            "bare": connect(root / "bare.db"),
+            "bare_default": sqlite3.connect(str(root / "bare-default.db"), check_same_thread=False),
+        }
+        graphs: dict[str, Any] = {}
+        out_dir = root / "bare-out"
+        out_dir.mkdir()
+        for name, conn in conns.items():
+            saver = SqliteSaver(conn)
+            saver.setup()
+            graphs[name] = build_bare_graph(saver, ScriptedChatModel(), out_dir / name)
+            (out_dir / name).mkdir()
+        times: dict[str, list[float]] = {"signoff": [], **{name: [] for name in graphs}}
+        try:
+            for w in range(warmup):
+                log(f"p1: warm-up {w + 1}/{warmup}")
+                signoff_thread(s)
+                for name, graph in graphs.items():
+                    bare_thread(graph, -1 - w, out_dir / name)
+            for n in range(threads):
+                times["signoff"].append(signoff_thread(s) * 1000)
+                for name, graph in graphs.items():
+                    times[name].append(bare_thread(graph, n, out_dir / name) * 1000)
+                log(
+                    f"p1: thread {n + 1}/{threads}  "
+                    + "  ".join(f"{k} {v[-1]:.1f} ms" for k, v in times.items())
+                )
+        finally:
+            s.close()
+            for conn in conns.values():
+                conn.close()
+    figures: dict[str, Any] = {"threads": threads, "times_ms": times}
+    for name, values in times.items():
+        figures[f"{name}_ms_median"] = statistics.median(values)
+        figures[f"{name}_ms_mean"] = statistics.fmean(values)
+    figures["ratio"] = figures["signoff_ms_median"] / figures["bare_ms_median"]
+    figures["ratio_mean"] = figures["signoff_ms_mean"] / figures["bare_ms_mean"]
+    figures["ratio_vs_default_saver"] = (
+        figures["signoff_ms_median"] / figures["bare_default_ms_median"]
+    )
+    return figures
+
+
+def report(figures: dict[str, Any]) -> list[str]:
+    """The figures as plain `key=value` lines."""
+    times = figures["times_ms"]
+    lines = [
+        "p1_model=scripted fake (tests/fakes.py): orchestration overhead only, no model time",
+        "p1_saver=SqliteSaver on a temp file for every side, durability=sync",
+        "p1_bare=same shape, SQLite opened like Signoff's (WAL, synchronous=NORMAL)",
+        "p1_bare_default=same shape, plain sqlite3.connect (synchronous=FULL)",
+        "p1_per_thread=start until both actions pause + approve email + approve post",
+        f"p1_threads={figures['threads']}",
+    ]
+    for n in range(figures["threads"]):
+        for name, values in times.items():
+            lines.append(f"p1_thread_{n + 1:02d}_{name}_ms={values[n]:.1f}")
+    for name in times:
+        lines.append(f"p1_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
+        lines.append(f"p1_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
+    lines += [
+        f"p1_ratio_mean={figures['ratio_mean']:.2f}",
+        f"p1_ratio_vs_default_saver={figures['ratio_vs_default_saver']:.2f}",
+        "p1_ratio_basis=signoff/bare of the median per-thread time",
+        f"p1_ratio={figures['ratio']:.2f}",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=20)
+    args = parser.parse_args(argv)
+    for line in report(run_p1(args.threads)):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""`make bench`: every benchmark, as plain `key=value` lines on stdout; progress on stderr.
+
+Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
+
+    uv run python -m bench.run [--threads 20] [--no-model]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/run.py` as well as `python -m bench.run`
+    sys.path.insert(0, str(ROOT))
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _emit(lines: list[str]) -> None:
+    for line in lines:
+        print(line, flush=True)
+
+
+def model_lines(figures: Any) -> list[str]:
+    """`measure()`'s figures as key=value lines, whatever plain shape it returns."""
+    if isinstance(figures, dict):
+        items = figures.items()
+    elif hasattr(figures, "__dataclass_fields__"):
+        items = vars(figures).items()
+    else:
+        return [f"model_result={figures}"]
+    lines = []
+    for key, value in items:
+        key = str(key) if str(key).startswith("model") else f"model_{key}"
+        if isinstance(value, float):
+            value = f"{value:.3f}"
+        lines.append(f"{key}={value}")
+    return lines
+
+
+def run_model_bench() -> list[str]:
+    try:
+        from bench.bench_model import measure
+    except ImportError as exc:
+        return [f"model_bench=skipped (bench/bench_model.py not importable: {exc})"]
+    _log("model: starting the embedded model and timing a first draft (can take minutes)…")
+    t0 = time.perf_counter()
+    try:
+        figures = measure()
+    except Exception as exc:  # a broken model must not hide the other figures
+        return [f"model_bench=failed ({type(exc).__name__}: {exc})"]
+    _log(f"model: done in {time.perf_counter() - t0:.1f} s")
+    return model_lines(figures)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Signoff benchmarks (ratios against a same-run baseline)."
+    )
+    parser.add_argument(
+        "--threads", type=int, default=20, help="P1: campaigns per side (default 20)"
+    )
+    parser.add_argument("--no-model", action="store_true", help="skip the embedded-model figures")
+    args = parser.parse_args(argv)
+
+    _emit(
+        [
+            f"python={platform.python_version()}",
+            f"machine={platform.machine()}",
+            f"cpus={os.cpu_count()}",
+            f"loadavg_1m={os.getloadavg()[0]:.2f}",  # other work on the machine skews every figure
+        ]
+    )
+    from bench.bench_p1 import report, run_p1
+
+    _log(
+        f"p1: {args.threads} campaigns through Signoff vs a bare LangGraph graph of the same shape"
+    )
+    _emit(report(run_p1(args.threads, log=_log)))
+    if not args.no_model:
+        _emit(run_model_bench())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""AppTest fixtures: a data directory per test, campaigns seeded with the scripted model.
+
+The app's own runtime (`ui.state.get_signoff`, cached per home path) is built with no model, so
+the graph asks the one seam, `graphs.model.load_chat_model`: `app_model` patches it (AppTest runs
+the app in this process).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from fakes import ScriptedChatModel  # noqa: E402
+
+from graphs.runtime import Signoff  # noqa: E402
+
+
+@pytest.fixture
+def ui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "signoff-home"
+    monkeypatch.setenv("SIGNOFF_HOME", str(home))
+    monkeypatch.delenv("SIGNOFF_SMTP_URL", raising=False)
+    yield home
+    from ui.state import get_signoff
+
+    get_signoff.clear()  # the next test gets a fresh runtime for its own home
+
+
+@pytest.fixture
+def app_model(monkeypatch: pytest.MonkeyPatch) -> ScriptedChatModel:
+    """The model the app's runtime gets from the seam: scripted."""
+    import graphs.model
+
+    model = ScriptedChatModel()
+    monkeypatch.setattr(graphs.model, "load_chat_model", lambda **_: model)
+    return model
+
+
+@pytest.fixture
+def seeded(ui_home: Path) -> Iterator[Signoff]:
+    """A runtime over the same home, with the scripted model, for seeding and checking."""
+    runtime = Signoff(ui_home, model=ScriptedChatModel())
+    yield runtime
+    runtime.close()

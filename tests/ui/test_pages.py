@@ -1,0 +1,358 @@
+"""The three pages under AppTest: rendered from persisted state, decisions applied once."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import ScriptedChatModel
+from streamlit.testing.v1 import AppTest
+from ui_support import BRIEF, open_app
+
+from graphs.errors import RunStopped
+from graphs.runtime import Signoff
+
+INBOX = "views/inbox.py"
+NEW = "views/new_campaign.py"
+CAMPAIGN = "views/campaign.py"
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption and alert text of the page, for `in` checks."""
+    parts: list[str] = []
+    for kind in (
+        "markdown",
+        "caption",
+        "success",
+        "info",
+        "warning",
+        "error",
+        "header",
+        "subheader",
+        "title",
+    ):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts).replace("\\", "")
+
+
+def keys(at: AppTest) -> set[str]:
+    return {b.key for b in at.button if b.key}
+
+
+def maildir(home: Path) -> list[Any]:
+    root = home / "maildir"
+    return list(mailbox.Maildir(str(root), create=False)) if root.exists() else []
+
+
+def feed(home: Path) -> list[dict[str, Any]]:
+    path = home / "feed.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def start(seeded: Signoff) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    result = seeded.start(dict(BRIEF))
+    by_action = {p["action"]: p for p in result["pending"]}
+    return result["thread_id"], by_action["send_email"], by_action["publish_post"]
+
+
+# -- navigation -------------------------------------------------------------------------------
+def test_home_opens_new_campaign_first_then_the_inbox(ui_home: Path, seeded: Signoff) -> None:
+    at = open_app()
+    assert not at.exception
+    assert at.title[0].value == "New campaign"
+    start(seeded)
+    at = open_app()
+    assert not at.exception
+    assert at.title[0].value == "Inbox"
+
+
+# -- new campaign -----------------------------------------------------------------------------
+def test_new_campaign_form_is_ready_to_start(ui_home: Path) -> None:
+    at = open_app(NEW)
+    assert not at.exception
+    assert at.text_input(key="product").value.startswith("Brightloop 2")
+    assert at.text_input(key="audience").value
+    assert at.text_input(key="goal").value
+    assert at.text_input(key="to").value == "customers@example.com"
+    assert at.button(key="start").label == "Start campaign"
+
+
+def test_new_campaign_start_streams_progress_and_fills_the_inbox(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = open_app(NEW)
+    at.text_input(key="audience").input("Renters in cold flats")
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert app_model.calls, "the app's runtime must draft through the model seam"
+    assert at.status[0].label.startswith("Drafted 2 actions")
+    page = texts(at)
+    assert "Found 6 passages" in page and "Drafted send_email, publish_post" in page
+    [campaign] = seeded.campaigns()
+    assert campaign["brief"]["audience"] == "Renters in cold flats"
+    assert {p["action"] for p in seeded.pending()} == {"send_email", "publish_post"}
+    links = {link.value for link in at.page_link}
+    assert {"Review in the Inbox", "Open the campaign"} <= links
+    assert campaign["thread_id"][:8] in page
+
+
+def test_new_campaign_bad_input_says_why_and_keeps_the_form(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = open_app(NEW)
+    at.text_input(key="product").input("")
+    at.text_input(key="audience").input("Landlords")
+    at.text_input(key="to").input("not-an-address")
+    at.button(key="start").click().run()
+    assert not at.exception
+    [error] = at.error
+    assert "'product' is missing" in error.value and "'to' must be an email address" in error.value
+    assert at.text_input(key="audience").value == "Landlords"
+    assert at.text_input(key="to").value == "not-an-address"
+    assert seeded.campaigns() == [] and not app_model.calls
+
+
+# -- inbox ------------------------------------------------------------------------------------
+def test_empty_inbox_points_to_new_campaign(ui_home: Path) -> None:
+    at = open_app(INBOX)
+    assert not at.exception
+    assert "Nothing is waiting for you" in texts(at)
+    assert [link.value for link in at.page_link] == ["Start a new campaign"]
+
+
+def test_inbox_shows_one_card_per_pending_action(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    assert not at.exception
+    for item in (email, post):
+        card = at.get_by_key(f"card-{item['id']}")
+        assert card is not None
+        for kind in ("approve", "edit", "revise", "reject"):
+            assert f"{kind}-{item['id']}" in keys(at)
+    page = texts(at)
+    assert "Send email" in page and "Publish social post" in page
+    assert "High risk" in page
+    assert "customers@example.com" in page and "Cut your heating bill by 23%" in page
+    assert "It costs $149 [2]" in page  # model text shown as written (no maths, no links)
+    assert "waits for your sign-off" in page  # the gate's reasons
+    assert [p.value for p in at.progress] == [90, 80]  # the writer's confidence
+    assert any(e.label.startswith("Claims and evidence (2)") for e in at.expander)
+    for entry in email["evidence"]:  # each claim with its quote and where it comes from
+        assert entry["claim"] in page
+        for source in entry["sources"]:
+            assert source["quote"] in page
+            assert f"{source['source']} › {source['location']}" in page
+    assert any(thread[:8] in link.value for link in at.page_link)
+
+
+def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
+    seeded.context.model = ScriptedChatModel(
+        script=[
+            {
+                "subject": "Save big",
+                "body": "Half price today only. Order your Brightloop 2 before midnight.",
+                "claims": [{"text": "Half price today only", "evidence": []}],
+                "confidence": 0.3,
+            }
+        ]
+    )
+    start(seeded)
+    at = open_app(INBOX)
+    assert not at.exception
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any("No source for: Half price today only" in w for w in warnings)
+    assert "below the 50% threshold" in texts(at)
+
+
+def test_approve_sends_once_and_the_card_goes(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.text_input(key="reviewer").input("ann")
+    at.button(key=f"approve-{email['id']}").click().run()
+    assert not at.exception
+    [message] = maildir(ui_home)
+    assert message["Subject"] == "Cut your heating bill by 23%"
+    assert f"approve-{email['id']}" not in keys(at)
+    assert f"approve-{post['id']}" in keys(at)
+    assert "Delivered to the Maildir outbox" in at.success[0].value
+    [decision] = seeded.campaign(thread)["decisions"]
+    assert decision["by"] == "ann" and decision["decision"] == {"type": "approve"}
+
+
+def test_reject_sends_nothing(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"reject-{post['id']}").click().run()
+    at.selectbox(key=f"reject-reason-{post['id']}").select("Inaccurate claim")
+    at.text_input(key=f"reject-comment-{post['id']}").input("The price is wrong")
+    at.button(key=f"reject-confirm-{post['id']}").click().run()
+    assert not at.exception
+    assert feed(ui_home) == [] and maildir(ui_home) == []
+    assert f"approve-{post['id']}" not in keys(at)
+    c = seeded.campaign(thread)
+    assert c["executed"] == []
+    [outcome] = c["outcomes"]
+    assert outcome["status"] == "rejected"
+    assert outcome["detail"] == {"reason": "Inaccurate claim", "comment": "The price is wrong"}
+
+
+def test_edit_sends_the_edited_version(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"edit-{email['id']}").click().run()
+    assert at.text_input(key=f"edit-subject-{email['id']}").value == email["args"]["subject"]
+    assert at.text_area(key=f"edit-body-{email['id']}").value == email["args"]["body"]
+    at.text_input(key=f"edit-subject-{email['id']}").input("Warmer home, smaller bill")
+    at.button(key=f"edit-save-{email['id']}").click().run()
+    assert not at.exception
+    [message] = maildir(ui_home)
+    assert message["Subject"] == "Warmer home, smaller bill"
+    assert message.get_payload(decode=True).decode().strip() == email["args"]["body"]
+    [row] = seeded.campaign(thread)["executed"]
+    assert row["args"]["subject"] == "Warmer home, smaller bill"
+
+
+def test_invalid_edit_is_refused_and_the_card_stays(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"edit-{email['id']}").click().run()
+    at.text_input(key=f"edit-to-{email['id']}").input("nobody")
+    at.button(key=f"edit-save-{email['id']}").click().run()
+    assert not at.exception
+    assert at.error and "Nothing was saved" in at.error[0].value
+    assert f"approve-{email['id']}" in keys(at)
+    assert maildir(ui_home) == [] and seeded.campaign(thread)["decisions"] == []
+
+
+def test_send_back_brings_a_redraft(
+    ui_home: Path, seeded: Signoff, app_model: ScriptedChatModel
+) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"revise-{post['id']}").click().run()
+    at.text_area(key=f"revise-feedback-{post['id']}").input("Mention the room sensors")
+    at.button(key=f"revise-send-{post['id']}").click().run()
+    assert not at.exception
+    assert app_model.calls and "Mention the room sensors" in app_model.calls[-1]["prompt"]
+    [redraft] = [p for p in seeded.pending(thread) if p["action"] == "publish_post"]
+    assert redraft["id"] != post["id"] and redraft["revision"] == 1
+    assert f"approve-{redraft['id']}" in keys(at)
+    assert f"approve-{post['id']}" not in keys(at)
+    page = texts(at)
+    assert "Revised: Brightloop 2 costs $149 [2], with free sensors [3]." in page
+    assert "Redraft #1" in page and "Mention the room sensors" in page
+    assert feed(ui_home) == []
+
+
+def test_a_stale_second_approve_says_already_decided(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    tab_a, tab_b = open_app(INBOX), open_app(INBOX)
+    tab_a.text_input(key="reviewer").input("ann")
+    tab_a.button(key=f"approve-{email['id']}").click().run()
+    tab_b.button(key=f"approve-{email['id']}").click().run()  # the card is stale in this tab
+    assert not tab_a.exception and not tab_b.exception
+    [info] = tab_b.info
+    assert "already decided by ann at" in info.value.lower()
+    assert len(maildir(ui_home)) == 1
+    assert f"approve-{email['id']}" not in keys(tab_b)
+
+
+# -- campaign ---------------------------------------------------------------------------------
+def test_campaign_page_shows_status_and_what_went_out(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    seeded.decide(email["id"], {"type": "approve"}, by="ann")
+    seeded.decide(post["id"], {"type": "reject", "reason": "Bad timing"}, by="bob")
+    at = open_app(CAMPAIGN, thread=thread)
+    assert not at.exception
+    assert at.query_params["thread"] == thread
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Waiting for you": "0", "Went out": "1", "Rejected": "1", "Decisions": "2"}
+    page = texts(at)
+    assert "Done" in page and BRIEF["product"] in page
+    [row] = seeded.campaign(thread)["executed"]
+    assert at.get_by_key(f"executed-{row['key'][:16]}") is not None
+    assert str(ui_home / "maildir") in page and row["key"] in page
+    assert "Social post rejected: **Bad timing**" in page
+    decisions = at.table[0].value
+    assert list(decisions["Who"]) == ["ann", "bob"]
+    assert list(decisions["Decision"]) == ["Approved", "Rejected"]
+    assert list(decisions["Action"]) == ["Email", "Social post"]
+    assert len(at.get("graphviz_chart")) == 2  # where each action stands + the agent's graph
+    assert any(e.label.startswith("Audit trail") for e in at.expander)
+
+
+def test_campaign_page_waiting_links_to_the_inbox(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(CAMPAIGN, thread=thread)
+    assert not at.exception
+    assert "Waiting for you" in texts(at)
+    assert "Decide in the Inbox" in [link.value for link in at.page_link]
+    assert {m.label: m.value for m in at.metric}["Waiting for you"] == "2"
+
+
+def test_campaign_picker_writes_the_url(ui_home: Path, seeded: Signoff) -> None:
+    first, _, _ = start(seeded)
+    second, _, _ = start(seeded)
+    at = open_app(CAMPAIGN)  # no ?thread=: the newest campaign, written into the URL
+    assert at.query_params["thread"] == second
+    at.selectbox(key="campaign-pick").select(first).run()
+    assert not at.exception
+    assert at.query_params["thread"] == first
+    assert first in texts(at)
+
+
+def test_campaign_page_unknown_thread_says_so(ui_home: Path, seeded: Signoff) -> None:
+    start(seeded)
+    at = open_app(CAMPAIGN, thread="nope")
+    assert not at.exception
+    assert "No campaign 'nope'" in at.error[0].value
+
+
+def test_campaign_page_without_campaigns(ui_home: Path) -> None:
+    at = open_app(CAMPAIGN)
+    assert not at.exception
+    assert "No campaigns yet" in texts(at)
+
+
+def test_a_stopped_campaign_can_be_retried(
+    ui_home: Path, seeded: Signoff, app_model: ScriptedChatModel
+) -> None:
+    def model_down(schema: Any, prompt: str) -> dict[str, Any]:
+        raise RuntimeError("the model server went away")
+
+    seeded.context.model = ScriptedChatModel(script=[model_down])
+    with pytest.raises(RunStopped):
+        seeded.start(dict(BRIEF))
+    [campaign] = seeded.campaigns()
+    thread = campaign["thread_id"]
+    assert campaign["status"] == "error"
+    at = open_app(CAMPAIGN, thread=thread)
+    assert not at.exception
+    assert "Needs attention" in texts(at) and "the model server went away" in texts(at)
+    at.button(key=f"retry-{thread}").click().run()
+    assert not at.exception
+    assert app_model.calls
+    assert {p["action"] for p in seeded.pending(thread)} == {"send_email", "publish_post"}
+    assert f"retry-{thread}" not in keys(at)
+    assert {m.label: m.value for m in at.metric}["Waiting for you"] == "2"
+
+
+def test_new_campaign_model_failure_is_shown_not_raised(
+    ui_home: Path, seeded: Signoff, monkeypatch: Any
+) -> None:
+    import graphs.model
+
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("no model configured")
+
+    monkeypatch.setattr(graphs.model, "load_chat_model", broken)
+    at = open_app(NEW)
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert "no model configured" in at.error[0].value
+    assert at.status[0].state == "error"
+    [campaign] = seeded.campaigns()
+    assert campaign["status"] == "error"

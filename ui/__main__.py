@@ -1,0 +1,5 @@
+"""`python -m ui ...` is the `signoff` command."""
+
+from ui.cli import main
+
+raise SystemExit(main())
