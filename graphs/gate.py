@@ -7,6 +7,7 @@ its first line on every resume. Everything above the `interrupt()` call is pure.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -17,6 +18,8 @@ from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
+
+PLACEHOLDER = re.compile(r"\[[^\]\d][^\]]{0,40}\]")  # [Name], [Your Name]; not citations [1]
 
 
 def review_request(
@@ -37,6 +40,13 @@ def review_request(
     if unsupported:
         reasons.append(
             f"{len(unsupported)} claim(s) cite no evidence: check them before approving."
+        )
+    placeholders = sorted(
+        set(PLACEHOLDER.findall(" ".join(str(v) for v in action["args"].values())))
+    )
+    if placeholders:
+        reasons.append(
+            f"The draft has placeholders that would go out as written: {', '.join(placeholders)}."
         )
     if action["revision"]:
         reasons.append(f"Redraft #{action['revision']} after your feedback.")

@@ -44,7 +44,7 @@ class EmailDraft(BaseModel):
 
 
 class PostDraft(BaseModel):
-    text: str = Field(min_length=10, max_length=400)
+    text: str = Field(min_length=10, max_length=480)
     claims: list[DraftClaim] = Field(max_length=3)
     confidence: float = Field(ge=0, le=1)
 

@@ -6,6 +6,7 @@ A tool's docstring is its contract; its risk spec sits next to it. Only the exec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,14 @@ class OutboundTool:
             return self.args_model.model_validate(args).model_dump()
         except ValidationError as exc:
             raise ValueError(describe_validation(exc, self.args_model)) from exc
+
+
+_CITATION = re.compile(r"\s?\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def strip_citations(text: str) -> str:
+    """Citation marks like [1] or [1, 2] are for the reviewer; they never go out."""
+    return _CITATION.sub("", text)
 
 
 def validation_problems(exc: ValidationError) -> str:

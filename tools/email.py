@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools.base import ConnectorError, OutboundTool, RiskSpec, Settings
+from tools.base import ConnectorError, OutboundTool, RiskSpec, Settings, strip_citations
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def build_message(args: dict[str, Any], key: str) -> EmailMessage:
     msg["Date"] = email.utils.formatdate(localtime=False)
     msg["Message-ID"] = message_id(key)
     msg["X-Signoff-Key"] = key
-    msg.set_content(args["body"])
+    msg.set_content(strip_citations(args["body"]))
     return msg
 
 

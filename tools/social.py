@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.base import OutboundTool, RiskSpec, Settings
+from tools.base import OutboundTool, RiskSpec, Settings, strip_citations
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,11 @@ def publish_post(args: dict[str, Any], key: str, settings: Settings) -> dict[str
             if line.strip() and json.loads(line).get("key") == key:
                 log.info("post %s already in the feed; not posting again", key[:12])
                 return {"transport": "feed", "path": str(path), "line": line_no}
-        entry = {"key": key, "at": datetime.now(UTC).isoformat(timespec="seconds"), **args}
+        entry = {
+            "key": key,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "text": strip_citations(args["text"]),
+        }
         feed.write(json.dumps(entry) + "\n")
         feed.flush()
     with open(path, encoding="utf-8") as feed:

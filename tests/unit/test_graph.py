@@ -293,3 +293,31 @@ def test_progress_tells_each_step_once(signoff, brief):
         "gate",
     ]  # the email still waiting is not re-announced
     assert "Publish social post" in steps[-1][1]
+
+
+def test_citation_marks_are_for_the_reviewer_and_never_go_out(signoff, brief, home):
+    pending = signoff.start(brief)["pending"]
+    email, post = by_action(pending, "send_email"), by_action(pending, "publish_post")
+    assert "[1]" in email["args"]["body"]  # the reviewer sees which evidence each claim rests on
+    signoff.decide(email["id"], {"type": "approve"})
+    signoff.decide(post["id"], {"type": "approve"})
+    [message] = mailbox.Maildir(str(home / "maildir")).values()
+    body = message.get_payload(decode=True).decode()
+    assert "23% on average." in body and "[1]" not in body and "[2]" not in body
+    [line] = (home / "feed.jsonl").read_text().splitlines()
+    assert "[2]" not in json.loads(line)["text"] and "$149" in json.loads(line)["text"]
+
+
+def test_placeholders_are_called_out(home, brief):
+    from fakes import ScriptedChatModel
+
+    draft = {
+        "subject": "A warmer home",
+        "body": "Dear [Customer Name], Brightloop costs $149 [2]. Best, [Your Name]",
+        "claims": [{"text": "Brightloop costs $149", "evidence": [2]}],
+        "confidence": 1.0,
+    }
+    with Signoff(home, model=ScriptedChatModel(script=[draft])) as runtime:
+        email = by_action(runtime.start(brief)["pending"], "send_email")
+    [reason] = [r for r in email["reasons"] if "placeholders" in r]
+    assert "[Customer Name]" in reason and "[Your Name]" in reason and "[2]" not in reason

@@ -12,7 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     "module",
-    ["graphs.campaign", "graphs.runtime", "graphs.model", "tools.registry", "tools.email", "ui.cli"],
+    [
+        "graphs.campaign",
+        "graphs.runtime",
+        "graphs.model",
+        "tools.registry",
+        "tools.email",
+        "ui.cli",
+    ],
 )
 def test_project_packages_are_the_ones_imported(module):
     mod = importlib.import_module(module)
