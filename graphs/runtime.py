@@ -30,10 +30,12 @@ from graphs.errors import AlreadyDecided, InvalidInput, NotFound, RunStopped, Si
 from graphs.executor import Executor
 from graphs.state import Brief, Context
 from graphs.store import Store, connect, default_home
-from tools.base import Settings
+from tools.base import Settings, strip_citations
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Signoff", "parse_brief_text", "strip_citations", "validate_brief"]
 
 Progress = Callable[[str, str], None]  # (step, message)
 
@@ -374,20 +376,52 @@ class Signoff:
 
 
 def graph_dot(graph: Any) -> str:
-    """Graphviz DOT of the graph, subgraphs included, drawn offline."""
+    """Graphviz DOT of the graph, drawn offline; each subgraph is a labelled cluster.
+
+    A subgraph's own start and end are folded into its edges, so the picture reads
+    `writer ⇢ gate` rather than `writer ⇢ start ⇢ gate`.
+    """
     drawable = graph.get_graph(xray=True)
+    inner_start = {n: n for n in drawable.nodes if n.endswith(":__start__")}
+    for edge in drawable.edges:
+        if edge.source in inner_start:
+            inner_start[edge.source] = edge.target
+    inner_end = {n for n in drawable.nodes if n.endswith(":__end__")}
+    outer_end = next((n for n in drawable.nodes if n == "__end__"), "__end__")
+
+    def resolve(node_id: str) -> str:
+        if node_id in inner_start:
+            return inner_start[node_id]
+        return outer_end if node_id in inner_end else node_id
+
     lines = [
         "digraph campaign {",
-        '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f2f0ff", fontname="Helvetica"];',
+        '  rankdir=TB; fontname="Helvetica"; node [shape=box, style="rounded,filled", fillcolor="#f2f0ff",'
+        ' fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];',
     ]
-    for node_id, node in drawable.nodes.items():
-        label = node.name.split(":")[-1]
-        shape = ', shape=oval, fillcolor="#ffffff"' if label in ("__start__", "__end__") else ""
-        label = {"__start__": "start", "__end__": "end"}.get(label, label)
-        lines.append(f'  "{node_id}" [label="{label}"{shape}];')
+    clusters: dict[str, list[str]] = {}
+    for node_id in drawable.nodes:
+        if node_id in inner_start or node_id in inner_end:
+            continue
+        prefix, _, name = node_id.rpartition(":")
+        label = {"__start__": "start", "__end__": "end"}.get(name, name)
+        shape = ', shape=oval, fillcolor="#ffffff"' if name in ("__start__", "__end__") else ""
+        line = f'  "{node_id}" [label="{label}"{shape}];'
+        clusters.setdefault(prefix, []).append(line)
+    lines += clusters.pop("", [])
+    for prefix, members in clusters.items():
+        lines.append(f'  subgraph "cluster_{prefix}" {{')
+        lines.append(f'    label="{prefix} · one per proposed action"; style="rounded,dashed";')
+        lines += ["  " + m for m in members]
+        lines.append("  }")
+    drawn: set[tuple[str, str]] = set()
     for edge in drawable.edges:
-        style = ' [style=dashed, label="' + (edge.data or "") + '"]' if edge.conditional else ""
-        lines.append(f'  "{edge.source}" -> "{edge.target}"{style};')
+        source, target = resolve(edge.source), resolve(edge.target)
+        if edge.source in inner_start or source == target or (source, target) in drawn:
+            continue
+        drawn.add((source, target))
+        style = " [style=dashed]" if edge.conditional else ""
+        lines.append(f'  "{source}" -> "{target}"{style};')
     lines.append("}")
     return "\n".join(lines)
 

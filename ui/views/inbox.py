@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
+from graphs.runtime import strip_citations
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -160,9 +161,14 @@ def render_preview(item: dict[str, Any]) -> None:
             st.markdown(plain(args.get("body", "")))
         elif "text" in args:
             st.markdown(plain(args["text"]))
-            st.caption(f"{len(args['text'])} characters")
+            st.caption(f"{len(strip_citations(args['text']))} characters as published")
         else:
             st.markdown(plain(item.get("text") or args))
+        if strip_citations(text) != text:
+            st.caption(
+                ":material/format_quote: Marks like [1] point to the evidence below; "
+                "they are removed before it goes out."
+            )
 
 
 def render_evidence(item: dict[str, Any]) -> None:
