@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from ui_support import BRIEF, open_app
 
 from graphs.errors import RunStopped
-from graphs.runtime import Signoff
+from graphs.runtime import Signoff, strip_citations
 
 INBOX = "views/inbox.py"
 NEW = "views/new_campaign.py"
@@ -210,7 +210,9 @@ def test_edit_sends_the_edited_version(ui_home: Path, seeded: Signoff) -> None:
     assert not at.exception
     [message] = maildir(ui_home)
     assert message["Subject"] == "Warmer home, smaller bill"
-    assert message.get_payload(decode=True).decode().strip() == email["args"]["body"]
+    assert message.get_payload(decode=True).decode().strip() == strip_citations(
+        email["args"]["body"]
+    )
     [row] = seeded.campaign(thread)["executed"]
     assert row["args"]["subject"] == "Warmer home, smaller bill"
 
