@@ -15,19 +15,18 @@ included; ``function_calling`` and ``json_mode`` do not work there, and it never
 calls. The model sees field *names* while generating, not the schema's descriptions: say in
 the prompt what each field means (e.g. "confidence: 0.0-1.0").
 
-Tests swap the model with :func:`override_chat_model`. Never call ``get_num_tokens*()`` on
+Tests swap the model by patching ``graphs.model.load_chat_model`` (callers import it at call
+time) or by injecting one through the run's ``Context``. Never call ``get_num_tokens*()`` on
 these models: it downloads tiktoken files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
 import os
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,9 +43,13 @@ ENV_MODEL = "SIGNOFF_MODEL"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_TOKENS = 700
 OPENAI_TIMEOUT_S = 60.0
-# 2 cores: ~35-40 tokens/s out, ~100-160 tokens/s reading; a full 4k-token prompt plus
-# 700 output tokens takes about a minute.
-EMBEDDED_TIMEOUT_S = 180.0
+# 2 cores, quiet: ~40-45 tokens/s out, ~140 tokens/s reading, so a full 4k-token prompt plus
+# 700 output tokens takes about a minute; next to other busy processes it can be 3x slower.
+EMBEDDED_TIMEOUT_S = 300.0
+# Without a penalty the 0.5B model loops ("[Your Company Website] \n[Your Company Phone] ...")
+# until max_tokens in 4 of 20 writer drafts measured here (the JSON is then cut off and fails);
+# with 0.3: 0 of 20, and the drafts got shorter. (repeat_penalty 1.1 did as well; DRY worse.)
+EMBEDDED_FREQUENCY_PENALTY = 0.3
 _EMBEDDED_API_KEY = "signoff-embedded"  # the local server checks no key; the client wants one
 
 Provider = Literal["embedded", "openai"]
@@ -93,31 +96,6 @@ def resolve_model_choice(env: Mapping[str, str] | None = None) -> ModelChoice:
     return ModelChoice("embedded", embedded.MODEL_ALIAS, None, "no OPENAI_API_KEY")
 
 
-# --- test override ---------------------------------------------------------------------------
-
-_override: BaseChatModel | Callable[..., BaseChatModel] | None = None
-_override_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def override_chat_model(
-    model: BaseChatModel | Callable[..., BaseChatModel],
-) -> Iterator[None]:
-    """Make :func:`load_chat_model` return ``model`` (process-wide) inside the block.
-
-    ``model`` is a chat model (returned as is) or a factory called with
-    ``load_chat_model``'s keyword arguments. For tests: a scripted fake behind the seam.
-    """
-    global _override
-    with _override_lock:
-        previous, _override = _override, model
-    try:
-        yield
-    finally:
-        with _override_lock:
-            _override = previous
-
-
 # --- building models -----------------------------------------------------------------------
 
 
@@ -127,12 +105,6 @@ def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel
     ``kwargs`` go to ``ChatOpenAI`` and win over the defaults (``max_tokens=700``,
     ``timeout``). The embedded server is started on first use and shared by the process.
     """
-    override = _override
-    if override is not None:
-        if isinstance(override, BaseChatModel):
-            return override
-        return override(temperature=temperature, **kwargs)
-
     choice = resolve_model_choice()
     settings: dict[str, Any] = {"temperature": temperature, "max_tokens": DEFAULT_MAX_TOKENS}
     if choice.provider == "openai":
@@ -149,7 +121,8 @@ def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel
     sync_client, async_client = _embedded_http_clients()
     settings.update(
         timeout=EMBEDDED_TIMEOUT_S,
-        max_retries=1,
+        max_retries=0,  # a retried timeout would queue a second generation behind the first
+        frequency_penalty=EMBEDDED_FREQUENCY_PENALTY,
         http_client=sync_client,
         http_async_client=async_client,
     )
@@ -164,8 +137,6 @@ def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel
 
 def describe_model() -> str:
     """Which model and where, for the UI and logs. Starts nothing; never raises."""
-    if _override is not None:
-        return f"test override: {type(_override).__name__}"
     try:
         choice = resolve_model_choice()
     except ValueError as exc:
