@@ -374,6 +374,14 @@ class Signoff:
     def graph_dot(self) -> str:
         return graph_dot(self.graph)
 
+    def model_description(self) -> str:
+        """Which model drafts (an injected one, or what the seam would build). Starts nothing."""
+        if self.context.model is not None:
+            return f"{type(self.context.model).__name__} (set by the caller)"
+        from graphs.model import describe_model
+
+        return describe_model()
+
 
 def graph_dot(graph: Any) -> str:
     """Graphviz DOT of the graph, drawn offline; each subgraph is a labelled cluster.

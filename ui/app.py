@@ -68,5 +68,6 @@ with st.sidebar:
         help="Your name is recorded with every decision you make.",
     )
     st.caption(f"Data: `{home_path()}`")
+    st.caption(f"Model: {runtime.model_description()}")
 
 page.run()

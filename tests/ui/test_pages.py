@@ -78,6 +78,8 @@ def test_new_campaign_form_is_ready_to_start(ui_home: Path) -> None:
     assert at.text_input(key="goal").value
     assert at.text_input(key="to").value == "customers@example.com"
     assert at.button(key="start").label == "Start campaign"
+    # the sidebar says which model drafts
+    assert "Model: embedded Qwen2.5-Coder-0.5B" in texts(at)
 
 
 def test_new_campaign_start_streams_progress_and_fills_the_inbox(
