@@ -49,7 +49,7 @@ class PostDraft(BaseModel):
     confidence: float = Field(ge=0, le=1)
 
 
-ATTEMPTS = 2  # a small model occasionally runs out of tokens; one more try, then the error
+ATTEMPTS = 3  # a small model occasionally loops until max_tokens; try again, then the error
 RETRYABLE: tuple[type[Exception], ...] = (ValueError, ValidationError, LengthFinishReasonError)
 
 

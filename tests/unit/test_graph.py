@@ -321,3 +321,16 @@ def test_placeholders_are_called_out(home, brief):
         email = by_action(runtime.start(brief)["pending"], "send_email")
     [reason] = [r for r in email["reasons"] if "placeholders" in r]
     assert "[Customer Name]" in reason and "[Your Name]" in reason and "[2]" not in reason
+
+
+def test_a_draft_cut_off_by_the_model_is_tried_again(home, brief):
+    from fakes import ScriptedChatModel
+
+    def runaway(schema, prompt):
+        raise ValueError("Could not parse response content as the length limit was reached")
+
+    with Signoff(home, model=ScriptedChatModel(script=[runaway, runaway])) as runtime:
+        assert runtime.start(brief)["status"] == "waiting"  # third try of the email worked
+    with Signoff(home, model=ScriptedChatModel(script=[runaway] * 3)) as runtime:
+        with pytest.raises(RunStopped, match="length limit"):
+            runtime.start(brief)
