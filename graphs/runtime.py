@@ -214,7 +214,7 @@ class Signoff:
         if state.interrupts:
             status = "waiting"
         elif state.next:
-            status = "running" if self.store.campaign(thread_id) else "error"
+            status = "running"
         else:
             status = "done"
         current = self.store.campaign(thread_id)
@@ -306,9 +306,11 @@ class Signoff:
         if self.store.campaign(thread_id) is None:
             raise NotFound(f"No campaign {thread_id!r}; list campaigns with `signoff campaigns`.")
         with self.store.lease(thread_id, wait=0):
-            if self.store.unapplied(thread_id):
-                pass  # apply() below resumes with the recorded decisions
-            elif self.graph.get_state(self._config(thread_id)).next:
+            # With recorded decisions waiting, apply() below resumes with them instead.
+            if (
+                not self.store.unapplied(thread_id)
+                and self.graph.get_state(self._config(thread_id)).next
+            ):
                 self.store.set_campaign_status(thread_id, "running")
                 self.store.audit("campaign.retried", {}, thread_id=thread_id)
                 self._run(thread_id, None, on_progress)

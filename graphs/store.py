@@ -199,29 +199,11 @@ class Store:
             sql += " AND i.thread_id = ?"
             params = (thread_id,)
         rows = self.query(sql + " ORDER BY i.created_at, i.rowid", params)
-        return [
-            {
-                "interrupt_id": r["interrupt_id"],
-                "thread_id": r["thread_id"],
-                "action_id": r["action_id"],
-                "payload": json.loads(r["payload"]),
-                "created_at": r["created_at"],
-            }
-            for r in rows
-        ]
+        return [_inbox_row(r) for r in rows]
 
     def inbox_item(self, interrupt_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM inbox WHERE interrupt_id = ?", (interrupt_id,))
-        if not rows:
-            return None
-        r = rows[0]
-        return {
-            "interrupt_id": r["interrupt_id"],
-            "thread_id": r["thread_id"],
-            "action_id": r["action_id"],
-            "payload": json.loads(r["payload"]),
-            "created_at": r["created_at"],
-        }
+        return _inbox_row(rows[0]) if rows else None
 
     def thread_ids(self) -> list[str]:
         return [r["thread_id"] for r in self.query("SELECT thread_id FROM campaigns")]
@@ -401,6 +383,16 @@ def _campaign_row(r: sqlite3.Row) -> dict[str, Any]:
         "status": r["status"],
         "created_at": r["created_at"],
         "updated_at": r["updated_at"],
+    }
+
+
+def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "interrupt_id": r["interrupt_id"],
+        "thread_id": r["thread_id"],
+        "action_id": r["action_id"],
+        "payload": json.loads(r["payload"]),
+        "created_at": r["created_at"],
     }
 
 
