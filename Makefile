@@ -7,13 +7,16 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PORT ?= 8501
 
-.PHONY: help run test lint bench env browser
+.PHONY: help run test lint bench eval faults worker env browser
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
 	@echo "make test   lint-free tests: unit, ui, e2e (real browser), integration (embedded model)"
 	@echo "make lint   ruff + mypy (graphs/, tools/)"
 	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
+	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
+	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
+	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || { \
@@ -44,3 +47,13 @@ lint: env
 
 bench: env
 	$(UV) run python -m bench.run
+
+eval: env
+	$(UV) run python -m bench.eval_verifier
+
+faults: env
+	$(UV) run python -m bench.faults
+
+worker: $(UV)
+	$(UV) sync --frozen
+	$(UV) run signoff worker

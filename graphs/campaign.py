@@ -1,10 +1,15 @@
 """The campaign graph's whole topology.
 
 START ─► researcher ─► writer ══Send per action══► review ─► END
-                                                    │
-                      review (one per action):  gate ─approve/edit─► publisher
-                                                 ▲ │
-                                      revise ─► writer   reject ─► END
+
+review (one per proposed action):
+
+    assess ─review─► gate ─approve/edit─► hold? ─release/send now─► publisher
+      │  ▲             │ │                  └─cancel─► END
+      │  └── writer ◄──┘ └─reject/expire─► END
+      │     (revise)
+      ├─auto/notify──► hold? ─► publisher
+      └─skip (daily limit)──► END
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from typing_extensions import TypedDict
 
+from graphs.assess import assess
 from graphs.gate import gate
+from graphs.hold import hold
 from graphs.publisher import publisher
 from graphs.researcher import researcher
 from graphs.state import ActionState, CampaignState, Context, Outcome
@@ -27,12 +34,14 @@ class ReviewOutput(TypedDict):
 
 
 def build_review_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
-    """One action's review: pauses at the gate; runs its publisher as soon as it is approved."""
+    """One action's review: routed by the policy; runs as soon as it may, on its own."""
     builder = StateGraph(ActionState, context_schema=Context, output_schema=ReviewOutput)
+    builder.add_node("assess", assess)
     builder.add_node("gate", gate)
     builder.add_node("writer", redraft)
+    builder.add_node("hold", hold)
     builder.add_node("publisher", publisher)
-    builder.add_edge(START, "gate")
+    builder.add_edge(START, "assess")
     builder.add_edge("publisher", END)
     return builder.compile()
 

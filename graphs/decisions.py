@@ -11,12 +11,43 @@ from graphs.errors import InvalidDecision
 from tools.base import validation_problems
 from tools.registry import get_tool
 
-DECISIONS = ("approve", "edit", "revise", "reject")
+DECISIONS = ("approve", "edit", "revise", "reject")  # what a person may answer a review with
+HOLD_DECISIONS = ("cancel", "send_now", "release")  # release: the scheduler, at the hold's time
 
 
 class Approve(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["approve"]
+    checked: bool = Field(
+        default=False, description="the reviewer checked the claims the verifier could not support"
+    )
+
+
+class Expire(BaseModel):
+    """Nobody answered in time. Its own state: never a rejection, never an approval."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["expire"]
+
+
+class Cancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["cancel"]
+    reason: str = ""
+
+
+class SendNow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["send_now"]
+
+
+class Release(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["release"]
+
+
+class HoldDecision(RootModel[Any]):
+    root: Annotated[Cancel | SendNow | Release, Field(discriminator="type")]
 
 
 class Revise(BaseModel):
@@ -48,15 +79,19 @@ def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootM
         type=(edit_type, ...),
         args=(args_model, ...),
     )
-    union = Annotated[Approve | edit | Revise | Reject, Field(discriminator="type")]  # type: ignore[valid-type]
+    union = Annotated[Approve | edit | Revise | Reject | Expire, Field(discriminator="type")]  # type: ignore[valid-type]
     return RootModel[union]
 
 
 FIELDS = {
-    "approve": "no fields",
+    "approve": "checked (true when the item has unsupported claims you checked)",
     "edit": "args (the edited action arguments)",
     "revise": "feedback (text)",
     "reject": "reason (text), comment (optional)",
+    "expire": "no fields (the scheduler, when nobody answered in time)",
+    "cancel": "reason (optional)",
+    "send_now": "no fields",
+    "release": "no fields (the scheduler, at the release time)",
 }
 
 
@@ -87,7 +122,7 @@ def validate_decision(
                 f"{sorted(get_tool(action_name).args_model.model_fields)}. Nothing was saved."
             )
         data["args"] = {**original_args, **data["args"]}
-    model = decision_model(action_name)
+    model = HoldDecision if data["type"] in HOLD_DECISIONS else decision_model(action_name)
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:

@@ -1,13 +1,13 @@
-"""gate: decides, per proposed action, whether it may run; pauses for a person with `interrupt()`.
+"""gate: pauses for a person with `interrupt()` when the policy routed an action to review.
 
 Contract (DESIGN.md §3): no side effects before `interrupt()` — LangGraph re-runs this node from
-its first line on every resume. Everything above the `interrupt()` call is pure.
+its first line on every resume. The route and its reasons were computed (and checkpointed) by
+`assess`; everything above the `interrupt()` call only formats them.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -19,45 +19,26 @@ from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
 
-PLACEHOLDER = re.compile(r"\[[^\]\d][^\]]{0,40}\]")  # [Name], [Your Name]; not citations [1]
-
 
 def review_request(
-    action: ProposedAction, evidence: list[Any], ctx: Context, feedback: list[str]
+    action: ProposedAction,
+    evidence: list[Any],
+    assessment: dict[str, Any],
+    feedback: list[str],
+    max_revisions: int,
 ) -> dict[str, Any]:
     """The interrupt payload: JSON only, close to LangChain v1's HITL request shape."""
     tool = get_tool(action["name"])
     by_id = {e["id"]: e for e in evidence}
-    unsupported = [c["text"] for c in action["claims"] if not c["evidence_ids"]]
-    reasons = [
-        f"{tool.title} is a {tool.risk.tier}-risk action: {tool.risk.why} It waits for your sign-off."
-    ]
-    if action["confidence"] < ctx.min_confidence:
-        reasons.append(
-            f"The writer rated its own confidence {action['confidence']:.0%}, below the "
-            f"{ctx.min_confidence:.0%} threshold."
-        )
-    if unsupported:
-        reasons.append(
-            f"{len(unsupported)} claim(s) cite no evidence: check them before approving."
-        )
-    placeholders = sorted(
-        set(PLACEHOLDER.findall(" ".join(str(v) for v in action["args"].values())))
-    )
-    if placeholders:
-        reasons.append(
-            f"The draft has placeholders that would go out as written: {', '.join(placeholders)}."
-        )
-    if action["revision"]:
-        reasons.append(f"Redraft #{action['revision']} after your feedback.")
-    allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < ctx.max_revisions]
-    try:
-        tool.validate_args(action["args"])
-    except ValueError as exc:
-        reasons.append(f"The draft cannot go out as it is ({exc}) Edit it or send it back.")
+    checks = assessment.get("claim_checks", [])
+    unsupported = [c["text"] for c in checks if not c["supported"]]
+    allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < max_revisions]
+    if not assessment.get("allow_approve", True):
         allowed.remove("approve")
     description = tool.preview(action["args"])
+    flagged = [e for e in evidence if "contains instructions" in e.get("flags", [])]
     return {
+        "kind": "review",
         "action_requests": [
             {"name": action["name"], "args": action["args"], "description": description}
         ],
@@ -67,11 +48,17 @@ def review_request(
         "channel": action["channel"],
         "title": tool.title,
         "text": description,
-        "risk": tool.risk.tier,
-        "reversible": tool.risk.reversible,
-        "reasons": reasons,
-        "confidence": action["confidence"],
+        "risk": assessment["tier"],
+        "reversible": assessment["reversible"],
+        "level": assessment["level"],
+        "route": assessment["route"],
+        "reasons": assessment["reasons"],
+        "exceptions": assessment.get("exceptions", []),
+        "confidence": assessment["confidence"],
+        "writer_confidence": action["confidence"],
+        "checks": assessment.get("checks", {}),
         "claims": action["claims"],
+        "claim_checks": checks,
         "evidence": [
             {
                 "claim": c["text"],
@@ -80,32 +67,52 @@ def review_request(
             for c in action["claims"]
         ],
         "unsupported_claims": unsupported,
+        "needs_check": bool(unsupported),
+        "flagged_sources": [
+            {"id": e["id"], "source": e["source"], "location": e["location"]} for e in flagged
+        ],
         "revision": action["revision"],
         "feedback": feedback,
         "allowed_decisions": allowed,
-        "hold_seconds": 0,
+        "hold_seconds": assessment.get("hold_seconds", 0),
+        "expires_after": assessment.get("expires_after"),
+        "batch": action.get("batch"),
+        "batch_size": action.get("batch_size", 1),
     }
 
 
 def gate(
     state: ActionState, runtime: Runtime[Context]
-) -> Command[Literal["publisher", "writer", "__end__"]]:
+) -> Command[Literal["hold", "publisher", "writer", "__end__"]]:
     action = state["action"]
-    request = review_request(action, state["evidence"], runtime.context, state.get("feedback", []))
+    assessment = state["assessment"]
+    request = review_request(
+        action,
+        state["evidence"],
+        assessment,
+        state.get("feedback", []),
+        runtime.context.max_revisions,
+    )
     decided = interrupt(request, response_schema=decision_model(action["name"]))
     decision = dump(decided)
     kind = decision["type"]
-    if kind not in request["allowed_decisions"]:
+    if kind not in (*request["allowed_decisions"], "expire"):
         # A resume that bypassed the runtime's validation: treat like a malformed decision.
         raise ValueError(
             f"Decision {kind!r} is not allowed here; expected one of {request['allowed_decisions']}."
         )
+    if kind == "approve" and request["needs_check"] and not decision.get("checked"):
+        raise ValueError("Approving an action with unsupported claims needs checked=true.")
     log.info("gate: %s on %s", kind, action["id"])
-    if kind == "approve":
-        return Command(update={"decision": decision}, goto="publisher")
-    if kind == "edit":
-        edited = ProposedAction(**{**action, "args": decision["args"]})
-        return Command(update={"decision": decision, "action": edited}, goto="publisher")
+    if kind in ("approve", "edit"):
+        update: dict[str, Any] = {"decision": decision}
+        if kind == "edit":
+            update["action"] = ProposedAction(**{**action, "args": decision["args"]})
+        hold = int(assessment.get("hold_seconds") or 0)
+        if hold:
+            update["release_at"] = runtime.context.clock() + hold
+            return Command(update=update, goto="hold")
+        return Command(update=update, goto="publisher")
     if kind == "revise":
         return Command(
             update={
@@ -114,10 +121,11 @@ def gate(
             },
             goto="writer",
         )
-    outcome = Outcome(
-        action_id=action["id"],
-        name=action["name"],
-        status="rejected",
-        detail={"reason": decision["reason"], "comment": decision.get("comment", "")},
-    )
+    if kind == "expire":
+        detail: dict[str, Any] = {"reason": "Nobody answered before the review expired."}
+        status = "expired"
+    else:
+        detail = {"reason": decision["reason"], "comment": decision.get("comment", "")}
+        status = "rejected"
+    outcome = Outcome(action_id=action["id"], name=action["name"], status=status, detail=detail)
     return Command(update={"decision": decision, "outcomes": [outcome]}, goto="__end__")

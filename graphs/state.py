@@ -7,6 +7,8 @@ the checkpointer stores the whole state in every checkpoint.
 from __future__ import annotations
 
 import operator
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, NotRequired
 
@@ -20,15 +22,20 @@ class Brief(TypedDict):
     audience: str
     goal: str
     to: str  # who the campaign email goes to; never chosen by the model
+    channels: NotRequired[list[str]]  # subset of email, social, cms, ads; default email+social
+    ad_budget: NotRequired[float]  # the ad spend to propose (channel "ads"), in policy currency
+    engage: NotRequired[list[str]]  # post URLs to like, @handles to follow: micro-engagements
 
 
 class Evidence(TypedDict):
     """One passage the researcher found: a short quote and where it comes from."""
 
     id: str  # "E1", "E2", ... cited inline as [1], [2]
-    source: str  # file name inside the knowledge base
-    location: str  # heading inside the file
-    quote: str
+    source: str  # file name (or URL) inside the knowledge base
+    location: str  # heading / page inside the source
+    quote: str  # the exact passage text (short); the document itself stays in the KB
+    ref: NotRequired[str]  # the passage's id in the knowledge base (tools/kb.py)
+    flags: NotRequired[list[str]]  # e.g. ["contains instructions"]: data, never instructions
 
 
 class Claim(TypedDict):
@@ -46,6 +53,8 @@ class ProposedAction(TypedDict):
     claims: list[Claim]
     confidence: float  # the writer's self-rating, 0..1
     revision: int  # 0 for the first draft, +1 per send-back
+    batch: NotRequired[str]  # one personalised email per contact of an audience share a batch
+    batch_size: NotRequired[int]
 
 
 class Outcome(TypedDict):
@@ -53,7 +62,7 @@ class Outcome(TypedDict):
 
     action_id: str
     name: str
-    status: str  # "executed" | "rejected" | "failed" | "in_doubt"
+    status: str  # executed | rejected | failed | in_doubt | cancelled | expired | skipped
     detail: dict[str, Any]
 
 
@@ -62,6 +71,7 @@ class CampaignState(TypedDict):
     evidence: list[Evidence]
     actions: list[ProposedAction]
     outcomes: Annotated[list[Outcome], operator.add]
+    audience: NotRequired[list[dict[str, str]]]  # contacts for a batch (email, name, ...)
 
 
 class ActionState(TypedDict):
@@ -70,6 +80,8 @@ class ActionState(TypedDict):
     brief: Brief
     evidence: list[Evidence]
     action: ProposedAction
+    assessment: NotRequired[dict[str, Any]]  # the policy's routing (graphs/assess.py)
+    release_at: NotRequired[float]  # epoch seconds a held action may go out
     decision: NotRequired[dict[str, Any]]  # the validated human decision, JSON form
     feedback: NotRequired[list[str]]  # send-back notes, oldest first
     outcomes: Annotated[list[Outcome], operator.add]
@@ -86,5 +98,9 @@ class Context:
 
     model: Any = None
     executor: Any = None
-    min_confidence: float = 0.5
     max_revisions: int = 3
+    kb: Any = None  # tools.kb.KnowledgeBase; None: the data directory's (SIGNOFF_HOME)
+    policy: Any = None  # graphs.policy.Policy; None: the shipped default
+    store: Any = None  # graphs.store.Store, for autonomy levels and track record; None in Studio
+    settings: Any = None  # tools.base.Settings of the connectors (ad budgets spent so far)
+    clock: Callable[[], float] = time.time  # tests control time (holds, expiry)

@@ -10,6 +10,7 @@ leases     one row per thread being resumed: one resume per thread at a time
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -82,6 +83,75 @@ MIGRATIONS: list[str] = [
         expires REAL NOT NULL
     );
     """,
+    # 2: risk-based routes, holds, expiry, notifications, earned autonomy, a hash-chained audit
+    """
+    ALTER TABLE inbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'review';
+    ALTER TABLE inbox ADD COLUMN due REAL;
+    ALTER TABLE inbox ADD COLUMN batch TEXT;
+    ALTER TABLE audit ADD COLUMN policy_version TEXT;
+    ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+    ALTER TABLE audit ADD COLUMN hash TEXT;
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ref TEXT NOT NULL UNIQUE,
+        thread_id TEXT,
+        action_id TEXT,
+        action TEXT,
+        channel TEXT,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        decided_by TEXT,
+        decided_at TEXT,
+        reason TEXT
+    );
+    CREATE TABLE track (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ref TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        thread_id TEXT,
+        action_id TEXT
+    );
+    CREATE INDEX track_action ON track(action, channel, id);
+    CREATE TABLE autonomy (
+        action TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        level TEXT NOT NULL,
+        since TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        track_from INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (action, channel)
+    );
+    CREATE TABLE proposals (
+        thread_id TEXT NOT NULL,
+        action_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        route TEXT NOT NULL,
+        level TEXT NOT NULL,
+        policy_version TEXT NOT NULL,
+        at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        outcome TEXT,
+        PRIMARY KEY (thread_id, action_id, revision)
+    );
+    CREATE INDEX proposals_day ON proposals(action, day, route);
+    CREATE TABLE reminders (
+        interrupt_id TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -106,9 +176,10 @@ def connect(path: Path) -> sqlite3.Connection:
 class Store:
     """Thin, explicit SQL over the app tables. Thread-safe through one lock per store."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, policy_version: str | None = None) -> None:
         self.conn = conn
         self._lock = threading.RLock()
+        self.policy_version = policy_version  # stamped on every audit entry
         self.migrate()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -136,9 +207,8 @@ class Store:
                 if number <= version:
                     continue
                 log.info("applying migration %d", number)
-                for statement in script.split(";"):
-                    if statement.strip():
-                        c.execute(statement)
+                for statement in _statements(script):
+                    c.execute(statement)
                 c.execute(f"PRAGMA user_version = {number}")
 
     # -- campaigns --------------------------------------------------------------------------
@@ -167,43 +237,92 @@ class Store:
         return [_campaign_row(r) for r in rows]
 
     # -- inbox index ------------------------------------------------------------------------
-    def replace_inbox(self, thread_id: str, items: list[tuple[str, str, dict[str, Any]]]) -> None:
-        """Set the pending interrupts of one thread: (interrupt_id, action_id, payload)."""
+    def replace_inbox(self, thread_id: str, items: list[dict[str, Any]]) -> list[str]:
+        """Set the pending interrupts of one thread; returns the ids that are new.
+
+        Each item: interrupt_id, action_id, payload, kind ("review" | "hold"), due (epoch: a
+        hold's release time, a review's expiry, or None) and batch (or None). A review's due time
+        is kept from when it was first seen.
+        """
         with self.tx() as c:
             old = {
-                r["interrupt_id"]: r["created_at"]
+                r["interrupt_id"]: (r["created_at"], r["due"])
                 for r in c.execute(
-                    "SELECT interrupt_id, created_at FROM inbox WHERE thread_id = ?", (thread_id,)
+                    "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?",
+                    (thread_id,),
                 )
             }
             c.execute("DELETE FROM inbox WHERE thread_id = ?", (thread_id,))
-            for interrupt_id, action_id, payload in items:
+            for item in items:
+                created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
                 c.execute(
-                    "INSERT INTO inbox VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
+                    " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        interrupt_id,
+                        item["interrupt_id"],
                         thread_id,
-                        action_id,
-                        json.dumps(payload),
-                        old.get(interrupt_id, now_iso()),
+                        item["action_id"],
+                        json.dumps(item["payload"]),
+                        created,
+                        item.get("kind", "review"),
+                        due if item.get("kind", "review") == "review" else item.get("due"),
+                        item.get("batch"),
                     ),
                 )
+        return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
 
-    def inbox(self, thread_id: str | None = None) -> list[dict[str, Any]]:
+    def inbox(
+        self, thread_id: str | None = None, kind: str | None = "review"
+    ) -> list[dict[str, Any]]:
+        """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both)."""
         sql = (
             "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
             "WHERE d.interrupt_id IS NULL"
         )
-        params: tuple[Any, ...] = ()
+        params: list[Any] = []
         if thread_id:
             sql += " AND i.thread_id = ?"
-            params = (thread_id,)
-        rows = self.query(sql + " ORDER BY i.created_at, i.rowid", params)
+            params.append(thread_id)
+        if kind:
+            sql += " AND i.kind = ?"
+            params.append(kind)
+        rows = self.query(sql + " ORDER BY i.created_at, i.rowid", tuple(params))
+        return [_inbox_row(r) for r in rows]
+
+    def due(self, now: float) -> list[dict[str, Any]]:
+        """Undecided interrupts whose due time has passed: holds to release, reviews to expire."""
+        rows = self.query(
+            "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+            "WHERE d.interrupt_id IS NULL AND i.due IS NOT NULL AND i.due <= ? "
+            "ORDER BY i.due, i.rowid",
+            (now,),
+        )
         return [_inbox_row(r) for r in rows]
 
     def inbox_item(self, interrupt_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM inbox WHERE interrupt_id = ?", (interrupt_id,))
         return _inbox_row(rows[0]) if rows else None
+
+    def batch_open(self, thread_id: str, batch: str) -> int:
+        """How many items of a batch still have no recorded decision."""
+        rows = self.query(
+            "SELECT COUNT(*) AS n FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+            "WHERE d.interrupt_id IS NULL AND i.thread_id = ? AND i.batch = ? AND i.kind = 'review'",
+            (thread_id, batch),
+        )
+        return int(rows[0]["n"])
+
+    def remind_once(self, interrupt_id: str) -> bool:
+        """True the first time a reminder is due for this review (exactly one reminder)."""
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "INSERT OR IGNORE INTO reminders VALUES (?, ?)", (interrupt_id, now_iso())
+                ).rowcount
+            )
+
+    def reminded(self) -> set[str]:
+        return {r["interrupt_id"] for r in self.query("SELECT interrupt_id FROM reminders")}
 
     def thread_ids(self) -> list[str]:
         return [r["thread_id"] for r in self.query("SELECT thread_id FROM campaigns")]
@@ -280,6 +399,15 @@ class Store:
                 (status, json.dumps(result), now_iso(), key),
             )
 
+    def contacted(self, address: str) -> bool:
+        """Has an email to this address gone out before (first contact with an audience)?"""
+        rows = self.query(
+            "SELECT 1 FROM outbox WHERE name = 'send_email' AND status = 'done' AND "
+            "lower(json_extract(args, '$.to')) = lower(?) LIMIT 1",
+            (address,),
+        )
+        return bool(rows)
+
     def outbox(self, thread_id: str | None = None) -> list[dict[str, Any]]:
         if thread_id:
             rows = self.query(
@@ -289,7 +417,7 @@ class Store:
             rows = self.query("SELECT * FROM outbox ORDER BY created_at, rowid")
         return [_outbox_row(r) for r in rows]
 
-    # -- audit ------------------------------------------------------------------------------
+    # -- audit: append-only, each entry chained to the previous one by a hash -------------------
     def audit(
         self,
         event: str,
@@ -297,20 +425,42 @@ class Store:
         *,
         thread_id: str | None = None,
         actor: str = "signoff",
-    ) -> None:
+    ) -> int:
+        """Append one entry; returns its sequence number."""
         with self.tx() as c:
+            last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            seq = (last["seq"] if last else 0) + 1
+            prev = (last["hash"] or "") if last else ""
+            at = now_iso()
+            body = json.dumps(detail, default=str, sort_keys=True)
+            digest = audit_hash(seq, at, thread_id, actor, event, body, self.policy_version, prev)
             c.execute(
-                "INSERT INTO audit (at, thread_id, actor, event, detail) VALUES (?, ?, ?, ?, ?)",
-                (now_iso(), thread_id, actor, event, json.dumps(detail, default=str)),
+                "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
+                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
             )
+            return seq
 
-    def audit_log(self, thread_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM audit"
-        params: tuple[Any, ...] = ()
-        if thread_id:
-            sql += " WHERE thread_id = ?"
-            params = (thread_id,)
-        rows = self.query(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
+    def audit_log(
+        self,
+        thread_id: str | None = None,
+        limit: int = 500,
+        *,
+        event: str | None = None,
+        actor: str | None = None,
+        oldest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        for column, value in (("thread_id", thread_id), ("actor", actor)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if event:
+            clauses.append("(event = ? OR event LIKE ?)")
+            params += [event, event.rstrip(".*") + ".%"]
+        sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        order = "ASC" if oldest_first else "DESC"
+        rows = self.query(sql + f" ORDER BY seq {order} LIMIT ?", (*params, limit))
         return [
             {
                 "seq": r["seq"],
@@ -319,9 +469,222 @@ class Store:
                 "actor": r["actor"],
                 "event": r["event"],
                 "detail": json.loads(r["detail"]),
+                "policy_version": r["policy_version"],
+                "hash": r["hash"],
             }
             for r in rows
         ]
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Walk the chain; name the first entry that was altered, and entries that were removed."""
+        rows = self.query("SELECT * FROM audit ORDER BY seq")
+        prev_hash, prev_seq = "", 0
+        for r in rows:
+            if r["seq"] != prev_seq + 1:
+                missing = f"#{prev_seq + 1}" + (
+                    f"–#{r['seq'] - 1}" if r["seq"] - 1 > prev_seq + 1 else ""
+                )
+                return _broken(
+                    len(rows), r["seq"], f"entry {missing} was removed before #{r['seq']}"
+                )
+            if r["hash"] is None:  # written before the chain existed (migration 2)
+                prev_hash, prev_seq = "", r["seq"]
+                continue
+            expected = audit_hash(
+                r["seq"],
+                r["at"],
+                r["thread_id"],
+                r["actor"],
+                r["event"],
+                r["detail"],
+                r["policy_version"],
+                r["prev_hash"] or "",
+            )
+            if expected != r["hash"]:
+                return _broken(len(rows), r["seq"], f"entry #{r['seq']} was altered")
+            if (r["prev_hash"] or "") != prev_hash:
+                return _broken(
+                    len(rows), r["seq"], f"entry #{r['seq']} does not follow #{prev_seq}"
+                )
+            prev_hash, prev_seq = r["hash"], r["seq"]
+        top = self.query("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
+        highest = int(top[0]["seq"]) if top else prev_seq
+        if highest > prev_seq:
+            return _broken(
+                len(rows),
+                prev_seq + 1,
+                f"the last entries (#{prev_seq + 1}–#{highest}) were removed",
+            )
+        return {"ok": True, "checked": len(rows), "first_bad": None, "problem": None}
+
+    # -- notifications: the reviewer's feed of actions that ran and want a look -------------
+    def notify(
+        self,
+        ref: str,
+        *,
+        kind: str,
+        title: str,
+        message: str,
+        thread_id: str | None = None,
+        action_id: str | None = None,
+        action: str | None = None,
+        channel: str | None = None,
+    ) -> int | None:
+        """Add a notification once per `ref`; returns its id when new."""
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT OR IGNORE INTO notifications (ref, thread_id, action_id, action, channel,"
+                " kind, title, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ref, thread_id, action_id, action, channel, kind, title, message, now_iso()),
+            )
+            return cur.lastrowid if cur.rowcount else None
+
+    def notifications(self, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM notifications"
+        params: tuple[Any, ...] = ()
+        if status:
+            sql += " WHERE status = ?"
+            params = (status,)
+        rows = self.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_notification_row(r) for r in rows]
+
+    def notification(self, notification_id: int) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM notifications WHERE id = ?", (notification_id,))
+        return _notification_row(rows[0]) if rows else None
+
+    def close_notification(
+        self, notification_id: int, status: str, by: str, reason: str | None = None
+    ) -> bool:
+        """Acknowledge or flag an open notification; False when it was already closed."""
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "UPDATE notifications SET status = ?, decided_by = ?, decided_at = ?,"
+                    " reason = ? WHERE id = ? AND status = 'open'",
+                    (status, by, now_iso(), reason, notification_id),
+                ).rowcount
+            )
+
+    # -- track record and autonomy ------------------------------------------------------------
+    def track(
+        self, ref: str, action: str, channel: str, outcome: str, thread_id: str, action_id: str
+    ) -> bool:
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "INSERT OR IGNORE INTO track (ref, at, action, channel, outcome, thread_id,"
+                    " action_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (ref, now_iso(), action, channel, outcome, thread_id, action_id),
+                ).rowcount
+            )
+
+    def track_record(
+        self, action: str | None = None, channel: str | None = None, since_id: int = 0
+    ) -> list[dict[str, Any]]:
+        clauses: list[str] = ["id > ?"]
+        params: list[Any] = [since_id]
+        for column, value in (("action", action), ("channel", channel)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        rows = self.query(
+            "SELECT * FROM track WHERE " + " AND ".join(clauses) + " ORDER BY id", tuple(params)
+        )
+        return [dict(r) for r in rows]
+
+    def autonomy_row(self, action: str, channel: str) -> dict[str, Any] | None:
+        rows = self.query(
+            "SELECT * FROM autonomy WHERE action = ? AND channel = ?", (action, channel)
+        )
+        return dict(rows[0]) if rows else None
+
+    def set_autonomy(self, action: str, channel: str, level: str, by: str) -> None:
+        """Set a level; the track record that counts towards the next step starts afresh."""
+        with self.tx() as c:
+            last = c.execute("SELECT COALESCE(MAX(id), 0) AS id FROM track").fetchone()["id"]
+            c.execute(
+                "INSERT INTO autonomy VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (action, channel) DO "
+                "UPDATE SET level = excluded.level, since = excluded.since,"
+                " decided_by = excluded.decided_by, track_from = excluded.track_from",
+                (action, channel, level, now_iso(), by, last),
+            )
+
+    # -- proposals: what each routing saw, for the policy simulation ---------------------------
+    def propose(
+        self,
+        thread_id: str,
+        action_id: str,
+        revision: int,
+        facts: dict[str, Any],
+        route: str,
+        level: str,
+        day: str,
+        *,
+        daily_limit: int | None = None,
+    ) -> tuple[bool, str]:
+        """Record one routing (once per action revision). Returns (new, route).
+
+        With a `daily_limit` the route is re-checked inside the same write transaction: the day's
+        count of automatic runs of this action never exceeds the limit, even with parallel
+        branches; one over the limit is recorded as "skip".
+        """
+        with self.tx() as c:
+            row = c.execute(
+                "SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND revision = ?",
+                (thread_id, action_id, revision),
+            ).fetchone()
+            if row is not None:
+                return False, row["route"]
+            if daily_limit is not None and route == "auto":
+                used = c.execute(
+                    "SELECT COUNT(*) AS n FROM proposals WHERE action = ? AND day = ? AND "
+                    "route = 'auto'",
+                    (facts["action"], day),
+                ).fetchone()["n"]
+                if used >= daily_limit:
+                    route = "skip"
+            c.execute(
+                "INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    thread_id,
+                    action_id,
+                    revision,
+                    facts["action"],
+                    facts["channel"],
+                    json.dumps(facts),
+                    route,
+                    level,
+                    self.policy_version or "",
+                    now_iso(),
+                    day,
+                ),
+            )
+            return True, route
+
+    def daily_count(self, action: str, day: str) -> int:
+        rows = self.query(
+            "SELECT COUNT(*) AS n FROM proposals WHERE action = ? AND day = ? AND route = 'auto'",
+            (action, day),
+        )
+        return int(rows[0]["n"])
+
+    def set_proposal_outcome(self, thread_id: str, action_id: str, outcome: str) -> None:
+        """The latest revision's outcome (approved, edited, rejected, flagged, executed, …)."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE proposals SET outcome = ? WHERE thread_id = ? AND action_id = ? AND "
+                "revision = (SELECT MAX(revision) FROM proposals WHERE thread_id = ? AND "
+                "action_id = ?)",
+                (outcome, thread_id, action_id, thread_id, action_id),
+            )
+
+    def proposals(self, last: int = 200) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT * FROM (SELECT rowid AS n, * FROM proposals ORDER BY rowid DESC LIMIT ?) "
+            "ORDER BY n",
+            (last,),
+        )
+        return [{**dict(r), "facts": json.loads(r["facts"])} for r in rows]
 
     # -- leases: one resumer per thread at a time, across processes -------------------------
     @contextmanager
@@ -364,6 +727,19 @@ class Store:
                 )
 
 
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (a trigger body holds `;` of its own)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:80]}")
+
+
 def _owner_alive(owner: str) -> bool:
     """Leases name `pid:thread:nonce`; a lease of a process that no longer exists is void."""
     try:
@@ -374,6 +750,46 @@ def _owner_alive(owner: str) -> bool:
     except (ValueError, PermissionError):
         return True
     return True
+
+
+def audit_hash(
+    seq: int,
+    at: str,
+    thread_id: str | None,
+    actor: str,
+    event: str,
+    detail: str,
+    policy_version: str | None,
+    prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        [seq, at, thread_id, actor, event, detail, policy_version, prev_hash],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _broken(checked: int, seq: int, problem: str) -> dict[str, Any]:
+    return {"ok": False, "checked": checked, "first_bad": seq, "problem": problem}
+
+
+def _notification_row(r: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "ref": r["ref"],
+        "thread_id": r["thread_id"],
+        "action_id": r["action_id"],
+        "action": r["action"],
+        "channel": r["channel"],
+        "kind": r["kind"],
+        "title": r["title"],
+        "message": r["message"],
+        "created_at": r["created_at"],
+        "status": r["status"],
+        "by": r["decided_by"],
+        "at": r["decided_at"],
+        "reason": r["reason"],
+    }
 
 
 def _campaign_row(r: sqlite3.Row) -> dict[str, Any]:
@@ -393,6 +809,9 @@ def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
         "action_id": r["action_id"],
         "payload": json.loads(r["payload"]),
         "created_at": r["created_at"],
+        "kind": r["kind"],
+        "due": r["due"],
+        "batch": r["batch"],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fakes import ScriptedChatModel  # noqa: E402
+from policy_support import no_holds  # noqa: E402
 
 from graphs.runtime import Signoff  # noqa: E402
 from tools import registry  # noqa: E402
@@ -31,9 +33,15 @@ def brief() -> dict[str, str]:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory. Its policy is the shipped one without holds, so an approval
+    executes at once (the hold tests pass their own policy)."""
     path = tmp_path / "signoff-home"
     monkeypatch.setenv("SIGNOFF_HOME", str(path))
+    monkeypatch.setenv("SIGNOFF_POLICY", str(no_holds(tmp_path / "policy-no-holds.yaml")))
     monkeypatch.delenv("SIGNOFF_SMTP_URL", raising=False)
+    for name in list(os.environ):  # connector settings of the developer's shell stay out
+        if name.startswith("SIGNOFF_") and name not in ("SIGNOFF_HOME", "SIGNOFF_POLICY"):
+            monkeypatch.delenv(name, raising=False)
     return path
 
 
@@ -55,9 +63,9 @@ def connector_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str
     calls: list[tuple[str, dict[str, Any]]] = []
     for name, tool in list(registry.TOOLS.items()):
 
-        def run(args: dict[str, Any], key: str, settings: Any, _tool: Any = tool) -> dict[str, Any]:
-            calls.append((_tool.name, dict(args)))
-            return _tool.run(args, key, settings)
+        def run(call: Any, _tool: Any = tool) -> dict[str, Any]:
+            calls.append((_tool.name, dict(call.args)))
+            return _tool.run(call)
 
         monkeypatch.setitem(registry.TOOLS, name, dataclasses.replace(tool, run=run))
     return calls

@@ -7,6 +7,7 @@ grammar-constrained output would be. Every prompt it saw is kept in `calls`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,26 +20,44 @@ from pydantic import BaseModel, PrivateAttr
 Answer = dict[str, Any] | Callable[[type[BaseModel], str], dict[str, Any]]
 
 
+def evidence_lines(prompt: str) -> list[str]:
+    """The numbered evidence quotes the writer's prompt carries: `[n] quote (source: ...)`."""
+    quotes = []
+    for match in re.finditer(r"^\[(\d+)\] (.*?) \(source: [^()]*\)$", prompt, re.MULTILINE):
+        quotes.append(match.group(2))
+    return quotes
+
+
+def first_sentence(quote: str) -> str:
+    sentence = re.split(r"(?<=[.!?])\s+", quote.strip())[0].rstrip(".!?")
+    return sentence[:180]
+
+
 def default_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
+    """A draft whose claims quote the evidence it cites, so the verifier supports them."""
+    quotes = evidence_lines(prompt) or ["Brightloop 2 saves energy"]
+    first = first_sentence(quotes[0])
+    second = first_sentence(quotes[1]) if len(quotes) > 1 else first
+    revised = "Reviewer feedback" in prompt
+    claims = [{"text": first, "evidence": [1]}]
     if "text" in schema.model_fields:
-        text = "Brightloop 2 costs $149 [2]. Order now."
-        if "Reviewer feedback" in prompt:
-            text = "Revised: Brightloop 2 costs $149 [2], with free sensors [3]."
+        text = f"{first} [1]. Order now."
+        if revised:
+            text = f"Revised: {first} [1]. {second} [2]."
+        return {"text": text[:470], "claims": claims, "confidence": 0.8}
+    claims.append({"text": second, "evidence": [2 if len(quotes) > 1 else 1]})
+    body = f"{first} [1]. {second} [{2 if len(quotes) > 1 else 1}]. Reply to this email to order."
+    if "title" in schema.model_fields:  # a landing page
         return {
-            "text": text,
-            "claims": [{"text": "Brightloop 2 costs $149", "evidence": [2]}],
-            "confidence": 0.8,
+            "title": "Brightloop 2",
+            "body": "## Why Brightloop\n\n" + body + "\n\n## Order\n\nPre-order today.",
+            "claims": claims,
+            "confidence": 0.85,
         }
-    subject = "Cut your heating bill by 23%"
-    if "Reviewer feedback" in prompt:
-        subject = "Revised: a warmer home for less"
     return {
-        "subject": subject,
-        "body": "Brightloop cut energy use by 23% on average [1]. It costs $149 [2]. Reply to order.",
-        "claims": [
-            {"text": "Brightloop cut energy use by 23% on average", "evidence": [1]},
-            {"text": "It costs $149", "evidence": [2]},
-        ],
+        "subject": "Revised: a warmer home for less" if revised else "A warmer home for less",
+        "body": body,
+        "claims": claims,
         "confidence": 0.9,
     }
 

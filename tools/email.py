@@ -14,7 +14,14 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools.base import ConnectorError, OutboundTool, RiskSpec, Settings, strip_citations
+from tools.base import (
+    Call,
+    ConnectorError,
+    OutboundTool,
+    RiskSpec,
+    Settings,
+    strip_citations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +42,32 @@ class EmailArgs(BaseModel):
     @classmethod
     def _address(cls, value: str) -> str:
         value = value.strip()
-        if not _ADDRESS.match(value):
-            raise ValueError(f"'{value}' is not an email address like name@example.com")
+        problem = address_problem(value)
+        if problem:
+            raise ValueError(f"'{value}' is not an email address: {problem}")
         return value
+
+
+def address_problem(value: str) -> str | None:
+    """What is wrong with a recipient, in words; None for `name@example.com` or `Name <…>`."""
+    if not value:
+        return "it is empty; expected an address like name@example.com"
+    if value.count("@") > 1 or re.search(r"[,;]", value):
+        return (
+            "it holds more than one address; one email goes to one address "
+            "(use a list address such as customers@example.com for many people)"
+        )
+    address = email.utils.parseaddr(value)[1] if "<" in value else value
+    if "@" not in address:
+        return "it has no @; expected an address like name@example.com"
+    local, _, domain = address.partition("@")
+    if not local:
+        return "nothing comes before the @; expected name@example.com"
+    if "." not in domain.strip(".") or domain.startswith(".") or domain.endswith("."):
+        return f"the domain '{domain}' is not a full domain like example.com"
+    if not _ADDRESS.match(address):
+        return "it has spaces or characters an address cannot have; expected name@example.com"
+    return None
 
 
 RISK = RiskSpec(
@@ -64,16 +94,22 @@ def build_message(args: dict[str, Any], key: str) -> EmailMessage:
     return msg
 
 
-def send_email(args: dict[str, Any], key: str, settings: Settings) -> dict[str, Any]:
+def send_email(call: Call) -> dict[str, Any]:
     """Send one email. Maildir delivery is idempotent by key; plain SMTP is not."""
-    msg = build_message(args, key)
-    if settings.smtp_url:
-        return _send_smtp(msg, settings.smtp_url)
-    return _deliver_maildir(msg, key, settings)
+    msg = build_message(call.args, call.key)
+    if call.settings.smtp_url:
+        return _send_smtp(msg, call.settings)
+    return _deliver_maildir(msg, call.key, call.settings)
+
+
+def connector(settings: Settings) -> str:
+    return "smtp" if settings.smtp_url else "maildir"
 
 
 def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[str, Any]:
     root = settings.home / "maildir"
+    for sub in ("tmp", "new", "cur"):  # parallel first deliveries: create the folders race-free
+        (root / sub).mkdir(parents=True, exist_ok=True)
     box = mailbox.Maildir(str(root), create=True)
     wanted = message_id(key)
     for file_key, existing in box.iteritems():
@@ -91,24 +127,34 @@ def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[st
     return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": file_key}
 
 
-def _send_smtp(msg: EmailMessage, url: str) -> dict[str, Any]:
+def _send_smtp(msg: EmailMessage, settings: Settings) -> dict[str, Any]:
     """smtp://user:pass@host:port (STARTTLS when offered or ?starttls=1), smtps:// for SSL."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
-        raise ConnectorError(
-            f"SIGNOFF_SMTP_URL '{parsed.scheme}://{parsed.hostname}' is not understood; expected "
-            "smtp://user:password@host:587 or smtps://user:password@host:465."
-        )
+    assert settings.smtp_url  # Settings checked its form
+    parsed = urlparse(settings.smtp_url)
+    host = parsed.hostname or ""
     query = parse_qs(parsed.query)
     port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+    where = f"{host}:{port}"
+    timeout = settings.http_timeout
     try:
         client: smtplib.SMTP
         if parsed.scheme == "smtps":
             client = smtplib.SMTP_SSL(
-                parsed.hostname, port, timeout=30, context=ssl.create_default_context()
+                host, port, timeout=timeout, context=ssl.create_default_context()
             )
         else:
-            client = smtplib.SMTP(parsed.hostname, port, timeout=30)
+            client = smtplib.SMTP(host, port, timeout=timeout)
+    except (OSError, smtplib.SMTPException) as exc:  # nothing was sent: safe to try again
+        why = str(exc) or type(exc).__name__
+        if isinstance(exc, TimeoutError) or "timed out" in why:
+            why = f"no answer within {timeout:g} s"
+        raise ConnectorError(
+            f"Could not reach the SMTP server {where} ({why}). Nothing was sent. Check "
+            "SIGNOFF_SMTP_URL and that the server is running, then retry.",
+            retryable=True,
+        ) from exc
+    sending = False  # until send_message starts, a failure means nothing went out
+    try:
         with client:
             client.ehlo()
             if parsed.scheme == "smtp" and (
@@ -118,17 +164,50 @@ def _send_smtp(msg: EmailMessage, url: str) -> dict[str, Any]:
                 client.ehlo()
             if parsed.username:
                 client.login(unquote(parsed.username), unquote(parsed.password or ""))
+            sending = True
             refused = client.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
+    except smtplib.SMTPAuthenticationError as exc:
         raise ConnectorError(
-            f"Could not send through the SMTP server {parsed.hostname}:{port}: {exc}. "
-            "Check SIGNOFF_SMTP_URL and that the server is reachable, then retry."
+            f"The SMTP server {where} refused the login ({exc.smtp_code}). Nothing was sent. "
+            "Check the user and password in SIGNOFF_SMTP_URL, then retry.",
+            status=exc.smtp_code,
         ) from exc
-    log.info("sent %s through SMTP %s:%s", msg["Message-ID"], parsed.hostname, port)
+    except smtplib.SMTPRecipientsRefused as exc:
+        said = "; ".join(f"{to}: {code} {text!r}" for to, (code, text) in exc.recipients.items())
+        raise ConnectorError(
+            f"The SMTP server {where} refused the recipient ({said}). Nothing was sent. "
+            "Check the address (edit the email), then approve it again.",
+            retryable=any(code < 500 for code, _ in exc.recipients.values()),
+        ) from exc
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        raise ConnectorError(
+            f"The SMTP server {where} refused the email: {exc.smtp_code} {exc.smtp_error!r}. "
+            "Check SIGNOFF_SMTP_URL (sender, size limits), then retry.",
+            retryable=exc.smtp_code < 500,
+            status=exc.smtp_code,
+        ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise ConnectorError(
+            f"The SMTP server {where} cannot do what SIGNOFF_SMTP_URL asks: {exc}. Nothing was "
+            "sent. Fix SIGNOFF_SMTP_URL (e.g. no user and password, or smtps://), then retry."
+        ) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        if not sending:
+            raise ConnectorError(
+                f"The SMTP server {where} stopped answering before the email was handed over: "
+                f"{exc}. Nothing was sent. Check SIGNOFF_SMTP_URL and the server, then retry.",
+                retryable=True,
+            ) from exc
+        raise ConnectorError(
+            f"The SMTP server {where} stopped answering while sending: {exc}. The email may or "
+            "may not have gone out: check the recipient's inbox before you retry.",
+            retryable=True,
+        ) from exc
+    log.info("sent %s through SMTP %s", msg["Message-ID"], where)
     return {
         "transport": "smtp",
         "message_id": msg["Message-ID"],
-        "server": f"{parsed.hostname}:{port}",
+        "server": where,
         "refused": sorted(refused),
     }
 
@@ -147,4 +226,5 @@ SEND_EMAIL = OutboundTool(
     # Maildir delivery checks the Message-ID first; an SMTP server may have sent already.
     honours_key=lambda settings: settings.smtp_url is None,
     preview=preview,
+    connector=connector,
 )

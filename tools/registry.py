@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from tools.ads import SPEND_ADS
 from tools.base import OutboundTool
+from tools.cms import PUBLISH_PAGE
 from tools.email import SEND_EMAIL
-from tools.social import PUBLISH_POST
+from tools.social import FOLLOW_ACCOUNT, LIKE_POST, PUBLISH_POST, REPOST_POST
 
-TOOLS: dict[str, OutboundTool] = {tool.name: tool for tool in (SEND_EMAIL, PUBLISH_POST)}
+TOOLS: dict[str, OutboundTool] = {
+    tool.name: tool
+    for tool in (
+        SEND_EMAIL,
+        PUBLISH_POST,
+        LIKE_POST,
+        FOLLOW_ACCOUNT,
+        REPOST_POST,
+        PUBLISH_PAGE,
+        SPEND_ADS,
+    )
+}
 
 
 def get_tool(name: str) -> OutboundTool:

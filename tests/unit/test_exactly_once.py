@@ -111,21 +111,15 @@ CRASH_SCRIPT = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {tests!r})
     from fakes import ScriptedChatModel
-    from graphs import runtime as rt
-    from tools import registry
-    import dataclasses
-
     where = sys.argv[1]
+    if where == "after-send":
+        # the connector delivered; die before the outbox records it and before the checkpoint
+        os.environ["SIGNOFF_CRASH_AT"] = "after_connector"
+    from graphs import runtime as rt
+
     if where == "after-record":
         # the decision row is committed; die before the thread is resumed
         rt.Signoff.apply = lambda self, thread_id, **kw: os.kill(os.getpid(), signal.SIGKILL)
-    elif where == "after-send":
-        # the connector delivered; die before the outbox records it and before the checkpoint
-        tool = registry.TOOLS[sys.argv[3]]
-        def run(args, key, settings):
-            tool.run(args, key, settings)
-            os.kill(os.getpid(), signal.SIGKILL)
-        registry.TOOLS[sys.argv[3]] = dataclasses.replace(tool, run=run)
     runtime = rt.Signoff(os.environ["SIGNOFF_HOME"], model=ScriptedChatModel())
     runtime.decide(sys.argv[2], {{"type": "approve"}}, by="crashy")
     """

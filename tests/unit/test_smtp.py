@@ -11,6 +11,8 @@ from aiosmtpd.controller import Controller
 
 from graphs.executor import idempotency_key
 from graphs.runtime import Signoff
+from tools.base import Call, ConnectorError, Settings
+from tools.registry import get_tool
 
 
 class Recorder:
@@ -78,3 +80,62 @@ def test_unreachable_smtp_server_fails_clearly_and_keeps_the_action(home, brief,
     assert (
         row["status"] == "failed" and row["args"] == email_item["args"]
     )  # kept, with what was approved
+
+
+def smtp_call(home, url: str, **settings: object) -> Call:
+    s = Settings(home=home, smtp_url=url, **settings)  # type: ignore[arg-type]
+    args = {"to": "customers@example.com", "subject": "Hi", "body": "Warm homes."}
+    return Call(get_tool("send_email").validate_args(args), "k" * 64, "camp", "email-1", s)
+
+
+def test_connection_refused_is_retryable_and_says_where_and_what_to_do(tmp_path):
+    port = free_port()  # nothing listens here
+    with pytest.raises(ConnectorError) as info:
+        get_tool("send_email").run(smtp_call(tmp_path, f"smtp://127.0.0.1:{port}"))
+    message = str(info.value)
+    assert info.value.retryable is True
+    assert f"127.0.0.1:{port}" in message and "Nothing was sent" in message
+    assert "SIGNOFF_SMTP_URL" in message and "retry" in message
+
+
+def test_a_server_that_never_answers_times_out_as_retryable(tmp_path):
+    with socket.socket() as silent:  # accepts the connection, never says hello
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        with pytest.raises(ConnectorError) as info:
+            get_tool("send_email").run(
+                smtp_call(tmp_path, f"smtp://127.0.0.1:{port}", http_timeout=0.3)
+            )
+    assert info.value.retryable is True
+    assert f"127.0.0.1:{port} (no answer within 0.3 s)" in str(info.value)
+
+
+def test_a_login_the_server_cannot_do_is_not_retryable(tmp_path, smtp_server):
+    recorder, port = smtp_server  # offers no AUTH: the login cannot succeed
+    with pytest.raises(ConnectorError) as info:
+        get_tool("send_email").run(smtp_call(tmp_path, f"smtp://me:pa55@127.0.0.1:{port}"))
+    assert info.value.retryable is False
+    assert "Nothing was sent" in str(info.value) and "pa55" not in str(info.value)
+    assert recorder.messages == []
+
+
+@pytest.mark.parametrize(
+    ("to", "words"),
+    [
+        ("", "it is empty"),
+        ("customers", "it has no @"),
+        ("a@example.com, b@example.com", "more than one address"),
+        ("@example.com", "nothing comes before the @"),
+        ("me@localhost", "'localhost' is not a full domain"),
+        ("me @example.com", "spaces or characters"),
+    ],
+)
+def test_a_bad_recipient_is_explained(to, words):
+    with pytest.raises(ValueError, match=words):
+        get_tool("send_email").validate_args({"to": to, "subject": "s", "body": "b"})
+
+
+def test_a_named_recipient_is_accepted():
+    args = {"to": "Jo Smith <jo@example.com>", "subject": "s", "body": "b"}
+    assert get_tool("send_email").validate_args(args)["to"] == "Jo Smith <jo@example.com>"

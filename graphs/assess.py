@@ -1,0 +1,196 @@
+"""assess: gathers what is known about a proposed action and asks the policy for its route.
+
+    assess ─auto/notify─► hold? ─► publisher        (runs; "notify" also lands in the feed)
+           ─review──────► gate                      (waits for a person)
+           ─skip────────► end                       (a reversible action over its daily limit)
+
+The routing is computed here, in its own step, and checkpointed: the gate reads it from the
+state, so re-running the gate on resume can never change an action's route under a decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from langgraph.config import get_config
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from graphs.policy import Facts, Policy, load_policy, route
+from graphs.state import ActionState, Context, Evidence, Outcome, ProposedAction
+from tools.registry import get_tool
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER = re.compile(r"\[[^\]\d][^\]]{0,40}\]")  # [Name], [Your Name]; not citations [1]
+FLAG_INSTRUCTIONS = "contains instructions"
+
+
+def policy_of(ctx: Context) -> Policy:
+    return ctx.policy if ctx.policy is not None else load_policy()
+
+
+def check_claims(action: ProposedAction, evidence: list[Evidence], ctx: Context) -> list[Any]:
+    """The verifier's verdict on every claim of the draft (deterministic, against the KB)."""
+    from graphs.verifier import verify_claims
+
+    kb = ctx.kb
+    if kb is None:
+        from graphs.store import default_home
+        from tools.kb import KnowledgeBase
+
+        kb = KnowledgeBase(default_home() / "signoff.db")
+
+    def lookup(ref: str) -> str | None:
+        passage = kb.passage(ref)
+        return passage.text if passage is not None else None
+
+    return list(verify_claims(action["claims"], evidence, lookup))
+
+
+def gather_facts(
+    state: ActionState, ctx: Context, policy: Policy, thread_id: str, claim_checks: list[Any]
+) -> Facts:
+    action = state["action"]
+    tool = get_tool(action["name"])
+    texts = [str(v) for v in action["args"].values()]
+    lowered = " ".join(texts).lower()
+    facts = Facts(
+        action=action["name"],
+        channel=tool.channel,
+        level=None,
+        writer_confidence=float(action["confidence"]),
+        claims=len(claim_checks),
+        unsupported=sum(1 for c in claim_checks if not c["supported"]),
+        policy_words=[w for w in policy.policy_words if _has_word(lowered, w)],
+        first_contact=False,
+        flagged_sources=sum(
+            1 for e in state["evidence"] if FLAG_INSTRUCTIONS in e.get("flags", [])
+        ),
+        over_limit=None,
+        over_daily_limit=False,
+        invalid=None,
+        placeholders=sorted(set(PLACEHOLDER.findall(" ".join(texts)))),
+        revision=action["revision"],
+    )
+    try:
+        args = tool.validate_args(action["args"])
+    except ValueError as exc:
+        facts["invalid"] = str(exc)
+        args = action["args"]
+    store = ctx.store
+    if store is not None:
+        row = store.autonomy_row(action["name"], tool.channel)
+        facts["level"] = row["level"] if row else None
+        if action["name"] == "send_email" and "@" in str(args.get("to", "")):
+            facts["first_contact"] = not store.contacted(str(args["to"]))
+        spec = policy.action(action["name"])
+        if spec.daily_limit is not None:
+            facts["over_daily_limit"] = store.daily_count(action["name"], today(ctx)) >= (
+                spec.daily_limit
+            )
+    if action["name"] == "spend_ads" and facts["invalid"] is None:
+        facts["over_limit"] = _over_budget(policy, ctx, thread_id, args)
+    return facts
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text) is not None
+
+
+def today(ctx: Context) -> str:
+    return datetime.fromtimestamp(ctx.clock(), UTC).date().isoformat()
+
+
+def _over_budget(policy: Policy, ctx: Context, thread_id: str, args: dict[str, Any]) -> str | None:
+    """A hard limit: the spend would take the day or the campaign over its budget."""
+    limits = policy.action("spend_ads").limits
+    amount = float(args.get("amount", 0))
+    currency = limits.get("currency")
+    if currency and args.get("currency") and args["currency"] != currency:
+        return f"The spend is in {args['currency']}, but the ad budget is in {currency}"
+    if ctx.settings is None:
+        spent_day = spent_campaign = 0.0
+    else:
+        from tools.ads import spent
+
+        spent_day = spent(ctx.settings, day=today(ctx))
+        spent_campaign = spent(ctx.settings, thread_id=thread_id)
+    per_day = limits.get("budget_per_day")
+    if per_day is not None and spent_day + amount > float(per_day):
+        return (
+            f"Over the daily ad budget: {spent_day + amount:.2f} of {float(per_day):.2f} "
+            f"{currency or ''} with this spend".rstrip()
+        )
+    per_campaign = limits.get("budget_per_campaign")
+    if per_campaign is not None and spent_campaign + amount > float(per_campaign):
+        return (
+            f"Over the campaign's ad budget: {spent_campaign + amount:.2f} of "
+            f"{float(per_campaign):.2f} {currency or ''} with this spend".rstrip()
+        )
+    return None
+
+
+def assess(
+    state: ActionState, runtime: Runtime[Context]
+) -> Command[Literal["gate", "hold", "publisher", "__end__"]]:
+    ctx = runtime.context
+    policy = policy_of(ctx)
+    action = state["action"]
+    thread_id = str(get_config()["configurable"]["thread_id"])
+    claim_checks = check_claims(action, state["evidence"], ctx)
+    facts = gather_facts(state, ctx, policy, thread_id, claim_checks)
+    routing: dict[str, Any] = dict(route(policy, facts))
+    if ctx.store is not None:
+        spec = policy.action(action["name"])
+        new, final = ctx.store.propose(
+            thread_id,
+            action["id"],
+            action["revision"],
+            dict(facts),
+            routing["route"],
+            routing["level"],
+            today(ctx),
+            daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
+        )
+        if final != routing["route"]:
+            routing["reasons"].append(f"Today's limit of {spec.daily_limit} is reached: skipped.")
+            routing["route"] = final
+        if new:
+            ctx.store.audit(
+                "action.routed",
+                {
+                    "action_id": action["id"],
+                    "action": {"name": action["name"], "args": action["args"]},
+                    "revision": action["revision"],
+                    "route": routing["route"],
+                    "level": routing["level"],
+                    "reasons": routing["reasons"],
+                    "confidence": routing["confidence"],
+                    "checks": routing["checks"],
+                    "policy_version": policy.version,
+                },
+                thread_id=thread_id,
+            )
+    routing["claim_checks"] = claim_checks
+    routing["expires_after"] = policy.expires_after(routing["tier"])
+    kind = routing["route"]
+    log.info("assess: %s → %s (%s)", action["id"], kind, "; ".join(routing["reasons"]))
+    if kind == "review":
+        return Command(update={"assessment": routing}, goto="gate")
+    if kind == "skip":
+        outcome = Outcome(
+            action_id=action["id"],
+            name=action["name"],
+            status="skipped",
+            detail={"reason": routing["reasons"][-1]},
+        )
+        return Command(update={"assessment": routing, "outcomes": [outcome]}, goto="__end__")
+    update: dict[str, Any] = {"assessment": routing}
+    if routing["hold_seconds"]:
+        update["release_at"] = ctx.clock() + routing["hold_seconds"]
+        return Command(update=update, goto="hold")
+    return Command(update=update, goto="publisher")

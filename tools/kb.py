@@ -1,0 +1,694 @@
+"""The marketer's knowledge base: sources split into passages, searchable, in the app's database.
+
+Sources are Markdown, text, HTML (saved pages or URLs) and PDF files. Each is split into passages
+that keep where they came from (file or URL, and a heading or page), screened for instructions
+aimed at an AI (`tools.injection`), and indexed with SQLite FTS5 (bm25 ranking). Everything lives
+in the app's SQLite file beside the LangGraph checkpoints, in tables prefixed `kb_`; graph state
+only ever holds passage refs and short quotes.
+
+    kb = KnowledgeBase(home / "signoff.db")
+    kb.ensure_sample()                      # a new user's first campaign uses the sample brand kit
+    kb.add_path(Path("docs/"))              # files or folders
+    kb.add_url("https://example.com/page")  # fetched with httpx, main text by trafilatura
+    kb.search("price of the thermostat", k=5)
+
+Re-adding a source (same file path, upload name or URL) replaces its passages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tools import injection
+
+log = logging.getLogger(__name__)
+
+SAMPLE_DIR = Path(__file__).with_name("brand_kit")
+SUPPORTED = {
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+SUPPORTED_HELP = ".md, .txt, .html and .pdf"
+KINDS = ("md", "txt", "html", "pdf")
+MAX_PASSAGE = 700  # characters; longer blocks are cut at sentence ends
+QUOTE_CHARS = 400
+FETCH_TIMEOUT = 15.0
+MAX_TERMS = 32
+
+_STOP = frozenset(
+    "a an and are as at be by for from has have in is it its of on or our that the their this to "
+    "with we you your who what will can not no do does how which when".split()
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kb_sources (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    uri      TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    title    TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    sha256   TEXT NOT NULL,
+    flags    TEXT NOT NULL DEFAULT '[]',
+    reasons  TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS kb_passages (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    ref       TEXT NOT NULL UNIQUE,
+    source_id INTEGER NOT NULL REFERENCES kb_sources(id),
+    ord       INTEGER NOT NULL,
+    location  TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    flags     TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS kb_passages_source ON kb_passages(source_id, ord);
+CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5(
+    text, location, name, tokenize = 'porter unicode61'
+);
+CREATE TABLE IF NOT EXISTS kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One searchable piece of a source, with where it comes from."""
+
+    ref: str  # stable id: the same text at the same place in the same source keeps its ref
+    source: str  # file name or URL, as shown to the marketer
+    location: str  # heading, "page 3", "paragraph 2"
+    text: str
+    flags: list[str] = field(default_factory=list)  # e.g. ["contains instructions"]
+    source_id: int = 0
+    source_flags: list[str] = field(default_factory=list)
+    score: float = 0.0  # search relevance, higher is better (0 outside search results)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One added document."""
+
+    id: int
+    uri: str  # file path, `upload:NAME`, `text:NAME`, `sample:NAME` or the URL
+    kind: str  # md, txt, html, pdf
+    name: str  # file name or URL
+    title: str
+    added_at: str
+    sha256: str
+    flags: list[str] = field(default_factory=list)  # labels: "contains instructions", ...
+    reasons: list[str] = field(default_factory=list)  # what was found, in words
+    passages: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uri": self.uri,
+            "kind": self.kind,
+            "name": self.name,
+            "title": self.title,
+            "added_at": self.added_at,
+            "sha256": self.sha256,
+            "flags": list(self.flags),
+            "reasons": list(self.reasons),
+            "passages": self.passages,
+        }
+
+
+@dataclass
+class _Doc:
+    """A parsed source, before it is stored."""
+
+    kind: str
+    title: str
+    blocks: list[tuple[str, str]]  # (location, text)
+    text: str  # everything readable, for screening
+    html: str | None = None
+
+
+# -- splitting ---------------------------------------------------------------------------------
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The passage itself when short; else its first sentences up to `limit` characters.
+
+    Always an exact substring of `text` (so a verifier can find it again in the knowledge base).
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > limit:
+            break
+        cut = m.start()
+    if cut < limit // 3:  # no sentence end early enough: cut at a word boundary
+        cut = text.rfind(" ", 0, limit)
+        cut = cut if cut > 0 else limit
+    return text[:cut].rstrip()
+
+
+def _chunks(text: str, limit: int = MAX_PASSAGE) -> Iterator[str]:
+    """`text` in pieces of at most ~`limit` characters, cut at sentence ends."""
+    text = text.strip()
+    if len(text) <= limit:
+        if text:
+            yield text
+        return
+    piece = ""
+    for sentence in sentences(text):
+        if piece and len(piece) + 1 + len(sentence) > limit:
+            yield piece
+            piece = sentence
+        else:
+            piece = f"{piece} {sentence}" if piece else sentence
+    if piece:
+        yield piece
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def split_markdown(text: str, default_location: str) -> list[tuple[str, str]]:
+    """Blocks at blank lines; each keeps the nearest heading above it as its location.
+
+    HTML comments are dropped from the passages (a reader never sees them); `tools.injection`
+    still screens them in the raw text.
+    """
+    text = _COMMENT.sub("", text)
+    blocks: list[tuple[str, str]] = []
+    location = default_location
+    current: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        block = "\n".join(current).strip()
+        current.clear()
+        for piece in _chunks(block) if "\n" not in block else [block]:
+            if len(piece) > MAX_PASSAGE * 2:
+                blocks.extend((location, p) for p in _chunks(" ".join(piece.split())))
+            elif piece:
+                blocks.append((location, piece))
+
+    for line in text.splitlines():
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+            current.append(line)
+            continue
+        heading = None if in_fence else _HEADING.match(line)
+        if heading:
+            flush()
+            location = heading.group(2).strip() or location
+        elif not line.strip() and not in_fence:
+            flush()
+        else:
+            current.append(line)
+    flush()
+    return blocks
+
+
+def split_text(text: str) -> list[tuple[str, str]]:
+    blocks = []
+    for n, block in enumerate(re.split(r"\n\s*\n", text.strip()), start=1):
+        for piece in _chunks(" ".join(block.split())):
+            blocks.append((f"paragraph {n}", piece))
+    return blocks
+
+
+# -- parsing each kind ---------------------------------------------------------------------------
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+
+
+def _title_from(blocks: list[tuple[str, str]], fallback: str) -> str:
+    return next((loc for loc, _ in blocks if loc and not loc.startswith("paragraph")), fallback)
+
+
+def parse_markdown(text: str, name: str) -> _Doc:
+    stem = Path(name).stem or name
+    blocks = split_markdown(text, stem)
+    first = next((m.group(2) for m in map(_HEADING.match, text.splitlines()) if m), stem)
+    return _Doc("md", first, blocks, text)
+
+
+def parse_text(text: str, name: str) -> _Doc:
+    return _Doc("txt", Path(name).stem or name, split_text(text), text)
+
+
+def parse_html(html: str, name: str) -> _Doc:
+    """Main text (trafilatura, after hidden elements are removed); headings become locations."""
+    import trafilatura
+
+    scan = injection.scan_html(html)
+    title = scan.title or Path(name).stem or name
+    main = None
+    if scan.visible_html.strip():
+        try:
+            main = trafilatura.extract(
+                scan.visible_html,
+                output_format="markdown",
+                include_comments=False,
+                include_tables=True,
+                include_images=False,
+                include_links=False,
+                favor_recall=True,
+            )
+        except Exception:  # trafilatura rejects some documents outright
+            log.warning("trafilatura could not read %s; using the plain text", name, exc_info=True)
+    if main and main.strip():
+        blocks = split_markdown(main, title)
+        text = main
+    else:
+        blocks = []
+        for heading, block in scan.blocks:
+            blocks.extend((heading or title, piece) for piece in _chunks(block))
+        text = "\n\n".join(b for _, b in scan.blocks)
+    return _Doc("html", title, blocks, text, html=html)
+
+
+def parse_pdf(data: bytes, name: str) -> _Doc:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:
+        raise ValueError(
+            f"Could not read {name} as a PDF ({type(exc).__name__}: {exc}). "
+            "Check that the file opens in a PDF viewer, or add its text as a .txt file."
+        ) from exc
+    blocks: list[tuple[str, str]] = []
+    texts = []
+    for number, raw in enumerate(pages, start=1):
+        text = re.sub(r"-\n(?=[a-z])", "", raw)  # words hyphenated at a line end
+        text = " ".join(text.split())
+        texts.append(text)
+        blocks.extend((f"page {number}", piece) for piece in _chunks(text))
+    title = Path(name).stem or name
+    meta = getattr(reader, "metadata", None)
+    if meta is not None and getattr(meta, "title", None):
+        title = str(meta.title)
+    if not any(texts):
+        log.warning("%s has no extractable text (a scanned PDF?)", name)
+    return _Doc("pdf", title, blocks, "\n\n".join(texts))
+
+
+def parse(data: bytes, name: str, kind: str) -> _Doc:
+    if kind == "md":
+        return parse_markdown(_decode(data), name)
+    if kind == "txt":
+        return parse_text(_decode(data), name)
+    if kind == "html":
+        return parse_html(_decode(data), name)
+    if kind == "pdf":
+        return parse_pdf(data, name)
+    raise ValueError(f"Unknown kind {kind!r}; expected one of {list(KINDS)}.")
+
+
+def kind_of(name: str) -> str:
+    """The kind for a file name, or ValueError saying which types are supported."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ValueError(
+            f"Unsupported file type {suffix or '(none)'!r} for {name}; the knowledge base takes "
+            f"{SUPPORTED_HELP} files (or a web address). Save other documents as PDF or text first."
+        )
+    return SUPPORTED[suffix]
+
+
+# -- search ------------------------------------------------------------------------------------
+def fts_query(text: str) -> str:
+    """Any user text as a safe FTS5 query: its words, each quoted, joined with OR."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w.strip("_")]
+    wanted = [w for w in words if w not in _STOP] or words
+    unique = list(dict.fromkeys(w.replace('"', "") for w in wanted))[:MAX_TERMS]
+    return " OR ".join(f'"{w}"' for w in unique)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _ref(uri: str, location: str, text: str) -> str:
+    return hashlib.sha256(f"{uri}\x00{location}\x00{text}".encode()).hexdigest()[:16]
+
+
+class KnowledgeBase:
+    """Sources, passages and their full-text index in one SQLite file (tables `kb_*`)."""
+
+    def __init__(self, db_path: Path | str) -> None:
+        self.db_path = Path(db_path) if str(db_path) != ":memory:" else Path(":memory:")
+        if str(db_path) != ":memory:":
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            str(db_path), check_same_thread=False, timeout=30, isolation_level=None
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        with self._lock:
+            self._conn.executescript(SCHEMA)  # idempotent: CREATE ... IF NOT EXISTS
+
+    # -- plumbing
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    class _Tx:
+        def __init__(self, kb: KnowledgeBase) -> None:
+            self.kb = kb
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.kb._lock.acquire()
+            self.kb._conn.execute("BEGIN IMMEDIATE")
+            return self.kb._conn
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            try:
+                self.kb._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            finally:
+                self.kb._lock.release()
+
+    def _write(self) -> KnowledgeBase._Tx:
+        return KnowledgeBase._Tx(self)
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._conn.execute(sql, tuple(params)))
+
+    # -- adding
+    def add_path(
+        self, path: Path | str, *, on_progress: Callable[[SourceInfo], None] | None = None
+    ) -> list[SourceInfo]:
+        """Add a file, or every supported file under a folder (recursively)."""
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise ValueError(
+                f"{path} does not exist; expected a file ({SUPPORTED_HELP}) or a folder of them."
+            )
+        if path.is_file():
+            info = self._add_file(path)
+            if on_progress:
+                on_progress(info)
+            return [info]
+        files = [
+            p
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and p.suffix.lower() in SUPPORTED
+        ]
+        if not files:
+            raise ValueError(
+                f"No {SUPPORTED_HELP} files in {path}; add files of those types (or a web address)."
+            )
+        added = []
+        for file in files:
+            info = self._add_file(file)
+            added.append(info)
+            if on_progress:
+                on_progress(info)
+        return added
+
+    def _add_file(self, path: Path, uri: str | None = None) -> SourceInfo:
+        kind = kind_of(path.name)
+        data = path.read_bytes()
+        return self._store(
+            uri or str(path.resolve()), path.name, data, parse(data, path.name, kind)
+        )
+
+    def add_bytes(self, name: str, data: bytes, kind: str | None = None) -> SourceInfo:
+        """An uploaded file (`upload:NAME`; uploading the same name again replaces it)."""
+        kind = kind or kind_of(name)
+        return self._store(f"upload:{name}", name, data, parse(data, name, kind))
+
+    def add_text(self, name: str, text: str, kind: str = "md") -> SourceInfo:
+        """Text given directly (`text:NAME`); `kind` is "md", "txt" or "html"."""
+        if kind not in ("md", "txt", "html"):
+            raise ValueError(f"Unknown kind {kind!r} for text; expected 'md', 'txt' or 'html'.")
+        data = text.encode("utf-8")
+        return self._store(f"text:{name}", name, data, parse(data, name, kind))
+
+    def add_url(self, url: str) -> SourceInfo:
+        """Fetch a web page (or a PDF or text file on the web) and add its main text."""
+        import httpx
+
+        url = url.strip()
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(
+                f"{url!r} is not a web address; expected one starting with http:// or https://."
+            )
+        try:
+            response = httpx.get(
+                url,
+                follow_redirects=True,
+                timeout=FETCH_TIMEOUT,
+                headers={"User-Agent": "Signoff knowledge base (+https://github.com/)"},
+            )
+        except httpx.HTTPError as exc:
+            raise ValueError(
+                f"Could not fetch URL: {url} ({type(exc).__name__}: {exc or 'no answer'}) "
+                "(no network here?). Check the address, or add the page as a saved HTML file "
+                "instead (save it from your browser, then add the .html file)."
+            ) from exc
+        if response.status_code >= 400:
+            raise ValueError(
+                f"Could not fetch URL: {url} answered HTTP {response.status_code}. Check the "
+                "address, or add the page as a saved HTML file instead."
+            )
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/pdf" or url.lower().endswith(".pdf"):
+            kind = "pdf"
+        elif ctype in ("text/plain", "text/markdown"):
+            kind = "md" if ctype == "text/markdown" or url.lower().endswith(".md") else "txt"
+        else:
+            kind = "html"
+        data = response.content
+        doc = parse(data, url, kind)
+        return self._store(url, url, data, doc)
+
+    def _store(self, uri: str, name: str, data: bytes, doc: _Doc) -> SourceInfo:
+        reasons = injection.detect(doc.text, doc.html)
+        passages = []
+        seen: set[str] = set()
+        for location, text in doc.blocks:
+            ref = _ref(uri, location, text)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            flags = injection.labels(injection.detect(text))
+            passages.append((ref, location, text, flags))
+        found = set(injection.labels(reasons)) | {f for *_, flags in passages for f in flags}
+        source_flags = [label for label in injection.LABELS if label in found]
+        digest = hashlib.sha256(data).hexdigest()
+        with self._write() as db:
+            row = db.execute("SELECT id FROM kb_sources WHERE uri = ?", (uri,)).fetchone()
+            if row:
+                source_id = int(row["id"])
+                self._delete_passages(db, source_id)
+                db.execute(
+                    "UPDATE kb_sources SET kind=?, name=?, title=?, added_at=?, sha256=?, flags=?, "
+                    "reasons=? WHERE id=?",
+                    (
+                        doc.kind,
+                        name,
+                        doc.title,
+                        _now(),
+                        digest,
+                        json.dumps(source_flags),
+                        json.dumps(reasons),
+                        source_id,
+                    ),
+                )
+            else:
+                cur = db.execute(
+                    "INSERT INTO kb_sources(uri, kind, name, title, added_at, sha256, flags, reasons)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        uri,
+                        doc.kind,
+                        name,
+                        doc.title,
+                        _now(),
+                        digest,
+                        json.dumps(source_flags),
+                        json.dumps(reasons),
+                    ),
+                )
+                source_id = int(cur.lastrowid or 0)
+            for order, (ref, location, text, flags) in enumerate(passages):
+                cur = db.execute(
+                    "INSERT INTO kb_passages(ref, source_id, ord, location, text, flags) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (ref, source_id, order, location, text, json.dumps(flags)),
+                )
+                db.execute(
+                    "INSERT INTO kb_fts(rowid, text, location, name) VALUES (?, ?, ?, ?)",
+                    (cur.lastrowid, text, location, Path(name).stem),
+                )
+        info = self.source(source_id)
+        assert info is not None
+        log.info(
+            "knowledge base: %s %s (%d passages%s)",
+            "replaced" if row else "added",
+            name,
+            len(passages),
+            f"; flagged: {', '.join(source_flags)}" if source_flags else "",
+        )
+        return info
+
+    @staticmethod
+    def _delete_passages(db: sqlite3.Connection, source_id: int) -> None:
+        db.execute(
+            "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_passages WHERE source_id = ?)",
+            (source_id,),
+        )
+        db.execute("DELETE FROM kb_passages WHERE source_id = ?", (source_id,))
+
+    def ensure_sample(self) -> list[SourceInfo]:
+        """Add the sample brand kit once, when the knowledge base has never held anything.
+
+        Removing the sample later does not bring it back (the marketer chose their own sources).
+        """
+        with self._lock:
+            seeded = self._conn.execute(
+                "SELECT value FROM kb_meta WHERE key = 'sample_offered'"
+            ).fetchone()
+            empty = self._conn.execute("SELECT 1 FROM kb_sources LIMIT 1").fetchone() is None
+            if seeded or not empty:
+                if not seeded:
+                    self._mark_sample_offered()
+                return []
+            added = [
+                self._add_file(p, uri=f"sample:{p.name}")
+                for p in sorted(SAMPLE_DIR.iterdir())
+                if p.is_file() and p.suffix.lower() in SUPPORTED
+            ]
+            self._mark_sample_offered()
+            log.info("knowledge base was empty: added the sample brand kit (%d files)", len(added))
+            return added
+
+    def _mark_sample_offered(self) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO kb_meta(key, value) VALUES ('sample_offered', ?)", (_now(),)
+            )
+
+    # -- reading
+    def _source(self, row: sqlite3.Row) -> SourceInfo:
+        return SourceInfo(
+            id=int(row["id"]),
+            uri=row["uri"],
+            kind=row["kind"],
+            name=row["name"],
+            title=row["title"],
+            added_at=row["added_at"],
+            sha256=row["sha256"],
+            flags=json.loads(row["flags"]),
+            reasons=json.loads(row["reasons"]),
+            passages=int(row["n"]),
+        )
+
+    _SOURCES = (
+        "SELECT s.*, (SELECT count(*) FROM kb_passages p WHERE p.source_id = s.id) AS n "
+        "FROM kb_sources s"
+    )
+
+    def sources(self) -> list[SourceInfo]:
+        """Every source, oldest first."""
+        return [self._source(r) for r in self._rows(self._SOURCES + " ORDER BY s.id")]
+
+    def source(self, source_id: int) -> SourceInfo | None:
+        rows = self._rows(self._SOURCES + " WHERE s.id = ?", (int(source_id),))
+        return self._source(rows[0]) if rows else None
+
+    def is_empty(self) -> bool:
+        return not self._rows("SELECT 1 FROM kb_sources LIMIT 1")
+
+    _PASSAGES = (
+        "SELECT p.ref, p.location, p.text, p.flags, p.source_id, s.name, s.flags AS sflags "
+        "FROM kb_passages p JOIN kb_sources s ON s.id = p.source_id"
+    )
+
+    @staticmethod
+    def _passage(row: sqlite3.Row, score: float = 0.0) -> Passage:
+        return Passage(
+            ref=row["ref"],
+            source=row["name"],
+            location=row["location"],
+            text=row["text"],
+            flags=json.loads(row["flags"]),
+            source_id=int(row["source_id"]),
+            source_flags=json.loads(row["sflags"]),
+            score=score,
+        )
+
+    def search(self, query: str, k: int = 6) -> list[Passage]:
+        """The `k` passages that best match the words of `query` (bm25), best first.
+
+        Any text works as a query: punctuation and FTS syntax are ignored, never raised on.
+        """
+        match = fts_query(query)
+        if not match or k <= 0:
+            return []
+        rows = self._rows(
+            "SELECT p.ref, p.location, p.text, p.flags, p.source_id, s.name, s.flags AS sflags, "
+            "bm25(kb_fts, 1.0, 0.6, 0.3) AS rank FROM kb_fts "
+            "JOIN kb_passages p ON p.id = kb_fts.rowid JOIN kb_sources s ON s.id = p.source_id "
+            "WHERE kb_fts MATCH ? ORDER BY rank, p.id LIMIT ?",
+            (match, int(k)),
+        )
+        return [self._passage(r, score=-float(r["rank"])) for r in rows]
+
+    def passage(self, ref: str) -> Passage | None:
+        rows = self._rows(self._PASSAGES + " WHERE p.ref = ?", (ref,))
+        return self._passage(rows[0]) if rows else None
+
+    def lookup(self, ref: str) -> str | None:
+        """The passage text for a ref, or None (for `graphs.verifier.verify_claims`)."""
+        found = self.passage(ref)
+        return found.text if found else None
+
+    def passages(self, source_id: int) -> list[Passage]:
+        return [
+            self._passage(r)
+            for r in self._rows(
+                self._PASSAGES + " WHERE p.source_id = ? ORDER BY p.ord", (source_id,)
+            )
+        ]
+
+    # -- removing
+    def remove(self, source_id: int) -> SourceInfo | None:
+        """Remove a source and its passages; returns what was removed, None if there was none."""
+        info = self.source(source_id)
+        if info is None:
+            return None
+        with self._write() as db:
+            self._delete_passages(db, info.id)
+            db.execute("DELETE FROM kb_sources WHERE id = ?", (info.id,))
+        log.info("knowledge base: removed %s", info.name)
+        return info
