@@ -33,22 +33,19 @@ def policy_of(ctx: Context) -> Policy:
     return ctx.policy if ctx.policy is not None else load_policy()
 
 
-def check_claims(action: ProposedAction, evidence: list[Evidence], ctx: Context) -> list[Any]:
+def check_claims(
+    action: ProposedAction, evidence: list[Evidence], runtime: Runtime[Context]
+) -> list[Any]:
     """The verifier's verdict on every claim of the draft (deterministic, against the KB)."""
+    from graphs.researcher import knowledge_base
     from graphs.verifier import verify_claims
 
-    kb = ctx.kb
-    if kb is None:
-        from graphs.store import default_home
-        from tools.kb import KnowledgeBase
-
-        kb = KnowledgeBase(default_home() / "signoff.db")
-
-    def lookup(ref: str) -> str | None:
-        passage = kb.passage(ref)
-        return passage.text if passage is not None else None
-
-    return list(verify_claims(action["claims"], evidence, lookup))
+    kb, opened = knowledge_base(runtime)
+    try:
+        return list(verify_claims(action["claims"], evidence, kb.lookup))
+    finally:
+        if opened:
+            kb.close()
 
 
 def gather_facts(
@@ -77,7 +74,7 @@ def gather_facts(
         revision=action["revision"],
     )
     try:
-        args = tool.validate_args(action["args"])
+        args = tool.validate_args(action["args"], ctx.settings)
     except ValueError as exc:
         facts["invalid"] = str(exc)
         args = action["args"]
@@ -141,7 +138,7 @@ def assess(
     policy = policy_of(ctx)
     action = state["action"]
     thread_id = str(get_config()["configurable"]["thread_id"])
-    claim_checks = check_claims(action, state["evidence"], ctx)
+    claim_checks = check_claims(action, state["evidence"], runtime)
     facts = gather_facts(state, ctx, policy, thread_id, claim_checks)
     routing: dict[str, Any] = dict(route(policy, facts))
     if ctx.store is not None:

@@ -45,7 +45,7 @@ from graphs.executor import Executor
 from graphs.policy import LEVELS, Policy, load_policy, parse_policy, route
 from graphs.state import Context
 from graphs.store import Store, connect, default_home
-from tools.base import Settings, strip_citations
+from tools.base import ConnectorError, Settings, strip_citations
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
@@ -356,6 +356,11 @@ class Signoff:
         valid = validate_decision(
             payload["action"]["name"], payload["action"]["args"], decision, allowed
         )
+        if valid["type"] == "edit":  # the limits of the connector in use (a network's length)
+            try:
+                get_tool(payload["action"]["name"]).validate_args(valid["args"], self.settings)
+            except ValueError as exc:
+                raise InvalidDecision(f"The edit cannot go out: {exc} Nothing was saved.") from exc
         if valid["type"] == "approve" and payload.get("needs_check") and not valid.get("checked"):
             claims = payload.get("unsupported_claims", [])
             raise InvalidDecision(
@@ -720,7 +725,7 @@ class Signoff:
         result = []
         for row in reversed(self.store.outbox()):
             tool = get_tool(row["name"])
-            if tool.undo is None or row["status"] not in ("done", "undone"):
+            if tool.undo is None or row["status"] not in ("done", "undoing", "undone"):
                 continue
             result.append(
                 {
@@ -737,12 +742,17 @@ class Signoff:
         return result
 
     def undo(self, key: str, *, by: str = "marketer") -> dict[str, Any]:
+        """Undo an executed reversible action (unlike, unfollow, unpublish…), once."""
         try:
             return cast(dict[str, Any], self.executor.undo(key, by))
         except KeyError as exc:
             raise NotFound(str(exc).strip("'")) from exc
         except ValueError as exc:
             raise InvalidInput(str(exc)) from exc
+        except ConnectorError as exc:
+            raise InvalidInput(
+                f"The undo did not go through: {exc} The action is unchanged; try again later."
+            ) from exc
 
     def _outbox_items(self, status: str) -> list[dict[str, Any]]:
         items = []

@@ -467,7 +467,11 @@ def _instructions(text: str) -> list[str]:
             )
             if m is None:
                 continue
-            snippet = _clip(m.group(0).strip(" .,:;\n"))
+            found_text = m.group(0)
+            if len(found_text.strip()) < 16:  # "ai:" alone says little: show what follows
+                tail = re.match(r"[^.!?\n]{0,40}", hay[m.end() :])
+                found_text += tail.group(0) if tail else ""
+            snippet = _clip(found_text.strip(" .,:;\n"))
             if snippet not in seen:
                 seen.add(snippet)
                 found.append(f"{INSTRUCTIONS}: '{snippet}'")
@@ -503,14 +507,17 @@ def _hidden_why(decl: dict[str, str], background: str | None) -> str | None:
         return "display:none"
     if decl.get("visibility") in ("hidden", "collapse"):
         return "visibility:hidden"
-    size = decl.get("font-size", "")
-    if re.fullmatch(r"0(?:\.0+)?(?:px|pt|em|rem|%|vw|vh)?", size) or re.fullmatch(
-        r"0?\.0\d*(?:px|pt|em|rem)", size
-    ):
-        return "font-size:0"
+    size = re.fullmatch(r"(\d*\.?\d+)\s*(px|pt|em|rem|%|vw|vh)?", decl.get("font-size", ""))
+    if size:
+        value, unit = float(size.group(1)), size.group(2) or "px"
+        limit = {"px": 2.0, "pt": 1.5, "em": 0.15, "rem": 0.15, "%": 15.0}.get(unit, 0.2)
+        if value < limit:
+            return "font-size:0" if value == 0 else f"a tiny font ({decl['font-size']})"
     if re.fullmatch(r"0(?:\.0\d*)?", decl.get("opacity", "")):
         return "opacity:0"
     color = decl.get("color")
+    if color == "transparent":
+        return "transparent text"
     if color and _WHITE.match(color) and (background is None or _WHITE.match(background)):
         return "white text on a white background"
     if color and background and color == background:

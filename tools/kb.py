@@ -355,7 +355,7 @@ class KnowledgeBase:
     """Sources, passages and their full-text index in one SQLite file (tables `kb_*`)."""
 
     def __init__(self, db_path: Path | str) -> None:
-        self.db_path = Path(db_path) if str(db_path) != ":memory:" else Path(":memory:")
+        self.db_path = Path(db_path)
         if str(db_path) != ":memory:":
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -384,7 +384,11 @@ class KnowledgeBase:
 
         def __enter__(self) -> sqlite3.Connection:
             self.kb._lock.acquire()
-            self.kb._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.kb._conn.execute("BEGIN IMMEDIATE")  # waits up to 30 s for other writers
+            except BaseException:
+                self.kb._lock.release()
+                raise
             return self.kb._conn
 
         def __exit__(self, exc_type: object, *rest: object) -> None:
@@ -551,7 +555,8 @@ class KnowledgeBase:
                     (cur.lastrowid, text, location, Path(name).stem),
                 )
         info = self.source(source_id)
-        assert info is not None
+        if info is None:  # pragma: no cover - removed by another process in between
+            raise ValueError(f"{name} was removed while it was being added; add it again.")
         log.info(
             "knowledge base: %s %s (%d passages%s)",
             "replaced" if row else "added",

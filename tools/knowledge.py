@@ -1,4 +1,9 @@
-"""Read-only research over the marketer's knowledge base (a folder of Markdown/text files).
+"""Folder search without a database: the original knowledge-base search, kept for old callers.
+
+The app's knowledge base is `tools.kb.KnowledgeBase` (SQLite FTS5, Markdown/text/HTML/PDF, web
+pages, injection flags); the researcher uses that. This module still serves `search(query, k)`
+over a folder of Markdown/text files (`SIGNOFF_KB`, default the sample brand kit) for code that
+needs no database, e.g. `bench/bench_p1.py`'s bare-LangGraph baseline.
 
 Files are split into passages at headings and blank lines; each passage keeps its source file
 and heading. Search is keyword scoring (term frequency weighted by rarity) — small and exact.
