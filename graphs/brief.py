@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
 from graphs.errors import InvalidInput
@@ -21,6 +22,7 @@ OPTIONAL_FIELDS = ("to", "channels", "ad_budget", "engage")
 CHANNELS = ("email", "social", "cms", "ads")
 DEFAULT_TO = "customers@example.com"
 MAX_AUDIENCE = 500
+MAX_AD_BUDGET = 1_000_000
 
 
 def _is_address(value: str) -> bool:
@@ -40,7 +42,9 @@ def validate_brief(raw: Any) -> Brief:
     problems = []
     for name, hint in BRIEF_FIELDS.items():
         value = raw.get(name)
-        if not isinstance(value, str) or not value.strip():
+        if value is not None and not isinstance(value, str):
+            problems.append(f"'{name}' must be text ({hint}); got {type(value).__name__} {value!r}")
+        elif not isinstance(value, str) or not value.strip():
             problems.append(f"'{name}' is missing ({hint})")
         elif len(value) > 2000:
             problems.append(f"'{name}' is {len(value)} characters; keep it under 2000")
@@ -62,11 +66,18 @@ def validate_brief(raw: Any) -> Brief:
     ad_budget = raw.get("ad_budget")
     if ad_budget is not None:
         try:
-            ad_budget = round(float(ad_budget), 2)
-            if ad_budget <= 0:
+            if isinstance(ad_budget, bool):
                 raise ValueError
+            amount = round(float(ad_budget), 2)
+            if not math.isfinite(amount) or not 0 < amount <= MAX_AD_BUDGET:
+                raise ValueError
+            ad_budget = amount
         except (TypeError, ValueError):
-            problems.append(f"'ad_budget' must be an amount above 0, like 150; got {ad_budget!r}")
+            problems.append(
+                f"'ad_budget' must be an amount above 0 and at most {MAX_AD_BUDGET:,}, like 150; "
+                f"got {ad_budget!r}"
+            )
+            ad_budget = None
     if "ads" in channels and not ad_budget:
         problems.append("the 'ads' channel needs an 'ad_budget' (the amount to spend)")
     engage = raw.get("engage") or []

@@ -53,13 +53,13 @@ class HoldDecision(RootModel[Any]):
 class Revise(BaseModel):
     """Send back to the writer with feedback; the redraft comes back for review."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: Literal["revise"]
     feedback: str = Field(min_length=1, description="what the writer should change")
 
 
 class Reject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: Literal["reject"]
     reason: str = Field(min_length=1, description="why it must not go out")
     comment: str = ""
@@ -103,7 +103,18 @@ def validate_decision(
     An edit may give only the fields it changes: they are laid over the original args.
     """
     expected = "; ".join(f"{d}: {FIELDS[d]}" for d in allowed)
-    if not isinstance(raw, dict) or raw.get("type") not in allowed:
+    if not isinstance(raw, dict):
+        raise InvalidDecision(
+            f'A decision is a JSON object such as {{"type": "{allowed[0]}"}}; got '
+            f"{type(raw).__name__} {raw!r}. Allowed types: {list(allowed)} ({expected}). "
+            "Nothing was saved."
+        )
+    if "type" not in raw:
+        raise InvalidDecision(
+            f"The decision has no 'type'; expected one of {list(allowed)} ({expected}). "
+            "Nothing was saved."
+        )
+    if raw.get("type") not in allowed:
         got = raw.get("type") if isinstance(raw, dict) else raw
         raise InvalidDecision(
             f"Unknown decision {got!r}; expected one of {list(allowed)} ({expected}). Nothing was saved."

@@ -67,9 +67,11 @@ class Executor:
                     "mid-send) and this connector cannot tell. Mark it as sent or send it again.",
                     "retryable": False,
                 }
-                self.store.finish(key, "in_doubt", detail)
-                self.store.audit(
-                    "action.in_doubt", {"key": key, "action": name, **detail}, thread_id=thread_id
+                self.store.finish(
+                    key,
+                    "in_doubt",
+                    detail,
+                    audit=("action.in_doubt", {"key": key, "action": name, **detail}, thread_id),
                 )
                 return self._outcome(action_id, name, key, "in_doubt", detail)
             self.store.retry_claim(key)  # `failed`, or `sending` on a key-honouring connector
@@ -193,18 +195,24 @@ class Executor:
             detail: dict[str, Any] = {"error": str(exc), "retryable": exc.retryable}
             if exc.status is not None:
                 detail["status"] = exc.status
-            self.store.finish(key, "failed", detail)
-            self.store.audit(
-                "action.failed", {"key": key, "action": name, **detail}, thread_id=thread_id
+            self.store.finish(
+                key,
+                "failed",
+                detail,
+                audit=("action.failed", {"key": key, "action": name, **detail}, thread_id),
             )
             log.warning("%s failed: %s", name, exc)
             return self._outcome(call.action_id, name, key, "failed", detail)
         faults.point("after_connector")
-        self.store.finish(key, "done", result)
-        self.store.audit(
-            "action.executed",
-            {"key": key, "action": name, "args": call.args, "result": result},
-            thread_id=thread_id,
+        self.store.finish(
+            key,
+            "done",
+            result,
+            audit=(
+                "action.executed",
+                {"key": key, "action": name, "args": call.args, "result": result},
+                thread_id,
+            ),
         )
         faults.point("after_record")
         return self._outcome(call.action_id, name, key, "done", result)

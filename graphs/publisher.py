@@ -30,7 +30,7 @@ def publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx.store.set_proposal_outcome(thread_id, action["id"], outcome["status"])
     if ctx.store is not None and route == "notify" and outcome["status"] == "executed":
         tool = get_tool(action["name"])
-        ctx.store.notify(
+        note = ctx.store.notify(
             f"ran:{outcome['detail'].get('key', thread_id + action['id'])}",
             kind="ran",
             title=f"{tool.title} ran without review",
@@ -40,6 +40,12 @@ def publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, Any]:
             action=action["name"],
             channel=tool.channel,
         )
+        if note is not None:
+            ctx.store.audit(
+                "notification.added",
+                {"notification": note, "action_id": action["id"], "action": action["name"]},
+                thread_id=thread_id,
+            )
     return {"outcomes": [outcome]}
 
 

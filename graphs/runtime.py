@@ -86,7 +86,10 @@ class Signoff:
         self.db_path = self.home / "signoff.db"
         self.clock = clock
         self.policy: Policy = load_policy(policy_path)
-        self._saver_conn = connect(self.db_path)
+        # The checkpointer's own connection, in sqlite3's default transaction mode: SqliteSaver
+        # writes a step's rows in one implicit transaction; in autocommit each row would commit
+        # alone, and a crash between them could end a branch without its next step.
+        self._saver_conn = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=30)
         self.checkpointer = SqliteSaver(self._saver_conn)
         self.checkpointer.setup()
         self.store = Store(connect(self.db_path), policy_version=self.policy.version)
@@ -373,13 +376,6 @@ class Signoff:
 
     def _record(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         interrupt_id = item["interrupt_id"]
-        earlier = self.store.record_decision(
-            interrupt_id, item["thread_id"], item["action_id"], valid, by
-        )
-        if earlier is not None:
-            raise AlreadyDecided(
-                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
-            )
         payload = item["payload"]
         detail: dict[str, Any] = {
             "interrupt_id": interrupt_id,
@@ -393,7 +389,18 @@ class Signoff:
         if valid.get("checked"):
             detail["checked_unsupported"] = payload.get("unsupported_claims", [])
         event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"
-        self.store.audit(event, detail, thread_id=item["thread_id"], actor=by)
+        earlier = self.store.record_decision(
+            interrupt_id,
+            item["thread_id"],
+            item["action_id"],
+            valid,
+            by,
+            audit=(event, detail),
+        )
+        if earlier is not None:
+            raise AlreadyDecided(
+                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+            )
         outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
         if outcome:
             channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel

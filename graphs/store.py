@@ -329,9 +329,18 @@ class Store:
 
     # -- decisions --------------------------------------------------------------------------
     def record_decision(
-        self, interrupt_id: str, thread_id: str, action_id: str, decision: dict[str, Any], by: str
+        self,
+        interrupt_id: str,
+        thread_id: str,
+        action_id: str,
+        decision: dict[str, Any],
+        by: str,
+        *,
+        audit: tuple[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any] | None:
-        """Insert the decision; returns None when ours won, else the row that was there first."""
+        """Insert the decision; returns None when ours won, else the row that was there first.
+
+        With `audit=(event, detail)` the decision's audit entry commits with it."""
         with self.tx() as c:
             row = c.execute(
                 "SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)
@@ -342,6 +351,8 @@ class Store:
                 "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, NULL)",
                 (interrupt_id, thread_id, action_id, json.dumps(decision), by, now_iso()),
             )
+            if audit is not None:
+                self._append_audit(c, audit[0], audit[1], thread_id=thread_id, actor=by)
             return None
 
     def decision(self, interrupt_id: str) -> dict[str, Any] | None:
@@ -392,12 +403,23 @@ class Store:
                 (now_iso(), key),
             )
 
-    def finish(self, key: str, status: str, result: dict[str, Any]) -> None:
+    def finish(
+        self,
+        key: str,
+        status: str,
+        result: dict[str, Any],
+        *,
+        audit: tuple[str, dict[str, Any], str | None] | None = None,
+    ) -> None:
+        """Record a result; with `audit=(event, detail, thread_id)` its entry commits with it."""
         with self.tx() as c:
             c.execute(
                 "UPDATE outbox SET status = ?, result = ?, updated_at = ? WHERE key = ?",
                 (status, json.dumps(result), now_iso(), key),
             )
+            if audit is not None:
+                event, detail, thread_id = audit
+                self._append_audit(c, event, detail, thread_id=thread_id)
 
     def contacted(self, address: str) -> bool:
         """Has an email to this address gone out before (first contact with an audience)?"""
@@ -428,18 +450,31 @@ class Store:
     ) -> int:
         """Append one entry; returns its sequence number."""
         with self.tx() as c:
-            last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            seq = (last["seq"] if last else 0) + 1
-            prev = (last["hash"] or "") if last else ""
-            at = now_iso()
-            body = json.dumps(detail, default=str, sort_keys=True)
-            digest = audit_hash(seq, at, thread_id, actor, event, body, self.policy_version, prev)
-            c.execute(
-                "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
-                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
-            )
-            return seq
+            return self._append_audit(c, event, detail, thread_id=thread_id, actor=actor)
+
+    def _append_audit(
+        self,
+        c: sqlite3.Connection,
+        event: str,
+        detail: dict[str, Any],
+        *,
+        thread_id: str | None = None,
+        actor: str = "signoff",
+    ) -> int:
+        """Append inside the caller's transaction, so a state change and its entry commit
+        together (a crash between them would leave an unaudited change)."""
+        last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq = (last["seq"] if last else 0) + 1
+        prev = (last["hash"] or "") if last else ""
+        at = now_iso()
+        body = json.dumps(detail, default=str, sort_keys=True)
+        digest = audit_hash(seq, at, thread_id, actor, event, body, self.policy_version, prev)
+        c.execute(
+            "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
+        )
+        return seq
 
     def audit_log(
         self,

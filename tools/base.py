@@ -304,7 +304,11 @@ def validation_problems(exc: ValidationError) -> str:
     problems = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"] if not str(p).startswith("Edit_")) or "(value)"
-        problems.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
+        message = str(err["msg"]).removeprefix("Value error, ")
+        got = repr(err.get("input"))
+        if len(got) > 60:
+            got = got[:57] + "…" + got[-1]
+        problems.append(f"{where}: {message} (got {got})")
     return "; ".join(problems)
 
 

@@ -52,6 +52,8 @@ def address_problem(value: str) -> str | None:
     """What is wrong with a recipient, in words; None for `name@example.com` or `Name <…>`."""
     if not value:
         return "it is empty; expected an address like name@example.com"
+    if "@@" in value:
+        return "it has two @ signs in a row; expected an address like name@example.com"
     if value.count("@") > 1 or re.search(r"[,;]", value):
         return (
             "it holds more than one address; one email goes to one address "

@@ -25,13 +25,15 @@ from tools.base import ConnectorError, Settings
 log = logging.getLogger(__name__)
 
 ADVICE = {
-    400: "The server refused the request as sent; edit the action and approve it again.",
+    400: "The server refused the request as sent; nothing went out. A retry sends the same "
+    "content: check the settings and the content on the service first.",
     401: "The credentials were refused; check them in the settings, then retry.",
     403: "The account may not do this; check its permissions (token scopes), then retry.",
     404: "Nothing is there; check the URL in the settings and the target of the action.",
     409: "It conflicts with what is already there; check it on the service.",
     413: "The request is too large for the server; shorten the action.",
-    422: "The server refused the content; edit the action and approve it again.",
+    422: "The server refused the content; nothing went out. A retry sends the same content: "
+    "draft it again with the change the server asks for.",
 }
 
 
@@ -132,7 +134,7 @@ def request(
             else:
                 advice = ADVICE.get(status, "Check the action and the settings, then retry.")
                 raise ConnectorError(
-                    f"{where} answered {status} {response.reason_phrase} to {what}: {said}. "
+                    f"{where} answered {status} {response.reason_phrase} to {what}: {said.rstrip('.')}. "
                     f"{advice}",
                     retryable=False,
                     status=status,

@@ -46,7 +46,18 @@ class PostArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=MAX_POST_CHARS)
+    text: str = Field(min_length=1, max_length=MAX_POST_CHARS + 200)
+
+    @field_validator("text")
+    @classmethod
+    def _length(cls, value: str) -> str:
+        length = len(strip_citations(value))  # citation marks never go out
+        if length > MAX_POST_CHARS:
+            raise ValueError(
+                f"the post is {length} characters without citation marks; at most "
+                f"{MAX_POST_CHARS} characters go out. Shorten it"
+            )
+        return value
 
 
 RISK = RiskSpec(

@@ -76,7 +76,7 @@ def test_webhook_4xx_fails_at_once_with_the_servers_words(tmp_path):
     assert len(server.requests) == 1  # a 4xx is not retried
     exc = info.value
     assert exc.retryable is False and exc.status == 422
-    assert "422" in str(exc) and "text is too spicy" in str(exc) and "edit" in str(exc)
+    assert "422" in str(exc) and "text is too spicy" in str(exc) and "draft it again" in str(exc)
     assert "s3cret" not in str(exc)  # a webhook's path is its secret
 
 

@@ -53,6 +53,8 @@ def test_three_routes_by_tier(signoff, brief, home):
     assert (home / "site" / "brightloop-2-smart-thermostat.md").exists()
     [note] = signoff.notifications("open")
     assert note["action"] == "publish_page" and note["kind"] == "ran"
+    [added] = signoff.activity(event="notification.added")
+    assert added["detail"]["notification"] == note["id"]
     routed = {
         e["detail"]["action_id"]: e["detail"]
         for e in signoff.activity(thread_id=result["thread_id"], event="action.routed")
@@ -123,7 +125,9 @@ def test_hold_race_scheduler_cancel_send_now_one_outcome_each(home, model, clock
             clock.advance(61)  # every hold is due: the scheduler wants all of them
             barrier = threading.Barrier(41)
 
-            def attempt(kind: str, hold_id: str | None = None) -> None:
+            def attempt(
+                kind: str, hold_id: str | None = None, barrier: threading.Barrier = barrier
+            ) -> None:
                 barrier.wait()
                 try:
                     if kind == "tick":
