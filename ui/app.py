@@ -1,8 +1,10 @@
 """Signoff's Streamlit app: `uv run streamlit run ui/app.py`.
 
-Three pages, drawn from the runtime facade (`graphs.runtime.Signoff`): start a campaign, decide
-what waits in the inbox, look at one campaign. The data directory is env SIGNOFF_HOME
-(default ./.signoff).
+Pages drawn from the runtime facade (`graphs.runtime.Signoff`): start a campaign, decide what
+waits in the inbox, cancel or send what is scheduled, follow one campaign, review what happened
+(activity, notifications, undo, the audit log) and how much each action type may do on its own
+(autonomy, policy, simulation). The data directory is env SIGNOFF_HOME (default ./.signoff);
+the server releases held actions itself unless SIGNOFF_SCHEDULER=off.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ import streamlit as st
 
 from ui.state import (
     DEFAULT_REVIEWER,
+    PAGE_ACTIVITY,
+    PAGE_AUTONOMY,
     PAGE_CAMPAIGN,
     PAGE_INBOX,
+    PAGE_KNOWLEDGE,
     PAGE_NEW,
+    PAGE_SCHEDULED,
     home_path,
+    scheduler_enabled,
     signoff,
 )
 
@@ -34,6 +41,13 @@ st.set_page_config(
 
 runtime = signoff()
 waiting = len(runtime.pending())
+held = len(runtime.holds())
+unread = len(runtime.notifications("open"))
+trouble = len(runtime.in_doubt()) + len(runtime.failed())
+
+
+def counted(title: str, n: int) -> str:
+    return f"{title} ({n})" if n else title
 
 
 def home() -> None:
@@ -50,11 +64,25 @@ pages = [
     st.Page(PAGE_NEW, title="New campaign", icon=":material/edit_square:", url_path="new"),
     st.Page(
         PAGE_INBOX,
-        title=f"Inbox ({waiting})" if waiting else "Inbox",
+        title=counted("Inbox", waiting + trouble),
         icon=":material/inbox:",
         url_path="inbox",
     ),
+    st.Page(
+        PAGE_SCHEDULED,
+        title=counted("Scheduled", held),
+        icon=":material/schedule:",
+        url_path="scheduled",
+    ),
     st.Page(PAGE_CAMPAIGN, title="Campaign", icon=":material/monitoring:", url_path="campaign"),
+    st.Page(
+        PAGE_ACTIVITY,
+        title=counted("Activity", unread),
+        icon=":material/receipt_long:",
+        url_path="activity",
+    ),
+    st.Page(PAGE_AUTONOMY, title="Autonomy", icon=":material/tune:", url_path="autonomy"),
+    st.Page(PAGE_KNOWLEDGE, title="Knowledge", icon=":material/menu_book:", url_path="knowledge"),
 ]
 page = st.navigation(pages)
 
@@ -69,5 +97,11 @@ with st.sidebar:
     )
     st.caption(f"Data: `{home_path()}`")
     st.caption(f"Model: {runtime.model_description()}")
+    st.caption(f"Policy: {runtime.policy.version}")
+    st.caption(
+        "Scheduler: on (this server releases held actions)"
+        if scheduler_enabled()
+        else "Scheduler: off here (SIGNOFF_SCHEDULER=off); run `signoff worker`"
+    )
 
 page.run()

@@ -7,8 +7,10 @@ message); everything shown is read back from the facade.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,18 +20,35 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from graphs.runtime import Signoff
 
+log = logging.getLogger(__name__)
+
 # Paths relative to ui/app.py, usable with st.page_link / st.switch_page.
 PAGE_NEW = "views/new_campaign.py"
 PAGE_INBOX = "views/inbox.py"
 PAGE_CAMPAIGN = "views/campaign.py"
+PAGE_SCHEDULED = "views/scheduled.py"
+PAGE_ACTIVITY = "views/activity.py"
+PAGE_AUTONOMY = "views/autonomy.py"
+PAGE_KNOWLEDGE = "views/knowledge.py"
+
+SCHEDULER_ENV = "SIGNOFF_SCHEDULER"  # "off": this server releases no holds (run `signoff worker`)
 
 DEFAULT_REVIEWER = "marketer"
 
-ACTION_ICONS = {"send_email": ":material/mail:", "publish_post": ":material/campaign:"}
+ACTION_ICONS = {
+    "send_email": ":material/mail:",
+    "publish_post": ":material/campaign:",
+    "publish_page": ":material/article:",
+    "spend_ads": ":material/payments:",
+    "like_post": ":material/thumb_up:",
+    "follow_account": ":material/person_add:",
+    "repost_post": ":material/repeat:",
+}
 RISK_COLORS = {"high": "red", "medium": "orange", "low": "green"}
 STATUS_LABELS = {
     "waiting": ("Waiting for you", "orange", ":material/hourglass_top:"),
     "running": ("Working on it", "blue", ":material/autorenew:"),
+    "scheduled": ("Scheduled", "violet", ":material/schedule:"),
     "done": ("Done", "green", ":material/check_circle:"),
     "error": ("Needs attention", "red", ":material/error:"),
 }
@@ -40,14 +59,31 @@ def home_path() -> str:
     return str(Path(os.environ.get("SIGNOFF_HOME", ".signoff")).expanduser().resolve())
 
 
-@st.cache_resource(show_spinner="Opening your campaigns…")
+def scheduler_enabled() -> bool:
+    return os.environ.get(SCHEDULER_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def _release(runtime: Signoff) -> None:
+    """Called when the cache drops a runtime (e.g. `get_signoff.clear()`): stop its scheduler."""
+    try:
+        runtime.stop_scheduler()
+    except Exception:  # pragma: no cover - stopping is best effort
+        log.exception("could not stop the scheduler of %s", getattr(runtime, "home", "?"))
+
+
+@st.cache_resource(show_spinner="Opening your campaigns…", on_release=_release)
 def get_signoff(home: str) -> Signoff:
     """One runtime (database, graph, connectors) per data directory and server process.
 
     `st.cache_resource` is shared by every session, and by every AppTest in one process: the
-    cache key is the home path, so two data directories never share a runtime.
+    cache key is the home path, so two data directories never share a runtime. The server's
+    scheduler (releasing held actions, expiring stale ones) starts here, once per data
+    directory, unless SIGNOFF_SCHEDULER=off (then `signoff worker` does it).
     """
-    return Signoff(home)
+    runtime = Signoff(home)
+    if scheduler_enabled():
+        runtime.start_scheduler()
+    return runtime
 
 
 def signoff() -> Signoff:
@@ -81,9 +117,10 @@ def plain(text: Any) -> str:
     return escaped.replace("\n", "  \n")
 
 
-def count(n: int, noun: str) -> str:
-    """count(1, 'action') → '1 action'; count(2, 'action') → '2 actions'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """count(1, 'action') → '1 action'; count(2, 'action') → '2 actions'; count(2, 'entry',
+    'entries') → '2 entries'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def distinct_claims(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,6 +136,51 @@ def distinct_claims(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def short_id(thread_id: str) -> str:
     return thread_id[:8]
+
+
+def duration(seconds: float) -> str:
+    """65 → '1 min 5 s'; 10800 → '3 h'; 0 or less → 'now'."""
+    s = int(max(float(seconds), 0))
+    if s <= 0:
+        return "now"
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min" + (f" {s % 60} s" if s % 60 else "")
+    if s < 86400:
+        return f"{s // 3600} h" + (f" {s % 3600 // 60} min" if s % 3600 // 60 else "")
+    return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
+
+
+def expires_in(expires_at: float | None, now: float | None = None) -> str:
+    """'expires in 3 h' / 'expired' / '' (no expiry)."""
+    if not expires_at:
+        return ""
+    left = float(expires_at) - (time.time() if now is None else now)
+    return "expired" if left <= 0 else f"expires in {duration(left)}"
+
+
+def to_epoch(value: Any) -> float | None:
+    """An epoch from an epoch or an ISO-8601 string; None when it is neither."""
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and value:
+        from datetime import datetime
+
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def clock(value: Any) -> str:
+    """An epoch (float) or ISO-8601 time → '2026-11-21 14:05:09 UTC'."""
+    if isinstance(value, int | float):
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(value)))
+    text = str(value or "")
+    date, _, rest = text.partition("T")
+    return f"{date} {rest[:8]} UTC" if rest else date
 
 
 def when(iso: str | None) -> str:

@@ -1,7 +1,8 @@
 """A marketer's first campaign in a real browser, drafted by the real embedded model.
 
-New campaign → drafts in the Inbox → approve the email → the Campaign page shows it went out →
-the message is in the Maildir under SIGNOFF_HOME. Screenshots: test-artifacts/e2e-*.png.
+New campaign → drafts in the Inbox → approve the email → it waits out its hold on the Scheduled
+page → Send now → the Campaign page shows it went out → the message is in the Maildir under
+SIGNOFF_HOME. Screenshots: test-artifacts/e2e-*.png.
 """
 
 from __future__ import annotations
@@ -11,51 +12,8 @@ import re
 from typing import Any
 
 import pytest
-from e2e_support import ARTIFACTS, Server
+from e2e_support import DRAFT_TIMEOUT_MS, STEP_TIMEOUT_MS, Server, alive, screenshot
 from playwright.sync_api import expect
-
-DRAFT_TIMEOUT_MS = 420_000  # model start-up + research + two drafts on 2 cores (~1-3 min)
-STEP_TIMEOUT_MS = 60_000
-
-
-def settled(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
-    """Wait until the script run is over: no running indicator, no skeleton placeholders."""
-    page.wait_for_function(
-        """() => {
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            const running = w && /Stop|Running/i.test(w.innerText);
-            return !running && !document.querySelector('[data-testid="stSkeleton"]');
-        }""",
-        timeout=timeout_ms,
-    )
-
-
-def screenshot(page: Any, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
-    try:
-        settled(page, 15_000)
-    except Exception:  # a screenshot of a page still running is better than none
-        pass
-    page.wait_for_timeout(600)  # let charts and fonts settle
-    height = page.evaluate(
-        """() => Math.max(document.body.scrollHeight,
-            ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stAppViewContainer"]')]
-                .map(e => e.scrollHeight + e.getBoundingClientRect().top))"""
-    )
-    size = page.viewport_size
-    page.set_viewport_size(
-        {"width": size["width"], "height": min(max(int(height) + 40, size["height"]), 8000)}
-    )
-    page.wait_for_timeout(400)
-    page.screenshot(path=str(ARTIFACTS / f"e2e-{name}.png"), full_page=True)
-    page.set_viewport_size(size)
-
-
-def alive(page: Any, server: Server) -> None:
-    """No Streamlit exception box on the page."""
-    assert page.locator('[data-testid="stException"]').count() == 0, (
-        f"the page shows an exception; see the screenshot and {server.log}"
-    )
 
 
 @pytest.mark.e2e
@@ -84,27 +42,42 @@ def first_campaign(server: Server, page: Any) -> None:
     alive(page, server)
     screenshot(page, "2-drafted")
 
-    # 3. The Inbox: a card for the email, with its text, why it waits, and its evidence.
+    # 3. The Inbox: a card for the email, with its text, why it waits, and its claims.
     page.get_by_role("link", name="Review in the Inbox").click()
     page.get_by_role("heading", name="Inbox").wait_for(timeout=STEP_TIMEOUT_MS)
     email_card = page.locator('[class*="st-key-card-"]').filter(has_text="Send email")
     email_card.wait_for(timeout=STEP_TIMEOUT_MS)
     expect(email_card).to_contain_text("customers@example.com", timeout=STEP_TIMEOUT_MS)
     expect(email_card).to_contain_text("Why it waits for you", timeout=STEP_TIMEOUT_MS)
-    expect(email_card.get_by_role("button", name="Approve")).to_be_enabled()
-    email_card.get_by_text("Claims and evidence").click()
+    expect(email_card.locator('[class*="st-key-claims-draft-"]')).to_have_count(1)
     alive(page, server)
     screenshot(page, "3-inbox")
 
-    # 4. Approve the email: it goes out once, and its card leaves the inbox.
+    # 4. Approve the email (ticking "I checked these claims" when the small model made claims
+    #    its evidence does not support): it is scheduled, and its card leaves the inbox.
     page.locator('[class*="st-key-reviewer"] input').fill("e2e reviewer")
     page.locator('[class*="st-key-reviewer"] input').press("Enter")
     page.wait_for_timeout(500)
+    check = email_card.get_by_text("I checked these claims")
+    if check.count():
+        expect(email_card.get_by_role("button", name="Approve")).to_be_disabled()
+        check.click()
+    expect(email_card.get_by_role("button", name="Approve")).to_be_enabled(timeout=STEP_TIMEOUT_MS)
     email_card.get_by_role("button", name="Approve").click()
-    page.get_by_text("Send email went out").wait_for(timeout=DRAFT_TIMEOUT_MS)
+    page.get_by_text("is scheduled: it goes out in").wait_for(timeout=DRAFT_TIMEOUT_MS)
     expect(page.locator('[class*="st-key-card-"]').filter(has_text="Send email")).to_have_count(0)
     alive(page, server)
     screenshot(page, "4-approved")
+
+    # 4b. The Scheduled page: the held email with its countdown; send it now.
+    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Scheduled").click()
+    held = page.locator('[class*="st-key-hold-"]').filter(has_text="customers@example.com")
+    expect(held).to_contain_text("Goes out in", timeout=STEP_TIMEOUT_MS)
+    held.get_by_role("button", name="Send now").click()
+    page.get_by_text("Sent now — Send email went out").wait_for(timeout=STEP_TIMEOUT_MS)
+    expect(page.get_by_text("Nothing is scheduled")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    alive(page, server)
+    screenshot(page, "4b-sent-now")
 
     # 5. The Campaign page shows the email went out, with its outbox receipt.
     page.get_by_role("link", name="Campaign", exact=True).click()

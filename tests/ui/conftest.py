@@ -3,6 +3,10 @@
 The app's own runtime (`ui.state.get_signoff`, cached per home path) is built with no model, so
 the graph asks the one seam, `graphs.model.load_chat_model`: `app_model` patches it (AppTest runs
 the app in this process).
+
+By default the policy has no hold windows (an approval executes at once) and the app's
+background scheduler is off (SIGNOFF_SCHEDULER=off), so a test moves time itself with
+`seeded.tick(now=...)`. The hold tests pass a policy of their own (`hold_policy`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
+import os  # noqa: E402
+
 from fakes import ScriptedChatModel  # noqa: E402
+from policy_support import no_holds, write_policy  # noqa: E402
 
 from graphs.runtime import Signoff  # noqa: E402
 
@@ -26,7 +33,15 @@ from graphs.runtime import Signoff  # noqa: E402
 def ui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "signoff-home"
     monkeypatch.setenv("SIGNOFF_HOME", str(home))
-    monkeypatch.delenv("SIGNOFF_SMTP_URL", raising=False)
+    monkeypatch.setenv("SIGNOFF_POLICY", str(no_holds(tmp_path / "policy-no-holds.yaml")))
+    monkeypatch.setenv("SIGNOFF_SCHEDULER", "off")
+    for name in list(os.environ):  # connector settings of the developer's shell stay out
+        if name.startswith("SIGNOFF_") and name not in (
+            "SIGNOFF_HOME",
+            "SIGNOFF_POLICY",
+            "SIGNOFF_SCHEDULER",
+        ):
+            monkeypatch.delenv(name, raising=False)
     yield home
     from ui.state import get_signoff
 
@@ -49,3 +64,11 @@ def seeded(ui_home: Path) -> Iterator[Signoff]:
     runtime = Signoff(ui_home, model=ScriptedChatModel())
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def hold_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Path) -> Path:
+    """The shipped policy with its hold windows (email 10 min), for the app and `seeded`."""
+    path = write_policy(tmp_path / "policy-holds.yaml", send_email={"hold_seconds": 600})
+    monkeypatch.setenv("SIGNOFF_POLICY", str(path))
+    return path

@@ -122,7 +122,7 @@ def test_empty_inbox_points_to_new_campaign(ui_home: Path) -> None:
     at = open_app(INBOX)
     assert not at.exception
     assert "Nothing is waiting for you" in texts(at)
-    assert [link.value for link in at.page_link] == ["Start a new campaign"]
+    assert [link.value for link in at.page_link] == ["Start a new campaign", "Scheduled"]
 
 
 def test_inbox_shows_one_card_per_pending_action(ui_home: Path, seeded: Signoff) -> None:
@@ -137,16 +137,22 @@ def test_inbox_shows_one_card_per_pending_action(ui_home: Path, seeded: Signoff)
     page = texts(at)
     assert "Send email" in page and "Publish social post" in page
     assert "High risk" in page
-    assert "customers@example.com" in page and "Cut your heating bill by 23%" in page
-    assert "It costs $149 [2]" in page  # model text shown as written (no maths, no links)
+    assert "customers@example.com" in page and email["args"]["subject"] in page
+    assert "[1]" in page  # model text shown as written (no maths, no links)
     assert "waits for your sign-off" in page  # the gate's reasons
-    assert [p.value for p in at.progress] == [90, 80]  # the writer's confidence
-    assert any(e.label.startswith("Claims and evidence (2)") for e in at.expander)
-    for entry in email["evidence"]:  # each claim with its quote and where it comes from
-        assert entry["claim"] in page
+    assert "Expires in 6 d 23 h" in page  # a high-risk review expires after 7 days
+    assert "held 5 min on the Scheduled page" not in page  # no holds in this policy
+    # the effective confidence (the email's first contact with this audience lowers it)
+    assert [p.value for p in at.progress] == [int(i["confidence"] * 100) for i in (email, post)]
+    assert email["confidence"] < post["confidence"]
+    labels = [e.label.replace("\\", "") for e in at.expander]
+    for check in email["claim_checks"]:  # each claim with its quote and where it comes from
+        assert check["supported"] and any(check["text"] in label for label in labels)
+        assert check["quote"] in page
+    for entry in email["evidence"]:
         for source in entry["sources"]:
-            assert source["quote"] in page
             assert f"{source['source']} › {source['location']}" in page
+    assert not any(c.key and c.key.startswith("checked-") for c in at.checkbox)
     assert any(thread[:8] in link.value for link in at.page_link)
 
 
@@ -161,12 +167,25 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
             }
         ]
     )
-    start(seeded)
+    thread, email, post = start(seeded)
     at = open_app(INBOX)
     assert not at.exception
     warnings = [w.value.replace("\\", "") for w in at.warning]
-    assert any("No source for: Half price today only" in w for w in warnings)
-    assert "below the 50% threshold" in texts(at)
+    assert any("Check before approving: Half price today only" in w for w in warnings)
+    assert any("Not supported: cites no evidence" in w for w in warnings)
+    assert "below the 50% needed" in texts(at)
+    # Approving needs "I checked these claims": the button waits for the box.
+    assert at.button(key=f"approve-{email['id']}").disabled
+    assert not at.button(key=f"approve-{post['id']}").disabled
+    at.checkbox(key=f"checked-{email['id']}").check().run()
+    assert not at.button(key=f"approve-{email['id']}").disabled
+    at.button(key=f"approve-{email['id']}").click().run()
+    assert not at.exception
+    assert len(maildir(ui_home)) == 1
+    [decision] = seeded.campaign(thread)["decisions"]
+    assert decision["decision"]["checked"] is True
+    [recorded] = seeded.activity(event="decision.recorded")
+    assert recorded["detail"]["checked_unsupported"] == ["Half price today only"]
 
 
 def test_approve_sends_once_and_the_card_goes(ui_home: Path, seeded: Signoff) -> None:
@@ -176,12 +195,13 @@ def test_approve_sends_once_and_the_card_goes(ui_home: Path, seeded: Signoff) ->
     at.button(key=f"approve-{email['id']}").click().run()
     assert not at.exception
     [message] = maildir(ui_home)
-    assert message["Subject"] == "Cut your heating bill by 23%"
+    assert message["Subject"] == email["args"]["subject"]
     assert f"approve-{email['id']}" not in keys(at)
     assert f"approve-{post['id']}" in keys(at)
     assert "Delivered to the Maildir outbox" in at.success[0].value
     [decision] = seeded.campaign(thread)["decisions"]
-    assert decision["by"] == "ann" and decision["decision"] == {"type": "approve"}
+    assert decision["by"] == "ann" and decision["decision"]["type"] == "approve"
+    assert not decision["decision"].get("checked")
 
 
 def test_reject_sends_nothing(ui_home: Path, seeded: Signoff) -> None:
@@ -246,7 +266,7 @@ def test_send_back_brings_a_redraft(
     assert f"approve-{redraft['id']}" in keys(at)
     assert f"approve-{post['id']}" not in keys(at)
     page = texts(at)
-    assert "Revised: Brightloop 2 costs $149 [2], with free sensors [3]." in page
+    assert "Revised: " in page and redraft["args"]["text"].startswith("Revised: ")
     assert "Redraft #1" in page and "Mention the room sensors" in page
     assert feed(ui_home) == []
 

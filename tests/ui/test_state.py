@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
-from ui.state import ProgressFeed, count, distinct_claims, plain, when
+from ui.state import ProgressFeed, clock, count, distinct_claims, duration, expires_in, plain, when
 
 
 class Box:
@@ -61,3 +61,17 @@ def test_repeated_claims_show_once_with_their_distinct_sources() -> None:
         {"claim": "It costs $149", "sources": [a, b]},
         {"claim": "Half price", "sources": []},
     ]
+
+
+def test_durations_and_expiry_read_like_a_countdown() -> None:
+    assert duration(0) == "now" and duration(-5) == "now" and duration(0.9) == "now"
+    assert duration(44.9) == "44 s"  # whole seconds left, never rounded up
+    assert duration(65) == "1 min 5 s" and duration(600) == "10 min"
+    assert duration(10800) == "3 h" and duration(3 * 3600 + 120) == "3 h 2 min"
+    assert duration(604799.9) == "6 d 23 h"
+    assert expires_in(None) == ""
+    assert expires_in(1000.0, now=1000.0 - 3 * 3600) == "expires in 3 h"
+    assert expires_in(1000.0, now=1001.0) == "expired"
+    assert count(2, "entry", "entries") == "2 entries" and count(1, "entry", "entries") == "1 entry"
+    assert clock(0) == "1970-01-01 00:00:00 UTC"
+    assert clock("2026-11-21T12:15:39+00:00") == "2026-11-21 12:15:39 UTC"

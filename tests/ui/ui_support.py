@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mailbox
 from pathlib import Path
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -22,3 +24,40 @@ def open_app(page: str | None = None, **query: str) -> AppTest:
         at.query_params.update(query)
         at.switch_page(page).run()
     return at
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption and alert text of the page, for `in` checks (unescaped)."""
+    parts: list[str] = []
+    for kind in (
+        "markdown",
+        "caption",
+        "success",
+        "info",
+        "warning",
+        "error",
+        "header",
+        "subheader",
+        "title",
+    ):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts).replace("\\", "")
+
+
+def keys(at: AppTest) -> set[str]:
+    """The keys of every button on the page."""
+    return {b.key for b in at.button if b.key}
+
+
+def maildir(home: Path) -> list[Any]:
+    root = home / "maildir"
+    return list(mailbox.Maildir(str(root), create=False)) if root.exists() else []
+
+
+def present(at: AppTest, key: str) -> bool:
+    """Is an element with this key on the page?"""
+    try:
+        at.get_by_key(key)
+    except KeyError:
+        return False
+    return True

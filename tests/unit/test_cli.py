@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
+from policy_support import no_holds
 
 from graphs.runtime import Signoff
 from ui import cli
@@ -28,9 +29,13 @@ INBOX_KEYS = {"id", "thread_id", "action", "risk", "reasons", "args", "confidenc
 
 @pytest.fixture
 def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory; the shipped policy without hold windows (approve = send now)."""
     home = tmp_path / "home"
+    for name in list(os.environ):  # connector settings of the developer's shell stay out
+        if name.startswith("SIGNOFF_"):
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SIGNOFF_HOME", str(home))
-    monkeypatch.delenv("SIGNOFF_SMTP_URL", raising=False)
+    monkeypatch.setenv("SIGNOFF_POLICY", str(no_holds(tmp_path / "policy-no-holds.yaml")))
     monkeypatch.setenv("SIGNOFF_USER", "tester")
     return home
 

@@ -12,7 +12,9 @@ from ui.state import (
     ACTION_ICONS,
     PAGE_INBOX,
     PAGE_NEW,
+    PAGE_SCHEDULED,
     campaign_label,
+    duration,
     plain,
     run_with_progress,
     short_id,
@@ -21,8 +23,24 @@ from ui.state import (
     when,
 )
 
-TITLES = {"send_email": "Email", "publish_post": "Social post"}
-WENT_OUT = {"send_email": "Sent", "publish_post": "Published"}
+TITLES = {
+    "send_email": "Email",
+    "publish_post": "Social post",
+    "publish_page": "Web page",
+    "spend_ads": "Ads",
+    "like_post": "Like",
+    "follow_account": "Follow",
+    "repost_post": "Repost",
+}
+WENT_OUT = {
+    "send_email": "Sent",
+    "publish_post": "Published",
+    "publish_page": "Published",
+    "spend_ads": "Booked",
+    "like_post": "Liked",
+    "follow_account": "Followed",
+    "repost_post": "Reposted",
+}
 DECISION_WORDS = {
     "approve": "Approved",
     "edit": "Approved with edits",
@@ -35,6 +53,8 @@ COLORS = {  # node fill colours of the journey picture
     "rejected": "#ffd1d1",
     "failed": "#ffd1d1",
     "in_doubt": "#ffe8b3",
+    "held": "#e6dcff",
+    "cancelled": "#eef0f6",
     "neutral": "#eef0f6",
 }
 
@@ -83,6 +103,7 @@ def journey_dot(c: dict[str, Any]) -> str:
         '  "brief" -> "research";',
     ]
     pending = {p["action_id"]: p for p in c["pending"]}
+    held = {h["action_id"]: h for h in c.get("holds", [])}
     outcomes = {o["action_id"]: o for o in c["outcomes"]}
     decisions: dict[str, list[dict[str, Any]]] = {}
     for d in c["decisions"]:
@@ -108,7 +129,12 @@ def journey_dot(c: dict[str, Any]) -> str:
             lines.append(node(f"review-{aid}", "Review"))
         lines.append(f'  "draft-{aid}" -> "review-{aid}";')
         outcome = outcomes.get(aid)
-        if outcome:
+        if aid in held:
+            lines += [
+                node(f"out-{aid}", "Scheduled\\nyou can still cancel", COLORS["held"]),
+                f'  "review-{aid}" -> "out-{aid}";',
+            ]
+        elif outcome:
             status = outcome["status"]
             label = (
                 WENT_OUT.get(action["name"], "Done")
@@ -231,6 +257,14 @@ def render_campaign(thread: str) -> None:
         st.markdown("**Where each action stands**")
         st.graphviz_chart(journey_dot(c), width="stretch")
     with side:
+        if c.get("holds"):
+            st.markdown("**Scheduled to go out**")
+            for h in c["holds"]:
+                st.markdown(
+                    f"- {ACTION_ICONS.get(h['action'], '')} {h.get('title') or h['action']} — in "
+                    f"{duration(h['seconds_left'])}, approved by {h.get('approved_by') or '?'}"
+                )
+            st.page_link(PAGE_SCHEDULED, label="Cancel or send now", icon=":material/schedule:")
         if c["pending"]:
             st.markdown("**Waiting for your sign-off**")
             for p in c["pending"]:

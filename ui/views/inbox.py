@@ -1,25 +1,35 @@
-"""Inbox: every action waiting for a person, over all campaigns, one card each.
+"""Inbox: every action waiting for a person, over all campaigns.
 
-A click only queues the decision (in a widget callback, which Streamlit runs even when the card
-is gone by then: a stale tab or a double click still gets "already decided"). The page body then
-applies it through the facade, which decides once.
+Single drafts get a card each; drafts of one batch (e.g. one email per recipient) are grouped:
+approve them all, approve or reject a selection, edit one, or review a random sample and then
+approve the rest. A click only queues a submission (in a widget callback, which Streamlit runs
+even when the card is gone by then: a stale tab or a double click still gets "already
+decided"); the page body then applies it with one `decide_many` call, which checks every
+decision first and resumes each campaign once.
+
+Above the drafts: sends in doubt (a crash mid-send) and failed actions, with their choices.
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
 from graphs.runtime import strip_citations
+from ui.components.claims import render_claims
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
     PAGE_NEW,
+    PAGE_SCHEDULED,
     RISK_COLORS,
+    clock,
     count,
-    distinct_claims,
+    duration,
+    expires_in,
     flash,
     plain,
     reviewer,
@@ -33,37 +43,68 @@ from ui.state import (
 REJECT_REASONS = ["Off-brand", "Inaccurate claim", "Wrong audience", "Bad timing", "Other"]
 LONG_FIELDS = {"body", "text"}
 PREVIEW_HEIGHT = 380
-EVIDENCE_HEIGHT = 420
+SAMPLE_SIZE = 3  # "Review a sample" shows this many random drafts of a batch
+BATCH_ROWS = 25  # rows of a batch shown before "Show all"
 
 runtime = signoff()
 
 
-# -- clicks: queue, then apply in the body ---------------------------------------------------
-def _queue(item_id: str, title: str, decision: dict[str, Any]) -> None:
+def needs_check(item: dict[str, Any]) -> bool:
+    """Claims the evidence does not support: approving needs 'I checked these'."""
+    if item.get("needs_check"):
+        return True
+    if item.get("unsupported_claims"):
+        return True
+    return any(c.get("supported") is False for c in item.get("claim_checks") or [])
+
+
+def _approval(item: dict[str, Any], checked: bool) -> dict[str, Any]:
+    decision: dict[str, Any] = {"type": "approve"}
+    if checked and needs_check(item):
+        decision["checked"] = True
+    return decision
+
+
+# -- clicks: queue a submission, apply it in the body ------------------------------------------
+def _submit(decisions: dict[str, dict[str, Any]], label: str, titles: dict[str, str]) -> None:
+    """One click, one submission: every decision in it goes to one `decide_many` call."""
     st.session_state.setdefault("queued", []).append(
-        {"id": item_id, "title": title, "decision": decision, "by": reviewer()}
+        {"decisions": decisions, "label": label, "titles": titles, "by": reviewer()}
     )
-    st.session_state.pop(f"panel-{item_id}", None)
+    for item_id in decisions:
+        st.session_state.pop(f"panel-{item_id}", None)
 
 
-def _approve(item_id: str, title: str) -> None:
-    _queue(item_id, title, {"type": "approve"})
+def _title(item: dict[str, Any]) -> str:
+    return str(item.get("title") or item["action"])
 
 
-def _edit(item_id: str, title: str, fields: list[str]) -> None:
-    args = {name: st.session_state.get(f"edit-{name}-{item_id}", "") for name in fields}
-    _queue(item_id, title, {"type": "edit", "args": args})
+def _approve(item: dict[str, Any]) -> None:
+    checked = bool(st.session_state.get(f"checked-{item['id']}"))
+    _submit({item["id"]: _approval(item, checked)}, "approve", {item["id"]: _title(item)})
 
 
-def _revise(item_id: str, title: str) -> None:
-    feedback = str(st.session_state.get(f"revise-feedback-{item_id}", "")).strip()
-    _queue(item_id, title, {"type": "revise", "feedback": feedback})
+def _edit(item: dict[str, Any], fields: list[str]) -> None:
+    args = {name: st.session_state.get(f"edit-{name}-{item['id']}", "") for name in fields}
+    _submit({item["id"]: {"type": "edit", "args": args}}, "edit", {item["id"]: _title(item)})
 
 
-def _reject(item_id: str, title: str) -> None:
+def _revise(item: dict[str, Any]) -> None:
+    feedback = str(st.session_state.get(f"revise-feedback-{item['id']}", "")).strip()
+    _submit(
+        {item["id"]: {"type": "revise", "feedback": feedback}}, "revise", {item["id"]: _title(item)}
+    )
+
+
+def _reject(item: dict[str, Any]) -> None:
+    item_id = item["id"]
     reason = st.session_state.get(f"reject-reason-{item_id}") or "Other"
     comment = str(st.session_state.get(f"reject-comment-{item_id}", "")).strip()
-    _queue(item_id, title, {"type": "reject", "reason": reason, "comment": comment})
+    _submit(
+        {item_id: {"type": "reject", "reason": reason, "comment": comment}},
+        "reject",
+        {item_id: _title(item)},
+    )
 
 
 def _toggle_panel(item_id: str, panel: str) -> None:
@@ -71,9 +112,54 @@ def _toggle_panel(item_id: str, panel: str) -> None:
     st.session_state[key] = None if st.session_state.get(key) == panel else panel
 
 
+def _batch_approve(batch: str, items: list[dict[str, Any]], keep_sample: bool = False) -> None:
+    """Approve these drafts of a batch; 'Approve the rest' keeps the sample's cards open."""
+    checked = bool(st.session_state.get(f"batch-checked-{batch}"))
+    _submit(
+        {i["id"]: _approval(i, checked) for i in items},
+        "approve",
+        {i["id"]: _title(i) for i in items},
+    )
+    if not keep_sample:
+        st.session_state.pop(f"sample-{batch}", None)
+
+
+def _batch_selected(batch: str, items: list[dict[str, Any]], kind: str) -> None:
+    chosen = [i for i in items if st.session_state.get(f"select-{i['id']}")]
+    if not chosen:
+        flash("warning", "Select at least one draft first (tick its box).")
+        return
+    if kind == "approve":
+        _batch_approve(batch, chosen)
+    else:
+        reason = st.session_state.get(f"batch-reject-reason-{batch}") or "Other"
+        _submit(
+            {i["id"]: {"type": "reject", "reason": reason, "comment": ""} for i in chosen},
+            "reject",
+            {i["id"]: _title(i) for i in chosen},
+        )
+    for i in chosen:
+        st.session_state.pop(f"select-{i['id']}", None)
+
+
+def _sample(batch: str, ids: list[str]) -> None:
+    k = min(SAMPLE_SIZE, len(ids))
+    st.session_state[f"sample-{batch}"] = random.sample(ids, k)
+
+
+def _end_sample(batch: str) -> None:
+    st.session_state.pop(f"sample-{batch}", None)
+
+
+def _queue_outbox(kind: str, key: str, title: str) -> None:
+    st.session_state.setdefault("outbox-queue", []).append(
+        {"kind": kind, "key": key, "title": title, "by": reviewer()}
+    )
+
+
 WORKING = {
-    "approve": "Approving and sending: {title}…",
-    "edit": "Applying your edits and sending: {title}…",
+    "approve": "Approving: {title}…",
+    "edit": "Applying your edits: {title}…",
     "revise": "Sending back to the writer: {title}…",
     "reject": "Rejecting: {title}…",
 }
@@ -86,16 +172,17 @@ DONE = {
 
 
 def apply_queued() -> None:
-    """Apply the decisions queued by clicks, one by one, through the facade."""
+    """Apply the submissions queued by clicks: one `decide_many` call each."""
     queued = st.session_state.pop("queued", [])
     for q in queued:
-        kind = q["decision"]["type"]
+        decisions = q["decisions"]
+        n = len(decisions)
+        kind = q["label"]
+        name = next(iter(q["titles"].values())) if n == 1 else count(n, "draft")
         try:
             run_with_progress(
-                WORKING[kind].format(title=q["title"]),
-                lambda feed, q=q: runtime.decide(
-                    q["id"], q["decision"], by=q["by"], on_progress=feed
-                ),
+                WORKING.get(kind, "Deciding: {title}…").format(title=name),
+                lambda feed, q=q: runtime.decide_many(q["decisions"], by=q["by"], on_progress=feed),
                 then=lambda result, q=q: flash(*_done_message(result, q)),
             )
         except AlreadyDecided as err:
@@ -117,32 +204,108 @@ def apply_queued() -> None:
             st.rerun()
 
 
-def _done_message(summary: dict[str, Any], q: dict[str, Any]) -> tuple[str, str]:
-    """What happened, read back from the campaign (the outcome of this very action)."""
-    message = DONE[q["decision"]["type"]].format(title=q["title"])
-    if q["decision"]["type"] not in ("approve", "edit"):
-        return "success", message
-    try:
-        campaign = runtime.campaign(summary["thread_id"])
-    except SignoffError:
-        return "success", message
-    action_id = next(
-        (d["action_id"] for d in campaign["decisions"] if d["interrupt_id"] == q["id"]), None
-    )
-    for outcome in campaign["outcomes"]:
-        if outcome["action_id"] != action_id:
-            continue
-        if outcome["status"] != "executed":
-            return "warning", (
-                f"{title_case(q['title'])} was approved but did not go out "
-                f"({outcome['status'].replace('_', ' ')}). Open the campaign for details."
+def apply_outbox_queue() -> None:
+    """In-doubt and failed actions: mark sent, send again, retry."""
+    queued = st.session_state.pop("outbox-queue", [])
+    for q in queued:
+        try:
+            with st.spinner(f"{q['title']}…"):
+                if q["kind"] == "retry":
+                    result = runtime.retry_action(q["key"], by=q["by"])
+                else:
+                    result = runtime.settle(q["key"], q["kind"], by=q["by"])
+        except SignoffError as err:
+            flash("error", str(err))
+        except Exception as err:  # the connector failed again
+            flash("error", f"{q['title']}: it failed again ({err}).")
+        else:
+            if result.get("status") == "failed":
+                error = (result.get("detail") or {}).get("error") or "no reason given"
+                flash("error", f"{q['title']} failed again: {error}")
+                continue
+            flash(
+                "success",
+                {
+                    "mark_sent": f"Marked as sent — {q['title']} will not be sent again.",
+                    "send_again": f"Sent again — {q['title']}.",
+                    "retry": f"Tried again — {q['title']}.",
+                }[q["kind"]],
             )
-        detail = outcome["detail"]
-        if detail.get("transport") == "maildir":
-            return "success", message + " Delivered to the Maildir outbox."
-        if detail.get("transport") == "feed":
-            return "success", message + f" Posted to the feed (line {detail.get('line')})."
+    if queued:
+        st.rerun()
+
+
+def _results(summaries: list[dict[str, Any]], ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Per decided id: its action's hold and outcome, read back from its campaign."""
+    found: dict[str, dict[str, Any]] = {}
+    for summary in summaries:
+        try:
+            campaign = runtime.campaign(summary["thread_id"])
+        except SignoffError:
+            continue
+        holds = {h["action_id"]: h for h in campaign.get("holds", [])}
+        outcomes = {o["action_id"]: o for o in campaign["outcomes"]}
+        for d in campaign["decisions"]:
+            if d["interrupt_id"] in ids:
+                aid = d["action_id"]
+                found[d["interrupt_id"]] = {"hold": holds.get(aid), "outcome": outcomes.get(aid)}
+    return found
+
+
+def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
+    """What happened, read back from the campaigns (the holds and outcomes of these actions)."""
+    decisions = q["decisions"]
+    if len(decisions) > 1:
+        return _done_many(summaries, q)
+    item_id, decision = next(iter(decisions.items()))
+    title = q["titles"][item_id]
+    kind = decision["type"]
+    message = DONE[kind].format(title=title)
+    if kind not in ("approve", "edit"):
+        return "success", message
+    result = _results(summaries, {item_id}).get(item_id, {})
+    hold, outcome = result.get("hold"), result.get("outcome")
+    if hold:
+        return "success", (
+            f"Approved — {title} is scheduled: it goes out in {duration(hold['seconds_left'])} "
+            "unless you cancel it on the Scheduled page."
+        )
+    if outcome is None:
+        return "info", f"Recorded — {title} goes out when the rest of its batch is decided."
+    if outcome["status"] != "executed":
+        return "warning", (
+            f"{title_case(title)} was approved but did not go out "
+            f"({outcome['status'].replace('_', ' ')}). Open the campaign for details."
+        )
+    detail = outcome.get("detail") or {}
+    if detail.get("transport") == "maildir":
+        return "success", message + " Delivered to the Maildir outbox."
+    if detail.get("transport") == "feed":
+        return "success", message + f" Posted to the feed (line {detail.get('line')})."
     return "success", message
+
+
+def _done_many(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
+    decisions = q["decisions"]
+    kind = next(iter(decisions.values()))["type"]
+    verb = {"approve": "Approved", "reject": "Rejected"}.get(kind, "Decided")
+    parts = [f"{verb} {count(len(decisions), 'draft')} in one go."]
+    if kind == "approve":
+        results = _results(summaries, set(decisions))
+        sent = sum(
+            1
+            for r in results.values()
+            if r["outcome"] is not None and r["outcome"]["status"] == "executed"
+        )
+        held = sum(1 for r in results.values() if r["hold"])
+        waiting = sum(1 for r in results.values() if not r["hold"] and r["outcome"] is None)
+        if sent:
+            parts.append(f"{count(sent, 'action')} went out.")
+        if held:
+            parts.append(f"{count(held, 'action')} scheduled: cancel on the Scheduled page.")
+        if waiting:
+            parts.append(f"{waiting} wait for the rest of their batch.")
+    return "success", " ".join(parts)
 
 
 def title_case(text: str) -> str:
@@ -150,60 +313,52 @@ def title_case(text: str) -> str:
 
 
 # -- one card ---------------------------------------------------------------------------------
-def render_preview(item: dict[str, Any]) -> None:
+def render_preview(item: dict[str, Any], *, body: bool = True) -> None:
+    """What goes out: recipient and subject, and (with `body`) the text as drafted.
+
+    On a card the claims panel draws the text itself, with each claim highlighted.
+    """
     args = item["args"]
     text = str(args.get("body") or args.get("text") or "")
     # A long draft scrolls inside its frame, so the inbox stays easy to scan.
-    with st.container(border=True, height=PREVIEW_HEIGHT if len(text) > 700 else "content"):
+    tall = body and len(text) > 700
+    with st.container(border=body, height=PREVIEW_HEIGHT if tall else "content"):
         if item["action"] == "send_email":
             st.caption(f"**To** {plain(args.get('to', ''))}")
             st.markdown(f"**{plain(args.get('subject', ''))}**")
-            st.markdown(plain(args.get("body", "")))
+            if body:
+                st.markdown(plain(args.get("body", "")))
         elif "text" in args:
-            st.markdown(plain(args["text"]))
+            if body:
+                st.markdown(plain(args["text"]))
             st.caption(f"{len(strip_citations(args['text']))} characters as published")
-        else:
+        elif "title" in args and "body" in args:
+            st.markdown(
+                f"**{plain(args['title'])}**"
+                + (f" · `/{args['slug']}`" if args.get("slug") else "")
+            )
+            if body:
+                st.markdown(plain(args["body"]))
+        elif body or not text:
             st.markdown(plain(item.get("text") or args))
         if strip_citations(text) != text:
             st.caption(
-                ":material/format_quote: Marks like [1] point to the evidence below; "
+                ":material/format_quote: Marks like [1] point to the evidence; "
                 "they are removed before it goes out."
             )
 
 
-def render_evidence(item: dict[str, Any]) -> None:
-    claims = distinct_claims(item.get("evidence") or [])
-    n_unsupported = sum(1 for c in claims if not c["sources"])
-    label = f"Claims and evidence ({len(claims)})"
-    if n_unsupported:
-        label += f" · {n_unsupported} without a source"
-    with (
-        st.expander(label, icon=":material/fact_check:"),
-        st.container(height=EVIDENCE_HEIGHT if len(claims) > 3 else "content", border=False),
-    ):
-        if not claims:
-            st.caption("The draft makes no factual claims.")
-        for entry in claims:
-            st.markdown(f"**{plain(entry['claim'])}**")
-            if not entry["sources"]:
-                st.warning(
-                    "No source supports this claim. Check it before approving.",
-                    icon=":material/warning:",
-                )
-            for source in entry["sources"]:
-                st.markdown(f"> {plain(source['quote'])}")
-                st.caption(f":material/description: {source['source']} › {source['location']}")
-
-
 def render_panel(item: dict[str, Any], panel: str) -> None:
-    item_id, title = item["id"], item["title"] or item["action"]
+    item_id = item["id"]
     if panel == "edit":
         fields = list(item["args"])
         with st.form(f"edit-form-{item_id}", border=False):
             st.markdown("**Edit, then approve** — the edited version is what goes out.")
             for name in fields:
-                value = str(item["args"].get(name, ""))
-                label = name.capitalize()
+                value = item["args"].get(name, "")
+                label = name.replace("_", " ").capitalize()
+                if not isinstance(value, str):
+                    value = str(value)
                 if name in LONG_FIELDS or len(value) > 80:
                     st.text_area(label, value=value, key=f"edit-{name}-{item_id}", height=180)
                 else:
@@ -214,7 +369,7 @@ def render_panel(item: dict[str, Any], panel: str) -> None:
                 icon=":material/send:",
                 key=f"edit-save-{item_id}",
                 on_click=_edit,
-                args=(item_id, title, fields),
+                args=(item, fields),
             )
     elif panel == "revise":
         with st.form(f"revise-form-{item_id}", border=False):
@@ -228,7 +383,7 @@ def render_panel(item: dict[str, Any], panel: str) -> None:
                 icon=":material/undo:",
                 key=f"revise-send-{item_id}",
                 on_click=_revise,
-                args=(item_id, title),
+                args=(item,),
             )
     elif panel == "reject":
         with st.form(f"reject-form-{item_id}", border=False):
@@ -242,14 +397,78 @@ def render_panel(item: dict[str, Any], panel: str) -> None:
                 icon=":material/block:",
                 key=f"reject-confirm-{item_id}",
                 on_click=_reject,
-                args=(item_id, title),
+                args=(item,),
             )
+
+
+def expiry_badges(item: dict[str, Any]) -> None:
+    """'Expires in 3 h' and, when expiry is near, a reminder badge."""
+    text = expires_in(item.get("expires_at"))
+    if not text:
+        return
+    if item.get("reminder"):
+        st.badge("Expires soon", color="orange", icon=":material/notifications_active:")
+    st.badge(title_case(text), color="gray", icon=":material/timer:")
+
+
+def render_decision_buttons(item: dict[str, Any]) -> None:
+    item_id = item["id"]
+    allowed = item["allowed_decisions"]
+    unchecked = needs_check(item) and not st.session_state.get(f"checked-{item_id}")
+    if needs_check(item):
+        st.checkbox(
+            "I checked these claims",
+            key=f"checked-{item_id}",
+            help="Some claims are not supported by the evidence. Approve only after checking "
+            "them yourself; your check is recorded in the audit log.",
+        )
+    with st.container(horizontal=True):
+        st.button(
+            "Approve",
+            key=f"approve-{item_id}",
+            type="primary",
+            icon=":material/check:",
+            on_click=_approve,
+            args=(item,),
+            disabled="approve" not in allowed or unchecked,
+            help="Tick 'I checked these claims' first."
+            if unchecked and "approve" in allowed
+            else None
+            if "approve" in allowed
+            else "This draft cannot go out as it is: edit it or send it back.",
+        )
+        st.button(
+            "Edit",
+            key=f"edit-{item_id}",
+            icon=":material/edit:",
+            on_click=_toggle_panel,
+            args=(item_id, "edit"),
+            disabled="edit" not in allowed,
+        )
+        st.button(
+            "Send back",
+            key=f"revise-{item_id}",
+            icon=":material/undo:",
+            on_click=_toggle_panel,
+            args=(item_id, "revise"),
+            disabled="revise" not in allowed,
+            help=None
+            if "revise" in allowed
+            else "The writer has had its maximum number of redrafts.",
+        )
+        st.button(
+            "Reject",
+            key=f"reject-{item_id}",
+            icon=":material/block:",
+            on_click=_toggle_panel,
+            args=(item_id, "reject"),
+            disabled="reject" not in allowed,
+        )
 
 
 def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
     item_id = item["id"]
-    title = item["title"] or item["action"]
-    allowed = item["allowed_decisions"]
+    title = _title(item)
     with st.container(border=True, key=f"card-{item_id}"):
         head, badges = st.columns([3, 2], vertical_alignment="center")
         with head:
@@ -264,6 +483,7 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
             )
             if item.get("revision"):
                 st.badge(f"Redraft #{item['revision']}", color="violet", icon=":material/replay:")
+            expiry_badges(item)
         product = products.get(item["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
@@ -274,8 +494,8 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
 
         left, right = st.columns([3, 2], gap="large")
         with left:
-            render_preview(item)
-            render_evidence(item)
+            render_preview(item, body=False)
+            unsupported = render_claims(item)
         with right:
             confidence = float(item.get("confidence") or 0)
             st.progress(
@@ -283,62 +503,271 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
             )
             st.markdown("**Why it waits for you**")
             st.markdown("\n".join(f"- {plain(r)}" for r in item["reasons"]))
-            for claim in dict.fromkeys(item.get("unsupported_claims") or []):
-                st.warning(f"No source for: {plain(claim)}", icon=":material/warning:")
+            for claim in dict.fromkeys(unsupported):
+                st.warning(f"Check before approving: {plain(claim)}", icon=":material/warning:")
+            if item.get("hold_seconds"):
+                st.caption(
+                    f":material/schedule: Once approved it waits {duration(item['hold_seconds'])} "
+                    "on the Scheduled page, where you can still cancel it."
+                )
             if item.get("feedback"):
                 st.caption(
                     "Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"])
                 )
 
+        render_decision_buttons(item)
         panel = st.session_state.get(f"panel-{item_id}")
-        with st.container(horizontal=True):
-            st.button(
-                "Approve",
-                key=f"approve-{item_id}",
-                type="primary",
-                icon=":material/check:",
-                on_click=_approve,
-                args=(item_id, title),
-                disabled="approve" not in allowed,
-                help=None
-                if "approve" in allowed
-                else "This draft cannot go out as it is: edit it or send it back.",
-            )
+        if panel:
+            render_panel(item, panel)
+
+
+# -- one batch --------------------------------------------------------------------------------
+def batch_key(item: dict[str, Any]) -> str | None:
+    """A batch within its campaign (batch ids are only unique per campaign): '1a2b3c4d-audience'."""
+    return f"{short_id(item['thread_id'])}-{item['batch']}" if item.get("batch") else None
+
+
+def _recipient(item: dict[str, Any]) -> str:
+    args = item["args"]
+    return str(args.get("to") or args.get("url") or args.get("handle") or args.get("account") or "")
+
+
+def render_batch_row(item: dict[str, Any]) -> None:
+    item_id = item["id"]
+    args = item["args"]
+    with st.container(border=True, key=f"row-{item_id}"):
+        pick, what, buttons = st.columns([0.4, 6, 2], vertical_alignment="center")
+        pick.checkbox("Select", key=f"select-{item_id}", label_visibility="collapsed")
+        headline = args.get("subject") or args.get("text") or item.get("text") or ""
+        flags = " · :orange[claims to check]" if needs_check(item) else ""
+        what.markdown(
+            f"**{plain(_recipient(item)) or plain(_title(item))}** — "
+            f"{plain(str(headline)[:120])}{flags}"
+        )
+        with buttons, st.container(horizontal=True, horizontal_alignment="right"):
             st.button(
                 "Edit",
                 key=f"edit-{item_id}",
                 icon=":material/edit:",
                 on_click=_toggle_panel,
                 args=(item_id, "edit"),
-                disabled="edit" not in allowed,
+                disabled="edit" not in item["allowed_decisions"],
+            )
+        with st.expander("Preview", icon=":material/visibility:"):
+            render_preview(item)
+        if st.session_state.get(f"panel-{item_id}") == "edit":
+            render_panel(item, "edit")
+
+
+def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, str]) -> None:
+    first = items[0]
+    title = _title(first)
+    n = len(items)
+    total = max(int(first.get("batch_size") or n), n)
+    flagged = [i for i in items if needs_check(i)]
+    sample_ids = [
+        i for i in st.session_state.get(f"sample-{batch}", []) if i in {x["id"] for x in items}
+    ]
+    with st.container(border=True, key=f"batch-{batch}"):
+        head, badges = st.columns([3, 2], vertical_alignment="center")
+        with head:
+            st.subheader(
+                f"{ACTION_ICONS.get(first['action'], ':material/bolt:')} {title} × {n}",
+                anchor=False,
+            )
+        with badges, st.container(horizontal=True, horizontal_alignment="right"):
+            st.badge(
+                f"{first['risk'].capitalize()} risk",
+                color=RISK_COLORS.get(first["risk"], "gray"),  # type: ignore[arg-type]
+                icon=":material/shield:",
+            )
+            st.badge(f"Batch of {total}", color="blue", icon=":material/stacks:")
+            soonest = min(
+                (i for i in items if i.get("expires_at")),
+                key=lambda i: i["expires_at"],
+                default=None,
+            )
+            if soonest:
+                expiry_badges(soonest)
+        product = products.get(first["thread_id"], "Campaign")
+        st.page_link(
+            PAGE_CAMPAIGN,
+            label=f"{product} · campaign {short_id(first['thread_id'])} · proposed "
+            f"{when(first['created_at'])}",
+            icon=":material/link:",
+            query_params={"thread": first["thread_id"]},
+        )
+        waiting = f"{count(n, 'draft')} of this batch wait for you"
+        st.caption(
+            f"{waiting}. Nothing in it goes out until every draft is decided: approve them all, "
+            "pick some, or review a random sample first."
+        )
+        if flagged:
+            st.warning(
+                f"{count(len(flagged), 'draft')} in this batch make claims the evidence does not "
+                "support.",
+                icon=":material/warning:",
+            )
+            st.checkbox(
+                "I checked the flagged claims in this batch",
+                key=f"batch-checked-{batch}",
+                help="Required to approve drafts with unsupported claims; recorded in the audit.",
+            )
+        unchecked = bool(flagged) and not st.session_state.get(f"batch-checked-{batch}")
+
+        if sample_ids:
+            sample = [i for i in items if i["id"] in sample_ids]
+            rest = [i for i in items if i["id"] not in sample_ids]
+            st.markdown(
+                f"**A random sample of {len(sample)}** — decide these, then approve the rest."
+            )
+            for item in sample:
+                render_card(item, products)
+            with st.container(horizontal=True):
+                st.button(
+                    f"Approve the rest ({len(rest)})",
+                    key=f"batch-approve-rest-{batch}",
+                    type="primary",
+                    icon=":material/done_all:",
+                    on_click=_batch_approve,
+                    args=(batch, rest, True),
+                    disabled=not rest or unchecked and any(needs_check(i) for i in rest),
+                )
+                st.button(
+                    "Back to the whole batch",
+                    key=f"batch-sample-end-{batch}",
+                    icon=":material/close:",
+                    on_click=_end_sample,
+                    args=(batch,),
+                )
+            return
+
+        with st.container(horizontal=True):
+            st.button(
+                f"Approve all {n}",
+                key=f"batch-approve-{batch}",
+                type="primary",
+                icon=":material/done_all:",
+                on_click=_batch_approve,
+                args=(batch, items),
+                disabled=unchecked,
+                help="Tick 'I checked the flagged claims' first." if unchecked else None,
             )
             st.button(
-                "Send back",
-                key=f"revise-{item_id}",
-                icon=":material/undo:",
-                on_click=_toggle_panel,
-                args=(item_id, "revise"),
-                disabled="revise" not in allowed,
-                help=None
-                if "revise" in allowed
-                else "The writer has had its maximum number of redrafts.",
+                f"Review a sample of {min(SAMPLE_SIZE, n)}",
+                key=f"batch-sample-{batch}",
+                icon=":material/shuffle:",
+                on_click=_sample,
+                args=(batch, [i["id"] for i in items]),
+            )
+        show_all = st.session_state.get(f"batch-all-{batch}", False)
+        for item in items if show_all else items[:BATCH_ROWS]:
+            render_batch_row(item)
+        if n > BATCH_ROWS and not show_all:
+            st.button(
+                f"Show all {n}",
+                key=f"batch-show-all-{batch}",
+                on_click=lambda: st.session_state.__setitem__(f"batch-all-{batch}", True),
+            )
+        selected = [i for i in items if st.session_state.get(f"select-{i['id']}")]
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.button(
+                f"Approve selected ({len(selected)})",
+                key=f"batch-approve-selected-{batch}",
+                icon=":material/check:",
+                on_click=_batch_selected,
+                args=(batch, items, "approve"),
+                disabled=not selected or unchecked and any(needs_check(i) for i in selected),
+            )
+            st.selectbox(
+                "Reason",
+                REJECT_REASONS,
+                key=f"batch-reject-reason-{batch}",
+                label_visibility="collapsed",
+                width=200,
             )
             st.button(
-                "Reject",
-                key=f"reject-{item_id}",
+                f"Reject selected ({len(selected)})",
+                key=f"batch-reject-selected-{batch}",
                 icon=":material/block:",
-                on_click=_toggle_panel,
-                args=(item_id, "reject"),
-                disabled="reject" not in allowed,
+                on_click=_batch_selected,
+                args=(batch, items, "reject"),
+                disabled=not selected,
             )
-        if panel:
-            render_panel(item, panel)
+
+
+# -- in doubt and failed ----------------------------------------------------------------------
+def _args_line(args: dict[str, Any]) -> str:
+    if "subject" in args:
+        return f"To {args.get('to', '')} · {args['subject']}"
+    return str(args.get("text") or args.get("title") or args.get("url") or "")[:160]
+
+
+def render_trouble() -> None:
+    doubtful = runtime.in_doubt()
+    failed = runtime.failed()
+    if not doubtful and not failed:
+        return
+    st.subheader("Needs your attention", anchor=False)
+    for r in doubtful:
+        key = r["key"]
+        with st.container(border=True, key=f"in-doubt-{key[:16]}"):
+            st.markdown(
+                f":material/help: **{plain(r.get('title') or r['action'])} may or may not have "
+                f"gone out** · campaign {short_id(r['thread_id'])} · {clock(r.get('at'))}"
+            )
+            st.caption(
+                f"{plain(_args_line(r.get('args') or {}))}  \nThe send was under way when the "
+                "process stopped, and this channel cannot tell whether it arrived. Check (e.g. "
+                "the sent folder), then choose."
+                + (f"  \nError: {plain(r['error'])}" if r.get("error") else "")
+            )
+            with st.container(horizontal=True):
+                st.button(
+                    "Mark as sent",
+                    key=f"mark-sent-{key}",
+                    icon=":material/done:",
+                    on_click=_queue_outbox,
+                    args=("mark_sent", key, r.get("title") or r["action"]),
+                    help="It did go out: it will never be sent again.",
+                )
+                st.button(
+                    "Send again",
+                    key=f"send-again-{key}",
+                    icon=":material/send:",
+                    on_click=_queue_outbox,
+                    args=("send_again", key, r.get("title") or r["action"]),
+                    help="It did not go out: send it once more.",
+                )
+    for r in failed:
+        key = r["key"]
+        with st.container(border=True, key=f"failed-{key[:16]}"):
+            st.markdown(
+                f":material/error: **{plain(r.get('title') or r['action'])} failed** · campaign "
+                f"{short_id(r['thread_id'])} · {clock(r.get('at'))}"
+            )
+            st.caption(
+                f"{plain(_args_line(r.get('args') or {}))}  \nError: {plain(r.get('error') or '?')}"
+            )
+            st.button(
+                "Retry",
+                key=f"retry-action-{key}",
+                icon=":material/refresh:",
+                on_click=_queue_outbox,
+                args=("retry", key, r.get("title") or r["action"]),
+                disabled=not r.get("retryable", True),
+                help=None
+                if r.get("retryable", True)
+                else "This failure will not go away by retrying (e.g. a refused address).",
+            )
 
 
 # -- the page ---------------------------------------------------------------------------------
 st.title("Inbox")
 show_flash()
 apply_queued()
+apply_outbox_queue()
+render_trouble()
 
 pending = runtime.pending()
 campaigns = runtime.campaigns()
@@ -351,7 +780,9 @@ if not pending:
             "When Signoff drafts an email or a post, it lands here for your sign-off. "
             "Start a campaign and the drafts will appear in about a minute."
         )
-        st.page_link(PAGE_NEW, label="Start a new campaign", icon=":material/edit_square:")
+        with st.container(horizontal=True):
+            st.page_link(PAGE_NEW, label="Start a new campaign", icon=":material/edit_square:")
+            st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")
 else:
     n_threads = len({p["thread_id"] for p in pending})
     st.caption(
@@ -359,5 +790,14 @@ else:
         f"{count(n_threads, 'campaign')}. Approve to send it, edit it first, send it back to "
         "the writer with feedback, or reject it."
     )
+    groups: dict[str, list[dict[str, Any]]] = {}
     for item in pending:
-        render_card(item, products)
+        groups.setdefault(batch_key(item) or f"single:{item['id']}", []).append(item)
+    for group, items in groups.items():
+        if group.startswith("single:") or (
+            len(items) == 1 and (items[0].get("batch_size") or 1) <= 1
+        ):
+            for item in items:
+                render_card(item, products)
+        else:
+            render_batch(group, items, products)

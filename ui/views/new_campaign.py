@@ -1,11 +1,18 @@
-"""New campaign: a brief in, drafts out to the inbox. Nothing is sent from here."""
+"""New campaign: a brief in, drafts out to the inbox. Nothing is sent from here.
+
+Optional: an audience list (CSV with an `email` column: one email per recipient, reviewed as a
+batch), the channels to use, an ad budget, and posts to like / accounts to follow ("engage").
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
+from graphs.brief import DEFAULT_TO
 from graphs.errors import InvalidInput, RunStopped, SignoffError
-from graphs.runtime import DEFAULT_TO, validate_brief
+from graphs.runtime import parse_audience_csv, validate_brief
 from ui.state import (
     PAGE_CAMPAIGN,
     PAGE_INBOX,
@@ -37,7 +44,53 @@ STEPS = [
     (":material/send:", "Publish", "only what you approved goes out, exactly once."),
 ]
 
+CHANNELS = {
+    "email": "Email",
+    "social": "Social post",
+    "cms": "Landing page",
+    "ads": "Ads",
+}
+PREVIEW_ROWS = 5
+
 runtime = signoff()
+
+
+def read_audience() -> tuple[list[dict[str, str]] | None, str | None]:
+    """(contacts, None), (None, error message), or (None, None) when no file was uploaded."""
+    upload = st.session_state.get("audience-file")
+    if upload is None:
+        return None, None
+    try:
+        text = bytes(upload.getvalue()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, (
+            f"{upload.name} is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again; "
+            "nothing was started."
+        )
+    try:
+        return parse_audience_csv(text), None
+    except InvalidInput as err:
+        return None, f"{upload.name}: {err}"
+
+
+def brief_from_form() -> dict[str, Any]:
+    fields = ("product", "audience", "goal", "to")
+    brief: dict[str, Any] = {name: st.session_state.get(name, "") for name in fields}
+    channels = list(st.session_state.get("channels") or [])
+    if channels and channels != ["email", "social"]:
+        brief["channels"] = channels
+    budget = float(st.session_state.get("ad_budget") or 0)
+    if budget > 0:
+        brief["ad_budget"] = budget
+    engage = [
+        line.strip()
+        for line in str(st.session_state.get("engage") or "").splitlines()
+        if line.strip()
+    ]
+    if engage:
+        brief["engage"] = engage
+    return brief
+
 
 st.title("New campaign")
 
@@ -56,6 +109,27 @@ with form_col:
     st.markdown(
         "Tell Signoff what you are promoting and to whom. Nothing goes out until you approve it."
     )
+    with st.container(border=True, key="audience-list"):
+        st.markdown("**Audience list** (optional)")
+        st.file_uploader(
+            "A CSV with an `email` column (and optionally name, company, …)",
+            type=["csv"],
+            key="audience-file",
+            help="Each recipient gets an email of their own; you review them together as a "
+            "batch in the Inbox.",
+        )
+        contacts, audience_error = read_audience()
+        if audience_error:
+            st.error(audience_error, icon=":material/table_rows:")
+        elif contacts is not None:
+            st.caption(
+                f"{count(len(contacts), 'recipient')}"
+                + (f"; the first {PREVIEW_ROWS}:" if len(contacts) > PREVIEW_ROWS else ":")
+            )
+            st.dataframe(
+                contacts[:PREVIEW_ROWS], hide_index=True, width="stretch", key="audience-preview"
+            )
+
     with st.form("brief", border=True):
         st.text_input(
             "Product",
@@ -82,21 +156,50 @@ with form_col:
             "Send the email to",
             value=DEFAULT_TO,
             key="to",
-            help="The list or address the email goes to, once you approve it.",
+            help="The list or address the email goes to, once you approve it. With an audience "
+            "list above, each recipient gets an email of their own instead.",
             placeholder=DEFAULT_TO,
         )
+        with st.expander("Channels, ad budget and engagement", icon=":material/tune:"):
+            st.multiselect(
+                "Channels",
+                list(CHANNELS),
+                default=["email", "social"],
+                format_func=CHANNELS.__getitem__,
+                key="channels",
+                help="What the writer drafts. Ads need a budget.",
+            )
+            st.number_input(
+                "Ad budget",
+                min_value=0.0,
+                value=0.0,
+                step=50.0,
+                key="ad_budget",
+                help="For the Ads channel: the most this campaign may spend. The policy's daily "
+                "and per-campaign limits still apply.",
+            )
+            st.text_area(
+                "Engage (optional)",
+                key="engage",
+                placeholder="https://social.example/@someone/1234\n@brightloop_fans",
+                help="One per line: a post URL to like, or an @handle to follow. Low-risk and "
+                "reversible: they run and are logged (you can undo them on the Activity page).",
+                height=100,
+            )
         submitted = st.form_submit_button(
             "Start campaign", type="primary", icon=":material/play_arrow:", key="start"
         )
 
     if submitted:
-        fields = ("product", "audience", "goal", "to")
-        brief = {name: st.session_state.get(name, "") for name in fields}
+        brief = brief_from_form()
         try:
             validate_brief(brief)  # bad input: say so before showing any progress
+            if audience_error:
+                raise InvalidInput(audience_error)
+            extra: dict[str, Any] = {"audience": contacts} if contacts is not None else {}
             run_with_progress(
                 "Researching and drafting…",
-                lambda feed: runtime.start(brief, on_progress=feed, by=reviewer()),
+                lambda feed: runtime.start(brief, on_progress=feed, by=reviewer(), **extra),
                 done_label=lambda r: (
                     f"Drafted {count(len(r['pending']), 'action')} for your sign-off"
                     if r["pending"]

@@ -1,0 +1,362 @@
+"""The Inbox with batches (one email per recipient of an audience list), expiry, the sends in
+doubt and the failed ones; and the New campaign page's audience list and engagement.
+
+Every submission is one `decide_many` call: a spy on the class counts them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import ScriptedChatModel
+from policy_support import write_policy
+from streamlit.testing.v1 import AppTest
+from ui_support import BRIEF, keys, maildir, open_app, present, texts
+
+from graphs.runtime import Signoff
+
+INBOX = "views/inbox.py"
+NEW = "views/new_campaign.py"
+ROOT = Path(__file__).resolve().parents[2]
+CONTACTS = [
+    {"email": f"{name.lower()}@example.com", "name": name, "company": company}
+    for name, company in [("Ann", "Acme"), ("Bob", "Bolt"), ("Cy", "Cork"), ("Dee", "Dune")]
+]
+
+
+@pytest.fixture
+def submissions(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every `decide_many` call the app makes (the decisions it was given)."""
+    calls: list[dict[str, Any]] = []
+    real = Signoff.decide_many
+
+    def spy(self: Signoff, decisions: dict[str, Any], **kw: Any) -> Any:
+        calls.append(dict(decisions))
+        return real(self, decisions, **kw)
+
+    monkeypatch.setattr(Signoff, "decide_many", spy)
+    return calls
+
+
+def batch_of(seeded: Signoff, contacts: list[dict[str, str]] = CONTACTS) -> tuple[str, list[Any]]:
+    result = seeded.start({**BRIEF, "channels": ["email"]}, audience=contacts)
+    emails = [p for p in result["pending"] if p["action"] == "send_email"]
+    assert len(emails) == len(contacts) and len({e["batch"] for e in emails}) == 1
+    return result["thread_id"], emails
+
+
+def batch_key(thread: str, item: dict[str, Any]) -> str:
+    return f"{thread[:8]}-{item['batch']}"
+
+
+def recipients(home: Path) -> list[str]:
+    return sorted(str(m["To"]) for m in maildir(home))
+
+
+# -- a batch ----------------------------------------------------------------------------------
+def test_a_batch_is_one_group_with_one_approve_all(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert not at.exception
+    assert present(at, f"batch-{batch}")
+    assert not any(present(at, f"card-{e['id']}") for e in emails)  # rows, not cards
+    page = texts(at)
+    assert "Send email × 4" in page and "Batch of 4" in page
+    assert "4 drafts of this batch wait for you" in page
+    for contact in CONTACTS:
+        assert contact["email"] in page
+
+    at.button(key=f"batch-approve-{batch}").click().run()
+    assert not at.exception
+    assert submissions == [{e["id"]: {"type": "approve"} for e in emails}]  # one submission
+    assert "Approved 4 drafts in one go. 4 actions went out." in at.success[0].value
+    assert recipients(ui_home) == [c["email"] for c in CONTACTS]
+    assert seeded.pending() == []
+    assert "Nothing is waiting for you" in texts(at)
+
+
+def test_select_some_then_the_rest_goes_when_the_batch_is_decided(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    ann, bob, cy, dee = emails
+    at = open_app(INBOX)
+    at.checkbox(key=f"select-{ann['id']}").check()
+    at.checkbox(key=f"select-{bob['id']}").check().run()
+    assert at.button(key=f"batch-approve-selected-{batch}").label == "Approve selected (2)"
+    at.button(key=f"batch-approve-selected-{batch}").click().run()
+    assert not at.exception
+    assert submissions[-1] == {ann["id"]: {"type": "approve"}, bob["id"]: {"type": "approve"}}
+    assert "2 wait for the rest of their batch" in at.success[0].value
+    assert maildir(ui_home) == []  # nothing in a batch goes out until all of it is decided
+    assert {p["id"] for p in seeded.pending()} == {cy["id"], dee["id"]}
+    assert "Send email × 2" in texts(at)
+
+    at.checkbox(key=f"select-{cy['id']}").check().run()
+    at.selectbox(key=f"batch-reject-reason-{batch}").select("Wrong audience")
+    at.button(key=f"batch-reject-selected-{batch}").click().run()
+    assert submissions[-1] == {
+        cy["id"]: {"type": "reject", "reason": "Wrong audience", "comment": ""}
+    }
+    assert maildir(ui_home) == []
+    at.button(key=f"batch-approve-{batch}").click().run()  # the last one: the batch goes out
+    assert not at.exception
+    assert len(submissions) == 3
+    assert recipients(ui_home) == ["ann@example.com", "bob@example.com", "dee@example.com"]
+    outcomes = {o["action_id"]: o["status"] for o in seeded.campaign(thread)["outcomes"]}
+    assert outcomes[cy["action_id"]] == "rejected"
+
+
+def test_approve_selected_needs_a_selection(ui_home: Path, seeded: Signoff) -> None:
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert at.button(key=f"batch-approve-selected-{batch}").disabled
+    assert at.button(key=f"batch-reject-selected-{batch}").disabled
+
+
+def test_review_a_sample_then_approve_the_rest(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    contacts = CONTACTS + [
+        {"email": "eve@example.com", "name": "Eve", "company": "Elm"},
+        {"email": "fay@example.com", "name": "Fay", "company": "Fir"},
+    ]
+    thread, emails = batch_of(seeded, contacts)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    at.button(key=f"batch-sample-{batch}").click().run()
+    assert not at.exception
+    sample = [e for e in emails if present(at, f"card-{e['id']}")]
+    assert len(sample) == 3  # three random drafts, each as a full card
+    rest = [e for e in emails if e not in sample]
+    assert "A random sample of 3" in texts(at)
+    first, *others = sample
+    at.button(key=f"reject-{first['id']}").click().run()
+    at.button(key=f"reject-confirm-{first['id']}").click().run()
+    assert not at.exception
+    assert "goes out when the rest" not in at.success[0].value  # a rejection
+    assert submissions[-1] == {
+        first["id"]: {"type": "reject", "reason": "Off-brand", "comment": ""}
+    }
+    assert at.button(key=f"batch-approve-rest-{batch}").label == "Approve the rest (3)"
+    at.button(key=f"batch-approve-rest-{batch}").click().run()
+    assert not at.exception
+    assert submissions[-1] == {e["id"]: {"type": "approve"} for e in rest}
+    assert maildir(ui_home) == []  # two sample drafts are still undecided
+    for item in others:
+        at.button(key=f"approve-{item['id']}").click().run()
+        assert not at.exception
+    assert len(submissions) == 4
+    assert recipients(ui_home) == sorted(e["args"]["to"] for e in emails if e is not first)
+    assert seeded.pending() == []
+
+
+def test_edit_one_draft_of_a_batch(ui_home: Path, seeded: Signoff) -> None:
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    bob = emails[1]
+    at = open_app(INBOX)
+    at.button(key=f"edit-{bob['id']}").click().run()
+    at.text_input(key=f"edit-subject-{bob['id']}").input("Bob, a warmer home for less")
+    at.button(key=f"edit-save-{bob['id']}").click().run()
+    assert not at.exception
+    assert "Recorded — Send email goes out when the rest of its batch is decided." in (
+        at.info[0].value
+    )
+    at.button(key=f"batch-approve-{batch}").click().run()
+    assert not at.exception
+    subjects = {str(m["To"]): str(m["Subject"]) for m in maildir(ui_home)}
+    assert subjects["bob@example.com"] == "Bob, a warmer home for less"
+    assert subjects["ann@example.com"] == emails[0]["args"]["subject"]
+
+
+def test_batch_with_unsupported_claims_needs_the_check(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    seeded.context.model = ScriptedChatModel(
+        script=[
+            {
+                "subject": "Save big",
+                "body": "Half price today only. Order your Brightloop 2 before midnight.",
+                "claims": [{"text": "Half price today only", "evidence": []}],
+                "confidence": 0.9,
+            }
+        ]
+        * 4
+    )
+    thread, emails = batch_of(seeded)
+    assert all(e["needs_check"] for e in emails)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert "4 drafts in this batch make claims the evidence does not support" in texts(at)
+    assert at.button(key=f"batch-approve-{batch}").disabled
+    at.checkbox(key=f"batch-checked-{batch}").check().run()
+    at.button(key=f"batch-approve-{batch}").click().run()
+    assert not at.exception
+    assert submissions == [{e["id"]: {"type": "approve", "checked": True} for e in emails}]
+    assert len(maildir(ui_home)) == 4
+
+
+# -- expiry -----------------------------------------------------------------------------------
+def test_expiry_and_the_reminder_badge(
+    ui_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def soon(doc: dict[str, Any]) -> None:
+        doc["expiry"].update(high=3600, remind_before=7200)  # a reminder from the start
+        for spec in doc["actions"].values():
+            spec["hold_seconds"] = 0
+
+    monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "soon.yaml", soon)))
+    with Signoff(ui_home, model=ScriptedChatModel()) as seeded:
+        result = seeded.start(dict(BRIEF))
+    assert all(p["reminder"] for p in result["pending"])
+    at = open_app(INBOX)
+    assert not at.exception
+    page = texts(at)
+    assert page.count("Expires soon") == 2
+    assert "Expires in 59 min" in page or "Expires in 1 h" in page
+
+
+# -- sends in doubt and failed ----------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_failed_send_is_shown_and_retried(ui_home: Path) -> None:
+    smtp = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    with Signoff(ui_home, model=ScriptedChatModel(), smtp_url=smtp) as broken:
+        result = broken.start(dict(BRIEF))
+        email = next(p for p in result["pending"] if p["action"] == "send_email")
+        broken.decide(email["id"], {"type": "approve"}, by="ann")
+        [failed] = broken.failed()
+    at = open_app(INBOX)  # the app's own runtime delivers to the Maildir: the server is "back"
+    assert not at.exception
+    assert present(at, f"failed-{failed['key'][:16]}")
+    assert "Send email failed" in texts(at)
+    assert failed["error"] in texts(at)
+    at.button(key=f"retry-action-{failed['key']}").click().run()
+    assert not at.exception
+    assert "Tried again — Send email." in at.success[0].value
+    assert len(maildir(ui_home)) == 1
+    assert f"retry-action-{failed['key']}" not in keys(at)
+
+
+@pytest.mark.timeout(180)
+def test_a_send_in_doubt_can_be_sent_again(ui_home: Path, seeded: Signoff) -> None:
+    result = seeded.start(dict(BRIEF))
+    email = next(p for p in result["pending"] if p["action"] == "send_email")
+    smtp = f"smtp://127.0.0.1:{free_port()}"
+    # A process dies right after claiming the send over plain SMTP (which cannot tell whether
+    # a message went out); on recovery the send is in doubt.
+    crashed = subprocess.run(
+        [sys.executable, "-m", "ui", "decide", email["id"], "approve", "-q"],
+        cwd=ROOT,
+        env={**os.environ, "SIGNOFF_CRASH_AT": "after_claim", "SIGNOFF_SMTP_URL": smtp},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    with Signoff(ui_home, model=ScriptedChatModel(), smtp_url=smtp, recover=False) as after_crash:
+        assert after_crash.recover() == [email["id"]]
+        [doubt] = after_crash.in_doubt()
+    at = open_app(INBOX)
+    assert not at.exception
+    assert present(at, f"in-doubt-{doubt['key'][:16]}")
+    assert "Send email may or may not have gone out" in texts(at)
+    assert {f"mark-sent-{doubt['key']}", f"send-again-{doubt['key']}"} <= keys(at)
+    at.button(key=f"send-again-{doubt['key']}").click().run()
+    assert not at.exception
+    assert "Sent again — Send email." in at.success[0].value
+    assert len(maildir(ui_home)) == 1
+    assert f"send-again-{doubt['key']}" not in keys(at)
+    assert seeded.in_doubt() == []
+
+
+# -- New campaign: audience list and engagement -----------------------------------------------
+def csv_bytes(rows: list[dict[str, str]]) -> bytes:
+    lines = ["email,name,company"] + [f"{r['email']},{r['name']},{r['company']}" for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(at: AppTest, content: bytes, name: str = "audience.csv") -> AppTest:
+    at.file_uploader(key="audience-file").upload(name, content, "text/csv")
+    return at.run()
+
+
+def test_new_campaign_with_an_audience_list(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = upload(
+        open_app(NEW),
+        csv_bytes(
+            CONTACTS * 1
+            + [{"email": f"x{i}@example.com", "name": f"X{i}", "company": "Co"} for i in range(3)]
+        ),
+    )
+    assert not at.exception
+    assert "7 recipients; the first 5:" in texts(at)
+    [preview] = at.dataframe
+    assert list(preview.value["email"]) == [c["email"] for c in CONTACTS] + ["x0@example.com"]
+    at.button(key="start").click().run()
+    assert not at.exception
+    [campaign] = seeded.campaigns()
+    emails = [p for p in seeded.pending() if p["action"] == "send_email"]
+    assert len(emails) == 7 and {e["batch_size"] for e in emails} == {7}
+    assert "ann@example.com" in {e["args"]["to"] for e in emails}
+    [started] = seeded.activity(event="campaign.started")
+    assert started["detail"]["audience"] == 7
+
+
+def test_new_campaign_refuses_a_bad_audience_list(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = upload(open_app(NEW), b"email,name\nann@example.com,Ann\nnot-an-address,Bob\n")
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("audience.csv: ") and "line 3" in error.value
+    assert not at.dataframe
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert any("line 3" in e.value for e in at.error)
+    assert seeded.campaigns() == [] and not app_model.calls  # nothing started
+
+
+def test_new_campaign_with_engagement(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = open_app(NEW)
+    at.text_area(key="engage").input("https://social.example/@ann/1\n\n@bob\n")
+    at.multiselect(key="channels").set_value(["email"])
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert [p["action"] for p in seeded.pending()] == ["send_email"]
+    assert {r["action"]: r["args"] for r in seeded.undoable()} == {
+        "like_post": {"post": "https://social.example/@ann/1"},
+        "follow_account": {"account": "@bob"},
+    }
+
+
+def test_new_campaign_refuses_a_bad_engage_line(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = open_app(NEW)
+    at.text_area(key="engage").input("like this please")
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert "neither a post URL" in at.error[0].value
+    assert seeded.campaigns() == [] and not app_model.calls

@@ -1,0 +1,260 @@
+"""`signoff kb`: the knowledge base the researcher quotes from (tools/kb.py), from the shell.
+
+    signoff kb add PATH_OR_URL...   files (.md .txt .html .pdf), folders, or web addresses
+    signoff kb list                 every source, with its flags
+    signoff kb search QUERY [--k N] the passages a campaign would find
+    signoff kb remove ID            a source and its passages
+
+Each takes `--json` and `--home` like every other command. Exit codes follow `ui/cli.py`:
+2 for input the knowledge base cannot take (the message says what to do), 4 for an unknown id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from tools.kb import SUPPORTED_HELP, KnowledgeBase, SourceInfo
+
+DESCRIPTION = (
+    "The knowledge base the researcher quotes from: product facts, pricing, customer quotes, "
+    "style guides. Add files, folders or web pages; re-adding a source replaces it. Passages "
+    "that carry instructions for an AI are flagged and shown to the reviewer as data."
+)
+
+
+def register(subparsers: Any) -> dict[str, Any]:
+    """Add `kb` and its subcommands to the `signoff` parser's subparsers."""
+    from ui import cli
+
+    def parser(parent: Any, name: str, help_: str, description: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(
+            name,
+            help=help_,
+            description=textwrap.fill(description, 90),
+            epilog=cli.EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        cli._common(p, top=False)
+        return p
+
+    kb = parser(
+        subparsers, "kb", "the knowledge base: add, list, search, remove sources", DESCRIPTION
+    )
+    kb.set_defaults(handler=run)
+    sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
+
+    p = parser(
+        sub,
+        "add",
+        "add files, folders or web pages",
+        f"Add {SUPPORTED_HELP} files, every such file in a folder, or a web page (http/https). "
+        "Re-adding the same file or address replaces its passages.",
+    )
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    cli._json_flag(p)
+
+    p = parser(sub, "list", "list the sources and their flags", "List every source, oldest first.")
+    cli._json_flag(p)
+
+    p = parser(
+        sub,
+        "search",
+        "search the passages",
+        "The passages that best match QUERY (any text: punctuation is fine), best first.",
+    )
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--k", type=cli._positive_int, default=5, metavar="N", help="how many (5)")
+    cli._json_flag(p)
+
+    p = parser(sub, "remove", "remove a source", "Remove a source (ID from `signoff kb list`).")
+    p.add_argument("id", metavar="ID")
+    cli._json_flag(p)
+    return {"kb": run}
+
+
+def _home(args: argparse.Namespace) -> Path:
+    home = getattr(args, "home", None) or os.environ.get("SIGNOFF_HOME") or ".signoff"
+    return Path(home).expanduser().resolve()
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def run(args: argparse.Namespace, home: Path | None = None) -> int:
+    """Run one `signoff kb ...` command; returns the exit code (errors reported like `cli`)."""
+    from ui import cli
+
+    as_json = bool(getattr(args, "json", False))
+    command = getattr(args, "kb_command", None)
+    if not command:
+        _err("signoff kb: expected one of add, list, search, remove (see `signoff kb --help`)")
+        if as_json:
+            cli._emit({"error": "usage", "message": "expected a kb command", "exit_code": 2})
+        return cli.EXIT_INVALID
+    home = home or _home(args)
+    try:
+        with KnowledgeBase(home / "signoff.db") as kb:
+            handler = {"add": _add, "list": _list, "search": _search, "remove": _remove}[command]
+            return handler(kb, args, as_json)
+    except cli.CliError as exc:
+        return cli._fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
+    except ValueError as exc:  # the knowledge base refused the input and said why
+        return cli._fail(as_json, cli.EXIT_INVALID, "invalid_input", str(exc))
+
+
+def _is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+    from ui import cli
+
+    quiet = bool(getattr(args, "quiet", False))
+    added: list[SourceInfo] = []
+    errors: list[str] = []
+
+    def progress(info: SourceInfo) -> None:
+        added.append(info)
+        if not quiet:
+            _err(f"  added {info.name} ({info.passages} passages){_flag_note(info)}")
+
+    for item in args.sources:
+        try:
+            if _is_url(item):
+                if not quiet:
+                    _err(f"  fetching {item} …")
+                progress(kb.add_url(item))
+            else:
+                kb.add_path(Path(item), on_progress=progress)
+        except ValueError as exc:
+            errors.append(str(exc))
+            _err(f"signoff: {' '.join(str(exc).split())}")
+    if as_json:
+        result: dict[str, Any] = {"added": [s.as_dict() for s in added]}
+        if errors:
+            result.update(
+                error="invalid_input", message=" ".join(errors), exit_code=cli.EXIT_INVALID
+            )
+        cli._emit(result)
+    else:
+        if added:
+            _out(_sources_table(added))
+        flagged = [s for s in added if s.flags]
+        _out(
+            f"\nAdded {len(added)} source(s)"
+            + (f"; {len(flagged)} flagged (see `signoff kb list`)" if flagged else "")
+            + (f"; {len(errors)} could not be added" if errors else "")
+            + "."
+        )
+    return cli.EXIT_INVALID if errors else cli.EXIT_OK
+
+
+def _list(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+    from ui import cli
+
+    sources = kb.sources()
+    if as_json:
+        cli._emit([s.as_dict() for s in sources])
+        return cli.EXIT_OK
+    if not sources:
+        _out(
+            "The knowledge base is empty: your first campaign will use the sample brand kit "
+            "(tools/brand_kit/).\nAdd your own with: signoff kb add PATH_OR_URL"
+        )
+        return cli.EXIT_OK
+    _out(_sources_table(sources))
+    for s in sources:
+        for reason in s.reasons:
+            _out(f"  ! {s.id} {s.name}: {reason}")
+    return cli.EXIT_OK
+
+
+def _search(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+    from ui import cli
+
+    query = " ".join(args.query)
+    hits = kb.search(query, k=args.k)
+    if as_json:
+        cli._emit(
+            [
+                {
+                    "ref": p.ref,
+                    "source": p.source,
+                    "location": p.location,
+                    "text": p.text,
+                    "flags": list(dict.fromkeys([*p.flags, *p.source_flags])),
+                    "score": round(p.score, 3),
+                }
+                for p in hits
+            ]
+        )
+        return cli.EXIT_OK
+    if not hits:
+        hint = " (the knowledge base is empty)" if kb.is_empty() else ""
+        _out(f"No passage matches {query!r}{hint}.")
+        return cli.EXIT_OK
+    for n, p in enumerate(hits, start=1):
+        flags = list(dict.fromkeys([*p.flags, *p.source_flags]))
+        _out(f"[{n}] {p.source} › {p.location}" + (f"  ! {', '.join(flags)}" if flags else ""))
+        _out(textwrap.indent(textwrap.fill(cli._clip(p.text, 400), 96), "    "))
+    return cli.EXIT_OK
+
+
+def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+    from ui import cli
+
+    try:
+        source_id = int(str(args.id).strip())
+    except ValueError:
+        raise cli.CliError(
+            f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
+        ) from None
+    removed = kb.remove(source_id)
+    if removed is None:
+        raise cli.CliError(
+            f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
+            cli.EXIT_NOT_FOUND,
+            "not_found",
+        )
+    if as_json:
+        cli._emit({"removed": removed.as_dict()})
+    else:
+        _out(f"Removed source {removed.id}: {removed.name} ({removed.passages} passages).")
+    return cli.EXIT_OK
+
+
+def _flag_note(info: SourceInfo) -> str:
+    return f"  ! flagged: {', '.join(info.flags)}" if info.flags else ""
+
+
+def _sources_table(sources: list[SourceInfo]) -> str:
+    from ui import cli
+
+    header = ["ID", "KIND", "PASSAGES", "ADDED", "SOURCE", "FLAGS"]
+    rows = [
+        [
+            str(s.id),
+            s.kind,
+            str(s.passages),
+            s.added_at[:16].replace("T", " "),
+            cli._clip(s.name, 50),
+            ", ".join(s.flags) or "-",
+        ]
+        for s in sources
+    ]
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    )

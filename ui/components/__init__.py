@@ -1,0 +1,1 @@
+"""Reusable pieces of the Streamlit pages (render only, like the pages themselves)."""

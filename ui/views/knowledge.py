@@ -1,0 +1,195 @@
+"""Knowledge: what the researcher quotes from. Upload files, add web pages, search, remove.
+
+Render only: every read and write goes through `tools.kb.KnowledgeBase` (one per data
+directory and server, like the runtime). A new data directory starts with the sample brand kit,
+exactly what a first campaign would quote.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from tools.kb import SUPPORTED, SUPPORTED_HELP, KnowledgeBase, SourceInfo
+from ui.state import count, flash, plain, show_flash, signoff, when
+
+UPLOAD_TYPES = sorted({suffix.lstrip(".") for suffix in SUPPORTED})
+KIND_ICONS = {
+    "md": ":material/article:",
+    "txt": ":material/notes:",
+    "html": ":material/language:",
+    "pdf": ":material/picture_as_pdf:",
+}
+
+
+@st.cache_resource(show_spinner="Opening the knowledge base…")
+def _open(db_path: str) -> KnowledgeBase:
+    """One knowledge base per database file and server (keyed on the path, like the runtime)."""
+    kb = KnowledgeBase(Path(db_path))
+    kb.ensure_sample()
+    return kb
+
+
+def knowledge_base() -> KnowledgeBase:
+    """The runtime's knowledge base when it has one, else the data directory's."""
+    runtime = signoff()
+    kb = getattr(getattr(runtime, "context", None), "kb", None)
+    if isinstance(kb, KnowledgeBase):
+        kb.ensure_sample()
+        return kb
+    return _open(str(Path(runtime.home) / "signoff.db"))
+
+
+# -- actions (each says what happened on the next run) ----------------------------------------
+def _added(info: SourceInfo) -> None:
+    message = f"Added {info.name} ({count(info.passages, 'passage')})."
+    if info.flags:
+        flash(
+            "warning",
+            message + f" Flagged: {', '.join(info.flags)} — it is used as data only, and the "
+            "reviewer sees the flag next to any claim that cites it.",
+        )
+    else:
+        flash("success", message)
+
+
+def add_uploads(kb: KnowledgeBase, files: list[Any]) -> None:
+    for file in files:
+        try:
+            _added(kb.add_bytes(file.name, file.getvalue()))
+        except ValueError as err:
+            flash("error", str(err))
+
+
+def add_url(kb: KnowledgeBase, url: str) -> None:
+    url = url.strip()
+    if not url:
+        flash("error", "Type a web address first, starting with https://.")
+        return
+    try:
+        _added(kb.add_url(url))
+    except ValueError as err:
+        flash("error", str(err))
+
+
+def _remove(source_id: int) -> None:
+    removed = knowledge_base().remove(source_id)
+    if removed is None:
+        flash("info", "That source was already removed.")
+    else:
+        flash("success", f"Removed {removed.name} and its {count(removed.passages, 'passage')}.")
+
+
+# -- rendering ---------------------------------------------------------------------------------
+def render_add(kb: KnowledgeBase) -> None:
+    left, right = st.columns(2, gap="large")
+    with left, st.form("kb-upload-form", clear_on_submit=True, border=True):
+        st.markdown("**Upload files**")
+        files = st.file_uploader(
+            f"Documents ({SUPPORTED_HELP})",
+            type=UPLOAD_TYPES,
+            accept_multiple_files=True,
+            key="kb-upload",
+            help="Uploading a file with the same name again replaces it.",
+        )
+        if st.form_submit_button("Add to knowledge base", icon=":material/upload:", key="kb-add"):
+            if files:
+                add_uploads(kb, list(files))
+                st.rerun()
+            else:
+                st.warning("Choose one or more files first.")
+    with right, st.form("kb-url-form", clear_on_submit=True, border=True):
+        st.markdown("**Add a web page**")
+        url = st.text_input(
+            "Web address", key="kb-url", placeholder="https://example.com/product-page"
+        )
+        if st.form_submit_button("Add page", icon=":material/language:", key="kb-add-url"):
+            add_url(kb, url)
+            st.rerun()
+
+
+def render_search(kb: KnowledgeBase) -> None:
+    query = st.text_input(
+        "Search the knowledge base",
+        key="kb-query",
+        placeholder="e.g. price of the thermostat, warranty, customer quotes",
+        icon=":material/search:",
+    )
+    if not query.strip():
+        return
+    hits = kb.search(query, k=8)
+    if not hits:
+        st.info(f"No passage matches {plain(query)}.", icon=":material/search_off:")
+        return
+    st.caption(f"{count(len(hits), 'passage')}, best match first — what a campaign would quote.")
+    for hit in hits:
+        with st.container(border=True):
+            st.markdown(f"> {plain(hit.text)}")
+            st.caption(f":material/description: {plain(hit.source)} › {plain(hit.location)}")
+            flags = list(dict.fromkeys([*hit.flags, *hit.source_flags]))
+            if flags:
+                st.warning(
+                    f"Flagged: {', '.join(flags)}. Used as data, never as instructions.",
+                    icon=":material/gpp_maybe:",
+                )
+
+
+def render_sources(kb: KnowledgeBase) -> None:
+    sources = kb.sources()
+    if not sources:
+        st.info(
+            "The knowledge base is empty: campaigns will find no evidence, and every claim will "
+            "be marked unsupported. Upload your product facts, pricing and customer quotes above.",
+            icon=":material/menu_book:",
+        )
+        return
+    flagged = [s for s in sources if s.flags]
+    st.caption(
+        f"{count(len(sources), 'source')}, {count(sum(s.passages for s in sources), 'passage')}"
+        + (f" · {len(flagged)} flagged" if flagged else "")
+    )
+    for s in sources:
+        with st.container(border=True, key=f"kb-source-{s.id}"):
+            head, action = st.columns([5, 1], vertical_alignment="center")
+            with head:
+                st.markdown(
+                    f"{KIND_ICONS.get(s.kind, ':material/description:')} **{plain(s.name)}**"
+                )
+                title = f"{plain(s.title)} · " if s.title and s.title != s.name else ""
+                st.caption(
+                    f"{title}{s.kind.upper()} · {count(s.passages, 'passage')} · added "
+                    f"{when(s.added_at)}"
+                )
+            with action:
+                st.button(
+                    "Remove",
+                    key=f"kb-remove-{s.id}",
+                    icon=":material/delete:",
+                    on_click=_remove,
+                    args=(s.id,),
+                    help="Remove this source and its passages from the knowledge base.",
+                )
+            if s.flags:
+                st.warning(
+                    "**This source may carry instructions for an AI.** It stays usable as "
+                    "evidence, shown with a warning; nothing in it is followed.  \n"
+                    + "  \n".join(f"- {plain(r)}" for r in s.reasons),
+                    icon=":material/gpp_maybe:",
+                )
+
+
+# -- the page ---------------------------------------------------------------------------------
+st.title("Knowledge")
+st.caption(
+    "What the researcher quotes from. Every claim in a draft points to a passage here, and "
+    "claims whose numbers, prices or names are not in their quote are marked for your check."
+)
+show_flash()
+kb = knowledge_base()
+render_add(kb)
+st.subheader("Search", anchor=False)
+render_search(kb)
+st.subheader("Sources", anchor=False)
+render_sources(kb)

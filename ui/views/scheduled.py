@@ -1,0 +1,203 @@
+"""Scheduled: approved actions waiting out their hold window, each with a live countdown.
+
+Cancel stops one for good; Send now sends it at once. The scheduler (the app's server, or
+`signoff worker`) releases the rest when their time comes. A click only queues the request (in a
+widget callback); the fragment body applies it through the facade, which decides once: if the
+scheduler got there first, the page says so.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from graphs.errors import AlreadyDecided, Busy, NotFound, SignoffError
+from ui.state import (
+    ACTION_ICONS,
+    PAGE_CAMPAIGN,
+    PAGE_INBOX,
+    clock,
+    count,
+    duration,
+    flash,
+    plain,
+    reviewer,
+    scheduler_enabled,
+    short_id,
+    show_flash,
+    signoff,
+)
+
+runtime = signoff()
+
+
+def _queue(hold: dict[str, Any], verb: str) -> None:
+    st.session_state.setdefault("hold-queue", []).append(
+        {
+            "id": hold["id"],
+            "title": hold.get("title") or hold["action"],
+            "verb": verb,
+            "by": reviewer(),
+        }
+    )
+
+
+PAST = {"release": "released", "cancel": "cancelled", "send_now": "sent"}
+
+
+def _too_late(err: AlreadyDecided, title: str, verb: str) -> str:
+    """'Too late to cancel Send email: the scheduler released it at 14:05:09 UTC. …'"""
+    what = {"cancel": "cancel", "send_now": "send"}[verb]
+    done = PAST.get(err.decision, str(err.decision).replace("_", " "))
+    who = "the scheduler" if err.by == "scheduler" else err.by
+    gone = " It has gone out." if err.decision in ("release", "send_now") else ""
+    return (
+        f"Too late to {what} {title}: {who} {done} it at {clock(err.at)}.{gone} "
+        "Nothing was changed."
+    )
+
+
+def _went_out(summary: dict[str, Any], hold: dict[str, Any]) -> str:
+    """Where the released action went, read back from the campaign."""
+    try:
+        campaign = runtime.campaign(summary.get("thread_id") or hold["thread_id"])
+    except SignoffError:
+        return ""
+    for outcome in campaign.get("outcomes", []):
+        if outcome.get("action_id") != hold["action_id"]:
+            continue
+        if outcome.get("status") != "executed":
+            return f" It did not go out: {outcome.get('status', '').replace('_', ' ')}."
+        transport = (outcome.get("detail") or {}).get("transport")
+        if transport == "maildir":
+            return " Delivered to the Maildir outbox."
+        if transport == "feed":
+            return " Posted to the feed."
+    return ""
+
+
+def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
+    """Apply the clicks queued since the last run, then redraw the whole page."""
+    queued = st.session_state.pop("hold-queue", [])
+    if not queued:
+        return
+    for q in queued:
+        hold = holds.get(q["id"], {"id": q["id"], "thread_id": "", "action_id": ""})
+        title = q["title"]
+        try:
+            if q["verb"] == "cancel":
+                runtime.cancel(q["id"], by=q["by"])
+                flash("success", f"Cancelled — {title} will not go out.")
+            else:
+                with st.spinner(f"Sending {title} now…"):
+                    summary = runtime.send_now(q["id"], by=q["by"])
+                flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
+        except AlreadyDecided as err:
+            flash("warning", _too_late(err, title, q["verb"]))
+        except NotFound as err:
+            flash("warning", f"{title}: {err}")
+        except Busy as err:
+            flash("warning", f"{title}: {err} Try again in a moment.")
+        except SignoffError as err:
+            flash("error", str(err))
+        except Exception as err:  # a connector failed on send-now
+            flash("error", f"{title} could not be sent: {err}. See the Inbox for failed actions.")
+    st.rerun()
+
+
+def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> None:
+    hold_id = hold["id"]
+    title = hold.get("title") or hold["action"]
+    left = max(float(hold["release_at"]) - now, 0.0)
+    args = hold.get("args") or {}
+    with st.container(border=True, key=f"hold-{hold_id}"):
+        info, timer = st.columns([3, 1], vertical_alignment="center")
+        with info:
+            st.markdown(f"**{ACTION_ICONS.get(hold['action'], ':material/bolt:')} {plain(title)}**")
+            st.page_link(
+                PAGE_CAMPAIGN,
+                label=f"{products.get(hold['thread_id'], 'Campaign')} · campaign "
+                f"{short_id(hold['thread_id'])} · approved by {hold.get('approved_by') or '?'}",
+                icon=":material/link:",
+                query_params={"thread": hold["thread_id"]},
+            )
+            if hold["action"] == "send_email":
+                st.caption(
+                    f"**To** {plain(args.get('to', ''))} · **Subject** "
+                    f"{plain(args.get('subject', ''))}"
+                )
+            text = hold.get("text") or args.get("body") or args.get("text") or ""
+            if text:
+                with st.expander("What goes out", icon=":material/visibility:"):
+                    st.markdown(plain(text))
+        with timer:
+            st.metric(
+                "Goes out in" if left > 0 else "Due",
+                duration(left) if left > 0 else "now",
+                border=True,
+                help=f"Releases at {clock(hold['release_at'])}",
+            )
+        if left <= 0:
+            st.caption(
+                ":material/schedule: Due: the scheduler sends it within a few seconds."
+                if scheduler_enabled()
+                else ":material/schedule: Due, but this server's scheduler is off "
+                "(SIGNOFF_SCHEDULER=off): run `signoff worker` or press Send now."
+            )
+        else:
+            st.caption(f":material/schedule: Releases at {clock(hold['release_at'])}")
+        with st.container(horizontal=True):
+            st.button(
+                "Cancel",
+                key=f"cancel-{hold_id}",
+                icon=":material/cancel:",
+                on_click=_queue,
+                args=(hold, "cancel"),
+                help="It will not go out. Recorded in the audit log.",
+            )
+            st.button(
+                "Send now",
+                key=f"send-now-{hold_id}",
+                icon=":material/send:",
+                type="primary",
+                on_click=_queue,
+                args=(hold, "send_now"),
+                help="Send it now instead of at its release time.",
+            )
+
+
+@st.fragment(run_every=1)
+def live_holds() -> None:
+    """Redrawn every second from the facade: the countdown is always the stored release time."""
+    holds = runtime.holds()
+    apply_queued({h["id"]: h for h in holds})
+    now = time.time()
+    if not holds:
+        with st.container(border=True, key="holds-empty"):
+            st.markdown("### :material/schedule: Nothing is scheduled")
+            st.markdown(
+                "Approved actions with a hold window wait here before they go out, so you can "
+                "still cancel them. Approve something in the Inbox and it appears here."
+            )
+            st.page_link(PAGE_INBOX, label="Go to the Inbox", icon=":material/inbox:")
+        return
+    products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
+    st.caption(
+        f"{count(len(holds), 'approved action')} waiting to go out. Cancel one and it never "
+        "leaves; Send now skips the wait."
+    )
+    for hold in sorted(holds, key=lambda h: h["release_at"]):
+        render_hold(hold, now, products)
+
+
+st.title("Scheduled")
+show_flash()
+if not scheduler_enabled():
+    st.info(
+        "This server does not release held actions (SIGNOFF_SCHEDULER=off). Run "
+        "`signoff worker` next to it, or they wait here until you press Send now.",
+        icon=":material/pause_circle:",
+    )
+live_holds()
