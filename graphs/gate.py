@@ -31,7 +31,7 @@ def review_request(
     tool = get_tool(action["name"])
     by_id = {e["id"]: e for e in evidence}
     checks = assessment.get("claim_checks", [])
-    unsupported = [c["text"] for c in checks if not c["supported"]]
+    unsupported = list(dict.fromkeys(c["text"] for c in checks if not c["supported"]))
     allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < max_revisions]
     if not assessment.get("allow_approve", True):
         allowed.remove("approve")

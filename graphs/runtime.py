@@ -368,7 +368,7 @@ class Signoff:
             claims = payload.get("unsupported_claims", [])
             raise InvalidDecision(
                 f"This draft has {len(claims)} claim(s) the evidence does not support: "
-                + "; ".join(f"'{c}'" for c in claims[:5])
+                + "; ".join(f"'{_clip(c, 90)}'" for c in claims[:5])
                 + ". Check them and approve with checked=true ('I checked these'), or edit or "
                 "send it back. Nothing was saved."
             )
@@ -982,6 +982,10 @@ def _to_csv(contacts: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(contacts)
     return out.getvalue()
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _duration(seconds: float) -> str:

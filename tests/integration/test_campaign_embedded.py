@@ -37,7 +37,16 @@ def test_embedded_model_drafts_valid_actions_and_a_revision(tmp_path, monkeypatc
         assert email["args"]["to"] == "customers@example.com"  # the marketer's, not the model's
         assert len(by_name["publish_post"]["args"]["text"]) > 0
 
-        runtime.decide(email["id"], {"type": "approve"}, by="integration")
+        # every claim was checked against the knowledge base; unsupported ones need "checked"
+        assert len(email["claim_checks"]) == len(email["claims"])
+        assert email["needs_check"] == any(not c["supported"] for c in email["claim_checks"])
+        runtime.decide(
+            email["id"], {"type": "approve", "checked": email["needs_check"]}, by="integration"
+        )
+        [hold] = runtime.holds()  # the shipped policy holds an approved email for 300 s
+        assert hold["action"] == "send_email" and 290 < hold["seconds_left"] <= 300
+        assert not (tmp_path / "home" / "maildir").exists()
+        runtime.send_now(hold["id"], by="integration")
         [message] = mailbox.Maildir(str(tmp_path / "home" / "maildir")).values()
         assert message["Subject"] == email["args"]["subject"]
 

@@ -142,7 +142,7 @@ def test_revisions_are_capped(home, brief):
         ({"type": "reject", "reason": ""}, "reason"),
         ({"type": "edit", "args": {"subjekt": "x"}}, "Unknown field(s) ['subjekt']"),
         ({"type": "edit", "args": {"to": "not-an-address"}}, "not an email address"),
-        ("approve", "expected one of"),
+        ("approve", "is a JSON object"),
     ],
 )
 def test_malformed_decision_is_refused_and_stays_pending(
