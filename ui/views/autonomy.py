@@ -308,8 +308,8 @@ st.title("Autonomy")
 show_flash()
 apply_queued()
 st.caption(
-    "Each action type starts at the level the policy gives it. A promotion is only suggested by its track record and "
-    "a person confirms it; a rejection or a flag demotes it at once."
+    "Each action type starts at the level the policy gives it. A promotion is only suggested "
+    "by its track record and a person confirms it; a rejection or a flag demotes it at once."
 )
 for row in runtime.autonomy():
     render_level(row)
