@@ -370,17 +370,8 @@ def route(policy: Policy, facts: Facts) -> Routing:
         checks["first contact"] = CHECK_CONFIDENCE["first contact"]
     confidence = min(checks.values())
     threshold = policy.confidence[level]
-    words = ROUTE_WORDS[base]
-    who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
-    reasons.append(f"{facts['action']} is {who}; at autonomy level '{level}' it would {words}.")
-    if spec.risk == "low" and spec.reversible:
-        # A reversible low-risk action never waits: it runs and is logged, or is skipped when
-        # the day's limit is reached.
-        if facts.get("over_daily_limit"):
-            reasons.append(f"Today's limit of {spec.daily_limit} is reached: skipped, not queued.")
-            final: Route = "skip"
-        else:
-            final = "auto"
+
+    def routing(final: Route, exceptions: list[str], allow_approve: bool) -> Routing:
         return Routing(
             route=final,
             tier=spec.risk,
@@ -390,10 +381,21 @@ def route(policy: Policy, facts: Facts) -> Routing:
             threshold=threshold,
             checks=checks,
             reasons=reasons,
-            exceptions=[],
+            exceptions=exceptions,
             hold_seconds=spec.hold_seconds,
-            allow_approve=True,
+            allow_approve=allow_approve,
         )
+
+    words = ROUTE_WORDS[base]
+    who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
+    reasons.append(f"{facts['action']} is {who}; at autonomy level '{level}' it would {words}.")
+    if spec.risk == "low" and spec.reversible:
+        # A reversible low-risk action never waits: it runs and is logged, or is skipped when
+        # the day's limit is reached.
+        if facts.get("over_daily_limit"):
+            reasons.append(f"Today's limit of {spec.daily_limit} is reached: skipped, not queued.")
+            return routing("skip", [], True)
+        return routing("auto", [], True)
     if confidence < threshold:
         low = sorted((k for k, v in checks.items() if v < threshold), key=lambda k: checks[k])
         exceptions.append("low confidence")
@@ -451,16 +453,4 @@ def route(policy: Policy, facts: Facts) -> Routing:
         reasons.append(
             f"Once it may go, it is held {spec.hold_seconds} s so you can still cancel it."
         )
-    return Routing(
-        route=final,
-        tier=spec.risk,
-        reversible=spec.reversible,
-        level=level,
-        confidence=confidence,
-        threshold=threshold,
-        checks=checks,
-        reasons=reasons,
-        exceptions=exceptions,
-        hold_seconds=spec.hold_seconds,
-        allow_approve=allow_approve,
-    )
+    return routing(final, exceptions, allow_approve)

@@ -14,6 +14,8 @@ Exactly once (DESIGN.md §4):
 from __future__ import annotations
 
 import csv
+import dataclasses
+import io
 import json
 import logging
 import sqlite3
@@ -21,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -42,6 +45,7 @@ from graphs.errors import (
     SignoffError,
 )
 from graphs.executor import Executor
+from graphs.humanize import clip, duration
 from graphs.policy import LEVELS, Policy, load_policy, parse_policy, route
 from graphs.state import Context
 from graphs.store import Store, connect, default_home
@@ -129,8 +133,6 @@ class Signoff:
             overrides["ads_campaign_budget"] = float(limits["budget_per_campaign"])
         if limits.get("currency"):
             overrides["ads_currency"] = limits["currency"]
-        import dataclasses
-
         return dataclasses.replace(settings, **overrides) if overrides else settings
 
     def _audit_policy(self) -> None:
@@ -368,7 +370,7 @@ class Signoff:
             claims = payload.get("unsupported_claims", [])
             raise InvalidDecision(
                 f"This draft has {len(claims)} claim(s) the evidence does not support: "
-                + "; ".join(f"'{_clip(c, 90)}'" for c in claims[:5])
+                + "; ".join(f"'{clip(c, 90)}'" for c in claims[:5])
                 + ". Check them and approve with checked=true ('I checked these'), or edit or "
                 "send it back. Nothing was saved."
             )
@@ -591,10 +593,7 @@ class Signoff:
                 self.apply(thread_id)
             except Exception:
                 log.exception("scheduler: could not apply to %s; will retry", thread_id)
-        remind = self.policy.remind_before
-        for row in self.store.inbox(kind="review"):
-            if row["due"] is None or row["due"] - remind > now:
-                continue
+        for row in self.store.due(now + self.policy.remind_before, kind="review"):
             if self.store.remind_once(row["interrupt_id"]):
                 p = row["payload"]
                 left = max(0, int(row["due"] - now))
@@ -602,7 +601,7 @@ class Signoff:
                     f"remind:{row['interrupt_id']}",
                     kind="reminder",
                     title=f"Review expires soon: {p.get('title')}",
-                    message=f"Expires in {_duration(left)} unless someone decides it.",
+                    message=f"Expires in {duration(left)} unless someone decides it.",
                     thread_id=row["thread_id"],
                     action_id=row["action_id"],
                     action=p["action"]["name"],
@@ -750,16 +749,8 @@ class Signoff:
 
     def undo(self, key: str, *, by: str = "marketer") -> dict[str, Any]:
         """Undo an executed reversible action (unlike, unfollow, unpublish…), once."""
-        try:
+        with _outbox_errors("The undo did not go through"):
             return cast(dict[str, Any], self.executor.undo(key, by))
-        except KeyError as exc:
-            raise NotFound(str(exc).strip("'")) from exc
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
-        except ConnectorError as exc:
-            raise InvalidInput(
-                f"The undo did not go through: {exc} The action is unchanged; try again later."
-            ) from exc
 
     def _outbox_items(self, status: str) -> list[dict[str, Any]]:
         items = []
@@ -790,20 +781,12 @@ class Signoff:
         return self._outbox_items("failed")
 
     def settle(self, key: str, choice: str, *, by: str = "marketer") -> dict[str, Any]:
-        try:
+        with _outbox_errors("Sending it again did not go through"):
             return cast(dict[str, Any], self.executor.settle(key, choice, by))
-        except KeyError as exc:
-            raise NotFound(str(exc).strip("'")) from exc
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
 
     def retry_action(self, key: str, *, by: str = "marketer") -> dict[str, Any]:
-        try:
+        with _outbox_errors("The retry did not go through"):
             return cast(dict[str, Any], self.executor.retry_failed(key, by))
-        except KeyError as exc:
-            raise NotFound(str(exc).strip("'")) from exc
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
 
     # -- earned autonomy ---------------------------------------------------------------------------
     def _level(self, action: str, channel: str) -> str:
@@ -818,8 +801,9 @@ class Signoff:
             row = self.store.autonomy_row(name, tool.channel)
             level = self._level(name, tool.channel)
             since_id = row["track_from"] if row else 0
-            recent = [r["outcome"] for r in self.store.track_record(name, tool.channel, since_id)]
-            everything = [r["outcome"] for r in self.store.track_record(name, tool.channel)]
+            record = self.store.track_record(name, tool.channel)
+            everything = [r["outcome"] for r in record]
+            recent = [r["outcome"] for r in record if r["id"] > since_id]  # since the last change
             suggestion, why = suggest(self.policy, name, level, recent)
             rows.append(
                 {
@@ -972,31 +956,30 @@ class Signoff:
         return describe_model()
 
 
+@contextmanager
+def _outbox_errors(what: str) -> Iterator[None]:
+    """The executor's errors on an outbox key, as the facade's: unknown key, refused request,
+    a connector that failed (the row is unchanged and can be tried again)."""
+    try:
+        yield
+    except KeyError as exc:
+        raise NotFound(str(exc).strip("'")) from exc
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    except ConnectorError as exc:
+        raise InvalidInput(f"{what}: {exc} The action is unchanged; try again later.") from exc
+
+
 def _to_csv(contacts: list[dict[str, str]]) -> str:
     """Contacts given as dicts go through the same validation as an uploaded file."""
     columns: list[str] = []
     for c in contacts:
         columns += [k for k in c if k not in columns]
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     writer.writerows(contacts)
     return out.getvalue()
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds >= 86400:
-        return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    if seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
 
 
 def graph_dot(graph: Any) -> str:

@@ -289,14 +289,18 @@ class Store:
         rows = self.query(sql + " ORDER BY i.created_at, i.rowid", tuple(params))
         return [_inbox_row(r) for r in rows]
 
-    def due(self, now: float) -> list[dict[str, Any]]:
-        """Undecided interrupts whose due time has passed: holds to release, reviews to expire."""
-        rows = self.query(
+    def due(self, now: float, kind: str | None = None) -> list[dict[str, Any]]:
+        """Undecided interrupts whose due time has passed: holds to release, reviews to expire
+        (or, asked with a later `now`, reviews to remind of)."""
+        sql = (
             "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL AND i.due IS NOT NULL AND i.due <= ? "
-            "ORDER BY i.due, i.rowid",
-            (now,),
+            "WHERE d.interrupt_id IS NULL AND i.due IS NOT NULL AND i.due <= ?"
         )
+        params: tuple[Any, ...] = (now,)
+        if kind:
+            sql += " AND i.kind = ?"
+            params = (now, kind)
+        rows = self.query(sql + " ORDER BY i.due, i.rowid", params)
         return [_inbox_row(r) for r in rows]
 
     def inbox_item(self, interrupt_id: str) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, RunStopped, SignoffError
+from graphs.humanize import clip, duration, to_epoch
 
 log = logging.getLogger("signoff.cli")
 
@@ -810,13 +811,13 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         )
     for h in held:
         print(
-            f"  held until {_clock(h['release_at'])} ({_duration(h['seconds_left'])} left): "
+            f"  held until {_clock(h['release_at'])} ({duration(h['seconds_left'])} left): "
             f"`signoff cancel {h['id']}` stops it, `signoff send-now {h['id']}` sends it now"
         )
     redrafts = [p for p in summary["pending"] if p["action_id"] == action_id]
     if decision["type"] == "revise" and redrafts:
         print(f"  The redraft is waiting for you: {redrafts[0]['id']}")
-        print(textwrap.indent(_clip(redrafts[0].get("text") or "", 400), "    "))
+        print(textwrap.indent(clip(redrafts[0].get("text") or "", 400), "    "))
     print(f"\nCampaign {summary['thread_id']} is {summary['status']}.", end="")
     if summary["pending"]:
         print(f" Still waiting: {len(summary['pending'])}.\n")
@@ -943,14 +944,14 @@ def cmd_show(args: argparse.Namespace, home: Path) -> int:
             print(
                 f"  {a['id']}  {a['name']}  confidence {a['confidence']:.2f}  revision {a['revision']}"
             )
-            print(textwrap.indent(_clip(_args_text(a["args"]), 300), "      "))
+            print(textwrap.indent(clip(_args_text(a["args"]), 300), "      "))
     print("\nDecisions:")
     for d in c["decisions"] or []:
         dec = d["decision"]
         extra = dec.get("feedback") or dec.get("reason") or ""
         applied = "applied" if d.get("applied_at") else "NOT APPLIED yet (run `signoff recover`)"
         print(
-            f"  {d['at']}  {d['by']}: {dec['type']} {d['action_id']}  {_clip(extra, 60)}  [{applied}]"
+            f"  {d['at']}  {d['by']}: {dec['type']} {d['action_id']}  {clip(extra, 60)}  [{applied}]"
         )
     if not c["decisions"]:
         print("  (none yet)")
@@ -988,7 +989,7 @@ def cmd_campaigns(args: argparse.Namespace, home: Path) -> int:
         return EXIT_OK
     for r in rows:
         print(
-            f"{r['thread_id']}  {r['status']:<8}  {r.get('created_at', '')}  {_clip(r['brief'].get('product', ''), 50)}"
+            f"{r['thread_id']}  {r['status']:<8}  {r.get('created_at', '')}  {clip(r['brief'].get('product', ''), 50)}"
         )
     return EXIT_OK
 
@@ -1139,9 +1140,9 @@ def cmd_holds(args: argparse.Namespace, home: Path) -> int:
             h["thread_id"][:8],
             h["action"],
             _clock(h["release_at"]),
-            _duration(h["seconds_left"]),
+            duration(h["seconds_left"]),
             h.get("approved_by") or "",
-            _clip(_headline(h), 48),
+            clip(_headline(h), 48),
         ]
         for h in holds
     ]
@@ -1232,7 +1233,7 @@ def cmd_notifications(args: argparse.Namespace, home: Path) -> int:
             n["action"],
             n["channel"],
             str(n.get("thread_id") or "")[:8],
-            _clip(n.get("message") or n.get("title") or "", 56),
+            clip(n.get("message") or n.get("title") or "", 56),
         ]
         for n in rows
     ]
@@ -1267,7 +1268,7 @@ def cmd_undo(args: argparse.Namespace, home: Path) -> int:
             r["action"],
             _clock(r["at"]),
             "undone" if r.get("undone") else "live",
-            _clip(r.get("title") or _headline(r), 48),
+            clip(r.get("title") or _headline(r), 48),
         ]
         for r in rows
     ]
@@ -1336,7 +1337,7 @@ def cmd_audit(args: argparse.Namespace, home: Path) -> int:
             r["actor"],
             r["event"],
             str(r.get("thread_id") or "")[:8],
-            _clip(_detail_text(r.get("detail")), 60),
+            clip(_detail_text(r.get("detail")), 60),
         ]
         for r in rows
     ]
@@ -1365,8 +1366,8 @@ def cmd_in_doubt(args: argparse.Namespace, home: Path) -> int:
             str(r["thread_id"])[:8],
             r["action"],
             _clock(r["at"]),
-            _clip(r.get("title") or _headline(r), 40),
-            _clip(r.get("error") or "", 40),
+            clip(r.get("title") or _headline(r), 40),
+            clip(r.get("error") or "", 40),
         ]
         for r in rows
     ]
@@ -1407,7 +1408,7 @@ def cmd_failed(args: argparse.Namespace, home: Path) -> int:
             r["action"],
             _clock(r["at"]),
             "yes" if r.get("retryable") else "no",
-            _clip(r.get("error") or "", 60),
+            clip(r.get("error") or "", 60),
         ]
         for r in rows
     ]
@@ -1450,7 +1451,7 @@ def cmd_policy(args: argparse.Namespace, home: Path) -> int:
             r["channel"],
             r["tier"],
             "yes" if r.get("reversible") else "no",
-            _duration(r.get("hold_seconds") or 0) if r.get("hold_seconds") else "-",
+            duration(r.get("hold_seconds") or 0) if r.get("hold_seconds") else "-",
             r.get("max_autonomy", ""),
             r["routes"].get("supervised", ""),
             r["routes"].get("earned", ""),
@@ -1628,23 +1629,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def _epoch(value: Any) -> float | None:
-    """An epoch float from an epoch or an ISO-8601 string; None when it is neither."""
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value:
-        from datetime import datetime
-
-        try:
-            return datetime.fromisoformat(value).timestamp()
-        except ValueError:
-            return None
-    return None
-
-
 def _clock(value: Any) -> str:
     """Epoch or ISO time → '2026-11-21 14:05:09' (local time)."""
-    epoch = _epoch(value)
+    epoch = to_epoch(value)
     if epoch is None:
         return str(value or "")
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
@@ -1654,20 +1641,6 @@ def _stamp() -> str:
     return time.strftime("%H:%M:%S")
 
 
-def _duration(seconds: float) -> str:
-    """65 → '1 min 5 s'; 7300 → '2 h 1 min'; 0 or less → 'now'."""
-    s = int(max(float(seconds), 0))
-    if s <= 0:
-        return "now"
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min" + (f" {s % 60} s" if s % 60 else "")
-    if s < 86400:
-        return f"{s // 3600} h" + (f" {s % 3600 // 60} min" if s % 3600 // 60 else "")
-    return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
-
-
 def _detail_text(detail: Any) -> str:
     if not isinstance(detail, dict):
         return str(detail or "")
@@ -1675,11 +1648,6 @@ def _detail_text(detail: Any) -> str:
         f"{k}={v if isinstance(v, str | int | float) else json.dumps(v, default=str)}"
         for k, v in detail.items()
     )
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _args_text(args: dict[str, Any]) -> str:
@@ -1713,7 +1681,7 @@ def _inbox_table(items: list[dict[str, Any]], *, with_thread: bool = False) -> s
             i["risk"],
             f"{i['confidence']:.2f}",
             str(i.get("created_at", ""))[:19],
-            _clip(_headline(i), 48),
+            clip(_headline(i), 48),
         ]
         for i in items
     ]
@@ -1729,11 +1697,11 @@ def _inbox_table(items: list[dict[str, Any]], *, with_thread: bool = False) -> s
         if item.get("batch") and (item.get("batch_size") or 0) > 1:
             notes.append(f"one of a batch of {item['batch_size']} ({item['batch']})")
         if item.get("expires_at"):
-            left = _duration(item["expires_at"] - time.time())
+            left = duration(item["expires_at"] - time.time())
             word = "REMINDER: expires" if item.get("reminder") else "expires"
             notes.append(f"{word} in {left}" if left != "now" else "expires now")
         if notes:
-            lines[k] += "\n    ! " + "\n    ! ".join(_clip(n, 100) for n in notes)
+            lines[k] += "\n    ! " + "\n    ! ".join(clip(n, 100) for n in notes)
     return "\n".join(lines)
 
 
@@ -1750,7 +1718,7 @@ def _outcome_detail(o: dict[str, Any]) -> str:
     if "path" in d:
         return f" → {d['path']}" + (f" line {d['line']}" if "line" in d else "")
     if "error" in d:
-        return f" ({_clip(d['error'], 100)})"
+        return f" ({clip(d['error'], 100)})"
     return ""
 
 

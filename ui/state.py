@@ -18,9 +18,11 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
+from graphs.humanize import duration
 from graphs.runtime import Signoff
 
 log = logging.getLogger(__name__)
+
 
 # Paths relative to ui/app.py, usable with st.page_link / st.switch_page.
 PAGE_NEW = "views/new_campaign.py"
@@ -138,40 +140,12 @@ def short_id(thread_id: str) -> str:
     return thread_id[:8]
 
 
-def duration(seconds: float) -> str:
-    """65 → '1 min 5 s'; 10800 → '3 h'; 0 or less → 'now'."""
-    s = int(max(float(seconds), 0))
-    if s <= 0:
-        return "now"
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min" + (f" {s % 60} s" if s % 60 else "")
-    if s < 86400:
-        return f"{s // 3600} h" + (f" {s % 3600 // 60} min" if s % 3600 // 60 else "")
-    return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
-
-
 def expires_in(expires_at: float | None, now: float | None = None) -> str:
     """'expires in 3 h' / 'expired' / '' (no expiry)."""
     if not expires_at:
         return ""
     left = float(expires_at) - (time.time() if now is None else now)
     return "expired" if left <= 0 else f"expires in {duration(left)}"
-
-
-def to_epoch(value: Any) -> float | None:
-    """An epoch from an epoch or an ISO-8601 string; None when it is neither."""
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value:
-        from datetime import datetime
-
-        try:
-            return datetime.fromisoformat(value).timestamp()
-        except ValueError:
-            return None
-    return None
 
 
 def clock(value: Any) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from graphs.errors import InvalidInput, NotFound, SignoffError
+from graphs.humanize import to_epoch
 from ui.state import (
     ACTION_ICONS,
     clock,
@@ -27,7 +28,6 @@ from ui.state import (
     short_id,
     show_flash,
     signoff,
-    to_epoch,
 )
 
 LEVELS = ["supervised", "earned", "monitored"]
