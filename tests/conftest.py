@@ -69,3 +69,26 @@ def connector_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str
 
         monkeypatch.setitem(registry.TOOLS, name, dataclasses.replace(tool, run=run))
     return calls
+
+
+@pytest.fixture
+def cli_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The data directory of `home`, with the CLI's user set (decisions are by "tester")."""
+    monkeypatch.setenv("SIGNOFF_USER", "tester")
+    return home
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedChatModel]:
+    """Patch the one model seam (the CLI builds its own model); the list holds every model the
+    code asked for."""
+    import graphs.model
+
+    made: list[ScriptedChatModel] = []
+
+    def load_chat_model(**kw: Any) -> ScriptedChatModel:
+        made.append(ScriptedChatModel())
+        return made[-1]
+
+    monkeypatch.setattr(graphs.model, "load_chat_model", load_chat_model)
+    return made

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import mailbox
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from streamlit.testing.v1 import AppTest
-from ui_support import BRIEF, open_app
+from ui_support import BRIEF, keys, maildir, open_app, texts
 
 from graphs.errors import RunStopped
 from graphs.runtime import Signoff, strip_citations
@@ -18,33 +16,6 @@ from graphs.runtime import Signoff, strip_citations
 INBOX = "views/inbox.py"
 NEW = "views/new_campaign.py"
 CAMPAIGN = "views/campaign.py"
-
-
-def texts(at: AppTest) -> str:
-    """Every markdown, caption and alert text of the page, for `in` checks."""
-    parts: list[str] = []
-    for kind in (
-        "markdown",
-        "caption",
-        "success",
-        "info",
-        "warning",
-        "error",
-        "header",
-        "subheader",
-        "title",
-    ):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(parts).replace("\\", "")
-
-
-def keys(at: AppTest) -> set[str]:
-    return {b.key for b in at.button if b.key}
-
-
-def maildir(home: Path) -> list[Any]:
-    root = home / "maildir"
-    return list(mailbox.Maildir(str(root), create=False)) if root.exists() else []
 
 
 def feed(home: Path) -> list[dict[str, Any]]:

@@ -22,10 +22,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from fakes import ScriptedChatModel
 from loopback import Loopback, Mastodon, Reply, Request, WordPress
+from support import run_json
 
 from graphs.errors import InvalidDecision, InvalidInput
 from graphs.runtime import Signoff
-from ui import cli
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -100,28 +100,6 @@ class KeyedHook:
             return Reply(200, {"id": f"evt-{len(self.effects)}"})
 
 
-def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code = cli.main([*argv, "--json"])
-    out, err = capsys.readouterr()
-    return code, json.loads(out), err
-
-
-@pytest.fixture
-def cli_model(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedChatModel]:
-    """The CLI builds its model through the one seam: hand it the scripted model."""
-    import graphs.model
-
-    made: list[ScriptedChatModel] = []
-
-    def load_chat_model(**kw: Any) -> ScriptedChatModel:
-        made.append(ScriptedChatModel())
-        return made[-1]
-
-    monkeypatch.setattr(graphs.model, "load_chat_model", load_chat_model)
-    return made
-
-
-# -- a malformed brief ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "raw, words",
     [
@@ -185,16 +163,16 @@ def test_a_malformed_brief_says_what_is_wrong_and_starts_nothing(
 
 
 def test_the_cli_refuses_a_brief_with_wrong_types_exit_2_and_starts_nothing(
-    home: Path, cli_model: list[ScriptedChatModel], capsys: pytest.CaptureFixture[str]
+    home: Path, fake_model: list[ScriptedChatModel], capsys: pytest.CaptureFixture[str]
 ) -> None:
     brief = json.dumps({"product": 5, "audience": "renters", "goal": ["sign-ups"]})
-    code, error, err = cli_json(capsys, "new", "--brief", brief)
+    code, error, err = run_json(capsys, "new", "--brief", brief)
     assert code == 2
     assert error["error"] == "invalid_input" and error["exit_code"] == 2
     assert "'product'" in error["message"] and "'goal'" in error["message"]
     assert "Nothing was started" in error["message"]
     assert err.startswith("signoff: ") and "Traceback" not in err
-    assert cli_model == []
+    assert fake_model == []
     with Signoff(home, recover=False) as runtime:
         assert runtime.campaigns() == [] and runtime.activity(event="campaign.started") == []
 
@@ -266,17 +244,17 @@ def test_an_audience_file_with_bad_rows_names_each_line_and_starts_nothing(
 def test_the_cli_names_the_bad_csv_row_exit_2(
     home: Path,
     tmp_path: Path,
-    cli_model: list[ScriptedChatModel],
+    fake_model: list[ScriptedChatModel],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     csv_file = tmp_path / "audience.csv"
     csv_file.write_text("email,name\nana@example.com,Ana\nbo(at)example.com,Bo\n")
     brief = "product: Brightloop 2\naudience: homeowners\ngoal: pre-orders"
-    code, error, err = cli_json(capsys, "new", "--brief", brief, "--audience", str(csv_file))
+    code, error, err = run_json(capsys, "new", "--brief", brief, "--audience", str(csv_file))
     assert code == 2 and error["error"] == "invalid_input"
     assert "line 3: email 'bo(at)example.com'" in error["message"]
     assert "nothing was started" in error["message"]
-    assert cli_model == []
+    assert fake_model == []
     with Signoff(home, recover=False) as runtime:
         assert runtime.campaigns() == []
 
@@ -310,7 +288,7 @@ def test_a_post_edited_over_the_networks_limit_is_refused_and_stays_in_review(
         assert "Nothing was saved" in message
         assert_still_in_review(runtime, post)
     # the CLI says the same, exit 2
-    code, error, _ = cli_json(
+    code, error, _ = run_json(
         capsys, "decide", post["id"], "edit", "--args", json.dumps({"text": long_text})
     )
     assert code == 2 and error["error"] == "invalid_input"
@@ -350,14 +328,14 @@ def test_an_unreachable_smtp_server_fails_retryably_and_a_retry_delivers_once(
     for words in (f"127.0.0.1:{port}", "Nothing was sent", "SIGNOFF_SMTP_URL", "retry"):
         assert words in failed["error"], failed["error"]
     # the CLI lists it too
-    code, listed, _ = cli_json(capsys, "failed")
+    code, listed, _ = run_json(capsys, "failed")
     assert code == 0 and [r["key"] for r in listed] == [failed["key"]]
 
     recorder = SmtpRecorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        code, retried, err = cli_json(capsys, "failed", "--retry", failed["key"])
+        code, retried, err = run_json(capsys, "failed", "--retry", failed["key"])
         assert code == 0, err
         with Signoff(home, model=model) as runtime:
             with pytest.raises(InvalidInput, match="Only a failed action can be retried"):
@@ -562,7 +540,7 @@ def test_the_cli_refuses_a_reject_without_a_reason_exit_2(
 ) -> None:
     with Signoff(home, model=model) as runtime:
         email_item = by_action(runtime.start(brief)["pending"], "send_email")
-    code, error, err = cli_json(capsys, "decide", email_item["id"], "--reject")
+    code, error, err = run_json(capsys, "decide", email_item["id"], "--reject")
     assert code == 2 and error["error"] == "invalid_input"
     assert "reason" in error["message"] and "Nothing was saved" in error["message"]
     assert "Traceback" not in err

@@ -7,7 +7,6 @@ CLI runs exactly as in production (no model injected into the facade) without a 
 from __future__ import annotations
 
 import json
-import mailbox
 import os
 import subprocess
 import sys
@@ -17,53 +16,13 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from policy_support import no_holds
+from support import maildir_count, run, run_json
 
 from graphs.runtime import Signoff
-from ui import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIEF = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal: pre-orders"
 INBOX_KEYS = {"id", "thread_id", "action", "risk", "reasons", "args", "confidence", "created_at"}
-
-
-@pytest.fixture
-def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data directory; the shipped policy without hold windows (approve = send now)."""
-    home = tmp_path / "home"
-    for name in list(os.environ):  # connector settings of the developer's shell stay out
-        if name.startswith("SIGNOFF_"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SIGNOFF_HOME", str(home))
-    monkeypatch.setenv("SIGNOFF_POLICY", str(no_holds(tmp_path / "policy-no-holds.yaml")))
-    monkeypatch.setenv("SIGNOFF_USER", "tester")
-    return home
-
-
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedChatModel]:
-    """Patch the one model seam; the list holds every model the code asked for."""
-    import graphs.model
-
-    made: list[ScriptedChatModel] = []
-
-    def load_chat_model(**kw: Any) -> ScriptedChatModel:
-        made.append(ScriptedChatModel())
-        return made[-1]
-
-    monkeypatch.setattr(graphs.model, "load_chat_model", load_chat_model)
-    return made
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code, out, err = run(capsys, *argv, "--json")
-    return code, json.loads(out), err
 
 
 @pytest.fixture
@@ -78,11 +37,6 @@ def campaign(
 def by_action(pending: list[dict[str, Any]], name: str) -> dict[str, Any]:
     [item] = [p for p in pending if p["action"] == name]
     return item
-
-
-def maildir_count(home: Path) -> int:
-    path = home / "maildir"
-    return len(mailbox.Maildir(str(path), create=False)) if path.exists() else 0
 
 
 def decisions(home: Path) -> list[dict[str, Any]]:

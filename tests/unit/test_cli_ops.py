@@ -8,7 +8,6 @@ process is the point (the worker stopped with Ctrl-C; a crash mid-send).
 from __future__ import annotations
 
 import json
-import mailbox
 import os
 import signal
 import socket
@@ -23,7 +22,8 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from policy_support import no_holds, shipped, write_policy
+from policy_support import shipped, write_policy
+from support import maildir_count, run, run_json
 
 from graphs.runtime import Signoff
 from ui import cli
@@ -39,18 +39,6 @@ BRIEF_TEXT = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal
 
 # -- fixtures and helpers ---------------------------------------------------------------------
 @pytest.fixture
-def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    for name in list(os.environ):  # connector settings of the developer's shell stay out
-        if name.startswith("SIGNOFF_"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SIGNOFF_HOME", str(home))
-    monkeypatch.setenv("SIGNOFF_POLICY", str(no_holds(tmp_path / "policy-no-holds.yaml")))
-    monkeypatch.setenv("SIGNOFF_USER", "tester")
-    return home
-
-
-@pytest.fixture
 def holds_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_home: Path) -> Any:
     """Use a policy whose email is held for `seconds` (the CLI and `seeded` read it)."""
 
@@ -62,20 +50,6 @@ def holds_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_home: Path) ->
         return path
 
     return use
-
-
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedChatModel]:
-    import graphs.model
-
-    made: list[ScriptedChatModel] = []
-
-    def load_chat_model(**kw: Any) -> ScriptedChatModel:
-        made.append(ScriptedChatModel())
-        return made[-1]
-
-    monkeypatch.setattr(graphs.model, "load_chat_model", load_chat_model)
-    return made
 
 
 @contextmanager
@@ -96,22 +70,6 @@ def start(s: Signoff, **extra: Any) -> dict[str, Any]:
 def by_action(pending: list[dict[str, Any]], name: str) -> dict[str, Any]:
     [item] = [p for p in pending if p["action"] == name]
     return item
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code, out, err = run(capsys, *argv, "--json")
-    return code, json.loads(out), err
-
-
-def maildir_count(home: Path) -> int:
-    path = home / "maildir"
-    return len(mailbox.Maildir(str(path), create=False)) if path.exists() else 0
 
 
 def free_port() -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import mailbox
-from pathlib import Path
 
 import pytest
 from langgraph.types import Command
+from support import maildir_count
 
 from graphs.errors import AlreadyDecided, InvalidDecision, NotFound, RunStopped
 from graphs.runtime import Signoff
@@ -16,11 +16,6 @@ from graphs.runtime import Signoff
 def by_action(pending: list[dict], name: str) -> dict:
     [item] = [p for p in pending if p["action"] == name]
     return item
-
-
-def maildir_count(home: Path) -> int:
-    path = home / "maildir"
-    return len(mailbox.Maildir(str(path), create=False)) if path.exists() else 0
 
 
 def test_pauses_before_every_outbound_action(signoff, brief, connector_calls, home):

@@ -4,22 +4,16 @@ through the real graph, the real SQLite checkpointer and the real Maildir/feed c
 from __future__ import annotations
 
 import json
-import mailbox
 import random
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 from policy_support import Clock, no_holds, write_policy
+from support import maildir_count
 
 from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput
 from graphs.runtime import Signoff
-
-
-def maildir_count(home: Path) -> int:
-    path = home / "maildir"
-    return len(mailbox.Maildir(str(path), create=False)) if path.exists() else 0
 
 
 def outcomes(signoff: Signoff, thread_id: str) -> dict[str, str]:
