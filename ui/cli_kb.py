@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from graphs.humanize import clip
 from tools.kb import SUPPORTED_HELP, KnowledgeBase, SourceInfo
 
 DESCRIPTION = (
@@ -207,7 +208,7 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
     for n, p in enumerate(hits, start=1):
         flags = list(dict.fromkeys([*p.flags, *p.source_flags]))
         _out(f"[{n}] {p.source} › {p.location}" + (f"  ! {', '.join(flags)}" if flags else ""))
-        _out(textwrap.indent(textwrap.fill(cli._clip(p.text, 400), 96), "    "))
+        _out(textwrap.indent(textwrap.fill(clip(p.text, 400), 96), "    "))
     return cli.EXIT_OK
 
 
@@ -239,7 +240,6 @@ def _flag_note(info: SourceInfo) -> str:
 
 
 def _sources_table(sources: list[SourceInfo]) -> str:
-    from ui import cli
 
     header = ["ID", "KIND", "PASSAGES", "ADDED", "SOURCE", "FLAGS"]
     rows = [
@@ -248,7 +248,7 @@ def _sources_table(sources: list[SourceInfo]) -> str:
             s.kind,
             str(s.passages),
             s.added_at[:16].replace("T", " "),
-            cli._clip(s.name, 50),
+            clip(s.name, 50),
             ", ".join(s.flags) or "-",
         ]
         for s in sources
