@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -51,7 +52,7 @@ def _healthy(url: str) -> bool:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server we started: its process group (uv → streamlit → model server)."""
+    """Stop the server we started: its process group (streamlit → model server)."""
     if process.poll() is not None:
         return
     try:
@@ -78,8 +79,10 @@ def serve(home: Path, **env_extra: str) -> Iterator[Server]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                "uv",
-                "run",
+                # The environment's own interpreter: no tool by bare name (a fresh machine
+                # may have no `uv` on PATH).
+                sys.executable,
+                "-m",
                 "streamlit",
                 "run",
                 "ui/app.py",
