@@ -10,7 +10,6 @@ leases     one row per thread being resumed: one resume per thread at a time
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graphs.audit_chain import AuditChain, plain_hash
 from graphs.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,10 @@ class Store:
         self.conn = conn
         self._lock = threading.RLock()
         self.policy_version = policy_version  # stamped on every audit entry
+        self._heads: list[tuple[int, str, str]] = []  # anchored once their transaction commits
         self.migrate()
+        self.chain = AuditChain.for_database(Path(_database_file(conn)))  # key + anchor
+        self._begin_chain()
 
     # -- plumbing ---------------------------------------------------------------------------
     @contextmanager
@@ -191,10 +194,13 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
+                self._heads.clear()
                 self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("COMMIT")
+                while self._heads:
+                    self.chain.record_head(*self._heads.pop(0))
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -472,7 +478,8 @@ class Store:
         prev = (last["hash"] or "") if last else ""
         at = now_iso()
         body = json.dumps(detail, default=str, sort_keys=True)
-        digest = audit_hash(seq, at, thread_id, actor, event, body, self.policy_version, prev)
+        digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
+        self._heads.append((seq, digest, at))
         c.execute(
             "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
             " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -515,46 +522,27 @@ class Store:
         ]
 
     def verify_audit(self) -> dict[str, Any]:
-        """Walk the chain; name the first entry that was altered, and entries that were removed."""
+        """Walk the chain against the audit key and the anchor (graphs/audit_chain.py); name the
+        first entry that was altered, removed, re-hashed or cut from the end."""
         rows = self.query("SELECT * FROM audit ORDER BY seq")
-        prev_hash, prev_seq = "", 0
-        for r in rows:
-            if r["seq"] != prev_seq + 1:
-                missing = f"#{prev_seq + 1}" + (
-                    f"–#{r['seq'] - 1}" if r["seq"] - 1 > prev_seq + 1 else ""
-                )
-                return _broken(
-                    len(rows), r["seq"], f"entry {missing} was removed before #{r['seq']}"
-                )
-            if r["hash"] is None:  # written before the chain existed (migration 2)
-                prev_hash, prev_seq = "", r["seq"]
-                continue
-            expected = audit_hash(
-                r["seq"],
-                r["at"],
-                r["thread_id"],
-                r["actor"],
-                r["event"],
-                r["detail"],
-                r["policy_version"],
-                r["prev_hash"] or "",
-            )
-            if expected != r["hash"]:
-                return _broken(len(rows), r["seq"], f"entry #{r['seq']} was altered")
-            if (r["prev_hash"] or "") != prev_hash:
-                return _broken(
-                    len(rows), r["seq"], f"entry #{r['seq']} does not follow #{prev_seq}"
-                )
-            prev_hash, prev_seq = r["hash"], r["seq"]
         top = self.query("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
-        highest = int(top[0]["seq"]) if top else prev_seq
-        if highest > prev_seq:
-            return _broken(
-                len(rows),
-                prev_seq + 1,
-                f"the last entries (#{prev_seq + 1}–#{highest}) were removed",
-            )
-        return {"ok": True, "checked": len(rows), "first_bad": None, "problem": None}
+        return self.chain.verify(rows, int(top[0]["seq"]) if top else 0)
+
+    def _begin_chain(self) -> None:
+        """The first time this database meets the key: the keyed chain starts after what is
+        there (older entries keep their plain SHA-256 chain, and the genesis commits to it)."""
+        if self.chain.genesis() is not None:
+            return
+        with self.tx() as c:
+            last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            next_seq = (last["seq"] if last else 0) + 1
+            if self.chain.begin(next_seq, (last["hash"] or "") if last else ""):
+                if last is not None:
+                    log.warning(
+                        "audit entries #1–#%d predate the audit key; they stay on their plain "
+                        "chain, and the keyed chain commits to the last of them",
+                        last["seq"],
+                    )
 
     # -- notifications: the reviewer's feed of actions that ran and want a look -------------
     def notify(
@@ -801,15 +789,15 @@ def audit_hash(
     policy_version: str | None,
     prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
-        [seq, at, thread_id, actor, event, detail, policy_version, prev_hash],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The unkeyed SHA-256 of an entry (the chain before the audit key existed)."""
+    return plain_hash(seq, at, thread_id, actor, event, detail, policy_version, prev_hash)
 
 
-def _broken(checked: int, seq: int, problem: str) -> dict[str, Any]:
-    return {"ok": False, "checked": checked, "first_bad": seq, "problem": problem}
+def _database_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    if not row or not row[2]:
+        raise ValueError("the audit chain needs a database file, not an in-memory database")
+    return str(row[2])
 
 
 def _notification_row(r: sqlite3.Row) -> dict[str, Any]:
