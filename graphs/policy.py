@@ -69,6 +69,8 @@ class Policy:
     remind_before: int
     promotion: dict[str, float]
     policy_words: tuple[str, ...]
+    people: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email → roles
+    reach: dict[str, Any] = field(default_factory=dict)  # `notifications:` (graphs/people.py)
 
     def action(self, name: str) -> ActionPolicy:
         try:
@@ -164,6 +166,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         problems.append(f"`{key}` is {value!r}; expected {allowed}")
 
     known_top = {"version", "confidence", "expiry", "promotion", "policy_words", "actions"}
+    known_top |= {"people", "notifications"}
     for key in sorted(set(raw) - known_top):
         bad(key, raw[key], f"one of the keys {sorted(known_top)}")
     version = raw.get("version")
@@ -279,6 +282,10 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
                 daily_limit=daily,
                 limits=dict(limits),
             )
+    from graphs.people import parse_people, parse_reach
+
+    people = parse_people(raw.get("people"), problems)
+    reach = parse_reach(raw.get("notifications"), set(actions_raw), problems)
     if problems:
         raise InvalidInput(
             f"The policy {where} has {len(problems)} problem(s): "
@@ -295,6 +302,8 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         remind_before=int(remind),
         promotion=promotion,
         policy_words=tuple(w.lower() for w in words),
+        people=people,
+        reach=reach,
     )
 
 

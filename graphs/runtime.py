@@ -46,6 +46,7 @@ from graphs.errors import (
 )
 from graphs.executor import Executor
 from graphs.humanize import clip, duration
+from graphs.notify import Reach
 from graphs.policy import LEVELS, Policy, load_policy, parse_policy, route
 from graphs.state import Context
 from graphs.store import Store, connect, default_home
@@ -100,6 +101,7 @@ class Signoff:
         self._audit_policy()
         self.settings = self._settings(smtp_url)
         self.executor = Executor(self.store, self.settings)
+        self.reach = Reach(self.store, self.policy, self.settings)  # email/Slack/webhook
         from tools.kb import KnowledgeBase
 
         self.kb = KnowledgeBase(self.db_path)
@@ -578,7 +580,12 @@ class Signoff:
     def tick(self, now: float | None = None) -> dict[str, list[str]]:
         """One scheduler step: release due holds, expire overdue reviews, send reminders."""
         now = self.clock() if now is None else now
-        done: dict[str, list[str]] = {"released": [], "expired": [], "reminded": []}
+        done: dict[str, list[str]] = {
+            "released": [],
+            "expired": [],
+            "reminded": [],
+            "notified": [],
+        }
         threads: set[str] = set()
         for row in self.store.due(now):
             decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
@@ -614,7 +621,24 @@ class Signoff:
                     actor="scheduler",
                 )
                 done["reminded"].append(row["interrupt_id"])
+        try:  # reach the people who may decide what waits (graphs/notify.py)
+            done["notified"] = self.reach.deliver(now)
+        except Exception:
+            log.exception("scheduler: notifying reviewers failed; will retry")
         return done
+
+    def open_link(self, token: str) -> dict[str, Any]:
+        """What a link from a notification opens (ok, stale, expired, decided, invalid)."""
+        return self.reach.links.open(self.store, token, self.clock())
+
+    def notify_preference(self, person: str) -> str:
+        return self.reach.preference(person)
+
+    def set_notify_preference(self, person: str, mode: str) -> None:
+        try:
+            self.reach.set_preference(person, mode)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
 
     def start_scheduler(self, interval: float = 1.0) -> None:
         """Release due holds in a background thread of this process (the app's server)."""

@@ -152,6 +152,27 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 3: reaching reviewers (graphs/notify.py): one delivery per item, person and kind
+    """
+    CREATE TABLE deliveries (
+        interrupt_id TEXT NOT NULL,
+        person TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        seen REAL NOT NULL,
+        sent_at TEXT,
+        channels TEXT,
+        error TEXT,
+        PRIMARY KEY (interrupt_id, person, kind)
+    );
+    CREATE INDEX deliveries_status ON deliveries(status, person);
+    CREATE TABLE notify_prefs (
+        person TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_digest REAL
+    );
+    """,
 ]
 
 

@@ -68,6 +68,11 @@ class Settings:
     http_timeout: float = 10.0  # seconds to wait for a server per attempt (HTTP and SMTP)
     http_retries: int = 3  # extra attempts after a 5xx, a timeout or an unreachable server
     http_backoff: float = 0.5  # seconds before the first retry; doubles each time
+    # reaching reviewers (graphs/notify.py): the page's address for links, the sender, hooks
+    base_url: str = "http://127.0.0.1:8501"
+    notify_from: str = "signoff@localhost"
+    slack_webhook_url: str | None = None  # a Slack-compatible incoming webhook (Block Kit)
+    notify_webhook_url: str | None = None  # any endpoint that takes a JSON POST
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home))
@@ -181,7 +186,15 @@ def _check(s: Settings) -> None:
         parsed = urlparse(s.smtp_url)
         if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
             raise bad("smtp_url", "smtp://user:password@host:587 or smtps://user:password@host:465")
-    for key in ("social_webhook_url", "mastodon_url", "wordpress_url", "ads_webhook_url"):
+    for key in (
+        "social_webhook_url",
+        "mastodon_url",
+        "wordpress_url",
+        "ads_webhook_url",
+        "base_url",
+        "slack_webhook_url",
+        "notify_webhook_url",
+    ):
         url = getattr(s, key)
         if url is not None:
             parsed = urlparse(url)

@@ -83,6 +83,7 @@ pages = [
     ),
     st.Page(PAGE_AUTONOMY, title="Autonomy", icon=":material/tune:", url_path="autonomy"),
     st.Page(PAGE_KNOWLEDGE, title="Knowledge", icon=":material/menu_book:", url_path="knowledge"),
+    st.Page("views/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
 ]
 page = st.navigation(pages)
 

@@ -20,6 +20,7 @@ import streamlit as st
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
 from graphs.runtime import strip_citations
 from ui.components.claims import render_claims
+from ui.components.item_link import focus
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -769,7 +770,7 @@ apply_queued()
 apply_outbox_queue()
 render_trouble()
 
-pending = runtime.pending()
+pending = focus(runtime, runtime.pending())  # a notification's link opens one item
 campaigns = runtime.campaigns()
 products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in campaigns}
 
