@@ -18,6 +18,7 @@ from typing import Any, Literal, TypedDict
 
 import yaml
 
+from graphs.authority import Authority, parse_authority
 from graphs.errors import InvalidInput
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
@@ -69,6 +70,7 @@ class Policy:
     remind_before: int
     promotion: dict[str, float]
     policy_words: tuple[str, ...]
+    authority: Authority = field(default_factory=Authority)  # who may do what (graphs/authority)
 
     def action(self, name: str) -> ActionPolicy:
         try:
@@ -163,7 +165,15 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
     def bad(key: str, value: Any, allowed: str) -> None:
         problems.append(f"`{key}` is {value!r}; expected {allowed}")
 
-    known_top = {"version", "confidence", "expiry", "promotion", "policy_words", "actions"}
+    known_top = {
+        "version",
+        "confidence",
+        "expiry",
+        "promotion",
+        "policy_words",
+        "actions",
+        "authority",
+    }
     for key in sorted(set(raw) - known_top):
         bad(key, raw[key], f"one of the keys {sorted(known_top)}")
     version = raw.get("version")
@@ -279,6 +289,9 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
                 daily_limit=daily,
                 limits=dict(limits),
             )
+    authority = parse_authority(
+        raw.get("authority"), problems, set(actions_raw), {t.channel for t in TOOLS.values()}
+    )
     if problems:
         raise InvalidInput(
             f"The policy {where} has {len(problems)} problem(s): "
@@ -295,6 +308,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         remind_before=int(remind),
         promotion=promotion,
         policy_words=tuple(w.lower() for w in words),
+        authority=authority,
     )
 
 
