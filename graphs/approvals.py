@@ -109,8 +109,8 @@ class Approvals:
             )
         if seen and not current.startswith(str(seen).strip().lower()):
             raise DraftChanged(
-                f"{CHANGED[0].upper()}{CHANGED[1:]}: {item['payload'].get('title') or 'the draft'} "
-                "now reads differently. Open it again, read the new version and decide on that. "
+                f"Not recorded: {CHANGED} ({item['payload'].get('title') or 'the draft'} now "
+                "reads differently). Open it again, read the new version and decide on that. "
                 "Nothing was changed."
             )
         return current
