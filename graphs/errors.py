@@ -42,3 +42,11 @@ class RunStopped(SignoffError):
 
 class Busy(SignoffError):
     """Another process is applying decisions to the same campaign and did not finish in time."""
+
+
+class NotAllowed(SignoffError):
+    """The person has not the authority for this (the policy's `authority:` section says who has)."""
+
+
+class DraftChanged(SignoffError):
+    """The content changed since the person opened it; their decision would not be about it."""

@@ -21,11 +21,11 @@ it announced. It is not a credential: sign-in is still required to open the page
 draft that has changed since (a redraft, an edit) is refused with "this draft changed since this
 link was sent".
 
-The seam with the authority rules: `eligible_deciders(item, policy)` says who may decide an item.
-Until the authority module (graphs/authority.py) is merged it reads the policy's `people:` section:
-people named under `notifications.approvers.<action>` roles when that is set, else everyone in
-`people:` except those whose only role is `viewer`. Replace its body with the authority module's
-answer when it lands; nothing else here changes.
+Who is told: `eligible_deciders(item, policy)`, from the policy's authority rules
+(graphs/authority.py): everyone in `authority.people` who may take part in deciding the item (its
+approve rule, thresholds), less those who already approved it (quorum: one person counts once).
+Escalations go to `notifications.escalate_to` (roles or emails). In local mode (no people in the
+policy) nobody is notified: the one person who runs Signoff sees the inbox.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import json
 import logging
+import sqlite3
 import time
 from email.message import EmailMessage
 from typing import Any
@@ -42,6 +43,8 @@ from typing import Any
 import httpx
 
 from graphs.audit_chain import AuditChain
+from graphs.authority import can_take_part, requirement
+from graphs.binding import content_hash
 from graphs.humanize import duration
 from graphs.policy import Policy
 from graphs.store import Store, now_iso
@@ -60,34 +63,37 @@ STALE = "This draft changed since this link was sent"
 
 
 # -- who is told --------------------------------------------------------------------------------
-def eligible_deciders(item: dict[str, Any], policy: Policy) -> list[str]:
-    """The people who may decide `item` (an inbox row), by email. See the module's note."""
-    action = item["payload"]["action"]["name"]
-    roles = policy.reach.get("approvers", {}).get(action)
-    people = []
-    for email, held in policy.people.items():
-        if roles is not None:
-            if set(held) & set(roles) or "admin" in held:
-                people.append(email)
-        elif set(held) - {"viewer"}:
-            people.append(email)
-    return sorted(people)
+def eligible_deciders(
+    item: dict[str, Any], policy: Policy, author: str | None = None, done: list[str] | None = None
+) -> list[str]:
+    """The people (emails) who may decide `item` (an inbox row) and have not approved it yet."""
+    auth = policy.authority
+    if auth.open:
+        return []
+    p = item["payload"]
+    req = requirement(
+        auth,
+        p["action"]["name"],
+        p.get("channel") or "",
+        p.get("risk") or "high",
+        p["action"]["args"],
+        author,
+    )
+    already = {auth.canonical(d) for d in done or []}
+    return sorted(
+        person.email
+        for person in auth.people
+        if can_take_part(auth, req, person.email) and person.email not in already
+    )
 
 
 def escalation_targets(policy: Policy) -> list[str]:
-    targets = policy.reach.get("escalate_to", [])
+    targets = set(policy.reach.get("escalate_to", []))
     found = {t for t in targets if "@" in t}
-    for email, held in policy.people.items():
-        if set(held) & set(targets):
-            found.add(email)
+    for person in policy.authority.people:
+        if person.roles & targets:
+            found.add(person.email)
     return sorted(found)
-
-
-def content_hash(payload: dict[str, Any]) -> str:
-    """The hash of what a person would review: the action's name and arguments."""
-    action = payload["action"]
-    body = json.dumps({"name": action["name"], "args": action["args"]}, sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 # -- links ----------------------------------------------------------------------------------------
@@ -221,12 +227,14 @@ class Reach:
         """Queue what is due for whom, then send: immediate rows now, digests when due.
         Returns `interrupt_id:person:kind` for each row sent."""
         now = time.time() if now is None else now
-        if not self.policy.people or not self.channels():
+        if self.policy.authority.open or not self.channels():
             return []
         items = self.store.inbox(kind="review")
         escalate_after = self.policy.reach.get("escalate_after")
         for item in items:
-            deciders = eligible_deciders(item, self.policy)
+            deciders = eligible_deciders(
+                item, self.policy, self._author(item["thread_id"]), self._endorsers(item)
+            )
             seen = self._queue(item["interrupt_id"], deciders, "waiting", now)
             due = item["due"]
             if due is not None and due - self.policy.remind_before <= now:
@@ -264,6 +272,20 @@ class Reach:
                         "UPDATE notify_prefs SET last_digest = ? WHERE person = ?", (now, person)
                     )
         return sent
+
+    def _author(self, thread_id: str) -> str | None:
+        rows = self.store.audit_log(thread_id, 1, event="campaign.started")
+        return str(rows[0]["actor"]) if rows else None
+
+    def _endorsers(self, item: dict[str, Any]) -> list[str]:
+        """Who already approved an item that needs more people (graphs/approvals.py)."""
+        try:
+            rows = self.store.query(
+                "SELECT person FROM endorsements WHERE interrupt_id = ?", (item["interrupt_id"],)
+            )
+        except sqlite3.OperationalError:  # no approvals table yet
+            return []
+        return [r["person"] for r in rows]
 
     def _queue(self, interrupt_id: str, people: list[str], kind: str, now: float) -> float:
         """Add a row per person (once); returns when the item was first seen (for escalation)."""

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypedDict
 
 import yaml
 
+from graphs.authority import Authority, parse_authority
 from graphs.errors import InvalidInput
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
@@ -69,8 +70,10 @@ class Policy:
     remind_before: int
     promotion: dict[str, float]
     policy_words: tuple[str, ...]
-    people: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email → roles
-    reach: dict[str, Any] = field(default_factory=dict)  # `notifications:` (graphs/people.py)
+    authority: Authority = field(default_factory=Authority)  # who may do what (graphs/authority)
+    reach: dict[str, Any] = field(
+        default_factory=dict
+    )  # `notifications:` (graphs/notify_policy.py)
 
     def action(self, name: str) -> ActionPolicy:
         try:
@@ -165,8 +168,16 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
     def bad(key: str, value: Any, allowed: str) -> None:
         problems.append(f"`{key}` is {value!r}; expected {allowed}")
 
-    known_top = {"version", "confidence", "expiry", "promotion", "policy_words", "actions"}
-    known_top |= {"people", "notifications"}
+    known_top = {
+        "version",
+        "confidence",
+        "expiry",
+        "promotion",
+        "policy_words",
+        "actions",
+        "authority",
+        "notifications",
+    }
     for key in sorted(set(raw) - known_top):
         bad(key, raw[key], f"one of the keys {sorted(known_top)}")
     version = raw.get("version")
@@ -282,10 +293,12 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
                 daily_limit=daily,
                 limits=dict(limits),
             )
-    from graphs.people import parse_people, parse_reach
+    authority = parse_authority(
+        raw.get("authority"), problems, set(actions_raw), {t.channel for t in TOOLS.values()}
+    )
+    from graphs.notify_policy import parse_reach
 
-    people = parse_people(raw.get("people"), problems)
-    reach = parse_reach(raw.get("notifications"), set(actions_raw), problems)
+    reach = parse_reach(raw.get("notifications"), problems)
     if problems:
         raise InvalidInput(
             f"The policy {where} has {len(problems)} problem(s): "
@@ -302,7 +315,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         remind_before=int(remind),
         promotion=promotion,
         policy_words=tuple(w.lower() for w in words),
-        people=people,
+        authority=authority,
         reach=reach,
     )
 

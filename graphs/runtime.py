@@ -31,7 +31,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from graphs.approvals import Approvals, Plan
 from graphs.autonomy import DEMOTING, describe_level, record_counts, suggest
+from graphs.binding import content_hash
 from graphs.brief import parse_audience_csv, parse_brief_text, validate_brief
 from graphs.campaign import build_graph
 from graphs.decisions import validate_decision
@@ -98,6 +100,7 @@ class Signoff:
         self.checkpointer = SqliteSaver(self._saver_conn)
         self.checkpointer.setup()
         self.store = Store(connect(self.db_path), policy_version=self.policy.version)
+        self.approvals = Approvals(self.store, self.policy.authority)
         self._audit_policy()
         self.settings = self._settings(smtp_url)
         self.executor = Executor(self.store, self.settings)
@@ -178,6 +181,8 @@ class Signoff:
     ) -> dict[str, Any]:
         """Run a new campaign until it pauses or ends: `{"thread_id", "status", "pending"}`."""
         valid = validate_brief(brief)
+        self.approvals.require(by, "start", "start a campaign")
+        by = self.approvals.who(by)
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
@@ -289,13 +294,23 @@ class Signoff:
             self.store.set_campaign_status(thread_id, status)
 
     # -- inbox ----------------------------------------------------------------------------------
-    def pending(self, thread_id: str | None = None) -> list[dict[str, Any]]:
-        """Every action waiting for a person, over all campaigns (or one), oldest first."""
+    def pending(
+        self, thread_id: str | None = None, *, person: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every action waiting for a person, over all campaigns (or one), oldest first.
+
+        Each item carries its `content_hash` (send it back as the decision's `seen`) and
+        `authority`: who approved so far, who may decide it and, for `person`, whether they can.
+        """
         now = self.clock()
         remind = self.policy.remind_before
         reminded = self.store.reminded()
         return [
-            _inbox_item(row, now, remind, row["interrupt_id"] in reminded)
+            {
+                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                "content_hash": content_hash(row["payload"]),
+                "authority": self.approvals.view(row, person),
+            }
             for row in self.store.inbox(thread_id)
         ]
 
@@ -325,25 +340,58 @@ class Signoff:
 
         Every decision is validated first: one invalid decision means nothing is saved. A decision
         on part of a batch is recorded and applied when the whole batch is decided.
+
+        A decision may carry `seen`: the `content_hash` of the version the person reviewed; if
+        the content changed since, it is refused (DraftChanged). Each is checked against the
+        policy's authority (NotAllowed, audited); an approval that needs more people (quorum,
+        a role, someone other than the campaign's author) is recorded as an endorsement and the
+        review stays pending (the summary's `waiting_for` says what it still needs).
         """
         if not decisions:
             raise InvalidInput("No decisions given; pass at least one pending id with a decision.")
-        checked: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for interrupt_id, decision in decisions.items():
-            item = self._pending_item(interrupt_id)
-            checked.append((item, self._validate(item, decision)))
+        checked: list[tuple[dict[str, Any], dict[str, Any], Plan]] = []
+        for interrupt_id, raw in decisions.items():
+            decision = dict(raw) if isinstance(raw, dict) else raw
+            seen = decision.pop("seen", None) if isinstance(decision, dict) else None
+            item = self._pending_item(interrupt_id, seen)
+            valid = self._validate(item, decision)
+            checked.append((item, valid, self._authorize(item, valid, by, seen)))
+        by = self.approvals.who(by)
         threads: list[str] = []
-        for item, valid in checked:
-            self._record(item, valid, by)
+        waiting: dict[str, dict[str, list[str]]] = {}
+        for item, valid, plan in checked:
             if item["thread_id"] not in threads:
                 threads.append(item["thread_id"])
+            if not plan.complete:
+                self.approvals.endorse(item, by, plan)
+                waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(plan.missing)
+                continue
+            self._record(item, valid, by, plan)
         for thread_id in threads:
             self.apply(thread_id, on_progress=on_progress)
-        return [self.summary(t) for t in threads]
+        return [{**self.summary(t), "waiting_for": waiting.get(t, {})} for t in threads]
 
-    def _pending_item(self, interrupt_id: str) -> dict[str, Any]:
+    def _authorize(
+        self, item: dict[str, Any], valid: dict[str, Any], by: str, seen: str | None
+    ) -> Plan:
+        if item["kind"] == "hold":
+            current = self.approvals.check_seen(item, seen)
+            what = {"cancel": "cancel a held action", "send_now": "send a held action now"}
+            self.approvals.require(
+                by,
+                valid["type"],
+                what.get(valid["type"], valid["type"]),
+                thread_id=item["thread_id"],
+                interrupt_id=item["interrupt_id"],
+            )
+            return Plan(True, (self.approvals.who(by),), (), current)
+        return self.approvals.plan(item, valid, by, seen)
+
+    def _pending_item(self, interrupt_id: str, seen: str | None = None) -> dict[str, Any]:
         item = self.store.inbox_item(interrupt_id)
         earlier = self.store.decision(interrupt_id)
+        if seen and (earlier or item is None):
+            self._changed_since(interrupt_id, earlier, seen)
         if earlier:
             raise AlreadyDecided(
                 interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
@@ -354,6 +402,14 @@ class Signoff:
                 "`signoff holds`) to list pending ids."
             )
         return item
+
+    def _changed_since(self, interrupt_id: str, earlier: dict[str, Any] | None, seen: str) -> None:
+        """A decision on a version that is gone, while a newer version of the same action waits."""
+        if earlier is None:
+            return
+        for row in self.store.inbox(earlier["thread_id"]):
+            if row["action_id"] == earlier["action_id"] and row["interrupt_id"] != interrupt_id:
+                self.approvals.check_seen(row, seen)
 
     def _validate(self, item: dict[str, Any], decision: Any) -> dict[str, Any]:
         payload = item["payload"]
@@ -378,7 +434,9 @@ class Signoff:
             )
         return valid
 
-    def _record(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
+    def _record(
+        self, item: dict[str, Any], valid: dict[str, Any], by: str, plan: Plan | None = None
+    ) -> None:
         interrupt_id = item["interrupt_id"]
         payload = item["payload"]
         detail: dict[str, Any] = {
@@ -387,7 +445,10 @@ class Signoff:
             "action": payload["action"]["name"],
             "decision": valid,
             "route": payload.get("route"),
+            "content_hash": content_hash(payload),
         }
+        if plan is not None and len(plan.approvers) > 1:
+            detail["approvers"] = list(plan.approvers)
         if valid["type"] == "edit":
             detail["diff"] = _diff(payload["action"]["args"], valid["args"])
         if valid.get("checked"):
@@ -687,6 +748,9 @@ class Signoff:
     def _close_notification(
         self, notification_id: int, status: str, by: str, reason: str | None
     ) -> dict[str, Any]:
+        what = "flag an action" if status == "flagged" else "acknowledge an action"
+        self.approvals.require(by, "acknowledge", what, notification=notification_id)
+        by = self.approvals.who(by)
         note = self.store.notification(int(notification_id))
         if note is None:
             raise NotFound(
@@ -773,6 +837,8 @@ class Signoff:
 
     def undo(self, key: str, *, by: str = "marketer") -> dict[str, Any]:
         """Undo an executed reversible action (unlike, unfollow, unpublish…), once."""
+        self.approvals.require(by, "undo", "undo an action", key=key)
+        by = self.approvals.who(by)
         with _outbox_errors("The undo did not go through"):
             return cast(dict[str, Any], self.executor.undo(key, by))
 
@@ -805,10 +871,14 @@ class Signoff:
         return self._outbox_items("failed")
 
     def settle(self, key: str, choice: str, *, by: str = "marketer") -> dict[str, Any]:
+        self.approvals.require(by, "settle", "settle an in-doubt send", key=key, choice=choice)
+        by = self.approvals.who(by)
         with _outbox_errors("Sending it again did not go through"):
             return cast(dict[str, Any], self.executor.settle(key, choice, by))
 
     def retry_action(self, key: str, *, by: str = "marketer") -> dict[str, Any]:
+        self.approvals.require(by, "settle", "retry a failed send", key=key)
+        by = self.approvals.who(by)
         with _outbox_errors("The retry did not go through"):
             return cast(dict[str, Any], self.executor.retry_failed(key, by))
 
@@ -857,6 +927,10 @@ class Signoff:
 
     def promote(self, action: str, channel: str, *, by: str = "marketer") -> dict[str, Any]:
         """A person confirms the suggested promotion (never above the policy's max_autonomy)."""
+        self.approvals.require(
+            by, "promote", "promote an action type's autonomy", action=action, channel=channel
+        )
+        by = self.approvals.who(by)
         row = next(
             (r for r in self.autonomy() if r["action"] == action and r["channel"] == channel), None
         )
@@ -930,6 +1004,21 @@ class Signoff:
         }
 
     # -- read -----------------------------------------------------------------------------------
+    def authorize(self, by: str, permission: str, what: str) -> str:
+        """Check a permission of the policy's authority (NotAllowed, audited); the recorded name."""
+        self.approvals.require(by, permission, what)
+        return self.approvals.who(by)
+
+    def identity(self, by: str) -> dict[str, Any]:
+        """Who `by` is to the policy: recorded name, roles, and whether Signoff runs single-user."""
+        auth = self.policy.authority
+        return {
+            "name": auth.canonical(by),
+            "roles": sorted(auth.roles(by) - {"*"}) if not auth.open else ["every role"],
+            "known": auth.open or auth.person(by) is not None,
+            "local": auth.open,
+        }
+
     def summary(self, thread_id: str) -> dict[str, Any]:
         campaign = self.store.campaign(thread_id)
         if campaign is None:

@@ -22,7 +22,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, RunStopped, SignoffError
+from graphs.errors import (
+    AlreadyDecided,
+    Busy,
+    DraftChanged,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RunStopped,
+    SignoffError,
+)
 from graphs.humanize import clip, duration, to_epoch
 
 log = logging.getLogger("signoff.cli")
@@ -34,6 +43,7 @@ EXIT_ALREADY_DECIDED = 3
 EXIT_NOT_FOUND = 4
 EXIT_BUSY = 5
 EXIT_AUDIT_BROKEN = 6
+EXIT_NOT_ALLOWED = 7
 
 # The CLI flags each decision takes; the facade (graphs.decisions) validates the values.
 DECISION_FLAGS = {
@@ -44,6 +54,7 @@ DECISION_FLAGS = {
 }
 ALLOWED_HELP = "; ".join(f"{d}: {f}" for d, f in DECISION_FLAGS.items())
 SETTLE_CHOICES = ("mark_sent", "send_again")
+BY_HELP = "only your own identity ($SIGNOFF_USER or your login name); no one speaks for another"
 
 EPILOG = """\
 exit codes:
@@ -54,10 +65,12 @@ exit codes:
   4  not found: no pending action / campaign with that id
   5  busy: another process is updating the same campaign; try again
   6  audit chain broken (`audit --verify`): an entry was changed or removed; the message names it
+  7  not allowed: the policy's authority does not let you do this (the attempt is audited)
 
 environment:
   SIGNOFF_HOME       data directory (default ./.signoff); --home overrides it
-  SIGNOFF_USER       name recorded with your decisions (default: your login name)
+  SIGNOFF_USER       who you are (default: your login name); set by the admin, mapped to a person
+                     by the policy's `authority.people` (email or `logins`)
   SIGNOFF_SMTP_URL   send email over SMTP instead of into the Maildir under the data directory
   OPENAI_API_KEY     draft with OpenAI (SIGNOFF_MODEL=openai:<name>); unset: the embedded local model
   SIGNOFF_SCHEDULER  `off`: the Streamlit server does not release held actions (run `signoff worker`)
@@ -193,9 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL_OR_HANDLE",
         help="posts to like (URL) or accounts to follow (@handle); repeatable",
     )
-    p.add_argument(
-        "--by", default=None, metavar="NAME", help="who starts it (default $SIGNOFF_USER)"
-    )
+    p.add_argument("--by", default=None, metavar="NAME", help=BY_HELP)
     _json_flag(p)
 
     p = add("inbox", "list the actions waiting for a decision, over all campaigns")
@@ -236,7 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feedback", metavar="TEXT", help="revise: what the writer should change")
     p.add_argument("--reason", metavar="TEXT", help="reject: why it must not go out")
     p.add_argument("--comment", metavar="TEXT", help="reject: an optional note")
-    p.add_argument("--by", default=None, metavar="NAME", help="who decides (default $SIGNOFF_USER)")
+    p.add_argument(
+        "--seen",
+        metavar="HASH",
+        help="the version you reviewed (its hash from `signoff inbox`, at least 8 characters); "
+        "refused if the draft changed since",
+    )
+    p.add_argument("--by", default=None, metavar="NAME", help=BY_HELP)
     _json_flag(p)
 
     p = add("show", "a campaign: status, decisions, executed actions and their outbox keys")
@@ -388,9 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _by(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--by", default=None, metavar="NAME", help="who does it (default $SIGNOFF_USER)"
-    )
+    parser.add_argument("--by", default=None, metavar="NAME", help=BY_HELP)
 
 
 def _positive_float(text: str) -> float:
@@ -459,6 +474,10 @@ def _main(argv: list[str] | None = None) -> int:
         return int(handler(args, home))
     except CliError as exc:
         return _fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
+    except (NotAllowed, DraftChanged) as exc:
+        if isinstance(exc, NotAllowed):
+            return _fail(as_json, EXIT_NOT_ALLOWED, "not_allowed", str(exc))
+        return _fail(as_json, EXIT_ALREADY_DECIDED, "draft_changed", str(exc))
     except AlreadyDecided as exc:
         return _fail(
             as_json,
@@ -534,16 +553,27 @@ def _progress(args: argparse.Namespace) -> Callable[[str, str], None] | None:
     return show
 
 
-def _who(args: argparse.Namespace) -> str:
-    if args.by:
-        return str(args.by)
-    env = os.environ.get("SIGNOFF_USER")
+def _identity() -> str:
+    """Who runs the CLI: $SIGNOFF_USER (set by the admin) or the operating-system user."""
+    env = os.environ.get("SIGNOFF_USER", "").strip()
     if env:
         return env
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "marketer"
+
+
+def _who(args: argparse.Namespace) -> str:
+    """The identity decisions are recorded under; `--by` may only repeat it."""
+    me = _identity()
+    by = getattr(args, "by", None)
+    if by and by.strip().lower() != me.lower():
+        raise CliError(
+            f"--by {by!r} would speak for someone else: you are {me!r} ($SIGNOFF_USER or your "
+            "login name). Drop --by; to act as another person, sign in as them. Nothing was saved."
+        )
+    return me
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -659,7 +689,7 @@ def _print_summary(result: dict[str, Any]) -> None:
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
-        items = s.pending()
+        items = s.pending(person=_identity())
     if args.json:
         _emit(items)
         return EXIT_OK
@@ -667,8 +697,30 @@ def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
         print("Nothing is waiting for a decision.")
         return EXIT_OK
     print(_inbox_table(items, with_thread=True))
+    print("\nVersions (decide with --seen VERSION to bind your decision to what you read):")
+    for item in items:
+        print(f"  {item['id']}  version {item['content_hash'][:12]}  {_authority_line(item)}")
     print(f"\n{len(items)} pending. Decide with: signoff decide ID {{{','.join(DECISION_FLAGS)}}}")
     return EXIT_OK
+
+
+def _authority_line(item: dict[str, Any]) -> str:
+    """'you can decide it' / 'approved by ann@…; needs a budget owner: bob@…'."""
+    view = item.get("authority") or {}
+    if view.get("local"):
+        return ""
+    parts = [f"approved by {', '.join(view['approvals'])}"] if view.get("approvals") else []
+    if view.get("can_approve") and view.get("completes"):
+        parts.append("you can decide it")
+    elif view.get("can_approve"):
+        parts.append("you can approve; it then still " + "; ".join(view.get("still_needs", [])))
+    else:
+        parts.append(
+            f"{view.get('needs', '')}: {', '.join(view.get('who', []))}"
+            if not view.get("can_decide")
+            else (view.get("why_not") or "")
+        )
+    return "; ".join(p for p in parts if p)
 
 
 def split_decide_args(args: argparse.Namespace) -> tuple[list[str], str]:
@@ -750,6 +802,8 @@ def decision_from_args(args: argparse.Namespace) -> dict[str, Any]:
         if kind != "approve":
             raise CliError(f"--checked goes with approve, not {kind}. {allowed}")
         decision["checked"] = True
+    if getattr(args, "seen", None):
+        decision["seen"] = args.seen.strip()
     return decision
 
 
@@ -793,6 +847,10 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         _emit(result)
         return EXIT_OK
     name = item["action"] if item else "action"
+    still = summary.get("waiting_for", {}).get(args.id)
+    if still:
+        print(f"Your approval of {name} ({action_id}) is recorded; it still {'; '.join(still)}.")
+        return EXIT_OK
     print(f"{_past(decision['type'])} {name} ({action_id}) as {_who(args)}.")
     for o in outcomes:
         print(f"  {o['name']}: {o['status']}{_outcome_detail(o)}")

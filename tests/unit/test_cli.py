@@ -152,10 +152,14 @@ def test_inbox_empty(cli_home: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 # -- decide ---------------------------------------------------------------------------------------
 def test_approve_sends_the_email_once(
-    campaign: dict[str, Any], cli_home: Path, capsys: pytest.CaptureFixture[str]
+    campaign: dict[str, Any],
+    cli_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     email = by_action(campaign["pending"], "send_email")
-    code, data, _ = run_json(capsys, "decide", email["id"], "approve", "--by", "ann")
+    monkeypatch.setenv("SIGNOFF_USER", "ann")
+    code, data, _ = run_json(capsys, "decide", email["id"], "approve")
     assert code == 0
     assert data["thread_id"] == campaign["thread_id"]
     assert data["status"] == "waiting"  # the post still waits
@@ -429,12 +433,11 @@ def test_two_processes_decide_at_once_one_wins(
             email["id"],
             "approve",
             "--json",
-            "--by",
-            f"p{n}",
         ]
+        env = {**os.environ, "SIGNOFF_USER": f"p{n}"}
         procs.append(
             subprocess.Popen(
-                argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
         )
     deadline = time.monotonic() + 60

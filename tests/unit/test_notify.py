@@ -71,19 +71,19 @@ def hooks() -> Iterator[Loopback]:
 def team(doc: dict[str, Any]) -> None:
     for spec in doc["actions"].values():
         spec["hold_seconds"] = 0
-    doc["people"] = {
-        ANN: ["approver"],
-        BOB: ["budget_owner"],
-        CAROL: ["admin"],
-        VIC: ["viewer"],
-        DAVE: ["approver"],
-    }
+    doc["authority"]["people"] = [
+        {"email": ANN, "roles": ["marketer"]},
+        {"email": BOB, "roles": ["budget_owner"]},
+        {"email": CAROL, "roles": ["admin"]},
+        {"email": VIC, "roles": ["viewer"]},
+        {"email": DAVE, "roles": ["marketer"]},
+    ]
+    doc["authority"]["approve"].append({"action": "spend_ads", "roles": ["budget_owner", "admin"]})
     doc["notifications"] = {
         "escalate_after": 3600,
         "escalate_to": ["admin"],
         "digest_every": 86400,
         "link_expires_after": 7200,
-        "approvers": {"spend_ads": ["budget_owner"]},
     }
 
 
@@ -118,7 +118,7 @@ def token(url: str) -> str:
 def test_the_eligible_people_and_only_they_are_told_once(runtime, brief, smtp, hooks, clock):
     recorder, _ = smtp
     brief.update(channels=["email", "ads"], ad_budget=150)
-    pending = {p["action"]: p for p in runtime.start(brief)["pending"]}
+    pending = {p["action"]: p for p in runtime.start(brief, by=ANN)["pending"]}
     assert set(pending) == {"send_email", "spend_ads"}
     assert recorder.messages == []  # nothing before the scheduler's tick
     sent = runtime.tick()["notified"]
@@ -161,7 +161,7 @@ def test_the_eligible_people_and_only_they_are_told_once(runtime, brief, smtp, h
 def test_escalation_reaches_escalate_to_and_reminders_the_deciders(runtime, brief, smtp, clock):
     recorder, _ = smtp
     brief["channels"] = ["social"]
-    [post] = runtime.start(brief)["pending"]
+    [post] = runtime.start(brief, by=ANN)["pending"]
     runtime.tick()
     assert {m["To"] for m in recorder.messages} == {ANN, BOB, CAROL}
     recorder.messages.clear()
@@ -184,7 +184,7 @@ def test_digest_bundles_items_once_a_day(runtime, brief, smtp, hooks, clock):
     recorder, _ = smtp
     runtime.set_notify_preference(ANN, "digest")
     brief["channels"] = ["email", "social"]
-    first = runtime.start(brief)["pending"]
+    first = runtime.start(brief, by=ANN)["pending"]
     runtime.tick()
     [digest] = recorder.to(ANN)
     assert "2 item(s) wait for your sign-off" in digest["Subject"]
@@ -192,7 +192,7 @@ def test_digest_bundles_items_once_a_day(runtime, brief, smtp, hooks, clock):
     [ann_hook] = [h.json for h in hooks.calls("POST", "/hook") if h.json["person"] == ANN]
     assert ann_hook["event"] == "signoff.digest" and len(ann_hook["items"]) == 2
     brief["product"] = "Brightloop 2 smart thermostat"
-    runtime.start(brief)
+    runtime.start(brief, by=ANN)
     clock.advance(3000)
     runtime.tick()
     assert len(recorder.to(ANN)) == 1  # the next digest waits for its day
@@ -208,7 +208,7 @@ def test_digest_bundles_items_once_a_day(runtime, brief, smtp, hooks, clock):
 def test_link_opens_the_item_and_a_stale_or_expired_link_is_refused(runtime, brief, smtp, clock):
     recorder, _ = smtp
     brief["channels"] = ["social"]
-    [post] = runtime.start(brief)["pending"]
+    [post] = runtime.start(brief, by=ANN)["pending"]
     runtime.tick()
     [url] = links(recorder.to(ANN)[0].get_content())
     opened = runtime.open_link(token(url))
@@ -228,7 +228,7 @@ def test_link_opens_the_item_and_a_stale_or_expired_link_is_refused(runtime, bri
 def test_decided_item_link_says_who_decided(runtime, brief, smtp):
     recorder, _ = smtp
     brief["channels"] = ["social"]
-    [post] = runtime.start(brief)["pending"]
+    [post] = runtime.start(brief, by=ANN)["pending"]
     runtime.tick()
     [url] = links(recorder.to(CAROL)[0].get_content())
     runtime.decide(post["id"], {"type": "reject", "reason": "off-brand"}, by=ANN)
@@ -241,7 +241,7 @@ def test_a_failing_channel_does_not_stop_the_others(runtime, brief, smtp, hooks)
     hooks.script("POST", "/slack", [Reply(500, body=b"down")])
     hooks._routes.insert(0, hooks._routes.pop())  # the failing script answers first
     brief["channels"] = ["social"]
-    runtime.start(brief)
+    runtime.start(brief, by=ANN)
     sent = runtime.tick()["notified"]
     assert len(sent) == 3 and len(recorder.messages) == 3
     [entry, *_] = runtime.activity(event="notification.sent")
@@ -254,11 +254,11 @@ def test_preferences_and_policy_sections_are_validated(runtime, tmp_path):
         runtime.set_notify_preference(ANN, "hourly")
     text = Path(runtime.policy.path).read_text()
     for bad, message in (
-        ("people:\n  not-an-email: [admin]\n", "is not an email"),
         ("notifications:\n  escalate_after: -5\n", "escalate_after"),
-        ("notifications:\n  approvers: {tiktok: [admin]}\n", "names an action"),
+        ("notifications:\n  every_hour: true\n", "expected one of"),
+        ("notifications:\n  escalate_to: 5\n", "expected roles or emails"),
     ):
-        broken = re.sub(r"^(people|notifications):.*?(?=^\S)", "", text, flags=re.S | re.M)
+        broken = re.sub(r"^notifications:.*?(?=^\S)", "", text, flags=re.S | re.M)
         with pytest.raises(InvalidInput, match=message):
             parse_policy(broken + bad, "team.yaml")
 

@@ -48,7 +48,9 @@ else:
         "No way to send messages is set up yet: ask whoever runs Signoff to set up email or a "
         "chat webhook (see 'Running it for a team' in the README)."
     )
-if me not in runtime.policy.people:
+if runtime.policy.authority.open:
+    st.caption("Signoff runs for one person here (no team in the policy): nothing is sent.")
+elif runtime.policy.authority.person(me) is None:
     st.caption(f"{me} is not on the team list in the policy, so nothing is sent to you yet.")
 
 sent = [d for d in runtime.reach.deliveries(me) if d["status"] == "sent"][-10:]
