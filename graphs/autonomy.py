@@ -14,7 +14,8 @@ least `min_lower_bound`. A person confirms it. A rejection or a flag demotes at 
 from __future__ import annotations
 
 import math
-from typing import Any, TypedDict
+from collections import Counter
+from typing import Any, NotRequired, TypedDict
 
 from graphs.policy import LEVELS, Policy
 
@@ -22,6 +23,7 @@ GOOD = ("approved", "acknowledged")
 BAD = ("edited", "revised", "rejected", "flagged")
 DEMOTING = ("rejected", "flagged")
 OUTCOMES = (*GOOD, *BAD, "expired")
+SEVERITY = ("rejected", "flagged", "revised", "edited", "approved", "acknowledged", "expired")
 
 
 class Suggestion(TypedDict):
@@ -30,6 +32,7 @@ class Suggestion(TypedDict):
     lower_bound: float
     n: int
     why: str
+    earned_by: NotRequired[list[tuple[str, int]]]  # whose decisions, most first
 
 
 def wilson_lower_bound(good: int, n: int, z: float = 1.96) -> float:
@@ -52,13 +55,19 @@ def record_counts(outcomes: list[str]) -> dict[str, int]:
 
 
 def suggest(
-    policy: Policy, action: str, level: str, recent: list[str]
+    policy: Policy,
+    action: str,
+    level: str,
+    recent: list[str],
+    by: list[str | None] | None = None,
 ) -> tuple[Suggestion | None, str]:
-    """(suggestion or None, a sentence saying why or why not). `recent` is oldest first."""
+    """(suggestion or None, a sentence saying why or why not). `recent` is oldest first; `by`
+    (same order) names who decided each, so the suggestion says whose decisions earned it."""
     spec = policy.action(action)
-    counted = [o for o in recent if o in GOOD or o in BAD]
     window = int(policy.promotion["window"])
-    counted = counted[-window:]
+    pairs = [(o, (by or [])[i] if i < len(by or []) else None) for i, o in enumerate(recent)]
+    pairs = [(o, who) for o, who in pairs if o in GOOD or o in BAD][-window:]
+    counted = [o for o, _ in pairs]
     n = len(counted)
     good = sum(1 for o in counted if o in GOOD)
     rate = good / n if n else 0.0
@@ -74,7 +83,30 @@ def suggest(
         return None, f"{numbers}: below the {target:.0%} needed."
     to = LEVELS[LEVELS.index(level) + 1]
     why = f"{numbers} ≥ {target:.0%}: suggest '{to}'."
-    return Suggestion(to=to, rate=round(rate, 3), lower_bound=round(bound, 3), n=n, why=why), why
+    people = Counter(who for _, who in pairs if who).most_common()
+    if people:
+        why += " Earned by the decisions of " + ", ".join(f"{p} ({k})" for p, k in people) + "."
+    found = Suggestion(to=to, rate=round(rate, 3), lower_bound=round(bound, 3), n=n, why=why)
+    found["earned_by"] = people
+    return found, why
+
+
+def bulk_track(entries: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, str]]:
+    """Decisions one person made at once (`approve all`): one entry in the track record per
+    action type × channel, with the worst outcome among them.
+
+    `entries`: (interrupt_id, action, channel, outcome); returns {interrupt_id: (ref, outcome)}.
+    """
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for interrupt_id, action, channel, outcome in entries:
+        groups.setdefault((action, channel), []).append((interrupt_id, outcome))
+    result: dict[str, tuple[str, str]] = {}
+    for members in groups.values():
+        worst = min((o for _, o in members), key=SEVERITY.index)
+        ref = "bulk:" + members[0][0]
+        for interrupt_id, _ in members:
+            result[interrupt_id] = (ref, worst)
+    return result
 
 
 def describe_level(level: str) -> str:

@@ -32,7 +32,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from graphs.approvals import Approvals, Plan
-from graphs.autonomy import DEMOTING, describe_level, record_counts, suggest
+from graphs.autonomy import DEMOTING, bulk_track, describe_level, record_counts, suggest
 from graphs.binding import content_hash
 from graphs.brief import parse_audience_csv, parse_brief_text, validate_brief
 from graphs.campaign import build_graph
@@ -359,6 +359,18 @@ class Signoff:
         by = self.approvals.who(by)
         threads: list[str] = []
         waiting: dict[str, dict[str, list[str]]] = {}
+        together = bulk_track(  # `approve all` is one decision in the track record
+            [
+                (
+                    i["interrupt_id"],
+                    i["payload"]["action"]["name"],
+                    str(i["payload"].get("channel")),
+                    TRACKED[v["type"]],
+                )
+                for i, v, p in checked
+                if p.complete and i["kind"] == "review" and v["type"] in TRACKED
+            ]
+        )
         for item, valid, plan in checked:
             if item["thread_id"] not in threads:
                 threads.append(item["thread_id"])
@@ -366,7 +378,7 @@ class Signoff:
                 self.approvals.endorse(item, by, plan)
                 waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(plan.missing)
                 continue
-            self._record(item, valid, by, plan)
+            self._record(item, valid, by, plan, track_as=together.get(item["interrupt_id"]))
         for thread_id in threads:
             self.apply(thread_id, on_progress=on_progress)
         return [{**self.summary(t), "waiting_for": waiting.get(t, {})} for t in threads]
@@ -435,7 +447,12 @@ class Signoff:
         return valid
 
     def _record(
-        self, item: dict[str, Any], valid: dict[str, Any], by: str, plan: Plan | None = None
+        self,
+        item: dict[str, Any],
+        valid: dict[str, Any],
+        by: str,
+        plan: Plan | None = None,
+        track_as: tuple[str, str] | None = None,  # (ref, outcome) of a bulk decision
     ) -> None:
         interrupt_id = item["interrupt_id"]
         payload = item["payload"]
@@ -470,8 +487,9 @@ class Signoff:
         if outcome:
             channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
             self.store.set_proposal_outcome(item["thread_id"], item["action_id"], outcome)
+            ref, outcome = track_as or (interrupt_id, outcome)
             self._track(
-                interrupt_id,
+                ref,
                 payload["action"]["name"],
                 channel,
                 outcome,
@@ -491,7 +509,7 @@ class Signoff:
         by: str,
     ) -> None:
         """Add to the track record; a rejection or a flag demotes the action type at once."""
-        if not self.store.track(ref, action, channel, outcome, thread_id, action_id):
+        if not self.store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
             return
         if outcome not in DEMOTING:
             return
@@ -897,8 +915,10 @@ class Signoff:
             since_id = row["track_from"] if row else 0
             record = self.store.track_record(name, tool.channel)
             everything = [r["outcome"] for r in record]
-            recent = [r["outcome"] for r in record if r["id"] > since_id]  # since the last change
-            suggestion, why = suggest(self.policy, name, level, recent)
+            since = [r for r in record if r["id"] > since_id]  # since the last change
+            recent = [r["outcome"] for r in since]
+            who = [r.get("decided_by") for r in since]
+            suggestion, why = suggest(self.policy, name, level, recent, who)
             rows.append(
                 {
                     "action": name,

@@ -166,6 +166,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (interrupt_id, person, kind)
     );
     CREATE INDEX deliveries_status ON deliveries(status, person);
+    ALTER TABLE track ADD COLUMN decided_by TEXT;
     CREATE TABLE notify_prefs (
         person TEXT PRIMARY KEY,
         mode TEXT NOT NULL,
@@ -615,14 +616,22 @@ class Store:
 
     # -- track record and autonomy ------------------------------------------------------------
     def track(
-        self, ref: str, action: str, channel: str, outcome: str, thread_id: str, action_id: str
+        self,
+        ref: str,
+        action: str,
+        channel: str,
+        outcome: str,
+        thread_id: str,
+        action_id: str,
+        *,
+        by: str | None = None,
     ) -> bool:
         with self.tx() as c:
             return bool(
                 c.execute(
                     "INSERT OR IGNORE INTO track (ref, at, action, channel, outcome, thread_id,"
-                    " action_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (ref, now_iso(), action, channel, outcome, thread_id, action_id),
+                    " action_id, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ref, now_iso(), action, channel, outcome, thread_id, action_id, by),
                 ).rowcount
             )
 
