@@ -72,6 +72,9 @@ TRACKED = {
 }
 
 
+HOLD_DECISIONS = frozenset({"cancel", "send_now", "release"})
+
+
 class Signoff:
     """One data directory: its database (checkpoints + app tables), policy, graph and connectors."""
 
@@ -566,8 +569,41 @@ class Signoff:
         """Send a held action now instead of waiting for its release time."""
         return self._hold_decision(hold_id, {"type": "send_now"}, by)
 
+    def resolve_hold(self, ref: str) -> str:
+        """The hold id for `ref`: a hold's id, the id of the review that approved the held
+        action (the id the person just used with `decide`), or the action's own id."""
+        item = self.store.inbox_item(ref)
+        if item is not None and item["kind"] == "hold":
+            return ref
+        # a review: waiting (in the inbox) or decided (its decision names thread and action)
+        if item is None:
+            item = self.store.decision(ref)
+            if item is not None and item["decision"]["type"] in HOLD_DECISIONS:
+                return ref  # a hold that was decided: _pending_item says by whom
+        thread_id = item["thread_id"] if item is not None else None
+        action_id = item["action_id"] if item is not None else ref
+        holds = [h for h in self.store.inbox(thread_id, kind="hold") if h["action_id"] == action_id]
+        if len(holds) == 1:
+            return str(holds[0]["interrupt_id"])
+        if len(holds) > 1:
+            raise InvalidInput(
+                f"{ref!r} names {len(holds)} held actions (in different campaigns); use one of "
+                "their hold ids: " + ", ".join(h["interrupt_id"] for h in holds) + "."
+            )
+        if item is None:
+            return ref  # unknown: _pending_item says so, or who decided it
+        if self.store.decision(ref) is None:
+            raise InvalidInput(
+                f"{ref} is a review still waiting for a decision, not a held action. Approve it "
+                f"first (`signoff decide {ref} approve`); an approved send then waits in its hold."
+            )
+        raise NotFound(
+            f"The action approved in review {ref} is not held any more: it went out, was "
+            f"cancelled, or had no hold window. See `signoff show {item['thread_id']}`."
+        )
+
     def _hold_decision(self, hold_id: str, decision: dict[str, Any], by: str) -> dict[str, Any]:
-        item = self._pending_item(hold_id)
+        item = self._pending_item(self.resolve_hold(hold_id))
         if item["kind"] != "hold":
             raise InvalidInput(
                 f"{hold_id} is a review, not a held action; decide it with approve/edit/revise/"
