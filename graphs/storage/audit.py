@@ -1,0 +1,134 @@
+"""The audit log: append-only, each entry chained to the previous one by a keyed MAC whose key
+and anchor live outside the database (graphs/audit_chain.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from typing import Any
+
+from graphs.audit_chain import plain_hash
+
+from graphs.storage.base import Tables, now_iso
+
+log = logging.getLogger(__name__)
+
+
+class AuditTables(Tables):
+    """Append-only audit entries; `_append_audit` joins the caller's transaction."""
+
+    def audit(
+        self,
+        event: str,
+        detail: dict[str, Any],
+        *,
+        thread_id: str | None = None,
+        actor: str = "signoff",
+    ) -> int:
+        """Append one entry; returns its sequence number."""
+        with self.tx() as c:
+            return self._append_audit(c, event, detail, thread_id=thread_id, actor=actor)
+
+    def _append_audit(
+        self,
+        c: sqlite3.Connection,
+        event: str,
+        detail: dict[str, Any],
+        *,
+        thread_id: str | None = None,
+        actor: str = "signoff",
+    ) -> int:
+        """Append inside the caller's transaction, so a state change and its entry commit
+        together (a crash between them would leave an unaudited change)."""
+        last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq = (last["seq"] if last else 0) + 1
+        prev = (last["hash"] or "") if last else ""
+        at = now_iso()
+        body = json.dumps(detail, default=str, sort_keys=True)
+        digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
+        self._heads.append((seq, digest, at))
+        c.execute(
+            "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
+        )
+        return seq
+
+    def audit_log(
+        self,
+        thread_id: str | None = None,
+        limit: int = 500,
+        *,
+        event: str | None = None,
+        actor: str | None = None,
+        oldest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        for column, value in (("thread_id", thread_id), ("actor", actor)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if event:
+            clauses.append("(event = ? OR event LIKE ?)")
+            params += [event, event.rstrip(".*") + ".%"]
+        sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        order = "ASC" if oldest_first else "DESC"
+        rows = self.query(sql + f" ORDER BY seq {order} LIMIT ?", (*params, limit))
+        return [
+            {
+                "seq": r["seq"],
+                "at": r["at"],
+                "thread_id": r["thread_id"],
+                "actor": r["actor"],
+                "event": r["event"],
+                "detail": json.loads(r["detail"]),
+                "policy_version": r["policy_version"],
+                "hash": r["hash"],
+            }
+            for r in rows
+        ]
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Walk the chain against the audit key and the anchor (graphs/audit_chain.py); name the
+        first entry that was altered, removed, re-hashed or cut from the end."""
+        rows = self.query("SELECT * FROM audit ORDER BY seq")
+        top = self.query("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
+        return self.chain.verify(rows, int(top[0]["seq"]) if top else 0)
+
+    def _begin_chain(self) -> None:
+        """The first time this database meets the key: the keyed chain starts after what is
+        there (older entries keep their plain SHA-256 chain, and the genesis commits to it)."""
+        if self.chain.genesis() is not None:
+            return
+        with self.tx() as c:
+            last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            next_seq = (last["seq"] if last else 0) + 1
+            if self.chain.begin(next_seq, (last["hash"] or "") if last else ""):
+                if last is not None:
+                    log.warning(
+                        "audit entries #1–#%d predate the audit key; they stay on their plain "
+                        "chain, and the keyed chain commits to the last of them",
+                        last["seq"],
+                    )
+
+
+def audit_hash(
+    seq: int,
+    at: str,
+    thread_id: str | None,
+    actor: str,
+    event: str,
+    detail: str,
+    policy_version: str | None,
+    prev_hash: str,
+) -> str:
+    """The unkeyed SHA-256 of an entry (the chain before the audit key existed)."""
+    return plain_hash(seq, at, thread_id, actor, event, detail, policy_version, prev_hash)
+
+
+def database_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    if not row or not row[2]:
+        raise ValueError("the audit chain needs a database file, not an in-memory database")
+    return str(row[2])
