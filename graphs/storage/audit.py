@@ -9,7 +9,6 @@ import sqlite3
 from typing import Any
 
 from graphs.audit_chain import plain_hash
-
 from graphs.storage.base import Tables, now_iso
 
 log = logging.getLogger(__name__)
