@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 
-.PHONY: help run test lint bench eval faults worker env browser ci
+.PHONY: help run test lint bench eval faults worker env browser ci oversight
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   ruff + mypy (graphs/, tools/)"
 	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
 	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
+	@echo "make oversight  reviews saved vs risk let through by earned autonomy (90-day replay)"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
 	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
@@ -51,6 +52,9 @@ bench: env
 
 eval: env
 	$(UV) run python -m bench.eval_verifier
+
+oversight: env
+	$(UV) run python -m bench.oversight
 
 faults: env
 	$(UV) run python -m bench.faults

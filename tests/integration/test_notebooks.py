@@ -63,3 +63,18 @@ def test_quickstart_runs_and_sends_the_email(
     assert "send_email: executed" in text  # the outcome line of the approved email
     assert "publish_post: rejected" in text
     assert "Subject:" in text and "/maildir/new/" in text
+
+
+@pytest.mark.timeout(600)
+def test_oversight_notebook_replays_and_plots(venv_kernel: str, tmp_path: Path) -> None:
+    nb = nbformat.read(ROOT / "notebooks" / "03_oversight.ipynb", as_version=4)
+    client = NotebookClient(
+        nb, kernel_name=venv_kernel, timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    text = outputs_text(nb)
+    assert "'policy': 'shipped policy'" in text and "'policy': 'candidate (60 % bound)'" in text
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1  # the plot of reviews saved against risk let through
