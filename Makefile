@@ -6,6 +6,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 
 .PHONY: help run test lint bench eval faults worker env browser
 
@@ -35,7 +36,7 @@ browser:
 
 run: $(UV)
 	$(UV) sync --frozen
-	$(UV) run signoff ui --port $(PORT)
+	$(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
 
 test: env browser
 	$(UV) run pytest -q

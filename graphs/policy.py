@@ -172,6 +172,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         "promotion",
         "policy_words",
         "actions",
+        "people",
         "authority",
     }
     for key in sorted(set(raw) - known_top):
@@ -290,7 +291,11 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
                 limits=dict(limits),
             )
     authority = parse_authority(
-        raw.get("authority"), problems, set(actions_raw), {t.channel for t in TOOLS.values()}
+        raw.get("authority"),
+        problems,
+        set(actions_raw),
+        {t.channel for t in TOOLS.values()},
+        raw.get("people"),
     )
     if problems:
         raise InvalidInput(
