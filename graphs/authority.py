@@ -287,9 +287,13 @@ def parse_authority(
     all_roles = frozenset().union(*(p.roles for p in people)) if people else frozenset()
 
     def held(roles: frozenset[str], key: str) -> None:
-        if people:
-            for r in sorted(roles - all_roles):
-                bad(key, r, f"a role someone holds ({sorted(all_roles)}); nobody holds '{r}'")
+        """A rule whose roles nobody holds could never be met (a typo, or a missing person)."""
+        if people and roles and not roles & all_roles:
+            bad(
+                key,
+                sorted(roles),
+                f"at least one role someone under `people` holds ({sorted(all_roles)})",
+            )
 
     approve: list[ApproveRule] = []
     raw_approve = raw.get("approve") or []

@@ -219,7 +219,7 @@ def test_local_mode_the_user_is_everything(signoff: Signoff) -> None:
         (lambda a: a["logins"].update(zed="zed@example.com"), "the email of someone under"),
         (
             lambda a: a["approve"].append({"action": "*", "roles": ["budget_ownr"]}),
-            "nobody holds 'budget_ownr'",
+            "at least one role someone under `people` holds",
         ),
         (
             lambda a: a["thresholds"].append({"action": "spend_ads", "above": 10, "quorum": 9}),
@@ -294,3 +294,26 @@ def test_cli_records_the_os_user_and_by_cannot_speak_for_someone_else(
     assert code == 0 and result["pending"] == []
     code, audit, _ = run_json(capsys, "audit", "--event", "decision.recorded")
     assert audit[0]["actor"] == BOB and audit[0]["detail"]["approvers"] == [ANN, BOB]
+
+
+def test_hold_actions_need_their_permission(
+    home: Path, tmp_path: Path, model: ScriptedChatModel
+) -> None:
+    def held(doc: dict[str, Any]) -> None:
+        team(doc)
+        doc["actions"]["spend_ads"]["hold_seconds"] = 600
+
+    s = Signoff(home, model=model, policy_path=write_policy(tmp_path / "held.yaml", held))
+    try:
+        item = spend(s, 150)
+        s.decide(item["id"], {"type": "approve"}, by=BOB)
+        (hold,) = s.holds()
+        assert hold["approved_by"] == BOB
+        for call in (s.cancel, s.send_now):
+            with pytest.raises(NotAllowed, match="may not (cancel|send) a held action"):
+                call(hold["id"], by=DAN)
+        assert len(refusals(s)) == 2 and s.store.decision(hold["id"]) is None
+        s.cancel(hold["id"], by="ann", reason="not this week")
+        assert s.store.decision(hold["id"])["by"] == ANN  # type: ignore[index]
+    finally:
+        s.close()
