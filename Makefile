@@ -7,8 +7,9 @@ UV_VERSION := 0.13.8
 # Always the pinned uv the Makefile installs, never one found on PATH: a fresh machine has none.
 UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 
-.PHONY: help run test lint bench eval faults worker env browser ci oversight
+.PHONY: help run test lint bench eval faults worker env browser ci oversight oidc
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -35,11 +36,19 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 	@chromium --version
 
+# The OpenID provider of the sign-in browser test (npm's oidc-provider, locked in tests/oidc).
+oidc:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's nodejs and npm for the sign-in test's OpenID provider"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	@[ -d tests/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/oidc --no-audit --no-fund
+
 run: $(UV)
 	$(UV) sync --frozen
-	$(UV) run signoff ui --port $(PORT)
+	$(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
 
-test: env browser
+test: env browser oidc
 	$(UV) run pytest -q
 
 lint: env

@@ -234,56 +234,66 @@ def _role_words(roles: frozenset[str]) -> str:
 
 # -- parsing ---------------------------------------------------------------------------------
 def parse_authority(
-    raw: Any, problems: list[str], actions: set[str], channels: set[str]
+    raw: Any,
+    problems: list[str],
+    actions: set[str],
+    channels: set[str],
+    raw_people: Any = None,
 ) -> Authority:
-    """Validate the policy's `authority:` section; each problem is appended to `problems`."""
+    """Validate the policy's `people:` (email → roles) and `authority:` sections; each problem is
+    appended to `problems`."""
 
     def bad(key: str, value: Any, allowed: str) -> None:
         problems.append(f"`authority.{key}` is {value!r}; expected {allowed}")
 
     if raw is None:
-        return Authority()
+        raw = {}
     if not isinstance(raw, dict):
         bad(
-            "", raw, "a mapping with people, approve, thresholds, separation_of_duties, permissions"
+            "", raw, "a mapping with logins, approve, thresholds, separation_of_duties, permissions"
         )
         return Authority()
-    known = {"people", "approve", "thresholds", "separation_of_duties", "permissions"}
+    known = {"logins", "approve", "thresholds", "separation_of_duties", "permissions"}
     for key in sorted(set(raw) - known):
         bad(key, raw[key], f"one of {sorted(known)}")
-    people: list[Person] = []
-    seen: dict[str, str] = {}
-    for i, entry in enumerate(raw.get("people") or []):
-        key = f"people[{i}]"
-        if not isinstance(entry, dict):
-            bad(key, entry, "a mapping {email: ann@example.com, roles: [marketer], logins: [ann]}")
-            continue
-        for extra in sorted(set(entry) - {"email", "roles", "logins"}):
-            bad(f"{key}.{extra}", entry[extra], "only email, roles, logins")
-        email = entry.get("email")
+    roster: dict[str, frozenset[str]] = {}
+    if raw_people is not None and not isinstance(raw_people, dict):
+        problems.append(
+            f"`people` is {raw_people!r}; expected a mapping of emails to lists of roles, "
+            "e.g. {ann@example.com: [marketer]}"
+        )
+    for email, roles in (raw_people or {}).items() if isinstance(raw_people, dict) else ():
         if not isinstance(email, str) or not _EMAIL.match(email.strip()):
-            bad(f"{key}.email", email, "an email address such as ann@example.com")
+            problems.append(f"`people.{email}` is not an email; expected e.g. ann@example.com")
             continue
-        email = email.strip().lower()
-        roles = _roles(entry.get("roles"), f"{key}.roles", bad)
-        logins_raw = entry.get("logins", []) or []
-        if not isinstance(logins_raw, list) or not all(
-            isinstance(x, str) and x.strip() for x in logins_raw
-        ):
-            bad(f"{key}.logins", logins_raw, "a list of operating-system user names")
-            logins_raw = []
-        logins = tuple(x.strip().lower() for x in logins_raw)
-        for name in (email, *logins):
-            if name in seen:
-                bad(f"{key}", name, f"each email and login once (also used by {seen[name]})")
-            seen[name] = email
-        people.append(Person(email, roles, logins))
+        if isinstance(roles, str):
+            roles = [roles]
+        roster[email.strip().lower()] = _roles(roles, f"people.{email}", problems_bad(problems))
+    logins: dict[str, list[str]] = {}
+    raw_logins = raw.get("logins") or {}
+    if not isinstance(raw_logins, dict):
+        bad("logins", raw_logins, "a mapping of operating-system user names to people's emails")
+        raw_logins = {}
+    for login, email in raw_logins.items():
+        target = str(email).strip().lower() if isinstance(email, str) else None
+        if not isinstance(login, str) or not login.strip() or target not in roster:
+            bad(f"logins.{login}", email, f"the email of someone under `people` ({sorted(roster)})")
+            continue
+        if login.strip().lower() in roster:
+            bad(f"logins.{login}", email, "a user name, not an email")
+            continue
+        logins.setdefault(target, []).append(login.strip().lower())
+    people = [Person(email, roles, tuple(logins.get(email, ()))) for email, roles in roster.items()]
     all_roles = frozenset().union(*(p.roles for p in people)) if people else frozenset()
 
     def held(roles: frozenset[str], key: str) -> None:
-        if people:
-            for r in sorted(roles - all_roles):
-                bad(key, r, f"a role someone holds ({sorted(all_roles)}); nobody holds '{r}'")
+        """A rule whose roles nobody holds could never be met (a typo, or a missing person)."""
+        if people and roles and not roles & all_roles:
+            bad(
+                key,
+                sorted(roles),
+                f"at least one role someone under `people` holds ({sorted(all_roles)})",
+            )
 
     approve: list[ApproveRule] = []
     raw_approve = raw.get("approve") or []
@@ -408,3 +418,12 @@ def _target(
     if channel != "*" and channel not in channels:
         bad(f"{key}.channel", channel, f"'*' or a channel ({sorted(channels)})")
     return str(action), str(channel)
+
+
+def problems_bad(problems: list[str]) -> Any:
+    """A `bad(key, value, allowed)` for top-level keys (such as `people.ann@…`)."""
+
+    def bad(key: str, value: Any, allowed: str) -> None:
+        problems.append(f"`{key}` is {value!r}; expected {allowed}")
+
+    return bad

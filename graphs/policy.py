@@ -175,6 +175,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         "promotion",
         "policy_words",
         "actions",
+        "people",
         "authority",
         "notifications",
     }
@@ -294,7 +295,11 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
                 limits=dict(limits),
             )
     authority = parse_authority(
-        raw.get("authority"), problems, set(actions_raw), {t.channel for t in TOOLS.values()}
+        raw.get("authority"),
+        problems,
+        set(actions_raw),
+        {t.channel for t in TOOLS.values()},
+        raw.get("people"),
     )
     from graphs.notify_policy import parse_reach
 

@@ -1,4 +1,8 @@
-"""Signoff's Streamlit app: `uv run streamlit run ui/app.py`.
+"""Signoff's Streamlit app: `signoff ui` / `make run` (ui/serve.py, which also checks the Host).
+
+Local mode (no [auth] in .streamlit/secrets.toml) serves loopback only and records the
+operating-system user; with [auth], nothing but the sign-in page is served until a person signs
+in with a verified email (ui/auth.py).
 
 Pages drawn from the runtime facade (`graphs.runtime.Signoff`): start a campaign, decide what
 waits in the inbox, cancel or send what is scheduled, follow one campaign, review what happened
@@ -13,8 +17,8 @@ import logging
 
 import streamlit as st
 
+from ui.auth import auth_config, require_identity
 from ui.state import (
-    DEFAULT_REVIEWER,
     PAGE_ACTIVITY,
     PAGE_AUTONOMY,
     PAGE_CAMPAIGN,
@@ -39,6 +43,8 @@ st.set_page_config(
     menu_items={"About": "Signoff: the AI proposes, a person signs off."},
 )
 
+identity = require_identity()  # stops here with the sign-in page until someone signs in
+st.session_state["identity"] = identity
 runtime = signoff()
 waiting = len(runtime.pending())
 held = len(runtime.holds())
@@ -90,12 +96,23 @@ page = st.navigation(pages)
 with st.sidebar:
     st.markdown("### :material/task_alt: Signoff")
     st.caption("The AI proposes. You sign off.")
-    st.text_input(
-        "Reviewing as",
-        value=DEFAULT_REVIEWER,
-        key="reviewer",
-        help="Your name is recorded with every decision you make.",
-    )
+    me = runtime.identity(identity)
+    if me["local"] and auth_config() is not None:
+        st.warning(
+            f"Signed in as **{me['name']}**. The policy names no people, so everyone who signs "
+            "in holds every role: list your team under `authority.people` in the policy.",
+            icon=":material/group:",
+        )
+    elif me["local"]:
+        st.caption(
+            f":material/person: **{me['name']}** · local mode: you hold every role",
+            help="No people are configured in the policy: whoever runs Signoff decides everything.",
+        )
+    else:
+        roles = ", ".join(r.replace("_", " ") for r in me["roles"]) or "no role: you can only look"
+        st.caption(f":material/person: **{me['name']}** · {roles}")
+    if auth_config() is not None:
+        st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="logout")
     st.caption(f"Data: `{home_path()}`")
     st.caption(f"Model: {runtime.model_description()}")
     st.caption(f"Policy: {runtime.policy.version}")

@@ -167,8 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
         _common(p, top=False)
         return p
 
-    p = add("ui", "start the Streamlit app on 127.0.0.1")
+    p = add(
+        "ui",
+        "start the Streamlit app (127.0.0.1; another address only with sign-in configured)",
+    )
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    p.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); any other needs [auth] in "
+        ".streamlit/secrets.toml",
+    )
 
     p = add(
         "new",
@@ -582,18 +591,26 @@ def _who(args: argparse.Namespace) -> str:
 
 # -- commands ---------------------------------------------------------------------------------
 def cmd_ui(args: argparse.Namespace, home: Path) -> int:
-    app = Path(__file__).with_name("app.py")
+    from ui.hosts import HOW_TO_SIGN_IN, auth_section, is_loopback
+
+    app = Path(__file__).with_name("serve.py")  # the app behind a Host check
     if not app.exists():
         raise CliError(f"The Streamlit app is missing: expected {app}.", EXIT_ERROR)
+    signed_in = auth_section() is not None
+    if not signed_in and not is_loopback(args.address):
+        raise CliError(
+            f"Refusing to serve {args.address!r} without sign-in. {HOW_TO_SIGN_IN}", EXIT_INVALID
+        )
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.address", "127.0.0.1",
+        "--server.address", args.address,
         "--server.port", str(args.port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+    mode = "sign-in required" if signed_in else "local mode: you are " + _identity()
     print(
-        f"Signoff on http://127.0.0.1:{args.port} (data in {home}); Ctrl-C stops it.",
+        f"Signoff on http://{args.address}:{args.port} ({mode}; data in {home}); Ctrl-C stops it.",
         file=sys.stderr,
     )
     sys.stdout.flush()

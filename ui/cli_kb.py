@@ -104,6 +104,14 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
             cli._emit({"error": "usage", "message": "expected a kb command", "exit_code": 2})
         return cli.EXIT_INVALID
     home = home or _home(args)
+    if command in ("add", "remove"):  # the policy's authority: who may change the knowledge
+        from graphs.errors import NotAllowed
+
+        try:
+            with cli._open(home) as runtime:
+                runtime.authorize(cli._identity(), "add_knowledge", "change the knowledge base")
+        except NotAllowed as exc:
+            return cli._fail(as_json, cli.EXIT_NOT_ALLOWED, "not_allowed", str(exc))
     try:
         with KnowledgeBase(home / "signoff.db") as kb:
             handler = {"add": _add, "list": _list, "search": _search, "remove": _remove}[command]

@@ -93,9 +93,14 @@ def signoff() -> Signoff:
 
 
 def reviewer() -> str:
-    """Who is deciding: the sidebar's name field (recorded with every decision)."""
-    name = str(st.session_state.get("reviewer") or "").strip()
-    return name or DEFAULT_REVIEWER
+    """Who is deciding: the signed-in person's verified email, or in local mode the OS user
+    (set by ui/app.py for each run; recorded with every decision)."""
+    name = str(st.session_state.get("identity") or "").strip()
+    if name:
+        return name
+    from ui.auth import local_user
+
+    return local_user()
 
 
 def flash(kind: str, message: str) -> None:

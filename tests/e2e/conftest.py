@@ -10,18 +10,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from e2e_support import Server, serve
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from e2e_support import CHROMIUM_ARGS, Server, serve
 
 
 @pytest.fixture(scope="module")

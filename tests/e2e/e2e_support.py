@@ -36,6 +36,17 @@ STEP_TIMEOUT_MS = 60_000
 
 HEALTH_TIMEOUT_S = 90
 
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -67,13 +78,26 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve(home: Path, **env_extra: str) -> Iterator[Server]:
-    """`streamlit run ui/app.py` over `home` on a free loopback port, until the block ends."""
-    port = _free_port()
+def serve(
+    home: Path,
+    *,
+    script: str = "ui/app.py",
+    cwd: Path = ROOT,
+    port: int | None = None,
+    **env_extra: str,
+) -> Iterator[Server]:
+    """`streamlit run ui/app.py` over `home` on a free loopback port, until the block ends.
+
+    `script="ui/serve.py"` serves it as `signoff ui` does (behind the Host check); `cwd` is where
+    Streamlit looks for `.streamlit/secrets.toml` (the sign-in settings)."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"e2e-streamlit-{home.parent.name}.log"
-    env = dict(os.environ, SIGNOFF_HOME=str(home), SIGNOFF_MODEL="embedded", **env_extra)
+    # Local mode records who runs the server: the admin's SIGNOFF_USER (here, for the tests).
+    env = dict(os.environ, SIGNOFF_HOME=str(home), SIGNOFF_MODEL="embedded")
+    env["SIGNOFF_USER"] = "e2e reviewer"
+    env.update(env_extra)
     env.pop("SIGNOFF_SMTP_URL", None)
     env.pop("LANGSMITH_TRACING", None)
     with log.open("wb") as out:
@@ -85,7 +109,7 @@ def serve(home: Path, **env_extra: str) -> Iterator[Server]:
                 "-m",
                 "streamlit",
                 "run",
-                "ui/app.py",
+                str(ROOT / script),
                 "--server.headless",
                 "true",
                 "--server.port",
@@ -95,7 +119,7 @@ def serve(home: Path, **env_extra: str) -> Iterator[Server]:
                 "--browser.gatherUsageStats",
                 "false",
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -44,7 +44,9 @@ def element(at: AppTest, key: str) -> Any:
 
 
 # -- Activity: notifications ------------------------------------------------------------------
-def test_notifications_acknowledge_and_flag_with_a_reason(ui_home: Path, seeded: Signoff) -> None:
+def test_notifications_acknowledge_and_flag_with_a_reason(
+    ui_home: Path, seeded: Signoff, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for _ in range(2):  # a landing page runs at `earned` and tells you afterwards
         start(seeded, channels=["cms"])
     first, second = sorted(n["id"] for n in seeded.notifications())
@@ -54,7 +56,7 @@ def test_notifications_acknowledge_and_flag_with_a_reason(ui_home: Path, seeded:
     assert {f"ack-{first}", f"flag-{first}", f"ack-{second}", f"flag-{second}"} <= keys(at)
     assert "Publish web page ran without review" in texts(at)
 
-    at.text_input(key="reviewer").input("cy")
+    monkeypatch.setenv("SIGNOFF_USER", "cy")  # who runs the page (local mode)
     at.button(key=f"ack-{first}").click().run()
     assert not at.exception
     assert f"Acknowledged notification {first}." in at.success[0].value
@@ -166,7 +168,10 @@ def quick_promotion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Pa
 
 
 def test_autonomy_shows_levels_record_and_promotes_on_confirm(
-    ui_home: Path, quick_promotion: Path, seeded: Signoff
+    ui_home: Path,
+    quick_promotion: Path,
+    seeded: Signoff,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for _ in range(4):
         result = start(seeded, channels=["email"])
@@ -184,7 +189,7 @@ def test_autonomy_shows_levels_record_and_promotes_on_confirm(
     assert "promote-send_email-email" in keys(at)
     assert "promote-publish_post-social" not in keys(at)  # no record, no suggestion
 
-    at.text_input(key="reviewer").input("dee")
+    monkeypatch.setenv("SIGNOFF_USER", "dee")  # who runs the page (local mode)
     at.button(key="promote-send_email-email").click().run()
     assert not at.exception
     assert "Promoted send_email on email to earned, confirmed by dee" in at.success[0].value

@@ -159,10 +159,12 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
     assert recorded["detail"]["checked_unsupported"] == ["Half price today only"]
 
 
-def test_approve_sends_once_and_the_card_goes(ui_home: Path, seeded: Signoff) -> None:
+def test_approve_sends_once_and_the_card_goes(
+    ui_home: Path, seeded: Signoff, monkeypatch: pytest.MonkeyPatch
+) -> None:
     thread, email, post = start(seeded)
     at = open_app(INBOX)
-    at.text_input(key="reviewer").input("ann")
+    monkeypatch.setenv("SIGNOFF_USER", "ann")  # who runs the page (local mode)
     at.button(key=f"approve-{email['id']}").click().run()
     assert not at.exception
     [message] = maildir(ui_home)
@@ -242,10 +244,12 @@ def test_send_back_brings_a_redraft(
     assert feed(ui_home) == []
 
 
-def test_a_stale_second_approve_says_already_decided(ui_home: Path, seeded: Signoff) -> None:
+def test_a_stale_second_approve_says_already_decided(
+    ui_home: Path, seeded: Signoff, monkeypatch: pytest.MonkeyPatch
+) -> None:
     thread, email, post = start(seeded)
     tab_a, tab_b = open_app(INBOX), open_app(INBOX)
-    tab_a.text_input(key="reviewer").input("ann")
+    monkeypatch.setenv("SIGNOFF_USER", "ann")  # who runs the page (local mode)
     tab_a.button(key=f"approve-{email['id']}").click().run()
     tab_b.button(key=f"approve-{email['id']}").click().run()  # the card is stale in this tab
     assert not tab_a.exception and not tab_b.exception

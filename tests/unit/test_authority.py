@@ -27,12 +27,13 @@ def team(doc: dict[str, Any]) -> None:
     for spec in doc["actions"].values():
         spec["hold_seconds"] = 0
     doc["actions"]["spend_ads"]["limits"].update(budget_per_day=5000, budget_per_campaign=5000)
-    doc["authority"]["people"] = [
-        {"email": ANN, "roles": ["marketer"], "logins": ["ann"]},
-        {"email": BOB, "roles": ["marketer", "budget_owner"]},
-        {"email": CAT, "roles": ["budget_owner", "admin"]},
-        {"email": DAN, "roles": ["viewer"]},
-    ]
+    doc["people"] = {
+        ANN: ["marketer"],
+        BOB: ["marketer", "budget_owner"],
+        CAT: ["budget_owner", "admin"],
+        DAN: ["viewer"],
+    }
+    doc["authority"]["logins"] = {"ann": ANN}
 
 
 @pytest.fixture
@@ -215,13 +216,10 @@ def test_local_mode_the_user_is_everything(signoff: Signoff) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (
-            lambda a: a["people"].append({"email": "not-an-email", "roles": ["x"]}),
-            "an email address",
-        ),
+        (lambda a: a["logins"].update(zed="zed@example.com"), "the email of someone under"),
         (
             lambda a: a["approve"].append({"action": "*", "roles": ["budget_ownr"]}),
-            "nobody holds 'budget_ownr'",
+            "at least one role someone under `people` holds",
         ),
         (
             lambda a: a["thresholds"].append({"action": "spend_ads", "above": 10, "quorum": 9}),
@@ -233,12 +231,7 @@ def test_local_mode_the_user_is_everything(signoff: Signoff) -> None:
         ),
         (lambda a: a["permissions"].pop("settle"), "permissions.settle"),
         (lambda a: a["permissions"].update(fly=["admin"]), "permissions.fly"),
-        (
-            lambda a: a["people"].append(
-                {"email": "x@example.com", "roles": ["admin"], "logins": ["ann"]}
-            ),
-            "each email and login once",
-        ),
+        (lambda a: a["logins"].update({ANN: ANN}), "a user name, not an email"),
         (lambda a: a["separation_of_duties"].update(tiers=["extreme"]), "risk tiers"),
     ],
 )
@@ -246,6 +239,21 @@ def test_a_bad_authority_section_is_refused_on_load(edit: Any, message: str) -> 
     doc = shipped()
     team(doc)
     edit(doc["authority"])
+    with pytest.raises(InvalidInput, match=message):
+        parse_policy(yaml.safe_dump(doc), "team.yaml")
+
+
+@pytest.mark.parametrize(
+    ("people", "message"),
+    [
+        ({"not-an-email": ["marketer"]}, "is not an email"),
+        ({ANN: "Marketer!"}, "role names"),
+        (["ann@example.com"], "a mapping of emails"),
+    ],
+)
+def test_a_bad_people_section_is_refused_on_load(people: Any, message: str) -> None:
+    doc = shipped()
+    doc["people"] = people
     with pytest.raises(InvalidInput, match=message):
         parse_policy(yaml.safe_dump(doc), "team.yaml")
 
@@ -286,3 +294,26 @@ def test_cli_records_the_os_user_and_by_cannot_speak_for_someone_else(
     assert code == 0 and result["pending"] == []
     code, audit, _ = run_json(capsys, "audit", "--event", "decision.recorded")
     assert audit[0]["actor"] == BOB and audit[0]["detail"]["approvers"] == [ANN, BOB]
+
+
+def test_hold_actions_need_their_permission(
+    home: Path, tmp_path: Path, model: ScriptedChatModel
+) -> None:
+    def held(doc: dict[str, Any]) -> None:
+        team(doc)
+        doc["actions"]["spend_ads"]["hold_seconds"] = 600
+
+    s = Signoff(home, model=model, policy_path=write_policy(tmp_path / "held.yaml", held))
+    try:
+        item = spend(s, 150)
+        s.decide(item["id"], {"type": "approve"}, by=BOB)
+        (hold,) = s.holds()
+        assert hold["approved_by"] == BOB
+        for call in (s.cancel, s.send_now):
+            with pytest.raises(NotAllowed, match="may not (cancel|send) a held action"):
+                call(hold["id"], by=DAN)
+        assert len(refusals(s)) == 2 and s.store.decision(hold["id"]) is None
+        s.cancel(hold["id"], by="ann", reason="not this week")
+        assert s.store.decision(hold["id"])["by"] == ANN  # type: ignore[index]
+    finally:
+        s.close()

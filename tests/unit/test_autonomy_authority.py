@@ -17,11 +17,11 @@ ANN, CAT = "ann@example.com", "cat@example.com"
 def team(doc):  # type: ignore[no-untyped-def]
     for spec in doc["actions"].values():
         spec["hold_seconds"] = 0
-    doc["authority"]["people"] = [
-        {"email": ANN, "roles": ["marketer"]},
-        {"email": "bob@example.com", "roles": ["marketer", "budget_owner"]},
-        {"email": CAT, "roles": ["budget_owner", "admin"]},
-    ]
+    doc["people"] = {
+        ANN: ["marketer"],
+        "bob@example.com": ["marketer", "budget_owner"],
+        CAT: ["budget_owner", "admin"],
+    }
     doc["authority"]["separation_of_duties"]["tiers"] = []
 
 

@@ -71,13 +71,13 @@ def hooks() -> Iterator[Loopback]:
 def team(doc: dict[str, Any]) -> None:
     for spec in doc["actions"].values():
         spec["hold_seconds"] = 0
-    doc["authority"]["people"] = [
-        {"email": ANN, "roles": ["marketer"]},
-        {"email": BOB, "roles": ["budget_owner"]},
-        {"email": CAROL, "roles": ["admin"]},
-        {"email": VIC, "roles": ["viewer"]},
-        {"email": DAVE, "roles": ["marketer"]},
-    ]
+    doc["people"] = {
+        ANN: ["marketer"],
+        BOB: ["budget_owner"],
+        CAROL: ["admin"],
+        VIC: ["viewer"],
+        DAVE: ["marketer"],
+    }
     doc["authority"]["approve"].append({"action": "spend_ads", "roles": ["budget_owner", "admin"]})
     doc["notifications"] = {
         "escalate_after": 3600,

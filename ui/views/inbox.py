@@ -19,6 +19,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
 from graphs.runtime import strip_citations
+from ui.components.authority import render_authority
 from ui.components.claims import render_claims
 from ui.components.item_link import focus
 from ui.state import (
@@ -60,7 +61,7 @@ def needs_check(item: dict[str, Any]) -> bool:
 
 
 def _approval(item: dict[str, Any], checked: bool) -> dict[str, Any]:
-    decision: dict[str, Any] = {"type": "approve"}
+    decision: dict[str, Any] = {"type": "approve", "seen": item["content_hash"]}
     if checked and needs_check(item):
         decision["checked"] = True
     return decision
@@ -87,13 +88,19 @@ def _approve(item: dict[str, Any]) -> None:
 
 def _edit(item: dict[str, Any], fields: list[str]) -> None:
     args = {name: st.session_state.get(f"edit-{name}-{item['id']}", "") for name in fields}
-    _submit({item["id"]: {"type": "edit", "args": args}}, "edit", {item["id"]: _title(item)})
+    _submit(
+        {item["id"]: {"type": "edit", "args": args, "seen": item["content_hash"]}},
+        "edit",
+        {item["id"]: _title(item)},
+    )
 
 
 def _revise(item: dict[str, Any]) -> None:
     feedback = str(st.session_state.get(f"revise-feedback-{item['id']}", "")).strip()
     _submit(
-        {item["id"]: {"type": "revise", "feedback": feedback}}, "revise", {item["id"]: _title(item)}
+        {item["id"]: {"type": "revise", "feedback": feedback, "seen": item["content_hash"]}},
+        "revise",
+        {item["id"]: _title(item)},
     )
 
 
@@ -102,7 +109,14 @@ def _reject(item: dict[str, Any]) -> None:
     reason = st.session_state.get(f"reject-reason-{item_id}") or "Other"
     comment = str(st.session_state.get(f"reject-comment-{item_id}", "")).strip()
     _submit(
-        {item_id: {"type": "reject", "reason": reason, "comment": comment}},
+        {
+            item_id: {
+                "type": "reject",
+                "reason": reason,
+                "comment": comment,
+                "seen": item["content_hash"],
+            }
+        },
         "reject",
         {item_id: _title(item)},
     )
@@ -135,7 +149,15 @@ def _batch_selected(batch: str, items: list[dict[str, Any]], kind: str) -> None:
     else:
         reason = st.session_state.get(f"batch-reject-reason-{batch}") or "Other"
         _submit(
-            {i["id"]: {"type": "reject", "reason": reason, "comment": ""} for i in chosen},
+            {
+                i["id"]: {
+                    "type": "reject",
+                    "reason": reason,
+                    "comment": "",
+                    "seen": i["content_hash"],
+                }
+                for i in chosen
+            },
             "reject",
             {i["id"]: _title(i) for i in chosen},
         )
@@ -262,6 +284,11 @@ def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[s
     title = q["titles"][item_id]
     kind = decision["type"]
     message = DONE[kind].format(title=title)
+    still = next(
+        (s["waiting_for"][item_id] for s in summaries if item_id in s.get("waiting_for", {})), None
+    )
+    if still:
+        return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
     if kind not in ("approve", "edit"):
         return "success", message
     result = _results(summaries, {item_id}).get(item_id, {})
@@ -516,6 +543,7 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                     "Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"])
                 )
 
+        render_authority(item)
         render_decision_buttons(item)
         panel = st.session_state.get(f"panel-{item_id}")
         if panel:
@@ -770,7 +798,7 @@ apply_queued()
 apply_outbox_queue()
 render_trouble()
 
-pending = focus(runtime, runtime.pending())  # a notification's link opens one item
+pending = focus(runtime, runtime.pending(person=reviewer()))  # a link opens one item
 campaigns = runtime.campaigns()
 products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in campaigns}
 

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from tools.kb import SUPPORTED, SUPPORTED_HELP, KnowledgeBase, SourceInfo
-from ui.state import count, flash, plain, show_flash, signoff, when
+from ui.state import count, flash, plain, reviewer, show_flash, signoff, when
 
 UPLOAD_TYPES = sorted({suffix.lstrip(".") for suffix in SUPPORTED})
 KIND_ICONS = {
@@ -55,7 +55,21 @@ def _added(info: SourceInfo) -> None:
         flash("success", message)
 
 
+def _allowed() -> bool:
+    """The policy's authority: may this person change the knowledge base (refusals audited)."""
+    from graphs.errors import NotAllowed
+
+    try:
+        signoff().authorize(reviewer(), "add_knowledge", "change the knowledge base")
+    except NotAllowed as err:
+        flash("error", str(err))
+        return False
+    return True
+
+
 def add_uploads(kb: KnowledgeBase, files: list[Any]) -> None:
+    if not _allowed():
+        return
     for file in files:
         try:
             _added(kb.add_bytes(file.name, file.getvalue()))
@@ -65,6 +79,8 @@ def add_uploads(kb: KnowledgeBase, files: list[Any]) -> None:
 
 def add_url(kb: KnowledgeBase, url: str) -> None:
     url = url.strip()
+    if not _allowed():
+        return
     if not url:
         flash("error", "Type a web address first, starting with https://.")
         return
@@ -75,6 +91,8 @@ def add_url(kb: KnowledgeBase, url: str) -> None:
 
 
 def _remove(source_id: int) -> None:
+    if not _allowed():
+        return
     removed = knowledge_base().remove(source_id)
     if removed is None:
         flash("info", "That source was already removed.")
