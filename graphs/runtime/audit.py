@@ -21,12 +21,25 @@ class AuditService(Runs):
         last = self.store.audit_log(event="policy.loaded", limit=1)
         current = {"version": self.policy.version, "digest": self.policy.digest}
         if not last or {k: last[0]["detail"].get(k) for k in current} != current:
+            # who signed this version off (`change_policy`); None: the file was edited directly
+            changed = self.store.audit_log(event="policy.changed", limit=1)
+            approved = (
+                changed[0]["actor"]
+                if changed and (changed[0]["detail"].get("digest") == self.policy.digest)
+                else None
+            )
+            if last and approved is None and not self.policy.authority.open:
+                log.warning(
+                    "the policy changed to %s without an admin's sign-off (edited directly)",
+                    self.policy.version,
+                )
             self.store.audit(
                 "policy.loaded",
                 {
                     **current,
                     "path": self.policy.path,
                     "previous": last[0]["detail"].get("version") if last else None,
+                    "approved_by": approved,
                 },
                 actor="signoff",
             )

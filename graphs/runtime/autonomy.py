@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,32 @@ class AutonomyService(Runs):
             actor=by,
         )
         return {**row, "level": to, "suggestion": None}
+
+    def change_policy(self, candidate: str | Path, *, by: str) -> dict[str, Any]:
+        """Replace the policy file with a candidate (YAML text or a path): needs the
+        `change_policy` permission (admin in the shipped policy), validated first, audited with
+        who signed it off. It applies when Signoff next starts (page server, worker, CLI)."""
+        self.approvals.require(by, "change_policy", "change the policy")
+        by = self.approvals.who(by)
+        text = str(candidate)
+        if "\n" not in text and Path(text).expanduser().is_file():
+            text = Path(text).expanduser().read_text(encoding="utf-8")
+        new = parse_policy(text, "<candidate policy>")
+        target = Path(self.policy.path)
+        staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        staging.write_text(text, encoding="utf-8")
+        os.replace(staging, target)
+        self.store.audit(
+            "policy.changed",
+            {
+                "from": self.policy.version,
+                "to": new.version,
+                "digest": new.digest,
+                "path": str(target),
+            },
+            actor=by,
+        )
+        return {"version": new.version, "digest": new.digest, "path": str(target)}
 
     def simulate(self, candidate: str | Path, *, last: int = 200) -> dict[str, Any]:
         """Replay the last recorded routings through a candidate policy (YAML text or a path)."""

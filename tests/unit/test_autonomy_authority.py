@@ -89,3 +89,26 @@ def test_promotion_needs_the_admin_and_names_the_deciders(home, model, tmp_path,
         assert entry["actor"] == CAT and entry["detail"]["evidence"]["earned_by"] == [[ANN, 16]]
     finally:
         runtime.close()
+
+
+def test_policy_change_needs_the_admin_and_is_signed_off(home, model, tmp_path):
+    policy = write_policy(tmp_path / "team.yaml", team)
+    runtime = Signoff(home, model=model, policy_path=policy)
+    newer = policy.read_text().replace("version: 2026-11-21.1", "version: v2")
+    try:
+        with pytest.raises(NotAllowed):
+            runtime.change_policy(newer, by=ANN)
+        assert "v2" not in policy.read_text()
+        changed = runtime.change_policy(newer, by=CAT)
+        assert changed["version"] == "v2" and "version: v2" in policy.read_text()
+        [entry] = runtime.activity(event="policy.changed")
+        assert entry["actor"] == CAT and entry["detail"]["from"] != "v2"
+    finally:
+        runtime.close()
+    with Signoff(home, model=model, policy_path=policy) as again:
+        loaded = again.activity(event="policy.loaded", limit=1)[0]["detail"]
+        assert loaded["version"] == "v2" and loaded["approved_by"] == CAT
+    policy.write_text(policy.read_text().replace("version: v2", "version: v3"))
+    with Signoff(home, model=model, policy_path=policy) as edited:
+        loaded = edited.activity(event="policy.loaded", limit=1)[0]["detail"]
+        assert loaded["version"] == "v3" and loaded["approved_by"] is None
