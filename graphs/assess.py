@@ -19,6 +19,7 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from graphs.checks.links import allowed_from, foreign_contacts
 from graphs.policy import Facts, Policy, load_policy, route
 from graphs.state import ActionState, Context, Evidence, Outcome, ProposedAction
 from tools.registry import get_tool
@@ -72,6 +73,11 @@ def gather_facts(
         invalid=None,
         placeholders=sorted(set(PLACEHOLDER.findall(" ".join(texts)))),
         revision=action["revision"],
+        foreign_contacts=foreign_contacts(
+            action["name"],
+            action["args"],
+            allowed_from(state["brief"], policy.allowlist, ctx.settings),
+        ),
     )
     try:
         args = tool.validate_args(action["args"], ctx.settings)
@@ -173,6 +179,10 @@ def assess(
                 thread_id=thread_id,
             )
     routing["claim_checks"] = claim_checks
+    routing["foreign_contacts"] = facts.get("foreign_contacts", [])
+    routing["contacts_allowed"] = allowed_from(
+        state["brief"], policy.allowlist, ctx.settings
+    ).as_list()
     routing["expires_after"] = policy.expires_after(routing["tier"])
     kind = routing["route"]
     log.info("assess: %s → %s (%s)", action["id"], kind, "; ".join(routing["reasons"]))

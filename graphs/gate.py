@@ -76,6 +76,8 @@ def review_request(
         "allowed_decisions": allowed,
         "hold_seconds": assessment.get("hold_seconds", 0),
         "expires_after": assessment.get("expires_after"),
+        "foreign_contacts": assessment.get("foreign_contacts", []),
+        "contacts_allowed": assessment.get("contacts_allowed", []),
         "batch": action.get("batch"),
         "batch_size": action.get("batch_size", 1),
     }

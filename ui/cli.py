@@ -731,6 +731,8 @@ def decision_from_args(args: argparse.Namespace) -> dict[str, Any]:
             edited = json.loads(given["--args"])
         except json.JSONDecodeError as exc:
             raise CliError(f"--args is not valid JSON ({exc}). {allowed}") from exc
+        except RecursionError as exc:
+            raise CliError(f"--args is nested too deeply to be an edit. {allowed}") from exc
         if not isinstance(edited, dict) or not edited:
             raise CliError(
                 f"--args must be a non-empty JSON object, got {given['--args']!r}. {allowed}"

@@ -142,9 +142,12 @@ def _batch_selected(batch: str, items: list[dict[str, Any]], kind: str) -> None:
         st.session_state.pop(f"select-{i['id']}", None)
 
 
-def _sample(batch: str, ids: list[str]) -> None:
-    k = min(SAMPLE_SIZE, len(ids))
-    st.session_state[f"sample-{batch}"] = random.sample(ids, k)
+def _sample(batch: str, ids: list[str], must: list[str] | None = None) -> None:
+    """A random sample, plus every draft with links or contacts nobody gave (never 'the rest')."""
+    must = [i for i in must or [] if i in ids]
+    others = [i for i in ids if i not in must]
+    k = min(max(0, SAMPLE_SIZE - len(must)), len(others))
+    st.session_state[f"sample-{batch}"] = must + random.sample(others, k)
 
 
 def _end_sample(batch: str) -> None:
@@ -614,6 +617,14 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
                 help="Required to approve drafts with unsupported claims; recorded in the audit.",
             )
         unchecked = bool(flagged) and not st.session_state.get(f"batch-checked-{batch}")
+        foreign = [i for i in items if i.get("foreign_contacts")]
+        if foreign:
+            st.warning(
+                f"{count(len(foreign), 'draft')} in this batch carry links or contacts you did not "
+                "give (from the audience file or a source). They are always in the sample and "
+                "never approved as 'the rest'.",
+                icon=":material/link_off:",
+            )
 
         if sample_ids:
             sample = [i for i in items if i["id"] in sample_ids]
@@ -631,7 +642,10 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
                     icon=":material/done_all:",
                     on_click=_batch_approve,
                     args=(batch, rest, True),
-                    disabled=not rest or unchecked and any(needs_check(i) for i in rest),
+                    disabled=not rest
+                    or unchecked
+                    and any(needs_check(i) for i in rest)
+                    or any(i.get("foreign_contacts") for i in rest),
                 )
                 st.button(
                     "Back to the whole batch",
@@ -654,11 +668,15 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
                 help="Tick 'I checked the flagged claims' first." if unchecked else None,
             )
             st.button(
-                f"Review a sample of {min(SAMPLE_SIZE, n)}",
+                f"Review a sample of {min(max(SAMPLE_SIZE, len(foreign)), n)}",
                 key=f"batch-sample-{batch}",
                 icon=":material/shuffle:",
                 on_click=_sample,
-                args=(batch, [i["id"] for i in items]),
+                args=(
+                    batch,
+                    [i["id"] for i in items],
+                    [i["id"] for i in items if i.get("foreign_contacts")],
+                ),
             )
         show_all = st.session_state.get(f"batch-all-{batch}", False)
         for item in items if show_all else items[:BATCH_ROWS]:
