@@ -223,7 +223,9 @@ class Executor:
         """Any other exception from a connector. Where the connector honours the key a retry is
         safe: `failed` (retryable, with the message). Otherwise it may have gone out part-way:
         `in_doubt`, for a person to mark as sent or send again."""
-        said = " ".join(str(exc).split())[:300] or "no message"
+        from tools.redact import redact
+
+        said = redact(" ".join(str(exc).split()))[:300] or "no message"
         what = f"{tool.title} stopped with an unexpected error ({type(exc).__name__}: {said})."
         log.warning("%s raised %s", tool.name, type(exc).__name__, exc_info=True)
         if tool.honours_key(self.settings):

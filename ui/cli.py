@@ -24,6 +24,8 @@ from typing import Any, NoReturn
 
 from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, RunStopped, SignoffError
 from graphs.humanize import clip, duration, to_epoch
+from tools import redact
+from tools.fetch import MB, FetchLimits
 
 log = logging.getLogger("signoff.cli")
 
@@ -498,6 +500,7 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    redact.install()
 
 
 def _fail(as_json: bool, code: int, kind: str, message: str, **extra: Any) -> int:
@@ -556,6 +559,7 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
         "--server.address", "127.0.0.1",
         "--server.port", str(args.port),
         "--server.headless", "true",
+        "--server.maxUploadSize", str(max(1, FetchLimits.from_env().max_bytes // MB)),
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     print(

@@ -47,6 +47,7 @@ def source_names(home: Path) -> list[str]:
 def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # a loopback server stands for the web: allowlisted, as an intranet source would be
     monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             body = (

@@ -490,7 +490,7 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         product = products.get(item["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
-            label=f"{product} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
+            label=f"{plain(product)} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
             icon=":material/link:",
             query_params={"thread": item["thread_id"]},
         )
@@ -595,7 +595,7 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
         product = products.get(first["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
-            label=f"{product} · campaign {short_id(first['thread_id'])} · proposed "
+            label=f"{plain(product)} · campaign {short_id(first['thread_id'])} · proposed "
             f"{when(first['created_at'])}",
             icon=":material/link:",
             query_params={"thread": first["thread_id"]},
