@@ -65,9 +65,7 @@ def gather_facts(
         unsupported=sum(1 for c in claim_checks if not c["supported"]),
         policy_words=[w for w in policy.policy_words if _has_word(lowered, w)],
         first_contact=False,
-        flagged_sources=sum(
-            1 for e in state["evidence"] if FLAG_INSTRUCTIONS in e.get("flags", [])
-        ),
+        flagged_sources=sum(1 for e in state["evidence"] if e.get("flags")),  # any screen flag
         over_limit=None,
         over_daily_limit=False,
         invalid=None,

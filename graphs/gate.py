@@ -36,7 +36,7 @@ def review_request(
     if not assessment.get("allow_approve", True):
         allowed.remove("approve")
     description = tool.preview(action["args"])
-    flagged = [e for e in evidence if "contains instructions" in e.get("flags", [])]
+    flagged = [e for e in evidence if e.get("flags")]
     return {
         "kind": "review",
         "action_requests": [
