@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-import re2  # type: ignore[import-untyped]
+import re2
 
 log = logging.getLogger(__name__)
 
