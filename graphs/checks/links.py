@@ -24,7 +24,7 @@ RECIPIENT_FIELDS = {"send_email": ("to",)}
 OWN_DOMAINS = ("signoff.local",)
 
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"'()\[\]{}]+|\bwww\.[^\s<>\"'()\[\]{}]+")
-_EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}\b")
+_EMAIL = re.compile(r"(?i)(?<![\w.+@-])[\w.+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}\b")
 _HANDLE = re.compile(r"(?<![\w@/.])@[A-Za-z0-9_]{2,30}(?:@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24})?\b")
 _DOMAIN = re.compile(r"(?i)(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\b)\(?\d[\d\s().-]{6,20}\d\b")
