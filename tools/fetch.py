@@ -115,6 +115,8 @@ def internal_why(address: str) -> str | None:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
         return "a loopback address (this machine)"
+    if ip.is_unspecified:
+        return "an unspecified address (it reaches this machine)"
     if ip.is_link_local:
         return "a link-local address (cloud metadata lives there)"
     if ip.is_private:
