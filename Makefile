@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PORT ?= 8501
 
-.PHONY: help run test lint bench eval faults worker env browser
+.PHONY: help run test lint bench eval faults worker env browser redteam
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
+	@echo "make redteam issue 11's attacks against the real runtime (0 unsanctioned, 0 internal fetches)"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || { \
@@ -53,6 +54,9 @@ eval: env
 
 faults: env
 	$(UV) run python -m bench.faults
+
+redteam: env
+	$(UV) run python -m bench.redteam
 
 worker: $(UV)
 	$(UV) sync --frozen
