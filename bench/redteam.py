@@ -447,11 +447,12 @@ def ingestions(port: int, big_mb: float, tmp: Path) -> dict[str, dict[str, Any]]
         "Brightloop 2 learns your schedule and lowers the heating when nobody is home. "
         "Homeowners saved up to 23 percent on heating in the pilot. Pre-order before winter.\n\n"
     )
-    with big.open("w") as f:
+    block = paragraph * 100
+    with big.open("w") as f:  # just under the size: the cap admits it
         written = 0
-        while written < big_mb * MB:
-            f.write(paragraph * 100)
-            written += len(paragraph) * 100
+        while written + len(block) <= big_mb * MB:
+            f.write(block)
+            written += len(block)
     allow = {"SIGNOFF_FETCH_ALLOW": "127.0.0.1"}
     return {
         f"text file {big_mb:g} MB": ingest_in_child("path", str(big), {}),
