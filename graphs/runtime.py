@@ -14,7 +14,6 @@ Exactly once (DESIGN.md §4):
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import logging
@@ -31,7 +30,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from graphs.autonomy import DEMOTING, describe_level, record_counts, suggest
+from graphs.autonomy import describe_level, record_counts, suggest
 from graphs.brief import parse_audience_csv, parse_brief_text, validate_brief
 from graphs.campaign import build_graph
 from graphs.decisions import validate_decision
@@ -47,6 +46,8 @@ from graphs.errors import (
 from graphs.executor import Executor
 from graphs.humanize import clip, duration
 from graphs.policy import LEVELS, Policy, load_policy, parse_policy, route
+from graphs.record import track_outcome
+from graphs.services import connector_settings
 from graphs.state import Context
 from graphs.store import Store, connect, default_home
 from tools.base import ConnectorError, Settings, strip_citations
@@ -120,20 +121,7 @@ class Signoff:
             self.recover()
 
     def _settings(self, smtp_url: str | None) -> Settings:
-        limits = (
-            self.policy.actions["spend_ads"].limits if "spend_ads" in self.policy.actions else {}
-        )
-        settings = Settings.load(self.home)
-        overrides: dict[str, Any] = {}
-        if smtp_url:
-            overrides["smtp_url"] = smtp_url
-        if limits.get("budget_per_day") is not None:
-            overrides["ads_daily_budget"] = float(limits["budget_per_day"])
-        if limits.get("budget_per_campaign") is not None:
-            overrides["ads_campaign_budget"] = float(limits["budget_per_campaign"])
-        if limits.get("currency"):
-            overrides["ads_currency"] = limits["currency"]
-        return dataclasses.replace(settings, **overrides) if overrides else settings
+        return connector_settings(self.home, self.policy, smtp_url)
 
     def _audit_policy(self) -> None:
         """A change of policy (another version or other bytes) is audited with its version."""
@@ -428,25 +416,7 @@ class Signoff:
         by: str,
     ) -> None:
         """Add to the track record; a rejection or a flag demotes the action type at once."""
-        if not self.store.track(ref, action, channel, outcome, thread_id, action_id):
-            return
-        if outcome not in DEMOTING:
-            return
-        level = self._level(action, channel)
-        if level != "supervised":
-            self.store.set_autonomy(action, channel, "supervised", by)
-            self.store.audit(
-                "autonomy.demoted",
-                {
-                    "action": action,
-                    "channel": channel,
-                    "from": level,
-                    "to": "supervised",
-                    "because": f"{outcome} ({thread_id[:8]}/{action_id})",
-                },
-                thread_id=thread_id,
-                actor=by,
-            )
+        track_outcome(self.context, ref, action, channel, outcome, thread_id, action_id, by)
 
     def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
         """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
