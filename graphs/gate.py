@@ -11,11 +11,11 @@ import logging
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
-from langgraph.types import Command, interrupt
+from langgraph.types import Command
 
 from graphs.decisions import DECISIONS, dump
 from graphs.dialects import human_interrupt
-from graphs.record import settle
+from graphs.record import ask, settle
 from graphs.response_schema import review_schema
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
@@ -99,6 +99,7 @@ def gate(
 ) -> Command[Literal["hold", "publisher", "writer", "__end__"]]:
     action = state["action"]
     assessment = state["assessment"]
+    by_runtime = runtime.context.store is not None  # Signoff's runtime resumes by id only
     ctx = complete(runtime.context)
     request = review_request(
         action,
@@ -115,8 +116,8 @@ def gate(
         request["unsupported_claims"],
         ctx.settings,
     )
-    decided = interrupt(request, response_schema=schema)
-    decision = settle(ctx, "review", action, request, dump(decided), decided.dialect)
+    decided, interrupt_id = ask(ctx, by_runtime, "review", request, schema)
+    decision = settle(ctx, "review", action, request, dump(decided), decided.dialect, interrupt_id)
     kind = decision["type"]
     log.info("gate: %s on %s", kind, action["id"])
     if kind in ("approve", "edit"):

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
-from langgraph.types import Command, interrupt
+from langgraph.types import Command
 
 from graphs.decisions import HOLD_DECISIONS, dump
 from graphs.dialects import human_interrupt
-from graphs.record import settle
+from graphs.record import ask, settle
 from graphs.response_schema import hold_schema
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome
@@ -66,10 +66,12 @@ def hold_request(state: ActionState) -> dict[str, Any]:
 
 def hold(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["publisher", "__end__"]]:
     action = state["action"]
+    by_runtime = runtime.context.store is not None  # Signoff's runtime resumes by id only
     ctx = complete(runtime.context)
     request = hold_request(state)
-    decided = interrupt(request, response_schema=hold_schema(action["name"], action["args"]))
-    decision = settle(ctx, "hold", action, request, dump(decided), decided.dialect)
+    schema = hold_schema(action["name"], action["args"])
+    decided, interrupt_id = ask(ctx, by_runtime, "hold", request, schema)
+    decision = settle(ctx, "hold", action, request, dump(decided), decided.dialect, interrupt_id)
     log.info("hold: %s on %s", decision["type"], action["id"])
     if decision["type"] == "cancel":
         outcome = Outcome(

@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from langgraph.config import get_config
-from langgraph.types import _interrupt_id
+from langgraph.errors import GraphInterrupt
+from langgraph.types import _interrupt_id, interrupt
 
 from graphs.autonomy import DEMOTING
 from graphs.state import Context
@@ -36,7 +37,97 @@ TRACKED = {
     "reject": "rejected",
     "expire": "expired",
 }
-USER_KEY = "signoff_user"  # configurable key a client may set to name who decided
+
+
+DRIVER = "langgraph"  # inbox rows of interrupts raised for another driver than the runtime
+
+
+def ask(
+    ctx: Context,
+    by_runtime: bool,
+    kind: str,
+    request: dict[str, Any],
+    schema: Any,
+) -> tuple[Any, str]:
+    """`interrupt(request, response_schema=schema)`, safe under any driver: (value, its id).
+
+    Signoff's runtime always resumes by interrupt id. Other clients may resume without one
+    (Agent Inbox does), and LangGraph keeps such a value in the checkpoint when the schema
+    refuses it; the next interrupt reached without an answer of its own (the hold after an
+    approval, a redraft's review) would then take it — a refused `accept` would become a
+    "send now" nobody gave. So for other drivers every interrupt is noted when it is raised
+    (the inbox index, which also lets `signoff inbox`/`holds` list it), and a value arriving
+    at an interrupt nobody was shown yet is set aside: the node asks again (a new id).
+    """
+    if by_runtime:
+        return interrupt(request, response_schema=schema), current_interrupt_id()
+    index = 0
+    while True:
+        interrupt_id = current_interrupt_id(index)
+        shown = _shown(ctx, interrupt_id)
+        try:
+            # Not shown yet: any value now is a left-over; take it unvalidated (the JSON schema
+            # still goes to the client) so it can never fail this node.
+            value = interrupt(
+                request, response_schema=schema if shown else schema.model_json_schema()
+            )
+        except GraphInterrupt:
+            _note_shown(ctx, kind, interrupt_id, request)
+            raise
+        if shown:
+            return value, interrupt_id
+        log.warning(
+            "a resume without an interrupt id reached %s before anyone saw it; set aside",
+            interrupt_id,
+        )
+        index += 1
+
+
+def _shown(ctx: Context, interrupt_id: str) -> bool:
+    return bool(ctx.store.query("SELECT 1 FROM inbox WHERE interrupt_id = ?", (interrupt_id,)))
+
+
+def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, Any]) -> None:
+    """Index the interrupt (once) and audit it as proposed or held, as the runtime does."""
+    from graphs.store import now_iso
+
+    thread_id = str(get_config()["configurable"]["thread_id"])
+    due = request.get("release_at") if kind == "hold" else request.get("expires_at")
+    with ctx.store.tx() as c:
+        added = c.execute(
+            "INSERT OR IGNORE INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
+            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                interrupt_id,
+                thread_id,
+                str(request.get("action_id", "")),
+                json.dumps({**request, "driver": DRIVER}),
+                now_iso(),
+                kind,
+                due,
+                request.get("batch"),
+            ),
+        ).rowcount
+    if not added:
+        return
+    detail: dict[str, Any] = {
+        "interrupt_id": interrupt_id,
+        "action_id": request.get("action_id"),
+        "action": request["action"],
+        "risk": request.get("risk"),
+    }
+    if kind == "hold":
+        detail["release_at"] = request.get("release_at")
+    else:
+        detail.update(
+            reasons=request.get("reasons"),
+            confidence=request.get("confidence"),
+            route=request.get("route"),
+            level=request.get("level"),
+            expires_at=due,
+        )
+    event = "action.held" if kind == "hold" else "action.proposed"
+    ctx.store.audit(event, detail, thread_id=thread_id)
 
 
 def current_interrupt_id(index: int = 0) -> str:
@@ -44,13 +135,14 @@ def current_interrupt_id(index: int = 0) -> str:
     return _interrupt_id(str(get_config()["configurable"].get("checkpoint_ns", "")), index)
 
 
-def actor(dialect: str) -> str:
-    """Who decided: the client's `signoff_user`, the server's authenticated user, or the
-    dialect's client."""
+def actor(ctx: Context, dialect: str) -> str:
+    """Who decided: the run's `signoff_user` (context), the server's authenticated user, or
+    the dialect's client."""
+    if ctx.signoff_user:
+        return str(ctx.signoff_user)
     configurable = get_config().get("configurable", {})
-    for key in (USER_KEY, "langgraph_auth_user_id", "user_id"):
-        if configurable.get(key):
-            return str(configurable[key])
+    if configurable.get("langgraph_auth_user_id"):
+        return str(configurable["langgraph_auth_user_id"])
     return {"langchain": "langchain-hitl", "agent-inbox": "agent-inbox"}.get(
         dialect, "langgraph-client"
     )
@@ -63,14 +155,14 @@ def settle(
     request: dict[str, Any],
     decision: dict[str, Any],
     dialect: str,
+    interrupt_id: str,
 ) -> dict[str, Any]:
     """Record the decision on this node's interrupt (first wins) and return the one to apply."""
     store = ctx.store
     if store is None:  # pragma: no cover - services.complete() always gives one
         return decision
-    interrupt_id = current_interrupt_id()
     thread_id = str(get_config()["configurable"]["thread_id"])
-    by = actor(dialect)
+    by = actor(ctx, dialect)
     detail: dict[str, Any] = {
         "interrupt_id": interrupt_id,
         "action_id": action["id"],

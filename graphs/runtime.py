@@ -46,6 +46,7 @@ from graphs.errors import (
 from graphs.executor import Executor
 from graphs.humanize import clip, duration
 from graphs.policy import LEVELS, Policy, load_policy, parse_policy, route
+from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.record import track_outcome
 from graphs.services import connector_settings
 from graphs.state import Context
@@ -339,6 +340,13 @@ class Signoff:
                 f"No pending action with id {interrupt_id!r}. Run `signoff inbox` (or "
                 "`signoff holds`) to list pending ids."
             )
+        if item["payload"].get("driver") == REMOTE_DRIVER:
+            raise InvalidInput(
+                f"{interrupt_id} waits in a thread that LangGraph's server drives (langgraph dev, "
+                "Studio, Agent Inbox), not this data directory's runtime: decide it there, e.g. "
+                f"langgraph_sdk: client.runs.wait({item['thread_id']!r}, 'campaign', command="
+                f"{{'resume': {{{interrupt_id!r}: {{'type': 'approve'}}}}}}). Nothing was saved."
+            )
         return item
 
     def _validate(self, item: dict[str, Any], decision: Any) -> dict[str, Any]:
@@ -551,6 +559,8 @@ class Signoff:
         done: dict[str, list[str]] = {"released": [], "expired": [], "reminded": []}
         threads: set[str] = set()
         for row in self.store.due(now):
+            if row["payload"].get("driver") == REMOTE_DRIVER:
+                continue  # the server's threads: `signoff worker --langgraph-url URL`
             decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
             try:
                 self._record(row, decision, "scheduler")

@@ -276,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds between two scheduler steps (default 1)",
     )
+    p.add_argument(
+        "--langgraph-url",
+        metavar="URL",
+        help="instead, watch the threads of LangGraph's server at URL (langgraph dev, a "
+        "deployment): release their holds and expire their reviews on time",
+    )
+    p.add_argument("--graph", default="campaign", help="the graph's name there (campaign)")
+    p.add_argument("--once", action="store_true", help="one step, then exit")
     _json_flag(p)
 
     p = add("holds", "approved actions waiting out their hold window, with time left")
@@ -1023,6 +1031,15 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
     stop = threading.Event()
     previous = _on_sigterm(stop)
     released = 0
+    if args.langgraph_url:
+        from ui import cli_server
+
+        try:
+            return cli_server.run(args, stop)
+        except KeyboardInterrupt:
+            return EXIT_OK
+        finally:
+            _restore_sigterm(previous)
     try:
         with _open_recovering(home) as s:
             print(
@@ -1047,6 +1064,8 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
                     result, known = {}, {}
                 released += len(result.get("released") or [])
                 _report_tick(result, known, as_json=args.json)
+                if args.once:
+                    break
                 stop.wait(args.interval)
     except KeyboardInterrupt:
         pass

@@ -215,6 +215,35 @@ def test_a_hold_is_reviewable_and_ignore_never_drops_it(held_home, driver, brief
     assert held and held[0]["actor"] == "agent-inbox"
 
 
+def test_a_refused_resume_without_id_never_answers_the_next_interrupt(
+    held_home, driver, brief, connector_calls
+):
+    """LangGraph keeps a refused resume that named no interrupt; the hold reached after the
+    next (valid) decision must not take it as a "send now" nobody gave."""
+    driver.context.model = ScriptedChatModel(script=[UNSUPPORTED])
+    brief["channels"] = ["email"]
+    thread_id = driver.start(brief)
+    email_id, _ = driver.pending(thread_id)["send_email"]
+    with pytest.raises(ValidationError, match="checked=true"):
+        driver.resume(thread_id, [{"type": "accept", "args": None}])  # Agent Inbox, no id
+    driver.resume(thread_id, {email_id: {"type": "approve", "checked": True}})
+    hold_id, hold = driver.pending(thread_id)["send_email"]
+    assert hold["kind"] == "hold" and connector_calls == []
+    assert driver.outcomes(thread_id) == {}
+    store = from_environment().store
+    assert [i["interrupt_id"] for i in store.inbox(thread_id, kind="hold")] == [hold_id]
+    driver.resume(thread_id, {hold_id: {"type": "cancel", "reason": "changed my mind"}})
+    assert driver.outcomes(thread_id) == {"send_email": "cancelled"} and connector_calls == []
+    events = [e["event"] for e in store.audit_log(thread_id, oldest_first=True)]
+    assert events == [
+        "action.routed",
+        "action.proposed",
+        "decision.recorded",
+        "action.held",
+        "hold.cancel",
+    ]
+
+
 def test_ad_budget_of_the_policy_applies_without_the_runtime(driver, brief, connector_calls):
     brief.update(channels=["ads"], ad_budget=150)
     thread_id = driver.start(brief)
