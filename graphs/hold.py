@@ -2,7 +2,7 @@
 
 The scheduler resumes it with `release` when the time comes; a person can `cancel` or
 `send_now` first. All three are decisions on the same interrupt id, so the first one recorded
-wins and the hold has exactly one outcome (graphs/runtime.py).
+wins and the hold has exactly one outcome (graphs/runtime/).
 """
 
 from __future__ import annotations

@@ -305,7 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("send-now", "send a held action now instead of at its release time"),
     ):
         p = add(name, what)
-        p.add_argument("hold_id", metavar="ID", help="the hold's id (from `signoff holds`)")
+        p.add_argument(
+            "hold_id",
+            metavar="ID",
+            help="the hold's id (from `signoff holds`), or the id of the review that approved it",
+        )
         _by(p)
         _json_flag(p)
 
@@ -1200,9 +1204,10 @@ def cmd_holds(args: argparse.Namespace, home: Path) -> int:
 
 def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
     with _open(home) as s:
-        hold = next((h for h in s.holds() if h["id"] == args.hold_id), None)
+        hold_id = s.resolve_hold(args.hold_id)
+        hold = next((h for h in s.holds() if h["id"] == hold_id), None)
         call = s.cancel if verb == "cancel" else s.send_now
-        summary = call(args.hold_id, by=_who(args))
+        summary = call(hold_id, by=_who(args))
         outcomes: list[dict[str, Any]] = []
         if hold is not None:
             campaign = s.campaign(hold["thread_id"])
@@ -1210,7 +1215,7 @@ def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
     result = {
         **(summary if isinstance(summary, dict) else {"result": summary}),
         "hold": hold,
-        verb.replace("-", "_"): args.hold_id,
+        verb.replace("-", "_"): hold_id,
         "by": _who(args),
         "outcomes": outcomes,
     }
@@ -1219,9 +1224,9 @@ def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
         return EXIT_OK
     name = (hold or {}).get("title") or (hold or {}).get("action") or "the held action"
     if verb == "cancel":
-        print(f"Cancelled {name} ({args.hold_id}) as {_who(args)}: it will not go out.")
+        print(f"Cancelled {name} ({hold_id}) as {_who(args)}: it will not go out.")
     else:
-        print(f"Sent {name} ({args.hold_id}) now, as {_who(args)}.")
+        print(f"Sent {name} ({hold_id}) now, as {_who(args)}.")
     for o in outcomes:
         print(f"  {o['name']}: {o['status']}{_outcome_detail(o)}")
     return EXIT_OK
