@@ -21,13 +21,15 @@ from tools.registry import get_tool
 
 DECISIONS = ("approve", "edit", "revise", "reject")  # what a person may answer a review with
 HOLD_DECISIONS = ("cancel", "send_now", "release")  # release: the scheduler, at the hold's time
+MAX_REASON = 500  # characters of a rejection's or a cancel's reason
+MAX_TEXT = 4000  # characters of feedback or a comment
 
 # A decision is small and flat: {"type": "edit", "args": {"subject": "…"}}. These bounds hold for
-# every driver (CLI, page, LangGraph's server), because they live in the response schema.
+# every driver (CLI, page, LangGraph's server): they are checked first by `validate_decision` and
+# by the response schemas (graphs/response_schema.py), before anything else reads the decision.
 MAX_DEPTH = 8  # levels of nesting (objects and lists)
 MAX_ITEMS = 2_000  # values in all
-MAX_TEXT = 200_000  # characters in all strings together (a page body is up to 200,000)
-MAX_NOTE = 5_000  # a feedback, reason or comment
+MAX_TOTAL_TEXT = 250_000  # characters in all strings together (a page body is up to 200,000)
 
 
 def size_problem(value: Any) -> str | None:
@@ -43,21 +45,22 @@ def size_problem(value: Any) -> str | None:
             return f"it holds more than {MAX_ITEMS:,} values"
         if isinstance(item, str):
             chars += len(item)
-            if chars > MAX_TEXT:
-                return f"its text is longer than {MAX_TEXT:,} characters"
+            if chars > MAX_TOTAL_TEXT:
+                return f"its text is longer than {MAX_TOTAL_TEXT:,} characters"
         elif isinstance(item, dict):
             for k, v in item.items():
-                chars += len(str(k)) if isinstance(k, str) else 0
+                chars += len(k) if isinstance(k, str) else 0
                 stack.append((v, depth + 1))
         elif isinstance(item, list | tuple):
             stack.extend((v, depth + 1) for v in item)
     return None
 
 
-def _bounded(value: Any) -> Any:
+def bounded(value: Any) -> Any:
+    """A pydantic before-validator: refuse a decision over the size or depth limits."""
     problem = size_problem(value)
     if problem:
-        raise ValueError(f"The decision is too large: {problem}")
+        raise ValueError(f"The decision is too large to be one: {problem}")
     return value
 
 
@@ -79,7 +82,7 @@ class Expire(BaseModel):
 class Cancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["cancel"]
-    reason: str = Field(default="", max_length=MAX_NOTE)
+    reason: str = Field(default="", max_length=MAX_REASON)
 
 
 class SendNow(BaseModel):
@@ -93,9 +96,7 @@ class Release(BaseModel):
 
 
 class HoldDecision(RootModel[Any]):
-    root: Annotated[
-        Cancel | SendNow | Release, Field(discriminator="type"), BeforeValidator(_bounded)
-    ]
+    root: Annotated[Cancel | SendNow | Release, Field(discriminator="type")]
 
 
 class Revise(BaseModel):
@@ -104,15 +105,15 @@ class Revise(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: Literal["revise"]
     feedback: str = Field(
-        min_length=1, max_length=MAX_NOTE, description="what the writer should change"
+        min_length=1, max_length=MAX_TEXT, description="what the writer should change"
     )
 
 
 class Reject(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: Literal["reject"]
-    reason: str = Field(min_length=1, max_length=MAX_NOTE, description="why it must not go out")
-    comment: str = Field(default="", max_length=MAX_NOTE)
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="why it must not go out")
+    comment: str = Field(default="", max_length=MAX_TEXT)
 
 
 def decision_model(action_name: str) -> type[RootModel[Any]]:
@@ -120,19 +121,29 @@ def decision_model(action_name: str) -> type[RootModel[Any]]:
     return _decision_model(action_name, get_tool(action_name).args_model)
 
 
+def edit_model(action_name: str) -> type[BaseModel]:
+    """`{"type": "edit", "args": ...}` with that tool's full, valid args."""
+    return _edit_model(action_name, get_tool(action_name).args_model)
+
+
 @cache
-def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootModel[Any]]:
+def _edit_model(action_name: str, args_model: type[BaseModel]) -> type[BaseModel]:
     edit_type: Any = Literal["edit"]
-    edit = create_model(
+    return create_model(
         f"Edit_{action_name}",
         __config__=ConfigDict(extra="forbid"),
         type=(edit_type, ...),
         args=(args_model, ...),
     )
+
+
+@cache
+def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootModel[Any]]:
+    edit = _edit_model(action_name, args_model)
     union = Annotated[
         Approve | edit | Revise | Reject | Expire,  # type: ignore[valid-type]
         Field(discriminator="type"),
-        BeforeValidator(_bounded),
+        BeforeValidator(bounded),
     ]
     return RootModel[union]
 

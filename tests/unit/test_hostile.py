@@ -296,8 +296,22 @@ def test_deep_or_huge_decisions_are_refused_with_a_message() -> None:
         with pytest.raises(InvalidDecision, match="too large") as refused:
             validate_decision("send_email", args, raw, ["approve", "edit", "revise", "reject"])
         assert "Nothing was saved" in str(refused.value)
-    with pytest.raises(InvalidDecision, match="at most 5000 characters"):
+    with pytest.raises(InvalidDecision, match="at most 500 characters"):
         validate_decision("send_email", args, {"type": "reject", "reason": "x" * 6000}, ["reject"])
+
+
+def test_the_response_schema_refuses_deep_decisions_for_every_driver() -> None:
+    from pydantic import ValidationError
+
+    from graphs.response_schema import hold_schema, review_schema
+
+    schema = review_schema("send_email", ARGS["send_email"], ["approve", "reject"], [], None)
+    with pytest.raises(ValidationError, match="too large to be one: it is nested"):
+        schema.model_validate({"type": "reject", "reason": _nested(3000)})
+    with pytest.raises(ValidationError, match="too large to be one"):
+        hold_schema("send_email", ARGS["send_email"]).model_validate(
+            {"type": "cancel", "reason": _nested(3000)}
+        )
 
 
 def test_the_cli_exits_2_for_deeply_nested_args(
