@@ -11,6 +11,7 @@ from langgraph.types import Command
 from graphs.decisions import validate_decision
 from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFound
 from graphs.humanize import clip
+from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress
 from tools.registry import get_tool
@@ -92,6 +93,13 @@ class Reviews(AutonomyService):
             raise NotFound(
                 f"No pending action with id {interrupt_id!r}. Run `signoff inbox` (or "
                 "`signoff holds`) to list pending ids."
+            )
+        if item["payload"].get("driver") == REMOTE_DRIVER:
+            raise InvalidInput(
+                f"{interrupt_id} waits in a thread that LangGraph's server drives (langgraph dev, "
+                "Studio, Agent Inbox), not this data directory's runtime: decide it there, e.g. "
+                f"langgraph_sdk: client.runs.wait({item['thread_id']!r}, 'campaign', command="
+                f"{{'resume': {{{interrupt_id!r}: {{'type': 'approve'}}}}}}). Nothing was saved."
             )
         return item
 
