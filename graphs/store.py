@@ -28,6 +28,7 @@ from graphs.storage.inbox import InboxTables
 from graphs.storage.leases import LeaseTables
 from graphs.storage.notifications import NotificationTables
 from graphs.storage.outbox import OutboxTables
+from graphs.storage.pages import PageReads
 from graphs.storage.schema import MIGRATIONS, _statements
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ __all__ = [
 class Store(
     CampaignTables,
     InboxTables,
+    PageReads,
     DecisionTables,
     OutboxTables,
     AuditTables,

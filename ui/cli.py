@@ -33,6 +33,8 @@ from graphs.errors import (
     SignoffError,
 )
 from graphs.humanize import clip, duration, to_epoch
+from tools import redact
+from tools.fetch import MB, FetchLimits
 
 log = logging.getLogger("signoff.cli")
 
@@ -82,7 +84,7 @@ commands by task:
   decide     inbox · decide (one or several ids at once)
   holds      holds · cancel · send-now · worker (releases holds when their time comes)
   review     notifications (acknowledge / flag) · undo · audit (--verify, --csv)
-  trouble    in-doubt · settle · failed (--retry) · recover · reindex
+  trouble    in-doubt · settle · failed (--retry) · recover · reindex · prune
   autonomy   policy · autonomy (--promote) · simulate
   knowledge  kb add · kb list · kb search · kb remove
   app        ui
@@ -220,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("inbox", "list the actions waiting for a decision, over all campaigns")
     _json_flag(p)
+    p.add_argument("--page", type=int, default=1, metavar="N", help="which page (default 1)")
+    p.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="items per page (default 100)"
+    )
+    p.add_argument("--campaign", metavar="ID", help="only this campaign")
+    p.add_argument("--channel", help="only this channel (email, social, cms, ads)")
+    p.add_argument("--risk", help="only this risk tier (low, medium, high)")
 
     p = add(
         "decide",
@@ -285,6 +294,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("recover", "apply decisions that were recorded but not applied (after a crash)")
     _json_flag(p)
 
+    p = add(
+        "prune",
+        "remove finished campaigns' checkpoints older than an age; audit and outbox stay",
+        "Remove the checkpoints of campaigns that are done and were last updated more than "
+        "--older-than ago. The audit log and the outbox stay, and `signoff show` and the "
+        "Campaign page still show a pruned campaign's drafts, decisions and outcomes.",
+    )
+    p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d, 12h, 30m or 3600s")
+    p.add_argument("--dry-run", action="store_true", help="list what would be pruned")
+    _by(p)
+    _json_flag(p)
+
     # -- holds and the scheduler --
     p = add(
         "worker",
@@ -302,6 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds between two scheduler steps (default 1)",
     )
+    p.add_argument(
+        "--langgraph-url",
+        metavar="URL",
+        help="instead, watch the threads of LangGraph's server at URL (langgraph dev, a "
+        "deployment): release their holds and expire their reviews on time",
+    )
+    p.add_argument("--graph", default="campaign", help="the graph's name there (campaign)")
+    p.add_argument("--once", action="store_true", help="one step, then exit")
     _json_flag(p)
 
     p = add("holds", "approved actions waiting out their hold window, with time left")
@@ -530,6 +559,7 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    redact.install()
 
 
 def _fail(as_json: bool, code: int, kind: str, message: str, **extra: Any) -> int:
@@ -606,6 +636,7 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
         "--server.address", args.address,
         "--server.port", str(args.port),
         "--server.headless", "true",
+        "--server.maxUploadSize", str(max(1, FetchLimits.from_env().max_bytes // MB)),
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     mode = "sign-in required" if signed_in else "local mode: you are " + _identity()
@@ -710,18 +741,38 @@ def _print_summary(result: dict[str, Any]) -> None:
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
-        items = s.pending(person=_identity())
+        view = s.pending_page(
+            args.page,
+            args.limit,
+            campaign=args.campaign,
+            channel=args.channel,
+            risk=args.risk,
+            person=_identity(),
+        )
+    items = view["items"]
     if args.json:
         _emit(items)
         return EXIT_OK
     if not items:
-        print("Nothing is waiting for a decision.")
+        print(
+            "Nothing is waiting for a decision."
+            if not view["pending"]
+            else f"Page {view['page']} is past the last page ({view['pages']})."
+        )
         return EXIT_OK
     print(_inbox_table(items, with_thread=True))
     print("\nVersions (decide with --seen VERSION to bind your decision to what you read):")
     for item in items:
         print(f"  {item['id']}  version {item['content_hash'][:12]}  {_authority_line(item)}")
-    print(f"\n{len(items)} pending. Decide with: signoff decide ID {{{','.join(DECISION_FLAGS)}}}")
+    more = (
+        f" Page {view['page']} of {view['pages']}; next: signoff inbox --page {view['page'] + 1}."
+        if view["page"] < view["pages"]
+        else ""
+    )
+    print(
+        f"\n{view['pending']} pending.{more} Decide with: signoff decide ID "
+        f"{{{','.join(DECISION_FLAGS)}}}"
+    )
     return EXIT_OK
 
 
@@ -804,6 +855,8 @@ def decision_from_args(args: argparse.Namespace) -> dict[str, Any]:
             edited = json.loads(given["--args"])
         except json.JSONDecodeError as exc:
             raise CliError(f"--args is not valid JSON ({exc}). {allowed}") from exc
+        except RecursionError as exc:
+            raise CliError(f"--args is nested too deeply to be an edit. {allowed}") from exc
         if not isinstance(edited, dict) or not edited:
             raise CliError(
                 f"--args must be a non-empty JSON object, got {given['--args']!r}. {allowed}"
@@ -1096,12 +1149,34 @@ def cmd_recover(args: argparse.Namespace, home: Path) -> int:
     return EXIT_OK
 
 
+def cmd_prune(args: argparse.Namespace, home: Path) -> int:
+    with _open(home) as s:
+        pruned = s.prune(args.older_than, by=_who(args), dry_run=args.dry_run)
+    if args.json:
+        _emit({"pruned": pruned, "dry_run": args.dry_run})
+        return EXIT_OK
+    verb = "would prune" if args.dry_run else "pruned"
+    print(f"{verb} the checkpoints of {len(pruned)} finished campaign(s)")
+    for thread_id in pruned:
+        print(f"  {thread_id}")
+    return EXIT_OK
+
+
 # -- holds and the scheduler ------------------------------------------------------------------
 def cmd_worker(args: argparse.Namespace, home: Path) -> int:
     """The scheduler in the foreground: one `tick()` every --interval seconds until stopped."""
     stop = threading.Event()
     previous = _on_sigterm(stop)
     released = 0
+    if args.langgraph_url:
+        from ui import cli_server
+
+        try:
+            return cli_server.run(args, stop)
+        except KeyboardInterrupt:
+            return EXIT_OK
+        finally:
+            _restore_sigterm(previous)
     try:
         with _open_recovering(home) as s:
             print(
@@ -1126,6 +1201,8 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
                     result, known = {}, {}
                 released += len(result.get("released") or [])
                 _report_tick(result, known, as_json=args.json)
+                if args.once:
+                    break
                 stop.wait(args.interval)
     except KeyboardInterrupt:
         pass
@@ -1684,6 +1761,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "campaigns": cmd_campaigns,
     "reindex": cmd_reindex,
     "recover": cmd_recover,
+    "prune": cmd_prune,
     "worker": cmd_worker,
     "holds": cmd_holds,
     "cancel": cmd_cancel,

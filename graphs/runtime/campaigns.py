@@ -8,6 +8,7 @@ import logging
 import uuid
 from typing import Any
 
+from graphs import retention
 from graphs.brief import parse_audience_csv, validate_brief
 from graphs.errors import Busy, NotFound
 from graphs.runtime.drawing import graph_dot
@@ -108,6 +109,7 @@ class Campaigns(Holds):
         if campaign is None:
             raise NotFound(f"No campaign {thread_id!r}; list campaigns with `signoff campaigns`.")
         values = self.graph.get_state(self._config(thread_id)).values
+        values = values or retention.kept_values(self.store, thread_id)  # pruned: the audit's copy
         return {
             **campaign,
             "evidence": values.get("evidence", []),
@@ -122,6 +124,16 @@ class Campaigns(Holds):
 
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()
+
+    def prune(
+        self, older_than: float | str, *, by: str = "marketer", dry_run: bool = False
+    ) -> list[str]:
+        """Remove finished campaigns' checkpoints older than `older_than` (seconds or '90d');
+        audit and outbox stay (graphs/retention.py)."""
+        seconds = retention.parse_age(older_than) if isinstance(older_than, str) else older_than
+        return retention.prune(
+            self.store, self.checkpointer, self.graph, seconds, by=by, dry_run=dry_run
+        )
 
     def reindex(self) -> int:
         """Rebuild the inbox index (derived data) from the checkpoints of every campaign."""

@@ -7,7 +7,6 @@ data directory and closes it.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
 import threading
@@ -26,7 +25,9 @@ from graphs.policy import Policy, load_policy
 from graphs.runtime.audit import AuditService
 from graphs.runtime.campaigns import Campaigns
 from graphs.runtime.executed import Executed
+from graphs.runtime.inbox import InboxPages
 from graphs.runtime.notifications import NotificationsService
+from graphs.services import connector_settings
 from graphs.state import Context
 from graphs.store import Store, connect, default_home
 from tools.base import Settings
@@ -34,10 +35,11 @@ from tools.base import Settings
 log = logging.getLogger(__name__)
 
 
-class Signoff(Campaigns, NotificationsService, AuditService, Executed):
+class Signoff(Campaigns, InboxPages, NotificationsService, AuditService, Executed):
     """One data directory: its database (checkpoints + app tables), policy, graph and connectors.
 
-    Campaigns (start, retry, recover, read) · Reviews (pending, decide, apply) · Holds (holds,
+    Campaigns (start, retry, recover, read) · Reviews (pending, decide, apply) · InboxPages
+    (a page at a time, counts, decide a whole batch) · Holds (holds,
     cancel, send now, the scheduler) · AutonomyService (levels, promote, simulate) ·
     NotificationsService · AuditService · Executed (undo, in doubt, failed).
     """
@@ -89,20 +91,7 @@ class Signoff(Campaigns, NotificationsService, AuditService, Executed):
             self.recover()
 
     def _settings(self, smtp_url: str | None) -> Settings:
-        limits = (
-            self.policy.actions["spend_ads"].limits if "spend_ads" in self.policy.actions else {}
-        )
-        settings = Settings.load(self.home)
-        overrides: dict[str, Any] = {}
-        if smtp_url:
-            overrides["smtp_url"] = smtp_url
-        if limits.get("budget_per_day") is not None:
-            overrides["ads_daily_budget"] = float(limits["budget_per_day"])
-        if limits.get("budget_per_campaign") is not None:
-            overrides["ads_campaign_budget"] = float(limits["budget_per_campaign"])
-        if limits.get("currency"):
-            overrides["ads_currency"] = limits["currency"]
-        return dataclasses.replace(settings, **overrides) if overrides else settings
+        return connector_settings(self.home, self.policy, smtp_url)
 
     def close(self) -> None:
         self.stop_scheduler()

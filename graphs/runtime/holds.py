@@ -8,6 +8,7 @@ from typing import Any
 
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.humanize import duration
+from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.reviews import Reviews
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ class Holds(Reviews):
         }
         threads: set[str] = set()
         for row in self.store.due(now):
+            if row["payload"].get("driver") == REMOTE_DRIVER:
+                continue  # the server's threads: `signoff worker --langgraph-url URL`
             decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
             try:
                 self._record(row, decision, "scheduler")

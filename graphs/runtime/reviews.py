@@ -14,6 +14,7 @@ from graphs.binding import content_hash
 from graphs.decisions import validate_decision
 from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFound
 from graphs.humanize import clip
+from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress
 from tools.registry import get_tool
@@ -151,6 +152,13 @@ class Reviews(AutonomyService):
                 f"No pending action with id {interrupt_id!r}. Run `signoff inbox` (or "
                 "`signoff holds`) to list pending ids."
             )
+        if item["payload"].get("driver") == REMOTE_DRIVER:
+            raise InvalidInput(
+                f"{interrupt_id} waits in a thread that LangGraph's server drives (langgraph dev, "
+                "Studio, Agent Inbox), not this data directory's runtime: decide it there, e.g. "
+                f"langgraph_sdk: client.runs.wait({item['thread_id']!r}, 'campaign', command="
+                f"{{'resume': {{{interrupt_id!r}: {{'type': 'approve'}}}}}}). Nothing was saved."
+            )
         return item
 
     def _changed_since(self, interrupt_id: str, earlier: dict[str, Any] | None, seen: str) -> None:
@@ -174,6 +182,7 @@ class Reviews(AutonomyService):
                 get_tool(payload["action"]["name"]).validate_args(valid["args"], self.settings)
             except ValueError as exc:
                 raise InvalidDecision(f"The edit cannot go out: {exc} Nothing was saved.") from exc
+            self._check_edit(item, valid["args"])
         if valid["type"] == "approve" and payload.get("needs_check") and not valid.get("checked"):
             claims = payload.get("unsupported_claims", [])
             raise InvalidDecision(
@@ -183,6 +192,30 @@ class Reviews(AutonomyService):
                 "send it back. Nothing was saved."
             )
         return valid
+
+    def _check_edit(self, item: dict[str, Any], args: dict[str, Any]) -> None:
+        """An edit meets the same hard rules as a draft: budgets, recipients, links, contacts."""
+        from graphs.assess import _over_budget
+        from graphs.checks.edits import edit_problems
+
+        payload = item["payload"]
+        name = payload["action"]["name"]
+        over = None
+        if name == "spend_ads":
+            over = _over_budget(self.policy, self.context, item["thread_id"], args)
+        problems = edit_problems(
+            name,
+            payload["action"]["args"],
+            args,
+            payload.get("contacts_allowed", []),
+            over_budget=over,
+        )
+        if problems:
+            raise InvalidDecision(
+                "The edit was refused: " + "; ".join(problems) + ". Change it (or add the link "
+                "or contact to the brief or the policy's allowlist) and try again. Nothing was "
+                "saved."
+            )
 
     def _record(
         self,
@@ -318,6 +351,7 @@ def _inbox_item(
         "unsupported_claims": p.get("unsupported_claims", []),
         "needs_check": p.get("needs_check", False),
         "flagged_sources": p.get("flagged_sources", []),
+        "foreign_contacts": p.get("foreign_contacts", []),
         "allowed_decisions": p["allowed_decisions"],
         "revision": p.get("revision", 0),
         "feedback": p.get("feedback", []),
