@@ -103,7 +103,7 @@ with st.sidebar:
     if me["local"] and auth_config() is not None:
         st.warning(
             f"Signed in as **{me['name']}**. The policy names no people, so everyone who signs "
-            "in holds every role: list your team under `authority.people` in the policy.",
+            "in holds every role: list your team under `people` in the policy.",
             icon=":material/group:",
         )
     elif me["local"]:

@@ -40,6 +40,17 @@ def local_user() -> str:
         return "marketer"
 
 
+def current_identity() -> str | None:
+    """Who this session is, without drawing anything: the verified email of the signed-in
+    person (None when nobody is, or the email is not verified), or in local mode the OS user."""
+    if auth_config() is None:
+        return local_user()
+    if not st.user.is_logged_in or st.user.get("email_verified") is not True:
+        return None
+    email = str(st.user.get("email") or "").strip().lower()
+    return email or None
+
+
 def require_identity() -> str:
     """The identity of this session, or stop the run after drawing the sign-in page."""
     auth = auth_config()

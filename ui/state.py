@@ -95,12 +95,12 @@ def signoff() -> Signoff:
 def reviewer() -> str:
     """Who is deciding: the signed-in person's verified email, or in local mode the OS user
     (set by ui/app.py for each run; recorded with every decision)."""
-    name = str(st.session_state.get("identity") or "").strip()
-    if name:
-        return name
-    from ui.auth import local_user
+    from ui.auth import current_identity
 
-    return local_user()
+    name = current_identity()
+    if name is None:  # a click from a session that is not signed in (any more)
+        st.stop()
+    return name
 
 
 def flash(kind: str, message: str) -> None:

@@ -138,6 +138,14 @@ class Reviews(AutonomyService):
             return Plan(True, (self.approvals.who(by),), (), current)
         return self.approvals.plan(item, valid, by, seen)
 
+    def _changed_since(self, interrupt_id: str, earlier: dict[str, Any] | None, seen: str) -> None:
+        """A decision on a version that is gone, while a newer version of the same action waits."""
+        if earlier is None:
+            return
+        for row in self.store.inbox(earlier["thread_id"]):
+            if row["action_id"] == earlier["action_id"] and row["interrupt_id"] != interrupt_id:
+                self.approvals.check_seen(row, seen)
+
     def _pending_item(self, interrupt_id: str, seen: str | None = None) -> dict[str, Any]:
         item = self.store.inbox_item(interrupt_id)
         earlier = self.store.decision(interrupt_id)
@@ -160,14 +168,6 @@ class Reviews(AutonomyService):
                 f"{{'resume': {{{interrupt_id!r}: {{'type': 'approve'}}}}}}). Nothing was saved."
             )
         return item
-
-    def _changed_since(self, interrupt_id: str, earlier: dict[str, Any] | None, seen: str) -> None:
-        """A decision on a version that is gone, while a newer version of the same action waits."""
-        if earlier is None:
-            return
-        for row in self.store.inbox(earlier["thread_id"]):
-            if row["action_id"] == earlier["action_id"] and row["interrupt_id"] != interrupt_id:
-                self.approvals.check_seen(row, seen)
 
     def _validate(self, item: dict[str, Any], decision: Any) -> dict[str, Any]:
         payload = item["payload"]

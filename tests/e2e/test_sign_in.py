@@ -188,9 +188,9 @@ def test_two_people_sign_in_the_author_cannot_approve_alone_a_budget_owner_can(
             expect(page.get_by_text(f"Approved so far by {ANN}")).to_be_visible()
             screenshot(page, "e2e-signin-2-ann-approved")
             page.get_by_role("button", name="Sign out").click()
-            expect(page.get_by_role("button", name="Sign in")).to_be_visible(
-                timeout=STEP_TIMEOUT_MS
-            )
+            # Streamlit ends the provider's session too; the provider asks to confirm.
+            page.get_by_role("button", name="Yes, sign me out").click(timeout=STEP_TIMEOUT_MS)
+            page.wait_for_url(f"{server.url}/**", timeout=STEP_TIMEOUT_MS)
             page.goto(f"{server.url}/inbox")
             expect(page.get_by_role("button", name="Sign in")).to_be_visible(
                 timeout=STEP_TIMEOUT_MS

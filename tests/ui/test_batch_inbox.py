@@ -33,12 +33,17 @@ CONTACTS = [
 
 @pytest.fixture
 def submissions(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every `decide_many` call the app makes (the decisions it was given)."""
+    """Every `decide_many` call the app makes (the decisions it was given). Each decision must
+    carry the hash of the version the page showed (`seen`); it is checked here and left out of
+    what the tests compare."""
     calls: list[dict[str, Any]] = []
     real = Signoff.decide_many
 
     def spy(self: Signoff, decisions: dict[str, Any], **kw: Any) -> Any:
-        calls.append(dict(decisions))
+        shown = {p["id"]: p["content_hash"] for p in self.pending()}
+        for item_id, decision in decisions.items():
+            assert decision.get("seen") == shown.get(item_id), "the page sent another version"
+        calls.append({i: {k: v for k, v in d.items() if k != "seen"} for i, d in decisions.items()})
         return real(self, decisions, **kw)
 
     monkeypatch.setattr(Signoff, "decide_many", spy)

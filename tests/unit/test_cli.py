@@ -394,7 +394,8 @@ def test_ui_runs_streamlit_on_loopback(
     code, _, _ = run(capsys, "ui", "--port", "8765")
     assert code == 0
     [argv] = seen
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("ui/app.py")
+    # ui/serve.py: the app (ui/app.py) behind the Host check
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("ui/serve.py")
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
     assert argv[argv.index("--server.port") + 1] == "8765"
     assert envs[0]["SIGNOFF_HOME"] == str(cli_home.resolve())
