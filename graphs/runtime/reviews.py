@@ -162,9 +162,9 @@ class Reviews(AutonomyService):
             )
         if item["payload"].get("driver") == REMOTE_DRIVER:
             raise InvalidInput(
-                f"{interrupt_id} waits in a thread that LangGraph's server drives (langgraph dev, "
-                "Studio, Agent Inbox), not this data directory's runtime: decide it there, e.g. "
-                f"langgraph_sdk: client.runs.wait({item['thread_id']!r}, 'campaign', command="
+                "This action is waiting in LangGraph's server (Studio, Agent Inbox), which runs "
+                "its campaign: decide it there. From code: langgraph_sdk "
+                f"client.runs.wait({item['thread_id']!r}, 'campaign', command="
                 f"{{'resume': {{{interrupt_id!r}: {{'type': 'approve'}}}}}}). Nothing was saved."
             )
         return item

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import maildir_count, run_json
+from support import maildir_count, run, run_json
 
 from graphs.policy import DEFAULT_POLICY, load_policy
 from graphs.server_watch import ServerWatcher
@@ -186,6 +186,10 @@ def test_signoff_cli_lists_the_servers_items_and_says_where_to_decide(
     assert hold["approved_by"] == "bob" and hold["seconds_left"] > 200
     code, items, _ = run_json(capsys, "inbox", *home)
     assert email_id not in {i["id"] for i in items}
+    # the server's scheduler from the command line: nothing is due yet, so nothing moves
+    code, out, err = run(capsys, "worker", "--langgraph-url", server.url, "--once", "--json")
+    assert code == 0 and server.url in err and "released" not in out
+    assert server.pending(thread_id)["send_email"][0] == hold["id"]
     server.resume(thread_id, {hold["id"]: {"type": "cancel", "reason": "not now"}}, user="bob")
     assert server.outcomes(thread_id) == {"send_email": "cancelled"}
 
