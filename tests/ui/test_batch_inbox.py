@@ -172,7 +172,7 @@ def test_drafts_with_links_from_the_audience_file_are_never_the_rest(
     ]
     contacts += [
         {"email": "eve@example.com", "name": "https://evil.example/verify-your-account"},
-        {"email": "fay@example.com", "name": "Fay", "company": "call +1 900 555 0199"},
+        {"email": "fay@example.com", "name": "+1-900-555-0199 Fay", "company": "Fir"},
     ]
     thread, emails = batch_of(seeded, contacts)
     hostile = {e["id"] for e in emails if e["args"]["to"] in ("eve@example.com", "fay@example.com")}
