@@ -42,10 +42,11 @@ st.set_page_config(
 )
 
 runtime = signoff()
-waiting = len(runtime.pending())
-held = len(runtime.holds())
-unread = len(runtime.notifications("open"))
-trouble = len(runtime.in_doubt()) + len(runtime.failed())
+figures = runtime.counts()  # COUNT queries on indexes: fast at 100,000 pending
+waiting = figures["pending"]
+held = figures["holds"]
+unread = figures["notifications"]
+trouble = figures["in_doubt"] + figures["failed"]
 
 
 def counted(title: str, n: int) -> str:
@@ -58,7 +59,7 @@ def home() -> None:
     A hidden page of its own, so that /new, /inbox and /campaign are always valid addresses
     (Streamlit serves the default page at `/` only).
     """
-    st.switch_page(PAGE_INBOX if runtime.campaigns() else PAGE_NEW)
+    st.switch_page(PAGE_INBOX if figures["any_campaign"] else PAGE_NEW)
 
 
 pages = [

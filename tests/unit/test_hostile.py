@@ -175,6 +175,17 @@ def test_contact_fields_with_links_are_never_approved_unseen(home: Path) -> None
         assert not emails["ann@example.com"]["foreign_contacts"]
         for to in ("bob@example.com", "cy@example.com"):
             assert any("evil.example" in r for r in emails[to]["foreign_contacts"]), to
+        # "Approve all" / "approve the rest" never sends them: they wait for a person
+        ann = emails["ann@example.com"]
+        thread, batch = ann["thread_id"], ann["batch"]
+        assert set(runtime.batch_foreign_ids(thread, batch)) == {
+            emails[to]["id"] for to in ("bob@example.com", "cy@example.com")
+        }
+        result = runtime.decide_batch(thread, batch, {"type": "approve"}, by="tester")
+        assert set(result["decisions"]) == {ann["id"]}
+        assert set(result["held_back"]) == set(runtime.batch_foreign_ids(thread, batch))
+        with pytest.raises(InvalidInput, match="never approved in bulk"):
+            runtime.decide_batch(thread, batch, {"type": "approve"}, by="tester")
 
 
 # -- 4. nothing lost to a connector error -----------------------------------------------------------
