@@ -610,6 +610,10 @@ def _fast_rules() -> tuple[Any, list[Any]]:
 
 
 _SET, _FAST = _fast_rules()
+_RULE_OF = {fast[0]: index for index, fast in enumerate(_FAST) if fast is not None}
+_SLOW_RULES = frozenset(index for index, fast in enumerate(_FAST) if fast is None)
+_LEET_HAYS = ("plain", "leet", "joined")
+_PLAIN_HAYS = ("plain", "joined")
 _CONFIRM = 400  # how far around an RE2 span the exact rule is tried
 
 
@@ -650,15 +654,10 @@ def _instructions(text: str, *, how: str = "") -> list[str]:
     if "\n" in lowered:  # one instruction split over adjacent lines or passages
         hays["joined"] = " ".join(lowered.split("\n"))
     hits = {name: set(_SET.Match(hay) or ()) for name, hay in hays.items()}
-    for index, rule in enumerate(RULES):
-        names = (
-            ("plain", "leet", "joined")
-            if rule.what in ("override", "prompt", "role")
-            else (
-                "plain",
-                "joined",
-            )
-        )
+    maybe = {_RULE_OF[i] for found_in in hits.values() for i in found_in} | _SLOW_RULES
+    for index in sorted(maybe):  # only the rules RE2 found somewhere (usually none)
+        rule = RULES[index]
+        names = _LEET_HAYS if rule.what in ("override", "prompt", "role") else _PLAIN_HAYS
         for name in names:
             hay = hays.get(name)
             if hay is None:

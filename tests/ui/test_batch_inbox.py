@@ -168,6 +168,32 @@ def test_review_a_sample_then_approve_the_rest(
     assert seeded.pending() == []
 
 
+def test_drafts_with_links_from_the_audience_file_are_never_the_rest(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    """Issue 11, finding 2: a contact's name carried a link into an email sent unseen."""
+    contacts = CONTACTS + [
+        {"email": f"r{n}@example.com", "name": f"R{n}", "company": "Rye"} for n in range(4)
+    ]
+    contacts += [
+        {"email": "eve@example.com", "name": "https://evil.example/verify-your-account"},
+        {"email": "fay@example.com", "name": "+1-900-555-0199 Fay", "company": "Fir"},
+    ]
+    thread, emails = batch_of(seeded, contacts)
+    hostile = {e["id"] for e in emails if e["args"]["to"] in ("eve@example.com", "fay@example.com")}
+    assert all(e["foreign_contacts"] for e in emails if e["id"] in hostile)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert "carry links or contacts you did not give" in texts(at)
+    at.button(key=f"batch-sample-{batch}").click().run()
+    assert not at.exception
+    sample = {e["id"] for e in emails if present(at, f"card-{e['id']}")}
+    assert hostile <= sample  # always shown, as full cards
+    at.button(key=f"batch-approve-rest-{batch}").click().run()
+    assert not at.exception
+    assert not hostile & set(submissions[-1])  # never approved as "the rest"
+
+
 def test_edit_one_draft_of_a_batch(ui_home: Path, seeded: Signoff) -> None:
     thread, emails = batch_of(seeded)
     batch = batch_key(thread, emails[0])
