@@ -198,10 +198,27 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_open_thread ON inbox(thread_id, kind, created_at) WHERE decided = 0;
     CREATE INDEX inbox_open_channel ON inbox(channel, kind, created_at) WHERE decided = 0;
     CREATE INDEX inbox_open_risk ON inbox(risk, kind, created_at) WHERE decided = 0;
-    CREATE INDEX inbox_open_batch ON inbox(thread_id, batch, kind) WHERE decided = 0
-        AND batch IS NOT NULL;
+    CREATE INDEX inbox_open_batch ON inbox(thread_id, batch, kind, channel, risk, action)
+        WHERE decided = 0 AND batch IS NOT NULL;
     CREATE INDEX outbox_status ON outbox(status);
     CREATE INDEX notifications_status ON notifications(status);
+    """,
+    # 4: the run queue (graph runs as jobs that workers claim under a lease)
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT,
+        lease_until REAL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX jobs_todo ON jobs(status, id);
     """,
 ]
 
