@@ -13,6 +13,7 @@ import logging
 
 import streamlit as st
 
+from tools import redact
 from ui.state import (
     DEFAULT_REVIEWER,
     PAGE_ACTIVITY,
@@ -31,6 +32,7 @@ if not logging.getLogger().handlers:  # the server's log shows what the agent do
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+redact.install()  # webhook paths, ?token= and credentials never reach the log
 
 st.set_page_config(
     page_title="Signoff",

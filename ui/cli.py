@@ -24,6 +24,8 @@ from typing import Any, NoReturn
 
 from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, RunStopped, SignoffError
 from graphs.humanize import clip, duration, to_epoch
+from tools import redact
+from tools.fetch import MB, FetchLimits
 
 log = logging.getLogger("signoff.cli")
 
@@ -534,6 +536,7 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    redact.install()
 
 
 def _fail(as_json: bool, code: int, kind: str, message: str, **extra: Any) -> int:
@@ -592,6 +595,7 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
         "--server.address", "127.0.0.1",
         "--server.port", str(args.port),
         "--server.headless", "true",
+        "--server.maxUploadSize", str(max(1, FetchLimits.from_env().max_bytes // MB)),
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     print(
@@ -782,6 +786,8 @@ def decision_from_args(args: argparse.Namespace) -> dict[str, Any]:
             edited = json.loads(given["--args"])
         except json.JSONDecodeError as exc:
             raise CliError(f"--args is not valid JSON ({exc}). {allowed}") from exc
+        except RecursionError as exc:
+            raise CliError(f"--args is nested too deeply to be an edit. {allowed}") from exc
         if not isinstance(edited, dict) or not edited:
             raise CliError(
                 f"--args must be a non-empty JSON object, got {given['--args']!r}. {allowed}"

@@ -126,6 +126,16 @@ class InboxPages(Reviews):
     def batch_ids(self, thread_id: str, batch: str) -> list[str]:
         return self.store.batch_member_ids(thread_id, batch)
 
+    def batch_foreign_ids(self, thread_id: str, batch: str) -> list[str]:
+        """Undecided drafts of a batch that carry links or contacts nobody gave (from the
+        audience file or a source): always in a sample, never approved in bulk."""
+        found: list[str] = []
+        offset = 0
+        while rows := self.store.batch_members(thread_id, batch, limit=CHUNK, offset=offset):
+            offset += len(rows)
+            found += [r["interrupt_id"] for r in rows if r["payload"].get("foreign_contacts")]
+        return found
+
     def batch_needing_check(self, thread_id: str, batch: str) -> int:
         return self.store.batch_needing_check(thread_id, batch)
 
@@ -152,9 +162,13 @@ class InboxPages(Reviews):
         first, all or nothing. With `checked`, approvals of drafts with unsupported claims carry
         `checked=true` ('I checked these'); the others are plain approvals.
 
-        Returns {"decisions": {id: decision}, "summaries": [...]}."""
+        Drafts that carry links or contacts nobody gave are never approved in bulk: they stay
+        pending for a person to open one by one (`held_back`).
+
+        Returns {"decisions": {id: decision}, "summaries": [...], "held_back": [ids]}."""
         skip = set(exclude)
         decisions: dict[str, dict[str, Any]] = {}
+        held_back: list[str] = []
         offset = 0
         while True:
             rows = self.store.batch_members(thread_id, batch, limit=CHUNK, offset=offset)
@@ -164,14 +178,25 @@ class InboxPages(Reviews):
             for row in rows:
                 if row["interrupt_id"] in skip:
                     continue
+                if decision.get("type") in ("approve", "edit") and row["payload"].get(
+                    "foreign_contacts"
+                ):
+                    held_back.append(row["interrupt_id"])
+                    continue
                 one = dict(decision)
                 if one.get("type") == "approve" and checked and needs_check(row["payload"]):
                     one["checked"] = True
                 decisions[row["interrupt_id"]] = one
+        if not decisions and held_back:
+            raise InvalidInput(
+                f"The {len(held_back)} draft(s) of batch {batch!r} still waiting carry links or "
+                "contacts you did not give (from the audience file or a source); they are never "
+                "approved in bulk. Open them one by one: `signoff inbox`."
+            )
         if not decisions:
             raise NotFound(
                 f"Nothing of batch {batch!r} in campaign {thread_id[:8]} is waiting for a "
                 "decision; it was decided already. Run `signoff inbox` to see what is pending."
             )
         summaries = self.decide_many(decisions, by=by, on_progress=on_progress)
-        return {"decisions": decisions, "summaries": summaries}
+        return {"decisions": decisions, "summaries": summaries, "held_back": held_back}

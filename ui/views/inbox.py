@@ -144,9 +144,12 @@ def _batch_selected(batch: str, items: list[dict[str, Any]], kind: str) -> None:
         st.session_state.pop(f"select-{i['id']}", None)
 
 
-def _sample(batch: str, ids: list[str]) -> None:
-    k = min(SAMPLE_SIZE, len(ids))
-    st.session_state[f"sample-{batch}"] = random.sample(ids, k)
+def _sample(batch: str, ids: list[str], must: list[str] | None = None) -> None:
+    """A random sample, plus every draft with links or contacts nobody gave (never 'the rest')."""
+    must = [i for i in must or [] if i in ids]
+    others = [i for i in ids if i not in must]
+    k = min(max(0, SAMPLE_SIZE - len(must)), len(others))
+    st.session_state[f"sample-{batch}"] = must + random.sample(others, k)
 
 
 def _end_sample(batch: str) -> None:
@@ -154,7 +157,11 @@ def _end_sample(batch: str) -> None:
 
 
 def _sample_batch(batch: str, lead: dict[str, Any]) -> None:
-    _sample(batch, runtime.batch_ids(lead["thread_id"], lead["batch"]))
+    _sample(
+        batch,
+        runtime.batch_ids(lead["thread_id"], lead["batch"]),
+        runtime.batch_foreign_ids(lead["thread_id"], lead["batch"]),
+    )
 
 
 def _batch_approve_all(batch: str, lead: dict[str, Any], exclude: list[str] | None = None) -> None:
@@ -192,6 +199,7 @@ def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
     )
     q["decisions"] = result["decisions"]
     q["titles"] = {i: q["title"] for i in result["decisions"]}
+    q["held_back"] = result.get("held_back", [])
     return list(result["summaries"])
 
 
@@ -312,6 +320,13 @@ def _results(summaries: list[dict[str, Any]], ids: set[str]) -> dict[str, dict[s
 def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
     """What happened, read back from the campaigns (the holds and outcomes of these actions)."""
     decisions = q["decisions"]
+    if q.get("held_back"):
+        level, message = _done_many(summaries, q) if len(decisions) > 1 else ("success", "")
+        kept = count(len(q["held_back"]), "draft")
+        return "warning", (
+            f"{message} {kept} with links or contacts you did not give stayed in your inbox: "
+            "open them one by one."
+        ).strip()
     if len(decisions) > 1:
         return _done_many(summaries, q)
     item_id, decision = next(iter(decisions.items()))
@@ -544,7 +559,7 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         product = products.get(item["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
-            label=f"{product} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
+            label=f"{plain(product)} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
             icon=":material/link:",
             query_params={"thread": item["thread_id"]},
         )
@@ -653,7 +668,7 @@ def render_batch(
         product = products.get(first["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
-            label=f"{product} · campaign {short_id(first['thread_id'])} · proposed "
+            label=f"{plain(product)} · campaign {short_id(first['thread_id'])} · proposed "
             f"{when(first['created_at'])}",
             icon=":material/link:",
             query_params={"thread": first["thread_id"]},
@@ -675,6 +690,14 @@ def render_batch(
                 help="Required to approve drafts with unsupported claims; recorded in the audit.",
             )
         unchecked = bool(n_flagged) and not st.session_state.get(f"batch-checked-{batch}")
+        n_foreign = len(runtime.batch_foreign_ids(first["thread_id"], first["batch"]))
+        if n_foreign:
+            st.warning(
+                f"{count(n_foreign, 'draft')} in this batch carry links or contacts you did not "
+                "give (from the audience file or a source). They are always in the sample and "
+                "never approved in bulk: open them one by one.",
+                icon=":material/link_off:",
+            )
 
         if sample_ids:
             n_rest = n - len(sample)
@@ -715,7 +738,7 @@ def render_batch(
                 help="Tick 'I checked the flagged claims' first." if unchecked else None,
             )
             st.button(
-                f"Review a sample of {min(SAMPLE_SIZE, n)}",
+                f"Review a sample of {min(max(SAMPLE_SIZE, n_foreign), n)}",
                 key=f"batch-sample-{batch}",
                 icon=":material/shuffle:",
                 on_click=_sample_batch,

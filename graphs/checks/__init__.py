@@ -1,0 +1,1 @@
+"""Checks on what would go out: one module per concern (links and contacts, …)."""
