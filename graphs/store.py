@@ -25,6 +25,7 @@ from graphs.storage.base import Tables, connect, default_home, now_iso
 from graphs.storage.campaigns import CampaignTables
 from graphs.storage.decisions import DecisionTables
 from graphs.storage.inbox import InboxTables
+from graphs.storage.jobs import JobTables
 from graphs.storage.leases import LeaseTables
 from graphs.storage.notifications import NotificationTables
 from graphs.storage.outbox import OutboxTables
@@ -55,6 +56,7 @@ class Store(
     NotificationTables,
     AutonomyTables,
     LeaseTables,
+    JobTables,
 ):
     """Thin, explicit SQL over the app tables. Thread-safe through one lock per store."""
 

@@ -283,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
         "carry on a campaign that stopped part-way (model error, crash)",
     )
     p.add_argument("thread_id", metavar="THREAD_ID")
+    p.add_argument(
+        "--queue",
+        action="store_true",
+        help="queue the run for a worker (`signoff worker`) instead of running it here",
+    )
     _json_flag(p)
 
     p = add("campaigns", "list campaigns, newest first")
@@ -1041,6 +1046,15 @@ def _stopped(exc: RunStopped, verbose: bool) -> CliError:
 
 
 def cmd_retry(args: argparse.Namespace, home: Path) -> int:
+    if args.queue:
+        with _open(home) as s:
+            s.summary(args.thread_id)  # NotFound for an unknown campaign
+            job = s.enqueue_run("retry", args.thread_id)
+        if args.json:
+            _emit({"job": job, "thread_id": args.thread_id, "status": "queued"})
+        else:
+            print(f"Queued as job {job}; a worker (`signoff worker`) carries it on.")
+        return EXIT_OK
     with _open(home) as s:
         try:
             result = s.retry(args.thread_id, on_progress=_progress(args))

@@ -22,6 +22,7 @@ Where things are (one concern per module, all behind `Signoff`):
     notifications.py  NotificationsService: the feed of actions that ran
     audit.py          AuditService: activity, verify, CSV
     executed.py       Executed: undo, in doubt, failed
+    jobs.py           RunQueue: graph runs as durable jobs for workers (leases, take-over)
     drawing.py        graph_dot
 """
 

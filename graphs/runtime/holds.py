@@ -179,6 +179,10 @@ class Holds(Reviews):
             self._scheduler.join(timeout=30)
         self._scheduler = None
 
+    def run_queued(self, stop: threading.Event) -> int:
+        """Queued graph runs this worker ran (none here; see RunQueue)."""
+        return 0
+
     def worker(self, interval: float = 1.0, stop: threading.Event | None = None) -> None:
         """The scheduler loop (`signoff worker`, or the app's background thread)."""
         stop = stop or self._stop
@@ -189,6 +193,7 @@ class Holds(Reviews):
                 for kind, ids in done.items():
                     if ids:
                         log.info("scheduler %s %s", kind, ids)
+                self.run_queued(stop)
             except Exception:
                 log.exception("scheduler step failed; trying again")
             stop.wait(interval)

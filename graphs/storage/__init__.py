@@ -10,6 +10,8 @@ audit          append-only log of everything that happened; outlives checkpoints
 notifications  the feed of actions that ran without review
 autonomy       track record, autonomy levels, proposals (routings seen)
 leases         one row per thread being resumed: one resume per thread at a time
+jobs           the run queue: graph runs claimed by workers under a lease
+pages          paged inbox reads and counts for the page and the CLI
 
 `graphs.store.Store` puts them together; import from there.
 """

@@ -72,12 +72,15 @@ class PageReads(Tables):
             "ORDER BY created_at, rowid LIMIT ?",
             (*params, want),
         )
-        if any(filters.values()):
+        if any(filters.values()):  # each open batch, its matching rows (a covering index)
+            per_batch = f"FROM inbox WHERE {where} AND thread_id = b.thread_id AND batch = b.batch"
             leads = self.query(
-                "SELECT i.rowid AS n, i.*, g.open FROM (SELECT MIN(rowid) AS lead, COUNT(*) AS "
-                f"open FROM inbox WHERE {where} AND batch IS NOT NULL GROUP BY thread_id, batch) g"
-                " JOIN inbox i ON i.rowid = g.lead ORDER BY i.created_at, i.rowid LIMIT ?",
-                (*params, want),
+                f"SELECT i.rowid AS n, i.*, (SELECT COUNT(*) {per_batch}) AS open "
+                f"FROM inbox_batches b JOIN inbox i ON i.rowid = (SELECT MIN(rowid) {per_batch}) "
+                "WHERE b.n > 0"
+                + (" AND b.kind = ?" if kind else "")
+                + " ORDER BY i.created_at, i.rowid LIMIT ?",
+                (*params, *params, *([kind] if kind else []), want),
             )
         else:  # the open batches are counted already: one index seek per batch for its lead
             leads = self.query(
@@ -126,9 +129,10 @@ class PageReads(Tables):
             )[0]["n"]
         if any(filters.values()):
             batches = self.query(
-                f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM inbox WHERE {where} AND batch IS NOT "
-                "NULL GROUP BY thread_id, batch)",
-                tuple(params),
+                "SELECT COUNT(*) AS n FROM inbox_batches b WHERE b.n > 0 AND EXISTS (SELECT 1 "
+                f"FROM inbox WHERE {where} AND thread_id = b.thread_id AND batch = b.batch)"
+                + (" AND b.kind = ?" if kind else ""),
+                (*params, *([kind] if kind else [])),
             )[0]["n"]
         else:
             batches = self.query(

@@ -198,8 +198,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_open_thread ON inbox(thread_id, kind, created_at) WHERE decided = 0;
     CREATE INDEX inbox_open_channel ON inbox(channel, kind, created_at) WHERE decided = 0;
     CREATE INDEX inbox_open_risk ON inbox(risk, kind, created_at) WHERE decided = 0;
-    CREATE INDEX inbox_open_batch ON inbox(thread_id, batch, kind) WHERE decided = 0
-        AND batch IS NOT NULL;
+    CREATE INDEX inbox_open_batch ON inbox(thread_id, batch, kind, channel, risk, action)
+        WHERE decided = 0 AND batch IS NOT NULL;
     CREATE INDEX outbox_status ON outbox(status);
     CREATE INDEX notifications_status ON notifications(status);
     """,
@@ -225,6 +225,23 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL,
         last_digest REAL
     );
+    """,
+    # 5: the run queue (graph runs as jobs that workers claim under a lease)
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT,
+        lease_until REAL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX jobs_todo ON jobs(status, id);
     """,
 ]
 

@@ -42,6 +42,11 @@ def test_a_batch_is_one_entry_with_its_open_count(signoff: Signoff, brief: dict[
     assert len(batches) == 1 and batches[0]["open"] == len(CONTACTS)
     assert view["entries"] == len(single["pending"]) + 1
     assert view["pending"] == len(single["pending"]) + len(CONTACTS)
+    emails = signoff.inbox_page(1, 50, channel="email")
+    assert [(i["batch"], i["open"]) for i in emails["items"]] == [(None, 1), ("audience", 12)]
+    assert emails["entries"] == 2 and emails["pending"] == 1 + len(CONTACTS)
+    mine = signoff.inbox_page(1, 50, campaign=batch["thread_id"])
+    assert [i["open"] for i in mine["items"]] == [len(CONTACTS)] and mine["entries"] == 1
     assert view["products"] == {
         single["thread_id"]: brief["product"],
         batch["thread_id"]: brief["product"],

@@ -1,0 +1,96 @@
+"""The run queue: graph runs as durable jobs that workers claim under a lease.
+
+A job is `queued` until a worker claims it (`running`, with `owner` and `lease_until`); the worker
+extends its lease while it runs (`heartbeat`) and ends it `done` or `failed`. A running job whose
+lease ran out (its worker died or hangs) is claimed again by the next worker that asks: the
+graph's checkpoints and the decisions/outbox tables make running it again safe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, cast
+
+from graphs.storage.base import Tables, now_iso
+
+log = logging.getLogger(__name__)
+
+
+class JobTables(Tables):
+    """Enqueue, claim (or take over), heartbeat and finish run jobs."""
+
+    def enqueue(self, kind: str, thread_id: str, payload: dict[str, Any] | None = None) -> int:
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO jobs (kind, thread_id, payload, status, attempts, created_at,"
+                " updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?)",
+                (kind, thread_id, json.dumps(payload or {}), now_iso(), now_iso()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def claim_job(
+        self, owner: str, *, ttl: float = 60.0, now: float | None = None
+    ) -> dict[str, Any] | None:
+        """The oldest queued job, or a running one whose lease expired (taken over); None when
+        there is nothing to do."""
+        now = time.time() if now is None else now
+        with self.tx() as c:
+            row = c.execute(
+                "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
+                "lease_until < ?) ORDER BY id LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            if row["status"] == "running":
+                log.warning(
+                    "job %s of %s: the lease of %s ran out; taking it over",
+                    row["id"],
+                    row["thread_id"],
+                    row["owner"],
+                )
+            c.execute(
+                "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
+                "attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                (owner, now + ttl, now_iso(), row["id"]),
+            )
+        return self.job(int(row["id"]))
+
+    def heartbeat(self, job_id: int, owner: str, *, ttl: float = 60.0) -> bool:
+        """Extend the lease; False when the job is no longer ours (taken over, or finished)."""
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? "
+                    "AND status = 'running'",
+                    (time.time() + ttl, now_iso(), job_id, owner),
+                ).rowcount
+            )
+
+    def finish_job(self, job_id: int, owner: str, status: str, error: str | None = None) -> bool:
+        """End a job we hold as `done` or `failed`; False when another worker took it over."""
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? "
+                    "WHERE id = ? AND owner = ? AND status = 'running'",
+                    (status, error, now_iso(), job_id, owner),
+                ).rowcount
+            )
+
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _job_row(rows[0]) if rows else None
+
+    def jobs(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM jobs", cast(tuple[Any, ...], ())
+        if status:
+            sql, params = sql + " WHERE status = ?", (status,)
+        rows = self.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_job_row(r) for r in rows]
+
+
+def _job_row(r: Any) -> dict[str, Any]:
+    return {**dict(r), "payload": json.loads(r["payload"])}
