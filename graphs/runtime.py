@@ -176,6 +176,10 @@ class Signoff:
     ) -> dict[str, Any]:
         """Run a new campaign until it pauses or ends: `{"thread_id", "status", "pending"}`."""
         valid = validate_brief(brief)
+        from graphs.brand import BrandBook, snapshot
+
+        brand = snapshot(BrandBook(self.home).for_brief(valid))
+        self._require_facts(valid)
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
@@ -190,11 +194,23 @@ class Signoff:
                 "evidence": [],
                 "actions": [],
                 "outcomes": [],
+                "brand": brand,
             }
             if audience:
                 payload["audience"] = audience
             self._run(thread_id, payload, on_progress)
         return self.summary(thread_id)
+
+    def _require_facts(self, brief: dict[str, Any]) -> None:
+        """A campaign that drafts copy needs facts about its own product: say so before drafting
+        instead of drafting from someone else's facts."""
+        drafted = {"email", "social", "cms"} & set(brief.get("channels") or ["email", "social"])
+        if drafted and not self.kb.product_sources(brief["product"]):
+            raise InvalidInput(
+                f"No facts about {brief['product']} yet: add a fact sheet (its prices, offers and "
+                "features) on the Knowledge page, or with `signoff kb add --text ... --product "
+                f"{json.dumps(brief['product'])}`. Nothing was started."
+            )
 
     def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
         config = self._config(thread_id)
@@ -204,11 +220,17 @@ class Signoff:
                 payload,
                 config,
                 context=self.context,
-                stream_mode="updates",
+                stream_mode=["updates", "custom"],
                 subgraphs=True,
                 durability="sync",
             ):
-                namespace, update = cast(tuple[tuple[str, ...], dict[str, Any]], chunk)
+                namespace, mode, update = cast(tuple[tuple[str, ...], str, Any], chunk)
+                if mode == "custom":  # a node's own progress (the writer, per action)
+                    if isinstance(update, dict) and update.get("message"):
+                        log.info("[%s] %s", thread_id[:8], update["message"])
+                        if on_progress:
+                            on_progress(str(update.get("step", "writer")), update["message"])
+                    continue
                 for step, message in _describe(namespace, update, seen):
                     log.info("[%s] %s: %s", thread_id[:8], step, message)
                     if on_progress:
@@ -1095,6 +1117,9 @@ def _inbox_item(
         "allowed_decisions": p["allowed_decisions"],
         "revision": p.get("revision", 0),
         "feedback": p.get("feedback", []),
+        "review_notes": p.get("review_notes", []),
+        "review_rounds": p.get("review_rounds", 0),
+        "changes": p.get("changes", ""),
         "hold_seconds": p.get("hold_seconds", 0),
         "batch": row["batch"],
         "batch_size": p.get("batch_size", 1),
