@@ -58,7 +58,9 @@ class Brand:
     from_address: str = "marketing@example.com"
     signature: str = "The marketing team"
     postal_address: str = ""
-    unsubscribe: str = "You get this email because you signed up for our news. Reply STOP to unsubscribe."
+    unsubscribe: str = (
+        "You get this email because you signed up for our news. Reply STOP to unsubscribe."
+    )
     avoid: tuple[str, ...] = ()
     tone: str = "warm, plain and confident; short sentences; no exclamation marks"
     link: str = ""  # the default page to send people to
@@ -87,8 +89,7 @@ SAMPLE = Brand(
     signature="The Brightloop team",
     postal_address="Brightloop Labs, 12 Mill Street, Manchester M1 2AB, UK",
     unsubscribe=(
-        "You get this email because you asked for Brightloop news. "
-        "Reply STOP to unsubscribe."
+        "You get this email because you asked for Brightloop news. Reply STOP to unsubscribe."
     ),
     avoid=("guaranteed savings", "free money", "revolutionary"),
     tone="warm, plain and confident; speak to one person; short sentences; no exclamation marks",
@@ -130,7 +131,9 @@ def brand_from_dict(raw: Mapping[str, Any]) -> Brand:
         if raw.get(key) is not None:
             values[key] = str(raw[key]).strip()[:MAX_TEXT]
     if values.get("link") and not _URL.match(values["link"]):
-        problems.append(f"'link' must be a web address like https://example.com; got {values['link']!r}")
+        problems.append(
+            f"'link' must be a web address like https://example.com; got {values['link']!r}"
+        )
     if "from_address" in values:
         problem = address_problem(values["from_address"])
         if problem or "<" in values["from_address"]:
@@ -207,8 +210,11 @@ class BrandBook:
         if len(own) == 1 and not own[0].products:
             return own[0]  # the marketer's one brand
         # Never sign another product's email as the sample brand.
-        return Brand(name=product or "Our brand", sender_name=f"{product} team".strip(),
-                     signature=f"The {product} team".replace("The  team", "The team"))
+        return Brand(
+            name=product or "Our brand",
+            sender_name=f"{product} team".strip(),
+            signature=f"The {product} team".replace("The  team", "The team"),
+        )
 
     def _write(self, brands: list[Brand]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +239,7 @@ class BrandBook:
     def add_rule(self, name: str, text: str, *, origin: str = "marketer") -> Rule:
         text = " ".join(text.split())[:MAX_TEXT]
         if not text:
-            raise InvalidInput("A rule needs some text, e.g. \"Sign as The Northpeak team\".")
+            raise InvalidInput('A rule needs some text, e.g. "Sign as The Northpeak team".')
         brand = self.get(name)
         for existing in brand.rules:
             if existing.text.lower() == text.lower():
@@ -253,7 +259,9 @@ class BrandBook:
 
     def remove_rule(self, name: str, rule_id: str) -> None:
         brand = self.get(name)
-        self.save(dataclasses.replace(brand, rules=tuple(r for r in brand.rules if r.id != rule_id)))
+        self.save(
+            dataclasses.replace(brand, rules=tuple(r for r in brand.rules if r.id != rule_id))
+        )
 
 
 def snapshot(brand: Brand) -> dict[str, Any]:

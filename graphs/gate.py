@@ -26,7 +26,7 @@ def draft_diff(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
         return ""
     import difflib
 
-    lines = []
+    lines: list[str] = []
     for key in after:
         old, new = str(before.get(key, "")), str(after[key])
         if old != new:

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
@@ -201,7 +201,7 @@ class Signoff:
             self._run(thread_id, payload, on_progress)
         return self.summary(thread_id)
 
-    def _require_facts(self, brief: dict[str, Any]) -> None:
+    def _require_facts(self, brief: Mapping[str, Any]) -> None:
         """A campaign that drafts copy needs facts about its own product: say so before drafting
         instead of drafting from someone else's facts."""
         drafted = {"email", "social", "cms"} & set(brief.get("channels") or ["email", "social"])
@@ -425,6 +425,8 @@ class Signoff:
             raise AlreadyDecided(
                 interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
             )
+        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
+            self._learn(item, valid, by)
         outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
         if outcome:
             channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
@@ -437,6 +439,24 @@ class Signoff:
                 item["thread_id"],
                 item["action_id"],
                 by,
+            )
+
+    def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
+        """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
+        from graphs.learning import learn
+
+        try:
+            brief = (self.store.campaign(item["thread_id"]) or {}).get("brief") or {}
+            rules = learn(self.home, brief, item["payload"]["action"]["args"], valid)
+        except Exception:  # a broken brand file must not lose the decision
+            log.warning("could not learn from the decision on %s", item["action_id"], exc_info=True)
+            return
+        if rules:
+            self.store.audit(
+                "brand.rules_learned",
+                {"action_id": item["action_id"], "rules": rules},
+                thread_id=item["thread_id"],
+                actor=by,
             )
 
     def _track(

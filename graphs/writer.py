@@ -73,7 +73,9 @@ def facts_block(evidence: Sequence[Evidence]) -> str:
     return "\n".join(lines) or "(none)"
 
 
-def system_prompt(brief: Mapping[str, Any], evidence: Sequence[Evidence], brand: Mapping[str, Any]) -> str:
+def system_prompt(
+    brief: Mapping[str, Any], evidence: Sequence[Evidence], brand: Mapping[str, Any]
+) -> str:
     from graphs.checks.draft import avoided_words
 
     extras = []
@@ -112,7 +114,9 @@ def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str
 
 
 # -- evidence as the checker's passages ----------------------------------------------------------
-def passages(evidence: Sequence[Evidence], runtime: Runtime[Context] | None) -> list[dict[str, Any]]:
+def passages(
+    evidence: Sequence[Evidence], runtime: Runtime[Context] | None
+) -> list[dict[str, Any]]:
     """Every evidence passage, whole (from the knowledge base), for the sentence checker."""
     ctx = runtime.context if runtime is not None else None
     kb = getattr(ctx, "kb", None)
@@ -122,7 +126,11 @@ def passages(evidence: Sequence[Evidence], runtime: Runtime[Context] | None) -> 
             continue
         text = kb.lookup(e["ref"]) if kb is not None and e.get("ref") else None
         found.append(
-            {"id": e["id"], "text": text or e["quote"], "source": f"{e['source']} › {e['location']}"}
+            {
+                "id": e["id"],
+                "text": text or e["quote"],
+                "source": f"{e['source']} › {e['location']}",
+            }
         )
     return found
 
@@ -216,9 +224,13 @@ def draft_action(
         if not problems:
             break
         if n < review_rounds():
-            task = base + "\n\n" + prompts.AI_REVIEW_TASK.format(
-                draft=channel.copy(args),
-                feedback="\n".join(f"- {p.feedback}" for p in problems),
+            task = (
+                base
+                + "\n\n"
+                + prompts.AI_REVIEW_TASK.format(
+                    draft=channel.copy(args),
+                    feedback="\n".join(f"- {p.feedback}" for p in problems),
+                )
             )
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
     return _action(channel, args, number, previous, problems, checks, rounds, evidence)
@@ -294,7 +306,7 @@ def personalise(
     )
     for key in ("checks", "review_notes", "rounds"):
         if key in template:
-            action[key] = template[key]  # type: ignore[literal-required]
+            action[key] = template[key]
     return action
 
 
@@ -376,7 +388,11 @@ def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["
         left = len(action.get("review_notes", []))
         _progress(
             f"Drafted the {channel.label} in {time.monotonic() - started:.0f} s"
-            + (f" ({len(action.get('rounds', []))} AI review rounds, {left} issue(s) left)" if action.get("rounds") else "")
+            + (
+                f" ({len(action.get('rounds', []))} AI review rounds, {left} issue(s) left)"
+                if action.get("rounds")
+                else ""
+            )
         )
         audience = state.get("audience") or []
         if channel.key == "email" and audience:

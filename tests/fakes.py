@@ -45,7 +45,9 @@ def default_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
         text = f"{first}. Order now."
         if revised:
             text = f"Revised: {first}."
-        limit = next((m.max_length for m in fields["text"].metadata if hasattr(m, "max_length")), 280)
+        limit = next(
+            (m.max_length for m in fields["text"].metadata if hasattr(m, "max_length")), 280
+        )
         return {"text": text[:limit]}
     body = f"{first}. {second}. Reply to this email to order."
     if "sections" in fields:  # a landing page

@@ -232,7 +232,10 @@ def _send_smtp(msg: EmailMessage, settings: Settings) -> dict[str, Any]:
 
 def preview(args: dict[str, Any]) -> str:
     sender = f"From: {args['sender']}\n" if args.get("sender") else ""
-    return sender + f"To: {args.get('to', '')}\nSubject: {args.get('subject', '')}\n\n{args.get('body', '')}"
+    return (
+        sender
+        + f"To: {args.get('to', '')}\nSubject: {args.get('subject', '')}\n\n{args.get('body', '')}"
+    )
 
 
 SEND_EMAIL = OutboundTool(

@@ -487,9 +487,7 @@ class KnowledgeBase:
         kind = kind or kind_of(name)
         return self._store(f"upload:{name}", name, data, parse(data, name, kind), product=product)
 
-    def add_text(
-        self, name: str, text: str, kind: str = "md", *, product: str = ""
-    ) -> SourceInfo:
+    def add_text(self, name: str, text: str, kind: str = "md", *, product: str = "") -> SourceInfo:
         """Text given directly (`text:NAME`); `kind` is "md", "txt" or "html"."""
         if kind not in ("md", "txt", "html"):
             raise ValueError(f"Unknown kind {kind!r} for text; expected 'md', 'txt' or 'html'.")

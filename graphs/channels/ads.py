@@ -47,7 +47,8 @@ CHANNEL = register(
         prefix="ads",
         label="ad spend",
         assemble=assemble,
-        preview=lambda args: f"Spend {args.get('amount')} {args.get('currency', '')}: "
-        f"{args.get('description', '')}",
+        preview=lambda args: (
+            f"Spend {args.get('amount')} {args.get('currency', '')}: {args.get('description', '')}"
+        ),
     )
 )

@@ -64,9 +64,8 @@ def copy(args: Mapping[str, Any]) -> str:
 def preview(args: Mapping[str, Any]) -> str:
     sender = args.get("sender") or ""
     return (
-        (f"From: {sender}\n" if sender else "")
-        + f"To: {args.get('to', '')}\nSubject: {args.get('subject', '')}\n\n{args.get('body', '')}"
-    )
+        f"From: {sender}\n" if sender else ""
+    ) + f"To: {args.get('to', '')}\nSubject: {args.get('subject', '')}\n\n{args.get('body', '')}"
 
 
 CHANNEL = register(

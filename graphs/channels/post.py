@@ -65,6 +65,8 @@ CHANNEL = register(
         copy=copy,
         limit=network_limit,
         room=_link_room,
-        preview=lambda args: f"{args.get('text', '')}\n\n({len(copy(args))} of {network_limit()} characters)",
+        preview=lambda args: (
+            f"{args.get('text', '')}\n\n({len(copy(args))} of {network_limit()} characters)"
+        ),
     )
 )

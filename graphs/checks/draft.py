@@ -29,7 +29,9 @@ _NEVER = re.compile(
     r"\b(?:never|don'?t|do not|avoid)\s+(?:say|use|write|mention)?\s*[\"“'‘]([^\"”'’]{2,60})[\"”'’]",
     re.IGNORECASE,
 )
-_OFFER_TOKEN = re.compile(r"[€$£]\s?\d[\d,.]*|\d[\d,.]*\s?%|\b[A-Z]{2,}\d+[A-Z0-9]*\b|\b\d[\d,.]*\b")
+_OFFER_TOKEN = re.compile(
+    r"[€$£]\s?\d[\d,.]*|\d[\d,.]*\s?%|\b[A-Z]{2,}\d+[A-Z0-9]*\b|\b\d[\d,.]*\b"
+)
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,7 @@ def offer_tokens(offer: str) -> list[str]:
     return list(dict.fromkeys(t.strip() for t in _OFFER_TOKEN.findall(offer)))
 
 
-def fact_checks(
-    text: str, passages: Sequence[Mapping[str, Any]], product: str | None
-) -> list[Any]:
+def fact_checks(text: str, passages: Sequence[Mapping[str, Any]], product: str | None) -> list[Any]:
     """The sentence checks of `text` (graphs.checks.facts), [] when the checker is missing."""
     try:
         from graphs.checks.facts import check_text
@@ -132,13 +132,13 @@ def review(
                 f"The text is {len(copy)} characters; write at most {channel.model_limit(brief)}.",
             )
         )
-    said = [w for w in avoided_words(brand) if _has(copy, w)]
-    if said:
+    avoided = [w for w in avoided_words(brand) if _has(copy, w)]
+    if avoided:
         problems.append(
             Problem(
                 "avoid",
-                f"Uses words the brand avoids: {', '.join(said)}",
-                f"Do not use {', '.join(repr(w) for w in said)}; say it another way.",
+                f"Uses words the brand avoids: {', '.join(avoided)}",
+                f"Do not use {', '.join(repr(w) for w in avoided)}; say it another way.",
             )
         )
     offer = str(brief.get("offer") or "").strip()
@@ -183,7 +183,9 @@ _ADD = re.compile(
     r"\b(?:mention|add|include|say|use)\s+(?:the\s+(?:word|words|phrase)\s+)?" + _QUOTED,
     re.IGNORECASE,
 )
-_UNDER = re.compile(r"\b(?:under|at most|max(?:imum)?|no more than)\s+(\d{2,4})\s*(characters|chars|words)", re.I)
+_UNDER = re.compile(
+    r"\b(?:under|at most|max(?:imum)?|no more than)\s+(\d{2,4})\s*(characters|chars|words)", re.I
+)
 _FIGURE = re.compile(r"[€$£]\s?\d[\d,.]*|\d[\d,.]*\s?%|\b[A-Z]{2,}\d+[A-Z0-9]*\b")
 
 

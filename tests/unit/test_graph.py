@@ -65,7 +65,10 @@ def test_unsupported_facts_go_back_to_the_writer_then_to_the_person(home, brief)
         [audit] = runtime.store.audit_log(email["thread_id"], event="draft.reviewed")
     assert len(model.calls) == 3  # the first draft and two AI review rounds
     assert "costs $19 today" in model.calls[1]["prompt"]
-    assert "costs $19 today" in model.calls[2]["prompt"] and "fix every one" in model.calls[2]["prompt"]
+    assert (
+        "costs $19 today" in model.calls[2]["prompt"]
+        and "fix every one" in model.calls[2]["prompt"]
+    )
     assert email["review_rounds"] == 3
     assert any("$19" in note for note in email["review_notes"])
     assert [len(r["problems"]) > 0 for r in audit["detail"]["rounds"]] == [True, True, True]
@@ -84,7 +87,7 @@ def test_a_fixed_draft_stops_the_ai_review(home, brief):
     assert len(model.calls) == 2 and email["review_rounds"] == 2
     assert email["review_notes"] == [], email["review_notes"]
     assert not email["needs_check"]
-    assert not any("below the 50% needed" in r for r in email["reasons"])
+    assert not any("rated itself" in r for r in email["reasons"])
 
 
 def test_approve_executes_once_and_only_that_action(signoff, brief, connector_calls, home):
@@ -267,7 +270,9 @@ def test_a_failed_draft_is_kept_and_can_be_retried(home, brief, connector_calls)
     assert connector_calls == []
 
 
-def test_a_post_is_drafted_within_the_networks_real_limit(home, brief, connector_calls, monkeypatch):
+def test_a_post_is_drafted_within_the_networks_real_limit(
+    home, brief, connector_calls, monkeypatch
+):
     """E.g. a network whose posts are shorter than the usual: the grammar takes its limit, so
     an over-long post cannot be drafted at all (it is refused and drafted again), never cut."""
     import dataclasses
@@ -302,7 +307,9 @@ def test_progress_tells_each_step_once(signoff, brief):
     assert [s for s, _ in steps] == ["researcher", *["writer"] * 5, "gate", "gate"]
     writer = [m for s, m in steps if s == "writer"]
     assert writer[0].startswith("Drafting the email") and " s)" in writer[0]
-    assert writer[1].startswith("Drafted the email in ") and writer[2].startswith("Drafting the social post")
+    assert writer[1].startswith("Drafted the email in ") and writer[2].startswith(
+        "Drafting the social post"
+    )
     steps.clear()
     signoff.decide(
         post["id"],
