@@ -195,7 +195,9 @@ def draft_action(
     assert channel.schema is not None
     schema = channel.schema(brief)
     system = system_prompt(brief, evidence, brand)
-    base = channel.task.format(limit=channel.model_limit(brief) or "")
+    limit = channel.model_limit(brief) or 0
+    # Ask for about two thirds of the limit: the grammar stops the model at the limit itself.
+    base = channel.task.format(limit=limit, target=int(round(limit * 2 / 3, -1)))
     asks = list(feedback)
     if previous is not None and asks:
         base += "\n\n" + prompts.REVISE_TASK.format(
@@ -209,6 +211,10 @@ def draft_action(
         draft = _draft(model, schema, system, task)
         args = channel.assemble(draft, brief, brand, previous, notes)
         problems, checks = review(channel, args, brief, brand, checkable)
+        if any(p.kind == "offer" for p in problems):
+            # The offer is known: when the model left it out, it is added, not asked for again.
+            args = channel.assemble(draft, brief, brand, previous, {**notes, "add_offer": True})
+            problems, checks = review(channel, args, brief, brand, checkable)
         if previous is not None:  # a send-back: check what it asked that can be checked
             problems += [
                 Problem("feedback", left, left)

@@ -9,6 +9,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graphs.channels.base import NO_PLACEHOLDER, Channel, register
+
+# No hashtags in an email, besides the placeholders no draft may have.
+EMAIL_TEXT = NO_PLACEHOLDER.replace("[^\\[", "[^#\\[", 1)
 from graphs.channels.text import clean
 
 SUBJECT_MAX = 70
@@ -21,8 +24,8 @@ are added for you."""
 
 
 class EmailDraft(BaseModel):
-    subject: str = Field(min_length=8, max_length=SUBJECT_MAX, pattern=NO_PLACEHOLDER)
-    body: str = Field(min_length=120, max_length=BODY_MAX, pattern=NO_PLACEHOLDER)
+    subject: str = Field(min_length=8, max_length=SUBJECT_MAX, pattern=EMAIL_TEXT)
+    body: str = Field(min_length=120, max_length=BODY_MAX, pattern=EMAIL_TEXT)
 
 
 def footer(brand: Mapping[str, Any]) -> str:
@@ -42,6 +45,8 @@ def assemble(
 ) -> dict[str, Any]:
     core = clean(draft.body)
     parts = ["Hello,", core]
+    if notes.get("add_offer") and brief.get("offer"):
+        parts.append(f"Our offer: {brief['offer']}.")
     if brief.get("link"):
         parts.append(str(brief["link"]))
     if brand.get("signature"):

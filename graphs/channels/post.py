@@ -3,6 +3,7 @@ link, when the brief has one, is appended and counted)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,8 +14,9 @@ from graphs.channels.text import clean
 
 TARGET = 280  # what the prompt asks for and the grammar allows, at most the network's limit
 
-TASK = """Write one short social media post from the brand's account: two sentences, under
-{limit} characters. Return JSON with: text. Do not write a link: it is added for you."""
+TASK = """Write one short social media post from the brand's account: two short sentences,
+under {target} characters in all. Return JSON with: text. Do not write a link: it is added for
+you."""
 
 
 def network_limit() -> int:
@@ -43,10 +45,32 @@ def assemble(
     previous: Mapping[str, Any] | None,
     notes: Mapping[str, Any],
 ) -> dict[str, Any]:
-    text = " ".join(clean(draft.text).split())
+    text = complete(" ".join(clean(draft.text).split()))
+    if notes.get("add_offer") and brief.get("offer"):
+        offer = f"Offer: {brief['offer']}."
+        room = network_limit() - _link_room(brief) - len(offer) - 1
+        text = f"{fit(text, room)} {offer}".strip()
     if brief.get("link"):
         text = f"{text} {brief['link']}"
     return {"text": text}
+
+
+def complete(text: str) -> str:
+    """Without a last sentence the grammar's limit left unfinished (whole sentences only)."""
+    if not text or text[-1] in '.!?…"”)':
+        return text
+    ends = [m.end() for m in re.finditer(r"[.!?…][\"”)]?(?=\s)", text)]
+    return text[: ends[-1]] if ends else text
+
+
+def fit(text: str, room: int) -> str:
+    """The whole sentences of `text` that fit in `room` characters."""
+    while len(text) > room:
+        shorter = complete(text[: max(room, 0)].rsplit(" ", 1)[0])
+        if shorter == text or not shorter or shorter[-1] not in '.!?…"”)':
+            return ""
+        text = shorter
+    return text
 
 
 def copy(args: Mapping[str, Any]) -> str:

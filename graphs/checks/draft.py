@@ -183,6 +183,10 @@ _ADD = re.compile(
     r"\b(?:mention|add|include|say|use)\s+(?:the\s+(?:word|words|phrase)\s+)?" + _QUOTED,
     re.IGNORECASE,
 )
+_ADD_PLAIN = re.compile(
+    r"\b(?:mention|include|add)\s+(?:the\s+|our\s+|a\s+|an\s+)?([^\s\"“'‘.,;!?]+(?:\s+[^\s\"“'‘.,;!?]+){0,2})",
+    re.IGNORECASE,
+)
 _UNDER = re.compile(
     r"\b(?:under|at most|max(?:imum)?|no more than)\s+(\d{2,4})\s*(characters|chars|words)", re.I
 )
@@ -202,10 +206,12 @@ def feedback_left(
     note = feedback[-1]
     copy = channel.copy(args)
     left = []
-    for word in _DROP.findall(note):
+    dropped = _DROP.findall(note)
+    for word in dropped:
         if _has(copy, word):
             left.append(f"The send-back asked to drop “{word}”; the redraft still says it.")
-    for word in _ADD.findall(note):
+    asked = [w for w in [*_ADD.findall(note), *_ADD_PLAIN.findall(note)] if w not in dropped]
+    for word in dict.fromkeys(asked):
         if not _has(copy, word):
             left.append(f"The send-back asked for “{word}”; the redraft does not say it.")
     for figure in _FIGURE.findall(note):
