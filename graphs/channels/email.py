@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graphs.channels.base import NO_PLACEHOLDER, Channel, register
+from graphs.channels.text import clean
 
 # No hashtags in an email, besides the placeholders no draft may have.
 EMAIL_TEXT = NO_PLACEHOLDER.replace("[^\\[", "[^#\\[", 1)
-from graphs.channels.text import clean
 
 SUBJECT_MAX = 70
 BODY_MAX = 1200  # the message part the model writes; the assembled email adds the rest
