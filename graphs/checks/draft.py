@@ -30,7 +30,8 @@ _NEVER = re.compile(
     re.IGNORECASE,
 )
 _OFFER_TOKEN = re.compile(
-    r"[€$£]\s?\d[\d,.]*|\d[\d,.]*\s?%|\b[A-Z]{2,}\d+[A-Z0-9]*\b|\b\d[\d,.]*\b"
+    r"[€$£]\s?\d(?:[\d,.]*\d)?|\d(?:[\d,.]*\d)?\s?%|\b[A-Z]{2,}\d+[A-Z0-9]*\b|"
+    r"\b[A-Z][A-Z0-9]{3,}\b|\b\d(?:[\d,.]*\d)?\b"
 )
 
 
@@ -63,7 +64,11 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def offer_tokens(offer: str) -> list[str]:
-    return list(dict.fromkeys(t.strip() for t in _OFFER_TOKEN.findall(offer)))
+    """What an offer must keep word for word: its prices, percentages and codes (plain numbers
+    such as a date's day only when it has none of those)."""
+    found = list(dict.fromkeys(t.strip() for t in _OFFER_TOKEN.findall(offer)))
+    key = [t for t in found if not re.fullmatch(r"[\d,.]+", t)]
+    return key or found
 
 
 def fact_checks(text: str, passages: Sequence[Mapping[str, Any]], product: str | None) -> list[Any]:
