@@ -427,7 +427,14 @@ def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["a
     the policy routes the redraft again (it always comes back to the person who sent it back)."""
     action, brief, evidence = state["action"], state["brief"], state["evidence"]
     brand = state.get("brand") or DEFAULT_SNAPSHOT
-    channel = by_action(action["name"])
+    try:
+        channel = by_action(action["name"])
+    except ValueError:  # e.g. a like or a follow: nothing to write; it comes back as it was
+        same = ProposedAction(**{**action, "revision": action["revision"] + 1})
+        same["review_notes"] = [
+            "There are no words to redraft in this action: edit it or reject it instead."
+        ]
+        return Command(update={"action": same}, goto="assess")
     model = chat_model(runtime) if channel.drafted else None
     new = draft_action(
         channel,
