@@ -96,11 +96,15 @@ def score(item: dict[str, Any], product: dict[str, Any], others: list[str]) -> d
     figures = {f.rstrip(".,") for f in _FIGURE.findall(words)}
     foreign = [f for f in figures if any(f in o for o in others) and f not in product["facts"]]
     said = [re.sub(r"\W+", " ", s.lower()).strip() for s in sentences(words)]
-    text = copy.rsplit(" https://", 1)[0].strip() if item["action"] == "publish_post" else words
+    if item["action"] == "publish_post":
+        text, limit = copy.rsplit(" https://", 1)[0].strip(), 280 - len(product["brief"]["link"])
+    else:  # the message the model wrote: between the greeting and the link
+        text, limit = item["args"]["body"].split("\n\n")[1], 1200
+    cut = text.rstrip()[-1:] not in '.!?…"”)' and len(text) >= limit - 10
     return {
         "placeholder_free": not BRACKETS.search(copy) and not NAMED_BLANK.search(copy),
         "on_product": not foreign and not any(f in words for f in SAMPLE_FIGURES),
-        "complete": len(said) == len(set(said)) and text.rstrip()[-1:] in '.!?…"”)',
+        "complete": len(said) == len(set(said)) and not cut,
         "fits": item["action"] != "publish_post" or len(copy) <= 280,
         "offer": all(t in copy for t in offer_tokens(product["brief"]["offer"])),
     }
