@@ -173,8 +173,20 @@ _HALF_HOURS = re.compile(r"\b(\d+|one|two|three|four|five) and a half hours\b", 
 _WORD_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
+_MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DAY_RANGE = re.compile(
+    r"\b(\d{1,2})(\s*(?:-|–|—|to|and|until|till)\s*)(\d{1,2})\s+(" + _MONTH_NAMES + r")\b",
+    re.IGNORECASE,
+)
+
+
 def _normalise(text: str) -> str:
-    """Spell-outs the tokenizer reads as one figure: "an hour and a half" is 90 minutes."""
+    """Spell-outs the tokenizer reads as one figure: "an hour and a half" is 90 minutes, and
+    "18 to 20 June" is "18 June to 20 June"."""
+    text = _DAY_RANGE.sub(lambda m: f"{m[1]} {m[4]}{m[2]}{m[3]} {m[4]}", text)
     text = _HOUR_AND_HALF.sub("90 minutes", text)
     return _HALF_HOURS.sub(
         lambda m: f"{(_WORD_NUM.get(m.group(1).lower()) or float(m.group(1))) * 60 + 30:g} minutes",
@@ -243,7 +255,7 @@ def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
                 id=str(p.get("id") or p.get("ref") or f"P{n}"),
                 source=f"{source} › {location}" if source and location else source or location,
                 text=full,
-                lower=_flat(full),
+                lower=flatten(full),
                 tokens=facts_of(full),
                 quotes=_testimonials(text, location),
                 words=content_words(full),
@@ -252,7 +264,7 @@ def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
     return prepared
 
 
-def _flat(text: str) -> str:
+def flatten(text: str) -> str:
     return " ".join(text.replace("’", "'").lower().split())
 
 
@@ -262,7 +274,7 @@ def _has_phrase(phrase: str, haystack: str) -> bool:
     return re.search(pattern, haystack) is not None
 
 
-def _carried(fact: Token, tokens: Iterable[Token], lower: str) -> bool:
+def carries(fact: Token, tokens: Iterable[Token], lower: str) -> bool:
     """Whether a passage (its tokens, its lower-cased text) carries one fact."""
     if fact.kind == "name":
         return _has_phrase(fact.value, lower)
@@ -313,7 +325,7 @@ def check_text(
     prepared = _prepare(passages)
     known_text = "\n".join([*(k for k in known if k), product or ""])
     known_tokens = facts_of(known_text)
-    known_lower = _flat(known_text)
+    known_lower = flatten(known_text)
     context = "\n".join([strip_citations(text), known_text, *(p.text for p in prepared)])
     checks: list[SentenceCheck] = []
     for sentence in split_sentences(text):
@@ -362,7 +374,7 @@ def _check_sentence(
             return verdict("unsupported", facts, [restated[0]], restated[1])
         return verdict("no_facts", [])
     # Facts the brief or the brand's settings give need no passage.
-    open_facts = [f for f in facts if not _carried(f, known_tokens, known_lower)]
+    open_facts = [f for f in facts if not carries(f, known_tokens, known_lower)]
     if not open_facts:
         known_passage = _Passage(KNOWN_ID, "the brief", "", "", [], [], {})
         return verdict("supported", facts, [known_passage])
@@ -387,7 +399,7 @@ def _support(
     def overlap(p: _Passage) -> int:
         return len(words.keys() & p.words.keys())
 
-    full = [p for p in passages if all(_carried(f, p.tokens, p.lower) for f in facts)]
+    full = [p for p in passages if all(carries(f, p.tokens, p.lower) for f in facts)]
     if full:
         full.sort(key=overlap, reverse=True)
         outside = [p for p in full if _outside_quotes(facts, p)]
@@ -399,11 +411,11 @@ def _support(
             "said it, rather than making it the brand's own claim"
         )
     for a in passages:
-        left = [f for f in facts if not _carried(f, a.tokens, a.lower)]
+        left = [f for f in facts if not carries(f, a.tokens, a.lower)]
         if len(left) == len(facts):
             continue
         for b in passages:
-            if b is not a and all(_carried(f, b.tokens, b.lower) for f in left):
+            if b is not a and all(carries(f, b.tokens, b.lower) for f in left):
                 return [a, b], None
     return None
 
@@ -414,20 +426,20 @@ def _outside_quotes(facts: list[Token], p: _Passage) -> bool:
         return True
     lower = p.lower
     for quoted, _, _ in p.quotes:
-        lower = lower.replace(_flat(quoted), " ")
+        lower = lower.replace(flatten(quoted), " ")
     rest = facts_of(lower)
-    return all(f.kind == "name" or _carried(f, rest, lower) for f in facts)
+    return all(f.kind == "name" or carries(f, rest, lower) for f in facts)
 
 
 def _differs(facts: list[Token], plain: str, passages: list[_Passage]) -> str:
     """What the sentence says that no passage does, with what the closest passage says."""
     words = content_words(plain)
-    missing = [f for f in facts if not any(_carried(f, p.tokens, p.lower) for p in passages)]
+    missing = [f for f in facts if not any(carries(f, p.tokens, p.lower) for p in passages)]
     if not missing:
         return f"no one passage of {SHEET} says all of this together"
 
     def closeness(p: _Passage) -> tuple[int, int]:
-        same = sum(1 for f in facts if _carried(f, p.tokens, p.lower))
+        same = sum(1 for f in facts if carries(f, p.tokens, p.lower))
         return same, len(words.keys() & p.words.keys())
 
     ranked = sorted(passages, key=closeness, reverse=True)
@@ -496,14 +508,14 @@ def _quote_verdict(
         return None  # a quoted word or title, not a quotation
     for p in passages:
         found = _quote_match(words, p.quotes) or (
-            (quoted, "") if _flat(quoted).strip(" .,!") in p.lower else None
+            (quoted, "") if flatten(quoted).strip(" .,!") in p.lower else None
         )
         if not found:
             continue
         _, who = found
         outside = (plain[: m.start()] + " " + plain[m.end() :]).strip()
         named = who and any(
-            _has_phrase(part, _flat(outside)) for part in re.split(r"[,;(]", who)[:1] if part
+            _has_phrase(part, flatten(outside)) for part in re.split(r"[,;(]", who)[:1] if part
         )
         if named or _SAYS.search(outside):
             return "attributed", [p], None
