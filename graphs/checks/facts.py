@@ -539,3 +539,51 @@ def _restated(plain: str, passages: list[_Passage]) -> tuple[_Passage, str] | No
                 "say who said it"
             )
     return None
+
+
+# -- a draft's arguments -------------------------------------------------------------------------
+def outgoing(args: Mapping[str, Any]) -> str:
+    """The text of an action that goes out: subject or title, then body or text (or an ad's
+    description), citation marks removed."""
+    head = str(args.get("subject") or args.get("title") or "")
+    body = str(args.get("body") or args.get("text") or args.get("description") or "")
+    return strip_citations(f"{head}\n\n{body}".strip() if head else body)
+
+
+def known_from(brief: Mapping[str, Any], brand: Mapping[str, Any] | None = None) -> list[str]:
+    """The texts besides the passages whose facts a draft may use: the brief's fields (offer,
+    link, budget...) and the brand's settings (sender, signature, postal address, footer)."""
+    texts = [str(v) for k, v in brief.items() if k not in ("channels", "engage", "to")]
+    for key, value in (brand or {}).items():
+        if key in ("avoid", "rules", "products"):
+            continue
+        texts.append(str(value))
+    return texts
+
+
+def check_args(
+    args: Mapping[str, Any],
+    passages: Sequence[Mapping[str, Any]],
+    brief: Mapping[str, Any],
+    brand: Mapping[str, Any] | None = None,
+) -> list[SentenceCheck]:
+    """`check_text` of an action's outgoing text, with the brief and the brand as known texts."""
+    return check_text(
+        outgoing(args),
+        passages,
+        product=str(brief.get("product") or "") or None,
+        known=known_from(brief, brand),
+    )
+
+
+def as_dict(check: SentenceCheck) -> dict[str, Any]:
+    """JSON form (for the gate's payload, the audit, the page)."""
+    return {
+        "sentence": check.sentence,
+        "status": check.status,
+        "facts": list(check.facts),
+        "passage_id": check.passage_id,
+        "source": check.source,
+        "differs": check.differs,
+        "supported_by": list(check.supported_by),
+    }
