@@ -266,8 +266,13 @@ def _campaign(
             {
                 "action_id": action["id"],
                 "name": action["name"],
+                "channel": action["channel"],
                 "args": shown["args"],
-                "checks": (item or {}).get("sentence_checks"),
+                # the AI's review, when this version has one: its rounds (each with the draft
+                # it reviewed) and what it left for the person
+                "rounds": list(action.get("rounds") or []),
+                "review_notes": list((item or {}).get("review_notes") or []),
+                "problems": list(score.problems),
             }
         )
         result.sentences += _sentences(

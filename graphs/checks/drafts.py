@@ -30,6 +30,7 @@ from graphs.checks.facts import (
     facts_of,
     flatten,
     split_sentences,
+    strip_citations,
 )
 from graphs.verifier import Token
 
@@ -185,14 +186,14 @@ def _score_text(
     if scaffolding:
         score.clean = False
         score.problems.append("scaffolding in the copy: " + ", ".join(scaffolding[:4]))
-    plain = _mask_links(text)
+    plain = strip_citations(_mask_links(text))  # citation marks count under "clean"
     for fact in _figures(plain):
         if knowledge.is_known(fact):
             continue
         if knowledge.belongs_elsewhere(fact):
-            score.leaked.append(fact.text)
+            score.leaked.append(fact.text.strip(" .,;:"))
         else:
-            score.errors.append(fact.text)
+            score.errors.append(fact.text.strip(" .,;:"))
     lower = flatten(plain)
     for other in knowledge.other_names:
         if other and re.search(r"(?<!\w)" + re.escape(flatten(other)) + r"(?!\w)", lower):
