@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PORT ?= 8501
 
-.PHONY: help run test lint bench eval faults worker env browser
+.PHONY: help run test lint bench eval eval-drafts faults worker env browser
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -15,6 +15,8 @@ help:
 	@echo "make lint   ruff + mypy (graphs/, tools/)"
 	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
 	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
+	@echo "make eval-drafts  drafts worth signing: the real pipeline over 24 products, scored"
+	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b')"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
 
@@ -55,6 +57,12 @@ bench: env
 
 eval: env
 	$(UV) run python -m bench.eval_verifier
+
+PRODUCTS ?=
+MODELS ?= embedded
+eval-drafts: env
+	$(UV) run python -m bench.eval_drafts $(foreach m,$(MODELS),--model $(m)) \
+	  $(if $(PRODUCTS),--products $(PRODUCTS)) --json eval-drafts.json
 
 faults: env
 	$(UV) run python -m bench.faults

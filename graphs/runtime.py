@@ -976,6 +976,18 @@ class Signoff:
             "audit": self.store.audit_log(thread_id),
         }
 
+    def check_draft(self, thread_id: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each sentence of a draft's text, as it would go out, checked against all of the
+        campaign product's passages (graphs/checks/facts.py): for a card and for an edit."""
+        from graphs.checks.facts import as_dict, check_args
+        from graphs.checks.sources import product_passages
+
+        values = self.graph.get_state(self._config(thread_id)).values
+        brief = values.get("brief") or {}
+        passages = product_passages(self.kb, brief, values.get("evidence", []))
+        brand = values.get("brand") if isinstance(values.get("brand"), dict) else None
+        return [as_dict(c) for c in check_args(args, passages, brief, brand)]
+
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()
 

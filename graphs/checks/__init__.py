@@ -1,0 +1,1 @@
+"""Checks of the text that would go out: facts (`graphs.checks.facts`), links and contacts."""

@@ -63,3 +63,25 @@ def test_quickstart_runs_and_sends_the_email(
     assert "send_email: executed" in text  # the outcome line of the approved email
     assert "publish_post: rejected" in text
     assert "Subject:" in text and "/maildir/new/" in text
+
+
+@pytest.mark.timeout(2400)
+def test_drafts_notebook_runs_a_slice_and_plots_the_scores(
+    venv_kernel: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIGNOFF_MODEL", "SIGNOFF_SMTP_URL"):
+        monkeypatch.delenv(var, raising=False)  # the embedded model
+    monkeypatch.setenv("SIGNOFF_NOTEBOOK_PRODUCTS", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(ROOT / "notebooks" / "02_drafts.ipynb", as_version=4)
+    client = NotebookClient(
+        nb, kernel_name=venv_kernel, timeout=1800, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    text = outputs_text(nb)
+    assert "| model | campaigns | drafts | send-ready |" in text
+    assert "as the reviewer sees it" in text or "no email was drafted" in text
+    assert "sentences_holdout" in text and "precision" in text
+    assert "<Figure" in text  # the scores were plotted
