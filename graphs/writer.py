@@ -115,38 +115,43 @@ def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str
 
 # -- evidence as the checker's passages ----------------------------------------------------------
 def passages(
-    evidence: Sequence[Evidence], runtime: Runtime[Context] | None
+    evidence: Sequence[Evidence], runtime: Runtime[Context] | None, brief: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
-    """Every evidence passage, whole (from the knowledge base), for the sentence checker."""
+    """All of the product's passages (not only the evidence), whole, for the sentence checker;
+    passages flagged as carrying instructions are never evidence."""
+    from graphs.checks.sources import product_passages
+
     ctx = runtime.context if runtime is not None else None
     kb = getattr(ctx, "kb", None)
-    found = []
+    clean = [e for e in evidence if not e.get("flags")]
+    flagged = {e.get("ref") for e in evidence if e.get("flags")}
+    return [p for p in product_passages(kb, brief, clean) if p["id"] not in flagged]
+
+
+def _evidence_id(passage_id: str | None, evidence: Sequence[Evidence]) -> list[str]:
+    """The evidence id ("E2") of a checked passage (its ref), when the researcher picked it."""
     for e in evidence:
-        if e.get("flags"):
-            continue
-        text = kb.lookup(e["ref"]) if kb is not None and e.get("ref") else None
-        found.append(
-            {
-                "id": e["id"],
-                "text": text or e["quote"],
-                "source": f"{e['source']} › {e['location']}",
-            }
-        )
-    return found
+        if passage_id and passage_id in (e.get("ref"), e["id"]):
+            return [e["id"]]
+    return []
 
 
 def claims_of(checks: Sequence[Any], evidence: Sequence[Evidence]) -> list[Claim]:
     """The draft's fact sentences as claims, each with the passage that supports it (if any)."""
-    ids = {e["id"] for e in evidence}
     return [
-        Claim(text=c.sentence, evidence_ids=[c.passage_id] if c.passage_id in ids else [])
+        Claim(text=c.sentence, evidence_ids=_evidence_id(c.passage_id, evidence))
         for c in checks
         if c.status in ("supported", "unsupported", "attributed")
     ]
 
 
-def claim_checks(checks: Sequence[Any]) -> list[dict[str, Any]]:
+def claim_checks(
+    checks: Sequence[Any],
+    evidence: Sequence[Evidence] = (),
+    passages: Sequence[Mapping[str, Any]] = (),
+) -> list[dict[str, Any]]:
     """The sentence checks in the shape the gate and the inbox show (graphs.verifier.ClaimCheck)."""
+    texts = {str(p["id"]): str(p["text"]) for p in passages}
     out = []
     for c in checks:
         if c.status not in ("supported", "unsupported", "attributed"):
@@ -155,16 +160,16 @@ def claim_checks(checks: Sequence[Any]) -> list[dict[str, Any]]:
         if c.status == "attributed":
             reason = "A customer's words, quoted as theirs"
         elif ok:
-            reason = "Supported by the fact sheet"
+            reason = f"Supported by {c.source}" if c.source else "Supported by the fact sheet"
         else:
             reason = c.differs or f"{', '.join(c.facts) or 'This'} is not in any passage"
         out.append(
             {
                 "text": c.sentence,
-                "evidence_ids": [c.passage_id] if c.passage_id else [],
+                "evidence_ids": _evidence_id(c.passage_id, evidence),
                 "supported": ok,
                 "reason": reason,
-                "quote": None,
+                "quote": texts.get(str(c.passage_id)) if ok else None,
                 "source": c.source,
             }
         )
@@ -204,7 +209,7 @@ def draft_action(
             draft=channel.copy(previous["args"]),
             feedback="\n".join(f"- {f}" for f in asks),
         )
-    checkable = passages(evidence, runtime)
+    checkable = passages(evidence, runtime, brief)
     rounds: list[dict[str, Any]] = []
     task = base
     for n in range(review_rounds() + 1):
@@ -239,7 +244,7 @@ def draft_action(
                 )
             )
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
-    return _action(channel, args, number, previous, problems, checks, rounds, evidence)
+    return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
 
 
 def _currency(runtime: Runtime[Context] | None) -> str:
@@ -258,6 +263,7 @@ def _action(
     checks: Sequence[Any],
     rounds: list[dict[str, Any]],
     evidence: Sequence[Evidence],
+    checkable: Sequence[Mapping[str, Any]] = (),
 ) -> ProposedAction:
     supported = [c for c in checks if c.status in ("supported", "attributed")]
     facts = [c for c in checks if c.status in ("supported", "unsupported", "attributed")]
@@ -275,7 +281,7 @@ def _action(
         revision=previous["revision"] + 1 if previous else 0,
     )
     if channel.drafted:
-        action["checks"] = claim_checks(checks)
+        action["checks"] = claim_checks(checks, evidence, checkable)
         action["review_notes"] = [p.reason for p in problems]
         action["rounds"] = rounds
     if previous is not None and "batch" in previous:

@@ -71,14 +71,18 @@ def offer_tokens(offer: str) -> list[str]:
     return key or found
 
 
-def fact_checks(text: str, passages: Sequence[Mapping[str, Any]], product: str | None) -> list[Any]:
-    """The sentence checks of `text` (graphs.checks.facts), [] when the checker is missing."""
-    try:
-        from graphs.checks.facts import check_text
-    except ImportError:  # pragma: no cover - the checker ships with the app
-        log.warning("the sentence fact checker is not installed; facts are not checked")
-        return []
-    return list(check_text(text, passages, product=product))
+def fact_checks(
+    text: str,
+    passages: Sequence[Mapping[str, Any]],
+    brief: Mapping[str, Any],
+    brand: Mapping[str, Any],
+) -> list[Any]:
+    """The sentence checks of `text` (graphs.checks.facts): against all of the product's
+    passages, with the brief and the brand settings as known texts (the offer, the signature)."""
+    from graphs.checks.facts import check_text, known_from
+
+    product = str(brief.get("product") or "") or None
+    return list(check_text(text, passages, product=product, known=known_from(brief, brand)))
 
 
 def review(
@@ -93,7 +97,7 @@ def review(
     copy = channel.copy(args)
     if not copy:
         return problems, []
-    checks = fact_checks(copy, passages, str(brief.get("product") or "") or None)
+    checks = fact_checks(copy, passages, brief, brand)
     for check in checks:
         if check.status != "unsupported":
             continue

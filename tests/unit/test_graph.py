@@ -40,8 +40,8 @@ def test_payload_is_json_and_explains_itself(signoff, brief):
     assert any("wait for a person" in r for r in email["reasons"])
     assert email["allowed_decisions"] == ["approve", "edit", "revise", "reject"]
     assert email["args"]["to"] == "customers@example.com"
-    claim = email["evidence"][0]
-    assert claim["sources"] and claim["sources"][0]["quote"]
+    claim = next(c for c in email["evidence"] if c["sources"])  # a fact sentence and its passage
+    assert claim["sources"][0]["quote"]
     [item] = signoff.store.inbox_item(email["id"])["payload"]["action_requests"]
     assert item["name"] == "send_email" and item["args"] == email["args"]
 
