@@ -324,6 +324,11 @@ def _shown_flag(check: SentenceCheck, item: Mapping[str, Any] | None) -> bool:
             c.get("status") == "unsupported" and _key(str(c.get("sentence", ""))) == sentence
             for c in own
         )
+    start = sentence[:40]
+    for note in item.get("review_notes") or []:  # what the AI review left for the person
+        if isinstance(note, Mapping) and note.get("kind") == "fact":
+            if start and start in _key(str(note.get("reason", ""))):
+                return True
     for claim in item.get("claim_checks") or []:
         if claim.get("supported"):
             continue
