@@ -183,10 +183,39 @@ _DAY_RANGE = re.compile(
 )
 
 
+# Unit words the tokenizer knows only in short form: "840 grams" is "840 g".
+_UNIT_SHORT = {
+    "gram": "g",
+    "grams": "g",
+    "gramme": "g",
+    "grammes": "g",
+    "kilo": "kg",
+    "kilos": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "millimetre": "mm",
+    "millimetres": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "centimetre": "cm",
+    "centimetres": "cm",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "kilometre": "km",
+    "kilometres": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+}
+_UNIT_WORDS = re.compile(
+    r"(\d)\s*-?\s*(" + "|".join(sorted(_UNIT_SHORT, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+
 def _normalise(text: str) -> str:
     """Spell-outs the tokenizer reads as one figure: "an hour and a half" is 90 minutes, and
     "18 to 20 June" is "18 June to 20 June"."""
     text = _DAY_RANGE.sub(lambda m: f"{m[1]} {m[4]}{m[2]}{m[3]} {m[4]}", text)
+    text = _UNIT_WORDS.sub(lambda m: f"{m[1]} {_UNIT_SHORT[m[2].lower()]}", text)
     text = _HOUR_AND_HALF.sub("90 minutes", text)
     return _HALF_HOURS.sub(
         lambda m: f"{(_WORD_NUM.get(m.group(1).lower()) or float(m.group(1))) * 60 + 30:g} minutes",
