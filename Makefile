@@ -4,10 +4,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV_VERSION := 0.13.8
-UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+# Always the pinned uv the Makefile installs, never one found on PATH: a fresh machine has none.
+UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 
-.PHONY: help run test lint bench eval eval-drafts faults worker env browser
+.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -19,11 +20,11 @@ help:
 	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b')"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
+	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
 
 $(UV):
-	@command -v uv >/dev/null 2>&1 || { \
-	  echo "installing uv $(UV_VERSION) into .tools/ (from PyPI)"; \
-	  python3 -m venv $(CURDIR)/.tools && $(CURDIR)/.tools/bin/pip install -q uv==$(UV_VERSION); }
+	@echo "installing uv $(UV_VERSION) into .tools/ (from PyPI)"
+	python3 -m venv $(CURDIR)/.tools && $(CURDIR)/.tools/bin/pip install -q uv==$(UV_VERSION)
 
 env: $(UV)
 	$(UV) sync --frozen --group dev
@@ -65,3 +66,6 @@ faults: env
 worker: $(UV)
 	$(UV) sync --frozen
 	$(UV) run signoff worker
+
+ci:
+	bash .ci/run

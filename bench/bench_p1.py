@@ -4,8 +4,12 @@ Both sides, in the same process and run, on the same kind of saver (SqliteSaver 
 
 - signoff: `Signoff.start(brief)` until both actions pause, then `Signoff.decide(id, approve)` for
   the email and the post: decisions table, lease, inbox index, audit, outbox, Maildir + feed file.
+  The shipped policy holds approved sends (email 300 s, post 60 s): the holds are released the
+  way the product releases them, by the scheduler's `tick()` (here with the clock moved past the
+  release time), one resume for the thread.
 - bare:    researcher → writer → Send per action → review subgraph (gate with `interrupt()` →
-  publisher writing a file), started with `invoke` and resumed once per interrupt id.
+  hold with `interrupt()` → publisher writing a file), started with `invoke`, resumed once per
+  gate interrupt id, then once for both holds.
 
 Both use the scripted fake chat model (tests/fakes.py) and the same knowledge-base search, and run
 with `durability="sync"`: the figures are orchestration overhead, not model time.
@@ -49,6 +53,7 @@ BRIEF = {
     "goal": "pre-orders before winter",
 }
 APPROVE = {"type": "approve"}
+HOLD_SKIP_S = 3600.0  # past every hold of the shipped policy
 
 Log = Callable[[str], None]
 
@@ -105,11 +110,17 @@ def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
             goto=[Send("review", {"action": a, "outcomes": []}) for a in actions],
         )
 
-    def gate(state: BareAction) -> Command[Literal["publisher", "__end__"]]:
+    def gate(state: BareAction) -> Command[Literal["hold", "__end__"]]:
         decision = interrupt(
             {"action": state["action"], "allowed_decisions": ["approve", "reject"]}
         )
         if decision.get("type") == "approve":
+            return Command(goto="hold")
+        return Command(goto=END)
+
+    def hold(state: BareAction) -> Command[Literal["publisher", "__end__"]]:
+        decision = interrupt({"action": state["action"], "allowed_decisions": ["release"]})
+        if decision.get("type") == "release":
             return Command(goto="publisher")
         return Command(goto=END)
 
@@ -122,6 +133,7 @@ def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
 
     review = StateGraph(BareAction)
     review.add_node("gate", gate)
+    review.add_node("hold", hold)
     review.add_node("publisher", publisher)
     review.add_edge(START, "gate")
     review.add_edge("publisher", END)
@@ -141,11 +153,12 @@ def signoff_thread(s: Signoff) -> float:
     t0 = time.perf_counter()
     started = s.start(dict(BRIEF))
     ids = [p["id"] for p in started["pending"]]
-    summary: dict[str, Any] = started
     for interrupt_id in ids:
-        summary = s.decide(interrupt_id, dict(APPROVE), by="bench")
+        s.decide(interrupt_id, dict(APPROVE), by="bench")
+    released = s.tick(now=s.clock() + HOLD_SKIP_S)["released"]
+    summary = s.summary(started["thread_id"])
     elapsed = time.perf_counter() - t0
-    assert len(ids) == 2 and summary["status"] == "done", summary
+    assert len(ids) == 2 and len(released) == 2 and summary["status"] == "done", summary
     return elapsed
 
 
@@ -162,8 +175,12 @@ def bare_thread(graph: Any, n: int, out_dir: Path) -> float:
         result = graph.invoke(
             Command(resume={interrupt_id: dict(APPROVE)}), config, durability="sync"
         )
+    holds = [i.id for i in result["__interrupt__"]]
+    result = graph.invoke(
+        Command(resume={h: {"type": "release"} for h in holds}), config, durability="sync"
+    )
     elapsed = time.perf_counter() - t0
-    assert len(ids) == 2 and "__interrupt__" not in result, result
+    assert len(ids) == 2 and len(holds) == 2 and "__interrupt__" not in result, result
     assert len(result["outcomes"]) == 2 and len(list(out_dir.glob(f"bare-{n}-*.json"))) == 2
     return elapsed
 
@@ -230,7 +247,9 @@ def report(figures: dict[str, Any]) -> list[str]:
         "p1_saver=SqliteSaver on a temp file for every side, durability=sync",
         "p1_bare=same shape, SQLite opened like Signoff's (WAL, synchronous=NORMAL)",
         "p1_bare_default=same shape, plain sqlite3.connect (synchronous=FULL)",
-        "p1_per_thread=start until both actions pause + approve email + approve post",
+        "p1_per_thread=start until both actions pause + approve email + approve post"
+        " + release both holds (shipped policy: email 300 s, post 60 s; released by the"
+        " scheduler's tick with the clock moved on; the bare graph has a hold interrupt too)",
         f"p1_threads={figures['threads']}",
     ]
     for n in range(figures["threads"]):

@@ -20,6 +20,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from graphs.policy import Facts, Policy, load_policy, route
+from graphs.services import complete
 from graphs.state import ActionState, Context, Evidence, Outcome, ProposedAction
 from tools.registry import get_tool
 
@@ -134,7 +135,7 @@ def _over_budget(policy: Policy, ctx: Context, thread_id: str, args: dict[str, A
 def assess(
     state: ActionState, runtime: Runtime[Context]
 ) -> Command[Literal["gate", "hold", "publisher", "__end__"]]:
-    ctx = runtime.context
+    ctx = complete(runtime.context)  # the same policy, store and settings for every driver
     policy = policy_of(ctx)
     action = state["action"]
     thread_id = str(get_config()["configurable"]["thread_id"])
@@ -174,6 +175,10 @@ def assess(
             )
     routing["claim_checks"] = claim_checks
     routing["expires_after"] = policy.expires_after(routing["tier"])
+    # when an unanswered review expires, fixed here (a checkpointed step) for any scheduler
+    routing["expires_at"] = (
+        ctx.clock() + routing["expires_after"] if routing["expires_after"] else None
+    )
     kind = routing["route"]
     log.info("assess: %s → %s (%s)", action["id"], kind, "; ".join(routing["reasons"]))
     if kind == "review":

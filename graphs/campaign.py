@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from langgraph._internal._constants import CONFIG_KEY_STRICT_RESUME
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from typing_extensions import TypedDict
@@ -55,7 +56,10 @@ def build_graph(checkpointer: Any = None) -> CompiledStateGraph[Any, Any, Any, A
     builder.add_edge(START, "researcher")
     builder.add_edge("researcher", "writer")
     builder.add_edge("review", END)
-    return builder.compile(checkpointer=checkpointer, name="campaign")
+    compiled = builder.compile(checkpointer=checkpointer, name="campaign")
+    # Strict resume: a decision on an interrupt that is no longer pending (already answered)
+    # is refused with UnknownInterruptError before anything is written, under any driver.
+    return compiled.with_config(configurable={CONFIG_KEY_STRICT_RESUME: True})
 
 
 # For LangGraph Studio / `langgraph dev` (it brings its own checkpointer).

@@ -13,6 +13,8 @@ from tools.registry import get_tool
 
 DECISIONS = ("approve", "edit", "revise", "reject")  # what a person may answer a review with
 HOLD_DECISIONS = ("cancel", "send_now", "release")  # release: the scheduler, at the hold's time
+MAX_REASON = 500  # characters of a rejection's or a cancel's reason
+MAX_TEXT = 4000  # characters of feedback or a comment
 
 
 class Approve(BaseModel):
@@ -33,7 +35,7 @@ class Expire(BaseModel):
 class Cancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["cancel"]
-    reason: str = ""
+    reason: str = Field(default="", max_length=MAX_REASON)
 
 
 class SendNow(BaseModel):
@@ -55,14 +57,16 @@ class Revise(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: Literal["revise"]
-    feedback: str = Field(min_length=1, description="what the writer should change")
+    feedback: str = Field(
+        min_length=1, max_length=MAX_TEXT, description="what the writer should change"
+    )
 
 
 class Reject(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: Literal["reject"]
-    reason: str = Field(min_length=1, description="why it must not go out")
-    comment: str = ""
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="why it must not go out")
+    comment: str = Field(default="", max_length=MAX_TEXT)
 
 
 def decision_model(action_name: str) -> type[RootModel[Any]]:
@@ -70,15 +74,25 @@ def decision_model(action_name: str) -> type[RootModel[Any]]:
     return _decision_model(action_name, get_tool(action_name).args_model)
 
 
+def edit_model(action_name: str) -> type[BaseModel]:
+    """`{"type": "edit", "args": ...}` with that tool's full, valid args."""
+    return _edit_model(action_name, get_tool(action_name).args_model)
+
+
 @cache
-def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootModel[Any]]:
+def _edit_model(action_name: str, args_model: type[BaseModel]) -> type[BaseModel]:
     edit_type: Any = Literal["edit"]
-    edit = create_model(
+    return create_model(
         f"Edit_{action_name}",
         __config__=ConfigDict(extra="forbid"),
         type=(edit_type, ...),
         args=(args_model, ...),
     )
+
+
+@cache
+def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootModel[Any]]:
+    edit = _edit_model(action_name, args_model)
     union = Annotated[Approve | edit | Revise | Reject | Expire, Field(discriminator="type")]  # type: ignore[valid-type]
     return RootModel[union]
 

@@ -11,9 +11,13 @@ import logging
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
-from langgraph.types import Command, interrupt
+from langgraph.types import Command
 
-from graphs.decisions import DECISIONS, decision_model, dump
+from graphs.decisions import DECISIONS, dump
+from graphs.dialects import human_interrupt
+from graphs.record import ask, settle
+from graphs.response_schema import review_schema
+from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
 
@@ -39,8 +43,15 @@ def review_request(
     flagged = [e for e in evidence if "contains instructions" in e.get("flags", [])]
     return {
         "kind": "review",
+        # LangChain v1's HITL request (`arguments`: the name its older releases and Agent
+        # Inbox's converter read) and Agent Inbox's HumanInterrupt, beside Signoff's own fields
         "action_requests": [
-            {"name": action["name"], "args": action["args"], "description": description}
+            {
+                "name": action["name"],
+                "args": action["args"],
+                "arguments": action["args"],
+                "description": description,
+            }
         ],
         "review_configs": [{"action_name": action["name"], "allowed_decisions": allowed}],
         "action": {"name": action["name"], "args": action["args"]},
@@ -76,8 +87,10 @@ def review_request(
         "allowed_decisions": allowed,
         "hold_seconds": assessment.get("hold_seconds", 0),
         "expires_after": assessment.get("expires_after"),
+        "expires_at": assessment.get("expires_at"),
         "batch": action.get("batch"),
         "batch_size": action.get("batch_size", 1),
+        **human_interrupt("review", action, f"{tool.title}: {description}", allowed),
     }
 
 
@@ -86,23 +99,26 @@ def gate(
 ) -> Command[Literal["hold", "publisher", "writer", "__end__"]]:
     action = state["action"]
     assessment = state["assessment"]
+    by_runtime = runtime.context.store is not None  # Signoff's runtime resumes by id only
+    ctx = complete(runtime.context)
     request = review_request(
         action,
         state["evidence"],
         assessment,
         state.get("feedback", []),
-        runtime.context.max_revisions,
+        ctx.max_revisions,
     )
-    decided = interrupt(request, response_schema=decision_model(action["name"]))
-    decision = dump(decided)
+    # Every rule a decision must meet is in this schema: a refused resume is never stored.
+    schema = review_schema(
+        action["name"],
+        action["args"],
+        request["allowed_decisions"],
+        request["unsupported_claims"],
+        ctx.settings,
+    )
+    decided, interrupt_id = ask(ctx, by_runtime, "review", request, schema)
+    decision = settle(ctx, "review", action, request, dump(decided), decided.dialect, interrupt_id)
     kind = decision["type"]
-    if kind not in (*request["allowed_decisions"], "expire"):
-        # A resume that bypassed the runtime's validation: treat like a malformed decision.
-        raise ValueError(
-            f"Decision {kind!r} is not allowed here; expected one of {request['allowed_decisions']}."
-        )
-    if kind == "approve" and request["needs_check"] and not decision.get("checked"):
-        raise ValueError("Approving an action with unsupported claims needs checked=true.")
     log.info("gate: %s on %s", kind, action["id"])
     if kind in ("approve", "edit"):
         update: dict[str, Any] = {"decision": decision}
@@ -110,7 +126,7 @@ def gate(
             update["action"] = ProposedAction(**{**action, "args": decision["args"]})
         hold = int(assessment.get("hold_seconds") or 0)
         if hold:
-            update["release_at"] = runtime.context.clock() + hold
+            update["release_at"] = ctx.clock() + hold
             return Command(update=update, goto="hold")
         return Command(update=update, goto="publisher")
     if kind == "revise":

@@ -12,6 +12,7 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
+from graphs.services import complete
 from graphs.state import ActionState, Context
 from tools.registry import get_tool
 
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 
 def publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, Any]:
     action = state["action"]
-    ctx = runtime.context
-    executor = ctx.executor or _default_executor()
+    ctx = complete(runtime.context)  # the same executor, settings and limits for every driver
+    executor = ctx.executor
     thread_id = str(get_config()["configurable"]["thread_id"])
     outcome = executor.execute(thread_id, action["id"], action["name"], action["args"])
     log.info("publisher: %s %s", action["id"], outcome["status"])
@@ -47,17 +48,3 @@ def publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, Any]:
                 thread_id=thread_id,
             )
     return {"outcomes": [outcome]}
-
-
-_EXECUTOR: Any = None
-
-
-def _default_executor() -> Any:
-    """For graphs run without a Signoff runtime (LangGraph Studio): the data directory's outbox."""
-    global _EXECUTOR
-    if _EXECUTOR is None:
-        from graphs.executor import Executor
-        from graphs.store import Store, connect, default_home
-
-        _EXECUTOR = Executor.from_env(Store(connect(default_home() / "signoff.db")))
-    return _EXECUTOR

@@ -104,3 +104,5 @@ class Context:
     store: Any = None  # graphs.store.Store, for autonomy levels and track record; None in Studio
     settings: Any = None  # tools.base.Settings of the connectors (ad budgets spent so far)
     clock: Callable[[], float] = time.time  # tests control time (holds, expiry)
+    # who decides, when a LangGraph client resumes the graph (`context={"signoff_user": "ann"}`)
+    signoff_user: str | None = None

@@ -69,7 +69,7 @@ commands by task:
   decide     inbox · decide (one or several ids at once)
   holds      holds · cancel · send-now · worker (releases holds when their time comes)
   review     notifications (acknowledge / flag) · undo · audit (--verify, --csv)
-  trouble    in-doubt · settle · failed (--retry) · recover · reindex
+  trouble    in-doubt · settle · failed (--retry) · recover · reindex · prune
   autonomy   policy · autonomy (--promote) · simulate
   knowledge  kb add · kb list · kb search · kb remove
   app        ui
@@ -259,6 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("recover", "apply decisions that were recorded but not applied (after a crash)")
     _json_flag(p)
 
+    p = add(
+        "prune",
+        "remove finished campaigns' checkpoints older than an age; audit and outbox stay",
+        "Remove the checkpoints of campaigns that are done and were last updated more than "
+        "--older-than ago. The audit log and the outbox stay, and `signoff show` and the "
+        "Campaign page still show a pruned campaign's drafts, decisions and outcomes.",
+    )
+    p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d, 12h, 30m or 3600s")
+    p.add_argument("--dry-run", action="store_true", help="list what would be pruned")
+    _by(p)
+    _json_flag(p)
+
     # -- holds and the scheduler --
     p = add(
         "worker",
@@ -276,6 +288,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds between two scheduler steps (default 1)",
     )
+    p.add_argument(
+        "--langgraph-url",
+        metavar="URL",
+        help="instead, watch the threads of LangGraph's server at URL (langgraph dev, a "
+        "deployment): release their holds and expire their reviews on time",
+    )
+    p.add_argument("--graph", default="campaign", help="the graph's name there (campaign)")
+    p.add_argument("--once", action="store_true", help="one step, then exit")
     _json_flag(p)
 
     p = add("holds", "approved actions waiting out their hold window, with time left")
@@ -285,7 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("send-now", "send a held action now instead of at its release time"),
     ):
         p = add(name, what)
-        p.add_argument("hold_id", metavar="ID", help="the hold's id (from `signoff holds`)")
+        p.add_argument(
+            "hold_id",
+            metavar="ID",
+            help="the hold's id (from `signoff holds`), or the id of the review that approved it",
+        )
         _by(p)
         _json_flag(p)
 
@@ -1017,12 +1041,34 @@ def cmd_recover(args: argparse.Namespace, home: Path) -> int:
     return EXIT_OK
 
 
+def cmd_prune(args: argparse.Namespace, home: Path) -> int:
+    with _open(home) as s:
+        pruned = s.prune(args.older_than, by=_who(args), dry_run=args.dry_run)
+    if args.json:
+        _emit({"pruned": pruned, "dry_run": args.dry_run})
+        return EXIT_OK
+    verb = "would prune" if args.dry_run else "pruned"
+    print(f"{verb} the checkpoints of {len(pruned)} finished campaign(s)")
+    for thread_id in pruned:
+        print(f"  {thread_id}")
+    return EXIT_OK
+
+
 # -- holds and the scheduler ------------------------------------------------------------------
 def cmd_worker(args: argparse.Namespace, home: Path) -> int:
     """The scheduler in the foreground: one `tick()` every --interval seconds until stopped."""
     stop = threading.Event()
     previous = _on_sigterm(stop)
     released = 0
+    if args.langgraph_url:
+        from ui import cli_server
+
+        try:
+            return cli_server.run(args, stop)
+        except KeyboardInterrupt:
+            return EXIT_OK
+        finally:
+            _restore_sigterm(previous)
     try:
         with _open_recovering(home) as s:
             print(
@@ -1047,6 +1093,8 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
                     result, known = {}, {}
                 released += len(result.get("released") or [])
                 _report_tick(result, known, as_json=args.json)
+                if args.once:
+                    break
                 stop.wait(args.interval)
     except KeyboardInterrupt:
         pass
@@ -1156,9 +1204,10 @@ def cmd_holds(args: argparse.Namespace, home: Path) -> int:
 
 def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
     with _open(home) as s:
-        hold = next((h for h in s.holds() if h["id"] == args.hold_id), None)
+        hold_id = s.resolve_hold(args.hold_id)
+        hold = next((h for h in s.holds() if h["id"] == hold_id), None)
         call = s.cancel if verb == "cancel" else s.send_now
-        summary = call(args.hold_id, by=_who(args))
+        summary = call(hold_id, by=_who(args))
         outcomes: list[dict[str, Any]] = []
         if hold is not None:
             campaign = s.campaign(hold["thread_id"])
@@ -1166,7 +1215,7 @@ def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
     result = {
         **(summary if isinstance(summary, dict) else {"result": summary}),
         "hold": hold,
-        verb.replace("-", "_"): args.hold_id,
+        verb.replace("-", "_"): hold_id,
         "by": _who(args),
         "outcomes": outcomes,
     }
@@ -1175,9 +1224,9 @@ def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
         return EXIT_OK
     name = (hold or {}).get("title") or (hold or {}).get("action") or "the held action"
     if verb == "cancel":
-        print(f"Cancelled {name} ({args.hold_id}) as {_who(args)}: it will not go out.")
+        print(f"Cancelled {name} ({hold_id}) as {_who(args)}: it will not go out.")
     else:
-        print(f"Sent {name} ({args.hold_id}) now, as {_who(args)}.")
+        print(f"Sent {name} ({hold_id}) now, as {_who(args)}.")
     for o in outcomes:
         print(f"  {o['name']}: {o['status']}{_outcome_detail(o)}")
     return EXIT_OK
@@ -1604,6 +1653,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "campaigns": cmd_campaigns,
     "reindex": cmd_reindex,
     "recover": cmd_recover,
+    "prune": cmd_prune,
     "worker": cmd_worker,
     "holds": cmd_holds,
     "cancel": cmd_cancel,

@@ -137,7 +137,35 @@ def test_cancel_a_review_is_refused(cli_home: Path, capsys: pytest.CaptureFixtur
     with seeded(cli_home) as s:
         email = by_action(start(s)["pending"], "send_email")
     code, error, _ = run_json(capsys, "cancel", email["id"])
-    assert code == 2 and "is a review, not a held action" in error["message"]
+    assert code == 2 and "is a review still waiting for a decision" in error["message"]
+    assert f"signoff decide {email['id']} approve" in error["message"]
+
+
+def test_send_now_and_cancel_take_the_review_id_the_person_just_used(
+    cli_home: Path, holds_of: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holds_of(600)
+    with seeded(cli_home) as s:
+        first = by_action(start(s)["pending"], "send_email")
+        second = by_action(start(s)["pending"], "send_email")
+    for email in (first, second):
+        assert run(capsys, "decide", email["id"], "approve")[0] == 0
+    assert maildir_count(cli_home) == 0
+    holds = {h["thread_id"]: h for h in run_json(capsys, "holds")[1]}
+
+    code, data, _ = run_json(capsys, "send-now", first["id"])  # the review's id, not the hold's
+    assert code == 0, data
+    assert data["send_now"] == holds[first["thread_id"]]["id"]
+    assert [o["status"] for o in data["outcomes"]] == ["executed"]
+    assert maildir_count(cli_home) == 1
+
+    code, data, _ = run_json(capsys, "cancel", second["id"])
+    assert code == 0 and data["cancel"] == holds[second["thread_id"]]["id"]
+    assert maildir_count(cli_home) == 1
+
+    # once it went out, the review's id says so plainly (not "already decided")
+    code, error, _ = run_json(capsys, "send-now", first["id"])
+    assert code == 4 and "is not held any more: it went out" in error["message"]
 
 
 # -- the worker: a real second process, stopped with Ctrl-C -----------------------------------

@@ -1,0 +1,168 @@
+"""The response schema of each interrupt: every rule a decision must meet, in one place.
+
+LangGraph validates a resume against `interrupt(..., response_schema=...)` before it stores
+anything (langgraph ≥ 1.2.12): a decision refused here is never saved and the interrupt can be
+answered again. A rule checked later, inside the node, would be stored with the thread and fail
+every later resume: the thread would be stuck. So the schema of one interrupt holds all of them:
+
+- the decision types allowed for this item (no `approve` over a hard limit, no `revise` once the
+  rounds are used up; holds take cancel / send now, and the scheduler's release);
+- `approve` of a draft with unsupported claims needs `checked: true`;
+- an edit carries the tool's full, valid arguments (a partial edit is laid over the draft) and
+  must pass the connector in use (a network's post length, the ad currency);
+- size limits on feedback, reasons and comments (graphs/decisions.py);
+- the ecosystem's dialects (graphs/dialects.py), mapped onto Signoff's own before all of that.
+
+Whoever drives the graph — Signoff's runtime, `langgraph dev`, Studio, Agent Inbox — gets the
+same refusals.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import Field, PrivateAttr, RootModel, ValidationInfo, model_validator
+from pydantic.functional_validators import ModelWrapValidatorHandler
+
+from graphs.decisions import (
+    HOLD_DECISIONS,
+    Approve,
+    Cancel,
+    Expire,
+    Reject,
+    Release,
+    Revise,
+    SendNow,
+    edit_model,
+)
+from graphs.dialects import dialect_of, to_signoff
+from tools.base import Settings
+from tools.registry import get_tool
+
+
+class DecisionSchema(RootModel[Any]):
+    """A validated decision; `dialect` says which shape it came in (signoff, langchain,
+    agent-inbox)."""
+
+    _dialect: str = PrivateAttr(default="signoff")
+
+    @property
+    def dialect(self) -> str:
+        return self._dialect
+
+
+def review_schema(
+    action_name: str,
+    args: dict[str, Any],
+    allowed: list[str],
+    unsupported: list[str],
+    settings: Settings | None,
+) -> type[DecisionSchema]:
+    """The schema of one review interrupt (see the module docstring)."""
+    return _review_schema(
+        action_name,
+        json.dumps(args, sort_keys=True, default=str),
+        tuple(allowed),
+        tuple(unsupported),
+        settings,
+    )
+
+
+def hold_schema(action_name: str, args: dict[str, Any]) -> type[DecisionSchema]:
+    return _hold_schema(action_name, json.dumps(args, sort_keys=True, default=str))
+
+
+@lru_cache(maxsize=512)
+def _review_schema(
+    action_name: str,
+    args_json: str,
+    allowed: tuple[str, ...],
+    unsupported: tuple[str, ...],
+    settings: Settings | None,
+) -> type[DecisionSchema]:
+    original = json.loads(args_json)
+    action = {"name": action_name, "args": original}
+    tool = get_tool(action_name)
+    by_type: dict[str, Any] = {
+        "approve": Approve,
+        "edit": edit_model(action_name),
+        "revise": Revise,
+        "reject": Reject,
+    }
+    members = tuple(by_type[t] for t in allowed if t in by_type) + (Expire,)
+    union: Any = Annotated[_union(members), Field(discriminator="type")]
+    accepted = [*allowed, "expire"]
+
+    class ReviewDecision(DecisionSchema):
+        root: union
+
+        @model_validator(mode="wrap")
+        @classmethod
+        def _rules(
+            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+        ) -> Any:
+            if isinstance(raw, DecisionSchema):
+                return raw
+            dialect = dialect_of(raw)
+            mapped = to_signoff(raw, "review", action)
+            if isinstance(mapped, dict) and "type" in mapped:
+                if mapped["type"] not in accepted:
+                    raise ValueError(
+                        f"{mapped['type']!r} is not a choice for this item; expected one of "
+                        f"{allowed}."
+                    )
+                if mapped["type"] == "edit" and isinstance(mapped.get("args"), dict):
+                    mapped = {**mapped, "args": {**original, **mapped["args"]}}
+            parsed = handler(mapped)
+            decision = parsed.root
+            if decision.type == "approve" and unsupported and not decision.checked:
+                shown = "; ".join(f"'{c[:90]}'" for c in unsupported[:5])
+                raise ValueError(
+                    f"This draft has {len(unsupported)} claim(s) the evidence does not support: "
+                    f"{shown}. Check them and approve with checked=true, or edit or send it back."
+                )
+            if decision.type == "edit" and settings is not None:
+                tool.validate_args(decision.args.model_dump(), settings)  # ValueError: refused
+            parsed._dialect = dialect
+            return parsed
+
+    ReviewDecision.__name__ = f"ReviewDecision_{action_name}"
+    return ReviewDecision
+
+
+@lru_cache(maxsize=512)
+def _hold_schema(action_name: str, args_json: str) -> type[DecisionSchema]:
+    action = {"name": action_name, "args": json.loads(args_json)}
+    union: Any = Annotated[Cancel | SendNow | Release, Field(discriminator="type")]
+
+    class HoldDecision(DecisionSchema):
+        root: union
+
+        @model_validator(mode="wrap")
+        @classmethod
+        def _rules(
+            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+        ) -> Any:
+            if isinstance(raw, DecisionSchema):
+                return raw
+            dialect = dialect_of(raw)
+            mapped = to_signoff(raw, "hold", action)
+            if isinstance(mapped, dict) and mapped.get("type") not in (None, *HOLD_DECISIONS):
+                raise ValueError(
+                    f"{mapped.get('type')!r} is not a choice for a held send; expected one of "
+                    f"{list(HOLD_DECISIONS)}."
+                )
+            parsed = handler(mapped)
+            parsed._dialect = dialect
+            return parsed
+
+    return HoldDecision
+
+
+def _union(members: tuple[Any, ...]) -> Any:
+    result = members[0]
+    for member in members[1:]:
+        result = result | member
+    return result

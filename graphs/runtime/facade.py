@@ -1,0 +1,103 @@
+"""`Signoff`, the one facade the page, the CLI and notebooks call: one data directory (its
+database of checkpoints and app tables, its policy, graph and connectors) and every service over it.
+
+Each service is a small class in its own module (graphs/runtime/*.py); the facade only opens the
+data directory and closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graphs.campaign import build_graph
+from graphs.executor import Executor
+from graphs.policy import Policy, load_policy
+from graphs.runtime.audit import AuditService
+from graphs.runtime.campaigns import Campaigns
+from graphs.runtime.executed import Executed
+from graphs.runtime.notifications import NotificationsService
+from graphs.services import connector_settings
+from graphs.state import Context
+from graphs.store import Store, connect, default_home
+from tools.base import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Signoff(Campaigns, NotificationsService, AuditService, Executed):
+    """One data directory: its database (checkpoints + app tables), policy, graph and connectors.
+
+    Campaigns (start, retry, recover, read) · Reviews (pending, decide, apply) · Holds (holds,
+    cancel, send now, the scheduler) · AutonomyService (levels, promote, simulate) ·
+    NotificationsService · AuditService · Executed (undo, in doubt, failed).
+    """
+
+    def __init__(
+        self,
+        home: Path | str | None = None,
+        *,
+        model: Any = None,
+        smtp_url: str | None = None,
+        recover: bool = True,
+        policy_path: Path | str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.home = Path(home).expanduser().resolve() if home else default_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.home / "signoff.db"
+        self.clock = clock
+        self.policy: Policy = load_policy(policy_path)
+        # The checkpointer's own connection, in sqlite3's default transaction mode: SqliteSaver
+        # writes a step's rows in one implicit transaction; in autocommit each row would commit
+        # alone, and a crash between them could end a branch without its next step.
+        self._saver_conn = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=30)
+        self.checkpointer = SqliteSaver(self._saver_conn)
+        self.checkpointer.setup()
+        self.store = Store(connect(self.db_path), policy_version=self.policy.version)
+        self._audit_policy()
+        self.settings = self._settings(smtp_url)
+        self.executor = Executor(self.store, self.settings)
+        from tools.kb import KnowledgeBase
+
+        self.kb = KnowledgeBase(self.db_path)
+        self.kb.ensure_sample()
+        self.graph = build_graph(self.checkpointer)
+        self.context = Context(
+            model=model,
+            executor=self.executor,
+            kb=self.kb,
+            policy=self.policy,
+            store=self.store,
+            settings=self.settings,
+            clock=clock,
+        )
+        self._scheduler: threading.Thread | None = None
+        self._stop = threading.Event()
+        if recover:
+            self.recover()
+
+    def _settings(self, smtp_url: str | None) -> Settings:
+        return connector_settings(self.home, self.policy, smtp_url)
+
+    def close(self) -> None:
+        self.stop_scheduler()
+        for conn in (self._saver_conn, self.store.conn):
+            try:
+                conn.close()
+            except sqlite3.Error:  # pragma: no cover - closing twice
+                pass
+        self.kb.close()
+
+    def __enter__(self) -> Signoff:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,173 @@
+"""Holds and the scheduler: release due holds, expire overdue reviews, send reminders."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from graphs.errors import AlreadyDecided, InvalidInput, NotFound
+from graphs.humanize import duration
+from graphs.record import DRIVER as REMOTE_DRIVER
+from graphs.runtime.reviews import Reviews
+
+log = logging.getLogger(__name__)
+
+HOLD_DECISIONS = frozenset({"cancel", "send_now", "release"})
+
+
+class Holds(Reviews):
+    """Held actions (cancel, send now) and the scheduler loop that releases them."""
+
+    def holds(self) -> list[dict[str, Any]]:
+        """Actions that may go out, waiting for their release time (soonest first)."""
+        now = self.clock()
+        result = []
+        for row in sorted(self.store.inbox(kind="hold"), key=lambda r: r["due"] or 0):
+            p = row["payload"]
+            result.append(
+                {
+                    "id": row["interrupt_id"],
+                    "thread_id": row["thread_id"],
+                    "action_id": row["action_id"],
+                    "action": p["action"]["name"],
+                    "title": p.get("title"),
+                    "text": p.get("text"),
+                    "args": p["action"]["args"],
+                    "release_at": p["release_at"],
+                    "seconds_left": max(0.0, p["release_at"] - now),
+                    "route": p.get("route"),
+                    "approved_by": self._approver(row["thread_id"], row["action_id"]),
+                }
+            )
+        return result
+
+    def _approver(self, thread_id: str, action_id: str) -> str:
+        for d in reversed(self.store.decisions(thread_id)):
+            if d["action_id"] == action_id and d["decision"]["type"] in ("approve", "edit"):
+                return str(d["by"])
+        return "policy (no review needed)"
+
+    def cancel(self, hold_id: str, *, by: str = "marketer", reason: str = "") -> dict[str, Any]:
+        """Cancel a held action before it goes out (first of cancel/send now/release wins)."""
+        return self._hold_decision(hold_id, {"type": "cancel", "reason": reason}, by)
+
+    def send_now(self, hold_id: str, *, by: str = "marketer") -> dict[str, Any]:
+        """Send a held action now instead of waiting for its release time."""
+        return self._hold_decision(hold_id, {"type": "send_now"}, by)
+
+    def resolve_hold(self, ref: str) -> str:
+        """The hold id for `ref`: a hold's id, the id of the review that approved the held
+        action (the id the person just used with `decide`), or the action's own id."""
+        item = self.store.inbox_item(ref)
+        if item is not None and item["kind"] == "hold":
+            return ref
+        # a review: waiting (in the inbox) or decided (its decision names thread and action)
+        if item is None:
+            item = self.store.decision(ref)
+            if item is not None and item["decision"]["type"] in HOLD_DECISIONS:
+                return ref  # a hold that was decided: _pending_item says by whom
+        thread_id = item["thread_id"] if item is not None else None
+        action_id = item["action_id"] if item is not None else ref
+        holds = [h for h in self.store.inbox(thread_id, kind="hold") if h["action_id"] == action_id]
+        if len(holds) == 1:
+            return str(holds[0]["interrupt_id"])
+        if len(holds) > 1:
+            raise InvalidInput(
+                f"{ref!r} names {len(holds)} held actions (in different campaigns); use one of "
+                "their hold ids: " + ", ".join(h["interrupt_id"] for h in holds) + "."
+            )
+        if item is None:
+            return ref  # unknown: _pending_item says so, or who decided it
+        if self.store.decision(ref) is None:
+            raise InvalidInput(
+                f"{ref} is a review still waiting for a decision, not a held action. Approve it "
+                f"first (`signoff decide {ref} approve`); an approved send then waits in its hold."
+            )
+        raise NotFound(
+            f"The action approved in review {ref} is not held any more: it went out, was "
+            f"cancelled, or had no hold window. See `signoff show {item['thread_id']}`."
+        )
+
+    def _hold_decision(self, hold_id: str, decision: dict[str, Any], by: str) -> dict[str, Any]:
+        item = self._pending_item(self.resolve_hold(hold_id))
+        if item["kind"] != "hold":
+            raise InvalidInput(
+                f"{hold_id} is a review, not a held action; decide it with approve/edit/revise/"
+                "reject (`signoff decide`)."
+            )
+        return self.decide_many({hold_id: decision}, by=by)[0]
+
+    def tick(self, now: float | None = None) -> dict[str, list[str]]:
+        """One scheduler step: release due holds, expire overdue reviews, send reminders."""
+        now = self.clock() if now is None else now
+        done: dict[str, list[str]] = {"released": [], "expired": [], "reminded": []}
+        threads: set[str] = set()
+        for row in self.store.due(now):
+            if row["payload"].get("driver") == REMOTE_DRIVER:
+                continue  # the server's threads: `signoff worker --langgraph-url URL`
+            decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
+            try:
+                self._record(row, decision, "scheduler")
+            except AlreadyDecided:
+                continue  # a person (or another scheduler) got there first
+            done["released" if row["kind"] == "hold" else "expired"].append(row["interrupt_id"])
+            threads.add(row["thread_id"])
+        for thread_id in sorted(threads):
+            try:
+                self.apply(thread_id)
+            except Exception:
+                log.exception("scheduler: could not apply to %s; will retry", thread_id)
+        for row in self.store.due(now + self.policy.remind_before, kind="review"):
+            if self.store.remind_once(row["interrupt_id"]):
+                p = row["payload"]
+                left = max(0, int(row["due"] - now))
+                self.store.notify(
+                    f"remind:{row['interrupt_id']}",
+                    kind="reminder",
+                    title=f"Review expires soon: {p.get('title')}",
+                    message=f"Expires in {duration(left)} unless someone decides it.",
+                    thread_id=row["thread_id"],
+                    action_id=row["action_id"],
+                    action=p["action"]["name"],
+                    channel=p.get("channel"),
+                )
+                self.store.audit(
+                    "review.reminder",
+                    {"interrupt_id": row["interrupt_id"], "expires_at": row["due"]},
+                    thread_id=row["thread_id"],
+                    actor="scheduler",
+                )
+                done["reminded"].append(row["interrupt_id"])
+        return done
+
+    def start_scheduler(self, interval: float = 1.0) -> None:
+        """Release due holds in a background thread of this process (the app's server)."""
+        if self._scheduler and self._scheduler.is_alive():
+            return
+        self._stop.clear()
+        self._scheduler = threading.Thread(
+            target=self.worker, kwargs={"interval": interval}, name="signoff-scheduler", daemon=True
+        )
+        self._scheduler.start()
+
+    def stop_scheduler(self) -> None:
+        self._stop.set()
+        if self._scheduler and self._scheduler.is_alive():
+            self._scheduler.join(timeout=30)
+        self._scheduler = None
+
+    def worker(self, interval: float = 1.0, stop: threading.Event | None = None) -> None:
+        """The scheduler loop (`signoff worker`, or the app's background thread)."""
+        stop = stop or self._stop
+        log.info("scheduler started (every %.1f s)", interval)
+        while not stop.is_set():
+            try:
+                done = self.tick()
+                for kind, ids in done.items():
+                    if ids:
+                        log.info("scheduler %s %s", kind, ids)
+            except Exception:
+                log.exception("scheduler step failed; trying again")
+            stop.wait(interval)
+        log.info("scheduler stopped")

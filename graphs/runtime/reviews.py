@@ -1,0 +1,253 @@
+"""Reviews: the inbox, deciding (first decider wins) and applying decisions to a thread."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from langgraph.types import Command
+
+from graphs.decisions import validate_decision
+from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFound
+from graphs.humanize import clip
+from graphs.record import DRIVER as REMOTE_DRIVER
+from graphs.runtime.autonomy import AutonomyService
+from graphs.runtime.runs import Progress
+from tools.registry import get_tool
+
+log = logging.getLogger(__name__)
+
+
+TRACKED = {
+    "approve": "approved",
+    "edit": "edited",
+    "revise": "revised",
+    "reject": "rejected",
+    "expire": "expired",
+}
+
+
+class Reviews(AutonomyService):
+    """List pending reviews, record decisions, resume each thread once under its lease."""
+
+    def pending(self, thread_id: str | None = None) -> list[dict[str, Any]]:
+        """Every action waiting for a person, over all campaigns (or one), oldest first."""
+        now = self.clock()
+        remind = self.policy.remind_before
+        reminded = self.store.reminded()
+        return [
+            _inbox_item(row, now, remind, row["interrupt_id"] in reminded)
+            for row in self.store.inbox(thread_id)
+        ]
+
+    def decide(
+        self,
+        interrupt_id: str,
+        decision: dict[str, Any],
+        *,
+        by: str = "marketer",
+        on_progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """Record one decision (first decider wins) and apply it. Returns the campaign summary.
+
+        Raises InvalidDecision (nothing saved), AlreadyDecided, NotFound.
+        """
+        return self.decide_many({interrupt_id: decision}, by=by, on_progress=on_progress)[0]
+
+    def decide_many(
+        self,
+        decisions: dict[str, dict[str, Any]],
+        *,
+        by: str = "marketer",
+        on_progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """Record several decisions at once and resume each thread once.
+
+        Every decision is validated first: one invalid decision means nothing is saved. A decision
+        on part of a batch is recorded and applied when the whole batch is decided.
+        """
+        if not decisions:
+            raise InvalidInput("No decisions given; pass at least one pending id with a decision.")
+        checked: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for interrupt_id, decision in decisions.items():
+            item = self._pending_item(interrupt_id)
+            checked.append((item, self._validate(item, decision)))
+        threads: list[str] = []
+        for item, valid in checked:
+            self._record(item, valid, by)
+            if item["thread_id"] not in threads:
+                threads.append(item["thread_id"])
+        for thread_id in threads:
+            self.apply(thread_id, on_progress=on_progress)
+        return [self.summary(t) for t in threads]
+
+    def _pending_item(self, interrupt_id: str) -> dict[str, Any]:
+        item = self.store.inbox_item(interrupt_id)
+        earlier = self.store.decision(interrupt_id)
+        if earlier:
+            raise AlreadyDecided(
+                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+            )
+        if item is None:
+            raise NotFound(
+                f"No pending action with id {interrupt_id!r}. Run `signoff inbox` (or "
+                "`signoff holds`) to list pending ids."
+            )
+        if item["payload"].get("driver") == REMOTE_DRIVER:
+            raise InvalidInput(
+                f"{interrupt_id} waits in a thread that LangGraph's server drives (langgraph dev, "
+                "Studio, Agent Inbox), not this data directory's runtime: decide it there, e.g. "
+                f"langgraph_sdk: client.runs.wait({item['thread_id']!r}, 'campaign', command="
+                f"{{'resume': {{{interrupt_id!r}: {{'type': 'approve'}}}}}}). Nothing was saved."
+            )
+        return item
+
+    def _validate(self, item: dict[str, Any], decision: Any) -> dict[str, Any]:
+        payload = item["payload"]
+        allowed = list(payload["allowed_decisions"])
+        if item["kind"] == "hold":
+            allowed = [d for d in allowed if d != "release"]  # only the scheduler releases
+        valid = validate_decision(
+            payload["action"]["name"], payload["action"]["args"], decision, allowed
+        )
+        if valid["type"] == "edit":  # the limits of the connector in use (a network's length)
+            try:
+                get_tool(payload["action"]["name"]).validate_args(valid["args"], self.settings)
+            except ValueError as exc:
+                raise InvalidDecision(f"The edit cannot go out: {exc} Nothing was saved.") from exc
+        if valid["type"] == "approve" and payload.get("needs_check") and not valid.get("checked"):
+            claims = payload.get("unsupported_claims", [])
+            raise InvalidDecision(
+                f"This draft has {len(claims)} claim(s) the evidence does not support: "
+                + "; ".join(f"'{clip(c, 90)}'" for c in claims[:5])
+                + ". Check them and approve with checked=true ('I checked these'), or edit or "
+                "send it back. Nothing was saved."
+            )
+        return valid
+
+    def _record(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
+        interrupt_id = item["interrupt_id"]
+        payload = item["payload"]
+        detail: dict[str, Any] = {
+            "interrupt_id": interrupt_id,
+            "action_id": item["action_id"],
+            "action": payload["action"]["name"],
+            "decision": valid,
+            "route": payload.get("route"),
+        }
+        if valid["type"] == "edit":
+            detail["diff"] = _diff(payload["action"]["args"], valid["args"])
+        if valid.get("checked"):
+            detail["checked_unsupported"] = payload.get("unsupported_claims", [])
+        event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"
+        earlier = self.store.record_decision(
+            interrupt_id,
+            item["thread_id"],
+            item["action_id"],
+            valid,
+            by,
+            audit=(event, detail),
+        )
+        if earlier is not None:
+            raise AlreadyDecided(
+                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+            )
+        outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
+        if outcome:
+            channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
+            self.store.set_proposal_outcome(item["thread_id"], item["action_id"], outcome)
+            self._track(
+                interrupt_id,
+                payload["action"]["name"],
+                channel,
+                outcome,
+                item["thread_id"],
+                item["action_id"],
+                by,
+            )
+
+    def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
+        """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
+        with self.store.lease(thread_id):
+            todo = self.store.unapplied(thread_id)
+            if not todo:
+                return []
+            live = {i.id for i in self.graph.get_state(self._config(thread_id)).interrupts}
+            stale = [d["interrupt_id"] for d in todo if d["interrupt_id"] not in live]
+            if stale:  # applied before a crash, or the thread moved on: nothing left to resume
+                log.info("decisions %s no longer have a pending interrupt; marking applied", stale)
+                self.store.mark_applied(stale)
+            resume = {}
+            for d in todo:
+                if d["interrupt_id"] not in live:
+                    continue
+                item = self.store.inbox_item(d["interrupt_id"])
+                batch = item["batch"] if item and item["kind"] == "review" else None
+                if batch and self.store.batch_open(thread_id, batch):
+                    continue  # nothing in a batch goes out until the whole batch is decided
+                resume[d["interrupt_id"]] = d["decision"]
+            if resume:
+                self._run(thread_id, Command(resume=resume), on_progress)
+                self.store.mark_applied(list(resume))
+                self.store.audit(
+                    "decision.applied", {"interrupt_ids": list(resume)}, thread_id=thread_id
+                )
+            else:
+                self._sync(thread_id)
+            return list(resume)
+
+    def summary(self, thread_id: str) -> dict[str, Any]:
+        campaign = self.store.campaign(thread_id)
+        if campaign is None:
+            raise NotFound(f"No campaign {thread_id!r}. list campaigns with `signoff campaigns`.")
+        return {
+            "thread_id": thread_id,
+            "status": campaign["status"],
+            "pending": self.pending(thread_id),
+        }
+
+
+def _inbox_item(
+    row: dict[str, Any], now: float, remind_before: int, reminded: bool
+) -> dict[str, Any]:
+    p = row["payload"]
+    expires_at = row["due"]
+    return {
+        "id": row["interrupt_id"],
+        "thread_id": row["thread_id"],
+        "action": p["action"]["name"],
+        "risk": p["risk"],
+        "reasons": p["reasons"],
+        "args": p["action"]["args"],
+        "confidence": p["confidence"],
+        "created_at": row["created_at"],
+        "action_id": row["action_id"],
+        "channel": p.get("channel"),
+        "title": p.get("title"),
+        "text": p.get("text"),
+        "route": p.get("route"),
+        "level": p.get("level"),
+        "claims": p.get("claims", []),
+        "claim_checks": p.get("claim_checks", []),
+        "evidence": p.get("evidence", []),
+        "unsupported_claims": p.get("unsupported_claims", []),
+        "needs_check": p.get("needs_check", False),
+        "flagged_sources": p.get("flagged_sources", []),
+        "allowed_decisions": p["allowed_decisions"],
+        "revision": p.get("revision", 0),
+        "feedback": p.get("feedback", []),
+        "hold_seconds": p.get("hold_seconds", 0),
+        "batch": row["batch"],
+        "batch_size": p.get("batch_size", 1),
+        "expires_at": expires_at,
+        "reminder": reminded or (expires_at is not None and expires_at - remind_before <= now),
+    }
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
+    import difflib
+
+    a = json.dumps(before, indent=1, sort_keys=True).splitlines()
+    b = json.dumps(after, indent=1, sort_keys=True).splitlines()
+    return "\n".join(difflib.unified_diff(a, b, "proposed", "approved", lineterm=""))

@@ -1,0 +1,168 @@
+"""Running a campaign's graph: stream it to its next pause, then refresh the inbox index and
+the campaign's status from the latest checkpoint. The base of every runtime service."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graphs.errors import RunStopped, SignoffError
+from graphs.executor import Executor
+from graphs.policy import Policy
+from graphs.state import Context
+from graphs.store import Store
+from tools.base import Settings
+
+log = logging.getLogger(__name__)
+
+
+Progress = Callable[[str, str], None]  # (step, message)
+
+
+class Runs:
+    """The state every service shares (set by `Signoff.__init__`) and the graph runner."""
+
+    home: Path
+    db_path: Path
+    clock: Callable[[], float]
+    policy: Policy
+    checkpointer: SqliteSaver
+    store: Store
+    settings: Settings
+    executor: Executor
+    kb: Any  # tools.kb.KnowledgeBase
+    graph: Any  # the compiled campaign graph
+    context: Context
+    _saver_conn: sqlite3.Connection
+    _scheduler: threading.Thread | None
+    _stop: threading.Event
+
+    def _config(self, thread_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": thread_id}}
+
+    def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
+        config = self._config(thread_id)
+        seen = {item["interrupt_id"] for item in self.store.inbox(thread_id, kind=None)}
+        try:
+            for chunk in self.graph.stream(
+                payload,
+                config,
+                context=self.context,
+                stream_mode="updates",
+                subgraphs=True,
+                durability="sync",
+            ):
+                namespace, update = cast(tuple[tuple[str, ...], dict[str, Any]], chunk)
+                for step, message in _describe(namespace, update, seen):
+                    log.info("[%s] %s: %s", thread_id[:8], step, message)
+                    if on_progress:
+                        on_progress(step, message)
+        except Exception as exc:
+            self.store.audit("campaign.error", {"error": repr(exc)}, thread_id=thread_id)
+            self.store.set_campaign_status(thread_id, "error")
+            if isinstance(exc, SignoffError):
+                raise
+            raise RunStopped(thread_id, exc) from exc
+        finally:
+            self._sync(thread_id)
+
+    def _sync(self, thread_id: str) -> None:
+        """Refresh the inbox index and the campaign status from the thread's latest checkpoint."""
+        state = self.graph.get_state(self._config(thread_id))
+        now = self.clock()
+        items = []
+        for intr in state.interrupts:
+            payload = intr.value
+            kind = payload.get("kind", "review")
+            if kind == "hold":
+                due = payload.get("release_at")
+            else:
+                after = payload.get("expires_after")
+                due = now + after if after else None
+            items.append(
+                {
+                    "interrupt_id": intr.id,
+                    "action_id": str(payload.get("action_id", "")),
+                    "payload": payload,
+                    "kind": kind,
+                    "due": due,
+                    "batch": payload.get("batch"),
+                }
+            )
+        new = set(self.store.replace_inbox(thread_id, items))
+        for item in items:
+            if item["interrupt_id"] not in new or self.store.decision(item["interrupt_id"]):
+                continue
+            payload = item["payload"]
+            event = "action.held" if item["kind"] == "hold" else "action.proposed"
+            detail = {
+                "interrupt_id": item["interrupt_id"],
+                "action_id": item["action_id"],
+                "action": payload["action"],
+                "risk": payload.get("risk"),
+            }
+            if item["kind"] == "hold":
+                detail["release_at"] = payload["release_at"]
+            else:
+                detail.update(
+                    reasons=payload["reasons"],
+                    confidence=payload["confidence"],
+                    route=payload.get("route"),
+                    level=payload.get("level"),
+                    expires_at=item["due"],
+                )
+            self.store.audit(event, detail, thread_id=thread_id)
+        if state.interrupts:
+            kinds = {i["kind"] for i in items}
+            status = "waiting" if "review" in kinds else "scheduled"
+        elif state.next:
+            status = "running"
+        else:
+            status = "done"
+        current = self.store.campaign(thread_id)
+        if (
+            current
+            and current["status"] != status
+            and not (current["status"] == "error" and state.next)
+        ):
+            self.store.set_campaign_status(thread_id, status)
+
+
+def _describe(
+    namespace: tuple[str, ...], update: dict[str, Any], seen: set[str]
+) -> Iterator[tuple[str, str]]:
+    for node, value in update.items():
+        if node == "__interrupt__":
+            for intr in value:
+                if intr.id in seen:  # surfaced by the subgraph and again by the parent
+                    continue
+                seen.add(intr.id)
+                v = intr.value
+                if v.get("kind") == "hold":
+                    yield "hold", f"Held until its release time: {v.get('title')}"
+                else:
+                    yield (
+                        "gate",
+                        f"Waiting for your decision: {v.get('title')} ({v.get('risk')} risk)",
+                    )
+            continue
+        value = value or {}
+        if node == "researcher":
+            yield (
+                node,
+                f"Found {len(value.get('evidence', []))} passages of evidence in the knowledge base",
+            )
+        elif node == "writer" and "actions" in value:
+            yield node, "Drafted " + ", ".join(a["name"] for a in value["actions"])
+        elif node == "writer" and namespace:  # a Command's update is not streamed: no values
+            yield node, "Redrafted the action with your feedback; it comes back for review"
+        elif node == "publisher":
+            for outcome in value.get("outcomes", []):
+                yield node, f"{outcome['name']}: {outcome['status']}"

@@ -1,0 +1,135 @@
+"""Earned autonomy: the track record, the levels set by people, and the routings seen
+(proposals, for the policy simulation and the daily limits)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from graphs.storage.base import Tables, now_iso
+
+log = logging.getLogger(__name__)
+
+
+class AutonomyTables(Tables):
+    """Track record, autonomy levels and proposals."""
+
+    def track(
+        self, ref: str, action: str, channel: str, outcome: str, thread_id: str, action_id: str
+    ) -> bool:
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "INSERT OR IGNORE INTO track (ref, at, action, channel, outcome, thread_id,"
+                    " action_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (ref, now_iso(), action, channel, outcome, thread_id, action_id),
+                ).rowcount
+            )
+
+    def track_record(
+        self, action: str | None = None, channel: str | None = None, since_id: int = 0
+    ) -> list[dict[str, Any]]:
+        clauses: list[str] = ["id > ?"]
+        params: list[Any] = [since_id]
+        for column, value in (("action", action), ("channel", channel)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        rows = self.query(
+            "SELECT * FROM track WHERE " + " AND ".join(clauses) + " ORDER BY id", tuple(params)
+        )
+        return [dict(r) for r in rows]
+
+    def autonomy_row(self, action: str, channel: str) -> dict[str, Any] | None:
+        rows = self.query(
+            "SELECT * FROM autonomy WHERE action = ? AND channel = ?", (action, channel)
+        )
+        return dict(rows[0]) if rows else None
+
+    def set_autonomy(self, action: str, channel: str, level: str, by: str) -> None:
+        """Set a level; the track record that counts towards the next step starts afresh."""
+        with self.tx() as c:
+            last = c.execute("SELECT COALESCE(MAX(id), 0) AS id FROM track").fetchone()["id"]
+            c.execute(
+                "INSERT INTO autonomy VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (action, channel) DO "
+                "UPDATE SET level = excluded.level, since = excluded.since,"
+                " decided_by = excluded.decided_by, track_from = excluded.track_from",
+                (action, channel, level, now_iso(), by, last),
+            )
+
+    def propose(
+        self,
+        thread_id: str,
+        action_id: str,
+        revision: int,
+        facts: dict[str, Any],
+        route: str,
+        level: str,
+        day: str,
+        *,
+        daily_limit: int | None = None,
+    ) -> tuple[bool, str]:
+        """Record one routing (once per action revision). Returns (new, route).
+
+        With a `daily_limit` the route is re-checked inside the same write transaction: the day's
+        count of automatic runs of this action never exceeds the limit, even with parallel
+        branches; one over the limit is recorded as "skip".
+        """
+        with self.tx() as c:
+            row = c.execute(
+                "SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND revision = ?",
+                (thread_id, action_id, revision),
+            ).fetchone()
+            if row is not None:
+                return False, row["route"]
+            if daily_limit is not None and route == "auto":
+                used = c.execute(
+                    "SELECT COUNT(*) AS n FROM proposals WHERE action = ? AND day = ? AND "
+                    "route = 'auto'",
+                    (facts["action"], day),
+                ).fetchone()["n"]
+                if used >= daily_limit:
+                    route = "skip"
+            c.execute(
+                "INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    thread_id,
+                    action_id,
+                    revision,
+                    facts["action"],
+                    facts["channel"],
+                    json.dumps(facts),
+                    route,
+                    level,
+                    self.policy_version or "",
+                    now_iso(),
+                    day,
+                ),
+            )
+            return True, route
+
+    def daily_count(self, action: str, day: str) -> int:
+        rows = self.query(
+            "SELECT COUNT(*) AS n FROM proposals WHERE action = ? AND day = ? AND route = 'auto'",
+            (action, day),
+        )
+        return int(rows[0]["n"])
+
+    def set_proposal_outcome(self, thread_id: str, action_id: str, outcome: str) -> None:
+        """The latest revision's outcome (approved, edited, rejected, flagged, executed, …)."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE proposals SET outcome = ? WHERE thread_id = ? AND action_id = ? AND "
+                "revision = (SELECT MAX(revision) FROM proposals WHERE thread_id = ? AND "
+                "action_id = ?)",
+                (outcome, thread_id, action_id, thread_id, action_id),
+            )
+
+    def proposals(self, last: int = 200) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT * FROM (SELECT rowid AS n, * FROM proposals ORDER BY rowid DESC LIMIT ?) "
+            "ORDER BY n",
+            (last,),
+        )
+        return [{**dict(r), "facts": json.loads(r["facts"])} for r in rows]

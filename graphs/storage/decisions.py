@@ -1,0 +1,81 @@
+"""The decisions table: one row per interrupt id, the single-resumer rule."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from typing import Any
+
+from graphs.storage.audit import AuditTables
+from graphs.storage.base import now_iso
+
+log = logging.getLogger(__name__)
+
+
+class DecisionTables(AuditTables):
+    """First decision per interrupt wins; applied ones are marked."""
+
+    def record_decision(
+        self,
+        interrupt_id: str,
+        thread_id: str,
+        action_id: str,
+        decision: dict[str, Any],
+        by: str,
+        *,
+        audit: tuple[str, dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        """Insert the decision; returns None when ours won, else the row that was there first.
+
+        With `audit=(event, detail)` the decision's audit entry commits with it."""
+        with self.tx() as c:
+            row = c.execute(
+                "SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)
+            ).fetchone()
+            if row is not None:
+                return _decision_row(row)
+            c.execute(
+                "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (interrupt_id, thread_id, action_id, json.dumps(decision), by, now_iso()),
+            )
+            if audit is not None:
+                self._append_audit(c, audit[0], audit[1], thread_id=thread_id, actor=by)
+            return None
+
+    def decision(self, interrupt_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,))
+        return _decision_row(rows[0]) if rows else None
+
+    def unapplied(self, thread_id: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM decisions WHERE applied_at IS NULL"
+        params: tuple[Any, ...] = ()
+        if thread_id:
+            sql += " AND thread_id = ?"
+            params = (thread_id,)
+        return [_decision_row(r) for r in self.query(sql + " ORDER BY decided_at, rowid", params)]
+
+    def mark_applied(self, interrupt_ids: list[str]) -> None:
+        with self.tx() as c:
+            c.executemany(
+                "UPDATE decisions SET applied_at = ? WHERE interrupt_id = ?",
+                [(now_iso(), i) for i in interrupt_ids],
+            )
+
+    def decisions(self, thread_id: str) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT * FROM decisions WHERE thread_id = ? ORDER BY decided_at, rowid", (thread_id,)
+        )
+        return [_decision_row(r) for r in rows]
+
+
+def _decision_row(r: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "interrupt_id": r["interrupt_id"],
+        "thread_id": r["thread_id"],
+        "action_id": r["action_id"],
+        "decision": json.loads(r["decision"]),
+        "by": r["decided_by"],
+        "at": r["decided_at"],
+        "applied_at": r["applied_at"],
+    }

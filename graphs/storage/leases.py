@@ -1,0 +1,71 @@
+"""Leases: one resumer per thread at a time, across processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from graphs.errors import Busy
+from graphs.storage.base import Tables
+
+log = logging.getLogger(__name__)
+
+
+class LeaseTables(Tables):
+    """A lease per thread, with an expiry; a dead process's lease is void."""
+
+    @contextmanager
+    def lease(self, thread_id: str, *, ttl: float = 600.0, wait: float = 120.0) -> Iterator[str]:
+        owner = f"{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+        deadline = time.monotonic() + wait
+        delay = 0.01
+        while True:
+            with self.tx() as c:
+                now = time.time()
+                c.execute(
+                    "DELETE FROM leases WHERE thread_id = ? AND expires < ?", (thread_id, now)
+                )
+                held = c.execute(
+                    "SELECT owner FROM leases WHERE thread_id = ?", (thread_id,)
+                ).fetchone()
+                if held is not None and not _owner_alive(held["owner"]):
+                    log.warning(
+                        "clearing the lease of dead process %s on %s", held["owner"], thread_id
+                    )
+                    c.execute("DELETE FROM leases WHERE thread_id = ?", (thread_id,))
+                got = c.execute(
+                    "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)", (thread_id, owner, now + ttl)
+                ).rowcount
+            if got:
+                break
+            if time.monotonic() > deadline:
+                raise Busy(
+                    f"Campaign {thread_id} is being updated by another process for over {wait:.0f} s;"
+                    " your decision is recorded and will be applied when it finishes. Try again later."
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+        try:
+            yield owner
+        finally:
+            with self.tx() as c:
+                c.execute(
+                    "DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner)
+                )
+
+
+def _owner_alive(owner: str) -> bool:
+    """Leases name `pid:thread:nonce`; a lease of a process that no longer exists is void."""
+    try:
+        pid = int(owner.split(":", 1)[0])
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, PermissionError):
+        return True
+    return True

@@ -1,0 +1,36 @@
+"""Smoke runs of `make bench` at tiny sizes: a benchmark that breaks fails here, not months later.
+
+No figure is asserted (speed is measured by `make bench`, never by a test); only that every
+benchmark runs to the end and prints its ratios.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RATIO = re.compile(r"^p1_ratio=(\d+\.\d+)$", re.M)
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench.run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_p1_runs_through_holds_and_prints_its_ratio() -> None:
+    done = _bench("--threads", "1", "--no-model")
+    assert done.returncode == 0, done.stderr[-3000:]
+    match = RATIO.search(done.stdout)
+    assert match, done.stdout[-2000:]
+    assert float(match.group(1)) > 0
+    # the shipped policy's holds were released as the product releases them
+    assert "release both holds" in done.stdout
+    assert "p1_thread_01_signoff_ms=" in done.stdout
