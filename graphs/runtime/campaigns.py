@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from graphs import retention
 from graphs.brief import parse_audience_csv, validate_brief
-from graphs.errors import Busy, NotFound
+from graphs.errors import Busy, InvalidInput, NotFound
 from graphs.runtime.drawing import graph_dot
 from graphs.runtime.holds import Holds
 from graphs.runtime.runs import Progress
@@ -31,6 +33,10 @@ class Campaigns(Holds):
     ) -> dict[str, Any]:
         """Run a new campaign until it pauses or ends: `{"thread_id", "status", "pending"}`."""
         valid = validate_brief(brief)
+        from graphs.brand import BrandBook, snapshot
+
+        brand = snapshot(BrandBook(self.home).for_brief(valid))
+        self._require_facts(valid)
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
@@ -45,11 +51,23 @@ class Campaigns(Holds):
                 "evidence": [],
                 "actions": [],
                 "outcomes": [],
+                "brand": brand,
             }
             if audience:
                 payload["audience"] = audience
             self._run(thread_id, payload, on_progress)
         return self.summary(thread_id)
+
+    def _require_facts(self, brief: Mapping[str, Any]) -> None:
+        """A campaign that drafts copy needs facts about its own product: say so before drafting
+        instead of drafting from someone else's facts."""
+        drafted = {"email", "social", "cms"} & set(brief.get("channels") or ["email", "social"])
+        if drafted and not self.kb.product_sources(brief["product"]):
+            raise InvalidInput(
+                f"No facts about {brief['product']} yet: add a fact sheet (its prices, offers and "
+                "features) on the Knowledge page, or with `signoff kb add --text ... --product "
+                f"{json.dumps(brief['product'])}`. Nothing was started."
+            )
 
     def retry(self, thread_id: str, *, on_progress: Progress | None = None) -> dict[str, Any]:
         """Carry on a campaign whose run stopped part-way (an error, or the process died)."""

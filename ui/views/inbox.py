@@ -547,11 +547,28 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                 st.caption(
                     "Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"])
                 )
+            render_ai_review(item)
 
         render_decision_buttons(item)
         panel = st.session_state.get(f"panel-{item_id}")
         if panel:
             render_panel(item, panel)
+
+
+def render_ai_review(item: dict[str, Any]) -> None:
+    """What the AI review left for the person and why, and what a redraft changed."""
+    rounds = int(item.get("review_rounds") or 0)
+    notes = [n for n in item.get("review_notes") or [] if not n.startswith("Not in the facts")]
+    if rounds > 1 or notes:
+        st.markdown(
+            f"**AI review** ({count(rounds, 'round')}): "
+            + ("left for you:" if notes else "nothing left to fix.")
+        )
+        if notes:
+            st.markdown("\n".join(f"- {plain(n)}" for n in notes))
+    if item.get("changes"):
+        with st.expander("What changed against the previous draft", icon=":material/difference:"):
+            st.code(item["changes"], language="diff")
 
 
 # -- one batch --------------------------------------------------------------------------------
