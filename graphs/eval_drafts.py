@@ -329,9 +329,12 @@ def _shown_flag(check: SentenceCheck, item: Mapping[str, Any] | None) -> bool:
         )
     start = sentence[:40]
     for note in item.get("review_notes") or []:  # what the AI review left for the person
-        if isinstance(note, Mapping) and note.get("kind") == "fact":
-            if start and start in _key(str(note.get("reason", ""))):
-                return True
+        if isinstance(note, Mapping):
+            fact, reason = note.get("kind") == "fact", str(note.get("reason", ""))
+        else:
+            fact, reason = str(note).startswith("Not in the facts"), str(note)
+        if fact and start and start in _key(reason):
+            return True
     for claim in item.get("claim_checks") or []:
         if claim.get("supported"):
             continue
