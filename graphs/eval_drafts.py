@@ -17,6 +17,7 @@ Library code: it logs; `bench/eval_drafts.py` prints.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import logging
 import os
@@ -214,8 +215,10 @@ def run_eval(
         with _environment(home, model):
             runtime = Signoff(home, model=chat_model)
             try:
+                tags = "product" in inspect.signature(runtime.kb.add_text).parameters
                 for p in products:  # every sheet, so leaks between products can happen
-                    runtime.kb.add_text(f"{p['slug']}.md", p["sheet"])
+                    extra = {"product": p["brief"]["product"]} if tags else {}
+                    runtime.kb.add_text(f"{p['slug']}.md", p["sheet"], **extra)
                 brands = _save_brands(home, products)
                 say(f"{len(products)} fact sheets added; brand settings: {brands}")
                 name = model or runtime.model_description()
@@ -324,6 +327,14 @@ def _shown_flag(check: SentenceCheck, item: Mapping[str, Any] | None) -> bool:
             c.get("status") == "unsupported" and _key(str(c.get("sentence", ""))) == sentence
             for c in own
         )
+    start = sentence[:40]
+    for note in item.get("review_notes") or []:  # what the AI review left for the person
+        if isinstance(note, Mapping):
+            fact, reason = note.get("kind") == "fact", str(note.get("reason", ""))
+        else:
+            fact, reason = str(note).startswith("Not in the facts"), str(note)
+        if fact and start and start in _key(reason):
+            return True
     for claim in item.get("claim_checks") or []:
         if claim.get("supported"):
             continue

@@ -158,11 +158,34 @@ def _name_facts(tokens: list[Token], text: str, heading: bool, context: str) -> 
         if not words:
             continue
         at_start = text.lstrip("\"'“‘(* ").startswith(phrase)
-        if heading or (at_start and len(phrase.split()) == 1):
-            if not any(_seen_as_name(w, context) for w in words):
-                continue  # no evidence it is a name rather than a capitalised word
+        if heading:
+            # A title capitalises every word: the name is the run of words seen as names
+            # elsewhere ("Greenleaf" of "Greenleaf Home Cleaning Campaign").
+            run = _named_run(phrase, context)
+            if run:
+                kept.append(Token("name", run.lower(), run))
+            continue
+        if at_start and len(phrase.split()) == 1 and not _seen_as_name(phrase, context):
+            continue  # no evidence it is a name rather than a capitalised word
         kept.append(t)
     return kept
+
+
+def _named_run(phrase: str, context: str) -> str:
+    """The longest run of a title's words that are names (seen capitalised mid-sentence)."""
+    best: list[str] = []
+    run: list[str] = []
+    for word in phrase.split():
+        named = word.lower() not in ORDINARY and (
+            _seen_as_name(word, context) or bool(_CODE.fullmatch(word))
+        )
+        if named or (run and word[:1].isdigit()):
+            run.append(word)
+            if len(run) > len(best):
+                best = list(run)
+        else:
+            run = []
+    return " ".join(best)
 
 
 # -- facts ---------------------------------------------------------------------------------------
@@ -183,10 +206,39 @@ _DAY_RANGE = re.compile(
 )
 
 
+# Unit words the tokenizer knows only in short form: "840 grams" is "840 g".
+_UNIT_SHORT = {
+    "gram": "g",
+    "grams": "g",
+    "gramme": "g",
+    "grammes": "g",
+    "kilo": "kg",
+    "kilos": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "millimetre": "mm",
+    "millimetres": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "centimetre": "cm",
+    "centimetres": "cm",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "kilometre": "km",
+    "kilometres": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+}
+_UNIT_WORDS = re.compile(
+    r"(\d)\s*-?\s*(" + "|".join(sorted(_UNIT_SHORT, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+
 def _normalise(text: str) -> str:
     """Spell-outs the tokenizer reads as one figure: "an hour and a half" is 90 minutes, and
     "18 to 20 June" is "18 June to 20 June"."""
     text = _DAY_RANGE.sub(lambda m: f"{m[1]} {m[4]}{m[2]}{m[3]} {m[4]}", text)
+    text = _UNIT_WORDS.sub(lambda m: f"{m[1]} {_UNIT_SHORT[m[2].lower()]}", text)
     text = _HOUR_AND_HALF.sub("90 minutes", text)
     return _HALF_HOURS.sub(
         lambda m: f"{(_WORD_NUM.get(m.group(1).lower()) or float(m.group(1))) * 60 + 30:g} minutes",
@@ -403,8 +455,11 @@ def _support(
     if full:
         full.sort(key=overlap, reverse=True)
         outside = [p for p in full if _outside_quotes(facts, p)]
+        unmixed = [p for p in outside if not _mixed(facts, p)]
+        if unmixed:
+            return unmixed, None
         if outside:
-            return outside, None
+            return outside, _mixed(facts, outside[0])
         who = next((q[1] for q in full[0].quotes), "a customer")
         return full, (
             f"{SHEET} has this only in a customer's words ({who}): quote them and say who "
@@ -418,6 +473,47 @@ def _support(
             if b is not a and all(carries(f, b.tokens, b.lower) for f in left):
                 return [a, b], None
     return None
+
+
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_FIGURE_KINDS = ("price", "percent", "number", "date", "fraction")
+
+
+def _mixed(facts: list[Token], p: _Passage) -> str | None:
+    """Figures the passage gives for two different things ("£9 a month" is Solo's price, "up to
+    5 people" is Studio's): no clause carries both, and the clause of one gives another value of
+    the other's kind. Returns what differs, or None."""
+    figures = [f for f in facts if f.kind in _FIGURE_KINDS]
+    if len(figures) < 2:
+        return None
+    clauses = [(c, facts_of(c), flatten(c)) for c in _CLAUSE.split(p.text) if c.strip()]
+
+    def where(f: Token) -> list[int]:
+        return [i for i, (_, tokens, lower) in enumerate(clauses) if carries(f, tokens, lower)]
+
+    for a in figures:
+        for b in figures:
+            if a is b:
+                continue
+            at_a, at_b = where(a), where(b)
+            if not at_a or not at_b or set(at_a) & set(at_b):
+                continue
+            rival = [
+                t.text
+                for t in clauses[at_b[0]][1]
+                if t.kind == a.kind and not carries(a, [t], "") and t.kind != "name"
+            ]
+            if rival:
+                return (
+                    f"mixes two facts: {SHEET} gives {a.text} in “{_clip(clauses[at_a[0]][0])}” "
+                    f"and {b.text} with {rival[0]} in “{_clip(clauses[at_b[0]][0])}”"
+                )
+    return None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _outside_quotes(facts: list[Token], p: _Passage) -> bool:

@@ -69,18 +69,6 @@ class Campaigns(Holds):
                 f"{json.dumps(brief['product'])}`. Nothing was started."
             )
 
-    def check_draft(self, thread_id: str, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Each sentence of a draft's text, as it would go out, checked against all of the
-        campaign product's passages (graphs/checks/facts.py): for a card and for an edit."""
-        from graphs.checks.facts import as_dict, check_args
-        from graphs.checks.sources import product_passages
-
-        values = self.graph.get_state(self._config(thread_id)).values
-        brief = values.get("brief") or {}
-        passages = product_passages(self.kb, brief, values.get("evidence", []))
-        brand = values.get("brand") if isinstance(values.get("brand"), dict) else None
-        return [as_dict(c) for c in check_args(args, passages, brief, brand)]
-
     def retry(self, thread_id: str, *, on_progress: Progress | None = None) -> dict[str, Any]:
         """Carry on a campaign whose run stopped part-way (an error, or the process died)."""
         if self.store.campaign(thread_id) is None:
@@ -149,6 +137,19 @@ class Campaigns(Holds):
             "holds": [h for h in self.holds() if h["thread_id"] == thread_id],
             "audit": self.store.audit_log(thread_id),
         }
+
+    def check_draft(self, thread_id: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each sentence of a draft's text, as it would go out, checked against all of the
+        campaign product's passages (graphs/checks/facts.py): for a card and for an edit."""
+        from graphs.checks.facts import as_dict, check_args
+        from graphs.checks.sources import product_passages
+
+        values = self.graph.get_state(self._config(thread_id)).values
+        values = values or retention.kept_values(self.store, thread_id)
+        brief = values.get("brief") or {}
+        passages = product_passages(self.kb, brief, values.get("evidence", []))
+        brand = values.get("brand") if isinstance(values.get("brand"), dict) else None
+        return [as_dict(c) for c in check_args(args, passages, brief, brand)]
 
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()

@@ -104,3 +104,23 @@ def test_sentences_split_at_ends_and_lines():
         "- Three",
         "## Four",
     ]
+
+
+def test_figures_of_two_different_things_in_one_passage_are_not_support() -> None:
+    passages = [
+        {
+            "id": "price",
+            "source": "pricing.md",
+            "text": "Ledgerly Solo costs £9 a month; Ledgerly Studio costs £24 a month for up to 5 people.",
+        }
+    ]
+    [mixed] = check_text("Ledgerly costs £9 a month for up to 5 people.", passages)
+    assert mixed.status == "unsupported"
+    assert mixed.differs is not None and "£24" in mixed.differs
+    [right] = check_text("Ledgerly Studio costs £24 a month for up to 5 people.", passages)
+    assert right.status == "supported"
+
+
+def test_a_title_keeps_only_its_names() -> None:
+    [title] = check("Trailhead Packs For Every Weekend In Porto")
+    assert title.status == "supported" and "Porto" in title.facts
