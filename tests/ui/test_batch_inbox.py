@@ -189,7 +189,7 @@ def test_batch_with_unsupported_claims_needs_the_check(
         script=[
             {
                 "subject": "Save big",
-                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long.",
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
             }
         ]
         * 4

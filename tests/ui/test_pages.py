@@ -136,7 +136,7 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
         script=[
             {
                 "subject": "Save big",
-                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long.",
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
             }
         ]
         * 3  # the first draft and both AI review rounds
