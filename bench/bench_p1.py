@@ -42,9 +42,10 @@ for extra in (ROOT, ROOT / "tests"):
 
 from fakes import ScriptedChatModel  # noqa: E402
 
+from graphs.channels.email import EmailDraft  # noqa: E402
+from graphs.channels.post import schema_for  # noqa: E402
 from graphs.runtime import Signoff  # noqa: E402
 from graphs.store import connect  # noqa: E402
-from graphs.writer import EmailDraft, PostDraft  # noqa: E402
 from tools.knowledge import search  # noqa: E402
 
 BRIEF = {
@@ -94,7 +95,7 @@ def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
         email = model.with_structured_output(EmailDraft, method="json_schema").invoke(
             [("system", system), ("user", "Write the email.")]
         )
-        post = model.with_structured_output(PostDraft, method="json_schema").invoke(
+        post = model.with_structured_output(schema_for(280), method="json_schema").invoke(
             [("system", system), ("user", "Write the post.")]
         )
         actions = [

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import re
 from typing import Any
 
 from graphs.errors import InvalidInput
@@ -18,7 +19,12 @@ BRIEF_FIELDS = {
     "audience": "who it is for, e.g. 'homeowners with high heating bills'",
     "goal": "what the campaign should achieve, e.g. 'pre-orders before winter'",
 }
-OPTIONAL_FIELDS = ("to", "channels", "ad_budget", "engage")
+OPTIONAL_FIELDS = ("to", "channels", "ad_budget", "engage", "offer", "link", "tone", "brand")
+TEXT_FIELDS = {
+    "offer": "the offer the copy must carry, e.g. '€59 until 31 May with the code SPRING'",
+    "tone": "the tone for this campaign, e.g. 'playful'",
+    "brand": "the brand settings to use, by name",
+}
 CHANNELS = ("email", "social", "cms", "ads")
 DEFAULT_TO = "customers@example.com"
 MAX_AUDIENCE = 10_000
@@ -91,6 +97,23 @@ def validate_brief(raw: Any) -> Brief:
             problems.append(
                 f"'engage' entry {target!r} is neither a post URL (https://...) nor an @handle"
             )
+    extras: dict[str, str] = {}
+    for name, hint in TEXT_FIELDS.items():
+        value = raw.get(name)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str) or len(value) > 300:
+            problems.append(f"'{name}' must be text under 300 characters ({hint}); got {value!r}")
+        elif value.strip():
+            extras[name] = " ".join(value.split())
+    link = raw.get("link")
+    if link:
+        if not isinstance(link, str) or not re.match(r"^https?://[^\s/]+\.[^\s]+$", link.strip()):
+            problems.append(
+                f"'link' must be one web address like https://example.com/offer; got {link!r}"
+            )
+        else:
+            extras["link"] = link.strip()
     if problems:
         raise InvalidInput(
             "The brief is incomplete: " + "; ".join(problems) + ". Nothing was started."
@@ -107,6 +130,8 @@ def validate_brief(raw: Any) -> Brief:
         brief["ad_budget"] = ad_budget
     if engage:
         brief["engage"] = list(engage)
+    for name, value in extras.items():
+        brief[name] = value  # type: ignore[literal-required]
     return brief
 
 
@@ -126,7 +151,7 @@ def parse_brief_text(text: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
-        if sep and key.strip().lower() in (*BRIEF_FIELDS, "to"):
+        if sep and key.strip().lower() in (*BRIEF_FIELDS, "to", "offer", "link", "tone", "brand"):
             fields[key.strip().lower()] = value.strip()
     if fields:
         return fields

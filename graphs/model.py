@@ -2,7 +2,7 @@
 
 Which model (per process, from the environment):
 
-1. ``SIGNOFF_MODEL`` if set: ``embedded``, ``openai`` or ``openai:<model-name>``
+1. ``SIGNOFF_MODEL`` if set: ``embedded``, ``embedded:1.5b``, ``openai`` or ``openai:<model-name>``
    (e.g. ``openai:gpt-4o-mini``; ``OPENAI_BASE_URL`` points it at any OpenAI-compatible
    server such as Ollama or vLLM).
 2. else ``OPENAI_API_KEY`` set: OpenAI's ``gpt-4o-mini`` (``OPENAI_BASE_URL`` honoured).
@@ -14,6 +14,9 @@ method="json_schema")``. On the embedded model it is grammar-constrained, bounds
 included; ``function_calling`` and ``json_mode`` do not work there, and it never emits tool
 calls. The model sees field *names* while generating, not the schema's descriptions: say in
 the prompt what each field means (e.g. "confidence: 0.0-1.0").
+
+Request timeouts are a setting: ``SIGNOFF_MODEL_TIMEOUT`` (seconds; default 120 for OpenAI, 300
+for the embedded models: a 1.5B model on two busy cores writes ~6 tokens/s).
 
 Tests swap the model by patching ``graphs.model.load_chat_model`` (callers import it at call
 time) or by injecting one through the run's ``Context``. Never call ``get_num_tokens*()`` on
@@ -42,7 +45,8 @@ logger = logging.getLogger(__name__)
 ENV_MODEL = "SIGNOFF_MODEL"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_TOKENS = 700
-OPENAI_TIMEOUT_S = 60.0
+ENV_TIMEOUT = "SIGNOFF_MODEL_TIMEOUT"
+OPENAI_TIMEOUT_S = 120.0
 # 2 cores, quiet: ~40-45 tokens/s out, ~140 tokens/s reading, so a full 4k-token prompt plus
 # 700 output tokens takes about a minute; next to other busy processes it can be 3x slower.
 EMBEDDED_TIMEOUT_S = 300.0
@@ -76,6 +80,9 @@ def resolve_model_choice(env: Mapping[str, str] | None = None) -> ModelChoice:
         name = name.strip()
         if provider == "embedded" and not name:
             return ModelChoice("embedded", embedded.MODEL_ALIAS, None, f"{ENV_MODEL}={raw}")
+        if provider == "embedded" and name.lower() in embedded.SPECS:
+            spec = embedded.SPECS[name.lower()]
+            return ModelChoice("embedded", spec.alias, None, f"{ENV_MODEL}={raw}")
         if provider == "openai" and (name or ":" not in raw):
             if not env.get("OPENAI_API_KEY") and not base_url:
                 raise ValueError(
@@ -87,7 +94,7 @@ def resolve_model_choice(env: Mapping[str, str] | None = None) -> ModelChoice:
                 "openai", name or DEFAULT_OPENAI_MODEL, base_url, f"{ENV_MODEL}={raw}"
             )
         raise ValueError(
-            f"Unknown {ENV_MODEL}={raw!r}; expected 'embedded', 'openai' or "
+            f"Unknown {ENV_MODEL}={raw!r}; expected 'embedded', 'embedded:1.5b', 'openai' or "
             f"'openai:<model-name>' (e.g. 'openai:{DEFAULT_OPENAI_MODEL}'). Fix or unset "
             f"{ENV_MODEL} (unset: OpenAI if OPENAI_API_KEY is set, else the embedded model)."
         )
@@ -99,6 +106,24 @@ def resolve_model_choice(env: Mapping[str, str] | None = None) -> ModelChoice:
 # --- building models -----------------------------------------------------------------------
 
 
+def request_timeout(default: float, env: Mapping[str, str] | None = None) -> float:
+    """``SIGNOFF_MODEL_TIMEOUT`` in seconds, else `default`; ValueError for a bad value."""
+    env = os.environ if env is None else env
+    raw = (env.get(ENV_TIMEOUT) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ValueError(
+            f"{ENV_TIMEOUT}={raw!r} is not a number of seconds between 1 and 3600; set it to "
+            f"e.g. 300, or unset it for the default ({default:.0f})."
+        )
+    return value
+
+
 def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel:
     """Build the chat model the environment selects (see the module docstring).
 
@@ -108,7 +133,7 @@ def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel
     choice = resolve_model_choice()
     settings: dict[str, Any] = {"temperature": temperature, "max_tokens": DEFAULT_MAX_TOKENS}
     if choice.provider == "openai":
-        settings["timeout"] = OPENAI_TIMEOUT_S
+        settings["timeout"] = request_timeout(OPENAI_TIMEOUT_S)
         if choice.base_url:
             settings["base_url"] = choice.base_url
             if not os.environ.get("OPENAI_API_KEY"):
@@ -117,10 +142,10 @@ def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel
         settings.update(kwargs)
         return ChatOpenAI(model=choice.model, **settings)
 
-    base_url = embedded.get_server().start()
+    base_url = embedded.get_server(embedded.spec_for(choice.model)).start()
     sync_client, async_client = _embedded_http_clients()
     settings.update(
-        timeout=EMBEDDED_TIMEOUT_S,
+        timeout=request_timeout(EMBEDDED_TIMEOUT_S),
         max_retries=0,  # a retried timeout would queue a second generation behind the first
         frequency_penalty=EMBEDDED_FREQUENCY_PENALTY,
         http_client=sync_client,
@@ -147,7 +172,7 @@ def describe_model() -> str:
     server = embedded.current_server()
     where = f"running at {server.base_url}" if server and server.is_running else "not started"
     return (
-        f"embedded {embedded.MODEL_DISPLAY_NAME} (llama.cpp on this machine, {where}; "
+        f"embedded {embedded.spec_for(choice.model).display_name} (llama.cpp on this machine, {where}; "
         f"{choice.reason})"
     )
 

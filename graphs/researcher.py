@@ -1,6 +1,9 @@
 """researcher: gathers evidence (quote + source) from the knowledge base. Read-only.
 
-The brief becomes a few searches (the product; its price and offers; proof such as studies,
+Only the brief's own product is searched: sources tagged with the product, and untagged sources
+that name it (`KnowledgeBase.product_sources`); the sample kit is evidence for its own product
+only, and style guides never are. A small fact sheet is given whole (prices, offers and codes
+cannot be missed); a bigger one is searched. The brief becomes a few searches (the product; its price and offers; proof such as studies,
 ratings and customer results; the audience; the goal). The best passages of each search are
 taken in turn, so every angle is represented. Evidence holds a short exact quote and the passage's
 ref: documents stay in the knowledge base, out of the checkpoints. Passages flagged as carrying
@@ -20,6 +23,8 @@ from tools.kb import KnowledgeBase, Passage, short_quote
 log = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 6
+WHOLE_SHEET_CHARS = 3000  # a product's passages up to this size are all given, in order
+WHOLE_SHEET_PASSAGES = 16
 MAX_FLAGGED = 2  # at most this many flagged passages among the evidence
 PER_QUERY = 4
 
@@ -41,15 +46,27 @@ def queries(brief: Brief) -> list[str]:
 
 
 def gather(kb: KnowledgeBase, brief: Brief, limit: int = MAX_EVIDENCE) -> list[Evidence]:
-    """Evidence for a brief: the searches' results taken in turn, each passage once."""
-    results = [kb.search(q, k=PER_QUERY) for q in queries(brief)]
-    chosen: list[Passage] = []
-    seen: set[str] = set()
-    for rank in range(PER_QUERY):
-        for hits in results:
-            if rank < len(hits) and hits[rank].ref not in seen:
-                seen.add(hits[rank].ref)
-                chosen.append(hits[rank])
+    """Evidence for a brief, from its own product's passages only: all of them when the fact
+    sheet is small, else the searches' results taken in turn, each passage once."""
+    product = brief["product"]
+    every = kb.product_passages(product)
+    if (
+        every
+        and len(every) <= WHOLE_SHEET_PASSAGES
+        and sum(len(p.text) for p in every) <= WHOLE_SHEET_CHARS
+    ):
+        chosen, whole = every, True
+        limit = max(limit, len(every))
+    else:
+        whole = False
+        results = [kb.search(q, k=PER_QUERY, product=product) for q in queries(brief)]
+        chosen = []
+        seen: set[str] = set()
+        for rank in range(PER_QUERY):
+            for hits in results:
+                if rank < len(hits) and hits[rank].ref not in seen:
+                    seen.add(hits[rank].ref)
+                    chosen.append(hits[rank])
     clean = [p for p in chosen if not _flags(p)]
     flagged = [p for p in chosen if _flags(p)]
     # Flagged passages stay visible to the reviewer (as data, last), but never crowd out facts.
@@ -61,7 +78,7 @@ def gather(kb: KnowledgeBase, brief: Brief, limit: int = MAX_EVIDENCE) -> list[E
             id=f"E{i}",
             source=p.source,
             location=p.location,
-            quote=short_quote(p.text),
+            quote=p.text if whole else short_quote(p.text),
             ref=p.ref,
         )
         flags = _flags(p)

@@ -25,6 +25,10 @@ class Brief(TypedDict):
     channels: NotRequired[list[str]]  # subset of email, social, cms, ads; default email+social
     ad_budget: NotRequired[float]  # the ad spend to propose (channel "ads"), in policy currency
     engage: NotRequired[list[str]]  # post URLs to like, @handles to follow: micro-engagements
+    offer: NotRequired[str]  # the offer the copy must carry, e.g. "€59 until 31 May, code SPRING"
+    link: NotRequired[str]  # where the copy sends people (assembled, never written by the model)
+    tone: NotRequired[str]  # overrides the brand's tone for this campaign
+    brand: NotRequired[str]  # the brand settings to use (graphs/brand.py); default: by product
 
 
 class Evidence(TypedDict):
@@ -55,6 +59,10 @@ class ProposedAction(TypedDict):
     revision: int  # 0 for the first draft, +1 per send-back
     batch: NotRequired[str]  # one personalised email per contact of an audience share a batch
     batch_size: NotRequired[int]
+    checks: NotRequired[list[dict[str, Any]]]  # the AI review's sentence checks (claim checks)
+    review_notes: NotRequired[list[str]]  # what the AI review left for the person, and why
+    rounds: NotRequired[list[dict[str, Any]]]  # every AI review round: text and problems
+    previous_args: NotRequired[dict[str, Any]]  # a redraft's previous draft (the card's diff)
 
 
 class Outcome(TypedDict):
@@ -72,6 +80,7 @@ class CampaignState(TypedDict):
     actions: list[ProposedAction]
     outcomes: Annotated[list[Outcome], operator.add]
     audience: NotRequired[list[dict[str, str]]]  # contacts for a batch (email, name, ...)
+    brand: NotRequired[dict[str, Any]]  # the brand settings' snapshot (graphs/brand.py)
 
 
 class ActionState(TypedDict):
@@ -84,6 +93,7 @@ class ActionState(TypedDict):
     release_at: NotRequired[float]  # epoch seconds a held action may go out
     decision: NotRequired[dict[str, Any]]  # the validated human decision, JSON form
     feedback: NotRequired[list[str]]  # send-back notes, oldest first
+    brand: NotRequired[dict[str, Any]]  # the brand settings' snapshot (graphs/brand.py)
     outcomes: Annotated[list[Outcome], operator.add]
 
 

@@ -1,22 +1,35 @@
-"""writer: turns brief + evidence into proposed actions with claims, citations and confidence.
+"""writer: turns brief + evidence + brand settings into proposed actions, reviewed by the AI first.
 
-The small embedded model never emits native tool calls, so the actions are chosen here and the
-model fills each one through grammar-constrained structured output.
+The small embedded model never emits native tool calls, so the actions are chosen here (one per
+channel of the brief, `graphs/channels/`) and the model fills only the words of each, through
+grammar-constrained structured output: no placeholders (the grammar has no brackets or braces),
+lengths as grammar limits. What the system knows is assembled: greeting, link, signature, footer.
+
+Before a person sees a draft, the AI review (`graphs/checks/draft.py`) checks the text that would
+go out; failed checks go back to the model as specific feedback for at most `REVIEW_ROUNDS`
+rounds. Every round is kept on the action (`rounds`) and in the audit; what is left is shown to
+the reviewer with its reasons (`review_notes`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+import os
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langgraph.config import get_config, get_stream_writer
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 from openai import LengthFinishReasonError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from graphs import prompts
+from graphs.brand import DEFAULT_SNAPSHOT
+from graphs.channels import Channel, by_action, by_key
+from graphs.channels.page import slugify  # noqa: F401  (kept importable from here)
 from graphs.state import (
     ActionState,
     Brief,
@@ -29,35 +42,17 @@ from graphs.state import (
 
 log = logging.getLogger(__name__)
 
-
-# Bounds are part of the grammar on the embedded model: they stop a small model's run-on output.
-class DraftClaim(BaseModel):
-    text: str = Field(min_length=3, max_length=200, description="the factual claim, as written")
-    evidence: list[int] = Field(max_length=3, description="numbers of the evidence it rests on")
-
-
-class EmailDraft(BaseModel):
-    subject: str = Field(min_length=3, max_length=90)
-    body: str = Field(min_length=40, max_length=1400)
-    claims: list[DraftClaim] = Field(max_length=5)
-    confidence: float = Field(ge=0, le=1)
-
-
-class PostDraft(BaseModel):
-    text: str = Field(min_length=10, max_length=480)
-    claims: list[DraftClaim] = Field(max_length=3)
-    confidence: float = Field(ge=0, le=1)
-
-
-class PageDraft(BaseModel):
-    title: str = Field(min_length=3, max_length=90)
-    body: str = Field(min_length=80, max_length=2500, description="Markdown")
-    claims: list[DraftClaim] = Field(max_length=5)
-    confidence: float = Field(ge=0, le=1)
-
-
 ATTEMPTS = 3  # a small model occasionally loops until max_tokens; try again, then the error
 RETRYABLE: tuple[type[Exception], ...] = (ValueError, ValidationError, LengthFinishReasonError)
+ENV_ROUNDS = "SIGNOFF_REVIEW_ROUNDS"
+REVIEW_ROUNDS = 2  # redrafts the AI review may ask for before a person sees the draft
+
+
+def review_rounds() -> int:
+    try:
+        return max(0, min(5, int(os.environ.get(ENV_ROUNDS, REVIEW_ROUNDS))))
+    except ValueError:
+        return REVIEW_ROUNDS
 
 
 def chat_model(runtime: Runtime[Context] | None) -> BaseChatModel:
@@ -70,42 +65,37 @@ def chat_model(runtime: Runtime[Context] | None) -> BaseChatModel:
     return load_chat_model()
 
 
-def _evidence_block(evidence: list[Evidence]) -> str:
-    lines = [
-        f"[{i}] {e['quote']} (source: {e['source']}, {e['location']})"
-        for i, e in enumerate(evidence, 1)
-    ]
-    return "\n".join(lines) or "(no evidence found)"
+# -- the prompt ------------------------------------------------------------------------------------
+def facts_block(evidence: Sequence[Evidence]) -> str:
+    """The facts the model may use: one per line, no numbers or bullets to copy. Passages flagged
+    as carrying instructions are data for the reviewer only: the model never reads them."""
+    lines = [" ".join(e["quote"].split()) for e in evidence if not e.get("flags")]
+    return "\n".join(lines) or "(none)"
 
 
-def _system(brief: Brief, evidence: list[Evidence]) -> str:
+def system_prompt(
+    brief: Mapping[str, Any], evidence: Sequence[Evidence], brand: Mapping[str, Any]
+) -> str:
+    from graphs.checks.draft import avoided_words
+
+    extras = []
+    if brief.get("offer"):
+        extras.append(f"The offer to mention exactly: {brief['offer']}.")
+    avoid = avoided_words(brand)
+    if avoid:
+        extras.append("Never use these words: " + ", ".join(f"'{w}'" for w in avoid) + ".")
+    rules = [r if isinstance(r, str) else str(r.get("text", "")) for r in brand.get("rules", [])]
+    if rules:
+        extras.append("House rules: " + " ".join(r.rstrip(".") + "." for r in rules if r))
     return prompts.WRITER_SYSTEM.format(
+        brand=brand.get("name") or brief["product"],
         product=brief["product"],
         audience=brief["audience"],
         goal=brief["goal"],
-        evidence=_evidence_block(evidence),
+        tone=brief.get("tone") or brand.get("tone") or "warm and plain",
+        facts=facts_block(evidence),
+        extras="\n".join(extras),
     )
-
-
-def _claims(draft_claims: list[DraftClaim], evidence: list[Evidence], text: str) -> list[Claim]:
-    """Map evidence numbers to ids; numbers cited inline but not listed become claims too."""
-
-    def ids(numbers: list[int]) -> list[str]:
-        return [evidence[n - 1]["id"] for n in numbers if 1 <= n <= len(evidence)]
-
-    claims = [
-        Claim(text=c.text.strip(), evidence_ids=ids(c.evidence))
-        for c in draft_claims
-        if c.text.strip()
-    ]
-    listed = {e for c in claims for e in c["evidence_ids"]}
-    for sentence in re.split(r"(?<=[.?!])\s+", text):
-        cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-        new = [i for i in ids(cited) if i not in listed]
-        if new:
-            claims.append(Claim(text=re.sub(r"\s*\[\d+\]", "", sentence).strip(), evidence_ids=new))
-            listed.update(new)
-    return claims
 
 
 def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str) -> Any:
@@ -123,85 +113,213 @@ def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str
     return result
 
 
-def draft_email(
-    model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str
+# -- evidence as the checker's passages ----------------------------------------------------------
+def passages(
+    evidence: Sequence[Evidence], runtime: Runtime[Context] | None, brief: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """All of the product's passages (not only the evidence), whole, for the sentence checker;
+    passages flagged as carrying instructions are never evidence."""
+    from graphs.checks.sources import product_passages
+
+    ctx = runtime.context if runtime is not None else None
+    kb = getattr(ctx, "kb", None)
+    clean = [e for e in evidence if not e.get("flags")]
+    flagged = {e.get("ref") for e in evidence if e.get("flags")}
+    return [p for p in product_passages(kb, brief, clean) if p["id"] not in flagged]
+
+
+def _evidence_id(passage_id: str | None, evidence: Sequence[Evidence]) -> list[str]:
+    """The evidence id ("E2") of a checked passage (its ref), when the researcher picked it."""
+    for e in evidence:
+        if passage_id and passage_id in (e.get("ref"), e["id"]):
+            return [e["id"]]
+    return []
+
+
+def claims_of(checks: Sequence[Any], evidence: Sequence[Evidence]) -> list[Claim]:
+    """The draft's fact sentences as claims, each with the passage that supports it (if any)."""
+    return [
+        Claim(text=c.sentence, evidence_ids=_evidence_id(c.passage_id, evidence))
+        for c in checks
+        if c.status in ("supported", "unsupported", "attributed")
+    ]
+
+
+def claim_checks(
+    checks: Sequence[Any],
+    evidence: Sequence[Evidence] = (),
+    passages: Sequence[Mapping[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """The sentence checks in the shape the gate and the inbox show (graphs.verifier.ClaimCheck)."""
+    texts = {str(p["id"]): str(p["text"]) for p in passages}
+    out = []
+    for c in checks:
+        if c.status not in ("supported", "unsupported", "attributed"):
+            continue
+        ok = c.status != "unsupported"
+        if c.status == "attributed":
+            reason = "A customer's words, quoted as theirs"
+        elif ok:
+            reason = f"Supported by {c.source}" if c.source else "Supported by the fact sheet"
+        else:
+            reason = c.differs or f"{', '.join(c.facts) or 'This'} is not in any passage"
+        out.append(
+            {
+                "text": c.sentence,
+                "evidence_ids": _evidence_id(c.passage_id, evidence),
+                "supported": ok,
+                "reason": reason,
+                "quote": texts.get(str(c.passage_id)) if ok else None,
+                "source": c.source,
+            }
+        )
+    return out
+
+
+# -- one action: draft, review, redraft -----------------------------------------------------------
+def draft_action(
+    channel: Channel,
+    model: BaseChatModel | None,
+    brief: Brief,
+    evidence: list[Evidence],
+    brand: Mapping[str, Any],
+    runtime: Runtime[Context] | None,
+    *,
+    previous: ProposedAction | None = None,
+    feedback: Sequence[str] = (),
+    number: int = 1,
 ) -> ProposedAction:
-    d: EmailDraft = _draft(model, EmailDraft, _system(brief, evidence), task)
-    return ProposedAction(
-        id="email-1",
-        name="send_email",
-        channel="email",
-        args={"to": brief["to"], "subject": d.subject.strip(), "body": d.body.strip()},
-        claims=_claims(d.claims, evidence, d.body),
-        confidence=round(float(d.confidence), 2),
-        revision=0,
-    )
+    """Draft one action of `channel`, let the AI review it for up to `review_rounds()` rounds,
+    and return it with its rounds, its remaining problems and its sentence checks."""
+    from graphs.checks.draft import Problem, feedback_left, review
+
+    notes = {"feedback": list(feedback), "currency": _currency(runtime)}
+    if not channel.drafted or model is None:
+        args = channel.assemble(None, brief, brand, previous, notes)
+        return _action(channel, args, number, previous, [], [], [], evidence)
+    assert channel.schema is not None
+    schema = channel.schema(brief)
+    system = system_prompt(brief, evidence, brand)
+    limit = channel.model_limit(brief) or 0
+    # Ask for about two thirds of the limit: the grammar stops the model at the limit itself.
+    base = channel.task.format(limit=limit, target=int(round(limit * 2 / 3, -1)))
+    asks = list(feedback)
+    if previous is not None and asks:
+        base += "\n\n" + prompts.REVISE_TASK.format(
+            draft=channel.copy(previous["args"]),
+            feedback="\n".join(f"- {f}" for f in asks),
+        )
+    checkable = passages(evidence, runtime, brief)
+    rounds: list[dict[str, Any]] = []
+    task = base
+    for n in range(review_rounds() + 1):
+        draft = _draft(model, schema, system, task)
+        args = channel.assemble(draft, brief, brand, previous, notes)
+        problems, checks = review(channel, args, brief, brand, checkable)
+        if any(p.kind == "offer" for p in problems):
+            # The offer is known: when the model left it out, it is added, not asked for again.
+            args = channel.assemble(draft, brief, brand, previous, {**notes, "add_offer": True})
+            problems, checks = review(channel, args, brief, brand, checkable)
+        if previous is not None:  # a send-back: check what it asked that can be checked
+            problems += [
+                Problem("feedback", left, left)
+                for left in feedback_left(channel, args, feedback, previous["args"])
+            ]
+        rounds.append(
+            {
+                "round": n + 1,
+                "text": channel.copy(args),
+                "problems": [p.as_dict() for p in problems],
+            }
+        )
+        if not problems:
+            break
+        if n < review_rounds():
+            task = (
+                base
+                + "\n\n"
+                + prompts.AI_REVIEW_TASK.format(
+                    draft=channel.copy(args),
+                    feedback="\n".join(f"- {p.feedback}" for p in problems),
+                )
+            )
+            log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
+    return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
 
 
-def draft_post(
-    model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str
+def _currency(runtime: Runtime[Context] | None) -> str:
+    ctx = runtime.context if runtime is not None else None
+    if ctx is not None and ctx.policy is not None:
+        return str(ctx.policy.action("spend_ads").limits.get("currency", "EUR"))
+    return "EUR"
+
+
+def _action(
+    channel: Channel,
+    args: dict[str, Any],
+    number: int,
+    previous: ProposedAction | None,
+    problems: Sequence[Any],
+    checks: Sequence[Any],
+    rounds: list[dict[str, Any]],
+    evidence: Sequence[Evidence],
+    checkable: Sequence[Mapping[str, Any]] = (),
 ) -> ProposedAction:
-    d: PostDraft = _draft(model, PostDraft, _system(brief, evidence), task)
-    return ProposedAction(
-        id="post-1",
-        name="publish_post",
-        channel="social",
-        args={"text": d.text.strip()},
-        claims=_claims(d.claims, evidence, d.text),
-        confidence=round(float(d.confidence), 2),
-        revision=0,
+    supported = [c for c in checks if c.status in ("supported", "attributed")]
+    facts = [c for c in checks if c.status in ("supported", "unsupported", "attributed")]
+    # Confidence is measured, never the model's self-rating: the share of fact sentences the
+    # facts support, less for each problem left.
+    confidence = (len(supported) / len(facts)) if facts else 1.0
+    confidence = max(0.0, confidence - 0.15 * sum(1 for p in problems if p.kind != "fact"))
+    action = ProposedAction(
+        id=previous["id"] if previous else f"{channel.prefix}-{number}",
+        name=channel.action,
+        channel=previous["channel"] if previous else _tool_channel(channel.action),
+        args=args,
+        claims=claims_of(checks, evidence),
+        confidence=round(confidence, 2),
+        revision=previous["revision"] + 1 if previous else 0,
     )
+    if channel.drafted:
+        action["checks"] = claim_checks(checks, evidence, checkable)
+        action["review_notes"] = [p.reason for p in problems]
+        action["rounds"] = rounds
+    if previous is not None and "batch" in previous:
+        action["batch"] = previous["batch"]
+        action["batch_size"] = previous.get("batch_size", 1)
+    return action
 
 
-def draft_page(
-    model: BaseChatModel, brief: Brief, evidence: list[Evidence], task: str
-) -> ProposedAction:
-    d: PageDraft = _draft(model, PageDraft, _system(brief, evidence), task)
-    return ProposedAction(
-        id="page-1",
-        name="publish_page",
-        channel="cms",
-        args={"slug": slugify(brief["product"]), "title": d.title.strip(), "body": d.body.strip()},
-        claims=_claims(d.claims, evidence, d.body),
-        confidence=round(float(d.confidence), 2),
-        revision=0,
-    )
+def _tool_channel(action: str) -> str:
+    from tools.registry import get_tool
 
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:60].strip("-") or "campaign"
-
-
-_GREETING = re.compile(r"^\s*(hi|hello|dear|hey)\b[^\n]{0,60}[,!]?\s*\n+", re.IGNORECASE)
+    return get_tool(action).channel
 
 
 def personalise(
     template: ProposedAction, contact: dict[str, str], n: int, size: int
 ) -> ProposedAction:
-    """One email per contact: the contact's address and a greeting by name. `{column}` fields of
-    the audience file in the draft (e.g. {company}) are filled in; nothing else changes."""
+    """One email per contact: the contact's address and a greeting by name; nothing else changes."""
     name = (contact.get("name") or contact.get("first_name") or "").strip()
     first = name.split()[0] if name else ""
-    body = _GREETING.sub("", template["args"]["body"], count=1)
-    for column, value in contact.items():
-        body = body.replace("{" + column + "}", value)
-    greeting = f"Hi {first}," if first else "Hello,"
-    return ProposedAction(
+    body = template["args"]["body"]
+    if first and body.startswith("Hello,"):
+        body = f"Hi {first}," + body[len("Hello,") :]
+    action = ProposedAction(
         id=f"email-{n}",
         name="send_email",
         channel="email",
-        args={
-            "to": contact["email"],
-            "subject": template["args"]["subject"],
-            "body": f"{greeting}\n\n{body}",
-        },
+        args={**template["args"], "to": contact["email"], "body": body},
         claims=template["claims"],
         confidence=template["confidence"],
         revision=0,
         batch="audience",
         batch_size=size,
     )
+    for key in ("checks", "review_notes", "rounds"):
+        if key in template:
+            action[key] = template[key]
+    return action
 
 
 def engagements(brief: Brief) -> list[ProposedAction]:
@@ -229,86 +347,112 @@ def engagements(brief: Brief) -> list[ProposedAction]:
     return actions
 
 
+def _progress(message: str) -> None:
+    """A line of progress for the page and the CLI (LangGraph's custom stream)."""
+    try:
+        get_stream_writer()({"step": "writer", "message": message})
+    except Exception:  # outside a run (a direct call in a test): nothing listens
+        log.debug("no stream writer for progress: %s", message)
+
+
+def _audit_rounds(runtime: Runtime[Context] | None, action: ProposedAction) -> None:
+    ctx = runtime.context if runtime is not None else None
+    store = getattr(ctx, "store", None)
+    if store is None or not action.get("rounds"):
+        return
+    try:
+        thread_id = str(get_config()["configurable"]["thread_id"])
+    except Exception:  # outside a run
+        return
+    store.audit(
+        "draft.reviewed",
+        {
+            "action_id": action["id"],
+            "revision": action["revision"],
+            "rounds": action.get("rounds", []),
+            "left": action.get("review_notes", []),
+        },
+        thread_id=thread_id,
+    )
+
+
 def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["review"]]:
-    """First drafts, each reviewed on its own branch: the email (one per contact when there is
-    an audience), a social post, optionally a landing page and an ad spend, and the
-    micro-engagements the brief lists."""
+    """First drafts, each reviewed on its own branch: one action per channel of the brief (the
+    email once per contact when there is an audience) and the micro-engagements it lists."""
     brief, evidence = state["brief"], state["evidence"]
-    channels = brief.get("channels") or ["email", "social"]
-    model = chat_model(runtime) if {"email", "social", "cms"} & set(channels) else None
+    brand = state.get("brand") or DEFAULT_SNAPSHOT
+    keys = brief.get("channels") or ["email", "social"]
+    channels = [by_key(k) for k in keys]
+    facts = [e for e in evidence if not e.get("flags")]
+    model = chat_model(runtime) if facts and any(c.drafted for c in channels) else None
+    started = time.monotonic()
     actions: list[ProposedAction] = []
-    if "email" in channels and model is not None:
-        email = draft_email(model, brief, evidence, prompts.EMAIL_TASK)
+    for channel in channels:
+        if channel.drafted and not facts:
+            _progress(
+                f"No facts about {brief['product']} yet: add a fact sheet on the Knowledge page; "
+                f"the {channel.label} was not drafted"
+            )
+            continue
+        _progress(f"Drafting the {channel.label}… ({time.monotonic() - started:.0f} s)")
+        action = draft_action(channel, model, brief, evidence, brand, runtime)
+        _audit_rounds(runtime, action)
+        left = len(action.get("review_notes", []))
+        _progress(
+            f"Drafted the {channel.label} in {time.monotonic() - started:.0f} s"
+            + (
+                f" ({len(action.get('rounds', []))} AI review rounds, {left} issue(s) left)"
+                if action.get("rounds")
+                else ""
+            )
+        )
         audience = state.get("audience") or []
-        if audience:
+        if channel.key == "email" and audience:
             actions += [
-                personalise(email, contact, n, len(audience))
+                personalise(action, contact, n, len(audience))
                 for n, contact in enumerate(audience, start=1)
             ]
         else:
-            actions.append(email)
-    if "social" in channels and model is not None:
-        actions.append(draft_post(model, brief, evidence, prompts.POST_TASK))
-    if "cms" in channels and model is not None:
-        actions.append(draft_page(model, brief, evidence, prompts.PAGE_TASK))
-    if "ads" in channels and brief.get("ad_budget"):
-        actions.append(ad_spend(brief, runtime))
+            actions.append(action)
     actions += engagements(brief)
     log.info("writer proposed %s", [a["id"] for a in actions])
     return Command(
         update={"actions": actions},
         goto=[
-            Send("review", ActionState(brief=brief, evidence=evidence, action=a, outcomes=[]))
+            Send(
+                "review",
+                ActionState(brief=brief, evidence=evidence, action=a, outcomes=[], brand=brand),
+            )
             for a in actions
         ],
     )
 
 
-def ad_spend(brief: Brief, runtime: Runtime[Context] | None) -> ProposedAction:
-    """The ad spend the marketer budgeted: the amount is theirs, never the model's."""
-    currency = "EUR"
-    ctx = runtime.context if runtime is not None else None
-    if ctx is not None and ctx.policy is not None:
-        currency = ctx.policy.action("spend_ads").limits.get("currency", currency)
-    return ProposedAction(
-        id="ads-1",
-        name="spend_ads",
-        channel="ads",
-        args={
-            "amount": round(float(brief.get("ad_budget", 0)), 2),
-            "currency": currency,
-            "description": f"{brief['product']}: {brief['goal']}"[:200],
-        },
-        claims=[],
-        confidence=1.0,
-        revision=0,
-    )
-
-
 def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["assess"]]:
-    """A send-back: redraft this one action with the reviewer's feedback; the policy routes the
-    redraft again (a redraft always comes back to the person who sent it back)."""
-    model = chat_model(runtime)
+    """A send-back: redraft this one action, in its own channel, with the reviewer's feedback;
+    the policy routes the redraft again (it always comes back to the person who sent it back)."""
     action, brief, evidence = state["action"], state["brief"], state["evidence"]
-    from tools.registry import get_tool
-
-    task = prompts.REVISE_TASK.format(
-        draft=get_tool(action["name"]).preview(action["args"]),
-        feedback="\n".join(f"- {f}" for f in state.get("feedback", [])),
+    brand = state.get("brand") or DEFAULT_SNAPSHOT
+    try:
+        channel = by_action(action["name"])
+    except ValueError:  # e.g. a like or a follow: nothing to write; it comes back as it was
+        same = ProposedAction(**{**action, "revision": action["revision"] + 1})
+        same["review_notes"] = [
+            "There are no words to redraft in this action: edit it or reject it instead."
+        ]
+        return Command(update={"action": same}, goto="assess")
+    model = chat_model(runtime) if channel.drafted else None
+    new = draft_action(
+        channel,
+        model,
+        brief,
+        evidence,
+        brand,
+        runtime,
+        previous=action,
+        feedback=state.get("feedback", []),
     )
-    base = {"email": prompts.EMAIL_TASK, "cms": prompts.PAGE_TASK}.get(
-        action["channel"], prompts.POST_TASK
-    )
-    make = {"email": draft_email, "cms": draft_page}.get(action["channel"], draft_post)
-    new = make(model, brief, evidence, base + "\n\n" + task)
-    if action["channel"] == "email":
-        new["args"]["to"] = action["args"]["to"]  # the recipient is the marketer's, not the model's
-    if action["channel"] == "cms":
-        new["args"]["slug"] = action["args"]["slug"]
-    if "batch" in action:
-        new["batch"] = action["batch"]
-        new["batch_size"] = action.get("batch_size", 1)
-    new["id"] = action["id"]
-    new["revision"] = action["revision"] + 1
+    new["previous_args"] = dict(action["args"])
+    _audit_rounds(runtime, new)
     log.info("writer redrafted %s (revision %d)", new["id"], new["revision"])
     return Command(update={"action": new}, goto="assess")

@@ -21,44 +21,48 @@ Answer = dict[str, Any] | Callable[[type[BaseModel], str], dict[str, Any]]
 
 
 def evidence_lines(prompt: str) -> list[str]:
-    """The numbered evidence quotes the writer's prompt carries: `[n] quote (source: ...)`."""
-    quotes = []
-    for match in re.finditer(r"^\[(\d+)\] (.*?) \(source: [^()]*\)$", prompt, re.MULTILINE):
-        quotes.append(match.group(2))
-    return quotes
+    """The facts the writer's prompt carries: the lines under `Facts about ...:`."""
+    match = re.search(r"^Facts about [^\n]*:\n(.*?)(?:\n\n|\Z)", prompt, re.MULTILINE | re.DOTALL)
+    if not match:
+        return []
+    return [line.strip() for line in match.group(1).splitlines() if line.strip() != "(none)"]
 
 
 def first_sentence(quote: str) -> str:
     sentence = re.split(r"(?<=[.!?])\s+", quote.strip())[0].rstrip(".!?")
-    return sentence[:180]
+    return re.sub(r"[\[\]{}<>|\\]", "", sentence)[:180].replace("://", " ")
 
 
 def default_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
-    """A draft whose claims quote the evidence it cites, so the verifier supports them."""
+    """A draft that states the first facts of the prompt word for word, so the checker supports
+    them; a redraft (the prompt carries feedback) says so in its first words."""
     quotes = evidence_lines(prompt) or ["Brightloop 2 saves energy"]
     first = first_sentence(quotes[0])
     second = first_sentence(quotes[1]) if len(quotes) > 1 else first
     revised = "Reviewer feedback" in prompt
-    claims = [{"text": first, "evidence": [1]}]
-    if "text" in schema.model_fields:
-        text = f"{first} [1]. Order now."
+    fields = schema.model_fields
+    if "text" in fields and "subject" not in fields:  # a post
+        text = f"{first}. Order now."
         if revised:
-            text = f"Revised: {first} [1]. {second} [2]."
-        return {"text": text[:470], "claims": claims, "confidence": 0.8}
-    claims.append({"text": second, "evidence": [2 if len(quotes) > 1 else 1]})
-    body = f"{first} [1]. {second} [{2 if len(quotes) > 1 else 1}]. Reply to this email to order."
-    if "title" in schema.model_fields:  # a landing page
+            text = f"Revised: {first}."
+        limit = next(
+            (m.max_length for m in fields["text"].metadata if hasattr(m, "max_length")), 280
+        )
+        return {"text": text[:limit]}
+    body = f"{first}. {second}. Reply to this email to order."
+    if "sections" in fields:  # a landing page
         return {
             "title": "Brightloop 2",
-            "body": "## Why Brightloop\n\n" + body + "\n\n## Order\n\nPre-order today.",
-            "claims": claims,
-            "confidence": 0.85,
+            "intro": f"{first}.",
+            "sections": [
+                {"heading": "Why Brightloop", "text": body},
+                {"heading": "Order", "text": "Pre-order today and we ship it within two days."},
+            ],
+            "call_to_action": "Pre-order today.",
         }
     return {
         "subject": "Revised: a warmer home for less" if revised else "A warmer home for less",
-        "body": body,
-        "claims": claims,
-        "confidence": 0.9,
+        "body": body if len(body) >= 120 else body + " We are here to help with any question.",
     }
 
 

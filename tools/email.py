@@ -26,6 +26,8 @@ from tools.base import (
 
 log = logging.getLogger(__name__)
 
+# Only for drafts from before brand settings (graphs/brand.py): every new email carries its
+# brand's sender.
 FROM_ADDRESS = "Signoff <marketing@signoff.local>"
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -38,6 +40,20 @@ class EmailArgs(BaseModel):
     to: str = Field(description="recipient address, e.g. customers@example.com")
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=20_000)
+    sender: str | None = Field(
+        default=None, max_length=200, description="From: 'Name <address>', the brand's sender"
+    )
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        problem = address_problem(value)
+        if problem:
+            raise ValueError(f"'{value}' is not a sender address: {problem}")
+        return value
 
     @field_validator("subject")
     @classmethod
@@ -93,7 +109,7 @@ def message_id(key: str) -> str:
 
 def build_message(args: dict[str, Any], key: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = FROM_ADDRESS
+    msg["From"] = args.get("sender") or FROM_ADDRESS
     msg["To"] = args["to"]
     msg["Subject"] = args["subject"]
     msg["Date"] = email.utils.formatdate(localtime=False)
@@ -222,7 +238,11 @@ def _send_smtp(msg: EmailMessage, settings: Settings) -> dict[str, Any]:
 
 
 def preview(args: dict[str, Any]) -> str:
-    return f"To: {args.get('to', '')}\nSubject: {args.get('subject', '')}\n\n{args.get('body', '')}"
+    sender = f"From: {args['sender']}\n" if args.get("sender") else ""
+    return (
+        sender
+        + f"To: {args.get('to', '')}\nSubject: {args.get('subject', '')}\n\n{args.get('body', '')}"
+    )
 
 
 SEND_EMAIL = OutboundTool(

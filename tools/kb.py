@@ -36,6 +36,8 @@ from tools.fetch import MB, FetchError, FetchLimits, fetch
 log = logging.getLogger(__name__)
 
 SAMPLE_DIR = Path(__file__).with_name("brand_kit")
+SAMPLE_PRODUCT = "Brightloop"
+SAMPLE_VOICE = frozenset({"style.md"})
 SUPPORTED = {
     ".md": "md",
     ".markdown": "md",
@@ -68,7 +70,9 @@ CREATE TABLE IF NOT EXISTS kb_sources (
     added_at TEXT NOT NULL,
     sha256   TEXT NOT NULL,
     flags    TEXT NOT NULL DEFAULT '[]',
-    reasons  TEXT NOT NULL DEFAULT '[]'
+    reasons  TEXT NOT NULL DEFAULT '[]',
+    product  TEXT NOT NULL DEFAULT '',
+    role     TEXT NOT NULL DEFAULT 'facts'
 );
 CREATE TABLE IF NOT EXISTS kb_passages (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -115,6 +119,8 @@ class SourceInfo:
     flags: list[str] = field(default_factory=list)  # labels: "contains instructions", ...
     reasons: list[str] = field(default_factory=list)  # what was found, in words
     passages: int = 0
+    product: str = ""  # the product it is evidence for ("" = any product it names)
+    role: str = "facts"  # "facts" (evidence) or "voice" (a style guide: never evidence)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +134,8 @@ class SourceInfo:
             "flags": list(self.flags),
             "reasons": list(self.reasons),
             "passages": self.passages,
+            "product": self.product,
+            "role": self.role,
         }
 
 
@@ -362,6 +370,15 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in unique)
 
 
+def product_key(product: str) -> str:
+    """The word that names a product in an untagged source: its first word of 3+ letters that
+    is not a common word ("BrewBot X1 grinder" -> "brewbot")."""
+    for word in re.findall(r"[a-z0-9][a-z0-9'-]+", product.lower()):
+        if len(word) >= 3 and word not in _STOP and not word.isdigit():
+            return word
+    return ""
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -385,6 +402,13 @@ class KnowledgeBase:
         self._conn.execute("PRAGMA journal_mode=WAL")
         with self._lock:
             self._conn.executescript(SCHEMA)  # idempotent: CREATE ... IF NOT EXISTS
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(kb_sources)")}
+            for name, ddl in (
+                ("product", "TEXT NOT NULL DEFAULT ''"),
+                ("role", "TEXT NOT NULL DEFAULT 'facts'"),
+            ):
+                if name not in columns:  # a knowledge base from before products
+                    self._conn.execute(f"ALTER TABLE kb_sources ADD COLUMN {name} {ddl}")
 
     # -- plumbing
     def close(self) -> None:
@@ -425,7 +449,11 @@ class KnowledgeBase:
 
     # -- adding
     def add_path(
-        self, path: Path | str, *, on_progress: Callable[[SourceInfo], None] | None = None
+        self,
+        path: Path | str,
+        *,
+        on_progress: Callable[[SourceInfo], None] | None = None,
+        product: str = "",
     ) -> list[SourceInfo]:
         """Add a file, or every supported file under a folder (recursively)."""
         path = Path(path).expanduser()
@@ -434,7 +462,7 @@ class KnowledgeBase:
                 f"{path} does not exist; expected a file ({SUPPORTED_HELP}) or a folder of them."
             )
         if path.is_file():
-            info = self._add_file(path)
+            info = self._add_file(path, product=product)
             if on_progress:
                 on_progress(info)
             return [info]
@@ -451,36 +479,51 @@ class KnowledgeBase:
             )
         added = []
         for file in files:
-            info = self._add_file(file)
+            info = self._add_file(file, product=product)
             added.append(info)
             if on_progress:
                 on_progress(info)
         return added
 
-    def _add_file(self, path: Path, uri: str | None = None) -> SourceInfo:
+    def _add_file(
+        self, path: Path, uri: str | None = None, *, product: str = "", role: str = "facts"
+    ) -> SourceInfo:
         kind = kind_of(path.name)
         limits = FetchLimits.from_env()
         check_size(path.name, path.stat().st_size, limits)
         data = path.read_bytes()
         return self._store(
-            uri or str(path.resolve()), path.name, data, parse(data, path.name, kind, limits)
+            uri or str(path.resolve()),
+            path.name,
+            data,
+            parse(data, path.name, kind, limits),
+            product=product,
+            role=role,
         )
 
-    def add_bytes(self, name: str, data: bytes, kind: str | None = None) -> SourceInfo:
+    def add_bytes(
+        self, name: str, data: bytes, kind: str | None = None, *, product: str = ""
+    ) -> SourceInfo:
         """An uploaded file (`upload:NAME`; uploading the same name again replaces it)."""
         kind = kind or kind_of(name)
         limits = FetchLimits.from_env()
         check_size(name, len(data), limits)
-        return self._store(f"upload:{name}", name, data, parse(data, name, kind, limits))
+        return self._store(
+            f"upload:{name}", name, data, parse(data, name, kind, limits), product=product
+        )
 
-    def add_text(self, name: str, text: str, kind: str = "md") -> SourceInfo:
+    def add_text(self, name: str, text: str, kind: str = "md", *, product: str = "") -> SourceInfo:
         """Text given directly (`text:NAME`); `kind` is "md", "txt" or "html"."""
         if kind not in ("md", "txt", "html"):
             raise ValueError(f"Unknown kind {kind!r} for text; expected 'md', 'txt' or 'html'.")
+        if not text.strip():
+            raise ValueError("The text is empty; paste the fact sheet's text (prices, offers…).")
         data = text.encode("utf-8")
-        return self._store(f"text:{name}", name, data, parse(data, name, kind))
+        return self._store(f"text:{name}", name, data, parse(data, name, kind), product=product)
 
-    def add_url(self, url: str, limits: FetchLimits | None = None) -> SourceInfo:
+    def add_url(
+        self, url: str, limits: FetchLimits | None = None, *, product: str = ""
+    ) -> SourceInfo:
         """Fetch a public web page (or a PDF or text file on the web) and add its main text.
 
         Only http(s), never an internal address (tools/fetch.py), within the size and time caps.
@@ -499,9 +542,19 @@ class KnowledgeBase:
         else:
             kind = "html"
         doc = parse(data, url, kind, limits)
-        return self._store(url, url, data, doc)
+        return self._store(url, url, data, doc, product=product)
 
-    def _store(self, uri: str, name: str, data: bytes, doc: _Doc) -> SourceInfo:
+    def _store(
+        self,
+        uri: str,
+        name: str,
+        data: bytes,
+        doc: _Doc,
+        *,
+        product: str = "",
+        role: str = "facts",
+    ) -> SourceInfo:
+        product = " ".join(product.split())[:200]
         reasons = injection.detect(doc.text, doc.html)
         passages = []
         seen: set[str] = set()
@@ -522,7 +575,7 @@ class KnowledgeBase:
                 self._delete_passages(db, source_id)
                 db.execute(
                     "UPDATE kb_sources SET kind=?, name=?, title=?, added_at=?, sha256=?, flags=?, "
-                    "reasons=? WHERE id=?",
+                    "reasons=?, product=?, role=? WHERE id=?",
                     (
                         doc.kind,
                         name,
@@ -531,13 +584,15 @@ class KnowledgeBase:
                         digest,
                         json.dumps(source_flags),
                         json.dumps(reasons),
+                        product,
+                        role,
                         source_id,
                     ),
                 )
             else:
                 cur = db.execute(
-                    "INSERT INTO kb_sources(uri, kind, name, title, added_at, sha256, flags, reasons)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO kb_sources(uri, kind, name, title, added_at, sha256, flags, reasons,"
+                    " product, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         uri,
                         doc.kind,
@@ -547,6 +602,8 @@ class KnowledgeBase:
                         digest,
                         json.dumps(source_flags),
                         json.dumps(reasons),
+                        product,
+                        role,
                     ),
                 )
                 source_id = int(cur.lastrowid or 0)
@@ -594,8 +651,15 @@ class KnowledgeBase:
                 if not seeded:
                     self._mark_sample_offered()
                 return []
+            # The sample kit is evidence for its own product only; its style guide is the
+            # sample brand's voice (graphs/brand.py), never evidence.
             added = [
-                self._add_file(p, uri=f"sample:{p.name}")
+                self._add_file(
+                    p,
+                    uri=f"sample:{p.name}",
+                    product=SAMPLE_PRODUCT,
+                    role="voice" if p.name in SAMPLE_VOICE else "facts",
+                )
                 for p in sorted(SAMPLE_DIR.iterdir())
                 if p.is_file() and p.suffix.lower() in SUPPORTED
             ]
@@ -622,6 +686,8 @@ class KnowledgeBase:
             flags=json.loads(row["flags"]),
             reasons=json.loads(row["reasons"]),
             passages=int(row["n"]),
+            product=row["product"],
+            role=row["role"],
         )
 
     _SOURCES = (
@@ -658,22 +724,75 @@ class KnowledgeBase:
             score=score,
         )
 
-    def search(self, query: str, k: int = 6) -> list[Passage]:
+    def search(self, query: str, k: int = 6, *, product: str | None = None) -> list[Passage]:
         """The `k` passages that best match the words of `query` (bm25), best first.
 
         Any text works as a query: punctuation and FTS syntax are ignored, never raised on.
+        With `product`, only that product's evidence is searched (`product_sources`).
         """
         match = fts_query(query)
         if not match or k <= 0:
             return []
+        where, params = "", [match]
+        if product is not None:
+            ids = self.product_sources(product)
+            if not ids:
+                return []
+            where = f" AND p.source_id IN ({','.join('?' * len(ids))})"
+            params += [str(i) for i in ids]
         rows = self._rows(
             "SELECT p.ref, p.location, p.text, p.flags, p.source_id, s.name, s.flags AS sflags, "
             "bm25(kb_fts, 1.0, 0.6, 0.3) AS rank FROM kb_fts "
             "JOIN kb_passages p ON p.id = kb_fts.rowid JOIN kb_sources s ON s.id = p.source_id "
-            "WHERE kb_fts MATCH ? ORDER BY rank, p.id LIMIT ?",
-            (match, int(k)),
+            "WHERE kb_fts MATCH ?" + where + " ORDER BY rank, p.id LIMIT ?",
+            (*params, int(k)),
         )
         return [self._passage(r, score=-float(r["rank"])) for r in rows]
+
+    def product_sources(self, product: str) -> list[int]:
+        """The sources that are evidence for `product`: those tagged with it (a tag names the
+        product when all its words are among the product's, or the other way round), and
+        untagged sources that name the product. Style guides ("voice") are never evidence."""
+        from graphs.brand import product_matches
+
+        ids = []
+        untagged = []
+        for row in self._rows("SELECT id, product FROM kb_sources WHERE role = 'facts'"):
+            if row["product"]:
+                if product_matches(row["product"], product):
+                    ids.append(int(row["id"]))
+            else:
+                untagged.append(int(row["id"]))
+        key = product_key(product)
+        if untagged and key:
+            marks = ",".join("?" * len(untagged))
+            rows = self._rows(
+                f"SELECT DISTINCT p.source_id FROM kb_passages p JOIN kb_sources s "
+                f"ON s.id = p.source_id WHERE p.source_id IN ({marks}) AND "
+                "(lower(p.text) LIKE ? OR lower(s.title) LIKE ? OR lower(s.name) LIKE ?)",
+                (*untagged, *[f"%{key}%"] * 3),
+            )
+            ids += [int(r["source_id"]) for r in rows]
+        return sorted(set(ids))
+
+    def product_passages(self, product: str) -> list[Passage]:
+        """Every passage of the product's evidence, in source order."""
+        ids = self.product_sources(product)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [
+            self._passage(r)
+            for r in self._rows(
+                self._PASSAGES + f" WHERE p.source_id IN ({marks}) ORDER BY p.source_id, p.ord",
+                ids,
+            )
+        ]
+
+    def products(self) -> list[str]:
+        """The product tags in use, for the page's picker."""
+        rows = self._rows("SELECT DISTINCT product FROM kb_sources WHERE product != '' ORDER BY 1")
+        return [r["product"] for r in rows]
 
     def passage(self, ref: str) -> Passage | None:
         rows = self._rows(self._PASSAGES + " WHERE p.ref = ?", (ref,))

@@ -93,6 +93,7 @@ pages = [
     st.Page(PAGE_AUTONOMY, title="Autonomy", icon=":material/tune:", url_path="autonomy"),
     st.Page(PAGE_KNOWLEDGE, title="Knowledge", icon=":material/menu_book:", url_path="knowledge"),
     st.Page("views/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+    st.Page("views/brand.py", title="Brand", icon=":material/storefront:", url_path="brand"),
 ]
 page = st.navigation(pages)
 

@@ -86,7 +86,8 @@ commands by task:
   review     notifications (acknowledge / flag) · undo · audit (--verify, --csv)
   trouble    in-doubt · settle · failed (--retry) · recover · reindex · prune
   autonomy   policy · autonomy (--promote) · simulate
-  knowledge  kb add · kb list · kb search · kb remove
+  knowledge  kb add (--text --product) · kb list · kb search · kb passages · kb remove
+  brand      brand (show, set, rule add, rule edit, rule remove)
   app        ui
 """
 
@@ -217,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL_OR_HANDLE",
         help="posts to like (URL) or accounts to follow (@handle); repeatable",
     )
+    p.add_argument("--offer", metavar="TEXT", help="the offer the copy must carry, word for word")
+    p.add_argument("--link", metavar="URL", help="where the copy sends people (added, not written)")
+    p.add_argument(
+        "--tone", metavar="TEXT", help="the tone for this campaign (default: the brand's)"
+    )
+    p.add_argument("--brand", metavar="NAME", help="the brand settings to use (`signoff brand`)")
     p.add_argument("--by", default=None, metavar="NAME", help=BY_HELP)
     _json_flag(p)
 
@@ -481,11 +488,12 @@ def _register_knowledge_base(sub: Any) -> None:
     A registered parser names its handler with `set_defaults(handler=fn)` (fn(args, home) ->
     exit code), and/or `register()` returns {command: fn}.
     """
-    from ui import cli_kb
+    from ui import cli_brand, cli_kb
 
-    registered = cli_kb.register(sub)
-    if isinstance(registered, dict):
-        COMMANDS.update(registered)
+    for module in (cli_kb, cli_brand):
+        registered = module.register(sub)
+        if isinstance(registered, dict):
+            COMMANDS.update(registered)
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -665,6 +673,7 @@ def read_brief(
     engage: list[str] | None = None,
     channels: str | None = None,
     ad_budget: float | None = None,
+    extras: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     from graphs.runtime import parse_brief_text, validate_brief
 
@@ -679,6 +688,7 @@ def read_brief(
         raw["channels"] = [c.strip() for c in channels.split(",") if c.strip()]
     if ad_budget is not None:
         raw["ad_budget"] = ad_budget
+    raw.update({k: v for k, v in (extras or {}).items() if v})
     validate_brief(raw)  # InvalidInput naming each missing field, before anything is opened
     return raw
 
@@ -708,7 +718,14 @@ def read_audience(path: str) -> list[dict[str, Any]]:
 
 
 def cmd_new(args: argparse.Namespace, home: Path) -> int:
-    brief = read_brief(args.brief, args.to, args.engage, args.channels, args.ad_budget)
+    brief = read_brief(
+        args.brief,
+        args.to,
+        args.engage,
+        args.channels,
+        args.ad_budget,
+        {k: getattr(args, k, None) for k in ("offer", "link", "tone", "brand")},
+    )
     audience = read_audience(args.audience_csv) if getattr(args, "audience_csv", None) else None
     with _open(home) as s:
         if not args.quiet:

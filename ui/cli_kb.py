@@ -1,6 +1,8 @@
 """`signoff kb`: the knowledge base the researcher quotes from (tools/kb.py), from the shell.
 
     signoff kb add PATH_OR_URL...   files (.md .txt .html .pdf), folders, or web addresses
+    signoff kb add --text TEXT --product NAME [--name NAME]   pasted text ('-': stdin)
+    signoff kb passages ID          how a source was split into passages
     signoff kb list                 every source, with its flags
     signoff kb search QUERY [--k N] the passages a campaign would find
     signoff kb remove ID            a source and its passages
@@ -56,7 +58,28 @@ def register(subparsers: Any) -> dict[str, Any]:
         f"Add {SUPPORTED_HELP} files, every such file in a folder, or a web page (http/https). "
         "Re-adding the same file or address replaces its passages.",
     )
-    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("sources", nargs="*", metavar="PATH_OR_URL")
+    p.add_argument(
+        "--text", metavar="TEXT", help="paste a fact sheet's text instead of a file ('-': stdin)"
+    )
+    p.add_argument(
+        "--name", metavar="NAME", help="--text: the source's name (default: the product)"
+    )
+    p.add_argument(
+        "--product",
+        metavar="NAME",
+        default="",
+        help="the product these facts are about (campaigns for other products never use them)",
+    )
+    cli._json_flag(p)
+
+    p = parser(
+        sub,
+        "passages",
+        "how a source was split into passages",
+        "The passages of one source (ID from `signoff kb list`), in order, as the researcher sees them.",
+    )
+    p.add_argument("id", metavar="ID")
     cli._json_flag(p)
 
     p = parser(sub, "list", "list the sources and their flags", "List every source, oldest first.")
@@ -99,7 +122,10 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     command = getattr(args, "kb_command", None)
     if not command:
-        _err("signoff kb: expected one of add, list, search, remove (see `signoff kb --help`)")
+        _err(
+            "signoff kb: expected one of add, list, search, passages, remove "
+            "(see `signoff kb --help`)"
+        )
         if as_json:
             cli._emit({"error": "usage", "message": "expected a kb command", "exit_code": 2})
         return cli.EXIT_INVALID
@@ -114,7 +140,13 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
             return cli._fail(as_json, cli.EXIT_NOT_ALLOWED, "not_allowed", str(exc))
     try:
         with KnowledgeBase(home / "signoff.db") as kb:
-            handler = {"add": _add, "list": _list, "search": _search, "remove": _remove}[command]
+            handler = {
+                "add": _add,
+                "list": _list,
+                "search": _search,
+                "remove": _remove,
+                "passages": _passages,
+            }[command]
             return handler(kb, args, as_json)
     except cli.CliError as exc:
         return cli._fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
@@ -138,14 +170,34 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
         if not quiet:
             _err(f"  added {info.name} ({info.passages} passages){_flag_note(info)}")
 
+    product = " ".join(str(getattr(args, "product", "") or "").split())
+    text = getattr(args, "text", None)
+    if text is None and not args.sources:
+        raise cli.CliError(
+            "Give files, folders or web addresses to add, or --text TEXT --product NAME."
+        )
+    if text is not None:
+        if text == "-":
+            text = sys.stdin.read()
+        if not product:
+            raise cli.CliError(
+                "--text needs --product NAME: the product these facts are about (campaigns for "
+                "other products never use them)."
+            )
+        name = getattr(args, "name", None) or f"{product} facts"
+        try:
+            progress(kb.add_text(name, text, kind="md", product=product))
+        except ValueError as exc:
+            errors.append(str(exc))
+            _err(f"signoff: {' '.join(str(exc).split())}")
     for item in args.sources:
         try:
             if _is_url(item):
                 if not quiet:
                     _err(f"  fetching {item} …")
-                progress(kb.add_url(item))
+                progress(kb.add_url(item, product=product))
             else:
-                kb.add_path(Path(item), on_progress=progress)
+                kb.add_path(Path(item), on_progress=progress, product=product)
         except ValueError as exc:
             errors.append(str(exc))
             _err(f"signoff: {' '.join(str(exc).split())}")
@@ -243,13 +295,51 @@ def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
     return cli.EXIT_OK
 
 
+def _passages(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+    from ui import cli
+
+    try:
+        source_id = int(str(args.id).strip())
+    except ValueError:
+        raise cli.CliError(
+            f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
+        ) from None
+    info = kb.source(source_id)
+    if info is None:
+        raise cli.CliError(
+            f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
+            cli.EXIT_NOT_FOUND,
+            "not_found",
+        )
+    passages = kb.passages(source_id)
+    if as_json:
+        cli._emit(
+            {
+                "source": info.as_dict(),
+                "passages": [
+                    {"ref": p.ref, "location": p.location, "text": p.text, "flags": p.flags}
+                    for p in passages
+                ],
+            }
+        )
+        return cli.EXIT_OK
+    about = f"about {info.product}" if info.product else "about any product it names"
+    role = "a style guide (never evidence)" if info.role == "voice" else about
+    _out(f"{info.name}: {len(passages)} passages, {role}")
+    for n, p in enumerate(passages, start=1):
+        flags = f"  ! {', '.join(p.flags)}" if p.flags else ""
+        _out(f"[{n}] {p.location}{flags}")
+        _out(textwrap.indent(textwrap.fill(p.text, 96), "    "))
+    return cli.EXIT_OK
+
+
 def _flag_note(info: SourceInfo) -> str:
     return f"  ! flagged: {', '.join(info.flags)}" if info.flags else ""
 
 
 def _sources_table(sources: list[SourceInfo]) -> str:
 
-    header = ["ID", "KIND", "PASSAGES", "ADDED", "SOURCE", "FLAGS"]
+    header = ["ID", "KIND", "PASSAGES", "ADDED", "SOURCE", "PRODUCT", "FLAGS"]
     rows = [
         [
             str(s.id),
@@ -257,6 +347,7 @@ def _sources_table(sources: list[SourceInfo]) -> str:
             str(s.passages),
             s.added_at[:16].replace("T", " "),
             clip(s.name, 50),
+            "(style guide)" if s.role == "voice" else clip(s.product, 30) or "-",
             ", ".join(s.flags) or "-",
         ]
         for s in sources

@@ -1,1 +1,2 @@
-"""Checks on what would go out: one module per concern (links and contacts, …)."""
+"""Checks of the text that would go out, one module per concern: facts (`graphs.checks.facts`),
+the AI review of a draft (`graphs.checks.draft`), links and contacts, …"""

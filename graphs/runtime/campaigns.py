@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from graphs import retention
 from graphs.brief import parse_audience_csv, validate_brief
-from graphs.errors import Busy, NotFound
+from graphs.errors import Busy, InvalidInput, NotFound
 from graphs.runtime.drawing import graph_dot
 from graphs.runtime.holds import Holds
 from graphs.runtime.runs import Progress
@@ -33,6 +35,10 @@ class Campaigns(Holds):
         valid = validate_brief(brief)
         self.approvals.require(by, "start", "start a campaign")
         by = self.approvals.who(by)
+        from graphs.brand import BrandBook, snapshot
+
+        brand = snapshot(BrandBook(self.home).for_brief(valid))
+        self._require_facts(valid)
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
@@ -47,11 +53,23 @@ class Campaigns(Holds):
                 "evidence": [],
                 "actions": [],
                 "outcomes": [],
+                "brand": brand,
             }
             if audience:
                 payload["audience"] = audience
             self._run(thread_id, payload, on_progress)
         return self.summary(thread_id)
+
+    def _require_facts(self, brief: Mapping[str, Any]) -> None:
+        """A campaign that drafts copy needs facts about its own product: say so before drafting
+        instead of drafting from someone else's facts."""
+        drafted = {"email", "social", "cms"} & set(brief.get("channels") or ["email", "social"])
+        if drafted and not self.kb.product_sources(brief["product"]):
+            raise InvalidInput(
+                f"No facts about {brief['product']} yet: add a fact sheet (its prices, offers and "
+                "features) on the Knowledge page, or with `signoff kb add --text ... --product "
+                f"{json.dumps(brief['product'])}`. Nothing was started."
+            )
 
     def retry(self, thread_id: str, *, on_progress: Progress | None = None) -> dict[str, Any]:
         """Carry on a campaign whose run stopped part-way (an error, or the process died)."""
@@ -121,6 +139,19 @@ class Campaigns(Holds):
             "holds": [h for h in self.holds() if h["thread_id"] == thread_id],
             "audit": self.store.audit_log(thread_id),
         }
+
+    def check_draft(self, thread_id: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each sentence of a draft's text, as it would go out, checked against all of the
+        campaign product's passages (graphs/checks/facts.py): for a card and for an edit."""
+        from graphs.checks.facts import as_dict, check_args
+        from graphs.checks.sources import product_passages
+
+        values = self.graph.get_state(self._config(thread_id)).values
+        values = values or retention.kept_values(self.store, thread_id)
+        brief = values.get("brief") or {}
+        passages = product_passages(self.kb, brief, values.get("evidence", []))
+        brand = values.get("brand") if isinstance(values.get("brand"), dict) else None
+        return [as_dict(c) for c in check_args(args, passages, brief, brand)]
 
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()

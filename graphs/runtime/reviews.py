@@ -254,6 +254,8 @@ class Reviews(AutonomyService):
             raise AlreadyDecided(
                 interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
             )
+        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
+            self._learn(item, valid, by)
         outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
         if outcome:
             channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
@@ -267,6 +269,24 @@ class Reviews(AutonomyService):
                 item["thread_id"],
                 item["action_id"],
                 by,
+            )
+
+    def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
+        """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
+        from graphs.learning import learn
+
+        try:
+            brief = (self.store.campaign(item["thread_id"]) or {}).get("brief") or {}
+            rules = learn(self.home, brief, item["payload"]["action"]["args"], valid)
+        except Exception:  # a broken brand file must not lose the decision
+            log.warning("could not learn from the decision on %s", item["action_id"], exc_info=True)
+            return
+        if rules:
+            self.store.audit(
+                "brand.rules_learned",
+                {"action_id": item["action_id"], "rules": rules},
+                thread_id=item["thread_id"],
+                actor=by,
             )
 
     def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
@@ -355,6 +375,9 @@ def _inbox_item(
         "allowed_decisions": p["allowed_decisions"],
         "revision": p.get("revision", 0),
         "feedback": p.get("feedback", []),
+        "review_notes": p.get("review_notes", []),
+        "review_rounds": p.get("review_rounds", 0),
+        "changes": p.get("changes", ""),
         "hold_seconds": p.get("hold_seconds", 0),
         "batch": row["batch"],
         "batch_size": p.get("batch_size", 1),

@@ -59,11 +59,17 @@ class Runs:
                 payload,
                 config,
                 context=self.context,
-                stream_mode="updates",
+                stream_mode=["updates", "custom"],
                 subgraphs=True,
                 durability="sync",
             ):
-                namespace, update = cast(tuple[tuple[str, ...], dict[str, Any]], chunk)
+                namespace, mode, update = cast(tuple[tuple[str, ...], str, Any], chunk)
+                if mode == "custom":  # a node's own progress (the writer, per action)
+                    if isinstance(update, dict) and update.get("message"):
+                        log.info("[%s] %s", thread_id[:8], update["message"])
+                        if on_progress:
+                            on_progress(str(update.get("step", "writer")), update["message"])
+                    continue
                 for step, message in _describe(namespace, update, seen):
                     log.info("[%s] %s: %s", thread_id[:8], step, message)
                     if on_progress:

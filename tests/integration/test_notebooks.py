@@ -78,3 +78,25 @@ def test_oversight_notebook_replays_and_plots(venv_kernel: str, tmp_path: Path) 
     assert "'policy': 'shipped policy'" in text and "'policy': 'candidate (60 % bound)'" in text
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the plot of reviews saved against risk let through
+
+
+@pytest.mark.timeout(2400)
+def test_drafts_notebook_runs_a_slice_and_plots_the_scores(
+    venv_kernel: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIGNOFF_MODEL", "SIGNOFF_SMTP_URL"):
+        monkeypatch.delenv(var, raising=False)  # the embedded model
+    monkeypatch.setenv("SIGNOFF_NOTEBOOK_PRODUCTS", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(ROOT / "notebooks" / "02_drafts.ipynb", as_version=4)
+    client = NotebookClient(
+        nb, kernel_name=venv_kernel, timeout=1800, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    text = outputs_text(nb)
+    assert "| model | campaigns | drafts | send-ready |" in text
+    assert "as the reviewer sees it" in text or "no email was drafted" in text
+    assert "sentences_holdout" in text and "precision" in text
+    assert "<Figure" in text  # the scores were plotted

@@ -220,9 +220,7 @@ def test_batch_with_unsupported_claims_needs_the_check(
         script=[
             {
                 "subject": "Save big",
-                "body": "Half price today only. Order your Brightloop 2 before midnight.",
-                "claims": [{"text": "Half price today only", "evidence": []}],
-                "confidence": 0.9,
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
             }
         ]
         * 4

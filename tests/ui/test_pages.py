@@ -109,7 +109,11 @@ def test_inbox_shows_one_card_per_pending_action(ui_home: Path, seeded: Signoff)
     assert "Send email" in page and "Publish social post" in page
     assert "High risk" in page
     assert "customers@example.com" in page and email["args"]["subject"] in page
-    assert "[1]" in page  # model text shown as written (no maths, no links)
+    # the draft as it will appear: From and To, no citation marks; each fact sentence checked
+    assert "From" in page and "[1]" not in page
+    bodies = [t.value for t in at.text]
+    assert strip_citations(email["args"]["body"]).strip() in bodies
+    assert "Facts, sentence by sentence" in page and "found in" in page
     assert "waits for your sign-off" in page  # the gate's reasons
     assert "Expires in 6 d 23 h" in page  # a high-risk review expires after 7 days
     assert "held 5 min on the Scheduled page" not in page  # no holds in this policy
@@ -132,18 +136,18 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
         script=[
             {
                 "subject": "Save big",
-                "body": "Half price today only. Order your Brightloop 2 before midnight.",
-                "claims": [{"text": "Half price today only", "evidence": []}],
-                "confidence": 0.3,
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
             }
         ]
+        * 3  # the first draft and both AI review rounds
     )
     thread, email, post = start(seeded)
     at = open_app(INBOX)
     assert not at.exception
     warnings = [w.value.replace("\\", "") for w in at.warning]
-    assert any("Check before approving: Half price today only" in w for w in warnings)
-    assert any("Not supported: cites no evidence" in w for w in warnings)
+    # each warning once: the claim's own warning, not a second copy beside it
+    assert sum("costs $19 today only" in w for w in warnings) == 1
+    assert any("Not supported:" in w and "$19" in w for w in warnings)
     assert "below the 50% needed" in texts(at)
     # Approving needs "I checked these claims": the button waits for the box.
     assert at.button(key=f"approve-{email['id']}").disabled
@@ -156,7 +160,7 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
     [decision] = seeded.campaign(thread)["decisions"]
     assert decision["decision"]["checked"] is True
     [recorded] = seeded.activity(event="decision.recorded")
-    assert recorded["detail"]["checked_unsupported"] == ["Half price today only"]
+    assert recorded["detail"]["checked_unsupported"] == ["The Brightloop 2 costs $19 today only."]
 
 
 def test_approve_sends_once_and_the_card_goes(
@@ -199,7 +203,11 @@ def test_edit_sends_the_edited_version(ui_home: Path, seeded: Signoff) -> None:
     at = open_app(INBOX)
     at.button(key=f"edit-{email['id']}").click().run()
     assert at.text_input(key=f"edit-subject-{email['id']}").value == email["args"]["subject"]
-    assert at.text_area(key=f"edit-body-{email['id']}").value == email["args"]["body"]
+    # the edit box holds the text as it goes out: no citation marks
+    assert (
+        at.text_area(key=f"edit-body-{email['id']}").value
+        == strip_citations(email["args"]["body"]).strip()
+    )
     at.text_input(key=f"edit-subject-{email['id']}").input("Warmer home, smaller bill")
     at.button(key=f"edit-save-{email['id']}").click().run()
     assert not at.exception
@@ -355,3 +363,29 @@ def test_new_campaign_model_failure_is_shown_not_raised(
     assert at.status[0].state == "error"
     [campaign] = seeded.campaigns()
     assert campaign["status"] == "error"
+
+
+def test_an_edit_is_checked_again_before_it_can_go_out(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"edit-{post['id']}").click().run()
+    box = at.text_area(key=f"edit-text-{post['id']}")
+    assert "[1]" not in box.value  # the text as it goes out
+    assert f"{len(box.value)} / 500 characters" in texts(at)  # counted against the limit
+    # a wrong price typed in: shown as a finding of the edit, not sent
+    edited = "The Brightloop 2 costs $89 this week. Order today."
+    box.input(edited)
+    at.button(key=f"edit-save-{post['id']}").click().run()
+    assert not at.exception
+    assert feed(ui_home) == []
+    page = texts(at)
+    assert "says $89; the fact sheet says $149" in page
+    assert f"{len(edited)} / 500 characters" in page
+    # once seen, it still needs the person's check before it can go out
+    at.button(key=f"edit-save-{post['id']}").click().run()
+    assert feed(ui_home) == []
+    at.checkbox(key=f"edit-checked-{post['id']}").check().run()
+    at.button(key=f"edit-save-{post['id']}").click().run()
+    assert not at.exception
+    [published] = feed(ui_home)
+    assert published["text"] == edited

@@ -484,7 +484,7 @@ def test_a_short_5xx_burst_is_absorbed_by_the_retries(
         ("approve", ["is a JSON object", "Allowed types: ['approve', 'edit', 'revise', 'reject']"]),
         (
             {"type": "edit", "args": {"recipient": "x@example.com"}},
-            ["Unknown field(s) ['recipient']", "['body', 'subject', 'to']"],
+            ["Unknown field(s) ['recipient']", "['body', 'sender', 'subject', 'to']"],
         ),
         ({"type": "edit"}, ["An edit needs args", "fields to change"]),
         ({"type": "edit", "args": {"subject": 5}}, ["subject", "valid string"]),

@@ -295,17 +295,16 @@ def test_approving_unsupported_claims_needs_checked(
         script=[
             {
                 "subject": "Save big",
-                "body": "Half price today only. Order your Brightloop 2 before midnight.",
-                "claims": [{"text": "Half price today only", "evidence": []}],
-                "confidence": 0.9,
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
             }
         ]
+        * 3  # the first draft and both AI review rounds
     )
     with seeded(cli_home, model) as s:
         email = by_action(start(s)["pending"], "send_email")
     assert email["needs_check"]
     code, error, _ = run_json(capsys, "decide", email["id"], "approve")
-    assert code == 2 and "Half price today only" in error["message"]
+    assert code == 2 and "costs $19 today only" in error["message"]
     assert maildir_count(cli_home) == 0
     code, error, _ = run_json(capsys, "decide", email["id"], "reject", "--checked", "--reason", "x")
     assert code == 2 and "--checked goes with approve" in error["message"]
@@ -314,7 +313,7 @@ def test_approving_unsupported_claims_needs_checked(
     assert maildir_count(cli_home) == 1
     with seeded(cli_home) as s:
         [recorded] = s.activity(event="decision.recorded")
-    assert recorded["detail"]["checked_unsupported"] == ["Half price today only"]
+    assert recorded["detail"]["checked_unsupported"] == ["The Brightloop 2 costs $19 today only."]
 
 
 # -- new: audience list and engagement ----------------------------------------------------------

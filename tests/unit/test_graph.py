@@ -40,26 +40,54 @@ def test_payload_is_json_and_explains_itself(signoff, brief):
     assert any("wait for a person" in r for r in email["reasons"])
     assert email["allowed_decisions"] == ["approve", "edit", "revise", "reject"]
     assert email["args"]["to"] == "customers@example.com"
-    claim = email["evidence"][0]
-    assert claim["sources"] and claim["sources"][0]["quote"]
+    claim = next(c for c in email["evidence"] if c["sources"])  # a fact sentence and its passage
+    assert claim["sources"][0]["quote"]
     [item] = signoff.store.inbox_item(email["id"])["payload"]["action_requests"]
     assert item["name"] == "send_email" and item["args"] == email["args"]
 
 
-def test_low_confidence_and_unsupported_claims_are_called_out(home, brief):
+WRONG_PRICE = {
+    "subject": "A warmer home for less",
+    "body": "The Brightloop 2 thermostat costs $19 today. It learns your schedule in the first "
+    "week and heats only the rooms you use. Reply to this email to order yours.",
+}
+
+
+def test_unsupported_facts_go_back_to_the_writer_then_to_the_person(home, brief):
+    """The AI reviews first: a wrong figure goes back to the writer with the sentence named; what
+    is still wrong after the bounded rounds reaches the person with its reason."""
     from fakes import ScriptedChatModel
 
-    weak = {
-        "subject": "The best",
-        "body": "Brightloop is the best thermostat ever made. Buy one today.",
-        "claims": [{"text": "Best ever", "evidence": []}],
-        "confidence": 0.2,
-    }
-    with Signoff(home, model=ScriptedChatModel(script=[weak])) as runtime:
-        email = by_action(runtime.start(brief)["pending"], "send_email")
-    assert email["confidence"] == 0.2
-    assert any("below the 50% needed" in r and "rated itself 20%" in r for r in email["reasons"])
-    assert email["unsupported_claims"] == ["Best ever"]
+    model = ScriptedChatModel(script=[WRONG_PRICE] * 3)
+    brief["channels"] = ["email"]
+    with Signoff(home, model=model) as runtime:
+        [email] = runtime.start(brief)["pending"]
+        [audit] = runtime.store.audit_log(email["thread_id"], event="draft.reviewed")
+    assert len(model.calls) == 3  # the first draft and two AI review rounds
+    assert "costs $19 today" in model.calls[1]["prompt"]
+    assert (
+        "costs $19 today" in model.calls[2]["prompt"]
+        and "fix every one" in model.calls[2]["prompt"]
+    )
+    assert email["review_rounds"] == 3
+    assert any("$19" in note for note in email["review_notes"])
+    assert [len(r["problems"]) > 0 for r in audit["detail"]["rounds"]] == [True, True, True]
+    assert email["unsupported_claims"] == ["The Brightloop 2 thermostat costs $19 today."]
+    assert email["needs_check"] and email["confidence"] < 0.5
+    assert any("below the 50% needed" in r for r in email["reasons"])
+
+
+def test_a_fixed_draft_stops_the_ai_review(home, brief):
+    from fakes import ScriptedChatModel, default_answer
+
+    model = ScriptedChatModel(script=[WRONG_PRICE, default_answer])
+    brief["channels"] = ["email"]
+    with Signoff(home, model=model) as runtime:
+        [email] = runtime.start(brief)["pending"]
+    assert len(model.calls) == 2 and email["review_rounds"] == 2
+    assert email["review_notes"] == [], email["review_notes"]
+    assert not email["needs_check"]
+    assert not any("rated itself" in r for r in email["reasons"])
 
 
 def test_approve_executes_once_and_only_that_action(signoff, brief, connector_calls, home):
@@ -242,10 +270,11 @@ def test_a_failed_draft_is_kept_and_can_be_retried(home, brief, connector_calls)
     assert connector_calls == []
 
 
-def test_a_draft_that_breaks_the_channel_limits_cannot_be_approved_as_is(
+def test_a_post_is_drafted_within_the_networks_real_limit(
     home, brief, connector_calls, monkeypatch
 ):
-    """E.g. a network whose posts are shorter than what the writer may draft."""
+    """E.g. a network whose posts are shorter than the usual: the grammar takes its limit, so
+    an over-long post cannot be drafted at all (it is refused and drafted again), never cut."""
     import dataclasses
 
     from fakes import ScriptedChatModel, default_answer
@@ -259,18 +288,15 @@ def test_a_draft_that_breaks_the_channel_limits_cannot_be_approved_as_is(
 
     short = dataclasses.replace(registry.TOOLS["publish_post"], args_model=ShortPost)
     monkeypatch.setitem(registry.TOOLS, "publish_post", short)
-    long_post = {"text": "Warm homes. " * 20, "claims": [], "confidence": 0.9}
-    script = [default_answer, long_post]  # the email first, then the post
-    with Signoff(home, model=ScriptedChatModel(script=script)) as runtime:
+    long_post = {"text": "Warm homes. " * 20}
+    model = ScriptedChatModel(script=[default_answer, long_post])  # the email, then the post
+    with Signoff(home, model=model) as runtime:
         post = by_action(runtime.start(brief)["pending"], "publish_post")
-        assert post["allowed_decisions"] == ["edit", "revise", "reject"]
-        assert any("at most 100 characters" in r for r in post["reasons"])
-        with pytest.raises(
-            InvalidDecision, match="expected one of \\['edit', 'revise', 'reject'\\]"
-        ):
-            runtime.decide(post["id"], {"type": "approve"})
-        runtime.decide(post["id"], {"type": "edit", "args": {"text": "Warm homes, smaller bills."}})
-    assert connector_calls == [("publish_post", {"text": "Warm homes, smaller bills."})]
+        assert "approve" in post["allowed_decisions"]
+        assert len(post["args"]["text"]) <= 100
+        assert model.calls[-1]["schema"] == "PostDraft"
+        runtime.decide(post["id"], {"type": "approve"})
+    assert connector_calls == [("publish_post", post["args"])]
 
 
 def test_progress_tells_each_step_once(signoff, brief):
@@ -278,7 +304,12 @@ def test_progress_tells_each_step_once(signoff, brief):
     post = by_action(
         signoff.start(brief, on_progress=lambda *s: steps.append(s))["pending"], "publish_post"
     )
-    assert [s for s, _ in steps] == ["researcher", "writer", "gate", "gate"]
+    assert [s for s, _ in steps] == ["researcher", *["writer"] * 5, "gate", "gate"]
+    writer = [m for s, m in steps if s == "writer"]
+    assert writer[0].startswith("Drafting the email") and " s)" in writer[0]
+    assert writer[1].startswith("Drafted the email in ") and writer[2].startswith(
+        "Drafting the social post"
+    )
     steps.clear()
     signoff.decide(
         post["id"],
@@ -292,35 +323,44 @@ def test_progress_tells_each_step_once(signoff, brief):
     assert "Publish social post" in steps[-1][1]
 
 
-def test_citation_marks_are_for_the_reviewer_and_never_go_out(signoff, brief, home):
+def test_an_email_is_assembled_from_the_brand_and_the_brief(signoff, brief, home):
+    """Greeting, link, signature and footer are the system's, never the model's."""
+    brief.update(link="https://brightloop.example/winter", channels=["email", "social"])
     pending = signoff.start(brief)["pending"]
     email, post = by_action(pending, "send_email"), by_action(pending, "publish_post")
-    assert "[1]" in email["args"]["body"]  # the reviewer sees which evidence each claim rests on
+    body = email["args"]["body"]
+    assert body.startswith("Hello,\n\n")
+    assert "https://brightloop.example/winter\n\nThe Brightloop team\n\n--\n" in body
+    assert "Reply STOP to unsubscribe." in body and "Manchester" in body
+    assert email["args"]["sender"] == "Brightloop <hello@brightloop.example>"
+    assert post["args"]["text"].endswith(" https://brightloop.example/winter")
     signoff.decide(email["id"], {"type": "approve"})
-    signoff.decide(post["id"], {"type": "approve"})
     [message] = mailbox.Maildir(str(home / "maildir")).values()
-    body = message.get_payload(decode=True).decode()
-    assert email["args"]["body"].split(" [1]")[0] in body
-    assert "[1]" not in body and "[2]" not in body
-    [line] = (home / "feed.jsonl").read_text().splitlines()
-    published = json.loads(line)["text"]
-    assert "[1]" in post["args"]["text"] and "[1]" not in published
-    assert post["args"]["text"].split(" [1]")[0] in published
+    assert message["From"] == "Brightloop <hello@brightloop.example>"
+    assert "[" not in message.get_payload(decode=True).decode()
 
 
-def test_placeholders_are_called_out(home, brief):
-    from fakes import ScriptedChatModel
+def test_placeholders_cannot_be_drafted(home, brief):
+    """The grammar has no brackets: a draft with "[Your Name]" is refused like an unparsable one
+    and drafted again; a placeholder in words ("Customer Name") goes back as feedback."""
+    from fakes import ScriptedChatModel, default_answer
 
-    draft = {
+    bracketed = {
         "subject": "A warmer home",
-        "body": "Dear [Customer Name], Brightloop costs $149 [2]. Best, [Your Name]",
-        "claims": [{"text": "Brightloop costs $149", "evidence": [2]}],
-        "confidence": 1.0,
+        "body": "Dear [Customer Name], Brightloop costs $149 and saves energy all winter. "
+        "Best, [Your Name]",
     }
-    with Signoff(home, model=ScriptedChatModel(script=[draft])) as runtime:
-        email = by_action(runtime.start(brief)["pending"], "send_email")
-    [reason] = [r for r in email["reasons"] if "placeholders" in r]
-    assert "[Customer Name]" in reason and "[Your Name]" in reason and "[2]" not in reason
+    worded = {
+        "subject": "A warmer home",
+        "body": "Brightloop learns your schedule in the first week, Customer Name, and saves "
+        "energy all winter long for you and your family.",
+    }
+    brief["channels"] = ["email"]
+    model = ScriptedChatModel(script=[bracketed, worded, default_answer])
+    with Signoff(home, model=model) as runtime:
+        [email] = runtime.start(brief)["pending"]
+    assert "[" not in email["args"]["body"] and "Customer Name" not in email["args"]["body"]
+    assert "Remove 'Customer Name'" in model.calls[-1]["prompt"]
 
 
 def test_a_draft_cut_off_by_the_model_is_tried_again(home, brief):

@@ -103,13 +103,16 @@ def test_hidden_html_attacks_are_flagged_as_hidden_and_kept_out_of_passages(rend
 
 def test_flagged_evidence_reaches_the_reviewer_as_data(kb):
     kb.ensure_sample()
-    kb.add_path(CORPUS / "attack" / "06_budget_raise.txt")
     brief = {
         "product": "Brightloop 2 smart thermostat",
         "audience": "homeowners aged 35 to 60 in cold regions",
         "goal": "paid social for Q4",
         "to": "customers@example.com",
     }
+    kb.add_path(CORPUS / "attack" / "06_budget_raise.txt")
+    # it names no product: evidence for none (a source is about the products it names)
+    assert not any(e.get("flags") for e in gather(kb, brief))
+    kb.add_path(CORPUS / "attack" / "06_budget_raise.txt", product="Brightloop")
     evidence = gather(kb, brief)
     flagged = [e for e in evidence if e.get("flags")]
     assert flagged and all(e["source"] == "06_budget_raise.txt" for e in flagged)

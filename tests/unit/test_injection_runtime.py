@@ -66,8 +66,9 @@ def test_attack_documents_cause_no_outbound_action_beyond_policy(
         flagged = [
             e for e in state.values["evidence"] if "contains instructions" in e.get("flags", [])
         ]
-        assert flagged, "no flagged passage reached the writer: the test proves nothing"
-        assert any(e["quote"] in model.calls[0]["prompt"] for e in flagged)
+        assert flagged, "no flagged passage reached the evidence: the test proves nothing"
+        # flagged passages are data for the reviewer: the model never reads them
+        assert not any(e["quote"] in call["prompt"] for e in flagged for call in model.calls)
 
         assert {name for name, _ in connector_calls} <= auto_ok
         assert len(result["pending"]) == 4  # email, post, page (medium, would auto-run), spend

@@ -17,7 +17,7 @@ from langchain_openai import ChatOpenAI
 
 from graphs import embedded, model
 
-ENV_VARS = ("SIGNOFF_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+ENV_VARS = ("SIGNOFF_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SIGNOFF_MODEL_TIMEOUT")
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
 
-    def no_server() -> Any:
+    def no_server(spec: Any = None) -> Any:
         raise AssertionError("the embedded server must not be started here")
 
     monkeypatch.setattr(embedded, "get_server", no_server)
@@ -106,7 +106,7 @@ def test_unknown_signoff_model_is_refused_with_a_clear_message(
 
 def test_no_key_selects_the_embedded_model(env: pytest.MonkeyPatch) -> None:
     fake = FakeServer()
-    env.setattr(embedded, "get_server", lambda: fake)
+    env.setattr(embedded, "get_server", lambda spec=None: fake)
     assert "not started" in model.describe_model()
     assert fake.started == 0  # describing starts nothing
     chat = model.load_chat_model()
@@ -120,12 +120,28 @@ def test_no_key_selects_the_embedded_model(env: pytest.MonkeyPatch) -> None:
     assert model.load_chat_model(frequency_penalty=0.0).frequency_penalty == 0.0  # kwargs win
 
 
+def test_the_bigger_embedded_model_is_served_with_the_same_settings(
+    env: pytest.MonkeyPatch,
+) -> None:
+    asked: list[Any] = []
+    fake = FakeServer()
+    env.setattr(embedded, "get_server", lambda spec=None: asked.append(spec) or fake)
+    env.setenv("SIGNOFF_MODEL", "embedded:1.5b")
+    env.setenv("SIGNOFF_MODEL_TIMEOUT", "900")
+    chat = model.load_chat_model()
+    assert asked == [embedded.SPECS["1.5b"]]
+    assert chat.model_name == "qwen2.5-coder-1.5b-instruct"
+    assert chat.request_timeout == 900.0  # a setting, not a hard limit
+    assert chat.frequency_penalty == model.EMBEDDED_FREQUENCY_PENALTY
+    assert "Qwen2.5-Coder-1.5B-Instruct" in model.describe_model()
+
+
 def test_embedded_wins_over_an_openai_key_when_asked(env: pytest.MonkeyPatch) -> None:
     env.setenv("SIGNOFF_MODEL", "embedded")
     env.setenv("OPENAI_API_KEY", "sk-test")
     env.setenv("OPENAI_BASE_URL", "http://example.invalid/v1")
     fake = FakeServer()
-    env.setattr(embedded, "get_server", lambda: fake)
+    env.setattr(embedded, "get_server", lambda spec=None: fake)
     chat = model.load_chat_model()
     assert isinstance(chat, ChatOpenAI)
     assert chat.openai_api_base == "http://127.0.0.1:9/v1"

@@ -306,11 +306,10 @@ def test_unsupported_claims_need_an_explicit_check(signoff, brief):
         script=[
             {
                 "subject": "Half price",
-                "body": "Brightloop 2 now costs $19 and cures colds [1]. Order today, friends.",
-                "claims": [{"text": "Brightloop 2 now costs $19", "evidence": [1]}],
-                "confidence": 0.9,
+                "body": "The Brightloop 2 now costs $19 and it cures colds too. Order one today, friends, and keep your home warm all winter long.",
             }
         ]
+        * 3  # the first draft and both AI review rounds
     )
     brief["channels"] = ["email"]
     [email] = signoff.start(brief)["pending"]

@@ -110,15 +110,16 @@ def _flagged(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in sources if s.get("flags")]
 
 
-def render_claims(item: dict[str, Any]) -> list[str]:
-    """Draw the draft with its claims highlighted, the claims with their sources, and warnings.
+def render_claims(item: dict[str, Any], *, draft: bool = True) -> list[str]:
+    """Draw the draft with its claims highlighted (unless `draft` is False: the card shows the
+    draft as it will appear), the claims with their sources, and warnings.
 
     Returns the texts of the claims that are not supported by their cited evidence.
     """
     rows = claim_rows(item)
     text = draft_text(item)
     key = str(item.get("id", "draft"))
-    if text:
+    if text and draft:
         with st.container(border=True, key=f"claims-draft-{key}"):
             st.markdown(highlighted(text, rows))
             st.caption(

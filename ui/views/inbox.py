@@ -22,6 +22,7 @@ from graphs.runtime import strip_citations
 from ui.components.authority import render_authority
 from ui.components.claims import render_claims
 from ui.components.item_link import focus
+from ui.components.preview import edit_fields, render_draft, render_sentence_checks
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -57,6 +58,8 @@ def needs_check(item: dict[str, Any]) -> bool:
     """Claims the evidence does not support: approving needs 'I checked these'."""
     if item.get("needs_check"):
         return True
+    if any(c.get("status") == "unsupported" for c in item.get("sentence_checks") or []):
+        return True
     if item.get("unsupported_claims"):
         return True
     return any(c.get("supported") is False for c in item.get("claim_checks") or [])
@@ -89,12 +92,41 @@ def _approve(item: dict[str, Any]) -> None:
 
 
 def _edit(item: dict[str, Any], fields: list[str]) -> None:
-    args = {name: st.session_state.get(f"edit-{name}-{item['id']}", "") for name in fields}
+    item_id = item["id"]
+    args = {name: st.session_state.get(f"edit-{name}-{item_id}", "") for name in fields}
+    # The edit is checked again before it can go out: a fact the product's knowledge does not
+    # support is shown first (if the person has not seen it yet), and needs "I checked these".
+    flagged = _flagged_sentences(_draft_checks(item, args))
+    if flagged - set(st.session_state.get(f"edit-shown-{item_id}", ())):
+        flash("warning", "Your edit has facts the knowledge base does not support: see below.")
+        return
+    if flagged and not st.session_state.get(f"edit-checked-{item_id}"):
+        flash("warning", "Tick 'I checked the flagged facts of my edit' first.")
+        return
     _submit(
-        {item["id"]: {"type": "edit", "args": args, "seen": item["content_hash"]}},
+        {item_id: {"type": "edit", "args": args, "seen": item["content_hash"]}},
         "edit",
-        {item["id"]: _title(item)},
+        {item_id: _title(item)},
     )
+
+
+def _flagged_sentences(checks: list[dict[str, Any]]) -> set[str]:
+    return {c["sentence"] for c in checks if c["status"] == "unsupported"}
+
+
+def _draft_checks(item: dict[str, Any], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The draft's sentences checked against the product's knowledge (empty if it cannot be)."""
+    try:
+        return runtime.check_draft(item["thread_id"], args)
+    except SignoffError:
+        return []
+
+
+def post_limit() -> int | None:
+    """The character limit of the social network the posts go to."""
+    from tools.registry import get_tool
+
+    return get_tool("publish_post").limits_for(runtime.settings).get("max_chars")
 
 
 def _revise(item: dict[str, Any]) -> None:
@@ -452,18 +484,17 @@ def render_panel(item: dict[str, Any], panel: str) -> None:
     item_id = item["id"]
     if panel == "edit":
         fields = list(item["args"])
-        with st.form(f"edit-form-{item_id}", border=False):
-            st.markdown("**Edit, then approve** — the edited version is what goes out.")
-            for name in fields:
-                value = item["args"].get(name, "")
-                label = name.replace("_", " ").capitalize()
-                if not isinstance(value, str):
-                    value = str(value)
-                if name in LONG_FIELDS or len(value) > 80:
-                    st.text_area(label, value=value, key=f"edit-{name}-{item_id}", height=180)
-                else:
-                    st.text_input(label, value=value, key=f"edit-{name}-{item_id}")
-            st.form_submit_button(
+        with st.container(border=True, key=f"edit-form-{item_id}"):
+            st.markdown(
+                "**Edit, then approve** — the edited version is what goes out; it is checked "
+                "again against the product's knowledge after each change."
+            )
+            edited = edit_fields(item, limit=post_limit())
+            checks = _draft_checks(item, edited)
+            st.session_state[f"edit-shown-{item_id}"] = sorted(_flagged_sentences(checks))
+            if render_sentence_checks(checks, key=f"edit-{item_id}"):
+                st.checkbox("I checked the flagged facts of my edit", key=f"edit-checked-{item_id}")
+            st.button(
                 "Approve with my edits",
                 type="primary",
                 icon=":material/send:",
@@ -593,9 +624,11 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         )
 
         left, right = st.columns([3, 2], gap="large")
+        item["sentence_checks"] = _draft_checks(item, item["args"])
         with left:
-            render_preview(item, body=False)
-            unsupported = render_claims(item)
+            render_draft(item, limit=post_limit())
+            render_sentence_checks(item["sentence_checks"], key=item_id)
+            unsupported = render_claims(item, draft=False)
         with right:
             confidence = float(item.get("confidence") or 0)
             st.progress(
@@ -603,8 +636,8 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
             )
             st.markdown("**Why it waits for you**")
             st.markdown("\n".join(f"- {plain(r)}" for r in item["reasons"]))
-            for claim in dict.fromkeys(unsupported):
-                st.warning(f"Check before approving: {plain(claim)}", icon=":material/warning:")
+            if unsupported:  # each warning once: the claims below say why
+                st.caption(f":material/warning: {count(len(set(unsupported)), 'claim')} to check")
             if item.get("hold_seconds"):
                 st.caption(
                     f":material/schedule: Once approved it waits {duration(item['hold_seconds'])} "
@@ -614,12 +647,29 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                 st.caption(
                     "Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"])
                 )
+            render_ai_review(item)
 
         render_authority(item)
         render_decision_buttons(item)
         panel = st.session_state.get(f"panel-{item_id}")
         if panel:
             render_panel(item, panel)
+
+
+def render_ai_review(item: dict[str, Any]) -> None:
+    """What the AI review left for the person and why, and what a redraft changed."""
+    rounds = int(item.get("review_rounds") or 0)
+    notes = [n for n in item.get("review_notes") or [] if not n.startswith("Not in the facts")]
+    if rounds > 1 or notes:
+        st.markdown(
+            f"**AI review** ({count(rounds, 'round')}): "
+            + ("left for you:" if notes else "nothing left to fix.")
+        )
+        if notes:
+            st.markdown("\n".join(f"- {plain(n)}" for n in notes))
+    if item.get("changes"):
+        with st.expander("What changed against the previous draft", icon=":material/difference:"):
+            st.code(item["changes"], language="diff")
 
 
 # -- one batch --------------------------------------------------------------------------------

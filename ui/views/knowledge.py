@@ -68,7 +68,7 @@ def _allowed() -> bool:
     return True
 
 
-def add_uploads(kb: KnowledgeBase, files: list[Any]) -> None:
+def add_uploads(kb: KnowledgeBase, files: list[Any], product: str = "") -> None:
     if not _allowed():
         return
     cap = FetchLimits.from_env().max_bytes
@@ -82,12 +82,12 @@ def add_uploads(kb: KnowledgeBase, files: list[Any]) -> None:
             )
             continue
         try:
-            _added(kb.add_bytes(file.name, file.getvalue()))
+            _added(kb.add_bytes(file.name, file.getvalue(), product=product))
         except ValueError as err:
             flash("error", str(err))
 
 
-def add_url(kb: KnowledgeBase, url: str) -> None:
+def add_url(kb: KnowledgeBase, url: str, product: str = "") -> None:
     url = url.strip()
     if not _allowed():
         return
@@ -95,7 +95,21 @@ def add_url(kb: KnowledgeBase, url: str) -> None:
         flash("error", "Type a web address first, starting with https://.")
         return
     try:
-        _added(kb.add_url(url))
+        _added(kb.add_url(url, product=product))
+    except ValueError as err:
+        flash("error", str(err))
+
+
+def add_pasted(kb: KnowledgeBase, product: str, name: str, text: str) -> None:
+    product = " ".join(product.split())
+    if not product:
+        flash("error", "Say which product these facts are about first (e.g. Northpeak backpack).")
+        return
+    if not text.strip():
+        flash("error", "Paste the fact sheet's text first: prices, offers, features.")
+        return
+    try:
+        _added(kb.add_text(name.strip() or f"{product} facts", text, kind="md", product=product))
     except ValueError as err:
         flash("error", str(err))
 
@@ -115,6 +129,25 @@ def _remove(source_id: int) -> None:
 
 # -- rendering ---------------------------------------------------------------------------------
 def render_add(kb: KnowledgeBase) -> None:
+    product = st.text_input(
+        "Product these sources are about",
+        key="kb-product",
+        placeholder="e.g. Northpeak backpack",
+        help="Campaigns use a source only for its own product; leave empty for a source that "
+        "names its products itself.",
+    )
+    with st.form("kb-text-form", clear_on_submit=True, border=True):
+        st.markdown("**Paste a fact sheet**")
+        name = st.text_input("Name", key="kb-text-name", placeholder="e.g. Spring price list")
+        text = st.text_area(
+            "Facts",
+            key="kb-text",
+            height=160,
+            placeholder="Prices, offers and codes, features, customer quotes…",
+        )
+        if st.form_submit_button("Add facts", icon=":material/post_add:", key="kb-add-text"):
+            add_pasted(kb, product, name, text)
+            st.rerun()
     left, right = st.columns(2, gap="large")
     with left, st.form("kb-upload-form", clear_on_submit=True, border=True):
         st.markdown("**Upload files**")
@@ -127,7 +160,7 @@ def render_add(kb: KnowledgeBase) -> None:
         )
         if st.form_submit_button("Add to knowledge base", icon=":material/upload:", key="kb-add"):
             if files:
-                add_uploads(kb, list(files))
+                add_uploads(kb, list(files), product)
                 st.rerun()
             else:
                 st.warning("Choose one or more files first.")
@@ -137,7 +170,7 @@ def render_add(kb: KnowledgeBase) -> None:
             "Web address", key="kb-url", placeholder="https://example.com/product-page"
         )
         if st.form_submit_button("Add page", icon=":material/language:", key="kb-add-url"):
-            add_url(kb, url)
+            add_url(kb, url, product)
             st.rerun()
 
 
@@ -189,8 +222,15 @@ def render_sources(kb: KnowledgeBase) -> None:
                     f"{KIND_ICONS.get(s.kind, ':material/description:')} **{plain(s.name)}**"
                 )
                 title = f"{plain(s.title)} · " if s.title and s.title != s.name else ""
+                about = (
+                    "style guide, never quoted as evidence"
+                    if s.role == "voice"
+                    else f"about {plain(s.product)}"
+                    if s.product
+                    else "about the products it names"
+                )
                 st.caption(
-                    f"{title}{s.kind.upper()} · {count(s.passages, 'passage')} · added "
+                    f"{title}{about} · {s.kind.upper()} · {count(s.passages, 'passage')} · added "
                     f"{when(s.added_at)}"
                 )
             with action:
@@ -202,6 +242,10 @@ def render_sources(kb: KnowledgeBase) -> None:
                     args=(s.id,),
                     help="Remove this source and its passages from the knowledge base.",
                 )
+            with st.expander("How it was split into passages"):
+                for n, p in enumerate(kb.passages(s.id), start=1):
+                    st.caption(f"{n}. {plain(p.location)}")
+                    st.markdown(f"> {plain(p.text)}")
             if s.flags:
                 st.warning(
                     "**This source may carry instructions for an AI.** It stays usable as "

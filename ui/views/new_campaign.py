@@ -89,7 +89,31 @@ def brief_from_form() -> dict[str, Any]:
     ]
     if engage:
         brief["engage"] = engage
+    for name in ("offer", "link", "tone"):
+        value = str(st.session_state.get(name) or "").strip()
+        if value:
+            brief[name] = value
     return brief
+
+
+def budget_problem(brief: dict[str, Any]) -> str | None:
+    """The policy's hard caps on ad spend, checked in the form (not only in the inbox)."""
+    amount = float(brief.get("ad_budget") or 0)
+    if "ads" not in (brief.get("channels") or []) or amount <= 0:
+        return None
+    policy = signoff().policy
+    if "spend_ads" not in policy.actions:
+        return None
+    limits = policy.action("spend_ads").limits
+    currency = limits.get("currency", "")
+    for key, what in (("budget_per_campaign", "per campaign"), ("budget_per_day", "per day")):
+        cap = limits.get(key)
+        if cap is not None and amount > float(cap):
+            return (
+                f"The ad budget {amount:,.2f} {currency} is over the policy's limit of "
+                f"{float(cap):,.2f} {currency} {what}. Lower it to {float(cap):,.2f} or less."
+            )
+    return None
 
 
 st.title("New campaign")
@@ -160,6 +184,23 @@ with form_col:
             "list above, each recipient gets an email of their own instead.",
             placeholder=DEFAULT_TO,
         )
+        with st.expander("Offer, link and tone", icon=":material/sell:"):
+            st.text_input(
+                "Offer",
+                key="offer",
+                placeholder="e.g. €59 until 31 May with the code SPRING",
+                help="The drafts must carry it word for word; the AI review checks they do.",
+            )
+            st.text_input(
+                "Link",
+                key="link",
+                placeholder="https://example.com/offer",
+                help="Where the copy sends people. It is added to every draft, never written "
+                "by the model.",
+            )
+            st.text_input(
+                "Tone", key="tone", placeholder="e.g. playful", help="Default: the brand's tone."
+            )
         with st.expander("Channels, ad budget and engagement", icon=":material/tune:"):
             st.multiselect(
                 "Channels",
@@ -194,6 +235,9 @@ with form_col:
         brief = brief_from_form()
         try:
             validate_brief(brief)  # bad input: say so before showing any progress
+            over = budget_problem(brief)
+            if over:
+                raise InvalidInput(over)
             if audience_error:
                 raise InvalidInput(audience_error)
             extra: dict[str, Any] = {"audience": contacts} if contacts is not None else {}

@@ -1,0 +1,91 @@
+"""What every channel is: how it is drafted, assembled, checked and previewed.
+
+A channel module (email.py, post.py, page.py, ads.py) builds one `Channel` and registers it;
+the writer, the AI review and the redraft look channels up here and never dispatch by hand.
+Adding a channel (e.g. a LinkedIn post) is one new module plus its outbound tool: see README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+# Every drafted field's grammar: no brackets or braces (no "[Your Name]", "{company}"), no angle
+# brackets (no HTML, no "<email>"), and no "://" (links are assembled from the brief, never
+# written by the model). A colon is allowed when no slash follows it.
+NO_PLACEHOLDER = r"^([^\[\]{}<>:\\|]|:[^/\[\]{}<>\\|])*$"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One channel of the brief (`key`) and the outbound tool it proposes (`action`)."""
+
+    key: str  # as in the brief's channels: "email", "social", "cms", "ads"
+    action: str  # the tool name, e.g. "send_email"
+    prefix: str  # action ids: "email-1", "post-1"
+    label: str  # for progress and the page: "email", "social post"
+    # The model's part, None when the system assembles the whole action (an ad spend).
+    # (brief) -> the structured-output model the grammar is built from.
+    schema: Callable[[Mapping[str, Any]], type[BaseModel]] | None = None
+    task: str = ""  # may name {limit}: the characters the model may write
+    # (draft or None, brief, brand snapshot, previous action on a redraft, notes) -> args.
+    # notes: {"feedback": [...], "currency": "EUR"}.
+    assemble: Callable[..., dict[str, Any]] = field(default=lambda *a: {})
+    # The text the model wrote, as it goes out (what the AI review checks).
+    copy: Callable[[Mapping[str, Any]], str] = field(default=lambda args: "")
+    # The longest copy the network takes (characters), for the length check; None: no limit.
+    limit: Callable[[], int | None] = field(default=lambda: None)
+    # The characters of the limit the assembled parts take (e.g. a post's link).
+    room: Callable[[Mapping[str, Any]], int] = field(default=lambda brief: 0)
+    preview: Callable[[Mapping[str, Any]], str] | None = None
+
+    @property
+    def drafted(self) -> bool:
+        return self.schema is not None
+
+    def model_limit(self, brief: Mapping[str, Any]) -> int | None:
+        """What the model may write: the network's limit less the assembled parts."""
+        limit = self.limit()
+        return None if limit is None else limit - self.room(brief)
+
+
+REGISTRY: dict[str, Channel] = {}
+
+
+def register(channel: Channel) -> Channel:
+    REGISTRY[channel.key] = channel
+    return channel
+
+
+def by_key(key: str) -> Channel:
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise ValueError(
+            f"Unknown channel {key!r}; expected one of {sorted(REGISTRY)}. Add a module under "
+            "graphs/channels/ and register it."
+        ) from None
+
+
+def by_action(action: str) -> Channel:
+    for channel in REGISTRY.values():
+        if channel.action == action:
+            return channel
+    raise ValueError(
+        f"No channel drafts {action!r}; expected one of "
+        f"{sorted(c.action for c in REGISTRY.values())}."
+    )
+
+
+def field_limit(model: type[BaseModel], name: str, default: int) -> int:
+    """The max_length a tool's argument model puts on a field (the network's real limit)."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return default
+    for meta in info.metadata:
+        if getattr(meta, "max_length", None):
+            return int(meta.max_length)
+    return default

@@ -1,0 +1,96 @@
+"""The social post channel: the model writes the words, within the network's real limit (the
+link, when the brief has one, is appended and counted)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from graphs.channels.base import NO_PLACEHOLDER, Channel, field_limit, register
+from graphs.channels.text import clean
+
+TARGET = 280  # what the prompt asks for and the grammar allows, at most the network's limit
+
+TASK = """Write one short social media post from the brand's account: two short sentences,
+under {target} characters in all. Return JSON with: text. Do not write a link: it is added for
+you."""
+
+
+def network_limit() -> int:
+    from tools.registry import get_tool
+    from tools.social import MAX_POST_CHARS
+
+    model = get_tool("publish_post").args_model
+    return min(TARGET, MAX_POST_CHARS, field_limit(model, "text", MAX_POST_CHARS))
+
+
+def _link_room(brief: Mapping[str, Any]) -> int:
+    return len(str(brief["link"])) + 1 if brief.get("link") else 0
+
+
+def schema_for(limit: int) -> type[BaseModel]:
+    return create_model(
+        "PostDraft",
+        text=(str, Field(min_length=20, max_length=max(limit, 40), pattern=NO_PLACEHOLDER)),
+    )
+
+
+def assemble(
+    draft: Any,
+    brief: Mapping[str, Any],
+    brand: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+    notes: Mapping[str, Any],
+) -> dict[str, Any]:
+    text = complete(" ".join(clean(draft.text).split()))
+    if notes.get("add_offer") and brief.get("offer"):
+        offer = f"Offer: {brief['offer']}."
+        room = network_limit() - _link_room(brief) - len(offer) - 1
+        text = f"{fit(text, room)} {offer}".strip()
+    if brief.get("link"):
+        text = f"{text} {brief['link']}"
+    return {"text": text}
+
+
+def complete(text: str) -> str:
+    """Without a last sentence the grammar's limit left unfinished (whole sentences only)."""
+    if not text or text[-1] in '.!?…"”)':
+        return text
+    ends = [m.end() for m in re.finditer(r"[.!?…][\"”)]?(?=\s)", text)]
+    return text[: ends[-1]] if ends else text
+
+
+def fit(text: str, room: int) -> str:
+    """The whole sentences of `text` that fit in `room` characters."""
+    while len(text) > room:
+        shorter = complete(text[: max(room, 0)].rsplit(" ", 1)[0])
+        if shorter == text or not shorter or shorter[-1] not in '.!?…"”)':
+            return ""
+        text = shorter
+    return text
+
+
+def copy(args: Mapping[str, Any]) -> str:
+    return str(args.get("text", ""))
+
+
+CHANNEL = register(
+    Channel(
+        key="social",
+        action="publish_post",
+        prefix="post",
+        label="social post",
+        schema=lambda brief: schema_for(network_limit() - _link_room(brief)),
+        task=TASK,
+        assemble=assemble,
+        copy=copy,
+        limit=network_limit,
+        room=_link_room,
+        preview=lambda args: (
+            f"{args.get('text', '')}\n\n({len(copy(args))} of {network_limit()} characters)"
+        ),
+    )
+)

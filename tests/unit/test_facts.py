@@ -1,0 +1,126 @@
+"""The sentence-level fact check of the text that goes out (graphs/checks/facts.py)."""
+
+from __future__ import annotations
+
+from graphs.checks.facts import check_text, split_sentences, strip_citations
+
+PASSAGES = [
+    {
+        "id": "p-price",
+        "source": "offer.md",
+        "text": "The Trailhead 30 backpack costs €59 until 31 March. Use the code TRAIL30.",
+    },
+    {
+        "id": "p-course",
+        "source": "course.md",
+        "text": "The 12-week course meets for 90 minutes every Tuesday.",
+    },
+    {
+        "id": "p-review",
+        "source": "reviews.md",
+        "text": '"It carried everything I needed for a four-day hike in the Alps." — Lena, Munich',
+    },
+    {
+        "id": "p-made",
+        "source": "about.md",
+        "text": "Trailhead packs are sewn in Porto by Costa & Filhos.",
+    },
+]
+
+
+def check(text: str):
+    return check_text(text, PASSAGES, product="Trailhead 30")
+
+
+def test_citation_marks_are_not_facts_and_are_stripped():
+    assert (
+        strip_citations("It costs €59 [1]. Code TRAIL30 [2, 3].") == "It costs €59. Code TRAIL30."
+    )
+    [c] = check("The backpack costs €59 [7].")
+    assert c.status == "supported"
+    assert c.passage_id == "p-price"  # found although the model cited evidence 7
+    assert "1" not in c.facts and "7" not in c.facts
+
+
+def test_a_wrong_price_says_what_differs():
+    [c] = check("The Trailhead 30 costs €79 this month.")
+    assert c.status == "unsupported"
+    assert c.differs is not None and "€79" in c.differs and "€59" in c.differs
+
+
+def test_unit_variants_match():
+    for text in (
+        "A 12 weeks course.",
+        "Each session lasts an hour and a half.",
+        "Sessions run for 1.5 hours over 12 weeks.",
+        "Only 59 EUR until 31 March.",
+    ):
+        [c] = check(text)
+        assert c.status == "supported", (text, c)
+
+
+def test_ordinary_capitalised_words_are_not_names():
+    checks = check("Discover lighter hiking.\n\n## Why Hikers Love It\n\nPack Smarter Today.")
+    assert [c.status for c in checks] == ["no_facts", "no_facts", "no_facts"]
+
+
+def test_an_invented_name_is_flagged():
+    [c] = check("The pack is sewn in Porto by Ribeiro Textiles.")
+    assert c.status == "unsupported"
+    assert c.differs is not None and "Ribeiro Textiles" in c.differs
+
+
+def test_every_sentence_is_checked_against_every_passage():
+    checks = check("Sewn in Porto by Costa & Filhos. Use TRAIL30 before 31 March.")
+    assert [(c.status, c.passage_id) for c in checks] == [
+        ("supported", "p-made"),
+        ("supported", "p-price"),
+    ]
+
+
+def test_a_customer_quote_attributed_or_restated():
+    [quoted] = check('"It carried everything I needed for a four-day hike in the Alps," says Lena.')
+    assert quoted.status == "attributed"
+    assert quoted.passage_id == "p-review"
+    [restated] = check("It carries everything you need for a four-day hike in the Alps.")
+    assert restated.status == "unsupported"
+    assert restated.differs is not None and "customer" in restated.differs
+
+
+def test_known_texts_support_facts_and_greetings_are_not_checked():
+    checks = check_text(
+        "Hi Sam,\nShip by 4 May with the code SPRING5.\nBest,\nThe Trailhead team",
+        PASSAGES,
+        known=["offer: code SPRING5, ships by 4 May"],
+    )
+    assert [c.status for c in checks] == ["no_facts", "supported", "no_facts", "no_facts"]
+    assert checks[1].passage_id == "brief"
+
+
+def test_sentences_split_at_ends_and_lines():
+    assert split_sentences("One [1]. Two!\n- Three\n\n## Four") == [
+        "One.",
+        "Two!",
+        "- Three",
+        "## Four",
+    ]
+
+
+def test_figures_of_two_different_things_in_one_passage_are_not_support() -> None:
+    passages = [
+        {
+            "id": "price",
+            "source": "pricing.md",
+            "text": "Ledgerly Solo costs £9 a month; Ledgerly Studio costs £24 a month for up to 5 people.",
+        }
+    ]
+    [mixed] = check_text("Ledgerly costs £9 a month for up to 5 people.", passages)
+    assert mixed.status == "unsupported"
+    assert mixed.differs is not None and "£24" in mixed.differs
+    [right] = check_text("Ledgerly Studio costs £24 a month for up to 5 people.", passages)
+    assert right.status == "supported"
+
+
+def test_a_title_keeps_only_its_names() -> None:
+    [title] = check("Trailhead Packs For Every Weekend In Porto")
+    assert title.status == "supported" and "Porto" in title.facts

@@ -1,0 +1,146 @@
+"""A draft as it will appear, its sentence checks, and the edit box that checks an edit again.
+
+- `render_draft(item, limit=...)`: the email with From, To and subject; the post with its
+  character count against the network's limit; the page rendered with its title and address;
+  the ad spend with its amount. Citation marks never show: they do not go out.
+- `render_sentence_checks(checks)`: for every sentence with a checkable fact, the passage that
+  supports it, or what differs ("says €79; the fact sheet says €59"). Each warning once.
+- `edit_fields(item, limit=...)`: the edit box (text without citation marks, characters counted
+  after each change; a post's box counts as you type and stops at the network's limit).
+
+Render only: the checks come from the runtime facade (`Signoff.check_draft`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from graphs.checks.facts import strip_citations
+from ui.state import plain
+
+FROM_DEFAULT = "Signoff <marketing@signoff.local>"
+POST_LIMIT = 280
+STATUS_ICON = {
+    "supported": ":material/check_circle:",
+    "attributed": ":material/format_quote:",
+    "unsupported": ":material/warning:",
+}
+TEXT_FIELDS = ("subject", "title", "body", "text", "description")
+LONG = {"body", "text"}
+
+
+def out(text: Any) -> str:
+    """A field as it goes out: citation marks removed."""
+    return strip_citations(str(text or "")).strip()
+
+
+def char_count(text: str, limit: int | None) -> str:
+    n = len(text)
+    if limit is None:
+        return f"{n:,} characters"
+    left = limit - n
+    if left < 0:
+        return f":red[**{n:,} / {limit:,} characters** — {-left:,} over the network's limit]"
+    return f"{n:,} / {limit:,} characters ({left:,} left)"
+
+
+def render_draft(item: dict[str, Any], *, limit: int | None = POST_LIMIT) -> None:
+    """The draft as the recipient, the follower or the visitor will see it."""
+    args = item.get("args") or {}
+    action = item.get("action") or item.get("name")
+    with st.container(border=True, key=f"preview-{item.get('id', 'draft')}"):
+        if action == "send_email":
+            sender = args.get("sender") or item.get("sender") or FROM_DEFAULT
+            st.caption(f"**From** {plain(sender)}  \n**To** {plain(args.get('to', ''))}")
+            st.markdown(f"**{plain(out(args.get('subject')))}**")
+            st.divider()
+            st.text(out(args.get("body")))
+        elif action == "publish_post":
+            text = out(args.get("text"))
+            st.markdown(plain(text))
+            st.caption(char_count(text, limit))
+        elif action == "publish_page":
+            slug = args.get("slug")
+            if slug:
+                st.caption(f":material/link: /{plain(slug)}")
+            st.markdown(f"# {plain(out(args.get('title')))}")
+            st.markdown(out(args.get("body")))  # Markdown, rendered as the page shows it
+        elif action == "spend_ads":
+            amount = args.get("amount")
+            st.markdown(f"**Spend {amount} {plain(args.get('currency', ''))}**")
+            st.caption(plain(out(args.get("description"))))
+        else:
+            st.markdown(plain(out(item.get("text") or args)))
+
+
+def warnings_once(checks: Sequence[dict[str, Any]]) -> list[str]:
+    """The distinct warnings of a draft's sentence checks, in order."""
+    seen: dict[str, None] = {}
+    for c in checks:
+        if c.get("status") == "unsupported":
+            seen.setdefault(f"“{c['sentence']}” — {c.get('differs') or 'not in the fact sheet'}")
+    return list(seen)
+
+
+def render_sentence_checks(checks: Sequence[dict[str, Any]], *, key: str = "checks") -> int:
+    """One line per sentence with a fact: supported by which passage, or what differs.
+    Returns the number of sentences that need a person's check."""
+    facts = [c for c in checks if c.get("status") != "no_facts"]
+    if not facts:
+        st.caption(":material/info: No figures, dates, codes or names to check in this draft.")
+        return 0
+    bad = sum(1 for c in facts if c.get("status") == "unsupported")
+    with st.container(key=f"sentence-checks-{key}"):
+        st.markdown(
+            f"**Facts, sentence by sentence** — {len(facts) - bad} of {len(facts)} found in "
+            "the product's knowledge"
+        )
+        shown: set[str] = set()
+        for c in facts:
+            line = plain(c["sentence"])
+            if line in shown:
+                continue  # each sentence (and its warning) once
+            shown.add(line)
+            status = c.get("status")
+            icon = STATUS_ICON.get(str(status), ":material/help:")
+            if status == "unsupported":
+                st.markdown(f"{icon} :orange-background[{line}]")
+                st.caption(f"Check: {plain(c.get('differs') or 'not in the fact sheet')}")
+            else:
+                where = c.get("source") or "the brief"
+                verb = "quoted from" if status == "attributed" else "found in"
+                st.markdown(f"{icon} {line}")
+                st.caption(f"{verb} {plain(where)}")
+    return bad
+
+
+def edit_fields(item: dict[str, Any], *, limit: int | None = POST_LIMIT) -> dict[str, Any]:
+    """The edit box: each text field without citation marks, counted after each change (the
+    post's box counts live and stops at the limit). Returns the edited arguments."""
+    item_id = item["id"]
+    args = dict(item.get("args") or {})
+    edited: dict[str, Any] = {}
+    for name, value in args.items():
+        key = f"edit-{name}-{item_id}"
+        label = name.replace("_", " ").capitalize()
+        if not isinstance(value, str):
+            st.session_state.setdefault(key, str(value))
+            edited[name] = st.text_input(label, key=key)
+            continue
+        start = out(value) if name in TEXT_FIELDS else value
+        st.session_state.setdefault(key, start)
+        if name in LONG or len(start) > 80:
+            max_chars = limit if item.get("action") == "publish_post" and name == "text" else None
+            text = st.text_area(label, key=key, height=200, max_chars=max_chars)
+            st.caption(
+                char_count(text, max_chars)
+                if max_chars
+                else f"{len(text):,} characters · {len(text.split()):,} words"
+            )
+        else:
+            text = st.text_input(label, key=key)
+        edited[name] = text
+    return edited
