@@ -80,7 +80,7 @@ def gather_facts(
         foreign_contacts=foreign_contacts(
             action["name"],
             action["args"],
-            allowed_from(state["brief"], policy.allowlist, ctx.settings),
+            allowed_from(state["brief"], policy.allowlist, ctx.settings, state.get("brand")),
         ),
     )
     try:
@@ -185,7 +185,7 @@ def assess(
     routing["claim_checks"] = claim_checks
     routing["foreign_contacts"] = facts.get("foreign_contacts", [])
     routing["contacts_allowed"] = allowed_from(
-        state["brief"], policy.allowlist, ctx.settings
+        state["brief"], policy.allowlist, ctx.settings, state.get("brand")
     ).as_list()
     routing["expires_after"] = policy.expires_after(routing["tier"])
     # when an unanswered review expires, fixed here (a checkpointed step) for any scheduler

@@ -638,11 +638,17 @@ def _restated(plain: str, passages: list[_Passage]) -> tuple[_Passage, str] | No
 
 
 # -- a draft's arguments -------------------------------------------------------------------------
+SIGNATURE_LINE = re.compile(r"\n--[ \t]*\n")
+
+
 def outgoing(args: Mapping[str, Any]) -> str:
     """The text of an action that goes out: subject or title, then body or text (or an ad's
     description), citation marks removed."""
     head = str(args.get("subject") or args.get("title") or "")
     body = str(args.get("body") or args.get("text") or args.get("description") or "")
+    # an email's footer (sender, postal address, unsubscribe) below the "--" line is assembled
+    # from the brand's settings, never written by the model: not a claim to check
+    body = SIGNATURE_LINE.split(body, maxsplit=1)[0]
     return strip_citations(f"{head}\n\n{body}".strip() if head else body)
 
 

@@ -193,11 +193,13 @@ def allowed_from(
     brief: Mapping[str, Any] | None,
     allowlist: Mapping[str, Iterable[str]] | None = None,
     settings: Any = None,
+    brand: Mapping[str, Any] | None = None,
 ) -> Allowed:
-    """What the marketer gave: the brief's own links and contacts, the policy's allowlist and
-    the connectors' own sites (the brand's settings)."""
+    """What the marketer gave: the brief's own links and contacts, the brand's settings (From
+    address, signature, postal address, unsubscribe line), the policy's allowlist and the
+    connectors' own sites."""
     allowed = Allowed(domains=set(OWN_DOMAINS))
-    for text in _strings(dict(brief or {})):
+    for text in [*_strings(dict(brief or {})), *_strings(dict(brand or {}))]:
         allowed.add_text(text)
     lists = allowlist or {}
     allowed.domains.update(_bare(d) for d in lists.get("domains", []))
