@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 
-.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci
+.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci redteam
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -21,6 +21,7 @@ help:
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
 	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
+	@echo "make redteam issue 11's attacks against the real runtime (0 unsanctioned, 0 internal fetches)"
 
 $(UV):
 	@echo "installing uv $(UV_VERSION) into .tools/ (from PyPI)"
@@ -67,6 +68,9 @@ eval-drafts: env
 
 faults: env
 	$(UV) run python -m bench.faults
+
+redteam: env
+	$(UV) run python -m bench.redteam
 
 worker: $(UV)
 	$(UV) sync --frozen

@@ -2,7 +2,8 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model]
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p2 batch]
+        [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=20, help="P1: campaigns per side (default 20)"
     )
     parser.add_argument("--no-model", action="store_true", help="skip the embedded-model figures")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["p1", "p2", "batch", "model"],
+        help="run only these benchmarks (default: all)",
+    )
+    parser.add_argument(
+        "--p2-pending", type=int, default=100_000, help="P2: pending drafts in the inbox"
+    )
+    parser.add_argument("--p2-campaigns", type=int, default=50_000, help="P2: campaigns")
+    parser.add_argument(
+        "--batch-contacts", type=int, default=10_000, help="batch: contacts in the audience CSV"
+    )
     args = parser.parse_args(argv)
 
     _emit(
@@ -79,13 +93,26 @@ def main(argv: list[str] | None = None) -> int:
             f"loadavg_1m={os.getloadavg()[0]:.2f}",  # other work on the machine skews every figure
         ]
     )
-    from bench.bench_p1 import report, run_p1
+    only = set(args.only or ["p1", "p2", "batch", "model"])
+    if "p1" in only:
+        from bench.bench_p1 import report, run_p1
 
-    _log(
-        f"p1: {args.threads} campaigns through Signoff vs a bare LangGraph graph of the same shape"
-    )
-    _emit(report(run_p1(args.threads, log=_log)))
-    if not args.no_model:
+        _log(
+            f"p1: {args.threads} campaigns through Signoff vs a bare LangGraph graph of the "
+            "same shape"
+        )
+        _emit(report(run_p1(args.threads, log=_log)))
+    if "p2" in only:
+        from bench.bench_p2 import report_p2, run_p2
+
+        _log(f"p2: the inbox at {args.p2_pending} pending over {args.p2_campaigns} campaigns")
+        _emit(report_p2(run_p2(args.p2_pending, args.p2_campaigns, log=_log)))
+    if "batch" in only:
+        from bench.bench_p2 import report_batch, run_batch
+
+        _log(f"batch: an audience of {args.batch_contacts} contacts, CSV to approve-all")
+        _emit(report_batch(run_batch(args.batch_contacts, log=_log)))
+    if "model" in only and not args.no_model:
         _emit(run_model_bench())
     return 0
 

@@ -19,6 +19,7 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from graphs.checks.links import allowed_from, foreign_contacts
 from graphs.policy import Facts, Policy, load_policy, route
 from graphs.services import complete
 from graphs.state import ActionState, Context, Evidence, Outcome, ProposedAction
@@ -70,14 +71,17 @@ def gather_facts(
         unsupported=sum(1 for c in claim_checks if not c["supported"]),
         policy_words=[w for w in policy.policy_words if _has_word(lowered, w)],
         first_contact=False,
-        flagged_sources=sum(
-            1 for e in state["evidence"] if FLAG_INSTRUCTIONS in e.get("flags", [])
-        ),
+        flagged_sources=sum(1 for e in state["evidence"] if e.get("flags")),  # any screen flag
         over_limit=None,
         over_daily_limit=False,
         invalid=None,
         placeholders=sorted(set(PLACEHOLDER.findall(" ".join(texts)))),
         revision=action["revision"],
+        foreign_contacts=foreign_contacts(
+            action["name"],
+            action["args"],
+            allowed_from(state["brief"], policy.allowlist, ctx.settings),
+        ),
     )
     try:
         args = tool.validate_args(action["args"], ctx.settings)
@@ -179,6 +183,10 @@ def assess(
                 thread_id=thread_id,
             )
     routing["claim_checks"] = claim_checks
+    routing["foreign_contacts"] = facts.get("foreign_contacts", [])
+    routing["contacts_allowed"] = allowed_from(
+        state["brief"], policy.allowlist, ctx.settings
+    ).as_list()
     routing["expires_after"] = policy.expires_after(routing["tier"])
     # when an unanswered review expires, fixed here (a checkpointed step) for any scheduler
     routing["expires_at"] = (

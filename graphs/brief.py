@@ -27,7 +27,7 @@ TEXT_FIELDS = {
 }
 CHANNELS = ("email", "social", "cms", "ads")
 DEFAULT_TO = "customers@example.com"
-MAX_AUDIENCE = 500
+MAX_AUDIENCE = 10_000
 MAX_AD_BUDGET = 1_000_000
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    create_model,
+)
 
 from graphs.errors import InvalidDecision
 from tools.base import validation_problems
@@ -15,6 +23,45 @@ DECISIONS = ("approve", "edit", "revise", "reject")  # what a person may answer 
 HOLD_DECISIONS = ("cancel", "send_now", "release")  # release: the scheduler, at the hold's time
 MAX_REASON = 500  # characters of a rejection's or a cancel's reason
 MAX_TEXT = 4000  # characters of feedback or a comment
+
+# A decision is small and flat: {"type": "edit", "args": {"subject": "…"}}. These bounds hold for
+# every driver (CLI, page, LangGraph's server): they are checked first by `validate_decision` and
+# by the response schemas (graphs/response_schema.py), before anything else reads the decision.
+MAX_DEPTH = 8  # levels of nesting (objects and lists)
+MAX_ITEMS = 2_000  # values in all
+MAX_TOTAL_TEXT = 250_000  # characters in all strings together (a page body is up to 200,000)
+
+
+def size_problem(value: Any) -> str | None:
+    """Why a decision is too big or too deep to be one, or None. Iterative: any depth is safe."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    items = chars = 0
+    while stack:
+        item, depth = stack.pop()
+        items += 1
+        if depth > MAX_DEPTH:
+            return f"it is nested more than {MAX_DEPTH} levels deep"
+        if items > MAX_ITEMS:
+            return f"it holds more than {MAX_ITEMS:,} values"
+        if isinstance(item, str):
+            chars += len(item)
+            if chars > MAX_TOTAL_TEXT:
+                return f"its text is longer than {MAX_TOTAL_TEXT:,} characters"
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                chars += len(k) if isinstance(k, str) else 0
+                stack.append((v, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+    return None
+
+
+def bounded(value: Any) -> Any:
+    """A pydantic before-validator: refuse a decision over the size or depth limits."""
+    problem = size_problem(value)
+    if problem:
+        raise ValueError(f"The decision is too large to be one: {problem}")
+    return value
 
 
 class Approve(BaseModel):
@@ -93,7 +140,11 @@ def _edit_model(action_name: str, args_model: type[BaseModel]) -> type[BaseModel
 @cache
 def _decision_model(action_name: str, args_model: type[BaseModel]) -> type[RootModel[Any]]:
     edit = _edit_model(action_name, args_model)
-    union = Annotated[Approve | edit | Revise | Reject | Expire, Field(discriminator="type")]  # type: ignore[valid-type]
+    union = Annotated[
+        Approve | edit | Revise | Reject | Expire,  # type: ignore[valid-type]
+        Field(discriminator="type"),
+        BeforeValidator(bounded),
+    ]
     return RootModel[union]
 
 
@@ -117,6 +168,12 @@ def validate_decision(
     An edit may give only the fields it changes: they are laid over the original args.
     """
     expected = "; ".join(f"{d}: {FIELDS[d]}" for d in allowed)
+    problem = size_problem(raw)
+    if problem:
+        raise InvalidDecision(
+            f"The decision is too large to be one: {problem}. A decision is a small JSON object "
+            f'such as {{"type": "{allowed[0]}"}} ({expected}). Nothing was saved.'
+        )
     if not isinstance(raw, dict):
         raise InvalidDecision(
             f'A decision is a JSON object such as {{"type": "{allowed[0]}"}}; got '

@@ -203,6 +203,8 @@ class Executor:
             )
             log.warning("%s failed: %s", name, exc)
             return self._outcome(call.action_id, name, key, "failed", detail)
+        except Exception as exc:  # a connector bug or a library's error: never left `sending`
+            return self._unexpected(tool, call, exc)
         faults.point("after_connector")
         self.store.finish(
             key,
@@ -216,6 +218,38 @@ class Executor:
         )
         faults.point("after_record")
         return self._outcome(call.action_id, name, key, "done", result)
+
+    def _unexpected(self, tool: OutboundTool, call: Call, exc: Exception) -> Outcome:
+        """Any other exception from a connector. Where the connector honours the key a retry is
+        safe: `failed` (retryable, with the message). Otherwise it may have gone out part-way:
+        `in_doubt`, for a person to mark as sent or send again."""
+        from tools.redact import redact
+
+        said = redact(" ".join(str(exc).split()))[:300] or "no message"
+        what = f"{tool.title} stopped with an unexpected error ({type(exc).__name__}: {said})."
+        log.warning("%s raised %s", tool.name, type(exc).__name__, exc_info=True)
+        if tool.honours_key(self.settings):
+            status = "failed"
+            detail: dict[str, Any] = {
+                "error": f"{what} Nothing was confirmed; retry it once the cause is fixed.",
+                "retryable": True,
+            }
+            event = "action.failed"
+        else:
+            status = "in_doubt"
+            detail = {
+                "error": f"{what} It may or may not have gone out, and this connector cannot "
+                "tell. Mark it as sent or send it again.",
+                "retryable": False,
+            }
+            event = "action.in_doubt"
+        self.store.finish(
+            call.key,
+            status,
+            detail,
+            audit=(event, {"key": call.key, "action": tool.name, **detail}, call.thread_id),
+        )
+        return self._outcome(call.action_id, tool.name, call.key, status, detail)
 
     def _row(self, key: str) -> dict[str, Any]:
         rows = self.store.query("SELECT thread_id FROM outbox WHERE key = ?", (key,))

@@ -56,7 +56,7 @@ def review_request(
     if not assessment.get("allow_approve", True):
         allowed.remove("approve")
     description = tool.preview(action["args"])
-    flagged = [e for e in evidence if "contains instructions" in e.get("flags", [])]
+    flagged = [e for e in evidence if e.get("flags")]
     return {
         "kind": "review",
         # LangChain v1's HITL request (`arguments`: the name its older releases and Agent
@@ -108,6 +108,8 @@ def review_request(
         "allowed_decisions": allowed,
         "hold_seconds": assessment.get("hold_seconds", 0),
         "expires_after": assessment.get("expires_after"),
+        "foreign_contacts": assessment.get("foreign_contacts", []),
+        "contacts_allowed": assessment.get("contacts_allowed", []),
         "expires_at": assessment.get("expires_at"),
         "batch": action.get("batch"),
         "batch_size": action.get("batch_size", 1),

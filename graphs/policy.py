@@ -69,6 +69,8 @@ class Policy:
     remind_before: int
     promotion: dict[str, float]
     policy_words: tuple[str, ...]
+    # links and contacts a draft may carry besides the brief's: {domains, emails, phones, handles}
+    allowlist: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def action(self, name: str) -> ActionPolicy:
         try:
@@ -163,7 +165,15 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
     def bad(key: str, value: Any, allowed: str) -> None:
         problems.append(f"`{key}` is {value!r}; expected {allowed}")
 
-    known_top = {"version", "confidence", "expiry", "promotion", "policy_words", "actions"}
+    known_top = {
+        "version",
+        "confidence",
+        "expiry",
+        "promotion",
+        "policy_words",
+        "actions",
+        "allowlist",
+    }
     for key in sorted(set(raw) - known_top):
         bad(key, raw[key], f"one of the keys {sorted(known_top)}")
     version = raw.get("version")
@@ -207,6 +217,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         bad("policy_words", words, "a list of words or phrases")
         words = []
+    allowlist = _allowlist(raw, problems)
     actions_raw = raw.get("actions")
     actions: dict[str, ActionPolicy] = {}
     if not isinstance(actions_raw, dict) or not actions_raw:
@@ -295,7 +306,41 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
         remind_before=int(remind),
         promotion=promotion,
         policy_words=tuple(w.lower() for w in words),
+        allowlist=allowlist,
     )
+
+
+ALLOWLIST_KEYS = ("domains", "emails", "phones", "handles")
+
+
+def _allowlist(raw: dict[str, Any], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """`allowlist: {domains: [brightloop.example], emails: [...], phones: [...], handles: [...]}`"""
+    lists = _mapping(raw, "allowlist", problems)
+    out: dict[str, tuple[str, ...]] = {}
+    for key in sorted(set(lists) - set(ALLOWLIST_KEYS)):
+        problems.append(
+            f"`allowlist.{key}` is {lists[key]!r}; expected one of {list(ALLOWLIST_KEYS)}"
+        )
+    for key in ALLOWLIST_KEYS:
+        values = lists.get(key) or []
+        if not isinstance(values, list) or not all(
+            isinstance(v, str)
+            and v.strip()
+            and (key == "phones" or not any(c.isspace() for c in v.strip()))
+            for v in values
+        ):
+            problems.append(
+                f"`allowlist.{key}` is {values!r}; expected a list such as "
+                + {
+                    "domains": "[brightloop.example]",
+                    "emails": "[hello@brightloop.example]",
+                    "phones": "['+44 20 7946 0000']",
+                    "handles": "['@brightloop@social.example']",
+                }[key]
+            )
+            continue
+        out[key] = tuple(v.strip().lower() for v in values)
+    return out
 
 
 def _mapping(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
@@ -328,6 +373,7 @@ class Facts(TypedDict, total=False):
     over_limit: str | None  # e.g. "over the daily ad budget (250 of 200 EUR)"
     over_daily_limit: bool  # a rate-limited action already at its daily count
     invalid: str | None  # why the args cannot go out as they are
+    foreign_contacts: list[str]  # links/contacts not from the brief, brand or allowlist
     placeholders: list[str]
     revision: int  # > 0: a redraft after a person's feedback; it goes back to them
 
@@ -389,7 +435,7 @@ def route(policy: Policy, facts: Facts) -> Routing:
     words = ROUTE_WORDS[base]
     who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
     reasons.append(f"{facts['action']} is {who}; at autonomy level '{level}' it would {words}.")
-    if spec.risk == "low" and spec.reversible:
+    if spec.risk == "low" and spec.reversible and not facts.get("foreign_contacts"):
         # A reversible low-risk action never waits: it runs and is logged, or is skipped when
         # the day's limit is reached.
         if facts.get("over_daily_limit"):
@@ -432,6 +478,11 @@ def route(policy: Policy, facts: Facts) -> Routing:
             f"The draft cannot go out as it is ({facts['invalid']}) Edit it or send it back."
         )
         allow_approve = False
+    if facts.get("foreign_contacts"):
+        exceptions.append("links or contacts you did not give")
+        reasons.append(
+            "The draft " + "; it ".join(facts.get("foreign_contacts", [])) + ". Check it."
+        )
     if facts.get("placeholders"):
         exceptions.append("placeholders")
         reasons.append(

@@ -93,23 +93,6 @@ def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, A
 
     thread_id = str(get_config()["configurable"]["thread_id"])
     due = request.get("release_at") if kind == "hold" else request.get("expires_at")
-    with ctx.store.tx() as c:
-        added = c.execute(
-            "INSERT OR IGNORE INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                interrupt_id,
-                thread_id,
-                str(request.get("action_id", "")),
-                json.dumps({**request, "driver": DRIVER}),
-                now_iso(),
-                kind,
-                due,
-                request.get("batch"),
-            ),
-        ).rowcount
-    if not added:
-        return
     detail: dict[str, Any] = {
         "interrupt_id": interrupt_id,
         "action_id": request.get("action_id"),
@@ -127,7 +110,23 @@ def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, A
             expires_at=due,
         )
     event = "action.held" if kind == "hold" else "action.proposed"
-    ctx.store.audit(event, detail, thread_id=thread_id)
+    with ctx.store.tx() as c:  # the row and its audit entry commit together
+        added = c.execute(
+            "INSERT OR IGNORE INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
+            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                interrupt_id,
+                thread_id,
+                str(request.get("action_id", "")),
+                json.dumps({**request, "driver": DRIVER}),
+                now_iso(),
+                kind,
+                due,
+                request.get("batch"),
+            ),
+        ).rowcount
+        if added:
+            ctx.store._append_audit(c, event, detail, thread_id=thread_id)
 
 
 def current_interrupt_id(index: int = 0) -> str:

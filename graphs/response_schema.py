@@ -10,7 +10,8 @@ every later resume: the thread would be stuck. So the schema of one interrupt ho
 - `approve` of a draft with unsupported claims needs `checked: true`;
 - an edit carries the tool's full, valid arguments (a partial edit is laid over the draft) and
   must pass the connector in use (a network's post length, the ad currency);
-- size limits on feedback, reasons and comments (graphs/decisions.py);
+- size limits on feedback, reasons and comments, and on the whole decision's size and depth
+  (graphs/decisions.py `size_problem`: checked first, iteratively, so no payload can recurse);
 - the ecosystem's dialects (graphs/dialects.py), mapped onto Signoff's own before all of that.
 
 Whoever drives the graph — Signoff's runtime, `langgraph dev`, Studio, Agent Inbox — gets the
@@ -36,6 +37,7 @@ from graphs.decisions import (
     Revise,
     SendNow,
     edit_model,
+    size_problem,
 )
 from graphs.dialects import dialect_of, to_signoff
 from tools.base import Settings
@@ -105,6 +107,7 @@ def _review_schema(
         ) -> Any:
             if isinstance(raw, DecisionSchema):
                 return raw
+            _refuse_oversized(raw)
             dialect = dialect_of(raw)
             mapped = to_signoff(raw, "review", action)
             if isinstance(mapped, dict) and "type" in mapped:
@@ -147,6 +150,7 @@ def _hold_schema(action_name: str, args_json: str) -> type[DecisionSchema]:
         ) -> Any:
             if isinstance(raw, DecisionSchema):
                 return raw
+            _refuse_oversized(raw)
             dialect = dialect_of(raw)
             mapped = to_signoff(raw, "hold", action)
             if isinstance(mapped, dict) and mapped.get("type") not in (None, *HOLD_DECISIONS):
@@ -159,6 +163,12 @@ def _hold_schema(action_name: str, args_json: str) -> type[DecisionSchema]:
             return parsed
 
     return HoldDecision
+
+
+def _refuse_oversized(raw: Any) -> None:
+    problem = size_problem(raw)
+    if problem:
+        raise ValueError(f"The decision is too large to be one: {problem}. Nothing was saved.")
 
 
 def _union(members: tuple[Any, ...]) -> Any:

@@ -26,6 +26,7 @@ from graphs.storage.inbox import InboxTables
 from graphs.storage.leases import LeaseTables
 from graphs.storage.notifications import NotificationTables
 from graphs.storage.outbox import OutboxTables
+from graphs.storage.pages import PageReads
 from graphs.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ __all__ = [
 class Store(
     CampaignTables,
     InboxTables,
+    PageReads,
     DecisionTables,
     OutboxTables,
     AuditTables,

@@ -94,3 +94,62 @@ class ScriptedChatModel(BaseChatModel):
             return schema.model_validate(data)
 
         return RunnableLambda(answer)
+
+
+# -- a writer that obeys whatever it reads ---------------------------------------------------------
+_LINKISH = re.compile(
+    r"(?i)(?:https?|javascript)://[^\s)\]>\"'<]+|\bwww\.[^\s)\]>\"'<]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\+\d[\d ()-]{7,}\d|(?<![\w@])@[A-Za-z0-9_]{2,30}(?:@[\w-]+(?:\.[\w-]+)+)?"
+)
+_B64 = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+
+
+def _decoded(prompt: str) -> str:
+    """What a capable model would read out of the prompt: base64 runs and rot13 decoded."""
+    import base64
+    import codecs
+
+    out = [codecs.decode(prompt, "rot13")]
+    for run in _B64.findall(prompt):
+        try:
+            raw = run.replace("-", "+").replace("_", "/")
+            out.append(base64.b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8"))
+        except ValueError:
+            continue
+    return "\n".join(out)
+
+
+def planted_links(prompt: str) -> list[str]:
+    """Every link and contact an instruction in the prompt could ask for, plainly or encoded."""
+    found = [m.group(0).rstrip(".,;:!?") for m in _LINKISH.finditer(prompt)]
+    found += [
+        m.group(0).rstrip(".,;:!?")
+        for m in _LINKISH.finditer(_decoded(prompt))
+        if m.group(0).lower().startswith(("http", "www."))
+    ]
+    return list(dict.fromkeys(found))
+
+
+def obeying_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
+    """A writer that obeys any instruction it sees: every link or contact anywhere in its prompt
+    (the evidence included, decoded when encoded) leads its draft, and a subject it is told to
+    use, line breaks and all, becomes the subject."""
+    answer = default_answer(schema, prompt)
+    links = planted_links(prompt)
+    lead = ("Order now at " + " ".join(links) + ". ") if links else ""
+    for field, limit in (("body", 1400), ("text", 470)):
+        if field in answer:
+            answer[field] = (lead + answer[field])[:limit]
+    told = re.search(r"(?i)subject line:\s*\"([^\"]{3,80})\"", prompt)
+    if told and "subject" in answer:
+        answer["subject"] = told.group(1).encode().decode("unicode_escape")
+    return answer
+
+
+class ObeyingChatModel(ScriptedChatModel):
+    """The scripted model answering every call with `obeying_answer` (the red-team writer)."""
+
+    def with_structured_output(self, schema: Any, *, method: str = "json_schema", **kw: Any) -> Any:  # type: ignore[override]
+        if not self.script:
+            self.script = [obeying_answer] * 50
+        return super().with_structured_output(schema, method=method, **kw)

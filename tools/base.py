@@ -295,6 +295,24 @@ def check_limits(tool: OutboundTool, args: dict[str, Any], settings: Settings) -
 _CITATION = re.compile(r"\s?\[\d+(?:\s*,\s*\d+)*\]")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def single_line(value: str, what: str = "this field") -> str:
+    """A header-like field (subject, recipient, title): one line, no control characters. A line
+    break there would let the text add headers of its own (`Bcc: …`)."""
+    bad = _CONTROL.search(value)
+    if bad:
+        name = {"\r": "a carriage return (CR)", "\n": "a line break (LF)", "\t": "a tab"}.get(
+            bad.group(0), f"the control character U+{ord(bad.group(0)):04X}"
+        )
+        raise ValueError(
+            f"{what} must be one line but contains {name}; remove it (line breaks in a header "
+            "could add recipients or headers)"
+        )
+    return value
+
+
 def strip_citations(text: str) -> str:
     """Citation marks like [1] or [1, 2] are for the reviewer; they never go out."""
     return _CITATION.sub("", text)

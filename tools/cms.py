@@ -21,9 +21,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools.base import Call, ConnectorError, OutboundTool, RiskSpec, Settings, strip_citations
+from tools.base import (
+    Call,
+    ConnectorError,
+    OutboundTool,
+    RiskSpec,
+    Settings,
+    single_line,
+    strip_citations,
+)
 from tools.feed import now
 from tools.http import json_of, request
 
@@ -44,6 +52,11 @@ class PageArgs(BaseModel):
     )
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=200_000, description="Markdown")
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return single_line(value, "The title")
 
 
 RISK = RiskSpec(

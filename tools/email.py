@@ -20,6 +20,7 @@ from tools.base import (
     OutboundTool,
     RiskSpec,
     Settings,
+    single_line,
     strip_citations,
 )
 
@@ -54,9 +55,15 @@ class EmailArgs(BaseModel):
             raise ValueError(f"'{value}' is not a sender address: {problem}")
         return value
 
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return single_line(value, "The subject")
+
     @field_validator("to")
     @classmethod
     def _address(cls, value: str) -> str:
+        single_line(value, "The recipient")
         value = value.strip()
         problem = address_problem(value)
         if problem:

@@ -23,6 +23,9 @@ import httpx
 from tools.base import ConnectorError, Settings
 
 log = logging.getLogger(__name__)
+for _noisy in ("httpx", "httpcore"):  # they log every request URL (webhook paths, ?token=) at INFO
+    if logging.getLogger(_noisy).level == logging.NOTSET:
+        logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 ADVICE = {
     400: "The server refused the request as sent; nothing went out. A retry sends the same "

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import injection
+from tools.fetch import MB, FetchError, FetchLimits, fetch
 
 log = logging.getLogger(__name__)
 
@@ -292,12 +293,20 @@ def parse_html(html: str, name: str) -> _Doc:
     return _Doc("html", title, blocks, text, html=html)
 
 
-def parse_pdf(data: bytes, name: str) -> _Doc:
+def parse_pdf(data: bytes, name: str, max_pages: int = FetchLimits.max_pdf_pages) -> _Doc:
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data))
+        count = len(reader.pages)
+        if count > max_pages:
+            raise FetchError(
+                f"{name} has {count} pages; a knowledge-base PDF may have at most {max_pages}. "
+                "Add the pages that matter as a shorter PDF (or raise SIGNOFF_FETCH_MAX_PDF_PAGES)."
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
+    except FetchError:
+        raise
     except Exception as exc:
         raise ValueError(
             f"Could not read {name} as a PDF ({type(exc).__name__}: {exc}). "
@@ -319,7 +328,17 @@ def parse_pdf(data: bytes, name: str) -> _Doc:
     return _Doc("pdf", title, blocks, "\n\n".join(texts))
 
 
-def parse(data: bytes, name: str, kind: str) -> _Doc:
+def check_size(name: str, size: int, limits: FetchLimits) -> None:
+    """A source over the cap is refused before it is read (the page's uploader has the same)."""
+    if size > limits.max_bytes:
+        raise ValueError(
+            f"{name} is {size / MB:.1f} MB; a knowledge-base source may be at most "
+            f"{limits.max_bytes // MB} MB. Split it into smaller files or add an extract "
+            "(or raise SIGNOFF_FETCH_MAX_MB)."
+        )
+
+
+def parse(data: bytes, name: str, kind: str, limits: FetchLimits | None = None) -> _Doc:
     if kind == "md":
         return parse_markdown(_decode(data), name)
     if kind == "txt":
@@ -327,7 +346,7 @@ def parse(data: bytes, name: str, kind: str) -> _Doc:
     if kind == "html":
         return parse_html(_decode(data), name)
     if kind == "pdf":
-        return parse_pdf(data, name)
+        return parse_pdf(data, name, (limits or FetchLimits()).max_pdf_pages)
     raise ValueError(f"Unknown kind {kind!r}; expected one of {list(KINDS)}.")
 
 
@@ -470,12 +489,14 @@ class KnowledgeBase:
         self, path: Path, uri: str | None = None, *, product: str = "", role: str = "facts"
     ) -> SourceInfo:
         kind = kind_of(path.name)
+        limits = FetchLimits.from_env()
+        check_size(path.name, path.stat().st_size, limits)
         data = path.read_bytes()
         return self._store(
             uri or str(path.resolve()),
             path.name,
             data,
-            parse(data, path.name, kind),
+            parse(data, path.name, kind, limits),
             product=product,
             role=role,
         )
@@ -485,7 +506,11 @@ class KnowledgeBase:
     ) -> SourceInfo:
         """An uploaded file (`upload:NAME`; uploading the same name again replaces it)."""
         kind = kind or kind_of(name)
-        return self._store(f"upload:{name}", name, data, parse(data, name, kind), product=product)
+        limits = FetchLimits.from_env()
+        check_size(name, len(data), limits)
+        return self._store(
+            f"upload:{name}", name, data, parse(data, name, kind, limits), product=product
+        )
 
     def add_text(self, name: str, text: str, kind: str = "md", *, product: str = "") -> SourceInfo:
         """Text given directly (`text:NAME`); `kind` is "md", "txt" or "html"."""
@@ -496,42 +521,27 @@ class KnowledgeBase:
         data = text.encode("utf-8")
         return self._store(f"text:{name}", name, data, parse(data, name, kind), product=product)
 
-    def add_url(self, url: str, *, product: str = "") -> SourceInfo:
-        """Fetch a web page (or a PDF or text file on the web) and add its main text."""
-        import httpx
+    def add_url(
+        self, url: str, limits: FetchLimits | None = None, *, product: str = ""
+    ) -> SourceInfo:
+        """Fetch a public web page (or a PDF or text file on the web) and add its main text.
 
+        Only http(s), never an internal address (tools/fetch.py), within the size and time caps.
+        """
         url = url.strip()
-        if not re.match(r"^https?://[^\s/]+", url):
+        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/]+", url):
             raise ValueError(
                 f"{url!r} is not a web address; expected one starting with http:// or https://."
             )
-        try:
-            response = httpx.get(
-                url,
-                follow_redirects=True,
-                timeout=FETCH_TIMEOUT,
-                headers={"User-Agent": "Signoff knowledge base (+https://github.com/)"},
-            )
-        except httpx.HTTPError as exc:
-            raise ValueError(
-                f"Could not fetch URL: {url} ({type(exc).__name__}: {exc or 'no answer'}) "
-                "(no network here?). Check the address, or add the page as a saved HTML file "
-                "instead (save it from your browser, then add the .html file)."
-            ) from exc
-        if response.status_code >= 400:
-            raise ValueError(
-                f"Could not fetch URL: {url} answered HTTP {response.status_code}. Check the "
-                "address, or add the page as a saved HTML file instead."
-            )
-        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype == "application/pdf" or url.lower().endswith(".pdf"):
+        limits = limits or FetchLimits.from_env()
+        data, ctype, final = fetch(url, limits)
+        if ctype == "application/pdf" or final.lower().endswith(".pdf"):
             kind = "pdf"
         elif ctype in ("text/plain", "text/markdown"):
-            kind = "md" if ctype == "text/markdown" or url.lower().endswith(".md") else "txt"
+            kind = "md" if ctype == "text/markdown" or final.lower().endswith(".md") else "txt"
         else:
             kind = "html"
-        data = response.content
-        doc = parse(data, url, kind)
+        doc = parse(data, url, kind, limits)
         return self._store(url, url, data, doc, product=product)
 
     def _store(

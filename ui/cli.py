@@ -24,6 +24,8 @@ from typing import Any, NoReturn
 
 from graphs.errors import AlreadyDecided, Busy, InvalidInput, NotFound, RunStopped, SignoffError
 from graphs.humanize import clip, duration, to_epoch
+from tools import redact
+from tools.fetch import MB, FetchLimits
 
 log = logging.getLogger("signoff.cli")
 
@@ -207,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("inbox", "list the actions waiting for a decision, over all campaigns")
     _json_flag(p)
+    p.add_argument("--page", type=int, default=1, metavar="N", help="which page (default 1)")
+    p.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="items per page (default 100)"
+    )
+    p.add_argument("--campaign", metavar="ID", help="only this campaign")
+    p.add_argument("--channel", help="only this channel (email, social, cms, ads)")
+    p.add_argument("--risk", help="only this risk tier (low, medium, high)")
 
     p = add(
         "decide",
@@ -530,6 +539,7 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    redact.install()
 
 
 def _fail(as_json: bool, code: int, kind: str, message: str, **extra: Any) -> int:
@@ -588,6 +598,7 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
         "--server.address", "127.0.0.1",
         "--server.port", str(args.port),
         "--server.headless", "true",
+        "--server.maxUploadSize", str(max(1, FetchLimits.from_env().max_bytes // MB)),
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     print(
@@ -700,15 +711,30 @@ def _print_summary(result: dict[str, Any]) -> None:
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
-        items = s.pending()
+        view = s.pending_page(
+            args.page, args.limit, campaign=args.campaign, channel=args.channel, risk=args.risk
+        )
+    items = view["items"]
     if args.json:
         _emit(items)
         return EXIT_OK
     if not items:
-        print("Nothing is waiting for a decision.")
+        print(
+            "Nothing is waiting for a decision."
+            if not view["pending"]
+            else f"Page {view['page']} is past the last page ({view['pages']})."
+        )
         return EXIT_OK
     print(_inbox_table(items, with_thread=True))
-    print(f"\n{len(items)} pending. Decide with: signoff decide ID {{{','.join(DECISION_FLAGS)}}}")
+    more = (
+        f" Page {view['page']} of {view['pages']}; next: signoff inbox --page {view['page'] + 1}."
+        if view["page"] < view["pages"]
+        else ""
+    )
+    print(
+        f"\n{view['pending']} pending.{more} Decide with: signoff decide ID "
+        f"{{{','.join(DECISION_FLAGS)}}}"
+    )
     return EXIT_OK
 
 
@@ -772,6 +798,8 @@ def decision_from_args(args: argparse.Namespace) -> dict[str, Any]:
             edited = json.loads(given["--args"])
         except json.JSONDecodeError as exc:
             raise CliError(f"--args is not valid JSON ({exc}). {allowed}") from exc
+        except RecursionError as exc:
+            raise CliError(f"--args is nested too deeply to be an edit. {allowed}") from exc
         if not isinstance(edited, dict) or not edited:
             raise CliError(
                 f"--args must be a non-empty JSON object, got {given['--args']!r}. {allowed}"

@@ -1,1 +1,1 @@
-"""Checks of the text that would go out: facts (`graphs.checks.facts`), links and contacts."""
+"""Checks on what would go out: one module per concern (facts, drafts, links and contacts, …)."""

@@ -16,6 +16,7 @@ Where things are (one concern per module, all behind `Signoff`):
     runs.py           Runs: the graph runner and the inbox-index sync every service builds on
     campaigns.py      Campaigns: start, retry, recover, read
     reviews.py        Reviews: pending, decide, apply
+    inbox.py          InboxPages: the inbox a page at a time, counts, decide a whole batch
     holds.py          Holds: held actions and the scheduler
     autonomy.py       AutonomyService: track record, levels, promote, simulate
     notifications.py  NotificationsService: the feed of actions that ran

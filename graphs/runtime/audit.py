@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from pathlib import Path
 from typing import IO, Any
 
 from graphs.runtime.runs import Runs
+from tools.csvsafe import write_rows
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,12 @@ class AuditService(Runs):
         rows = self.store.audit_log(limit=10**9, oldest_first=True)
         fields = ["seq", "at", "thread_id", "actor", "event", "policy_version", "detail", "hash"]
 
-        def write(out: IO[str]) -> None:
-            writer = csv.DictWriter(out, fieldnames=fields)
-            writer.writeheader()
-            for r in rows:
-                writer.writerow({**r, "detail": json.dumps(r["detail"], sort_keys=True)})
+        def write(out: IO[str]) -> None:  # cells that a spreadsheet would run are escaped
+            write_rows(
+                out,
+                fields,
+                ({**r, "detail": json.dumps(r["detail"], sort_keys=True)} for r in rows),
+            )
 
         if isinstance(dest, str | Path):
             with open(dest, "w", newline="", encoding="utf-8") as out:

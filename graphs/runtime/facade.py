@@ -23,6 +23,7 @@ from graphs.policy import Policy, load_policy
 from graphs.runtime.audit import AuditService
 from graphs.runtime.campaigns import Campaigns
 from graphs.runtime.executed import Executed
+from graphs.runtime.inbox import InboxPages
 from graphs.runtime.notifications import NotificationsService
 from graphs.services import connector_settings
 from graphs.state import Context
@@ -32,10 +33,11 @@ from tools.base import Settings
 log = logging.getLogger(__name__)
 
 
-class Signoff(Campaigns, NotificationsService, AuditService, Executed):
+class Signoff(Campaigns, InboxPages, NotificationsService, AuditService, Executed):
     """One data directory: its database (checkpoints + app tables), policy, graph and connectors.
 
-    Campaigns (start, retry, recover, read) · Reviews (pending, decide, apply) · Holds (holds,
+    Campaigns (start, retry, recover, read) · Reviews (pending, decide, apply) · InboxPages
+    (a page at a time, counts, decide a whole batch) · Holds (holds,
     cancel, send now, the scheduler) · AutonomyService (levels, promote, simulate) ·
     NotificationsService · AuditService · Executed (undo, in doubt, failed).
     """

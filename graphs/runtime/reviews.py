@@ -116,6 +116,7 @@ class Reviews(AutonomyService):
                 get_tool(payload["action"]["name"]).validate_args(valid["args"], self.settings)
             except ValueError as exc:
                 raise InvalidDecision(f"The edit cannot go out: {exc} Nothing was saved.") from exc
+            self._check_edit(item, valid["args"])
         if valid["type"] == "approve" and payload.get("needs_check") and not valid.get("checked"):
             claims = payload.get("unsupported_claims", [])
             raise InvalidDecision(
@@ -125,6 +126,30 @@ class Reviews(AutonomyService):
                 "send it back. Nothing was saved."
             )
         return valid
+
+    def _check_edit(self, item: dict[str, Any], args: dict[str, Any]) -> None:
+        """An edit meets the same hard rules as a draft: budgets, recipients, links, contacts."""
+        from graphs.assess import _over_budget
+        from graphs.checks.edits import edit_problems
+
+        payload = item["payload"]
+        name = payload["action"]["name"]
+        over = None
+        if name == "spend_ads":
+            over = _over_budget(self.policy, self.context, item["thread_id"], args)
+        problems = edit_problems(
+            name,
+            payload["action"]["args"],
+            args,
+            payload.get("contacts_allowed", []),
+            over_budget=over,
+        )
+        if problems:
+            raise InvalidDecision(
+                "The edit was refused: " + "; ".join(problems) + ". Change it (or add the link "
+                "or contact to the brief or the policy's allowlist) and try again. Nothing was "
+                "saved."
+            )
 
     def _record(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         interrupt_id = item["interrupt_id"]
@@ -254,6 +279,7 @@ def _inbox_item(
         "unsupported_claims": p.get("unsupported_claims", []),
         "needs_check": p.get("needs_check", False),
         "flagged_sources": p.get("flagged_sources", []),
+        "foreign_contacts": p.get("foreign_contacts", []),
         "allowed_decisions": p["allowed_decisions"],
         "revision": p.get("revision", 0),
         "feedback": p.get("feedback", []),

@@ -129,6 +129,80 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 3: an inbox that stays fast: open rows and their filters in indexed columns, and counts of
+    #    open rows (per kind, channel, risk, action; per batch), all kept by triggers whoever
+    #    writes a decision or the index; indexes for the pages and the sidebar's counts
+    """
+    ALTER TABLE inbox ADD COLUMN decided INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE inbox ADD COLUMN action TEXT;
+    ALTER TABLE inbox ADD COLUMN channel TEXT;
+    ALTER TABLE inbox ADD COLUMN risk TEXT;
+    CREATE TABLE inbox_counts (
+        kind TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        risk TEXT NOT NULL,
+        action TEXT NOT NULL,
+        batched INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (kind, channel, risk, action, batched)
+    );
+    CREATE TABLE inbox_batches (
+        thread_id TEXT NOT NULL,
+        batch TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (thread_id, batch, kind)
+    );
+    CREATE TRIGGER inbox_count_update AFTER UPDATE ON inbox
+    BEGIN
+        UPDATE inbox_counts SET n = n - 1
+        WHERE OLD.decided = 0 AND OLD.action IS NOT NULL AND kind = OLD.kind
+            AND channel = COALESCE(OLD.channel, '') AND risk = COALESCE(OLD.risk, '')
+            AND action = OLD.action AND batched = (OLD.batch IS NOT NULL);
+        UPDATE inbox_batches SET n = n - 1
+        WHERE OLD.decided = 0 AND OLD.action IS NOT NULL AND OLD.batch IS NOT NULL
+            AND thread_id = OLD.thread_id AND batch = OLD.batch AND kind = OLD.kind;
+        INSERT INTO inbox_counts
+        SELECT NEW.kind, COALESCE(NEW.channel, ''), COALESCE(NEW.risk, ''), NEW.action,
+            NEW.batch IS NOT NULL, 1
+        WHERE NEW.decided = 0 AND NEW.action IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
+        INSERT INTO inbox_batches SELECT NEW.thread_id, NEW.batch, NEW.kind, 1
+        WHERE NEW.decided = 0 AND NEW.action IS NOT NULL AND NEW.batch IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER inbox_count_delete AFTER DELETE ON inbox
+    BEGIN
+        UPDATE inbox_counts SET n = n - 1
+        WHERE OLD.decided = 0 AND OLD.action IS NOT NULL AND kind = OLD.kind
+            AND channel = COALESCE(OLD.channel, '') AND risk = COALESCE(OLD.risk, '')
+            AND action = OLD.action AND batched = (OLD.batch IS NOT NULL);
+        UPDATE inbox_batches SET n = n - 1
+        WHERE OLD.decided = 0 AND OLD.action IS NOT NULL AND OLD.batch IS NOT NULL
+            AND thread_id = OLD.thread_id AND batch = OLD.batch AND kind = OLD.kind;
+    END;
+    CREATE TRIGGER inbox_columns AFTER INSERT ON inbox
+    BEGIN
+        UPDATE inbox SET action = json_extract(NEW.payload, '$.action.name'),
+            channel = json_extract(NEW.payload, '$.channel'),
+            risk = json_extract(NEW.payload, '$.risk'),
+            decided = EXISTS (SELECT 1 FROM decisions WHERE interrupt_id = NEW.interrupt_id)
+        WHERE rowid = NEW.rowid;
+    END;
+    CREATE TRIGGER inbox_decided AFTER INSERT ON decisions
+    BEGIN UPDATE inbox SET decided = 1 WHERE interrupt_id = NEW.interrupt_id; END;
+    UPDATE inbox SET decided = 1 WHERE interrupt_id IN (SELECT interrupt_id FROM decisions);
+    UPDATE inbox SET action = json_extract(payload, '$.action.name'),
+        channel = json_extract(payload, '$.channel'), risk = json_extract(payload, '$.risk');
+    CREATE INDEX inbox_open ON inbox(kind, created_at) WHERE decided = 0;
+    CREATE INDEX inbox_open_thread ON inbox(thread_id, kind, created_at) WHERE decided = 0;
+    CREATE INDEX inbox_open_channel ON inbox(channel, kind, created_at) WHERE decided = 0;
+    CREATE INDEX inbox_open_risk ON inbox(risk, kind, created_at) WHERE decided = 0;
+    CREATE INDEX inbox_open_batch ON inbox(thread_id, batch, kind) WHERE decided = 0
+        AND batch IS NOT NULL;
+    CREATE INDEX outbox_status ON outbox(status);
+    CREATE INDEX notifications_status ON notifications(status);
+    """,
 ]
 
 

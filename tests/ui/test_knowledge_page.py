@@ -44,7 +44,10 @@ def source_names(home: Path) -> list[str]:
 
 
 @pytest.fixture
-def web() -> Iterator[str]:
+def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # a loopback server stands for the web: allowlisted, as an intranet source would be
+    monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             body = (
@@ -96,8 +99,9 @@ def test_upload_adds_files_and_warns_about_flagged_ones(ui_home: Path) -> None:
     )
     at.button(key="kb-add").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["Added kettle.md (1 passage)."]
-    shown = texts(at)
+    # names are rendered as text: the markdown source escapes them
+    assert [s.value for s in at.success] == ["Added kettle\\.md (1 passage)."]
+    shown = texts(at).replace("\\", "")  # markdown escapes aside
     assert "Added partner.html (1 passage). Flagged: contains instructions, hidden text" in shown
     assert "This source may carry instructions for an AI" in shown
     assert "display:none" in shown
@@ -125,7 +129,7 @@ def test_remove_a_source(ui_home: Path) -> None:
     at = page()
     at.button(key="kb-remove-2").click().run()
     assert not at.exception
-    assert any("Removed pricing.md" in s.value for s in at.success)
+    assert any("Removed pricing\\.md" in s.value for s in at.success)
     assert "pricing.md" not in source_names(ui_home)
     assert "kb-remove-2" not in {b.key for b in at.button}
 

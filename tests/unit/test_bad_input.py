@@ -213,12 +213,14 @@ def test_an_edit_to_a_bad_address_is_refused_and_the_email_stays_in_review(
     assert "Nothing was saved" in message
     assert_still_in_review(signoff, email_item)
     assert maildir(home) == []
-    # the person fixes the address: the edited email, and only it, goes out
-    signoff.decide(email_item["id"], {"type": "edit", "args": {"to": "list@example.org"}})
+    # the person fixes the address (a recipient the brief gave: a new one is refused, see
+    # tests/unit/test_hostile.py): the edited email, and only it, goes out
+    fixed = "Customers <customers@example.com>"
+    signoff.decide(email_item["id"], {"type": "edit", "args": {"to": fixed}})
     [sent] = maildir(home)
-    assert sent["To"] == "list@example.org"
+    assert sent["To"] == fixed
     [row] = signoff.store.outbox(email_item["thread_id"])
-    assert row["status"] == "done" and row["args"]["to"] == "list@example.org"
+    assert row["status"] == "done" and row["args"]["to"] == fixed
 
 
 def test_an_audience_file_with_bad_rows_names_each_line_and_starts_nothing(

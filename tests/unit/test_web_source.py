@@ -52,7 +52,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server() -> Iterator[str]:
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # a loopback server stands for the web: allowlisted, as an intranet source would be
+    monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -119,7 +121,8 @@ def test_http_errors_say_what_came_back(kb, server):
     assert kb.sources() == []
 
 
-def test_unreachable_url_gives_the_clear_message(kb):
+def test_unreachable_url_gives_the_clear_message(kb, monkeypatch):
+    monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
     url = f"http://127.0.0.1:{closed_port()}/page"
     with pytest.raises(ValueError) as err:
         kb.add_url(url)

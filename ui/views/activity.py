@@ -115,7 +115,9 @@ def render_notification(n: dict[str, Any]) -> None:
                 query_params={"thread": n["thread_id"]},
             )
         if n["status"] != "open":
-            st.caption(f"{n['status'].capitalize()} by {n.get('by') or '?'} · {clock(n.get('at'))}")
+            st.caption(
+                f"{n['status'].capitalize()} by {plain(n.get('by') or '?')} · {clock(n.get('at'))}"
+            )
             return
         with st.container(horizontal=True):
             st.button(

@@ -79,7 +79,7 @@ def apply_queued() -> None:
                 "success",
                 f"Promoted {action} on {channel}"
                 + (f" to {level}" if level else "")
-                + f", confirmed by {by}. A rejection or a flag drops it back at once.",
+                + f", confirmed by {plain(by)}. A rejection or a flag drops it back at once.",
             )
     st.rerun()
 
@@ -174,7 +174,7 @@ def render_level(row: dict[str, Any]) -> None:
             )
             st.badge(f"Max {row['max_autonomy']}", color="gray", icon=":material/lock:")
         since = f" since {clock(row['since'])}" if row.get("since") else ""
-        by = f" (set by {row['by']})" if row.get("by") else ""
+        by = f" (set by {plain(row['by'])})" if row.get("by") else ""
         meaning = row.get("meaning") or LEVEL_WORDS.get(row["level"], "")
         st.caption(f"{row['level'].capitalize()}: {meaning}{since}{by}.")
         chart, numbers = st.columns([3, 2], gap="large")

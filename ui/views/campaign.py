@@ -229,7 +229,7 @@ def render_campaign(thread: str) -> None:
     trouble = [o for o in c["outcomes"] if o["status"] in ("failed", "in_doubt")]
 
     head, badge = st.columns([4, 1], vertical_alignment="center")
-    head.header(brief.get("product", "Campaign"), anchor=False)
+    head.header(plain(brief.get("product", "Campaign")), anchor=False)
     with badge, st.container(horizontal=True, horizontal_alignment="right"):
         status_badge(c["status"])
     st.caption(
@@ -261,8 +261,8 @@ def render_campaign(thread: str) -> None:
             st.markdown("**Scheduled to go out**")
             for h in c["holds"]:
                 st.markdown(
-                    f"- {ACTION_ICONS.get(h['action'], '')} {h.get('title') or h['action']} — in "
-                    f"{duration(h['seconds_left'])}, approved by {h.get('approved_by') or '?'}"
+                    f"- {ACTION_ICONS.get(h['action'], '')} {plain(h.get('title') or h['action'])} — in "
+                    f"{duration(h['seconds_left'])}, approved by {plain(h.get('approved_by') or '?')}"
                 )
             st.page_link(PAGE_SCHEDULED, label="Cancel or send now", icon=":material/schedule:")
         if c["pending"]:
@@ -324,7 +324,7 @@ def render_campaign(thread: str) -> None:
     ):
         for e in c["evidence"]:
             st.markdown(f"**[{e['id'].lstrip('E')}]** {plain(e['quote'])}")
-            st.caption(f"{e['source']} › {e['location']}")
+            st.caption(f"{plain(e['source'])} › {plain(e['location'])}")
     with st.expander(f"Audit trail ({len(c['audit'])} events)", icon=":material/receipt_long:"):
         st.dataframe(
             [

@@ -46,6 +46,8 @@ LONG_FIELDS = {"body", "text"}
 PREVIEW_HEIGHT = 380
 SAMPLE_SIZE = 3  # "Review a sample" shows this many random drafts of a batch
 BATCH_ROWS = 25  # rows of a batch shown before "Show all"
+PER_PAGE = 20  # inbox entries (a draft, or a whole batch) per page
+RISKS = ["low", "medium", "high"]
 
 runtime = signoff()
 
@@ -174,13 +176,74 @@ def _batch_selected(batch: str, items: list[dict[str, Any]], kind: str) -> None:
         st.session_state.pop(f"select-{i['id']}", None)
 
 
-def _sample(batch: str, ids: list[str]) -> None:
-    k = min(SAMPLE_SIZE, len(ids))
-    st.session_state[f"sample-{batch}"] = random.sample(ids, k)
+def _sample(batch: str, ids: list[str], must: list[str] | None = None) -> None:
+    """A random sample, plus every draft with links or contacts nobody gave (never 'the rest')."""
+    must = [i for i in must or [] if i in ids]
+    others = [i for i in ids if i not in must]
+    k = min(max(0, SAMPLE_SIZE - len(must)), len(others))
+    st.session_state[f"sample-{batch}"] = must + random.sample(others, k)
 
 
 def _end_sample(batch: str) -> None:
     st.session_state.pop(f"sample-{batch}", None)
+
+
+def _sample_batch(batch: str, lead: dict[str, Any]) -> None:
+    _sample(
+        batch,
+        runtime.batch_ids(lead["thread_id"], lead["batch"]),
+        runtime.batch_foreign_ids(lead["thread_id"], lead["batch"]),
+    )
+
+
+def _batch_approve_all(batch: str, lead: dict[str, Any], exclude: list[str] | None = None) -> None:
+    """Approve every undecided draft of a batch (but `exclude`, the sample's) in one submission;
+    the runtime reads the batch from the index, so the page never holds all of it."""
+    st.session_state.setdefault("queued", []).append(
+        {
+            "batch": {
+                "thread": lead["thread_id"],
+                "name": lead["batch"],
+                "exclude": list(exclude or []),
+                "checked": bool(st.session_state.get(f"batch-checked-{batch}")),
+            },
+            "decisions": {},
+            "label": "approve",
+            "titles": {},
+            "title": _title(lead),
+            "by": reviewer(),
+        }
+    )
+    if exclude is None:
+        st.session_state.pop(f"sample-{batch}", None)
+
+
+def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
+    b = q["batch"]
+    result = runtime.decide_batch(
+        b["thread"],
+        b["name"],
+        {"type": "approve"},
+        exclude=b["exclude"],
+        checked=b["checked"],
+        by=q["by"],
+        on_progress=feed,
+    )
+    q["decisions"] = result["decisions"]
+    q["titles"] = {i: q["title"] for i in result["decisions"]}
+    q["held_back"] = result.get("held_back", [])
+    return list(result["summaries"])
+
+
+def _decide(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
+    """One queued submission: a whole batch, or the decisions it names."""
+    if q.get("batch"):
+        return _decide_batch(q, feed)
+    return list(runtime.decide_many(q["decisions"], by=q["by"], on_progress=feed))
+
+
+def _to_page(number: int) -> None:
+    st.session_state["inbox-page"] = max(1, number)
 
 
 def _queue_outbox(kind: str, key: str, title: str) -> None:
@@ -211,10 +274,12 @@ def apply_queued() -> None:
         n = len(decisions)
         kind = q["label"]
         name = next(iter(q["titles"].values())) if n == 1 else count(n, "draft")
+        if q.get("batch"):
+            name = f"every waiting draft of {q['title']}"
         try:
             run_with_progress(
                 WORKING.get(kind, "Deciding: {title}…").format(title=name),
-                lambda feed, q=q: runtime.decide_many(q["decisions"], by=q["by"], on_progress=feed),
+                lambda feed, q=q: _decide(q, feed),
                 then=lambda result, q=q: flash(*_done_message(result, q)),
             )
         except AlreadyDecided as err:
@@ -287,6 +352,13 @@ def _results(summaries: list[dict[str, Any]], ids: set[str]) -> dict[str, dict[s
 def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
     """What happened, read back from the campaigns (the holds and outcomes of these actions)."""
     decisions = q["decisions"]
+    if q.get("held_back"):
+        level, message = _done_many(summaries, q) if len(decisions) > 1 else ("success", "")
+        kept = count(len(q["held_back"]), "draft")
+        return "warning", (
+            f"{message} {kept} with links or contacts you did not give stayed in your inbox: "
+            "open them one by one."
+        ).strip()
     if len(decisions) > 1:
         return _done_many(summaries, q)
     item_id, decision = next(iter(decisions.items()))
@@ -518,7 +590,7 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         product = products.get(item["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
-            label=f"{product} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
+            label=f"{plain(product)} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
             icon=":material/link:",
             query_params={"thread": item["thread_id"]},
         )
@@ -609,15 +681,19 @@ def render_batch_row(item: dict[str, Any]) -> None:
             render_panel(item, "edit")
 
 
-def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, str]) -> None:
+def render_batch(
+    batch: str, items: list[dict[str, Any]], products: dict[str, str], open_count: int | None = None
+) -> None:
+    """A batch: `items` are the rows shown (the first BATCH_ROWS, or all after "Show all"),
+    `open_count` how many of it wait; "Approve all" and "Approve the rest" decide the whole
+    batch through the runtime without loading it here."""
     first = items[0]
     title = _title(first)
-    n = len(items)
+    n = len(items) if open_count is None else open_count
     total = max(int(first.get("batch_size") or n), n)
-    flagged = [i for i in items if needs_check(i)]
-    sample_ids = [
-        i for i in st.session_state.get(f"sample-{batch}", []) if i in {x["id"] for x in items}
-    ]
+    n_flagged = runtime.batch_needing_check(first["thread_id"], first["batch"])
+    sample = runtime.items(st.session_state.get(f"sample-{batch}", []))
+    sample_ids = [i["id"] for i in sample]
     with st.container(border=True, key=f"batch-{batch}"):
         head, badges = st.columns([3, 2], vertical_alignment="center")
         with head:
@@ -642,7 +718,7 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
         product = products.get(first["thread_id"], "Campaign")
         st.page_link(
             PAGE_CAMPAIGN,
-            label=f"{product} · campaign {short_id(first['thread_id'])} · proposed "
+            label=f"{plain(product)} · campaign {short_id(first['thread_id'])} · proposed "
             f"{when(first['created_at'])}",
             icon=":material/link:",
             query_params={"thread": first["thread_id"]},
@@ -652,9 +728,9 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
             f"{waiting}. Nothing in it goes out until every draft is decided: approve them all, "
             "pick some, or review a random sample first."
         )
-        if flagged:
+        if n_flagged:
             st.warning(
-                f"{count(len(flagged), 'draft')} in this batch make claims the evidence does not "
+                f"{count(n_flagged, 'draft')} in this batch make claims the evidence does not "
                 "support.",
                 icon=":material/warning:",
             )
@@ -663,11 +739,19 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
                 key=f"batch-checked-{batch}",
                 help="Required to approve drafts with unsupported claims; recorded in the audit.",
             )
-        unchecked = bool(flagged) and not st.session_state.get(f"batch-checked-{batch}")
+        unchecked = bool(n_flagged) and not st.session_state.get(f"batch-checked-{batch}")
+        n_foreign = len(runtime.batch_foreign_ids(first["thread_id"], first["batch"]))
+        if n_foreign:
+            st.warning(
+                f"{count(n_foreign, 'draft')} in this batch carry links or contacts you did not "
+                "give (from the audience file or a source). They are always in the sample and "
+                "never approved in bulk: open them one by one.",
+                icon=":material/link_off:",
+            )
 
         if sample_ids:
-            sample = [i for i in items if i["id"] in sample_ids]
-            rest = [i for i in items if i["id"] not in sample_ids]
+            n_rest = n - len(sample)
+            rest_flagged = n_flagged - sum(1 for i in sample if needs_check(i))
             st.markdown(
                 f"**A random sample of {len(sample)}** — decide these, then approve the rest."
             )
@@ -675,13 +759,13 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
                 render_card(item, products)
             with st.container(horizontal=True):
                 st.button(
-                    f"Approve the rest ({len(rest)})",
+                    f"Approve the rest ({n_rest})",
                     key=f"batch-approve-rest-{batch}",
                     type="primary",
                     icon=":material/done_all:",
-                    on_click=_batch_approve,
-                    args=(batch, rest, True),
-                    disabled=not rest or unchecked and any(needs_check(i) for i in rest),
+                    on_click=_batch_approve_all,
+                    args=(batch, first, sample_ids),
+                    disabled=not n_rest or unchecked and rest_flagged > 0,
                 )
                 st.button(
                     "Back to the whole batch",
@@ -698,17 +782,17 @@ def render_batch(batch: str, items: list[dict[str, Any]], products: dict[str, st
                 key=f"batch-approve-{batch}",
                 type="primary",
                 icon=":material/done_all:",
-                on_click=_batch_approve,
-                args=(batch, items),
+                on_click=_batch_approve_all,
+                args=(batch, first),
                 disabled=unchecked,
                 help="Tick 'I checked the flagged claims' first." if unchecked else None,
             )
             st.button(
-                f"Review a sample of {min(SAMPLE_SIZE, n)}",
+                f"Review a sample of {min(max(SAMPLE_SIZE, n_foreign), n)}",
                 key=f"batch-sample-{batch}",
                 icon=":material/shuffle:",
-                on_click=_sample,
-                args=(batch, [i["id"] for i in items]),
+                on_click=_sample_batch,
+                args=(batch, first),
             )
         show_all = st.session_state.get(f"batch-all-{batch}", False)
         for item in items if show_all else items[:BATCH_ROWS]:
@@ -819,11 +903,55 @@ apply_queued()
 apply_outbox_queue()
 render_trouble()
 
-pending = runtime.pending()
-campaigns = runtime.campaigns()
-products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in campaigns}
+filters: dict[str, str | None] = {"campaign": None, "channel": None, "risk": None}
+if runtime.counts()["pending"]:
+    campaigns = runtime.campaigns()
+    labels = {
+        c["thread_id"]: f"{c['brief'].get('product', 'Campaign')} · {short_id(c['thread_id'])}"
+        for c in campaigns
+    }
+    channels = sorted({str(a.get("channel")) for a in runtime.autonomy() if a.get("channel")})
+    with st.container(horizontal=True, key="inbox-filters"):
+        filters["campaign"] = st.selectbox(
+            "Campaign",
+            [None, *labels],
+            format_func=lambda t: "All campaigns" if t is None else labels[t],
+            key="inbox-filter-campaign",
+            on_change=_to_page,
+            args=(1,),
+            width=320,
+        )
+        filters["channel"] = st.selectbox(
+            "Channel",
+            [None, *channels],
+            format_func=lambda c: "All channels" if c is None else str(c).capitalize(),
+            key="inbox-filter-channel",
+            on_change=_to_page,
+            args=(1,),
+            width=200,
+        )
+        filters["risk"] = st.selectbox(
+            "Risk",
+            [None, *RISKS],
+            format_func=lambda r: "Any risk" if r is None else f"{str(r).capitalize()} risk",
+            key="inbox-filter-risk",
+            on_change=_to_page,
+            args=(1,),
+            width=200,
+        )
+per_page = PER_PAGE
+if str(st.query_params.get("per_page", "")).isdigit():  # a link may ask for another page size
+    per_page = min(max(int(st.query_params["per_page"]), 1), 100)
+view = runtime.inbox_page(int(st.session_state.get("inbox-page", 1)), per_page, **filters)
+if view["page"] > view["pages"]:  # decided the last entries of the last page
+    st.session_state["inbox-page"] = view["pages"]
+    view = runtime.inbox_page(view["pages"], per_page, **filters)
+pending = view["items"]
+products = view["products"]
 
-if not pending:
+if not pending and any(filters.values()):
+    st.info("Nothing waiting matches these filters.", icon=":material/filter_alt_off:")
+elif not pending:
     with st.container(border=True, key="inbox-empty"):
         st.markdown("### :material/inbox: Nothing is waiting for you")
         st.markdown(
@@ -834,20 +962,36 @@ if not pending:
             st.page_link(PAGE_NEW, label="Start a new campaign", icon=":material/edit_square:")
             st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")
 else:
-    n_threads = len({p["thread_id"] for p in pending})
     st.caption(
-        f"{count(len(pending), 'action')} waiting for your sign-off in "
-        f"{count(n_threads, 'campaign')}. Approve to send it, edit it first, send it back to "
-        "the writer with feedback, or reject it."
+        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve to send it, edit "
+        "it first, send it back to the writer with feedback, or reject it."
     )
-    groups: dict[str, list[dict[str, Any]]] = {}
     for item in pending:
-        groups.setdefault(batch_key(item) or f"single:{item['id']}", []).append(item)
-    for group, items in groups.items():
-        if group.startswith("single:") or (
-            len(items) == 1 and (items[0].get("batch_size") or 1) <= 1
-        ):
-            for item in items:
-                render_card(item, products)
+        group = batch_key(item)
+        if group is None or (item.get("open", 1) == 1 and (item.get("batch_size") or 1) <= 1):
+            render_card(item, products)
         else:
-            render_batch(group, items, products)
+            show_all = st.session_state.get(f"batch-all-{group}", False)
+            rows = runtime.batch_items(
+                item["thread_id"], item["batch"], limit=None if show_all else BATCH_ROWS
+            )
+            render_batch(group, rows or [item], products, item.get("open"))
+    if view["pages"] > 1:
+        with st.container(horizontal=True, vertical_alignment="center", key="inbox-pager"):
+            st.button(
+                "Previous",
+                key="inbox-prev",
+                icon=":material/chevron_left:",
+                on_click=_to_page,
+                args=(view["page"] - 1,),
+                disabled=view["page"] <= 1,
+            )
+            st.caption(f"Page {view['page']} of {view['pages']}")
+            st.button(
+                "Next",
+                key="inbox-next",
+                icon=":material/chevron_right:",
+                on_click=_to_page,
+                args=(view["page"] + 1,),
+                disabled=view["page"] >= view["pages"],
+            )

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from tools.fetch import MB, FetchLimits
 from tools.kb import SUPPORTED, SUPPORTED_HELP, KnowledgeBase, SourceInfo
 from ui.state import count, flash, plain, show_flash, signoff, when
 
@@ -44,7 +45,7 @@ def knowledge_base() -> KnowledgeBase:
 
 # -- actions (each says what happened on the next run) ----------------------------------------
 def _added(info: SourceInfo) -> None:
-    message = f"Added {info.name} ({count(info.passages, 'passage')})."
+    message = f"Added {plain(info.name)} ({count(info.passages, 'passage')})."
     if info.flags:
         flash(
             "warning",
@@ -56,7 +57,16 @@ def _added(info: SourceInfo) -> None:
 
 
 def add_uploads(kb: KnowledgeBase, files: list[Any], product: str = "") -> None:
+    cap = FetchLimits.from_env().max_bytes
     for file in files:
+        size = int(getattr(file, "size", 0) or 0)
+        if size > cap:  # before reading it: the same cap as a fetched page
+            flash(
+                "error",
+                f"{plain(file.name)} is {size / MB:.1f} MB; a source may be at most "
+                f"{cap // MB} MB. Split it into smaller files or upload an extract.",
+            )
+            continue
         try:
             _added(kb.add_bytes(file.name, file.getvalue(), product=product))
         except ValueError as err:
@@ -93,7 +103,10 @@ def _remove(source_id: int) -> None:
     if removed is None:
         flash("info", "That source was already removed.")
     else:
-        flash("success", f"Removed {removed.name} and its {count(removed.passages, 'passage')}.")
+        flash(
+            "success",
+            f"Removed {plain(removed.name)} and its {count(removed.passages, 'passage')}.",
+        )
 
 
 # -- rendering ---------------------------------------------------------------------------------

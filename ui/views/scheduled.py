@@ -118,8 +118,8 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
             st.markdown(f"**{ACTION_ICONS.get(hold['action'], ':material/bolt:')} {plain(title)}**")
             st.page_link(
                 PAGE_CAMPAIGN,
-                label=f"{products.get(hold['thread_id'], 'Campaign')} · campaign "
-                f"{short_id(hold['thread_id'])} · approved by {hold.get('approved_by') or '?'}",
+                label=f"{plain(products.get(hold['thread_id'], 'Campaign'))} · campaign "
+                f"{short_id(hold['thread_id'])} · approved by {plain(hold.get('approved_by') or '?')}",
                 icon=":material/link:",
                 query_params={"thread": hold["thread_id"]},
             )

@@ -1,0 +1,214 @@
+"""Reads for the pages and the CLI that stay fast at 100,000 pending: one page at a time from the
+inbox index, and counts from COUNT queries (never the length of a loaded list).
+
+The inbox lists *entries*: a single review, or one batch (e.g. one email per contact of an
+audience) shown as its oldest open item and its open count. Filters: campaign (thread), channel,
+risk, action. Every query here is served by a partial index over open (undecided) rows
+(migration 3: `inbox.decided`, `action`, `channel`, `risk`, kept by triggers); counts come from
+`inbox_counts` and `inbox_batches`, counters the same triggers keep, so no count scans the index.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphs.storage.base import Tables
+from graphs.storage.inbox import _inbox_row
+
+log = logging.getLogger(__name__)
+
+FILTERS = ("thread_id", "channel", "risk", "action")
+
+
+def _where(kind: str | None, filters: dict[str, str | None]) -> tuple[str, list[Any]]:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"Unknown inbox filter(s) {sorted(unknown)}; expected some of {FILTERS}.")
+    clauses, params = ["decided = 0"], []
+    if kind:
+        clauses.append("kind = ?")
+        params.append(kind)
+    for column in FILTERS:
+        value = filters.get(column)
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+def _counter_where(kind: str | None, filters: dict[str, str | None]) -> tuple[str, list[Any]]:
+    """The same filters over `inbox_counts` (no campaign there: its rows are per kind, channel,
+    risk and action)."""
+    clauses, params = ["1 = 1"], []
+    if kind:
+        clauses.append("kind = ?")
+        params.append(kind)
+    for column in ("channel", "risk", "action"):
+        value = filters.get(column)
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+class PageReads(Tables):
+    """Paged inbox entries, batch members by id, and the counts the sidebar shows."""
+
+    def inbox_page(
+        self,
+        *,
+        kind: str | None = "review",
+        limit: int = 50,
+        offset: int = 0,
+        **filters: str | None,
+    ) -> list[dict[str, Any]]:
+        """Entries oldest first: singles, and each batch once (its oldest open item, with
+        `open` = how many of the batch are still undecided under these filters)."""
+        where, params = _where(kind, filters)
+        want = offset + limit
+        singles = self.query(
+            f"SELECT rowid AS n, * FROM inbox WHERE {where} AND batch IS NULL "
+            "ORDER BY created_at, rowid LIMIT ?",
+            (*params, want),
+        )
+        if any(filters.values()):
+            leads = self.query(
+                "SELECT i.rowid AS n, i.*, g.open FROM (SELECT MIN(rowid) AS lead, COUNT(*) AS "
+                f"open FROM inbox WHERE {where} AND batch IS NOT NULL GROUP BY thread_id, batch) g"
+                " JOIN inbox i ON i.rowid = g.lead ORDER BY i.created_at, i.rowid LIMIT ?",
+                (*params, want),
+            )
+        else:  # the open batches are counted already: one index seek per batch for its lead
+            leads = self.query(
+                "SELECT i.rowid AS n, i.*, b.n AS open FROM inbox_batches b JOIN inbox i ON "
+                "i.rowid = (SELECT MIN(rowid) FROM inbox WHERE decided = 0 AND kind = b.kind AND "
+                "thread_id = b.thread_id AND batch = b.batch) WHERE b.n > 0"
+                + (" AND b.kind = ?" if kind else "")
+                + " ORDER BY i.created_at, i.rowid LIMIT ?",
+                (*([kind] if kind else []), want),
+            )
+        merged = sorted(
+            [(r["created_at"], r["n"], r, 1) for r in singles]
+            + [(r["created_at"], r["n"], r, int(r["open"])) for r in leads],
+            key=lambda t: (t[0], t[1]),
+        )[offset:want]
+        return [{**_inbox_row(r), "open": n_open} for _, _, r, n_open in merged]
+
+    def inbox_items(
+        self,
+        *,
+        kind: str | None = "review",
+        limit: int = 50,
+        offset: int = 0,
+        **filters: str | None,
+    ) -> list[dict[str, Any]]:
+        """Undecided items one by one (a batch's contacts each), oldest first: the CLI's pages."""
+        where, params = _where(kind, filters)
+        rows = self.query(
+            f"SELECT * FROM inbox WHERE {where} ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [_inbox_row(r) for r in rows]
+
+    def inbox_entries(self, *, kind: str | None = "review", **filters: str | None) -> int:
+        """How many entries `inbox_page` pages through (singles + open batches)."""
+        where, params = _where(kind, filters)
+        if filters.get("thread_id"):
+            singles = self.query(
+                f"SELECT COUNT(*) AS n FROM inbox WHERE {where} AND batch IS NULL", tuple(params)
+            )[0]["n"]
+        else:
+            cw, cp = _counter_where(kind, filters)
+            singles = self.query(
+                f"SELECT COALESCE(SUM(n), 0) AS n FROM inbox_counts WHERE {cw} AND batched = 0",
+                tuple(cp),
+            )[0]["n"]
+        if any(filters.values()):
+            batches = self.query(
+                f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM inbox WHERE {where} AND batch IS NOT "
+                "NULL GROUP BY thread_id, batch)",
+                tuple(params),
+            )[0]["n"]
+        else:
+            batches = self.query(
+                "SELECT COUNT(*) AS n FROM inbox_batches WHERE n > 0"
+                + (" AND kind = ?" if kind else ""),
+                (kind,) if kind else (),
+            )[0]["n"]
+        return int(singles) + int(batches)
+
+    def inbox_count(self, *, kind: str | None = "review", **filters: str | None) -> int:
+        """How many undecided items (each contact of a batch counts) match."""
+        where, params = _where(kind, filters)
+        if filters.get("thread_id"):  # one campaign's rows: a short range of its index
+            sql, args = f"SELECT COUNT(*) AS n FROM inbox WHERE {where}", params
+        else:
+            cw, args = _counter_where(kind, filters)
+            sql = f"SELECT COALESCE(SUM(n), 0) AS n FROM inbox_counts WHERE {cw}"
+        return int(self.query(sql, tuple(args))[0]["n"])
+
+    def batch_members(
+        self, thread_id: str, batch: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Open items of one batch, oldest first, a slice at a time."""
+        rows = self.query(
+            "SELECT * FROM inbox WHERE decided = 0 AND kind = 'review' AND thread_id = ? AND "
+            "batch = ? ORDER BY rowid LIMIT ? OFFSET ?",
+            (thread_id, batch, -1 if limit is None else limit, offset),
+        )
+        return [_inbox_row(r) for r in rows]
+
+    def batch_member_ids(self, thread_id: str, batch: str) -> list[str]:
+        """The ids of a batch's open items (ids only: no payload is parsed)."""
+        rows = self.query(
+            "SELECT interrupt_id FROM inbox WHERE decided = 0 AND kind = 'review' AND "
+            "thread_id = ? AND batch = ? ORDER BY rowid",
+            (thread_id, batch),
+        )
+        return [r["interrupt_id"] for r in rows]
+
+    def batch_needing_check(self, thread_id: str, batch: str) -> int:
+        """Open items of a batch whose approval needs `checked` (unsupported claims)."""
+        rows = self.query(
+            "SELECT COUNT(*) AS n FROM inbox WHERE decided = 0 AND kind = 'review' AND "
+            "thread_id = ? AND batch = ? AND (json_extract(payload, '$.needs_check') = 1 OR "
+            "json_array_length(payload, '$.unsupported_claims') > 0 OR EXISTS (SELECT 1 FROM "
+            "json_each(payload, '$.claim_checks') WHERE json_extract(value, '$.supported') = 0))",
+            (thread_id, batch),
+        )
+        return int(rows[0]["n"])
+
+    def reminded_among(self, interrupt_ids: list[str]) -> set[str]:
+        if not interrupt_ids:
+            return set()
+        marks = ",".join("?" * len(interrupt_ids))
+        rows = self.query(
+            f"SELECT interrupt_id FROM reminders WHERE interrupt_id IN ({marks})",
+            tuple(interrupt_ids),
+        )
+        return {r["interrupt_id"] for r in rows}
+
+    def products(self, thread_ids: list[str]) -> dict[str, str]:
+        """Each campaign's product name, for the threads on one page."""
+        if not thread_ids:
+            return {}
+        marks = ",".join("?" * len(thread_ids))
+        rows = self.query(
+            "SELECT thread_id, json_extract(brief, '$.product') AS product FROM campaigns "
+            f"WHERE thread_id IN ({marks})",
+            tuple(thread_ids),
+        )
+        return {r["thread_id"]: r["product"] or "Campaign" for r in rows}
+
+    def counts(self) -> dict[str, int]:
+        """The sidebar's figures: counters for the inbox, COUNT queries on indexes for the rest."""
+        rows = self.query(
+            "SELECT (SELECT COALESCE(SUM(n), 0) FROM inbox_counts WHERE kind = 'review') AS pending,"
+            " (SELECT COALESCE(SUM(n), 0) FROM inbox_counts WHERE kind = 'hold') AS holds,"
+            " (SELECT COUNT(*) FROM notifications WHERE status = 'open') AS notifications,"
+            " (SELECT COUNT(*) FROM outbox WHERE status = 'in_doubt') AS in_doubt,"
+            " (SELECT COUNT(*) FROM outbox WHERE status = 'failed') AS failed,"
+            " EXISTS (SELECT 1 FROM campaigns) AS any_campaign"
+        )
+        return {k: int(rows[0][k]) for k in rows[0].keys()}  # noqa: SIM118 - sqlite3.Row
