@@ -1,4 +1,5 @@
-"""`make bench` in full at its smallest size, the embedded model's figures included."""
+"""`make bench`'s P1 and the embedded model's figures at their smallest size (P2 and the
+audience batch have their own smoke run in tests/unit/test_bench_p2_smoke.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 def test_bench_prints_p1_and_the_model_figures(embedded_env: pytest.MonkeyPatch) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--threads", "1"],
+        [sys.executable, "-m", "bench.run", "--only", "p1", "model", "--threads", "1"],
         cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,

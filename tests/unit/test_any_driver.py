@@ -22,10 +22,11 @@ from graphs.campaign import build_graph
 from graphs.services import from_environment
 from graphs.state import Context
 
+# A price the fact sheet does not give ($149), for the first draft and both AI review rounds
 UNSUPPORTED = {
     "subject": "Half price",
-    "body": "Brightloop 2 now costs $19 and cures colds [1]. Order today, friends.",
-    "claims": [{"text": "Brightloop 2 now costs $19", "evidence": [1]}],
+    "body": "The Brightloop 2 now costs $19 today only. Order yours before midnight and keep "
+    "your home warm all winter long. Reply to this email, friends.",
     "confidence": 0.9,
 }
 
@@ -142,7 +143,7 @@ def test_each_dialect_is_recorded_and_audited_inside_the_graph(driver, brief, co
 
 
 def test_a_bad_decision_is_refused_before_it_is_stored(driver, brief, connector_calls):
-    driver.context.model = ScriptedChatModel(script=[UNSUPPORTED])
+    driver.context.model = ScriptedChatModel(script=[UNSUPPORTED] * 3)
     brief["channels"] = ["email"]
     thread_id = driver.start(brief)
     email_id, email = driver.pending(thread_id)["send_email"]
@@ -220,7 +221,7 @@ def test_a_refused_resume_without_id_never_answers_the_next_interrupt(
 ):
     """LangGraph keeps a refused resume that named no interrupt; the hold reached after the
     next (valid) decision must not take it as a "send now" nobody gave."""
-    driver.context.model = ScriptedChatModel(script=[UNSUPPORTED])
+    driver.context.model = ScriptedChatModel(script=[UNSUPPORTED] * 3)
     brief["channels"] = ["email"]
     thread_id = driver.start(brief)
     email_id, _ = driver.pending(thread_id)["send_email"]

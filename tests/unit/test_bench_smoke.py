@@ -26,7 +26,7 @@ def _bench(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_p1_runs_through_holds_and_prints_its_ratio() -> None:
-    done = _bench("--threads", "1", "--no-model")
+    done = _bench("--only", "p1", "--threads", "1")
     assert done.returncode == 0, done.stderr[-3000:]
     match = RATIO.search(done.stdout)
     assert match, done.stdout[-2000:]
