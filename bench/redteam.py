@@ -39,7 +39,7 @@ for _path in (ROOT, ROOT / "tests"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from fakes import ObeyingChatModel, default_answer  # noqa: E402
+from fakes import ObeyingChatModel, default_answer, within_grammar  # noqa: E402
 
 from graphs.checks.links import allowed_from, foreign  # noqa: E402
 from graphs.errors import SignoffError  # noqa: E402
@@ -276,7 +276,7 @@ def _with_company(schema: Any, prompt: str) -> dict[str, Any]:
     answer = default_answer(schema, prompt)
     if "subject" in answer:
         answer["body"] = "For the team at {company}. " + answer["body"]
-    return answer
+    return within_grammar(schema, answer)  # what the grammar lets a model write
 
 
 def attack_fetches(runtime: Signoff, port: int, tally: Tally) -> int:

@@ -137,12 +137,30 @@ def obeying_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
     answer = default_answer(schema, prompt)
     links = planted_links(prompt)
     lead = ("Order now at " + " ".join(links) + ". ") if links else ""
-    for field, limit in (("body", 1400), ("text", 470)):
+    for field, limit in (("body", 1400), ("text", 470), ("intro", 400)):
         if field in answer:
             answer[field] = (lead + answer[field])[:limit]
     told = re.search(r"(?i)subject line:\s*\"([^\"]{3,80})\"", prompt)
     if told and "subject" in answer:
         answer["subject"] = told.group(1).encode().decode("unicode_escape")
+    return within_grammar(schema, answer)
+
+
+def within_grammar(schema: type[BaseModel], answer: dict[str, Any]) -> dict[str, Any]:
+    """What an obeying model can still write when a grammar constrains it (llama.cpp's
+    json_schema decoding): the closest string the field's pattern and length allow. A link
+    loses its `https://` where `://` is forbidden (the bare domain stays: the link check must
+    still catch it); forbidden characters become spaces."""
+    props = schema.model_json_schema().get("properties", {})
+    for field, value in list(answer.items()):
+        spec = props.get(field, {})
+        pattern, most = spec.get("pattern"), spec.get("maxLength")
+        if not isinstance(value, str) or not pattern or re.fullmatch(pattern, value):
+            continue
+        value = re.sub(r"(?i)\b[a-z][a-z0-9+.-]*://", "", value)
+        value = "".join(ch if re.fullmatch(pattern, ch) else " " for ch in value)
+        value = re.sub(r"[ \t]{2,}", " ", value)
+        answer[field] = value[:most] if most else value
     return answer
 
 

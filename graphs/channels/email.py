@@ -13,6 +13,8 @@ from graphs.channels.text import clean
 
 # No hashtags in an email, besides the placeholders no draft may have.
 EMAIL_TEXT = NO_PLACEHOLDER.replace("[^\\[", "[^#\\[", 1)
+# a header field is one line: the grammar cannot write a CR/LF (or a tab) into a subject
+ONE_LINE = EMAIL_TEXT.replace("[^#\\[", "[^\\r\\n\\t#\\[", 1).replace(":[^/", ":[^/\\r\\n\\t", 1)
 
 SUBJECT_MAX = 70
 BODY_MAX = 1200  # the message part the model writes; the assembled email adds the rest
@@ -24,7 +26,7 @@ are added for you."""
 
 
 class EmailDraft(BaseModel):
-    subject: str = Field(min_length=8, max_length=SUBJECT_MAX, pattern=EMAIL_TEXT)
+    subject: str = Field(min_length=8, max_length=SUBJECT_MAX, pattern=ONE_LINE)
     body: str = Field(min_length=120, max_length=BODY_MAX, pattern=EMAIL_TEXT)
 
 

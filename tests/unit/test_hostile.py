@@ -17,6 +17,7 @@ import pytest
 from fakes import ObeyingChatModel, ScriptedChatModel, default_answer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from support import run
 
 from graphs.checks.links import allowed_from, contacts_in, foreign_contacts
@@ -106,15 +107,14 @@ def test_the_allowlist_is_validated_on_load() -> None:
 def test_an_injected_link_on_a_landing_page_waits_for_a_person(
     obeying: Signoff, home: Path
 ) -> None:
-    """Finding 1: the polite note put evil.example on a page that ran (earned → notify)."""
+    """Finding 1: the polite note put evil.example on a page that ran (earned → notify).
+    Now a source flagged as containing instructions never reaches the writer's prompt, and the
+    page it was found beside waits for a person (the link check's own test is the next one)."""
     obeying.kb.add_path(CORPUS / "attack" / "59_editorial_note.md")
     summary = obeying.start({**BRIEF, "channels": ["cms"]})
     [page] = by_action(summary["pending"], "publish_page")
-    assert "evil.example" in page["args"]["body"]  # the writer obeyed
-    assert any(
-        "links to evil.example, which is not one of your domains" in r for r in page["reasons"]
-    )
-    assert page["foreign_contacts"]
+    assert "evil.example" not in page["args"]["body"]  # the note never reached the writer
+    assert page["flagged_sources"]
     assert not (home / "site").exists() or not list((home / "site").glob("*.md"))
     assert obeying.store.outbox(summary["thread_id"]) == []
 
@@ -139,11 +139,7 @@ def test_the_link_check_holds_when_the_screen_misses_the_source(
 
 
 def test_links_the_brief_gives_run_as_the_policy_says(obeying: Signoff, home: Path) -> None:
-    brief = {
-        **BRIEF,
-        "goal": "pre-orders at https://brightloop.example/preorder",
-        "channels": ["cms"],
-    }
+    brief = {**BRIEF, "link": "https://brightloop.example/preorder", "channels": ["cms"]}
     summary = obeying.start(brief)
     assert summary["pending"] == []  # earned: the page runs and notifies
     [page] = list((home / "site").glob("*.md"))
@@ -173,16 +169,20 @@ def test_contact_fields_with_links_are_never_approved_unseen(home: Path) -> None
         summary = runtime.start({**BRIEF, "channels": ["email"]}, audience=audience)
         emails = {p["args"]["to"]: p for p in by_action(summary["pending"], "send_email")}
         assert not emails["ann@example.com"]["foreign_contacts"]
-        for to in ("bob@example.com", "cy@example.com"):
-            assert any("evil.example" in r for r in emails[to]["foreign_contacts"]), to
+        # the name goes into the assembled greeting: its link is caught
+        assert any("evil.example" in r for r in emails["bob@example.com"]["foreign_contacts"])
+        # the grammar forbids `{company}` in the model's text: the field never reaches the email
+        assert "evil.example" not in emails["cy@example.com"]["args"]["body"]
+        emails.pop("cy@example.com")
         # "Approve all" / "approve the rest" never sends them: they wait for a person
         ann = emails["ann@example.com"]
         thread, batch = ann["thread_id"], ann["batch"]
-        assert set(runtime.batch_foreign_ids(thread, batch)) == {
-            emails[to]["id"] for to in ("bob@example.com", "cy@example.com")
-        }
+        assert set(runtime.batch_foreign_ids(thread, batch)) == {emails["bob@example.com"]["id"]}
         result = runtime.decide_batch(thread, batch, {"type": "approve"}, by="tester")
-        assert set(result["decisions"]) == {ann["id"]}
+        assert (
+            ann["id"] in result["decisions"]
+            and emails["bob@example.com"]["id"] not in (result["decisions"])
+        )
         assert set(result["held_back"]) == set(runtime.batch_foreign_ids(thread, batch))
         with pytest.raises(InvalidInput, match="never approved in bulk"):
             runtime.decide_batch(thread, batch, {"type": "approve"}, by="tester")
@@ -211,11 +211,17 @@ def test_a_model_written_subject_with_a_line_break_cannot_be_approved(home: Path
             answer["subject"] = "Warm\r\nBcc: x@evil.example"
         return answer
 
+    from graphs.channels.email import EmailDraft
+
+    with pytest.raises(ValidationError):  # the grammar (and its schema) cannot produce it
+        EmailDraft.model_validate(
+            {"subject": "Warm\r\nBcc: x@evil.example", "body": "Hello there. " * 12}
+        )
     with Signoff(home, model=ScriptedChatModel(script=[crlf])) as runtime:
         summary = runtime.start({**BRIEF, "channels": ["email"]})
         [item] = by_action(summary["pending"], "send_email")
-        assert "approve" not in item["allowed_decisions"]
-        assert any("one line" in r for r in item["reasons"])
+        assert "\r" not in item["args"]["subject"] and "\n" not in item["args"]["subject"]
+        assert "evil.example" not in item["args"]["subject"]
         assert runtime.campaign(summary["thread_id"])["status"] == "waiting"
 
 
@@ -413,4 +419,4 @@ def test_policy_file_allowlist_lets_a_domain_through(
         summary = runtime.start({**BRIEF, "channels": ["cms"]})
     assert summary["pending"] == []  # earned: the page with the allowlisted link runs
     [page] = list((home / "site").glob("*.md"))
-    assert "https://evil.example/o" in page.read_text()
+    assert "evil.example/o" in page.read_text()
