@@ -153,8 +153,9 @@ EMAIL = {"to": "customers@example.com", "subject": "Winter", "body": "Warm homes
 
 def in_doubt(ex: Executor) -> str:
     """What a crash mid-send leaves behind on plain SMTP: a claimed key, then in doubt."""
-    key = idempotency_key("camp", "email-1", "send_email", EMAIL)
-    ex.store.claim(key, "camp", "email-1", "send_email", EMAIL)
+    args = get_tool("send_email").validate_args(EMAIL, ex.settings)  # as it goes out
+    key = idempotency_key("camp", "email-1", "send_email", args)
+    ex.store.claim(key, "camp", "email-1", "send_email", args)
     outcome = ex.execute("camp", "email-1", "send_email", EMAIL)
     assert outcome["status"] == "in_doubt" and outcome["detail"]["key"] == key
     return key
