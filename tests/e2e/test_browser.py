@@ -49,7 +49,10 @@ def first_campaign(server: Server, page: Any) -> None:
     email_card.wait_for(timeout=STEP_TIMEOUT_MS)
     expect(email_card).to_contain_text("customers@example.com", timeout=STEP_TIMEOUT_MS)
     expect(email_card).to_contain_text("Why it waits for you", timeout=STEP_TIMEOUT_MS)
-    expect(email_card.locator('[class*="st-key-claims-draft-"]')).to_have_count(1)
+    # the draft as it will go out (From, subject, body), then its facts sentence by sentence
+    expect(email_card.locator('[class*="st-key-preview-"]')).to_have_count(1)
+    expect(email_card.locator('[class*="st-key-preview-"]')).to_contain_text("From")
+    expect(email_card.locator('[class*="st-key-sentence-checks-"]')).to_have_count(1)
     alive(page, server)
     screenshot(page, "3-inbox")
 

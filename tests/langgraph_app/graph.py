@@ -18,10 +18,11 @@ from fakes import ScriptedChatModel, default_answer  # noqa: E402
 
 import graphs.model  # noqa: E402
 
+# a price the fact sheet does not give ($149), long enough for the email grammar
 UNSUPPORTED = {
     "subject": "Half price",
-    "body": "Brightloop 2 now costs $19 and cures colds [1]. Order today, friends.",
-    "claims": [{"text": "Brightloop 2 now costs $19", "evidence": [1]}],
+    "body": "The Brightloop 2 now costs $19 today only. Order yours before midnight and keep "
+    "your home warm all winter long. Reply to this email, friends.",
     "confidence": 0.9,
 }
 
