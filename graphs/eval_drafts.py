@@ -1,7 +1,7 @@
 """The drafts eval: run the real pipeline over many products and score what would go out.
 
     report = run_eval(load_products(), limit=6)          # the embedded model by default
-    print(format_table([summarise(report)]))
+    table = format_table([summarise(report)])            # markdown, for bench/ or a notebook
 
 Each product's fact sheet (tests/data/drafts/products.yaml) is added to one temporary data
 directory's knowledge base, beside every other product's sheet and the demo kit, so a figure that

@@ -195,13 +195,22 @@ def settle(
         channel = get_tool(action["name"]).channel
         store.set_proposal_outcome(thread_id, action["id"], outcome)
         track_outcome(
-            ctx, interrupt_id, action["name"], channel, outcome, thread_id, action["id"], by
+            store,
+            ctx.policy,
+            interrupt_id,
+            action["name"],
+            channel,
+            outcome,
+            thread_id,
+            action["id"],
+            by,
         )
     return decision
 
 
 def track_outcome(
-    ctx: Context,
+    store: Any,
+    policy: Any,
     ref: str,
     action: str,
     channel: str,
@@ -210,9 +219,9 @@ def track_outcome(
     action_id: str,
     by: str,
 ) -> None:
-    """Add to the track record once per `ref`; a rejection or a flag demotes at once."""
-    store, policy = ctx.store, ctx.policy
-    if not store.track(ref, action, channel, outcome, thread_id, action_id):
+    """Add to the track record once per `ref` (with who decided); a rejection or a flag demotes
+    the action type to `supervised` at once. The one place for it, whoever drives the graph."""
+    if not store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
         return
     if outcome not in DEMOTING or policy is None:
         return

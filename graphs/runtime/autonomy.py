@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from graphs.autonomy import DEMOTING, describe_level, record_counts, suggest
+from graphs.autonomy import describe_level, record_counts, suggest
 from graphs.errors import InvalidInput
 from graphs.policy import LEVELS, parse_policy, route
+from graphs.record import track_outcome
 from graphs.runtime.runs import Runs
 from tools.registry import get_tool
 
@@ -34,25 +35,9 @@ class AutonomyService(Runs):
         by: str,
     ) -> None:
         """Add to the track record; a rejection or a flag demotes the action type at once."""
-        if not self.store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
-            return
-        if outcome not in DEMOTING:
-            return
-        level = self._level(action, channel)
-        if level != "supervised":
-            self.store.set_autonomy(action, channel, "supervised", by)
-            self.store.audit(
-                "autonomy.demoted",
-                {
-                    "action": action,
-                    "channel": channel,
-                    "from": level,
-                    "to": "supervised",
-                    "because": f"{outcome} ({thread_id[:8]}/{action_id})",
-                },
-                thread_id=thread_id,
-                actor=by,
-            )
+        track_outcome(
+            self.store, self.policy, ref, action, channel, outcome, thread_id, action_id, by
+        )
 
     def autonomy(self) -> list[dict[str, Any]]:
         """Per action type × channel: level, cap, track record and a promotion suggestion."""

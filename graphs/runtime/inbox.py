@@ -59,11 +59,7 @@ class InboxPages(Reviews):
         """One page of the inbox, oldest first: `items` (a batch appears once, as its oldest open
         draft with `open` = its undecided count), `page`, `pages`, `entries` (singles + batches),
         `pending` (every undecided draft) and `products` (campaign → product, for this page)."""
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            raise InvalidInput(
-                f"Page {page} of {per_page} per page: expected a page from 1 and 1 to "
-                f"{MAX_PER_PAGE} per page."
-            )
+        _check_page(page, per_page)
         filters = {"thread_id": campaign, "channel": channel, "risk": risk, "action": action}
         entries = self.store.inbox_entries(**filters)
         rows = self.store.inbox_page(limit=per_page, offset=(page - 1) * per_page, **filters)
@@ -91,11 +87,7 @@ class InboxPages(Reviews):
     ) -> dict[str, Any]:
         """One page of undecided drafts one by one (each contact of a batch is its own item),
         oldest first: `items`, `page`, `pages`, `pending` (the count over every page)."""
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            raise InvalidInput(
-                f"Page {page} of {per_page} per page: expected a page from 1 and 1 to "
-                f"{MAX_PER_PAGE} per page."
-            )
+        _check_page(page, per_page)
         filters = {"thread_id": campaign, "channel": channel, "risk": risk, "action": action}
         pending = self.store.inbox_count(**filters)
         rows = self.store.inbox_items(limit=per_page, offset=(page - 1) * per_page, **filters)
@@ -205,3 +197,11 @@ class InboxPages(Reviews):
             )
         summaries = self.decide_many(decisions, by=by, on_progress=on_progress)
         return {"decisions": decisions, "summaries": summaries, "held_back": held_back}
+
+
+def _check_page(page: int, per_page: int) -> None:
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(
+            f"Page {page} of {per_page} per page: expected a page from 1 and 1 to "
+            f"{MAX_PER_PAGE} per page."
+        )
