@@ -68,7 +68,7 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         self.reach = Reach(self.store, self.policy, self.settings)  # email/Slack/webhook
         from tools.kb import KnowledgeBase
 
-        self.kb = KnowledgeBase(self.db_path)
+        self.kb = KnowledgeBase.open(self.db_path)
         self.kb.ensure_sample()
         self.graph = build_graph(self.checkpointer)
         self.context = Context(
