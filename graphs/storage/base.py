@@ -64,7 +64,7 @@ class Tables:
 
     @property
     def dialect(self) -> str:
-        """"sqlite" or "postgresql"."""
+        """ "sqlite" or "postgresql"."""
         return str(getattr(self.conn, "dialect", "sqlite"))
 
     @contextmanager
