@@ -74,7 +74,7 @@ lint: env
 	$(UV) run ruff format --check graphs tools ui
 	$(UV) run mypy
 
-bench: env
+bench: env postgres
 	$(UV) run python -m bench.run
 
 eval: env
