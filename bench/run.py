@@ -2,7 +2,7 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p2 batch]
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch]
         [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
 """
 

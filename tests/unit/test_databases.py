@@ -7,6 +7,7 @@ translation, the in-place upgrade of a SQLite file from before Alembic)."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -276,3 +277,17 @@ def _columns(store: Store) -> dict[str, list[str]]:
         for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     ]
     return {t: [r["name"] for r in store.query(f"PRAGMA table_info({t})")] for t in tables}
+
+
+# -- make bench's P1 on PostgreSQL runs to the end (speed is the bench's business) ------------
+def test_p1_on_postgres_prints_its_ratio(postgres: Any) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--only", "p1pg", "--threads", "1"],
+        cwd=ROOT,
+        env={**os.environ, "SIGNOFF_BENCH_DATABASE_URL": postgres.url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"^p1pg_ratio=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
