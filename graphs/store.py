@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from graphs.audit_chain import AuditChain
 from graphs.storage.audit import AuditTables, audit_hash, database_file

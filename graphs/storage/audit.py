@@ -46,13 +46,18 @@ class AuditTables(Tables):
         body = json.dumps(detail, default=str, sort_keys=True)
         digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
         self._heads.append((seq, digest, at))
+        # on PostgreSQL the identity sequence keeps the highest number ever given, as
+        # sqlite_sequence does on SQLite (a tail cut off is told from one never written)
+        top = (
+            " RETURNING setval(pg_get_serial_sequence('audit', 'seq'), seq)"
+            if self.dialect == "postgresql"
+            else ""
+        )
         c.execute(
             "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top,
             (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
         )
-        if self.dialect == "postgresql":  # the highest number ever given, as sqlite_sequence
-            c.execute("SELECT setval(pg_get_serial_sequence('audit', 'seq'), ?)", (seq,))
         return seq
 
     def audit_log(

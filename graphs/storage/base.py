@@ -64,7 +64,7 @@ class Tables:
 
     @property
     def dialect(self) -> str:
-        """"sqlite" or "postgresql"."""
+        """ "sqlite" or "postgresql"."""
         return str(getattr(self.conn, "dialect", "sqlite"))
 
     @contextmanager
@@ -75,10 +75,10 @@ class Tables:
         audit chain's next number) keep the meaning they have on SQLite. `serial=False` (the
         job queue's claim, which locks its row instead) skips that lock on PostgreSQL."""
         with self._lock:
-            if self.dialect == "postgresql":
-                self.conn.execute("BEGIN")
-                if serial:
-                    self.conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+            if self.dialect == "postgresql":  # one round trip for both
+                self.conn.script(
+                    f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})" if serial else "BEGIN"
+                )
             else:
                 self.conn.execute("BEGIN IMMEDIATE")
             try:

@@ -157,5 +157,9 @@ class PgConnection:
         cur.executemany(translate(sql), [tuple(p) for p in seq])
         return cur
 
+    def script(self, sql: str) -> None:
+        """Statements without parameters in one round trip (simple query protocol)."""
+        self.raw.execute(sql.encode(), prepare=False)
+
     def close(self) -> None:
         self.raw.close()

@@ -86,7 +86,7 @@ def _upgrade(conn: sa.Connection, *, legacy: int) -> None:
         log.info("a database from before Alembic at migration %d: stamping %s", legacy, start)
         MigrationContext.configure(conn).stamp(script, start)
         conn.commit()
-    target = script.get_current_head()
+    target = str(script.get_current_head())
 
     def upgrade(rev: Any, context: Any) -> Any:
         return script._upgrade_revs(target, rev)
