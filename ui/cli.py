@@ -606,13 +606,13 @@ def _emit(obj: Any) -> None:
 _POLICY: str | None = None  # --policy FILE of this invocation (else $SIGNOFF_POLICY / shipped)
 
 
-def _open(home: Path) -> Any:
+def _open(home: Path, *, queued: bool = True) -> Any:
     from graphs.runtime import Signoff
 
     # Start-up recovery touches other campaigns (and may call the model or a connector): only
     # `signoff recover` (and the worker) does it, so reading the inbox never waits on another
     # process's lease. Graph runs go to the run queue (`_await` waits for them).
-    return Signoff(home, recover=False, policy_path=_POLICY, queued=True)
+    return Signoff(home, recover=False, policy_path=_POLICY, queued=queued)
 
 
 def _await(s: Any, result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -1220,7 +1220,7 @@ def cmd_reindex(args: argparse.Namespace, home: Path) -> int:
 
 
 def cmd_recover(args: argparse.Namespace, home: Path) -> int:
-    with _open(home) as s:
+    with _open(home, queued=False) as s:  # the operator's explicit repair runs here
         applied = s.recover()
     if args.json:
         _emit({"applied": applied})
@@ -1287,18 +1287,17 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
                 released += len(result.get("released") or [])
                 _report_tick(result, known, as_json=args.json)
 
-            ran = s.serve(
-                stop,
-                interval=args.interval,
-                once=args.once,
-                step=step,
-                on_job=lambda job: _report_job(job, as_json=args.json),
-            )
+            def on_job(job: dict[str, Any]) -> None:
+                nonlocal ran
+                ran += 1
+                _report_job(job, as_json=args.json)
+
+            s.serve(stop, interval=args.interval, once=args.once, step=step, on_job=on_job)
     except KeyboardInterrupt:
         pass
     finally:
         _restore_sigterm(previous)
-    print(f"worker stopped ({released} released, {ran} runs)", file=sys.stderr, flush=True)
+    print(f"worker stopped ({released} released) after {ran} run(s)", file=sys.stderr, flush=True)
     return EXIT_OK
 
 

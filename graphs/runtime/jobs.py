@@ -134,8 +134,10 @@ class RunQueue(Campaigns):
             feed("worker", "Carrying on where another worker stopped")
         try:
             self._execute(job, feed)
-        except Exception as exc:
-            log.exception("job %s (%s %s) failed", job["id"], job["kind"], job["thread_id"])
+        except Exception as exc:  # the job says why; its worker (or the CLI) reports it
+            log.info(
+                "job %s (%s %s) failed", job["id"], job["kind"], job["thread_id"], exc_info=True
+            )
             self.store.finish_job(job["id"], owner, "failed", f"{type(exc).__name__}: {exc}")
         else:
             self.store.finish_job(job["id"], owner, "done")
