@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -189,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1); any other needs [auth] in "
         ".streamlit/secrets.toml",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also start N workers (`signoff worker`) that run the page's campaigns and "
+        "decisions and stop with the page (`make run` starts 1); default 0: run them yourself",
+    )
 
     p = add(
         "new",
@@ -359,6 +368,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--graph", default="campaign", help="the graph's name there (campaign)")
     p.add_argument("--once", action="store_true", help="one step, then exit")
+    p.add_argument(
+        "--parent",
+        type=int,
+        metavar="PID",
+        help="stop when process PID ends (how `signoff ui --workers` ties its workers to it)",
+    )
+    p.add_argument(
+        "--warm-model",
+        action="store_true",
+        help="start (or join) the machine's model server at once instead of at the first draft",
+    )
     _json_flag(p)
 
     p = add("holds", "approved actions waiting out their hold window, with time left")
@@ -710,6 +730,15 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
     env = {**os.environ, "SIGNOFF_HOME": str(home)}
     if _POLICY:
         env["SIGNOFF_POLICY"] = _POLICY
+    for _ in range(max(0, args.workers)):  # they stop when this process (then Streamlit) ends
+        worker = [sys.executable, "-m", "ui", "worker", "--parent", str(os.getpid())]
+        subprocess.Popen([*worker, "--warm-model", "-q"], env=env)
+    if args.workers > 0:
+        print(
+            f"{args.workers} worker(s) run the campaigns; `signoff jobs` shows them.",
+            file=sys.stderr,
+        )
+        sys.stderr.flush()
     os.execvpe(command[0], command, env)
     return EXIT_OK  # pragma: no cover - execvp does not return
 
@@ -1250,6 +1279,10 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
     stop = threading.Event()
     previous = _on_sigterm(stop)
     released = 0
+    if getattr(args, "parent", None):
+        _stop_with(args.parent, stop)
+    if getattr(args, "warm_model", False):
+        threading.Thread(target=_warm_model, name="signoff-warm-model", daemon=True).start()
     if args.langgraph_url:
         from ui import cli_server
 
@@ -1314,6 +1347,28 @@ def _report_job(job: dict[str, Any], *, as_json: bool) -> None:
             line += f" ({clip(str(job['error']), 160)})"
         print(line)
     sys.stdout.flush()
+
+
+def _stop_with(parent: int, stop: threading.Event) -> None:
+    """Set `stop` when process `parent` ends (a worker started by `signoff ui --workers`)."""
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                log.warning("process %s ended: this worker stops", parent)
+                stop.set()
+
+    threading.Thread(target=watch, name="signoff-parent-watch", daemon=True).start()
+
+
+def _warm_model() -> None:
+    """Start (or join) the machine's model server now, so the first draft does not wait."""
+    try:
+        from graphs.model import load_chat_model
+
+        load_chat_model()
+    except Exception as exc:  # the first draft will say what is wrong
+        log.warning("could not start the model yet: %s", exc)
 
 
 def _open_recovering(home: Path) -> Any:
