@@ -306,6 +306,10 @@ def apply_queued() -> None:
         if q.get("batch"):
             name = f"every waiting draft of {q['title']}"
         try:
+            if n == 1 and not q.get("batch"):  # does it wait out a hold window once approved?
+                q["hold_seconds"] = {
+                    i["id"]: i.get("hold_seconds") or 0 for i in runtime.items(list(decisions))
+                }
             # Recorded at once; what follows runs in a worker (ui/progress.py shows it).
             with st.spinner(WORKING.get(kind, "Deciding: {title}…").format(title=name)):
                 result = _decide(q, None)
@@ -404,6 +408,12 @@ def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[s
     if still:
         return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
     if any("job" in s for s in summaries):  # a worker carries it out (ui/progress.py)
+        hold = (q.get("hold_seconds") or {}).get(item_id) or 0
+        if kind in ("approve", "edit") and hold:
+            return "success", (
+                f"Approved — {title} is scheduled: it goes out in {duration(hold)} unless you "
+                "cancel it on the Scheduled page."
+            )
         return "success", QUEUED[kind].format(title=title)
     if kind not in ("approve", "edit"):
         return "success", message
