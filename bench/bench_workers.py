@@ -1,6 +1,11 @@
-"""Worker throughput: queued campaign runs drained by 1 and 2 worker processes on one SQLite file.
+"""Worker throughput: queued campaign runs drained by 1, 2 (and 4) worker processes on one database.
 
-    uv run python -m bench.bench_workers [--jobs 16]       (or: python -m bench.run --only workers)
+    uv run python -m bench.bench_workers [--jobs 16]               SQLite, 1 and 2 workers
+    uv run python -m bench.bench_workers --postgres [--jobs 16]    PostgreSQL, 1, 2 and 4 workers
+    (or: python -m bench.run --only workers workerspg)
+
+On PostgreSQL each configuration gets a new schema of SIGNOFF_BENCH_DATABASE_URL when it is
+set, else of a throwaway local cluster (tests/pg_cluster.py).
 
 Each configuration gets a fresh data directory with `--jobs` new campaigns queued (the page's
 way: `Signoff(queued=True).start`). Worker processes start, import everything and open the
@@ -19,7 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +58,9 @@ BRIEF = {
 }
 
 
-def _drain(jobs: int, workers: int, log: Callable[[str], None]) -> dict[str, Any]:
+def _drain(
+    jobs: int, workers: int, log: Callable[[str], None], url: str | None = None
+) -> dict[str, Any]:
     for extra in (ROOT, TESTS):
         if str(extra) not in sys.path:
             sys.path.insert(0, str(extra))
@@ -65,9 +73,12 @@ def _drain(jobs: int, workers: int, log: Callable[[str], None]) -> dict[str, Any
         home = root / "home"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNOFF_")}
         env["SIGNOFF_HOME"] = str(home)
-        with Signoff(home, model=ScriptedChatModel(), queued=True, recover=False) as page:
-            for _ in range(jobs):
-                page.start(dict(BRIEF))
+        if url:
+            env["SIGNOFF_DATABASE_URL"] = url
+        with _database(url):
+            with Signoff(home, model=ScriptedChatModel(), queued=True, recover=False) as page:
+                for _ in range(jobs):
+                    page.start(dict(BRIEF))
         go = root / "go"
         children = []
         for n in range(workers):
@@ -93,7 +104,10 @@ def _drain(jobs: int, workers: int, log: Callable[[str], None]) -> dict[str, Any
         go.touch()
         reports = [json.loads(child.communicate(timeout=1800)[0]) for _, child in children]
         finished = max(r["at"] for r in reports)
-        with Signoff(home, model=ScriptedChatModel(), queued=True, recover=False) as page:
+        with (
+            _database(url),
+            Signoff(home, model=ScriptedChatModel(), queued=True, recover=False) as page,
+        ):
             status = page.queue_status()
     seconds = finished - started
     ran = sum(r["ran"] for r in reports)
@@ -109,21 +123,57 @@ def _drain(jobs: int, workers: int, log: Callable[[str], None]) -> dict[str, Any
     }
 
 
-def run_workers(jobs: int, log: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    return [_drain(jobs, n, log) for n in (1, 2)]
+@contextmanager
+def _database(url: str | None) -> Iterator[None]:
+    """SIGNOFF_DATABASE_URL set to `url` (PostgreSQL) for this process meanwhile; None: SQLite."""
+    saved = os.environ.pop("SIGNOFF_DATABASE_URL", None)
+    if url:
+        os.environ["SIGNOFF_DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("SIGNOFF_DATABASE_URL", None)
+        if saved is not None:
+            os.environ["SIGNOFF_DATABASE_URL"] = saved
 
 
-def report(results: list[dict[str, Any]]) -> list[str]:
+def run_workers(
+    jobs: int,
+    log: Callable[[str], None] = print,
+    *,
+    postgres: bool = False,
+    counts: tuple[int, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """SQLite: 1 and 2 workers. PostgreSQL: 1, 2 and 4, each on a new schema."""
+    if not postgres:
+        return [_drain(jobs, n, log) for n in counts or (1, 2)]
+    for extra in (ROOT, TESTS):
+        if str(extra) not in sys.path:
+            sys.path.insert(0, str(extra))
+    from pg_schemas import schemas
+
+    with schemas(os.environ.get("SIGNOFF_BENCH_DATABASE_URL") or None) as new_schema:
+        return [_drain(jobs, n, log, url=new_schema()) for n in counts or (1, 2, 4)]
+
+
+def report(results: list[dict[str, Any]], postgres: bool = False) -> list[str]:
     base = results[0]["jobs_per_s"]
-    lines = ["workers_model=scripted fake (tests/fakes.py); SQLite; queue + graph + database only"]
+    key = "workerspg" if postgres else "workers"
+    where = "PostgreSQL" if postgres else "SQLite"
+    lines = [
+        f"{key}_job=one queued new campaign (start job: research + drafts of its actions with the "
+        f"scripted fake model of tests/fakes.py, up to its review); {where}; queue + graph + "
+        f"database only, no model server; cpus={os.cpu_count()}",
+        f"{key}_loadavg_1m={os.getloadavg()[0]:.2f}",
+    ]
     for r in results:
         n = r["workers"]
         lines += [
-            f"workers_{n}_jobs_per_s={r['jobs_per_s']:.2f}",
-            f"workers_{n}_split={'/'.join(str(x) for x in r['per_worker'])}",
-            f"workers_{n}_failed={r['failed']}",
-            f"workers_{n}_left={r['left']}",
-            f"workers_{n}_vs_1={r['jobs_per_s'] / base:.2f}x",
+            f"{key}_{n}_jobs_per_s={r['jobs_per_s']:.2f}",
+            f"{key}_{n}_split={'/'.join(str(x) for x in r['per_worker'])}",
+            f"{key}_{n}_failed={r['failed']}",
+            f"{key}_{n}_left={r['left']}",
+            f"{key}_{n}_vs_1={r['jobs_per_s'] / base:.2f}x",
         ]
     return lines
 
@@ -131,8 +181,20 @@ def report(results: list[dict[str, Any]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=16, help="queued campaigns per run (16)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="PostgreSQL (SIGNOFF_BENCH_DATABASE_URL, else a throwaway cluster): 1, 2, 4 workers",
+    )
+    parser.add_argument("--counts", type=int, nargs="+", help="worker counts to measure")
     args = parser.parse_args(argv)
-    for line in report(run_workers(args.jobs, log=lambda m: print(m, file=sys.stderr))):
+    results = run_workers(
+        args.jobs,
+        log=lambda m: print(m, file=sys.stderr),
+        postgres=args.postgres,
+        counts=tuple(args.counts) if args.counts else None,
+    )
+    for line in report(results, postgres=args.postgres):
         print(line)
     return 0
 

@@ -397,6 +397,7 @@ class Result:
     problems: list[str]
     seconds: float
     workdir: Path
+    takeovers: int = 0
 
     def total(self) -> Figures:
         total = Figures()
@@ -468,7 +469,15 @@ class Result:
 
 class Harness:
     def __init__(
-        self, servers: Counterparts, workdir: Path, policy: Path, settle: Settle = as_a_person_would
+        self,
+        servers: Counterparts,
+        workdir: Path,
+        policy: Path,
+        settle: Settle = as_a_person_would,
+        *,
+        database: Callable[[], str] | None = None,
+        workers: int = 0,
+        lease_s: float = 2.0,
     ) -> None:
         self.servers = servers
         self.settle = settle
@@ -478,13 +487,20 @@ class Harness:
         self.problems: list[str] = []
         self.expected_idents: dict[str, set[str]] = {c: set() for c in CONNECTORS}
         self._lock = threading.Lock()
+        self.database = database  # a new PostgreSQL schema's URL per trial; None: SQLite
+        self.workers = workers  # runs in this many worker processes (0: in the child)
+        self.lease_s = lease_s
+        self.takeovers = 0
 
-    def env(self, trial: Trial, home: Path, crash: bool) -> dict[str, str]:
+    def env(self, trial: Trial, home: Path, crash: bool, url: str | None = None) -> dict[str, str]:
         env = {
             "SIGNOFF_HOME": str(home),
             "SIGNOFF_POLICY": str(self.policy),
             **self.servers.env(trial.connector),
         }
+        if url:
+            env["SIGNOFF_DATABASE_URL"] = url
+            env["SIGNOFF_JOB_LEASE_S"] = str(self.lease_s)
         if crash:
             env["SIGNOFF_CRASH_AT"] = trial.spec
         return env
@@ -507,12 +523,15 @@ class Harness:
         tag = f"trial {trial.number} ({trial.connector}, {trial.spec})"
         problems: list[str] = []
         fig = Figures(trials=1)
+        url = self.database() if self.database else None
+        if self.workers:
+            return self._run_in_workers(lane, trial, home, result, tag, fig, url, started)
 
         ended, report = lane.run(
             {
                 "op": "crash",
                 "home": str(home),
-                "env": self.env(trial, home, crash=True),
+                "env": self.env(trial, home, crash=True, url=url),
                 "briefs": trial.briefs,
                 "result": result,
             }
@@ -531,7 +550,7 @@ class Harness:
             {
                 "op": "recover",
                 "home": str(home),
-                "env": self.env(trial, home, crash=False),
+                "env": self.env(trial, home, crash=False, url=url),
                 "result": result,
             }
         )
@@ -542,6 +561,70 @@ class Harness:
             self._finish(trial, fig, [f"{tag}: the restarted child failed: {ended} {errors}"])
             return killed
         problems += [f"{tag}: on restart: {e}" for e in final["errors"]]
+        self._count(lane, trial, home, result, tag, fig, url, started, killed, before, final,
+                    problems)  # fmt: skip
+        return killed
+
+    def _run_in_workers(
+        self,
+        lane: Lane,
+        trial: Trial,
+        home: Path,
+        result: str,
+        tag: str,
+        fig: Figures,
+        url: str | None,
+        started: float,
+    ) -> bool:
+        """The trial's runs in worker processes on one database; one of them is killed."""
+        ended, report = lane.run(
+            {
+                "op": "workers",
+                "home": str(home),
+                "env": self.env(trial, home, crash=True, url=url),
+                "briefs": trial.briefs,
+                "workers": self.workers,
+                "result": result,
+                "timeout": 240,
+            }
+        )
+        kills = [r for r in report if r["kind"] == "killed"]
+        final = next((r for r in report if r["kind"] == "recovered"), None)
+        killed = bool(kills)
+        if killed:
+            fig.kills, fig.points[trial.point] = len(kills), len(kills)
+            fig.midway = int(trial.point in MIDWAY)
+        else:
+            fig.survived = 1
+        if ended["signal"] or ended["hung"] or ended["returncode"] or final is None:
+            errors = [r.get("error") for r in report if r["kind"] == "error"]
+            self._finish(trial, fig, [f"{tag}: the page child failed: {ended} {errors}"])
+            return killed
+        problems = [f"{tag}: with workers: {e}" for e in final["errors"]]
+        problems += [f"{tag}: a job failed: {e}" for e in final.get("failed_jobs", [])]
+        with self._lock:
+            self.takeovers += int(final.get("takeovers", 0))
+        before = {"outbox": [row for k in kills for row in k["outbox"]]}
+        self._count(lane, trial, home, result, tag, fig, url, started, killed, before, final,
+                    problems)  # fmt: skip
+        return killed
+
+    def _count(
+        self,
+        lane: Lane,
+        trial: Trial,
+        home: Path,
+        result: str,
+        tag: str,
+        fig: Figures,
+        url: str | None,
+        started: float,
+        killed: bool,
+        before: dict[str, Any],
+        final: dict[str, Any],
+        problems: list[str],
+    ) -> None:
+        """In doubt, lost, settle as a person would, then every approved action exactly once."""
 
         window_keys = {r["key"] for r in before["outbox"] if r["status"] == "sending"}
         doubt_keys = {i["key"] for i in final["in_doubt"]}
@@ -597,7 +680,7 @@ class Harness:
                 {
                     "op": "settle",
                     "home": str(home),
-                    "env": self.env(trial, home, crash=False),
+                    "env": self.env(trial, home, crash=False, url=url),
                     "choices": choices,
                     "result": result,
                 }
@@ -662,7 +745,6 @@ class Harness:
         self._finish(trial, fig, problems)
         if not problems:
             shutil.rmtree(home, ignore_errors=True)
-        return killed
 
     def _finish(self, trial: Trial, fig: Figures, problems: list[str]) -> None:
         with self._lock:
@@ -693,16 +775,36 @@ def run(
     progress: Callable[[str], None] | None = None,
     workdir: Path | None = None,
     keep: bool = False,
+    postgres: bool = False,
+    database_url: str | None = None,
+    workers: int = 0,
+    lease_s: float = 2.0,
 ) -> Result:
-    """Kill at least `kills` children across the connectors and count; see the module doc."""
+    """Kill at least `kills` children across the connectors and count; see the module doc.
+
+    `postgres` (a throwaway cluster) or `database_url`: every trial on a new schema of that
+    PostgreSQL database; `workers` > 0: the trial's runs in that many worker processes (its
+    kills hit a worker mid-run; the others take the run over after `lease_s`)."""
     say = progress or (lambda line: None)
     began = time.monotonic()
     own_dir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="signoff-faults-")) if workdir is None else workdir
     workdir.mkdir(parents=True, exist_ok=True)
     policy = no_holds(workdir / "policy-no-holds.yaml")
-    with counterparts() as servers:
-        harness = Harness(servers, workdir, policy, settle)
+    if (postgres or database_url) and workers < 1:
+        raise ValueError(
+            "On PostgreSQL the harness runs the trials' graph runs in workers: give workers >= 1 "
+            "(--workers 2)."
+        )
+    with counterparts() as servers, ExitStack() as stack:
+        database = None
+        if postgres or database_url:
+            from pg_schemas import schemas
+
+            database = stack.enter_context(schemas(database_url))
+        harness = Harness(
+            servers, workdir, policy, settle, database=database, workers=workers, lease_s=lease_s
+        )
         children = [Lane(workdir / f"lane-{i}.log") for i in range(max(1, lanes))]
         try:
             for lane in children:
@@ -748,7 +850,13 @@ def run(
         finally:
             for lane in children:
                 lane.close()
-    result = Result(harness.by_connector, harness.problems, time.monotonic() - began, workdir)
+    result = Result(
+        harness.by_connector,
+        harness.problems,
+        time.monotonic() - began,
+        workdir,
+        harness.takeovers,
+    )
     smtp = result.smtp
     if smtp.windows != smtp.surfaced:
         result.problems.append(
@@ -781,10 +889,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--lanes", type=int, default=2, help="children running at once")
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="PostgreSQL: a throwaway local cluster, a new schema per trial (needs --workers)",
+    )
+    parser.add_argument(
+        "--database-url", help="PostgreSQL at this URL instead, a new schema per trial"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run each trial's graph runs in this many worker processes; the kill hits one "
+        "mid-run (default 0: in the child, as before)",
+    )
+    parser.add_argument(
+        "--lease", type=float, default=2.0, help="SIGNOFF_JOB_LEASE_S for the workers (2)"
+    )
     args = parser.parse_args(argv)
+    on_pg = args.postgres or bool(args.database_url)
+    if on_pg and args.workers < 1:
+        parser.error("--postgres / --database-url run the trials in workers: add --workers 2")
+    where = "PostgreSQL" if on_pg else "SQLite"
+    how = f"{args.workers} worker(s) per trial, lease {args.lease:g} s" if args.workers else (
+        "runs in the child")  # fmt: skip
     print(
         f"faults: {args.kills} kills over {', '.join(CONNECTORS)} at {', '.join(POINTS)}; "
-        f"seed {args.seed}, {args.lanes} lane(s)",
+        f"seed {args.seed}, {args.lanes} lane(s); {where}, {how}",
         file=sys.stderr,
         flush=True,
     )
@@ -794,6 +926,10 @@ def main(argv: list[str] | None = None) -> int:
         lanes=args.lanes,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
         keep=args.keep,
+        postgres=args.postgres,
+        database_url=args.database_url,
+        workers=args.workers,
+        lease_s=args.lease,
     )
     print(result.table())
     print(
@@ -807,6 +943,14 @@ def main(argv: list[str] | None = None) -> int:
         f"trials {total.trials} · not killed {total.survived} · "
         f"done without an audit entry {total.unaudited} · "
         f"{total.seconds / max(1, total.trials):.2f} s per trial · {result.seconds:.0f} s in all"
+    )
+    if args.workers:
+        print(
+            f"{where}, {args.workers} workers per trial: {result.takeovers} run(s) taken over "
+            f"by another worker after a kill (lease {args.lease:g} s)"
+        )
+    print(
+        f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     for problem in result.problems[:50]:
         print(f"PROBLEM: {problem}")

@@ -2,7 +2,8 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch]
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch workers
+        workerspg]
         [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
 """
 
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["p1", "p1pg", "p2", "batch", "model", "workers"],
+        choices=["p1", "p1pg", "p2", "batch", "model", "workers", "workerspg"],
         help="run only these benchmarks (default: all)",
     )
     parser.add_argument(
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             f"loadavg_1m={os.getloadavg()[0]:.2f}",  # other work on the machine skews every figure
         ]
     )
-    only = set(args.only or ["p1", "p1pg", "p2", "batch", "model", "workers"])
+    only = set(args.only or ["p1", "p1pg", "p2", "batch", "model", "workers", "workerspg"])
     if "p1" in only:
         from bench.bench_p1 import report, run_p1
 
@@ -126,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
 
         _log(f"workers: {args.worker_jobs} queued campaigns drained by 1, then 2 workers")
         _emit(report_workers(run_workers(args.worker_jobs, log=_log)))
+    if "workerspg" in only:  # the same on PostgreSQL, 1, 2 and 4 workers (bench/bench_workers.py)
+        from bench.bench_workers import report as report_workers
+        from bench.bench_workers import run_workers
+
+        _log(f"workers-pg: {args.worker_jobs} queued campaigns drained by 1, 2, then 4 workers")
+        _emit(report_workers(run_workers(args.worker_jobs, log=_log, postgres=True), postgres=True))
     if "model" in only and not args.no_model:
         _emit(run_model_bench())
     return 0

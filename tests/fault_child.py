@@ -19,6 +19,14 @@ Jobs (JSON objects; `result` is a file the child writes its report to, JSON line
         campaigns left `running`/`error`, approve what is pending; the outcome
     {"op": "settle", "home", "env", "choices": {key: "mark_sent" | "send_again"}, "result"}
         settle in-doubt items; the outcome
+    {"op": "workers", "home", "env", "briefs", "workers": 2, "result"}
+        runs in workers (PostgreSQL through SIGNOFF_DATABASE_URL): this child is the page (it
+        queues the briefs and approves what comes up, `Signoff(queued=True)`); it forks
+        `workers` worker processes that run the jobs. SIGNOFF_CRASH_AT counts the point's
+        occurrences across all the workers (a counter file under flock), so exactly one worker
+        is SIGKILLed mid-run; the page snapshots the outbox of the dead worker's runs, forks a
+        replacement, and the survivors take the run over once its lease
+        (SIGNOFF_JOB_LEASE_S) runs out. Ends when nothing is queued, running or pending.
 
 `env` is applied to os.environ before the data directory is opened (SIGNOFF_POLICY, the
 connectors' SIGNOFF_* settings, SIGNOFF_CRASH_AT).
@@ -26,6 +34,7 @@ connectors' SIGNOFF_* settings, SIGNOFF_CRASH_AT).
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import json
 import logging
@@ -192,7 +201,158 @@ def settle(job: dict[str, Any], report: Report) -> None:
     runtime.close()
 
 
-OPS = {"crash": crash, "recover": recover, "settle": settle}
+WORKERS_TIMEOUT = 150.0  # seconds for a trial's runs in workers to go quiet
+
+
+def arm_shared(counter: Path) -> None:
+    """Replace `faults.point` in this worker: the occurrences of SIGNOFF_CRASH_AT's point are
+    counted across every worker of the trial (one file, under flock); the worker that reaches
+    the n-th dies, the others never do."""
+    target = faults.parse(os.environ.get(faults.ENV))
+
+    def point(name: str) -> None:
+        if target is None or target[0] != name:
+            return
+        with open(counter, "a+", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            count = int(f.read().strip() or 0) + 1
+            f.seek(0)
+            f.truncate()
+            f.write(str(count))
+            f.flush()
+            if count == target[1]:
+                os.kill(os.getpid(), signal.SIGKILL)  # the lock goes with the process
+
+    faults.point = point  # type: ignore[assignment]  # the executor calls faults.point(...)
+
+
+def _worker(job: dict[str, Any], owner: str, crash: bool, stop: Path) -> None:
+    """A forked worker: its own runtime; claims and runs jobs until the page says stop."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    code = 0
+    try:
+        env = dict(job.get("env", {}))
+        if not crash:
+            env.pop(faults.ENV, None)
+        apply_env(env)
+        arm_shared(Path(job["home"]) / "crash-count")
+        lease = float(os.environ.get("SIGNOFF_JOB_LEASE_S") or 2)
+        runtime = Signoff(job["home"], model=ScriptedChatModel(), queued=True, recover=False)
+        while not stop.exists():
+            if runtime.work_once(owner, ttl=lease) is None:
+                time.sleep(0.1)
+        runtime.close()
+    except BaseException:
+        traceback.print_exc()
+        code = 3
+    finally:
+        os._exit(code)
+
+
+def workers(job: dict[str, Any], report: Report) -> None:
+    home = Path(job["home"])
+    home.mkdir(parents=True, exist_ok=True)
+    stop = home / "stop-workers"
+    stop.unlink(missing_ok=True)
+    runtime = Signoff(home, model=ScriptedChatModel(), queued=True, recover=False)
+    for plan in job["briefs"]:
+        report("starting", product=plan["brief"]["product"])
+        summary = runtime.start(plan["brief"], audience=plan.get("audience"), by="harness")
+        report("started", thread_id=summary["thread_id"], status=summary["status"])
+    procs: dict[int, str] = {}
+
+    def spawn(n: int, crash: bool) -> None:
+        owner = f"fault-worker-{n}:{os.getpid()}"
+        pid = os.fork()
+        if pid == 0:
+            _worker(job, f"{owner}:{os.getpid()}", crash, stop)
+        procs[pid] = f"{owner}:{pid}"
+
+    for n in range(int(job.get("workers", 2))):
+        spawn(n, crash=True)
+    errors: list[str] = []
+    retried: dict[str, int] = {}
+    killed: list[dict[str, Any]] = []
+    spawned = len(procs)
+    deadline = time.monotonic() + float(job.get("quiet_within", WORKERS_TIMEOUT))
+    quiet = 0
+    while time.monotonic() < deadline:
+        for pid in list(procs):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if not done:
+                continue
+            owner = procs.pop(pid)
+            if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+                # the outbox as the kill left it, for the runs the dead worker held
+                threads = {
+                    j["thread_id"] for j in runtime.store.jobs("running") if j["owner"] == owner
+                }
+                rows = [
+                    {
+                        k: r[k]
+                        for k in ("key", "thread_id", "action_id", "name", "status", "attempts")
+                    }
+                    for r in runtime.store.outbox()
+                    if r["thread_id"] in threads
+                ]
+                killed.append({"pid": pid, "owner": owner, "threads": sorted(threads)})
+                report("killed", pid=pid, owner=owner, threads=sorted(threads), outbox=rows)
+            else:
+                errors.append(f"worker {owner} ended with status {status}")
+            spawn(spawned, crash=False)  # the next worker
+            spawned += 1
+        status_now = runtime.queue_status()
+        busy = status_now["queued"] + status_now["running"]
+        approved = [] if busy else approve_all(runtime)
+        if not busy and not approved:
+            stuck = [
+                c["thread_id"]
+                for c in runtime.campaigns()
+                if c["status"] in ("running", "error") and retried.get(c["thread_id"], 0) < 3
+            ]
+            for thread_id in stuck:
+                retried[thread_id] = retried.get(thread_id, 0) + 1
+                try:
+                    runtime.retry(thread_id)
+                except Exception as exc:
+                    errors.append(f"retry {thread_id[:8]}: {type(exc).__name__}: {exc}")
+            quiet = 0 if stuck else quiet + 1
+            if quiet >= 2:
+                break
+        else:
+            quiet = 0
+        time.sleep(0.2)
+    else:
+        errors.append(f"the runs did not go quiet in {job.get('quiet_within', WORKERS_TIMEOUT)} s")
+    stop.touch()
+    ends = time.monotonic() + 30
+    while procs and time.monotonic() < ends:
+        for pid in list(procs):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                owner = procs.pop(pid)
+                if status:
+                    errors.append(f"worker {owner} ended with status {status}")
+        time.sleep(0.05)
+    for pid in procs:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        errors.append(f"worker pid {pid} did not stop; killed")
+    failed_jobs = [j for j in runtime.store.jobs("failed") if j.get("error")]
+    report(
+        "recovered",
+        errors=errors,
+        workers_killed=len(killed),
+        failed_jobs=[f"{j['kind']} {j['thread_id'][:8]}: {j['error']}" for j in failed_jobs],
+        takeovers=sum(1 for j in runtime.store.jobs() if j["attempts"] > 1),
+        **state(runtime),
+    )
+    runtime.close()
+
+
+OPS = {"crash": crash, "recover": recover, "settle": settle, "workers": workers}
 
 
 def run_job(job: dict[str, Any]) -> None:
