@@ -9,7 +9,7 @@ UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam postgres
+.PHONY: help run test lint bench eval eval-drafts faults faults-pg worker env browser ci oversight oidc redteam postgres
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT) with a worker and the model"
@@ -21,6 +21,7 @@ help:
 	@echo "make eval-drafts  drafts worth signing: the real pipeline over 24 products, scored"
 	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b')"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
+	@echo "           (DB=postgres or make faults-pg: on PostgreSQL, each trial's runs in two workers)"
 	@echo "make worker one more worker: runs queued campaigns and decisions, releases holds"
 	@echo "           (make run starts one; several workers, on one machine or more, share the queue)"
 	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
@@ -89,8 +90,14 @@ eval-drafts: env
 	$(UV) run python -m bench.eval_drafts $(foreach m,$(MODELS),--model $(m)) \
 	  $(if $(PRODUCTS),--products $(PRODUCTS)) --json eval-drafts.json
 
-faults: env
-	$(UV) run python -m bench.faults
+# DB=postgres: every trial on a new schema of a throwaway PostgreSQL cluster, its runs in two
+# worker processes, the kill hitting a worker mid-run (the other takes the run over).
+DB ?= sqlite
+faults: env $(if $(filter postgres,$(DB)),postgres)
+	$(UV) run python -m bench.faults $(if $(filter postgres,$(DB)),--postgres --workers 2)
+
+faults-pg: env postgres
+	$(UV) run python -m bench.faults --postgres --workers 2
 
 redteam: env
 	$(UV) run python -m bench.redteam

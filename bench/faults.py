@@ -779,6 +779,7 @@ def run(
     database_url: str | None = None,
     workers: int = 0,
     lease_s: float = 2.0,
+    budget_s: float | None = None,
 ) -> Result:
     """Kill at least `kills` children across the connectors and count; see the module doc.
 
@@ -787,6 +788,7 @@ def run(
     kills hit a worker mid-run; the others take the run over after `lease_s`)."""
     say = progress or (lambda line: None)
     began = time.monotonic()
+    stop_at = began + budget_s if budget_s else float("inf")  # no new trial after that
     own_dir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="signoff-faults-")) if workdir is None else workdir
     workdir.mkdir(parents=True, exist_ok=True)
@@ -824,7 +826,7 @@ def run(
                     nonlocal killed, done
                     while True:
                         with lock:
-                            if not queue:
+                            if not queue or time.monotonic() > stop_at:
                                 return
                             trial = queue.pop(0)
                         try:
@@ -836,7 +838,7 @@ def run(
                         with lock:
                             killed += was_killed
                             done += 1
-                            if done % 20 == 0:
+                            if done % 10 == 0:
                                 say(_progress_line(harness, done, killed, began))
 
                 workers = [threading.Thread(target=work, args=(lane,)) for lane in children]
@@ -844,7 +846,7 @@ def run(
                     w.start()
                 for w in workers:
                     w.join()
-                if killed >= kills or not todo:
+                if killed >= kills or not todo or time.monotonic() > stop_at:
                     break
             harness.problems += harness.strays()
         finally:
@@ -907,6 +909,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lease", type=float, default=2.0, help="SIGNOFF_JOB_LEASE_S for the workers (2)"
     )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds: start no new trial after this; the figures are of what finished",
+    )
     args = parser.parse_args(argv)
     on_pg = args.postgres or bool(args.database_url)
     if on_pg and args.workers < 1:
@@ -930,6 +937,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=args.database_url,
         workers=args.workers,
         lease_s=args.lease,
+        budget_s=args.budget,
     )
     print(result.table())
     print(
