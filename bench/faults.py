@@ -1,6 +1,8 @@
 """`make faults`: the crash harness. SIGKILL at random points, restart, count deliveries.
 
-    uv run python -m bench.faults [--kills 200] [--seed 1] [--lanes 2] [--keep]
+    uv run python -m bench.faults [--kills 200] [--seed 1] [--lanes 2] [--keep] [--budget S]
+    uv run python -m bench.faults --postgres --workers 2        (make faults DB=postgres)
+    uv run python -m bench.faults --database-url URL --workers 2
 
 Real loopback counterparts run in this process: an SMTP server (aiosmtpd; plain SMTP, which
 cannot honour a key: messages counted by Message-ID), a social webhook and an ad platform that
@@ -15,6 +17,16 @@ server (statuses, favourites, follows; `Idempotency-Key`) and a WordPress-like p
        `running`/`error`, approves what is pending and reports the outcome;
     3. each in-doubt item is settled as a person would: `mark_sent` when the server got it,
        `send_again` when it did not; then every approved action must have exactly one delivery.
+
+With `--workers N` (required on PostgreSQL: `--postgres` starts a throwaway cluster,
+`--database-url` uses yours; every trial gets a new schema through SIGNOFF_DATABASE_URL) the
+trial's graph runs happen in N worker processes instead (`tests/fault_child.py`, op `workers`):
+the child is the page (`Signoff(queued=True)`: it queues the briefs, approves what comes up,
+retries what stopped), N forked workers claim and run the jobs with a short lease
+(SIGNOFF_JOB_LEASE_S, `--lease`, 2 s). The crash point's occurrences are counted across the
+workers, so the n-th one SIGKILLs exactly one worker mid-run; the page snapshots the outbox of
+that worker's runs (the crash windows), forks a replacement, and the other workers take the run
+over once its lease runs out. Then steps 3 and the counting as above.
 
 Children are forked from a pre-imported server (`tests/fault_child.py serve`): a fresh process
 per job without paying LangGraph's import each time. The figures go to stdout, progress to
