@@ -10,12 +10,17 @@
 
 A reservation whose platform call failed in a way that may be retried stays `pending` and counts
 against the budgets (the money may be spent); a refusal (4xx) releases it.
+
+With `SIGNOFF_DATABASE_URL` (PostgreSQL, several machines) the ledger is the `ad_spend` table of
+that shared database, so the budgets hold across machines: each booking holds the ledger's own
+advisory lock for its check-and-reserve, as BEGIN IMMEDIATE does on the SQLite file.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -100,9 +105,49 @@ def money(amount_cents: int, currency: str) -> str:
     return f"{amount_cents / 100:.2f} {currency}"
 
 
+LEDGER_LOCK = 0x5160AD  # pg_advisory_xact_lock key of the ledger on PostgreSQL
+
+
+class _PgLedger:
+    """The ledger's few statements on PostgreSQL (`?` placeholders → psycopg's `%s`)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self.raw.execute(sql.replace("?", "%s"), tuple(params))
+
+
 @contextmanager
-def ledger(settings: Settings, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-    """The ledger; `write=True` holds its write lock for the whole block (BEGIN IMMEDIATE)."""
+def _pg_ledger(url: str) -> Iterator[Any]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as raw:
+        raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LEDGER_LOCK})".encode(), prepare=False)
+        try:
+            raw.execute(SCHEMA)
+            yield _PgLedger(raw)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+
+
+def _database_url() -> str | None:
+    """The shared PostgreSQL database of every Signoff process (graphs/storage/database.py)."""
+    return os.environ.get("SIGNOFF_DATABASE_URL", "").strip() or None
+
+
+@contextmanager
+def ledger(settings: Settings, *, write: bool = False) -> Iterator[Any]:
+    """The ledger; `write=True` holds its write lock for the whole block (BEGIN IMMEDIATE, or an
+    advisory lock on PostgreSQL)."""
+    url = _database_url()
+    if url:
+        with _pg_ledger(url) as conn:
+            yield conn
+        return
     path = settings.home / "ledger.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(str(path), timeout=30, isolation_level=None)) as conn:
@@ -124,14 +169,14 @@ def spent(
     settings: Settings, *, thread_id: str | None = None, day: str | date | None = None
 ) -> float:
     """Spent or reserved so far, in `ads_currency`: all, one campaign's, one UTC day's, or both."""
-    if not (settings.home / "ledger.db").exists():
+    if not _database_url() and not (settings.home / "ledger.db").exists():
         return 0.0
     with ledger(settings) as conn:
         return _sum(conn, settings.ads_currency, thread_id=thread_id, day=day) / 100
 
 
 def _sum(
-    conn: sqlite3.Connection,
+    conn: Any,
     currency: str,
     *,
     thread_id: str | None = None,
@@ -139,7 +184,7 @@ def _sum(
     besides: str = "",
 ) -> int:
     sql = (
-        "SELECT COALESCE(SUM(amount_cents), 0) FROM ad_spend WHERE currency = ? "
+        "SELECT COALESCE(SUM(amount_cents), 0) AS total FROM ad_spend WHERE currency = ? "
         f"AND status IN ({', '.join('?' * len(COUNTED))}) AND client_reference_id != ?"
     )
     params: list[Any] = [currency, *COUNTED, besides]
@@ -149,7 +194,7 @@ def _sum(
     if day is not None:
         sql += " AND day = ?"
         params.append(str(day))
-    return int(conn.execute(sql, params).fetchone()[0])
+    return int(conn.execute(sql, params).fetchone()["total"])
 
 
 def spend_ads(call: Call) -> dict[str, Any]:
@@ -173,8 +218,12 @@ def spend_ads(call: Call) -> dict[str, Any]:
             day = datetime.now(UTC).date().isoformat()
             _check_budgets(conn, settings, call.thread_id, day, amount, ref)
             conn.execute(
-                "INSERT OR REPLACE INTO ad_spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, "
-                "?, ?)",
+                "INSERT INTO ad_spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?) "
+                "ON CONFLICT (client_reference_id) DO UPDATE SET key = excluded.key, thread_id ="
+                " excluded.thread_id, action_id = excluded.action_id, amount_cents ="
+                " excluded.amount_cents, currency = excluded.currency, description ="
+                " excluded.description, day = excluded.day, status = 'pending', platform = NULL,"
+                " created_at = excluded.created_at, updated_at = excluded.updated_at",
                 (
                     *(ref, call.key, call.thread_id, call.action_id, amount),
                     *(args["currency"], args["description"], day, now(), now()),
@@ -210,7 +259,7 @@ def spend_ads(call: Call) -> dict[str, Any]:
 
 
 def _check_budgets(
-    conn: sqlite3.Connection, settings: Settings, thread_id: str, day: str, amount: int, ref: str
+    conn: Any, settings: Settings, thread_id: str, day: str, amount: int, ref: str
 ) -> None:
     currency = settings.ads_currency
     budgets: list[tuple[str, float | None, dict[str, str], str, str]] = [
