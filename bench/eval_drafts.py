@@ -63,12 +63,25 @@ def main(argv: list[str] | None = None) -> int:
         summaries = []
         for model in args.model or ["embedded"]:
             started = time.monotonic()
+            partial: list[dict[str, Any]] = []
+
+            def save_partial(result: Any, model: str = model, partial: list = partial) -> None:
+                partial.append(result.as_dict())
+                if args.json:  # a long run's campaigns so far, readable while it runs
+                    done = out["models"] + [{"summary": {"model": model}, "campaigns": partial}]
+                    args.json.write_text(
+                        json.dumps(
+                            {**out, "models": done}, indent=1, ensure_ascii=False, default=str
+                        )
+                    )
+
             report = run_eval(
                 products,
                 limit=args.products,
                 model=None if model == "fake" else model,
                 chat_model=fake_model() if model == "fake" else None,
                 progress=None if args.quiet else lambda m: print(m, file=sys.stderr, flush=True),
+                on_campaign=save_partial,
             )
             summary = summarise(report)
             summary["model"] = f"{model} ({report.model})" if model != report.model else model

@@ -200,11 +200,13 @@ def run_eval(
     model: str | None = None,
     chat_model: Any = None,
     progress: Progress | None = None,
+    on_campaign: Callable[[CampaignResult], None] | None = None,
 ) -> EvalReport:
     """Run one campaign per product (of a slice of `limit`) and score its drafts.
 
     `model`: a `SIGNOFF_MODEL` value ("embedded", "embedded:1.5b"); `chat_model`: a chat model
-    object instead (tests); neither: the default seam."""
+    object instead (tests); neither: the default seam. `on_campaign` is called with each result
+    as it is scored (so a long run's partial results can be saved)."""
     from graphs.runtime import Signoff
 
     chosen = pick(products, limit)
@@ -226,6 +228,8 @@ def run_eval(
                     say(f"[{n}/{len(chosen)}] {product['slug']} ({product['kind']})")
                     results.append(_campaign(runtime, product, products))
                     say(f"    {results[-1].seconds:.0f} s, {_line(results[-1])}")
+                    if on_campaign is not None:
+                        on_campaign(results[-1])
             finally:
                 runtime.close()
     return EvalReport(model=name, campaigns=results)
