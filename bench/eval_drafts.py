@@ -5,6 +5,7 @@
     uv run python -m bench.eval_drafts --model embedded:1.5b --model embedded
     uv run python -m bench.eval_drafts --model fake --products 3   # structure only (the smoke test)
     uv run python -m bench.eval_drafts --labels-only         # the sentence checker vs hand labels
+    uv run python -m bench.eval_drafts --products 6 --learn 2   # + a second campaign after edits
 
 Prints one table row per model (send-ready %, each score, figures from other products,
 unflagged factual errors, false alarms as a share of fact sentences, seconds per campaign), the
@@ -35,6 +36,7 @@ from graphs.eval_drafts import (  # noqa: E402
     run_eval,
     summarise,
 )
+from graphs.eval_learning import format_learning  # noqa: E402
 
 
 def fake_model() -> Any:
@@ -55,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every figure and draft to this file")
     parser.add_argument("--labels-only", action="store_true", help="only the checker vs labels")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--learn",
+        type=int,
+        default=0,
+        metavar="N",
+        help="learning from edits: edit N products' drafts, run their briefs again, count repeats",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     products = load_products()
@@ -82,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                 chat_model=fake_model() if model == "fake" else None,
                 progress=None if args.quiet else lambda m: print(m, file=sys.stderr, flush=True),
                 on_campaign=save_partial,
+                learn=args.learn,
             )
             summary = summarise(report)
             summary["model"] = f"{model} ({report.model})" if model != report.model else model
             summary["wall_seconds"] = round(time.monotonic() - started, 1)
             summaries.append(summary)
+            summary["learning"] = report.learning
             out["models"].append(
                 {"summary": summary, "campaigns": [c.as_dict() for c in report.campaigns]}
             )
@@ -99,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             for problem, count in summary["problems"]:
                 print(f"  {count:>3} × {problem}")
+            if args.learn:
+                print("  " + format_learning(summary["learning"]))
     print("\nsentence checker (graphs/checks/facts.py) against hand labels:")
     for path in (LABELS, HOLDOUT):
         if not path.exists():

@@ -144,6 +144,7 @@ class CampaignResult:
 class EvalReport:
     model: str
     campaigns: list[CampaignResult]
+    learning: dict[str, Any] | None = None  # the effect of edits on a second campaign
 
 
 @contextmanager
@@ -201,12 +202,17 @@ def run_eval(
     chat_model: Any = None,
     progress: Progress | None = None,
     on_campaign: Callable[[CampaignResult], None] | None = None,
+    learn: int = 0,
 ) -> EvalReport:
     """Run one campaign per product (of a slice of `limit`) and score its drafts.
 
     `model`: a `SIGNOFF_MODEL` value ("embedded", "embedded:1.5b"); `chat_model`: a chat model
     object instead (tests); neither: the default seam. `on_campaign` is called with each result
-    as it is scored (so a long run's partial results can be saved)."""
+    as it is scored (so a long run's partial results can be saved). `learn`: for the first
+    `learn` products of the slice, a marketer's edits of the first campaign become brand rules
+    and a second campaign of the same brief is scored for the edited faults it repeats
+    (`graphs.eval_learning`)."""
+    from graphs.eval_learning import second_campaigns
     from graphs.runtime import Signoff
 
     chosen = pick(products, limit)
@@ -230,9 +236,20 @@ def run_eval(
                     say(f"    {results[-1].seconds:.0f} s, {_line(results[-1])}")
                     if on_campaign is not None:
                         on_campaign(results[-1])
+                learning = None
+                if learn:
+                    learning = second_campaigns(
+                        runtime,
+                        home,
+                        [(p, r) for p, r in zip(chosen, results, strict=False) if not r.error][
+                            :learn
+                        ],
+                        rerun=lambda product: _campaign(runtime, product, products),
+                        say=say,
+                    )
             finally:
                 runtime.close()
-    return EvalReport(model=name, campaigns=results)
+    return EvalReport(model=name, campaigns=results, learning=learning)
 
 
 def _line(result: CampaignResult) -> str:
