@@ -30,9 +30,11 @@ if str(ROOT) not in sys.path:  # `python bench/eval_drafts.py` as well as `-m`
 from graphs.eval_drafts import (  # noqa: E402
     HOLDOUT,
     LABELS,
+    EvalReport,
     format_table,
     label_scores,
     load_products,
+    rescore,
     run_eval,
     summarise,
 )
@@ -46,6 +48,20 @@ def fake_model() -> Any:
     return ScriptedChatModel()
 
 
+def _details(summaries: list[dict[str, Any]], *, learn: bool) -> None:
+    for summary in summaries:
+        print(f"\n{summary['model']}: send-ready by channel {summary['send_ready_by_channel']}")
+        print(
+            f"  {summary['fact_sentences']} fact sentences, {summary['factual_errors']} with "
+            f"a figure or name in no sheet/brief, or a customer's words restated; failed "
+            f"campaigns {summary['failed_campaigns']}"
+        )
+        for problem, count in summary["problems"]:
+            print(f"  {count:>3} × {problem}")
+        if learn:
+            print("  " + format_learning(summary.get("learning")))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
@@ -56,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=None, help="a slice of N products")
     parser.add_argument("--json", type=Path, help="write every figure and draft to this file")
     parser.add_argument("--labels-only", action="store_true", help="only the checker vs labels")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="JSON",
+        help="score an earlier run's drafts (its --json file) with today's scores and checker",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument(
         "--learn",
@@ -68,7 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     products = load_products()
     out: dict[str, Any] = {"models": [], "labels": []}
-    if not args.labels_only:
+    if args.rescore:
+        summaries = []
+        earlier = json.loads(args.rescore.read_text(encoding="utf-8"))
+        for entry in earlier["models"]:
+            campaigns = rescore(entry["campaigns"], products)
+            summary = summarise(EvalReport(model=entry["summary"]["model"], campaigns=campaigns))
+            summary["model"] = f"{entry['summary']['model']} (rescored)"
+            summaries.append(summary)
+            out["models"].append(
+                {"summary": summary, "campaigns": [c.as_dict() for c in campaigns]}
+            )
+        print(format_table(summaries))
+        _details(summaries, learn=False)
+    elif not args.labels_only:
         summaries = []
         for model in args.model or ["embedded"]:
             started = time.monotonic()
@@ -102,16 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"summary": summary, "campaigns": [c.as_dict() for c in report.campaigns]}
             )
         print(format_table(summaries))
-        for summary in summaries:
-            print(f"\n{summary['model']}: send-ready by channel {summary['send_ready_by_channel']}")
-            print(
-                f"  {summary['fact_sentences']} fact sentences, {summary['factual_errors']} with "
-                f"a figure or name in no sheet/brief; failed campaigns {summary['failed_campaigns']}"
-            )
-            for problem, count in summary["problems"]:
-                print(f"  {count:>3} × {problem}")
-            if args.learn:
-                print("  " + format_learning(summary["learning"]))
+        _details(summaries, learn=bool(args.learn))
     print("\nsentence checker (graphs/checks/facts.py) against hand labels:")
     for path in (LABELS, HOLDOUT):
         if not path.exists():

@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from graphs.checks.drafts import DraftScore, Knowledge, outgoing_text, score_action
-from graphs.checks.facts import SentenceCheck, check_text, facts_of, split_sentences
+from graphs.checks.drafts import DraftScore, Knowledge, score_action
+from graphs.checks.facts import SentenceCheck, check_text, facts_of, outgoing, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +252,32 @@ def run_eval(
     return EvalReport(model=name, campaigns=results, learning=learning)
 
 
+def rescore(
+    campaigns: Sequence[Mapping[str, Any]], products: Sequence[dict[str, Any]]
+) -> list[CampaignResult]:
+    """Score the drafts of an earlier run (its JSON's campaigns) with today's scores and checker,
+    so a run before a change and one after it are compared on the same yardstick. What the
+    reviewer was warned about is read from each draft's review notes as they were then."""
+    by_slug = {p["slug"]: p for p in products}
+    results = []
+    for c in campaigns:
+        product = by_slug[c["slug"]]
+        result = CampaignResult(c["slug"], c["kind"], float(c["seconds"]), error=c.get("error"))
+        knowledge = knowledge_for(product, products)
+        passages, known = passages_of(product), known_texts(product)
+        for item in c.get("items", []):
+            shown = {"id": item["action_id"], "name": item["name"], "channel": item["channel"]}
+            shown["args"] = item["args"]
+            score = score_action(shown, knowledge, brand=product["brand"], brief=product["brief"])
+            result.drafts.append(score)
+            result.items.append({**item, "problems": list(score.problems)})
+            result.sentences += _sentences(
+                item["action_id"], item["args"], passages, known, knowledge, product, item
+            )
+        results.append(result)
+    return results
+
+
 def _line(result: CampaignResult) -> str:
     if result.error:
         return f"error: {result.error}"
@@ -296,6 +322,7 @@ def _campaign(
                 # it reviewed) and what it left for the person
                 "rounds": list(action.get("rounds") or []),
                 "review_notes": list((item or {}).get("review_notes") or []),
+                "claim_checks": list((item or {}).get("claim_checks") or []),
                 "problems": list(score.problems),
             }
         )
@@ -314,14 +341,16 @@ def _sentences(
     product: Mapping[str, Any],
     item: Mapping[str, Any] | None,
 ) -> list[SentenceRow]:
-    head, body = outgoing_text(args)
-    text = f"{head}\n{body}" if head else body
+    # what the model wrote: the email's footer below "--" is assembled from the brand's settings
+    text = outgoing(args)
+    quotes = sheet_quotes(product["sheet"])
     rows = []
     for check in check_text(text, passages, product=product["brief"]["product"], known=known):
         tokens = [t for t in facts_of(check.sentence) if t.text.strip(" .,;:!?") in check.facts]
-        if not check.facts:
+        restated = restates_quote(check.sentence, quotes)
+        if not check.facts and not restated:
             continue
-        error = any(not knowledge.is_known(t) for t in tokens)
+        error = restated or any(not knowledge.is_known(t) for t in tokens)
         rows.append(
             SentenceRow(
                 action_id=action_id,
@@ -334,6 +363,30 @@ def _sentences(
             )
         )
     return rows
+
+
+_QUOTE = re.compile(r"[\"“”„«]([^\"“”„«»]{12,}?)[\"“”»]")
+_QUOTE_MARK = re.compile(r"[\"“”„«»]")
+RESTATED_WORDS = 5
+
+
+def sheet_quotes(sheet: str) -> list[list[str]]:
+    """The words of each customer quote in a fact sheet."""
+    return [re.findall(r"[a-z0-9'’-]+", m.group(1).lower()) for m in _QUOTE.finditer(sheet)]
+
+
+def restates_quote(sentence: str, quotes: Sequence[Sequence[str]]) -> bool:
+    """The eval's own rule for a customer's words restated as the brand's claim: the sentence,
+    with no quotation mark in it, repeats 5 or more words of a quote in a row."""
+    if _QUOTE_MARK.search(sentence):
+        return False  # a quotation: the checker judges whether it is attributed
+    words = re.findall(r"[a-z0-9'’-]+", sentence.lower())
+    grams = {tuple(words[i : i + RESTATED_WORDS]) for i in range(len(words) - RESTATED_WORDS + 1)}
+    for quote in quotes:
+        n = RESTATED_WORDS
+        if any(tuple(quote[i : i + n]) in grams for i in range(len(quote) - n + 1)):
+            return True
+    return False
 
 
 def _shown_flag(check: SentenceCheck, item: Mapping[str, Any] | None) -> bool:
@@ -522,6 +575,7 @@ __all__ = [
     "format_table",
     "label_scores",
     "load_products",
+    "rescore",
     "run_eval",
     "split_sentences",
     "summarise",

@@ -10,6 +10,15 @@ _SIGNOFF = re.compile(
     r"all the best|yours|warmly)\b[^\n]{0,40}$.*",
     re.I | re.S | re.M,
 )
+# A last line that signs as a team ("The Northpeak team") or is only a web address: the brand's
+# signature and the brief's link are added for you; the 0.5B wrote both anyway (and wrote links
+# as "https//northpeak.example/x" once the grammar forbade "://").
+_SIGNATURE_LINE = re.compile(
+    r"\n\s*(?:[-—–]+\s*)?(?:[Tt]he\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}[Tt]eam\.?\s*$"
+)
+_LINKISH = re.compile(
+    r"\b(?:https?:?/{0,2}|www\.)[^\s]*|\b[\w-]+\.(?:example|com|org|net|io|co)/\S*", re.I
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -24,6 +33,8 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").strip()
     text = _GREETING.sub("", text, count=1)
     text = _SIGNOFF.sub("", text).strip()
+    text = _LINKISH.sub("", text)
+    text = _SIGNATURE_LINE.sub("", "\n" + text).strip()
     seen: set[str] = set()
     paragraphs = []
     for para in re.split(r"\n\s*\n", text):

@@ -465,13 +465,25 @@ def _support(
             f"{SHEET} has this only in a customer's words ({who}): quote them and say who "
             "said it, rather than making it the brand's own claim"
         )
+    quoted_pair: list[_Passage] | None = None
     for a in passages:
-        left = [f for f in facts if not carries(f, a.tokens, a.lower)]
-        if len(left) == len(facts):
+        got = [f for f in facts if carries(f, a.tokens, a.lower)]
+        left = [f for f in facts if f not in got]
+        if not got or not left:
             continue
         for b in passages:
             if b is not a and all(carries(f, b.tokens, b.lower) for f in left):
-                return [a, b], None
+                if _outside_quotes(got, a) and _outside_quotes(left, b):
+                    return [a, b], None
+                quoted_pair = quoted_pair or [a, b]
+    if quoted_pair is not None:
+        # e.g. "840 grams, the perfect choice for a four-day hike in the Alps": the weight is
+        # the sheet's, the four-day hike in the Alps only a customer's
+        who = next((q[1] for p in quoted_pair for q in p.quotes), "a customer")
+        return quoted_pair, (
+            f"{SHEET} has part of this only in a customer's words ({who}): quote them and say "
+            "who said it, rather than making it the brand's own claim"
+        )
     return None
 
 
