@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from graphs.channels.base import NO_PLACEHOLDER, Channel, DraftModel, register
-from graphs.channels.text import clean
+from graphs.channels.text import clean, title_case_end
 
 # No hashtags in an email, besides the placeholders no draft may have.
 EMAIL_TEXT = NO_PLACEHOLDER.replace("[^\\[", "[^#\\[", 1)
@@ -60,7 +60,7 @@ def assemble(
     end = footer(brand)
     body = "\n\n".join(parts) + (f"\n\n--\n{end}" if end else "")
     to = previous["args"]["to"] if previous else brief.get("to", "")
-    args: dict[str, Any] = {"to": to, "subject": " ".join(draft.subject.split()), "body": body}
+    args: dict[str, Any] = {"to": to, "subject": title_case_end(draft.subject), "body": body}
     if brand.get("sender"):
         args["sender"] = brand["sender"]
     return args

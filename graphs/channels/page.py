@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from graphs.channels.base import NO_PLACEHOLDER, Channel, DraftModel, register
-from graphs.channels.text import clean
+from graphs.channels.text import clean, once, title_case_end
 
 TASK = """Write one landing page of 120 to 200 words.
 Return JSON with: title (under 60 characters), intro (two sentences), sections (exactly three,
@@ -48,16 +48,19 @@ def assemble(
     previous: Mapping[str, Any] | None,
     notes: Mapping[str, Any],
 ) -> dict[str, Any]:
-    parts = [clean(draft.intro)]
+    seen: set[str] = set()  # a sentence said in the intro is not said again in a section
+    parts = [once(clean(draft.intro), seen)]
     for section in draft.sections:
         heading = " ".join(section.heading.strip(" #*").split())
-        parts.append(f"## {heading}\n\n{clean(section.text)}")
-    cta = clean(draft.call_to_action)
+        text = once(clean(section.text), seen)
+        if text:  # a section that only repeated the intro goes
+            parts.append(f"## {heading}\n\n{text}")
+    cta = once(clean(draft.call_to_action), seen) or clean(draft.call_to_action)
     if brief.get("link"):
         cta = f"{cta} {brief['link']}"
     parts.append(cta)
     slug = previous["args"]["slug"] if previous else slugify(str(brief.get("product", "")))
-    return {"slug": slug, "title": " ".join(draft.title.split()), "body": "\n\n".join(parts)}
+    return {"slug": slug, "title": title_case_end(draft.title), "body": "\n\n".join(parts)}
 
 
 def copy(args: Mapping[str, Any]) -> str:

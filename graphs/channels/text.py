@@ -48,3 +48,29 @@ def clean(text: str) -> str:
         if kept:
             paragraphs.append(" ".join(kept))
     return "\n\n".join(paragraphs)
+
+
+def once(text: str, seen: set[str]) -> str:
+    """`text` without the sentences already in `seen` (which it extends): a page's parts are
+    drafted as separate fields, and the 0.5B repeats a sentence from one in the next."""
+    kept = []
+    for sentence in sentences(text):
+        key = re.sub(r"\W+", " ", sentence.lower()).strip()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+_DANGLING = re.compile(
+    r"(?:[\s,:;–—-]+(?:a|an|the|and|or|with|for|of|to|in|on|at|by|your|our|from))+[\s,:;–—-]*$",
+    re.IGNORECASE,
+)
+
+
+def title_case_end(title: str) -> str:
+    """A title or subject the grammar's length limit stopped mid-phrase ("... in Dublin with a")
+    without its dangling last words."""
+    title = " ".join(title.split())
+    return _DANGLING.sub("", title).strip() or title

@@ -381,7 +381,10 @@ def check_text(
     context = "\n".join([strip_citations(text), known_text, *(p.text for p in prepared)])
     checks: list[SentenceCheck] = []
     for sentence in split_sentences(text):
-        checks.append(_check_sentence(sentence, prepared, known_tokens, known_lower, context))
+        # a word counts as a name when it is capitalised mid-sentence *elsewhere*: a title-case
+        # subject ("Discover the Ultimate Solution...") is no evidence for its own words
+        elsewhere = context.replace(sentence, " ")
+        checks.append(_check_sentence(sentence, prepared, known_tokens, known_lower, elsewhere))
     return checks
 
 

@@ -167,3 +167,38 @@ def test_a_json_escape_round_the_grammar_is_scrubbed_not_fatal() -> None:
     assert "http" not in draft.body and "[" not in draft.body and "\\" not in draft.body
     assert "24/7" in draft.body
     assert re.fullmatch(ONE_LINE, draft.subject)
+
+
+def test_a_page_says_each_sentence_once_and_its_title_ends_whole() -> None:
+    from graphs.channels.page import assemble
+
+    repeated = "Our free trial offers 30-day free trials and no card needed."
+    draft = PageDraft(
+        title="Discover the Ultimate Solution for Cleaning Your Home in Dublin with a",
+        intro=repeated + " Ledgerly sends invoices for freelancers.",
+        sections=[
+            {"heading": "What is it", "text": "Ledgerly sends invoices and reminders. " * 5},
+            {"heading": "Trial", "text": (repeated + " ") * 4},
+            {"heading": "How", "text": "It works on any device and any browser you use. " * 4},
+        ],
+        call_to_action="Start your trial today.",
+    )
+    args = assemble(draft, {"product": "Ledgerly"}, {}, None, {})
+    assert args["body"].count(repeated) == 1
+    assert "## Trial" not in args["body"]  # the section only repeated the intro
+    assert args["title"] == "Discover the Ultimate Solution for Cleaning Your Home in Dublin"
+
+
+def test_a_title_case_subject_is_no_evidence_for_its_own_names() -> None:
+    [check] = check_text(
+        "Discover the Ultimate Solution for Cleaning Your Home in Dublin",
+        [
+            {
+                "id": "g#1",
+                "text": "Greenleaf Home Cleaning cleans homes in Dublin.",
+                "source": "g.md",
+            }
+        ],
+        product="Greenleaf Home Cleaning",
+    )
+    assert check.status == "supported", check.differs
