@@ -72,7 +72,7 @@ def _as_feedback(differs: str) -> str:
     text = differs.replace("the fact sheet says", "the facts give").replace(
         "the fact sheet", "the facts"
     )
-    if text.startswith(("says ", "names ", "quotes ", "restates ", "mixes ")):
+    if text.startswith(("says ", "names ", "quotes ", "restates ", "mixes ", "gives ")):
         return "it " + text
     return text
 

@@ -542,12 +542,21 @@ def _outside_quotes(facts: list[Token], p: _Passage) -> bool:
     return all(f.kind == "name" or carries(f, rest, lower) for f in facts)
 
 
+_PHONE = re.compile(r"(?<![\w€$£])\+?\(?\d[\d ()-]{6,}\d(?![\w%])")
+
+
 def _differs(facts: list[Token], plain: str, passages: list[_Passage]) -> str:
     """What the sentence says that no passage does, with what the closest passage says."""
     words = content_words(plain)
     missing = [f for f in facts if not any(carries(f, p.tokens, p.lower) for p in passages)]
     if not missing:
         return f"no one passage of {SHEET} says all of this together"
+    phone = _PHONE.search(plain)
+    if phone and any(f.text.strip(" .,;:!?") in phone.group(0) for f in missing):
+        return (
+            f"gives the phone number {phone.group(0)}, which is in neither {SHEET} nor the "
+            "brand's settings"
+        )
 
     def closeness(p: _Passage) -> tuple[int, int]:
         same = sum(1 for f in facts if carries(f, p.tokens, p.lower))

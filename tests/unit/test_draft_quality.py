@@ -202,3 +202,10 @@ def test_a_title_case_subject_is_no_evidence_for_its_own_names() -> None:
         product="Greenleaf Home Cleaning",
     )
     assert check.status == "supported", check.differs
+
+
+def test_an_invented_phone_number_is_named_as_one() -> None:
+    sentence = "Call us today at 123-456-7890 to learn more about our subscription."
+    [check] = check_text(sentence, PASSAGES, product="Trailhead 30")
+    assert check.status == "unsupported"
+    assert check.differs and "phone number 123-456-7890" in check.differs
