@@ -146,6 +146,9 @@ def _figures(text: str) -> list[Token]:
     return out
 
 
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+
+
 def _mask_links(text: str) -> str:
     return re.sub(r"\bhttps?://\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", text)
 
@@ -199,6 +202,11 @@ def _score_text(
             score.leaked.append(fact.text.strip(" .,;:"))
         else:
             score.errors.append(fact.text.strip(" .,;:"))
+    # an address the model made up ("Contact us at info@greenleaf.ie"): the gate shows it as a
+    # contact nobody gave; a draft that needs it taken out is not ready to send
+    for address in _EMAIL.findall(head + "\n" + body.split("\n--\n")[0]):
+        if address.lower() not in knowledge._known_lower:
+            score.errors.append(address)
     lower = flatten(plain)
     for other in knowledge.other_names:
         if other and re.search(r"(?<!\w)" + re.escape(flatten(other)) + r"(?!\w)", lower):

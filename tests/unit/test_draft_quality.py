@@ -209,3 +209,15 @@ def test_an_invented_phone_number_is_named_as_one() -> None:
     [check] = check_text(sentence, PASSAGES, product="Trailhead 30")
     assert check.status == "unsupported"
     assert check.differs and "phone number 123-456-7890" in check.differs
+
+
+def test_an_email_address_the_model_made_up_is_not_factual() -> None:
+    knowledge = Knowledge(known=SHEET + "\n".join(BRAND.values()))
+    made_up = BODY.replace("order yours today", "write to info@northpeak.ie to order")
+    action = email(made_up)
+    action["args"]["sender"] = "Northpeak <hello@northpeak.example>"
+    score = score_action(action, knowledge, brand=BRAND)
+    assert not score.factual and "info@northpeak.ie" in score.errors
+    known = email(BODY.replace("order yours today", "write to hello@northpeak.example"))
+    known["args"]["sender"] = "Northpeak <hello@northpeak.example>"
+    assert score_action(known, knowledge, brand=BRAND).factual
