@@ -1,4 +1,5 @@
-"""Ad spend: a ledger (`<home>/ledger.db`) in front of an ad platform's webhook.
+"""Ad spend: a ledger (`<home>/ledger.db`, or the `ad_spend` table of the PostgreSQL database
+that SIGNOFF_DATABASE_URL names, shared by every machine) in front of an ad platform's webhook.
 
     spend_ads(amount, currency, description)
       1. refuse another currency than `ads_currency`, or an amount over the day's or the
@@ -10,17 +11,12 @@
 
 A reservation whose platform call failed in a way that may be retried stays `pending` and counts
 against the budgets (the money may be spent); a refusal (4xx) releases it.
-
-With `SIGNOFF_DATABASE_URL` (PostgreSQL, several machines) the ledger is the `ad_spend` table of
-that shared database, so the budgets hold across machines: each booking holds the ledger's own
-advisory lock for its check-and-reserve, as BEGIN IMMEDIATE does on the SQLite file.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -105,71 +101,57 @@ def money(amount_cents: int, currency: str) -> str:
     return f"{amount_cents / 100:.2f} {currency}"
 
 
-LEDGER_LOCK = 0x5160AD  # pg_advisory_xact_lock key of the ledger on PostgreSQL
-
-
-class _PgLedger:
-    """The ledger's few statements on PostgreSQL (`?` placeholders → psycopg's `%s`)."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, params: Any = ()) -> Any:
-        return self.raw.execute(sql.replace("?", "%s"), tuple(params))
-
-
-@contextmanager
-def _pg_ledger(url: str) -> Iterator[Any]:
-    import psycopg
-    from psycopg.rows import dict_row
-
-    with psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as raw:
-        raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LEDGER_LOCK})".encode(), prepare=False)
-        try:
-            raw.execute(SCHEMA)
-            yield _PgLedger(raw)
-        except BaseException:
-            raw.execute("ROLLBACK")
-            raise
-        raw.execute("COMMIT")
-
-
-def _database_url() -> str | None:
-    """The shared PostgreSQL database of every Signoff process (graphs/storage/database.py)."""
-    return os.environ.get("SIGNOFF_DATABASE_URL", "").strip() or None
+_PG_LOCK = 7_330_002  # pg_advisory_xact_lock key: one booking at a time, as BEGIN IMMEDIATE
+_pg_ready: set[str] = set()  # databases whose ad_spend table this process has created
 
 
 @contextmanager
 def ledger(settings: Settings, *, write: bool = False) -> Iterator[Any]:
-    """The ledger; `write=True` holds its write lock for the whole block (BEGIN IMMEDIATE, or an
-    advisory lock on PostgreSQL)."""
-    url = _database_url()
+    """The ledger; `write=True` holds its write lock for the whole block (BEGIN IMMEDIATE, or a
+    transaction-scoped advisory lock on PostgreSQL)."""
+    from graphs.storage.database import PgConnection, database_url
+
+    url = database_url()
     if url:
-        with _pg_ledger(url) as conn:
-            yield conn
+        with closing(PgConnection(url, settings.home / "ledger.db")) as pg:
+            if url not in _pg_ready:  # CREATE ... IF NOT EXISTS races without the lock
+                pg.execute("BEGIN")
+                pg.execute("SELECT pg_advisory_xact_lock(?)", (_PG_LOCK,))
+                pg.execute(SCHEMA)
+                pg.execute("COMMIT")
+                _pg_ready.add(url)
+            yield from _in_transaction(pg, write, "BEGIN", (_PG_LOCK,))
         return
     path = settings.home / "ledger.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(str(path), timeout=30, isolation_level=None)) as conn:
         conn.row_factory = sqlite3.Row
         conn.execute(SCHEMA)
-        if not write:
-            yield conn
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        yield from _in_transaction(conn, write, "BEGIN IMMEDIATE", None)
+
+
+def _in_transaction(conn: Any, write: bool, begin: str, lock: tuple[int] | None) -> Iterator[Any]:
+    if not write:
+        yield conn
+        return
+    conn.execute(begin)
+    if lock is not None:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", lock)
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def spent(
     settings: Settings, *, thread_id: str | None = None, day: str | date | None = None
 ) -> float:
     """Spent or reserved so far, in `ads_currency`: all, one campaign's, one UTC day's, or both."""
-    if not _database_url() and not (settings.home / "ledger.db").exists():
+    from graphs.storage.database import database_url
+
+    if not database_url() and not (settings.home / "ledger.db").exists():
         return 0.0
     with ledger(settings) as conn:
         return _sum(conn, settings.ads_currency, thread_id=thread_id, day=day) / 100
@@ -184,7 +166,7 @@ def _sum(
     besides: str = "",
 ) -> int:
     sql = (
-        "SELECT COALESCE(SUM(amount_cents), 0) AS total FROM ad_spend WHERE currency = ? "
+        "SELECT COALESCE(SUM(amount_cents), 0) FROM ad_spend WHERE currency = ? "
         f"AND status IN ({', '.join('?' * len(COUNTED))}) AND client_reference_id != ?"
     )
     params: list[Any] = [currency, *COUNTED, besides]
@@ -194,7 +176,7 @@ def _sum(
     if day is not None:
         sql += " AND day = ?"
         params.append(str(day))
-    return int(conn.execute(sql, params).fetchone()["total"])
+    return int(conn.execute(sql, params).fetchone()[0])
 
 
 def spend_ads(call: Call) -> dict[str, Any]:
@@ -217,13 +199,14 @@ def spend_ads(call: Call) -> dict[str, Any]:
         if row is None or row["status"] != "pending":  # new, or refused before: check budgets
             day = datetime.now(UTC).date().isoformat()
             _check_budgets(conn, settings, call.thread_id, day, amount, ref)
-            conn.execute(
+            conn.execute(  # new, or a refused one booked again (both databases read this)
                 "INSERT INTO ad_spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?) "
-                "ON CONFLICT (client_reference_id) DO UPDATE SET key = excluded.key, thread_id ="
-                " excluded.thread_id, action_id = excluded.action_id, amount_cents ="
-                " excluded.amount_cents, currency = excluded.currency, description ="
-                " excluded.description, day = excluded.day, status = 'pending', platform = NULL,"
-                " created_at = excluded.created_at, updated_at = excluded.updated_at",
+                "ON CONFLICT (client_reference_id) DO UPDATE SET key = excluded.key, "
+                "thread_id = excluded.thread_id, action_id = excluded.action_id, "
+                "amount_cents = excluded.amount_cents, currency = excluded.currency, "
+                "description = excluded.description, day = excluded.day, status = 'pending', "
+                "platform = NULL, created_at = excluded.created_at, "
+                "updated_at = excluded.updated_at",
                 (
                     *(ref, call.key, call.thread_id, call.action_id, amount),
                     *(args["currency"], args["description"], day, now(), now()),
