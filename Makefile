@@ -19,7 +19,8 @@ help:
 	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
 	@echo "make oversight  reviews saved vs risk let through by earned autonomy (90-day replay)"
 	@echo "make eval-drafts  drafts worth signing: the real pipeline over 24 products, scored"
-	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b')"
+	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b', LEARN=2: a"
+	@echo "                  second campaign after edits, counting the edited faults it repeats)"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
 	@echo "           (DB=postgres or make faults-pg: on PostgreSQL, each trial's runs in two workers)"
 	@echo "make worker one more worker: runs queued campaigns and decisions, releases holds"
@@ -88,7 +89,7 @@ PRODUCTS ?=
 MODELS ?= embedded
 eval-drafts: env
 	$(UV) run python -m bench.eval_drafts $(foreach m,$(MODELS),--model $(m)) \
-	  $(if $(PRODUCTS),--products $(PRODUCTS)) --json eval-drafts.json
+	  $(if $(PRODUCTS),--products $(PRODUCTS)) $(if $(LEARN),--learn $(LEARN)) --json eval-drafts.json
 
 # DB=postgres: every trial on a new schema of a throwaway PostgreSQL cluster, its runs in two
 # worker processes, the kill hitting a worker mid-run (the other takes the run over).

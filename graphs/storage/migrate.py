@@ -9,6 +9,7 @@ that number first, then upgraded in place.
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,14 +31,26 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 LOCK_KEY = 0x5160FF  # pg_advisory_lock key of migrations (and the checkpointer's setup)
 
 
+@functools.lru_cache(maxsize=1)
 def script_directory() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config)
 
 
+@functools.lru_cache(maxsize=1)
 def head() -> str:
     return str(script_directory().get_current_head())
+
+
+def up_to_date(conn: Any) -> bool:
+    """Is the database at the newest revision already? (One read on the app tables' own
+    connection, so reopening a database builds no SQLAlchemy engine.)"""
+    try:
+        rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except Exception:  # no version table yet (sqlite3 or psycopg error): not migrated
+        return False
+    return [r[0] for r in rows] == [head()]
 
 
 def upgrade_sqlite(path: Path) -> None:

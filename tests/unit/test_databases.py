@@ -291,3 +291,34 @@ def test_p1_on_postgres_prints_its_ratio(postgres: Any) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"^p1pg_ratio=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
+
+
+# -- the ad-spend ledger on PostgreSQL: one budget for every machine --------------------------
+def test_ad_budgets_hold_across_machines_on_postgres(
+    tmp_path: Path, postgres: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.ads import spent
+    from tools.base import Call, ConnectorError, Settings
+    from tools.registry import get_tool
+
+    monkeypatch.setenv("SIGNOFF_DATABASE_URL", postgres.new_schema())
+    tool = get_tool("spend_ads")
+    machines = [
+        Settings(home=tmp_path / name, ads_daily_budget=100.0, ads_campaign_budget=1000.0)
+        for name in ("machine-a", "machine-b")
+    ]
+    Store(open_database(tmp_path / "machine-a")).conn.close()  # migrated: ad_spend is there
+
+    def book(settings: Settings, amount: float, key: str) -> dict[str, Any]:
+        args = tool.validate_args(
+            {"amount": amount, "currency": "EUR", "description": "winter push"}, settings
+        )
+        return tool.run(Call(args, key, f"camp-{key[:1]}", "ads-1", settings))
+
+    assert book(machines[0], 70, "a" * 64)["status"] == "booked locally"
+    assert book(machines[0], 70, "a" * 64)["amount"] == 70  # the same reference: once
+    with pytest.raises(ConnectorError, match="over the daily budget"):
+        book(machines[1], 40, "b" * 64)  # the other machine sees the first one's 70
+    assert book(machines[1], 30, "c" * 64)["status"] == "booked locally"
+    assert spent(machines[0]) == spent(machines[1]) == 100.0
+    assert not (tmp_path / "machine-a" / "ledger.db").exists()
