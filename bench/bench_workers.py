@@ -4,7 +4,7 @@
     uv run python -m bench.bench_workers --postgres [--jobs 16]    PostgreSQL, 1, 2 and 4 workers
     (or: python -m bench.run --only workers workerspg)
 
-On PostgreSQL each configuration gets a new schema of SIGNOFF_BENCH_DATABASE_URL when it is
+On PostgreSQL each configuration gets a new database in SIGNOFF_BENCH_DATABASE_URL when it is
 set, else of a throwaway local cluster (tests/pg_cluster.py).
 
 Each configuration gets a fresh data directory with `--jobs` new campaigns queued (the page's
@@ -144,7 +144,7 @@ def run_workers(
     postgres: bool = False,
     counts: tuple[int, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """SQLite: 1 and 2 workers. PostgreSQL: 1, 2 and 4, each on a new schema."""
+    """SQLite: 1 and 2 workers. PostgreSQL: 1, 2 and 4, each on a new database."""
     if not postgres:
         return [_drain(jobs, n, log) for n in counts or (1, 2)]
     for extra in (ROOT, TESTS):

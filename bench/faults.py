@@ -19,7 +19,7 @@ server (statuses, favourites, follows; `Idempotency-Key`) and a WordPress-like p
        `send_again` when it did not; then every approved action must have exactly one delivery.
 
 With `--workers N` (required on PostgreSQL: `--postgres` starts a throwaway cluster,
-`--database-url` uses yours; every trial gets a new schema through SIGNOFF_DATABASE_URL) the
+`--database-url` uses yours; every trial gets a new database through SIGNOFF_DATABASE_URL) the
 trial's graph runs happen in N worker processes instead (`tests/fault_child.py`, op `workers`):
 the child is the page (`Signoff(queued=True)`: it queues the briefs, approves what comes up,
 retries what stopped), N forked workers claim and run the jobs with a short lease
@@ -499,7 +499,7 @@ class Harness:
         self.problems: list[str] = []
         self.expected_idents: dict[str, set[str]] = {c: set() for c in CONNECTORS}
         self._lock = threading.Lock()
-        self.database = database  # a new PostgreSQL schema's URL per trial; None: SQLite
+        self.database = database  # a new PostgreSQL database URL per trial; None: SQLite
         self.workers = workers  # runs in this many worker processes (0: in the child)
         self.lease_s = lease_s
         self.takeovers = 0
@@ -795,8 +795,8 @@ def run(
 ) -> Result:
     """Kill at least `kills` children across the connectors and count; see the module doc.
 
-    `postgres` (a throwaway cluster) or `database_url`: every trial on a new schema of that
-    PostgreSQL database; `workers` > 0: the trial's runs in that many worker processes (its
+    `postgres` (a throwaway cluster) or `database_url`: every trial on a new database in that
+    PostgreSQL server; `workers` > 0: the trial's runs in that many worker processes (its
     kills hit a worker mid-run; the others take the run over after `lease_s`)."""
     say = progress or (lambda line: None)
     began = time.monotonic()
@@ -906,10 +906,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--postgres",
         action="store_true",
-        help="PostgreSQL: a throwaway local cluster, a new schema per trial (needs --workers)",
+        help="PostgreSQL: a throwaway local cluster, a new database per trial (needs --workers)",
     )
     parser.add_argument(
-        "--database-url", help="PostgreSQL at this URL instead, a new schema per trial"
+        "--database-url", help="PostgreSQL at this URL instead, a new database per trial"
     )
     parser.add_argument(
         "--workers",

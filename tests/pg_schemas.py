@@ -9,21 +9,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from pg_cluster import Cluster
 
 
 def schema_url(url: str) -> str:
-    """Create a new, empty schema in the database at `url`; a URL that sees only it."""
+    """Create a new, empty database in the server at `url` (its user needs CREATEDB); its URL."""
     name = "f_" + uuid.uuid4().hex[:12]
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")
-    parts = urlsplit(url)
-    option = f"options={quote(f'-c search_path={name}')}"
-    query = f"{parts.query}&{option}" if parts.query else option
-    return urlunsplit(parts._replace(query=query))
+        conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """The crash harness (bench/faults.py) on PostgreSQL with runs in workers, in small.
 
 `make faults DB=postgres` runs it in full (200 kills): each trial's campaigns and decisions are
-queued on a new schema of the test cluster and run by two worker processes; the kill hits a
+queued in a new database of the test cluster and run by two worker processes; the kill hits a
 worker mid-run and the other takes the run over once its lease runs out. Here three kills
 (SMTP, the webhook and Mastodon; before the claim, after it, after the connector call) must
 show 0 duplicates, 0 lost, every run taken over and every approved action delivered once.
