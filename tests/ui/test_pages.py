@@ -207,7 +207,7 @@ def test_approve_sends_once_and_the_card_goes(
     page_worker.enabled = False  # the click records the decision and queues the send
     at.button(key=f"approve-{email['id']}").click().run()
     assert not at.exception
-    assert "goes out in a moment" in at.success[0].value
+    assert "goes out in a moment" in at.info[0].value
     assert maildir(ui_home) == [] and f"approve-{email['id']}" not in keys(at)
     assert at.status[0].label == "Carrying out your decisions — waiting for a worker"
     page_worker.enabled = True  # the worker sends it; the page redraws
@@ -218,6 +218,7 @@ def test_approve_sends_once_and_the_card_goes(
     assert f"approve-{email['id']}" not in keys(at)
     assert f"approve-{post['id']}" in keys(at)
     assert [j["kind"] for j in page_worker.ran] == ["apply"]
+    assert "Delivered to the Maildir outbox" in at.success[0].value  # said once it went out
     [decision] = seeded.campaign(thread)["decisions"]
     assert decision["by"] == "ann" and decision["decision"]["type"] == "approve"
     assert not decision["decision"].get("checked")
