@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from graphs.verifier import COMMON, Token, checkable_tokens, content_words
@@ -259,7 +260,19 @@ def _canonical(t: Token) -> Token:
 
 def facts_of(text: str) -> list[Token]:
     """The checkable facts of a piece of text (names not yet filtered), canonical units."""
-    return [_canonical(t) for t in checkable_tokens(_normalise(text)) if t.kind in FACT_KINDS]
+    return list(_facts_of(text))
+
+
+@lru_cache(maxsize=8192)
+def _facts_of(text: str) -> tuple[Token, ...]:
+    # Every draft is checked against all of its product's passages: each passage's facts are
+    # read once per process, not once per draft (tokens are immutable tuples).
+    return tuple(_canonical(t) for t in checkable_tokens(_normalise(text)) if t.kind in FACT_KINDS)
+
+
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(content_words(text).items())
 
 
 def _is_fact(t: Token) -> bool:
@@ -310,7 +323,7 @@ def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
                 lower=flatten(full),
                 tokens=facts_of(full),
                 quotes=_testimonials(text, location),
-                words=content_words(full),
+                words=dict(_content_words(full)),
             )
         )
     return prepared
