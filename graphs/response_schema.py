@@ -20,7 +20,6 @@ same refusals.
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, cast
@@ -82,18 +81,18 @@ class DecisionSchema(RootModel[Any]):
             return handler(core_schema)
         cached = _JSON_SCHEMAS.get(key)
         if cached is None:
-            _JSON_SCHEMAS[key] = {}  # while generating: the nested call takes the plain path
+            _JSON_SCHEMAS[key] = ""  # while generating: the nested call takes the plain path
             try:
-                cached = _inline(TypeAdapter(cls).json_schema())
+                cached = json.dumps(_inline(TypeAdapter(cls).json_schema()))
             finally:
                 _JSON_SCHEMAS.pop(key, None)
             _JSON_SCHEMAS[key] = cached
         elif not cached:
             return handler(core_schema)
-        return copy.deepcopy(cached)
+        return cast(JsonSchemaValue, json.loads(cached))  # a fresh copy (callers may change it)
 
 
-_JSON_SCHEMAS: dict[tuple[str, ...], JsonSchemaValue] = {}
+_JSON_SCHEMAS: dict[tuple[str, ...], str] = {}
 
 
 def _inline(schema: JsonSchemaValue) -> JsonSchemaValue:

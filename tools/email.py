@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import mailbox
 import os
 import re
 import smtplib
@@ -139,15 +138,16 @@ def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[st
     of the same key is found by one lookup (not by parsing every message: O(1) per send at
     10,000 contacts). Written to tmp/ and renamed into new/, as the Maildir format asks."""
     root = settings.home / "maildir"
-    for sub in ("tmp", "new", "cur"):  # parallel first deliveries: create the folders race-free
-        (root / sub).mkdir(parents=True, exist_ok=True)
+    if not (root / "cur").is_dir():
+        for sub in ("tmp", "new", "cur"):  # parallel first deliveries: race-free creation
+            (root / sub).mkdir(parents=True, exist_ok=True)
     wanted = message_id(key)
     name = "signoff-" + "".join(c for c in key if c.isalnum())[:64]
     found = _delivered(root, name)
     if found is not None:
         log.info("email %s already in the Maildir; not delivering again", wanted)
         return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": found}
-    data = mailbox.MaildirMessage(msg).as_bytes()
+    data = msg.as_bytes()  # what mailbox.Maildir.add writes, without its deep copy of msg
     tmp = root / "tmp" / f"{name}.{os.getpid()}.{threading.get_ident()}"
     tmp.write_bytes(data)
     try:
