@@ -67,6 +67,11 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         # WAL + synchronous=NORMAL, like the app tables' connection: no fsync per checkpoint.
         # Both connections append to the same WAL, so an OS crash can only drop a suffix of
         # commits in order (never a checkpoint whose decisions/outbox rows survived, or the
+        # reverse); a killed process loses nothing.
+        self._saver_conn.execute("PRAGMA synchronous=NORMAL")
+        # WAL + synchronous=NORMAL, like the app tables' connection: no fsync per checkpoint.
+        # Both connections append to the same WAL, so an OS crash can only drop a suffix of
+        # commits in order (never a checkpoint whose decisions/outbox rows survived, or the
         # reverse); a killed process loses nothing (graphs/runtime/perf notes in README).
         self._saver_conn.execute("PRAGMA synchronous=NORMAL")
         self.checkpointer = SqliteSaver(self._saver_conn)
