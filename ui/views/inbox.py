@@ -968,6 +968,14 @@ if runtime.counts()["pending"]:
             args=(1,),
             width=200,
         )
+        if not runtime.identity(reviewer())["local"]:  # with a team: roles decide who may
+            mine = st.toggle(
+                "Only what I can decide",
+                key="inbox-filter-mine",
+                on_change=_to_page,
+                args=(1,),
+            )
+            filters["decider"] = reviewer() if mine else None
 per_page = PER_PAGE
 if str(st.query_params.get("per_page", "")).isdigit():  # a link may ask for another page size
     per_page = min(max(int(st.query_params["per_page"]), 1), 100)
