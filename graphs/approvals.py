@@ -46,6 +46,9 @@ class Approvals:
     def __init__(self, store: Store, authority: Authority) -> None:
         self.store = store
         self.auth = authority
+        # campaign → who started it: written once when it starts, never changed, and asked for
+        # every item of every inbox page and every decision (the audit has no index on thread)
+        self._authors: dict[str, str] = {}
         with store.tx() as c:
             c.execute(SCHEMA)
 
@@ -77,8 +80,16 @@ class Approvals:
 
     # -- reviews ------------------------------------------------------------------------------
     def author(self, thread_id: str) -> str | None:
+        known = self._authors.get(thread_id)
+        if known is not None:
+            return known
         rows = self.store.audit_log(thread_id, 1, event="campaign.started")
-        return str(rows[0]["actor"]) if rows else None
+        if not rows:
+            return None
+        if len(self._authors) >= 10_000:  # a bound, not an LRU: a page asks for few campaigns
+            self._authors.clear()
+        self._authors[thread_id] = str(rows[0]["actor"])
+        return self._authors[thread_id]
 
     def requirement(self, item: dict[str, Any], args: dict[str, Any] | None = None) -> Requirement:
         p = item["payload"]
