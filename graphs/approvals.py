@@ -196,10 +196,28 @@ class Approvals:
             actor=me,
         )
 
-    def view(self, item: dict[str, Any], identity: str | None) -> dict[str, Any]:
-        """For the inbox: can this person decide it, who approved so far, what it still needs."""
+    def endorsers_of(self, interrupt_ids: list[str]) -> dict[str, list[str]]:
+        """`endorsers` of many items (one page) in one query: id → approvers so far."""
+        found: dict[str, list[str]] = {i: [] for i in interrupt_ids}
+        if not interrupt_ids:
+            return found
+        marks = ",".join("?" * len(interrupt_ids))
+        rows = self.store.query(
+            f"SELECT interrupt_id, person FROM endorsements WHERE interrupt_id IN ({marks}) "
+            "ORDER BY at, rowid",
+            tuple(interrupt_ids),
+        )
+        for r in rows:
+            found[r["interrupt_id"]].append(r["person"])
+        return found
+
+    def view(
+        self, item: dict[str, Any], identity: str | None, endorsed: list[str] | None = None
+    ) -> dict[str, Any]:
+        """For the inbox: can this person decide it, who approved so far, what it still needs.
+        `endorsed`: its approvers so far when the caller read them for a whole page."""
         req = self.requirement(item)
-        earlier = self.endorsers(item["interrupt_id"])
+        earlier = self.endorsers(item["interrupt_id"]) if endorsed is None else endorsed
         result: dict[str, Any] = {
             "approvals": earlier,
             "needs": describe(self.auth, req),

@@ -34,14 +34,16 @@ class InboxPages(Reviews):
 
     def _items(self, rows: list[dict[str, Any]], person: str | None = None) -> list[dict[str, Any]]:
         now = self.clock()
-        reminded = self.store.reminded_among([r["interrupt_id"] for r in rows])
+        ids = [r["interrupt_id"] for r in rows]
+        reminded = self.store.reminded_among(ids)
+        endorsed = self.approvals.endorsers_of(ids)  # one query for the page, not one per item
         remind = self.policy.remind_before
         return [
             {
                 **_inbox_item(r, now, remind, r["interrupt_id"] in reminded),
                 **({"open": r["open"]} if "open" in r else {}),
                 "content_hash": content_hash(r["payload"]),
-                "authority": self.approvals.view(r, person),
+                "authority": self.approvals.view(r, person, endorsed[r["interrupt_id"]]),
             }
             for r in rows
         ]
