@@ -23,7 +23,10 @@ FILTERS = ("thread_id", "channel", "risk", "action")
 
 
 def _where(
-    kind: str | None, filters: dict[str, str | None], decider: Decidable | None = None
+    kind: str | None,
+    filters: dict[str, str | None],
+    decider: Decidable | None = None,
+    dialect: str = "sqlite",
 ) -> tuple[str, list[Any]]:
     unknown = set(filters) - set(FILTERS)
     if unknown:
@@ -38,7 +41,7 @@ def _where(
             clauses.append(f"{column} = ?")
             params.append(value)
     if decider is not None:
-        sql, more = _decider_clause(decider, amounts=True)
+        sql, more = _decider_clause(decider, amounts=True, dialect=dialect)
         clauses.append(sql)
         params += more
     return " AND ".join(clauses), params
@@ -55,7 +58,9 @@ def _match(action: str | None, channel: str | None) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
-def _decider_clause(decider: Decidable, *, amounts: bool) -> tuple[str, list[Any]]:
+def _decider_clause(
+    decider: Decidable, *, amounts: bool, dialect: str = "sqlite"
+) -> tuple[str, list[Any]]:
     """Items this person may decide (graphs/authority.py `Decidable`): the first matching
     approve rule allows them, or (with `amounts`, on `inbox` rows) an amount above a threshold
     that names one of their roles. Works on `inbox` and on `inbox_counts` alike."""
@@ -69,10 +74,17 @@ def _decider_clause(decider: Decidable, *, amounts: bool) -> tuple[str, list[Any
     if amounts:
         for action, channel, above in decider.above:
             match, more = _match(action, channel)
-            sql += (
-                f" OR ({match} AND json_type(payload, '$.action.args.amount') IN "
-                "('integer', 'real') AND json_extract(payload, '$.action.args.amount') > ?)"
-            )
+            if dialect == "postgresql":  # the same test in jsonb
+                amount = (
+                    "jsonb_typeof(payload::jsonb #> '{action,args,amount}') = 'number' AND "
+                    "(payload::jsonb #>> '{action,args,amount}')::float > ?"
+                )
+            else:
+                amount = (
+                    "json_type(payload, '$.action.args.amount') IN ('integer', 'real') AND "
+                    "json_extract(payload, '$.action.args.amount') > ?"
+                )
+            sql += f" OR ({match} AND {amount})"
             params += [*more, above]
     return f"({sql})", params
 
@@ -113,7 +125,7 @@ class PageReads(Tables):
         """Entries oldest first: singles, and each batch once (its oldest open item, with
         `open` = how many of the batch are still undecided under these filters); `decider`:
         only what one person may decide."""
-        where, params = _where(kind, filters, decider)
+        where, params = _where(kind, filters, decider, self.dialect)
         want = offset + limit
         singles = self.query(
             f"SELECT rowid AS n, * FROM inbox WHERE {where} AND batch IS NULL "
@@ -156,7 +168,7 @@ class PageReads(Tables):
         **filters: str | None,
     ) -> list[dict[str, Any]]:
         """Undecided items one by one (a batch's contacts each), oldest first: the CLI's pages."""
-        where, params = _where(kind, filters, decider)
+        where, params = _where(kind, filters, decider, self.dialect)
         rows = self.query(
             f"SELECT * FROM inbox WHERE {where} ORDER BY created_at, rowid LIMIT ? OFFSET ?",
             (*params, limit, offset),
@@ -171,7 +183,7 @@ class PageReads(Tables):
         **filters: str | None,
     ) -> int:
         """How many entries `inbox_page` pages through (singles + open batches)."""
-        where, params = _where(kind, filters, decider)
+        where, params = _where(kind, filters, decider, self.dialect)
         if filters.get("thread_id") or (decider is not None and decider.above):
             singles = self.query(
                 f"SELECT COUNT(*) AS n FROM inbox WHERE {where} AND batch IS NULL", tuple(params)
@@ -205,7 +217,7 @@ class PageReads(Tables):
         **filters: str | None,
     ) -> int:
         """How many undecided items (each contact of a batch counts) match."""
-        where, params = _where(kind, filters, decider)
+        where, params = _where(kind, filters, decider, self.dialect)
         if filters.get("thread_id") or (decider is not None and decider.above):
             # one campaign's rows (a short range of its index), or amounts to read
             sql, args = f"SELECT COUNT(*) AS n FROM inbox WHERE {where}", params
@@ -221,7 +233,7 @@ class PageReads(Tables):
         rows = self.query(
             "SELECT * FROM inbox WHERE decided = 0 AND kind = 'review' AND thread_id = ? AND "
             "batch = ? ORDER BY rowid LIMIT ? OFFSET ?",
-            (thread_id, batch, -1 if limit is None else limit, offset),
+            (thread_id, batch, 2**62 if limit is None else limit, offset),
         )
         return [_inbox_row(r) for r in rows]
 
@@ -236,6 +248,16 @@ class PageReads(Tables):
 
     def batch_needing_check(self, thread_id: str, batch: str) -> int:
         """Open items of a batch whose approval needs `checked` (unsupported claims)."""
+        if self.dialect == "postgresql":  # the same test in jsonb
+            rows = self.query(
+                "SELECT COUNT(*) AS n FROM inbox WHERE decided = 0 AND kind = 'review' AND "
+                "thread_id = ? AND batch = ? AND ((payload::jsonb -> 'needs_check') IN "
+                "('1', 'true') OR jsonb_array_length(COALESCE(payload::jsonb -> "
+                "'unsupported_claims', '[]')) > 0 OR jsonb_path_exists(payload::jsonb, "
+                "'$.claim_checks[*] ? (@.supported == false || @.supported == 0)'))",
+                (thread_id, batch),
+            )
+            return int(rows[0]["n"])
         rows = self.query(
             "SELECT COUNT(*) AS n FROM inbox WHERE decided = 0 AND kind = 'review' AND "
             "thread_id = ? AND batch = ? AND (json_extract(payload, '$.needs_check') = 1 OR "

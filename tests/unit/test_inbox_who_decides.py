@@ -48,7 +48,8 @@ def policy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def runtime(home: Path, policy: Path, model: ScriptedChatModel) -> Iterator[Signoff]:
+def runtime(home: Path, policy: Path, model: ScriptedChatModel, database: str) -> Iterator[Signoff]:
+    """On SQLite and on PostgreSQL (`database`)."""
     s = Signoff(home, model=model, policy_path=policy)
     yield s
     s.close()
