@@ -213,7 +213,8 @@ def draft_action(
     system = system_prompt(brief, evidence, brand)
     limit = channel.model_limit(brief) or 0
     # Ask for about two thirds of the limit: the grammar stops the model at the limit itself.
-    base = channel.task.format(limit=limit, target=int(round(limit * 2 / 3, -1)))
+    target = channel.target or int(round(limit * 2 / 3, -1))
+    base = channel.task.format(limit=limit, target=min(target, limit))
     asks = list(feedback)
     if previous is not None and asks:
         base += "\n\n" + prompts.REVISE_TASK.format(

@@ -1,8 +1,9 @@
 """What every channel is: how it is drafted, assembled, checked and previewed.
 
-A channel module (email.py, post.py, page.py, ads.py) builds one `Channel` and registers it;
-the writer, the AI review and the redraft look channels up here and never dispatch by hand.
-Adding a channel (e.g. a LinkedIn post) is one new module plus its outbound tool: see README.
+A channel module (email.py, post.py, page.py, ads.py, …) builds one `Channel` and
+registers it: its drafting (schema, task, assembly), its checks and its preview. The writer, the
+AI review, the redraft and the card look channels up here and never dispatch by hand. Adding a
+channel is one new module plus its outbound tool (the README shows a whole one).
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ class Channel:
     # The characters of the limit the assembled parts take (e.g. a post's link).
     room: Callable[[Mapping[str, Any]], int] = field(default=lambda brief: 0)
     preview: Callable[[Mapping[str, Any]], str] | None = None
+    # The channel's own checks in the AI review, besides the common ones (facts, placeholders,
+    # length, words to avoid, offer, link, repetition): (args, brief) -> [Problem].
+    checks: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Any]] = field(
+        default=lambda args, brief: []
+    )
+    # The characters the task asks for; None: two thirds of what the model may write.
+    target: int | None = None
 
     @property
     def drafted(self) -> bool:
