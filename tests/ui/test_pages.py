@@ -154,6 +154,8 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
         "Not supported:" in w and "says $19; the fact sheet says $149" in w for w in warnings
     )
     assert "costs $19 today only" in texts(at)  # the sentence itself, highlighted on the card
+    # the sentence checks and the claims list do not both say it: once on the whole card
+    assert texts(at).count("the fact sheet says $149") == 1
     assert "below the 50% needed" in texts(at)
     # Approving needs "I checked these claims": the button waits for the box.
     assert at.button(key=f"approve-{email['id']}").disabled

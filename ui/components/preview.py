@@ -131,9 +131,13 @@ def render_sentence_checks(checks: Sequence[dict[str, Any]], *, key: str = "chec
             shown.add(line)
             status = c.get("status")
             icon = STATUS_ICON.get(str(status), ":material/help:")
-            if status == "unsupported":
+            if status == "unsupported":  # the one place this warning is shown
                 st.markdown(f"{icon} :orange-background[{line}]")
-                st.caption(f"Check: {plain(c.get('differs') or 'not in the fact sheet')}")
+                st.warning(
+                    f"Not supported: {plain(c.get('differs') or 'not in the fact sheet')}. "
+                    "Check it before approving.",
+                    icon=":material/warning:",
+                )
             else:
                 where = c.get("source") or "the brief"
                 verb = "quoted from" if status == "attributed" else "found in"
