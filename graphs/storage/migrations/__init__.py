@@ -1,0 +1,17 @@
+"""The app tables' one migration history, for SQLite and PostgreSQL alike (Alembic).
+
+`versions/` holds the revisions, numbered 0001… in order; `graphs/storage/migrate.py` runs them
+(no `alembic` command at run time). Revisions 0001–0005 are the five SQL migrations the SQLite
+file counted with `PRAGMA user_version` before Alembic (graphs/storage/schema.py keeps that old
+script): such a file is stamped at its number and upgraded from there, and every revision still
+sets `user_version` on SQLite, so the number keeps meaning the same thing.
+
+Tables are SQLAlchemy Core (`op.create_table`), so one definition makes both dialects' DDL;
+what differs is spelled out in `helpers.py`: identity columns (SQLite's AUTOINCREMENT), a
+`rowid` identity column on PostgreSQL where queries break ties on SQLite's implicit rowid,
+and the triggers (SQLite trigger bodies, PL/pgSQL functions on PostgreSQL).
+
+A new revision: copy the last file, bump `revision`/`down_revision`, and write `upgrade()` with
+`op.*` (both dialects) or `helpers.on(dialect, ...)`. Authors may use the alembic CLI with
+`alembic -c graphs/storage/migrations/alembic.ini` (see env.py); the runtime never needs it.
+"""
