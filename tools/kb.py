@@ -596,7 +596,8 @@ class KnowledgeBase:
         match = fts_query(query)
         if not match or k <= 0:
             return []
-        where, params = "", [match]  # type: list[Any]
+        where = ""
+        params: list[Any] = [match]
         if product is not None:
             ids = self.product_sources(product)
             if not ids:

@@ -7,8 +7,8 @@ translation, the in-place upgrade of a SQLite file from before Alembic)."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 import textwrap
