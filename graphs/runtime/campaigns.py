@@ -111,7 +111,8 @@ class Campaigns(Holds):
             if campaign["status"] != "running":
                 continue
             thread_id = campaign["thread_id"]
-            if self.graph.get_state(self._config(thread_id)).next != ("review",):
+            nxt = set(self.graph.get_state(self._config(thread_id)).next)
+            if not nxt or not nxt <= {"review", "batch"}:  # the actions' branches
                 continue
             try:
                 self.retry(thread_id)
