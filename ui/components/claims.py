@@ -120,9 +120,9 @@ def render_claims(
     item: dict[str, Any], *, draft: bool = True, shown: Sequence[str] = ()
 ) -> list[str]:
     """Draw the draft with its claims highlighted (unless `draft` is False: the card shows the
-    draft as it will appear), the claims with their sources, and warnings. Claims whose
-    sentence is in `shown` (the sentence checks above them) are not drawn again: each warning
-    once. Flagged evidence is always warned about.
+    draft as it will appear), the claims with their sources, and warnings. An unsupported claim
+    whose sentence is in `shown` (the sentence checks above, which warn about it) is not drawn
+    again: each warning once. Flagged evidence is always warned about.
 
     Returns the texts of the claims that are not supported by their cited evidence.
     """
@@ -140,9 +140,8 @@ def render_claims(
     unsupported: list[str] = []
     for row in rows:
         ok = row["supported"]
-        if same_sentence(row["text"]) in already:
-            if ok is False:
-                unsupported.append(row["text"])
+        if ok is False and same_sentence(row["text"]) in already:  # warned about above
+            unsupported.append(row["text"])
             for source in _flagged(row["sources"]):
                 _flag_warning(source)
             continue

@@ -238,7 +238,9 @@ def render_campaign(thread: str) -> None:
         f"campaign `{thread}`"
     )
 
-    if c["status"] in ("error", "running") and not c["pending"]:
+    # an error stops the run even when another action already waits (each action is drafted on
+    # its own branch): a retry carries on the one that failed
+    if c["status"] == "error" or (c["status"] == "running" and not c["pending"]):
         render_retry(thread, c)
 
     m = st.columns(4)
