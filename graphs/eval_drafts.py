@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from graphs.checks.drafts import DraftScore, Knowledge, outgoing_text, score_action
-from graphs.checks.facts import SentenceCheck, check_text, facts_of, split_sentences
+from graphs.checks.drafts import DraftScore, Knowledge, score_action
+from graphs.checks.facts import SentenceCheck, check_text, facts_of, outgoing, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class CampaignResult:
 class EvalReport:
     model: str
     campaigns: list[CampaignResult]
+    learning: dict[str, Any] | None = None  # the effect of edits on a second campaign
 
 
 @contextmanager
@@ -200,11 +201,18 @@ def run_eval(
     model: str | None = None,
     chat_model: Any = None,
     progress: Progress | None = None,
+    on_campaign: Callable[[CampaignResult], None] | None = None,
+    learn: int = 0,
 ) -> EvalReport:
     """Run one campaign per product (of a slice of `limit`) and score its drafts.
 
     `model`: a `SIGNOFF_MODEL` value ("embedded", "embedded:1.5b"); `chat_model`: a chat model
-    object instead (tests); neither: the default seam."""
+    object instead (tests); neither: the default seam. `on_campaign` is called with each result
+    as it is scored (so a long run's partial results can be saved). `learn`: for the first
+    `learn` products of the slice, a marketer's edits of the first campaign become brand rules
+    and a second campaign of the same brief is scored for the edited faults it repeats
+    (`graphs.eval_learning`)."""
+    from graphs.eval_learning import second_campaigns
     from graphs.runtime import Signoff
 
     chosen = pick(products, limit)
@@ -226,9 +234,48 @@ def run_eval(
                     say(f"[{n}/{len(chosen)}] {product['slug']} ({product['kind']})")
                     results.append(_campaign(runtime, product, products))
                     say(f"    {results[-1].seconds:.0f} s, {_line(results[-1])}")
+                    if on_campaign is not None:
+                        on_campaign(results[-1])
+                learning = None
+                if learn:
+                    learning = second_campaigns(
+                        runtime,
+                        home,
+                        [(p, r) for p, r in zip(chosen, results, strict=False) if not r.error][
+                            :learn
+                        ],
+                        rerun=lambda product: _campaign(runtime, product, products),
+                        say=say,
+                    )
             finally:
                 runtime.close()
-    return EvalReport(model=name, campaigns=results)
+    return EvalReport(model=name, campaigns=results, learning=learning)
+
+
+def rescore(
+    campaigns: Sequence[Mapping[str, Any]], products: Sequence[dict[str, Any]]
+) -> list[CampaignResult]:
+    """Score the drafts of an earlier run (its JSON's campaigns) with today's scores and checker,
+    so a run before a change and one after it are compared on the same yardstick. What the
+    reviewer was warned about is read from each draft's review notes as they were then."""
+    by_slug = {p["slug"]: p for p in products}
+    results = []
+    for c in campaigns:
+        product = by_slug[c["slug"]]
+        result = CampaignResult(c["slug"], c["kind"], float(c["seconds"]), error=c.get("error"))
+        knowledge = knowledge_for(product, products)
+        passages, known = passages_of(product), known_texts(product)
+        for item in c.get("items", []):
+            shown = {"id": item["action_id"], "name": item["name"], "channel": item["channel"]}
+            shown["args"] = item["args"]
+            score = score_action(shown, knowledge, brand=product["brand"], brief=product["brief"])
+            result.drafts.append(score)
+            result.items.append({**item, "problems": list(score.problems)})
+            result.sentences += _sentences(
+                item["action_id"], item["args"], passages, known, knowledge, product, item
+            )
+        results.append(result)
+    return results
 
 
 def _line(result: CampaignResult) -> str:
@@ -275,6 +322,7 @@ def _campaign(
                 # it reviewed) and what it left for the person
                 "rounds": list(action.get("rounds") or []),
                 "review_notes": list((item or {}).get("review_notes") or []),
+                "claim_checks": list((item or {}).get("claim_checks") or []),
                 "problems": list(score.problems),
             }
         )
@@ -293,14 +341,16 @@ def _sentences(
     product: Mapping[str, Any],
     item: Mapping[str, Any] | None,
 ) -> list[SentenceRow]:
-    head, body = outgoing_text(args)
-    text = f"{head}\n{body}" if head else body
+    # what the model wrote: the email's footer below "--" is assembled from the brand's settings
+    text = outgoing(args)
+    quotes = sheet_quotes(product["sheet"])
     rows = []
     for check in check_text(text, passages, product=product["brief"]["product"], known=known):
         tokens = [t for t in facts_of(check.sentence) if t.text.strip(" .,;:!?") in check.facts]
-        if not check.facts:
+        restated = restates_quote(check.sentence, quotes)
+        if not check.facts and not restated:
             continue
-        error = any(not knowledge.is_known(t) for t in tokens)
+        error = restated or any(not knowledge.is_known(t) for t in tokens)
         rows.append(
             SentenceRow(
                 action_id=action_id,
@@ -313,6 +363,30 @@ def _sentences(
             )
         )
     return rows
+
+
+_QUOTE = re.compile(r"[\"“”„«]([^\"“”„«»]{12,}?)[\"“”»]")
+_QUOTE_MARK = re.compile(r"[\"“”„«»]")
+RESTATED_WORDS = 5
+
+
+def sheet_quotes(sheet: str) -> list[list[str]]:
+    """The words of each customer quote in a fact sheet."""
+    return [re.findall(r"[a-z0-9'’-]+", m.group(1).lower()) for m in _QUOTE.finditer(sheet)]
+
+
+def restates_quote(sentence: str, quotes: Sequence[Sequence[str]]) -> bool:
+    """The eval's own rule for a customer's words restated as the brand's claim: the sentence,
+    with no quotation mark in it, repeats 5 or more words of a quote in a row."""
+    if _QUOTE_MARK.search(sentence):
+        return False  # a quotation: the checker judges whether it is attributed
+    words = re.findall(r"[a-z0-9'’-]+", sentence.lower())
+    grams = {tuple(words[i : i + RESTATED_WORDS]) for i in range(len(words) - RESTATED_WORDS + 1)}
+    for quote in quotes:
+        n = RESTATED_WORDS
+        if any(tuple(quote[i : i + n]) in grams for i in range(len(quote) - n + 1)):
+            return True
+    return False
 
 
 def _shown_flag(check: SentenceCheck, item: Mapping[str, Any] | None) -> bool:
@@ -336,12 +410,12 @@ def _shown_flag(check: SentenceCheck, item: Mapping[str, Any] | None) -> bool:
         if fact and start and start in _key(reason):
             return True
     for claim in item.get("claim_checks") or []:
+        # the card's checks are the draft's own sentences: the same sentence, not one that
+        # merely shares a figure or a name with it ("Trailhead 30" is in most of them)
         if claim.get("supported"):
             continue
         claim_key = _key(str(claim.get("text", "")))
-        facts = {f.lower() for f in check.facts}
-        claim_facts = {t.text.strip(" .,;:!?").lower() for t in facts_of(str(claim.get("text")))}
-        if claim_key and (claim_key in sentence or sentence in claim_key or facts & claim_facts):
+        if claim_key and (claim_key in sentence or sentence in claim_key):
             return True
     return False
 
@@ -501,6 +575,7 @@ __all__ = [
     "format_table",
     "label_scores",
     "load_products",
+    "rescore",
     "run_eval",
     "split_sentences",
     "summarise",

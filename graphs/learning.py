@@ -33,8 +33,13 @@ def rules_from_feedback(feedback: str) -> list[str]:
     return out
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\S+", text)
+_TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[re.Match[str]]:
+    """Words and punctuation marks apart: cutting "Look no further." after "a game-changer!"
+    deletes the words "Look no further", not "game-changer! Look no further"."""
+    return list(_TOKEN.finditer(text))
 
 
 def rules_from_edit(
@@ -50,12 +55,15 @@ def rules_from_edit(
             tail = [line.strip() for line in new.split("\n--\n")[0].splitlines() if line.strip()]
             if tail and len(tail[-1]) <= 60:
                 rules.append(f"Sign emails as '{tail[-1]}'")
-        a, b = _words(old), _words(new)
-        matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+        a, b = _tokens(old), _tokens(new)
+        matcher = difflib.SequenceMatcher(
+            a=[m.group(0) for m in a], b=[m.group(0) for m in b], autojunk=False
+        )
         for op, i1, i2, _j1, _j2 in matcher.get_opcodes():
-            if op in ("delete", "replace") and 0 < i2 - i1 <= MAX_PHRASE_WORDS:
-                phrase = " ".join(a[i1:i2]).strip(" ,.;:!?\"'")
-                if len(phrase) >= 4 and not re.fullmatch(r"[\d\W]+", phrase):
+            words = [m for m in a[i1:i2] if re.match(r"[\w'’-]", m.group(0))]
+            if op in ("delete", "replace") and 0 < len(words) <= MAX_PHRASE_WORDS:
+                phrase = old[words[0].start() : words[-1].end()].strip(" ,.;:!?\"'")
+                if len(phrase) >= 4 and not re.fullmatch(r"[\d\W]+", phrase) and "\n" not in phrase:
                     rules.append(f"Never say '{phrase}'")
     return list(dict.fromkeys(rules))[:MAX_FROM_EDIT]
 

@@ -52,12 +52,18 @@ def default_answer(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
         return {"text": text[:limit]}
     body = f"{first}. {second}. Reply to this email to order."
     if "sections" in fields:  # a landing page
+        more = " We answer every question by email within a day, and every order ships with a "
+        more += "printed guide to setting it up at home."
         return {
             "title": "Brightloop 2",
-            "intro": f"{first}.",
+            "intro": f"{first}. Here is what it does, what you get and how to order one today.",
             "sections": [
-                {"heading": "Why Brightloop", "text": body},
-                {"heading": "Order", "text": "Pre-order today and we ship it within two days."},
+                {"heading": "Why Brightloop", "text": (body + more)[:600]},
+                {"heading": "What you get", "text": (f"{second}." + more + more)[:600]},
+                {
+                    "heading": "Order",
+                    "text": ("Pre-order today and we ship it within two days." + more * 2)[:600],
+                },
             ],
             "call_to_action": "Pre-order today.",
         }

@@ -8,16 +8,54 @@ channel is one new module plus its outbound tool (the README shows a whole one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 # Every drafted field's grammar: no brackets or braces (no "[Your Name]", "{company}"), no angle
-# brackets (no HTML, no "<email>"), and no "://" (links are assembled from the brief, never
-# written by the model). A colon is allowed when no slash follows it.
-NO_PLACEHOLDER = r"^([^\[\]{}<>:\\|]|:[^/\[\]{}<>\\|])*$"
+# brackets (no HTML, no "<email>"), and no "://" or "//" (links are assembled from the brief, never
+# written by the model: forbidding "://" alone, the 0.5B wrote "https//..."). A colon is allowed
+# when no slash follows it, a slash when no slash or colon follows it ("24/7", "1/2").
+NO_PLACEHOLDER = r"^([^\[\]{}<>:\\|/]|:[^/\[\]{}<>\\|]|/[^/\[\]{}<>:\\|])*$"
+
+
+def scrub(value: str, pattern: str) -> str:
+    """`value` made to match its field's `pattern` by dropping what the pattern forbids.
+
+    llguidance enforces a field's pattern on the characters the model writes, but a JSON escape
+    is a way round it: the 1.5B wrote "https:\\/\\/x" (decoded "https://x") and the 0.5B "\\N"
+    (a backslash), so a draft the grammar accepted failed its own schema and the whole campaign
+    stopped after three attempts. Links are dropped whole; then each character the pattern
+    forbids, then the pairs it forbids ("//", ":/")."""
+    if re.fullmatch(pattern, value):
+        return value
+    value = re.sub(r"\b(?:https?:?/*|www\.)\S*", "", value, flags=re.IGNORECASE)
+    value = "".join(c for c in value if re.fullmatch(pattern, c + "a"))
+    value = re.sub(r"/{2,}", "/", re.sub(r":+/+", ": ", value))
+    return value if re.fullmatch(pattern, value) else value.rstrip(":/")
+
+
+class DraftModel(BaseModel):
+    """What the model drafts: its string fields are scrubbed to their grammar's pattern before
+    they are validated (see `scrub`); the JSON schema, and so the grammar, is unchanged."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scrub(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, info in cls.model_fields.items():
+            pattern = next(
+                (getattr(m, "pattern", None) for m in info.metadata if getattr(m, "pattern", None)),
+                None,
+            )
+            if pattern and isinstance(out.get(name), str):
+                out[name] = scrub(out[name], pattern)
+        return out
 
 
 @dataclass(frozen=True)

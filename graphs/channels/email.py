@@ -6,15 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from graphs.channels.base import NO_PLACEHOLDER, Channel, register
-from graphs.channels.text import clean
+from graphs.channels.base import NO_PLACEHOLDER, Channel, DraftModel, register
+from graphs.channels.text import clean, title_case_end
 
 # No hashtags in an email, besides the placeholders no draft may have.
 EMAIL_TEXT = NO_PLACEHOLDER.replace("[^\\[", "[^#\\[", 1)
 # a header field is one line: the grammar cannot write a CR/LF (or a tab) into a subject
-ONE_LINE = EMAIL_TEXT.replace("[^#\\[", "[^\\r\\n\\t#\\[", 1).replace(":[^/", ":[^/\\r\\n\\t", 1)
+ONE_LINE = (
+    EMAIL_TEXT.replace("[^#\\[", "[^\\r\\n\\t#\\[", 1)
+    .replace(":[^/", ":[^/\\r\\n\\t", 1)
+    .replace("|/[^/", "|/[^/\\r\\n\\t", 1)
+)
 
 SUBJECT_MAX = 70
 BODY_MAX = 1200  # the message part the model writes; the assembled email adds the rest
@@ -24,7 +28,7 @@ TASK = """Write one marketing email. Return JSON with: subject (under 60 charact
 link or footer: they are added for you."""
 
 
-class EmailDraft(BaseModel):
+class EmailDraft(DraftModel):
     subject: str = Field(min_length=8, max_length=SUBJECT_MAX, pattern=ONE_LINE)
     body: str = Field(min_length=120, max_length=BODY_MAX, pattern=EMAIL_TEXT)
 
@@ -55,7 +59,7 @@ def assemble(
     end = footer(brand)
     body = "\n\n".join(parts) + (f"\n\n--\n{end}" if end else "")
     to = previous["args"]["to"] if previous else brief.get("to", "")
-    args: dict[str, Any] = {"to": to, "subject": " ".join(draft.subject.split()), "body": body}
+    args: dict[str, Any] = {"to": to, "subject": title_case_end(draft.subject), "body": body}
     if brand.get("sender"):
         args["sender"] = brand["sender"]
     return args

@@ -7,26 +7,32 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from graphs.channels.base import NO_PLACEHOLDER, Channel, register
-from graphs.channels.text import clean
+from graphs.channels.base import NO_PLACEHOLDER, Channel, DraftModel, register
+from graphs.channels.text import clean, once, title_case_end
 
-TASK = """Write one landing page.
-Return JSON with: title (under 60 characters), intro (two sentences), sections (two or three,
-each with a heading of a few words and a text of two to four sentences) and call_to_action (one
-sentence). Plain text in every field: no Markdown, no link."""
+TASK = """Write one landing page of 120 to 200 words.
+Return JSON with: title (under 60 characters), intro (two sentences), sections (exactly three,
+each with a heading of two to four words and a text of three or four sentences) and
+call_to_action (one sentence). Plain text in every field: no Markdown, no link."""
+
+# A page needs 100+ words under ## headings (graphs/checks/drafts.py): the grammar makes the
+# structure impossible to miss: three sections, each long enough for three sentences.
+SECTIONS = 3
+SECTION_MIN = 180
+INTRO_MIN = 80
 
 
-class Section(BaseModel):
+class Section(DraftModel):
     heading: str = Field(min_length=3, max_length=60, pattern=NO_PLACEHOLDER)
-    text: str = Field(min_length=40, max_length=600, pattern=NO_PLACEHOLDER)
+    text: str = Field(min_length=SECTION_MIN, max_length=600, pattern=NO_PLACEHOLDER)
 
 
-class PageDraft(BaseModel):
+class PageDraft(DraftModel):
     title: str = Field(min_length=3, max_length=70, pattern=NO_PLACEHOLDER)
-    intro: str = Field(min_length=20, max_length=400, pattern=NO_PLACEHOLDER)
-    sections: list[Section] = Field(min_length=2, max_length=3)
+    intro: str = Field(min_length=INTRO_MIN, max_length=400, pattern=NO_PLACEHOLDER)
+    sections: list[Section] = Field(min_length=SECTIONS, max_length=SECTIONS)
     call_to_action: str = Field(min_length=5, max_length=160, pattern=NO_PLACEHOLDER)
 
 
@@ -42,16 +48,19 @@ def assemble(
     previous: Mapping[str, Any] | None,
     notes: Mapping[str, Any],
 ) -> dict[str, Any]:
-    parts = [clean(draft.intro)]
+    seen: set[str] = set()  # a sentence said in the intro is not said again in a section
+    parts = [once(clean(draft.intro), seen)]
     for section in draft.sections:
         heading = " ".join(section.heading.strip(" #*").split())
-        parts.append(f"## {heading}\n\n{clean(section.text)}")
-    cta = clean(draft.call_to_action)
+        text = once(clean(section.text), seen)
+        if text:  # a section that only repeated the intro goes
+            parts.append(f"## {heading}\n\n{text}")
+    cta = once(clean(draft.call_to_action), seen) or clean(draft.call_to_action)
     if brief.get("link"):
         cta = f"{cta} {brief['link']}"
     parts.append(cta)
     slug = previous["args"]["slug"] if previous else slugify(str(brief.get("product", "")))
-    return {"slug": slug, "title": " ".join(draft.title.split()), "body": "\n\n".join(parts)}
+    return {"slug": slug, "title": title_case_end(draft.title), "body": "\n\n".join(parts)}
 
 
 def copy(args: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from graphs.channels.base import NO_PLACEHOLDER, Channel, field_limit, register
+from graphs.channels.base import NO_PLACEHOLDER, Channel, DraftModel, field_limit, register
 from graphs.channels.text import clean
 
 TARGET = 280  # what the prompt asks for and the grammar allows, at most the network's limit
@@ -33,6 +33,7 @@ def _link_room(brief: Mapping[str, Any]) -> int:
 def schema_for(limit: int) -> type[BaseModel]:
     return create_model(
         "PostDraft",
+        __base__=DraftModel,
         text=(str, Field(min_length=20, max_length=max(limit, 40), pattern=NO_PLACEHOLDER)),
     )
 

@@ -18,6 +18,15 @@ _SIGNOFF = re.compile(
     r"all the best|yours|warmly)\b[^\n]{0,40}$.*",
     re.I | re.S | re.M,
 )
+# A last line that signs as a team ("The Northpeak team") or is only a web address: the brand's
+# signature and the brief's link are added for you; the 0.5B wrote both anyway (and wrote links
+# as "https//northpeak.example/x" once the grammar forbade "://").
+_SIGNATURE_LINE = re.compile(
+    r"\n\s*(?:[-—–]+\s*)?(?:[Tt]he\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}[Tt]eam\.?\s*$"
+)
+_LINKISH = re.compile(
+    r"\b(?:https?:?/{0,2}|www\.)[^\s]*|\b[\w-]+\.(?:example|com|org|net|io|co)/\S*", re.I
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -31,7 +40,10 @@ def clean(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").strip()
     text = _GREETING.sub("", text, count=1)
-    text = _LEADING.sub("", _SIGNOFF.sub("", text)).strip()
+    text = _SIGNOFF.sub("", text).strip()
+    text = _LINKISH.sub("", text)
+    text = _SIGNATURE_LINE.sub("", "\n" + text).strip()
+    text = _LEADING.sub("", text).strip()
     if text[:1].islower():  # "Hi, we have…" → "We have…"
         text = text[:1].upper() + text[1:]
     seen: set[str] = set()
@@ -47,3 +59,29 @@ def clean(text: str) -> str:
         if kept:
             paragraphs.append(" ".join(kept))
     return "\n\n".join(paragraphs)
+
+
+def once(text: str, seen: set[str]) -> str:
+    """`text` without the sentences already in `seen` (which it extends): a page's parts are
+    drafted as separate fields, and the 0.5B repeats a sentence from one in the next."""
+    kept = []
+    for sentence in sentences(text):
+        key = re.sub(r"\W+", " ", sentence.lower()).strip()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+_DANGLING = re.compile(
+    r"(?:[\s,:;–—-]+(?:a|an|the|and|or|with|for|of|to|in|on|at|by|your|our|from))+[\s,:;–—-]*$",
+    re.IGNORECASE,
+)
+
+
+def title_case_end(title: str) -> str:
+    """A title or subject the grammar's length limit stopped mid-phrase ("... in Dublin with a")
+    without its dangling last words."""
+    title = " ".join(title.split())
+    return _DANGLING.sub("", title).strip() or title

@@ -35,6 +35,10 @@ _OFFER_TOKEN = re.compile(
 )
 
 
+# The fewest words a channel's copy may have (a landing page: graphs/checks/drafts.py PAGE_WORDS).
+MIN_WORDS = {"publish_page": 100}
+
+
 @dataclass(frozen=True)
 class Problem:
     kind: str  # fact | placeholder | length | avoid | offer | link | repeat | channel
@@ -61,6 +65,16 @@ def _has(text: str, phrase: str) -> bool:
 def _short(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _as_feedback(differs: str) -> str:
+    """The checker's words ("says €79; the fact sheet says €59") addressed to the writer."""
+    text = differs.replace("the fact sheet says", "the facts give").replace(
+        "the fact sheet", "the facts"
+    )
+    if text.startswith(("says ", "names ", "quotes ", "restates ", "mixes ", "gives ")):
+        return "it " + text
+    return text
 
 
 def offer_tokens(offer: str) -> list[str]:
@@ -107,8 +121,7 @@ def review(
                 Problem(
                     "fact",
                     f"Not in the facts: “{said}” ({check.differs})",
-                    f"The sentence “{said}” is wrong: it {check.differs}. Use the fact as the "
-                    "facts give it, or drop the sentence.",
+                    f"Drop the sentence “{said}” or correct it: {_as_feedback(check.differs)}.",
                 )
             )
         else:
@@ -130,6 +143,17 @@ def review(
                 f"Placeholders left in the text: {', '.join(blanks)}",
                 f"Remove {', '.join(repr(b) for b in blanks)}: write the words themselves; the "
                 "greeting and signature are added for you.",
+            )
+        )
+    least = MIN_WORDS.get(channel.action)
+    words = len(copy.split("\n\n", 1)[-1].split())  # under the title or subject
+    if least and words < least:
+        problems.append(
+            Problem(
+                "length",
+                f"Too short: {words} words, a {channel.label} needs at least {least}",
+                f"The text has {words} words; write at least {least + 20}: give every section "
+                "three or four full sentences.",
             )
         )
     limit = channel.limit()

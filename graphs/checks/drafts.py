@@ -47,10 +47,12 @@ PLACEHOLDERS = re.compile(
 )
 SCAFFOLDING = re.compile(
     r"brand voice|sign emails as|house style|words we avoid|style guide|\bevidence\b|"
-    r"\(source:|\bsource:|fact sheet|\b[\w-]+\.md\b|\[\d+\]|^\s*#+\s*(?:price|offer|voice)\s*$|"
-    r"\bvoice:|\btone:|\bclaims?:",
+    r"\(source:|\bsource:|fact sheet|\b[\w-]+\.md\b|\[\d+\]|\bvoice:|\btone:|\bclaims?:|"
+    r"\bhttps?/{1,2}\w",  # a link the model wrote itself, broken ("https//northpeak.example")
     re.IGNORECASE | re.MULTILINE,
 )
+# A fact sheet's heading copied into an email or a post; a landing page has headings of its own.
+SHEET_HEADING = re.compile(r"^\s*#+\s*(?:price|offer|voice)\s*$", re.IGNORECASE | re.MULTILINE)
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
 _END = re.compile(r"[.!?…)\"'”’»]\s*$|https?://\S+\s*$")
 
@@ -144,6 +146,9 @@ def _figures(text: str) -> list[Token]:
     return out
 
 
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+
+
 def _mask_links(text: str) -> str:
     return re.sub(r"\bhttps?://\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", text)
 
@@ -179,6 +184,8 @@ def _score_text(
         score.placeholder_free = False
         score.problems.append("placeholders: " + ", ".join(found[:4]))
     scaffolding = sorted({m.group(0).strip() for m in SCAFFOLDING.finditer(text)})
+    if name != "publish_page":
+        scaffolding += sorted({m.group(0).strip() for m in SHEET_HEADING.finditer(text)})
     if name != "publish_page" and BULLET.search(body):
         scaffolding.append("a bullet list")
     if name != "publish_page" and re.search(r"^\s*#", body, re.MULTILINE):
@@ -195,6 +202,11 @@ def _score_text(
             score.leaked.append(fact.text.strip(" .,;:"))
         else:
             score.errors.append(fact.text.strip(" .,;:"))
+    # an address the model made up ("Contact us at info@greenleaf.ie"): the gate shows it as a
+    # contact nobody gave; a draft that needs it taken out is not ready to send
+    for address in _EMAIL.findall(head + "\n" + body.split("\n--\n")[0]):
+        if address.lower() not in knowledge._known_lower:
+            score.errors.append(address)
     lower = flatten(plain)
     for other in knowledge.other_names:
         if other and re.search(r"(?<!\w)" + re.escape(flatten(other)) + r"(?!\w)", lower):
@@ -271,6 +283,9 @@ def _score_email(
     signature = str(brand.get("signature") or "")
     if signature and flatten(signature) not in lower:
         missing.append(f"signature '{signature}'")
+    elif signature and lower.count(flatten(signature)) > 1:
+        score.signed = False
+        score.problems.append(f"signed twice: '{signature}'")
     postal = str(brand.get("postal_address") or "")
     if postal and flatten(postal) not in lower and flatten(postal.split(",")[0]) not in lower:
         missing.append("postal address")

@@ -381,7 +381,10 @@ def check_text(
     context = "\n".join([strip_citations(text), known_text, *(p.text for p in prepared)])
     checks: list[SentenceCheck] = []
     for sentence in split_sentences(text):
-        checks.append(_check_sentence(sentence, prepared, known_tokens, known_lower, context))
+        # a word counts as a name when it is capitalised mid-sentence *elsewhere*: a title-case
+        # subject ("Discover the Ultimate Solution...") is no evidence for its own words
+        elsewhere = context.replace(sentence, " ")
+        checks.append(_check_sentence(sentence, prepared, known_tokens, known_lower, elsewhere))
     return checks
 
 
@@ -465,13 +468,25 @@ def _support(
             f"{SHEET} has this only in a customer's words ({who}): quote them and say who "
             "said it, rather than making it the brand's own claim"
         )
+    quoted_pair: list[_Passage] | None = None
     for a in passages:
-        left = [f for f in facts if not carries(f, a.tokens, a.lower)]
-        if len(left) == len(facts):
+        got = [f for f in facts if carries(f, a.tokens, a.lower)]
+        left = [f for f in facts if f not in got]
+        if not got or not left:
             continue
         for b in passages:
             if b is not a and all(carries(f, b.tokens, b.lower) for f in left):
-                return [a, b], None
+                if _outside_quotes(got, a) and _outside_quotes(left, b):
+                    return [a, b], None
+                quoted_pair = quoted_pair or [a, b]
+    if quoted_pair is not None:
+        # e.g. "840 grams, the perfect choice for a four-day hike in the Alps": the weight is
+        # the sheet's, the four-day hike in the Alps only a customer's
+        who = next((q[1] for p in quoted_pair for q in p.quotes), "a customer")
+        return quoted_pair, (
+            f"{SHEET} has part of this only in a customer's words ({who}): quote them and say "
+            "who said it, rather than making it the brand's own claim"
+        )
     return None
 
 
@@ -527,12 +542,21 @@ def _outside_quotes(facts: list[Token], p: _Passage) -> bool:
     return all(f.kind == "name" or carries(f, rest, lower) for f in facts)
 
 
+_PHONE = re.compile(r"(?<![\w€$£])\+?\(?\d[\d ()-]{6,}\d(?![\w%])")
+
+
 def _differs(facts: list[Token], plain: str, passages: list[_Passage]) -> str:
     """What the sentence says that no passage does, with what the closest passage says."""
     words = content_words(plain)
     missing = [f for f in facts if not any(carries(f, p.tokens, p.lower) for p in passages)]
     if not missing:
         return f"no one passage of {SHEET} says all of this together"
+    phone = _PHONE.search(plain)
+    if phone and any(f.text.strip(" .,;:!?") in phone.group(0) for f in missing):
+        return (
+            f"gives the phone number {phone.group(0)}, which is in neither {SHEET} nor the "
+            "brand's settings"
+        )
 
     def closeness(p: _Passage) -> tuple[int, int]:
         same = sum(1 for f in facts if carries(f, p.tokens, p.lower))

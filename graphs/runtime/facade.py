@@ -52,11 +52,13 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         recover: bool = True,
         policy_path: Path | str | None = None,
         clock: Callable[[], float] = time.time,
+        queued: bool = False,
     ) -> None:
         self.home = Path(home).expanduser().resolve() if home else default_home()
         self.home.mkdir(parents=True, exist_ok=True)
         self.db_path = self.home / "signoff.db"
         self.clock = clock
+        self.queued = queued  # graph runs go to the run queue for workers (graphs/runtime/jobs.py)
         self.policy: Policy = load_policy(policy_path)
         # SQLite (<home>/signoff.db) or PostgreSQL (SIGNOFF_DATABASE_URL): graphs/storage/
         self.checkpointer, self._saver_conn = open_checkpointer(self.home)

@@ -118,9 +118,20 @@ class Reviews(AutonomyService):
                 waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(plan.missing)
                 continue
             self._record(item, valid, by, plan, track_as=together.get(item["interrupt_id"]))
-        for thread_id in threads:
-            self.apply(thread_id, on_progress=on_progress)
-        return [{**self.summary(t), "waiting_for": waiting.get(t, {})} for t in threads]
+        jobs = {t: self._carry_on(t, on_progress) for t in threads}
+        return [
+            {
+                **self.summary(t),
+                "waiting_for": waiting.get(t, {}),
+                **({"job": jobs[t]} if jobs[t] is not None else {}),
+            }
+            for t in threads
+        ]
+
+    def _carry_on(self, thread_id: str, on_progress: Progress | None = None) -> int | None:
+        """The run after recorded decisions: here (None), or a queued job's id (RunQueue)."""
+        self.apply(thread_id, on_progress=on_progress)
+        return None
 
     def _authorize(
         self, item: dict[str, Any], valid: dict[str, Any], by: str, seen: str | None

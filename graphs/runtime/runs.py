@@ -51,6 +51,11 @@ class Runs:
     def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
+    def _launch(self, thread_id: str, payload: Any, on_progress: Progress | None) -> int | None:
+        """A new campaign's first run: here (None), or a queued job's id (RunQueue)."""
+        self._run(thread_id, payload, on_progress)
+        return None
+
     def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
         config = self._config(thread_id)
         seen = {item["interrupt_id"] for item in self.store.inbox(thread_id, kind=None)}

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.errors import Busy, NotFound, SignoffError
+from ui import progress
 from ui.state import (
     ACTION_ICONS,
     PAGE_INBOX,
@@ -16,7 +17,6 @@ from ui.state import (
     campaign_label,
     duration,
     plain,
-    run_with_progress,
     short_id,
     signoff,
     status_badge,
@@ -201,11 +201,7 @@ def render_retry(thread: str, c: dict[str, Any]) -> None:
         )
         if st.button("Retry", key=f"retry-{thread}", icon=":material/refresh:", type="primary"):
             try:
-                run_with_progress(
-                    "Carrying on where it stopped…",
-                    lambda feed: runtime.retry(thread, on_progress=feed),
-                    then=lambda r: None,
-                )
+                runtime.retry(thread)  # queued: a worker carries it on (ui/progress.py)
             except Busy as err:
                 st.info(str(err))
             except SignoffError as err:
@@ -238,9 +234,10 @@ def render_campaign(thread: str) -> None:
         f"campaign `{thread}`"
     )
 
+    running = progress.campaign_run(thread)  # a worker's run for it, polled while it lasts
     # an error stops the run even when another action already waits (each action is drafted on
     # its own branch): a retry carries on the one that failed
-    if c["status"] == "error" or (c["status"] == "running" and not c["pending"]):
+    if not running and (c["status"] == "error" or (c["status"] == "running" and not c["pending"])):
         render_retry(thread, c)
 
     m = st.columns(4)
