@@ -650,7 +650,13 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         with left:
             render_draft(item, limit=post_limit())
             render_sentence_checks(item["sentence_checks"], key=item_id)
-            unsupported = render_claims(item, draft=False)
+            unsupported = render_claims(  # each warning once: the sentences above are not redrawn
+                item,
+                draft=False,
+                shown=[
+                    c["sentence"] for c in item["sentence_checks"] if c.get("status") != "no_facts"
+                ],
+            )
         with right:
             confidence = float(item.get("confidence") or 0)
             st.progress(
