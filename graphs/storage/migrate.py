@@ -19,16 +19,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, Any
 
 from graphs.storage.database import sqlalchemy_url
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+
+# Alembic and SQLAlchemy (~2–4 s to import on a busy machine) are imported only to migrate: a
+# database already at the newest revision is recognised with one SELECT, the newest revision
+# being the highest numbered file in migrations/versions/ (a test checks it is Alembic's head).
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ LOCK_KEY = 0x5160FF  # pg_advisory_lock key of migrations (and the checkpointer'
 
 @functools.lru_cache(maxsize=1)
 def script_directory() -> ScriptDirectory:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config)
@@ -45,7 +49,8 @@ def script_directory() -> ScriptDirectory:
 
 @functools.lru_cache(maxsize=1)
 def head() -> str:
-    return str(script_directory().get_current_head())
+    """The newest revision: revisions are numbered files, each down from the one before."""
+    return max(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def up_to_date(conn: Any) -> bool:
@@ -92,6 +97,9 @@ def _copy_template_if_empty(path: Path) -> bool:
 
 
 def _alembic_sqlite(path: Path) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
     engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
     # Transactional DDL on SQLite (SQLAlchemy's recipe): the driver's own transaction handling
     # off, BEGIN IMMEDIATE when SQLAlchemy begins; each revision and its stamp commit together.
@@ -105,6 +113,9 @@ def _alembic_sqlite(path: Path) -> None:
 
 
 def upgrade_postgres(url: str) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
     engine = sa.create_engine(sqlalchemy_url(url), poolclass=NullPool)
     try:
         with engine.connect() as conn:
@@ -120,10 +131,16 @@ def upgrade_postgres(url: str) -> None:
 
 
 def current(conn: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def _upgrade(conn: sa.Connection, *, legacy: int) -> None:
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+
     script = script_directory()
     if legacy and current(conn) is None:
         known = [r.revision for r in script.walk_revisions()]

@@ -349,3 +349,11 @@ def test_a_new_sqlite_file_is_the_revisions_database(tmp_path: Path) -> None:
     upgrade_sqlite(by_copy)  # not empty: untouched
     assert store.decision("i0")["by"] == "bob"  # type: ignore[index]
     store.conn.close()
+
+
+def test_the_newest_revision_is_alembics_head() -> None:
+    """`head()` reads the versions folder (no Alembic import to open a database): the same
+    revision Alembic's own script directory names as its single head."""
+    from graphs.storage.migrate import script_directory
+
+    assert script_directory().get_heads() == [head()]
