@@ -150,7 +150,9 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
     warnings = [w.value.replace("\\", "") for w in at.warning]
     # each warning once: the claim's own warning, not a second copy beside it
     assert sum("$19" in w for w in warnings) == 1
-    assert any("Not supported:" in w and "says $19; the fact sheet says $149" in w for w in warnings)
+    assert any(
+        "Not supported:" in w and "says $19; the fact sheet says $149" in w for w in warnings
+    )
     assert "costs $19 today only" in texts(at)  # the sentence itself, highlighted on the card
     assert "below the 50% needed" in texts(at)
     # Approving needs "I checked these claims": the button waits for the box.

@@ -159,14 +159,19 @@ def test_a_json_escape_round_the_grammar_is_scrubbed_not_fatal() -> None:
     draft = EmailDraft.model_validate(
         {
             "subject": "Our price:",
-            "body": "See https://northpeak.example/x for more \\Name\\ [us]. It works 24/7 for you. "
-            * 4,
+            "body": "See https://northpeak.example/x for more \\Name. It works 24/7 for you. " * 4,
         }
     )
     assert draft.subject == "Our price"
-    assert "http" not in draft.body and "[" not in draft.body and "\\" not in draft.body
+    assert "http" not in draft.body and "\\" not in draft.body
     assert "24/7" in draft.body
     assert re.fullmatch(ONE_LINE, draft.subject)
+    # what is not a link or an escape is refused, never repaired: a line break in a subject,
+    # a bracketed placeholder
+    with pytest.raises(ValidationError):
+        EmailDraft.model_validate({"subject": "Warm\r\nBcc: x@evil.example", "body": "x" * 130})
+    with pytest.raises(ValidationError):
+        EmailDraft.model_validate({"subject": "Hi", "body": "Dear [Name], " * 12})
 
 
 def test_a_page_says_each_sentence_once_and_its_title_ends_whole() -> None:
