@@ -226,3 +226,26 @@ def test_an_email_address_the_model_made_up_is_not_factual() -> None:
     known = email(BODY.replace("order yours today", "write to hello@northpeak.example"))
     known["args"]["sender"] = "Northpeak <hello@northpeak.example>"
     assert score_action(known, knowledge, brand=BRAND).factual
+
+
+def test_two_prices_each_with_its_own_plan_are_not_mixed() -> None:
+    sheet = [
+        {
+            "id": "l#1",
+            "text": "Ledgerly Solo costs £9 a month; Ledgerly Studio costs £24 a month for up to "
+            "5 people.",
+            "source": "ledgerly.md",
+        }
+    ]
+    for sentence in (
+        "Our Solo plan costs £9 a month, while our Studio plan costs £24 a month for up to 5 people.",
+        "Ledgerly Solo costs £9 a month; Ledgerly Studio costs £24 a month for up to 5 people.",
+    ):
+        [check] = check_text(sentence, sheet, product="Ledgerly")
+        assert check.status == "supported", check.differs
+    for mixed in (
+        "Ledgerly Solo costs £9 a month for up to 5 people.",
+        "For £9 a month, up to 5 people can use Ledgerly Solo.",
+    ):
+        [check] = check_text(mixed, sheet, product="Ledgerly")
+        assert check.status == "unsupported" and "mixes two facts" in str(check.differs)
