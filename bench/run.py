@@ -2,7 +2,7 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p2 batch]
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch]
         [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
 """
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["p1", "p2", "batch", "model"],
+        choices=["p1", "p1pg", "p2", "batch", "model", "workers"],
         help="run only these benchmarks (default: all)",
     )
     parser.add_argument(
@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--p2-campaigns", type=int, default=50_000, help="P2: campaigns")
     parser.add_argument(
         "--batch-contacts", type=int, default=10_000, help="batch: contacts in the audience CSV"
+    )
+    parser.add_argument(
+        "--worker-jobs", type=int, default=16, help="workers: queued campaigns per run (16)"
     )
     args = parser.parse_args(argv)
 
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             f"loadavg_1m={os.getloadavg()[0]:.2f}",  # other work on the machine skews every figure
         ]
     )
-    only = set(args.only or ["p1", "p2", "batch", "model"])
+    only = set(args.only or ["p1", "p1pg", "p2", "batch", "model", "workers"])
     if "p1" in only:
         from bench.bench_p1 import report, run_p1
 
@@ -102,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             "same shape"
         )
         _emit(report(run_p1(args.threads, log=_log)))
+    if "p1pg" in only:  # the same comparison on PostgresSaver (bench/bench_p1_pg.py)
+        from bench.bench_p1_pg import report_pg, run_p1_pg
+
+        _log(f"p1-pg: {args.threads} campaigns each way on PostgreSQL")
+        _emit(report_pg(run_p1_pg(args.threads, log=_log)))
     if "p2" in only:
         from bench.bench_p2 import report_p2, run_p2
 
@@ -112,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
 
         _log(f"batch: an audience of {args.batch_contacts} contacts, CSV to approve-all")
         _emit(report_batch(run_batch(args.batch_contacts, log=_log)))
+    if "workers" in only:
+        from bench.bench_workers import report as report_workers
+        from bench.bench_workers import run_workers
+
+        _log(f"workers: {args.worker_jobs} queued campaigns drained by 1, then 2 workers")
+        _emit(report_workers(run_workers(args.worker_jobs, log=_log)))
     if "model" in only and not args.no_model:
         _emit(run_model_bench())
     return 0

@@ -617,14 +617,16 @@ class EmbeddedModelServer:
         return f"<EmbeddedModelServer {self.alias} {state}>"
 
 
-_singleton: EmbeddedModelServer | None = None
+_singleton: Any = None  # EmbeddedModelServer, or graphs.model_share.SharedModelServer
 _singleton_pid: int | None = None
 _singleton_lock = threading.Lock()
 
 
-def get_server(spec: ModelSpec | None = None) -> EmbeddedModelServer:
-    """This process's shared server: started on first use, reused, stopped at exit. Asking for
-    another model stops the running one first (one model server per process)."""
+def get_server(spec: ModelSpec | None = None) -> Any:
+    """This process's server: started on first use, reused, stopped at exit. Asking for another
+    model stops the running one first (one model server per process). Unless
+    SIGNOFF_MODEL_SHARE=off, it is the machine's shared server (graphs/model_share.py): another
+    process's when one runs, else started here and recorded for the others."""
     global _singleton, _singleton_pid
     spec = spec or DEFAULT_SPEC
     with _singleton_lock:
@@ -632,7 +634,13 @@ def get_server(spec: ModelSpec | None = None) -> EmbeddedModelServer:
             _singleton.stop()
             _singleton = None
         if _singleton is None or _singleton_pid != os.getpid():  # new, or we are a fork
-            _singleton = EmbeddedModelServer(spec=spec)
+            from graphs import model_share
+
+            _singleton = (
+                model_share.SharedModelServer(spec)
+                if model_share.sharing()
+                else EmbeddedModelServer(spec=spec)
+            )
             _singleton_pid = os.getpid()
             atexit.register(_singleton.stop)
         server = _singleton
@@ -640,7 +648,7 @@ def get_server(spec: ModelSpec | None = None) -> EmbeddedModelServer:
     return server
 
 
-def current_server() -> EmbeddedModelServer | None:
+def current_server() -> Any:
     """The shared server if this process created one (running or not); never starts one."""
     return _singleton if _singleton_pid == os.getpid() else None
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from graphs.decisions import DECISIONS, dump
 from graphs.dialects import human_interrupt
 from graphs.record import ask, settle
-from graphs.response_schema import review_schema
+from graphs.response_schema import EditRules, review_schema
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
@@ -117,6 +118,22 @@ def review_request(
     }
 
 
+def edit_rules(ctx: Context, name: str, contacts_allowed: list[str]) -> EditRules:
+    """What an edit is checked against inside the interrupt's schema, whoever resumes: the
+    draft's allowed contacts and, for a spend, the budget as the ledger stands at decision time."""
+    over = None
+    if name == "spend_ads":
+        from graphs.assess import _over_budget, policy_of
+
+        thread_id = str(get_config()["configurable"]["thread_id"])
+        policy = policy_of(ctx)
+
+        def over(args: dict[str, Any]) -> str | None:
+            return _over_budget(policy, ctx, thread_id, args)
+
+    return EditRules(tuple(contacts_allowed), over)
+
+
 def gate(
     state: ActionState, runtime: Runtime[Context]
 ) -> Command[Literal["hold", "publisher", "writer", "__end__"]]:
@@ -138,6 +155,7 @@ def gate(
         request["allowed_decisions"],
         request["unsupported_claims"],
         ctx.settings,
+        edit_rules(ctx, action["name"], request["contacts_allowed"]),
     )
     decided, interrupt_id = ask(ctx, by_runtime, "review", request, schema)
     decision = settle(ctx, "review", action, request, dump(decided), decided.dialect, interrupt_id)

@@ -207,13 +207,21 @@ class _GrammarTransport(httpx.HTTPTransport):
     """Sends structured-output requests to llama.cpp as llguidance grammars."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return super().handle_request(_rewrite_request(request, request.read()))
+        from graphs.model_share import retry_on_lost_server  # the machine's shared server
+
+        return retry_on_lost_server(
+            super().handle_request, _rewrite_request(request, request.read())
+        )
 
 
 class _AsyncGrammarTransport(httpx.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        from graphs.model_share import aretry_on_lost_server  # the machine's shared server
+
         content = await request.aread()
-        return await super().handle_async_request(_rewrite_request(request, content))
+        return await aretry_on_lost_server(
+            super().handle_async_request, _rewrite_request(request, content)
+        )
 
 
 @functools.cache

@@ -104,7 +104,7 @@ def knowledge_base(runtime: Runtime[Context] | None) -> tuple[KnowledgeBase, boo
         return kb, False
     from graphs.store import default_home
 
-    opened = KnowledgeBase(default_home() / "signoff.db")
+    opened = KnowledgeBase.open(default_home() / "signoff.db")
     opened.ensure_sample()
     return opened, True
 

@@ -9,7 +9,9 @@ every later resume: the thread would be stuck. So the schema of one interrupt ho
   rounds are used up; holds take cancel / send now, and the scheduler's release);
 - `approve` of a draft with unsupported claims needs `checked: true`;
 - an edit carries the tool's full, valid arguments (a partial edit is laid over the draft) and
-  must pass the connector in use (a network's post length, the ad currency);
+  must pass the connector in use (a network's post length, the ad currency) and the draft's own
+  hard rules (graphs/checks/edits.py: no new recipient, no link or contact from outside the brief,
+  brand or allowlist, no spend over a budget);
 - size limits on feedback, reasons and comments, and on the whole decision's size and depth
   (graphs/decisions.py `size_problem`: checked first, iteratively, so no payload can recurse);
 - the ecosystem's dialects (graphs/dialects.py), mapped onto Signoff's own before all of that.
@@ -21,12 +23,15 @@ same refusals.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import Field, PrivateAttr, RootModel, ValidationInfo, model_validator
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
+from graphs.checks.edits import edit_problems
 from graphs.decisions import (
     HOLD_DECISIONS,
     Approve,
@@ -55,12 +60,33 @@ class DecisionSchema(RootModel[Any]):
         return self._dialect
 
 
+@dataclass(frozen=True)
+class EditRules:
+    """What an edit is checked against beyond the connector: the contacts the draft may carry
+    (brief, brand, allowlist) and, for a spend, the budget's verdict on the edited arguments
+    (a function of the ledger at the time of the decision)."""
+
+    contacts_allowed: tuple[str, ...] = ()
+    over_budget: Callable[[dict[str, Any]], str | None] | None = None
+
+    def refusal(self, name: str, before: dict[str, Any], after: dict[str, Any]) -> str | None:
+        over = self.over_budget(after) if self.over_budget else None
+        problems = edit_problems(name, before, after, list(self.contacts_allowed), over_budget=over)
+        if not problems:
+            return None
+        return (
+            "The edit was refused: " + "; ".join(problems) + ". Change it (or add the link "
+            "or contact to the brief or the policy's allowlist) and try again. Nothing was saved."
+        )
+
+
 def review_schema(
     action_name: str,
     args: dict[str, Any],
     allowed: list[str],
     unsupported: list[str],
     settings: Settings | None,
+    edit_rules: EditRules | None = None,
 ) -> type[DecisionSchema]:
     """The schema of one review interrupt (see the module docstring)."""
     return _review_schema(
@@ -69,6 +95,7 @@ def review_schema(
         tuple(allowed),
         tuple(unsupported),
         settings,
+        edit_rules,
     )
 
 
@@ -83,6 +110,7 @@ def _review_schema(
     allowed: tuple[str, ...],
     unsupported: tuple[str, ...],
     settings: Settings | None,
+    edit_rules: EditRules | None,
 ) -> type[DecisionSchema]:
     original = json.loads(args_json)
     action = {"name": action_name, "args": original}
@@ -128,6 +156,10 @@ def _review_schema(
                 )
             if decision.type == "edit" and settings is not None:
                 tool.validate_args(decision.args.model_dump(), settings)  # ValueError: refused
+            if decision.type == "edit" and edit_rules is not None:
+                refused = edit_rules.refusal(action_name, original, decision.args.model_dump())
+                if refused:
+                    raise ValueError(refused)
             parsed._dialect = dialect
             return parsed
 

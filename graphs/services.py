@@ -73,11 +73,11 @@ def from_environment() -> Context:
 
 def _open(home: Path) -> Context:
     from graphs.executor import Executor
-    from graphs.store import Store, connect
+    from graphs.store import Store, open_database
 
     home.mkdir(parents=True, exist_ok=True)
     policy = load_policy()
-    store = Store(connect(home / "signoff.db"), policy_version=policy.version)
+    store = Store(open_database(home), policy_version=policy.version)
     settings = connector_settings(home, policy)
     log.info(
         "opened %s for a graph run without the Signoff runtime (policy %s)", home, policy.version

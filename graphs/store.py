@@ -14,14 +14,14 @@ connection, and every name that was importable from here still is.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 from graphs.audit_chain import AuditChain
 from graphs.storage.audit import AuditTables, audit_hash, database_file
 from graphs.storage.autonomy import AutonomyTables
-from graphs.storage.base import Tables, connect, default_home, now_iso
+from graphs.storage.base import Tables, connect, default_home, now_iso, open_database
 from graphs.storage.campaigns import CampaignTables
 from graphs.storage.decisions import DecisionTables
 from graphs.storage.inbox import InboxTables
@@ -43,6 +43,7 @@ __all__ = [
     "connect",
     "default_home",
     "now_iso",
+    "open_database",
 ]
 
 
@@ -60,7 +61,8 @@ class Store(
 ):
     """Thin, explicit SQL over the app tables. Thread-safe through one lock per store."""
 
-    def __init__(self, conn: sqlite3.Connection, policy_version: str | None = None) -> None:
+    def __init__(self, conn: Any, policy_version: str | None = None) -> None:
+        """`conn`: `connect(path)` (SQLite) or `open_database(home)` (either database)."""
         self.conn = conn
         self._lock = threading.RLock()
         self.policy_version = policy_version  # stamped on every audit entry

@@ -51,7 +51,11 @@ def model() -> ScriptedChatModel:
 
 
 @pytest.fixture
-def signoff(home: Path, model: ScriptedChatModel) -> Iterator[Signoff]:
+def signoff(
+    home: Path, model: ScriptedChatModel, request: pytest.FixtureRequest
+) -> Iterator[Signoff]:
+    if "database" in request.fixturenames:  # a test on both databases: pick this one first
+        request.getfixturevalue("database")
     runtime = Signoff(home, model=model)
     yield runtime
     runtime.close()
@@ -92,3 +96,24 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedChatModel]:
 
     monkeypatch.setattr(graphs.model, "load_chat_model", load_chat_model)
     return made
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """The throwaway PostgreSQL cluster (tests/pg_cluster.py); fails when it cannot start."""
+    from pg_cluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on each database: SQLite in `home`, or a fresh schema of the test cluster
+    through SIGNOFF_DATABASE_URL. Returns "sqlite" or the PostgreSQL URL."""
+    if request.param == "sqlite":
+        return "sqlite"
+    url: str = request.getfixturevalue("postgres").new_schema()
+    monkeypatch.setenv("SIGNOFF_DATABASE_URL", url)
+    return url

@@ -1,4 +1,5 @@
-"""Ad spend: a ledger (`<home>/ledger.db`) in front of an ad platform's webhook.
+"""Ad spend: a ledger (`<home>/ledger.db`, or the `ad_spend` table of the PostgreSQL database
+that SIGNOFF_DATABASE_URL names, shared by every machine) in front of an ad platform's webhook.
 
     spend_ads(amount, currency, description)
       1. refuse another currency than `ads_currency`, or an amount over the day's or the
@@ -100,38 +101,64 @@ def money(amount_cents: int, currency: str) -> str:
     return f"{amount_cents / 100:.2f} {currency}"
 
 
+_PG_LOCK = 7_330_002  # pg_advisory_xact_lock key: one booking at a time, as BEGIN IMMEDIATE
+_pg_ready: set[str] = set()  # databases whose ad_spend table this process has created
+
+
 @contextmanager
-def ledger(settings: Settings, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-    """The ledger; `write=True` holds its write lock for the whole block (BEGIN IMMEDIATE)."""
+def ledger(settings: Settings, *, write: bool = False) -> Iterator[Any]:
+    """The ledger; `write=True` holds its write lock for the whole block (BEGIN IMMEDIATE, or a
+    transaction-scoped advisory lock on PostgreSQL)."""
+    from graphs.storage.database import PgConnection, database_url
+
+    url = database_url()
+    if url:
+        with closing(PgConnection(url, settings.home / "ledger.db")) as pg:
+            if url not in _pg_ready:  # CREATE ... IF NOT EXISTS races without the lock
+                pg.execute("BEGIN")
+                pg.execute("SELECT pg_advisory_xact_lock(?)", (_PG_LOCK,))
+                pg.execute(SCHEMA)
+                pg.execute("COMMIT")
+                _pg_ready.add(url)
+            yield from _in_transaction(pg, write, "BEGIN", (_PG_LOCK,))
+        return
     path = settings.home / "ledger.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(str(path), timeout=30, isolation_level=None)) as conn:
         conn.row_factory = sqlite3.Row
         conn.execute(SCHEMA)
-        if not write:
-            yield conn
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        yield from _in_transaction(conn, write, "BEGIN IMMEDIATE", None)
+
+
+def _in_transaction(conn: Any, write: bool, begin: str, lock: tuple[int] | None) -> Iterator[Any]:
+    if not write:
+        yield conn
+        return
+    conn.execute(begin)
+    if lock is not None:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", lock)
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def spent(
     settings: Settings, *, thread_id: str | None = None, day: str | date | None = None
 ) -> float:
     """Spent or reserved so far, in `ads_currency`: all, one campaign's, one UTC day's, or both."""
-    if not (settings.home / "ledger.db").exists():
+    from graphs.storage.database import database_url
+
+    if not database_url() and not (settings.home / "ledger.db").exists():
         return 0.0
     with ledger(settings) as conn:
         return _sum(conn, settings.ads_currency, thread_id=thread_id, day=day) / 100
 
 
 def _sum(
-    conn: sqlite3.Connection,
+    conn: Any,
     currency: str,
     *,
     thread_id: str | None = None,
@@ -172,9 +199,14 @@ def spend_ads(call: Call) -> dict[str, Any]:
         if row is None or row["status"] != "pending":  # new, or refused before: check budgets
             day = datetime.now(UTC).date().isoformat()
             _check_budgets(conn, settings, call.thread_id, day, amount, ref)
-            conn.execute(
-                "INSERT OR REPLACE INTO ad_spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, "
-                "?, ?)",
+            conn.execute(  # new, or a refused one booked again (both databases read this)
+                "INSERT INTO ad_spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?) "
+                "ON CONFLICT (client_reference_id) DO UPDATE SET key = excluded.key, "
+                "thread_id = excluded.thread_id, action_id = excluded.action_id, "
+                "amount_cents = excluded.amount_cents, currency = excluded.currency, "
+                "description = excluded.description, day = excluded.day, status = 'pending', "
+                "platform = NULL, created_at = excluded.created_at, "
+                "updated_at = excluded.updated_at",
                 (
                     *(ref, call.key, call.thread_id, call.action_id, amount),
                     *(args["currency"], args["description"], day, now(), now()),
@@ -210,7 +242,7 @@ def spend_ads(call: Call) -> dict[str, Any]:
 
 
 def _check_budgets(
-    conn: sqlite3.Connection, settings: Settings, thread_id: str, day: str, amount: int, ref: str
+    conn: Any, settings: Settings, thread_id: str, day: str, amount: int, ref: str
 ) -> None:
     currency = settings.ads_currency
     budgets: list[tuple[str, float | None, dict[str, str], str, str]] = [

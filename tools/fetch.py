@@ -7,6 +7,10 @@ hostile until checked.
 - the host is resolved and every address must be public: loopback, private, link-local (cloud
   metadata such as 169.254.169.254), shared, reserved and multicast addresses are refused, and
   so is every redirect to one (redirects are followed by hand, each target checked again);
+- the connection goes to the address that was checked, never to a second lookup of the name (a
+  DNS-rebinding server cannot answer "public" to the check and "internal" to the connection): the
+  URL is pinned to that address, with the host name kept in the Host header and TLS's SNI, so
+  certificates are still checked against the name;
 - an allowlist (`SIGNOFF_FETCH_ALLOW=intranet.example,10.1.0.0/16`) admits intranet sources;
 - caps on the download, on what it inflates to (a gzip bomb), and on the time, each refused with
   a message saying which cap and how to raise it.
@@ -126,8 +130,11 @@ def internal_why(address: str) -> str | None:
     return None
 
 
-def check_url(url: str, limits: FetchLimits, resolver: Resolver = resolve) -> None:
-    """Refuse a URL that is not http(s) or whose host is internal (and not allowlisted)."""
+def check_url(url: str, limits: FetchLimits, resolver: Resolver = resolve) -> str | None:
+    """Refuse a URL that is not http(s) or whose host is internal (and not allowlisted).
+
+    Returns the checked address to connect to, or None when there is nothing to pin (the host is
+    an address already, or allowlisted by name)."""
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -142,7 +149,7 @@ def check_url(url: str, limits: FetchLimits, resolver: Resolver = resolve) -> No
     if not host:
         raise FetchError(f"{url!r} has no host name; expected https://example.com/page.")
     if limits.allows(host):
-        return
+        return None
     try:
         addresses = [host] if _is_ip(host) else resolver(host, port)
     except OSError as exc:
@@ -156,6 +163,26 @@ def check_url(url: str, limits: FetchLimits, resolver: Resolver = resolve) -> No
                 f"Refused to fetch {host}: it is {why} ({address}), and Signoff only fetches "
                 "public web pages. For an intranet source, add its host to SIGNOFF_FETCH_ALLOW."
             )
+    if _is_ip(host) or not addresses:
+        return None
+    ipv4 = [a for a in addresses if ":" not in a]
+    return (ipv4 or addresses)[0]
+
+
+def pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The request for `url` sent to `address`: the URL with the address for its host, the Host
+    header and the TLS server name (SNI) that keep the original name."""
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{address}]" if ":" in address else address
+    host_header = host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+        host_header += f":{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": host_header}, extensions
 
 
 def _inflate(chunks: Iterator[bytes], encoding: str, limits: FetchLimits) -> Iterator[bytes]:
@@ -199,9 +226,11 @@ def fetch(
         transport=transport,
     ) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(current, limits, resolver)
+            target_url, headers, extensions = pinned(current, check_url(current, limits, resolver))
             try:
-                with client.stream("GET", current) as response:
+                with client.stream(
+                    "GET", target_url, headers=headers, extensions=extensions
+                ) as response:
                     if response.is_redirect:
                         target = response.headers.get("location", "")
                         current = urljoin(current, target)

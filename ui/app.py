@@ -125,5 +125,12 @@ with st.sidebar:
         if scheduler_enabled()
         else "Scheduler: off here (SIGNOFF_SCHEDULER=off); run `signoff worker`"
     )
+    workers = len(runtime.workers())
+    st.caption(
+        f":material/engineering: Background workers: {workers}"
+        if workers
+        else ":material/engineering: No background worker: new campaigns and decisions wait "
+        "until one runs (`make run` starts one)"
+    )
 
 page.run()

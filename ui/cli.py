@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -76,13 +77,21 @@ environment:
   SIGNOFF_SMTP_URL   send email over SMTP instead of into the Maildir under the data directory
   OPENAI_API_KEY     draft with OpenAI (SIGNOFF_MODEL=openai:<name>); unset: the embedded local model
   SIGNOFF_SCHEDULER  `off`: the Streamlit server does not release held actions (run `signoff worker`)
+  SIGNOFF_JOB_LEASE_S  seconds a worker's claim on a run lasts without a heartbeat (default 60)
+
+runs in workers:
+  `new`, `decide`, `retry`, `cancel` and `send-now` record what you asked at once, queue the graph
+  run for a worker (`signoff worker`; `make run` starts one) and wait for it, printing its progress
+  from the database. If no worker is alive, they say so and run it themselves. `signoff jobs`
+  shows the queue and the workers.
 """
 
 COMMAND_GROUPS = """\
 commands by task:
   start      new · campaigns · show · retry
   decide     inbox · decide (one or several ids at once)
-  holds      holds · cancel · send-now · worker (releases holds when their time comes)
+  holds      holds · cancel · send-now
+  workers    worker (runs queued campaigns, releases holds) · jobs (the queue, the workers)
   review     notifications (acknowledge / flag) · undo · audit (--verify, --csv)
   trouble    in-doubt · settle · failed (--retry) · recover · reindex · prune
   autonomy   policy · autonomy (--promote) · simulate
@@ -181,12 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1); any other needs [auth] in "
         ".streamlit/secrets.toml",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also start N workers (`signoff worker`) that run the page's campaigns and "
+        "decisions and stop with the page (`make run` starts 1); default 0: run them yourself",
+    )
 
     p = add(
         "new",
         "start a campaign; runs until it waits for your sign-off",
-        "Start a campaign from a brief. Research and drafting run now; every outbound action then "
-        "waits in the inbox for a decision.",
+        "Start a campaign from a brief. Research and drafting run in a worker (`signoff worker`, "
+        "`make run`); this command waits and prints the worker's progress. With no worker alive "
+        "it says so and runs them itself. Every outbound action then waits in the inbox for a "
+        "decision.",
     )
     p.add_argument(
         "--brief",
@@ -244,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
         "at once with a flag: `signoff decide ID1 ID2 ID3 --approve`. Several ids are one "
         "submission: every decision is checked first (one bad one saves nothing), then each "
         "campaign is resumed once. The first decision wins; a second decider gets exit code 3. "
+        "Decisions are recorded at once; what follows (sending, a redraft) runs in a worker and "
+        "this command waits for it, printing its progress (with no worker alive, it runs it "
+        "itself). "
         f"Decisions: {ALLOWED_HELP}.",
     )
     p.set_defaults(parser=p)
@@ -321,12 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     # -- holds and the scheduler --
     p = add(
         "worker",
-        "the scheduler in the foreground: releases held actions when their time comes",
-        "Run the scheduler in the foreground: every --interval seconds it releases approved "
+        "a worker in the foreground: runs queued campaigns and decisions, releases held actions",
+        "Run a worker in the foreground: it runs the graph runs the page and the CLI queue (new "
+        "campaigns, decisions, send-backs, retries, hold releases), one at a time, under a lease "
+        "it keeps alive; a worker that dies is replaced by the next one that asks (its run is "
+        "taken over from the last checkpoint). Every --interval seconds it also releases approved "
         "actions whose hold window is over, expires stale inbox items and sends reminders. Each "
-        "release is logged on stdout (one JSON object per line with --json). Ctrl-C (or SIGTERM) "
-        "stops it cleanly between two steps. Run it when the Streamlit server runs with "
-        "SIGNOFF_SCHEDULER=off, or to release holds without the page.",
+        "release and run is logged on stdout (one JSON object per line with --json). Ctrl-C (or "
+        "SIGTERM) stops it cleanly after the current run. Run several, on one machine or more, "
+        "over one database; `signoff jobs` shows them.",
     )
     p.add_argument(
         "--interval",
@@ -343,6 +368,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--graph", default="campaign", help="the graph's name there (campaign)")
     p.add_argument("--once", action="store_true", help="one step, then exit")
+    p.add_argument(
+        "--parent",
+        type=int,
+        metavar="PID",
+        help="stop when process PID ends (how `signoff ui --workers` ties its workers to it)",
+    )
+    p.add_argument(
+        "--warm-model",
+        action="store_true",
+        help="start (or join) the machine's model server at once instead of at the first draft",
+    )
     _json_flag(p)
 
     p = add("holds", "approved actions waiting out their hold window, with time left")
@@ -488,9 +524,9 @@ def _register_knowledge_base(sub: Any) -> None:
     A registered parser names its handler with `set_defaults(handler=fn)` (fn(args, home) ->
     exit code), and/or `register()` returns {command: fn}.
     """
-    from ui import cli_brand, cli_kb
+    from ui import cli_brand, cli_jobs, cli_kb
 
-    for module in (cli_kb, cli_brand):
+    for module in (cli_kb, cli_brand, cli_jobs):
         registered = module.register(sub)
         if isinstance(registered, dict):
             COMMANDS.update(registered)
@@ -590,13 +626,44 @@ def _emit(obj: Any) -> None:
 _POLICY: str | None = None  # --policy FILE of this invocation (else $SIGNOFF_POLICY / shipped)
 
 
-def _open(home: Path) -> Any:
+def _open(home: Path, *, queued: bool = True) -> Any:
     from graphs.runtime import Signoff
 
     # Start-up recovery touches other campaigns (and may call the model or a connector): only
     # `signoff recover` (and the worker) does it, so reading the inbox never waits on another
-    # process's lease.
-    return Signoff(home, recover=False, policy_path=_POLICY)
+    # process's lease. Graph runs go to the run queue (`_await` waits for them).
+    return Signoff(home, recover=False, policy_path=_POLICY, queued=queued)
+
+
+def _await(s: Any, result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Wait for the run a command queued (`result["job"]`), printing its progress as the worker
+    writes it; with no worker alive, run it here. The campaign's summary after the run, in the
+    shape the command always printed."""
+    job_id = result.pop("job", None)
+    if job_id is None:
+        return result
+
+    def no_worker() -> None:
+        if not args.quiet:
+            print(
+                "  No worker is running (`signoff worker`, or `make run`): running it here.",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    job = s.wait_for(job_id, on_progress=_progress(args), on_no_worker=no_worker)
+    thread_id = result.get("thread_id") or job["thread_id"]
+    if job["status"] == "failed":
+        error = str(job.get("error") or "")
+        if error.startswith("RunStopped: "):
+            message = error[len("RunStopped: ") :]
+        else:
+            message = (
+                f"The campaign {thread_id} stopped part-way: {error}. Everything so far is saved; "
+                f"carry on with `signoff retry {thread_id}` or the Retry button on its page."
+            )
+        raise CliError(message, EXIT_ERROR, "stopped", thread_id=thread_id)
+    return {**result, **s.summary(thread_id)}
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str, str], None] | None:
@@ -663,6 +730,15 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
     env = {**os.environ, "SIGNOFF_HOME": str(home)}
     if _POLICY:
         env["SIGNOFF_POLICY"] = _POLICY
+    for _ in range(max(0, args.workers)):  # they stop when this process (then Streamlit) ends
+        worker = [sys.executable, "-m", "ui", "worker", "--parent", str(os.getpid())]
+        subprocess.Popen([*worker, "--warm-model", "-q"], env=env)
+    if args.workers > 0:
+        print(
+            f"{args.workers} worker(s) run the campaigns; `signoff jobs` shows them.",
+            file=sys.stderr,
+        )
+        sys.stderr.flush()
     os.execvpe(command[0], command, env)
     return EXIT_OK  # pragma: no cover - execvp does not return
 
@@ -735,6 +811,7 @@ def cmd_new(args: argparse.Namespace, home: Path) -> int:
         extra: dict[str, Any] = {"audience": audience} if audience is not None else {}
         try:
             result = s.start(brief, on_progress=_progress(args), by=_who(args), **extra)
+            result = _await(s, result, args)
         except RunStopped as exc:  # the model or a connector failed part-way: say how to go on
             raise _stopped(exc, args.verbose) from exc
     if args.json:
@@ -915,6 +992,7 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         item = next((p for p in s.pending() if p["id"] == args.id), None)
         try:
             summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
+            summary = _await(s, summary, args)
         except RunStopped as exc:  # e.g. the model failed while redrafting after `revise`
             raise _stopped(exc, args.verbose) from exc
         campaign = s.campaign(summary["thread_id"])
@@ -996,6 +1074,7 @@ def _decide_many(
             summaries = s.decide_many(
                 {i: dict(decision) for i in ids}, by=_who(args), on_progress=_progress(args)
             )
+            summaries = [_await(s, summary, args) for summary in summaries]
         except RunStopped as exc:
             raise _stopped(exc, args.verbose) from exc
         action_ids = {(items[i]["thread_id"], items[i]["action_id"]) for i in ids if i in items}
@@ -1075,6 +1154,7 @@ def cmd_retry(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
         try:
             result = s.retry(args.thread_id, on_progress=_progress(args))
+            result = _await(s, result, args)
         except RunStopped as exc:
             raise _stopped(exc, args.verbose) from exc
     if args.json:
@@ -1169,7 +1249,7 @@ def cmd_reindex(args: argparse.Namespace, home: Path) -> int:
 
 
 def cmd_recover(args: argparse.Namespace, home: Path) -> int:
-    with _open(home) as s:
+    with _open(home, queued=False) as s:  # the operator's explicit repair runs here
         applied = s.recover()
     if args.json:
         _emit({"applied": applied})
@@ -1199,6 +1279,10 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
     stop = threading.Event()
     previous = _on_sigterm(stop)
     released = 0
+    if getattr(args, "parent", None):
+        _stop_with(args.parent, stop)
+    if getattr(args, "warm_model", False):
+        threading.Thread(target=_warm_model, name="signoff-warm-model", daemon=True).start()
     if args.langgraph_url:
         from ui import cli_server
 
@@ -1208,15 +1292,18 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
             return EXIT_OK
         finally:
             _restore_sigterm(previous)
+    ran = 0
     try:
         with _open_recovering(home) as s:
             print(
-                f"Signoff worker on {home}: a scheduler step every {args.interval:g} s; "
-                "Ctrl-C stops it.",
+                f"Signoff worker on {home}: runs queued campaigns and decisions; a scheduler "
+                f"step every {args.interval:g} s; Ctrl-C stops it.",
                 file=sys.stderr,
                 flush=True,
             )
-            while not stop.is_set():
+
+            def step() -> None:
+                nonlocal released
                 try:
                     # What each id is, for the log line (tick() reports ids only).
                     known = {h["id"]: h for h in s.holds()}
@@ -1232,22 +1319,63 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
                     result, known = {}, {}
                 released += len(result.get("released") or [])
                 _report_tick(result, known, as_json=args.json)
-                if args.once:
-                    break
-                stop.wait(args.interval)
+
+            def on_job(job: dict[str, Any]) -> None:
+                nonlocal ran
+                ran += 1
+                _report_job(job, as_json=args.json)
+
+            s.serve(stop, interval=args.interval, once=args.once, step=step, on_job=on_job)
     except KeyboardInterrupt:
         pass
     finally:
         _restore_sigterm(previous)
-    print(f"worker stopped ({released} released)", file=sys.stderr, flush=True)
+    print(f"worker stopped ({released} released) after {ran} run(s)", file=sys.stderr, flush=True)
     return EXIT_OK
+
+
+def _report_job(job: dict[str, Any], *, as_json: bool) -> None:
+    """One line per run the worker finished."""
+    entry = {k: job.get(k) for k in ("id", "kind", "thread_id", "status", "attempts", "error")}
+    if as_json:
+        print(json.dumps({"event": "job", "at": time.time(), "job": entry}, default=str))
+    else:
+        what = {"start": "drafted", "apply": "applied decisions", "retry": "carried on"}
+        line = f"{_stamp()}  job {job['id']}: {what.get(job['kind'], job['kind'])} for campaign "
+        line += f"{str(job['thread_id'])[:8]} → {job['status']}"
+        if job.get("error"):
+            line += f" ({clip(str(job['error']), 160)})"
+        print(line)
+    sys.stdout.flush()
+
+
+def _stop_with(parent: int, stop: threading.Event) -> None:
+    """Set `stop` when process `parent` ends (a worker started by `signoff ui --workers`)."""
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                log.warning("process %s ended: this worker stops", parent)
+                stop.set()
+
+    threading.Thread(target=watch, name="signoff-parent-watch", daemon=True).start()
+
+
+def _warm_model() -> None:
+    """Start (or join) the machine's model server now, so the first draft does not wait."""
+    try:
+        from graphs.model import load_chat_model
+
+        load_chat_model()
+    except Exception as exc:  # the first draft will say what is wrong
+        log.warning("could not start the model yet: %s", exc)
 
 
 def _open_recovering(home: Path) -> Any:
     """The worker applies decisions recorded before a crash first, like the app's server."""
     from graphs.runtime import Signoff
 
-    return Signoff(home, recover=True, policy_path=_POLICY)
+    return Signoff(home, recover=True, policy_path=_POLICY, queued=True)
 
 
 def _on_sigterm(stop: threading.Event) -> Any:
@@ -1346,7 +1474,7 @@ def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
         hold_id = s.resolve_hold(args.hold_id)
         hold = next((h for h in s.holds() if h["id"] == hold_id), None)
         call = s.cancel if verb == "cancel" else s.send_now
-        summary = call(hold_id, by=_who(args))
+        summary = _await(s, call(hold_id, by=_who(args)), args)
         outcomes: list[dict[str, Any]] = []
         if hold is not None:
             campaign = s.campaign(hold["thread_id"])

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
         except NotAllowed as exc:
             return cli._fail(as_json, cli.EXIT_NOT_ALLOWED, "not_allowed", str(exc))
     try:
-        with KnowledgeBase(home / "signoff.db") as kb:
+        with KnowledgeBase.open(home / "signoff.db") as kb:
             handler = {
                 "add": _add,
                 "list": _list,

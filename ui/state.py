@@ -81,10 +81,15 @@ def get_signoff(home: str) -> Signoff:
     cache key is the home path, so two data directories never share a runtime. The server's
     scheduler (releasing held actions, expiring stale ones) starts here, once per data
     directory, unless SIGNOFF_SCHEDULER=off (then `signoff worker` does it).
+
+    Graph runs (a new campaign, what follows a decision, a retry, a hold's release) go to the
+    run queue: workers (`signoff worker`, started by `make run`) run them and the page reads
+    their progress from the database (ui/progress.py). The server's scheduler only records
+    releases and expiries; it runs nothing.
     """
-    runtime = Signoff(home)
+    runtime = Signoff(home, queued=True)
     if scheduler_enabled():
-        runtime.start_scheduler()
+        runtime.start_scheduler(runs=False)
     return runtime
 
 

@@ -57,8 +57,8 @@ class Campaigns(Holds):
             }
             if audience:
                 payload["audience"] = audience
-            self._run(thread_id, payload, on_progress)
-        return self.summary(thread_id)
+            job = self._launch(thread_id, payload, on_progress)
+        return {**self.summary(thread_id), **({"job": job} if job is not None else {})}
 
     def _require_facts(self, brief: Mapping[str, Any]) -> None:
         """A campaign that drafts copy needs facts about its own product: say so before drafting

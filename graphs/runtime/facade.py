@@ -8,14 +8,11 @@ data directory and closes it.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from langgraph.checkpoint.sqlite import SqliteSaver
 
 from graphs.approvals import Approvals
 from graphs.campaign import build_graph
@@ -29,7 +26,8 @@ from graphs.runtime.jobs import RunQueue
 from graphs.runtime.notifications import NotificationsService
 from graphs.services import connector_settings
 from graphs.state import Context
-from graphs.store import Store, connect, default_home
+from graphs.storage.checkpoints import open_checkpointer
+from graphs.store import Store, default_home, open_database
 from tools.base import Settings
 
 log = logging.getLogger(__name__)
@@ -54,19 +52,17 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         recover: bool = True,
         policy_path: Path | str | None = None,
         clock: Callable[[], float] = time.time,
+        queued: bool = False,
     ) -> None:
         self.home = Path(home).expanduser().resolve() if home else default_home()
         self.home.mkdir(parents=True, exist_ok=True)
         self.db_path = self.home / "signoff.db"
         self.clock = clock
+        self.queued = queued  # graph runs go to the run queue for workers (graphs/runtime/jobs.py)
         self.policy: Policy = load_policy(policy_path)
-        # The checkpointer's own connection, in sqlite3's default transaction mode: SqliteSaver
-        # writes a step's rows in one implicit transaction; in autocommit each row would commit
-        # alone, and a crash between them could end a branch without its next step.
-        self._saver_conn = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=30)
-        self.checkpointer = SqliteSaver(self._saver_conn)
-        self.checkpointer.setup()
-        self.store = Store(connect(self.db_path), policy_version=self.policy.version)
+        # SQLite (<home>/signoff.db) or PostgreSQL (SIGNOFF_DATABASE_URL): graphs/storage/
+        self.checkpointer, self._saver_conn = open_checkpointer(self.home)
+        self.store = Store(open_database(self.home), policy_version=self.policy.version)
         self.approvals = Approvals(self.store, self.policy.authority)
         self._audit_policy()
         self.settings = self._settings(smtp_url)
@@ -74,7 +70,7 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         self.reach = Reach(self.store, self.policy, self.settings)  # email/Slack/webhook
         from tools.kb import KnowledgeBase
 
-        self.kb = KnowledgeBase(self.db_path)
+        self.kb = KnowledgeBase.open(self.db_path)
         self.kb.ensure_sample()
         self.graph = build_graph(self.checkpointer)
         self.context = Context(
@@ -99,7 +95,7 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         for conn in (self._saver_conn, self.store.conn):
             try:
                 conn.close()
-            except sqlite3.Error:  # pragma: no cover - closing twice
+            except Exception:  # pragma: no cover - closing twice (sqlite3 or psycopg)
                 pass
         self.kb.close()
 

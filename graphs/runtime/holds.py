@@ -120,7 +120,7 @@ class Holds(Reviews):
             threads.add(row["thread_id"])
         for thread_id in sorted(threads):
             try:
-                self.apply(thread_id)
+                self._carry_on(thread_id)
             except Exception:
                 log.exception("scheduler: could not apply to %s; will retry", thread_id)
         for row in self.store.due(now + self.policy.remind_before, kind="review"):
@@ -163,13 +163,17 @@ class Holds(Reviews):
         except ValueError as exc:
             raise InvalidInput(str(exc)) from exc
 
-    def start_scheduler(self, interval: float = 1.0) -> None:
-        """Release due holds in a background thread of this process (the app's server)."""
+    def start_scheduler(self, interval: float = 1.0, *, runs: bool = True) -> None:
+        """Release due holds in a background thread of this process (the app's server; with
+        `runs=False` it only records releases and queues their runs for a worker)."""
         if self._scheduler and self._scheduler.is_alive():
             return
         self._stop.clear()
         self._scheduler = threading.Thread(
-            target=self.worker, kwargs={"interval": interval}, name="signoff-scheduler", daemon=True
+            target=self.worker,
+            kwargs={"interval": interval, "runs": runs},
+            name="signoff-scheduler",
+            daemon=True,
         )
         self._scheduler.start()
 
@@ -183,7 +187,9 @@ class Holds(Reviews):
         """Queued graph runs this worker ran (none here; see RunQueue)."""
         return 0
 
-    def worker(self, interval: float = 1.0, stop: threading.Event | None = None) -> None:
+    def worker(
+        self, interval: float = 1.0, stop: threading.Event | None = None, *, runs: bool = True
+    ) -> None:
         """The scheduler loop (`signoff worker`, or the app's background thread)."""
         stop = stop or self._stop
         log.info("scheduler started (every %.1f s)", interval)
@@ -193,7 +199,8 @@ class Holds(Reviews):
                 for kind, ids in done.items():
                     if ids:
                         log.info("scheduler %s %s", kind, ids)
-                self.run_queued(stop)
+                if runs:
+                    self.run_queued(stop)
             except Exception:
                 log.exception("scheduler step failed; trying again")
             stop.wait(interval)

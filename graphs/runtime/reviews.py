@@ -118,9 +118,20 @@ class Reviews(AutonomyService):
                 waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(plan.missing)
                 continue
             self._record(item, valid, by, plan, track_as=together.get(item["interrupt_id"]))
-        for thread_id in threads:
-            self.apply(thread_id, on_progress=on_progress)
-        return [{**self.summary(t), "waiting_for": waiting.get(t, {})} for t in threads]
+        jobs = {t: self._carry_on(t, on_progress) for t in threads}
+        return [
+            {
+                **self.summary(t),
+                "waiting_for": waiting.get(t, {}),
+                **({"job": jobs[t]} if jobs[t] is not None else {}),
+            }
+            for t in threads
+        ]
+
+    def _carry_on(self, thread_id: str, on_progress: Progress | None = None) -> int | None:
+        """The run after recorded decisions: here (None), or a queued job's id (RunQueue)."""
+        self.apply(thread_id, on_progress=on_progress)
+        return None
 
     def _authorize(
         self, item: dict[str, Any], valid: dict[str, Any], by: str, seen: str | None
@@ -194,28 +205,22 @@ class Reviews(AutonomyService):
         return valid
 
     def _check_edit(self, item: dict[str, Any], args: dict[str, Any]) -> None:
-        """An edit meets the same hard rules as a draft: budgets, recipients, links, contacts."""
+        """An edit meets the same hard rules as a draft: budgets, recipients, links, contacts
+        (the same rules the interrupt's response schema holds for every other driver)."""
         from graphs.assess import _over_budget
-        from graphs.checks.edits import edit_problems
+        from graphs.response_schema import EditRules
 
         payload = item["payload"]
         name = payload["action"]["name"]
-        over = None
-        if name == "spend_ads":
-            over = _over_budget(self.policy, self.context, item["thread_id"], args)
-        problems = edit_problems(
-            name,
-            payload["action"]["args"],
-            args,
-            payload.get("contacts_allowed", []),
-            over_budget=over,
+        rules = EditRules(
+            tuple(payload.get("contacts_allowed", [])),
+            (lambda a: _over_budget(self.policy, self.context, item["thread_id"], a))
+            if name == "spend_ads"
+            else None,
         )
-        if problems:
-            raise InvalidDecision(
-                "The edit was refused: " + "; ".join(problems) + ". Change it (or add the link "
-                "or contact to the brief or the policy's allowlist) and try again. Nothing was "
-                "saved."
-            )
+        refused = rules.refusal(name, payload["action"]["args"], args)
+        if refused:
+            raise InvalidDecision(refused)
 
     def _record(
         self,

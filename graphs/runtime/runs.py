@@ -4,14 +4,13 @@ the campaign's status from the latest checkpoint. The base of every runtime serv
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from graphs.approvals import Approvals
 from graphs.errors import RunStopped, SignoffError
@@ -35,7 +34,7 @@ class Runs:
     db_path: Path
     clock: Callable[[], float]
     policy: Policy
-    checkpointer: SqliteSaver
+    checkpointer: BaseCheckpointSaver[Any]  # SqliteSaver or PostgresSaver
     store: Store
     settings: Settings
     executor: Executor
@@ -44,12 +43,17 @@ class Runs:
     kb: Any  # tools.kb.KnowledgeBase
     graph: Any  # the compiled campaign graph
     context: Context
-    _saver_conn: sqlite3.Connection
+    _saver_conn: Any  # the checkpointer's connection (sqlite3 or psycopg)
     _scheduler: threading.Thread | None
     _stop: threading.Event
 
     def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
+
+    def _launch(self, thread_id: str, payload: Any, on_progress: Progress | None) -> int | None:
+        """A new campaign's first run: here (None), or a queued job's id (RunQueue)."""
+        self._run(thread_id, payload, on_progress)
+        return None
 
     def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
         config = self._config(thread_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
 from graphs.audit_chain import plain_hash
@@ -31,7 +30,7 @@ class AuditTables(Tables):
 
     def _append_audit(
         self,
-        c: sqlite3.Connection,
+        c: Any,
         event: str,
         detail: dict[str, Any],
         *,
@@ -47,9 +46,16 @@ class AuditTables(Tables):
         body = json.dumps(detail, default=str, sort_keys=True)
         digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
         self._heads.append((seq, digest, at))
+        # on PostgreSQL the identity sequence keeps the highest number ever given, as
+        # sqlite_sequence does on SQLite (a tail cut off is told from one never written)
+        top = (
+            " RETURNING setval(pg_get_serial_sequence('audit', 'seq'), seq)"
+            if self.dialect == "postgresql"
+            else ""
+        )
         c.execute(
             "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top,
             (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
         )
         return seq
@@ -92,7 +98,14 @@ class AuditTables(Tables):
         """Walk the chain against the audit key and the anchor (graphs/audit_chain.py); name the
         first entry that was altered, removed, re-hashed or cut from the end."""
         rows = self.query("SELECT * FROM audit ORDER BY seq")
-        top = self.query("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
+        if self.dialect == "postgresql":
+            top = self.query(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence('audit', 'seq')::regclass)"
+                " AS seq"
+            )
+            top = [r for r in top if r["seq"] is not None]
+        else:
+            top = self.query("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
         return self.chain.verify(rows, int(top[0]["seq"]) if top else 0)
 
     def _begin_chain(self) -> None:
@@ -126,7 +139,11 @@ def audit_hash(
     return plain_hash(seq, at, thread_id, actor, event, detail, policy_version, prev_hash)
 
 
-def database_file(conn: sqlite3.Connection) -> str:
+def database_file(conn: Any) -> str:
+    """The SQLite file (or, on PostgreSQL, the home's `signoff.db` path the audit key and
+    anchor are placed beside)."""
+    if getattr(conn, "chain_path", None) is not None:
+        return str(conn.chain_path)
     row = conn.execute("PRAGMA database_list").fetchone()
     if not row or not row[2]:
         raise ValueError("the audit chain needs a database file, not an in-memory database")

@@ -136,7 +136,7 @@ class AutonomyTables(Tables):
 
     def proposals(self, last: int = 200) -> list[dict[str, Any]]:
         rows = self.query(
-            "SELECT * FROM (SELECT rowid AS n, * FROM proposals ORDER BY rowid DESC LIMIT ?) "
+            "SELECT * FROM (SELECT rowid AS n, * FROM proposals ORDER BY rowid DESC LIMIT ?) AS p "
             "ORDER BY n",
             (last,),
         )

@@ -1,4 +1,8 @@
-"""Connections and the base every table group builds on: one lock, one write transaction."""
+"""Connections and the base every table group builds on: one lock, one write transaction.
+
+Two databases (graphs/storage/database.py): the SQLite file `<home>/signoff.db` (default) or
+PostgreSQL (`SIGNOFF_DATABASE_URL`). `Tables.dialect` says which; the SQL is the same.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from graphs.audit_chain import AuditChain
-from graphs.storage.schema import MIGRATIONS, _statements
+from graphs.storage.database import PgConnection, database_url
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +40,47 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def open_database(home: Path) -> sqlite3.Connection | PgConnection:
+    """The app tables' connection: PostgreSQL when `SIGNOFF_DATABASE_URL` is set, else the
+    SQLite file `<home>/signoff.db`. (The audit key and anchor sit beside the home either way.)"""
+    url = database_url()
+    if url:
+        return PgConnection(url, home / "signoff.db")
+    return connect(home / "signoff.db")
+
+
+# pg_advisory_xact_lock key of `Tables.tx()`: SQLite's one writer at a time, on PostgreSQL
+WRITE_LOCK = 0x5160FE
+
+
 class Tables:
     """Thin, explicit SQL over one connection. Thread-safe through one lock per store."""
 
-    conn: sqlite3.Connection
+    conn: Any  # sqlite3.Connection, or PgConnection (same execute/executemany/close)
     _lock: threading.RLock
     policy_version: str | None  # stamped on every audit entry
     chain: AuditChain  # the audit key and anchor (graphs/audit_chain.py)
     _heads: list[tuple[int, str, str]]  # audit heads to anchor once their transaction commits
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return str(getattr(self.conn, "dialect", "sqlite"))
+
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE takes the write lock up front)."""
+    def tx(self, *, serial: bool = True) -> Iterator[Any]:
+        """One write transaction that holds the write lock from its start: SQLite's BEGIN
+        IMMEDIATE; on PostgreSQL a transaction-scoped advisory lock every `tx()` shares, so the
+        read-then-write steps in the table modules (first decision wins, claims, leases, the
+        audit chain's next number) keep the meaning they have on SQLite. `serial=False` (the
+        job queue's claim, which locks its row instead) skips that lock on PostgreSQL."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if self.dialect == "postgresql":  # one round trip for both
+                self.conn.script(
+                    f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})" if serial else "BEGIN"
+                )
+            else:
+                self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
@@ -61,17 +92,21 @@ class Tables:
                 while self._heads:
                     self.chain.record_head(*self._heads.pop(0))
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows (by column name or position) of one read, in the SQLite dialect with `?`
+        placeholders on both databases (graphs/storage/database.py translates)."""
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            return list(self.conn.execute(sql, params).fetchall())
 
     def migrate(self) -> None:
-        with self.tx() as c:
-            version = c.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS, start=1):
-                if number <= version:
-                    continue
-                log.info("applying migration %d", number)
-                for statement in _statements(script):
-                    c.execute(statement)
-                c.execute(f"PRAGMA user_version = {number}")
+        """The app tables at the newest revision (graphs/storage/migrations/, via Alembic)."""
+        from graphs.storage.migrate import up_to_date, upgrade_postgres, upgrade_sqlite
+
+        if up_to_date(self.conn):
+            return
+        if self.dialect == "postgresql":
+            upgrade_postgres(self.conn.url)
+        else:
+            from graphs.storage.audit import database_file
+
+            upgrade_sqlite(Path(database_file(self.conn)))

@@ -22,24 +22,26 @@ class JobTables(Tables):
     """Enqueue, claim (or take over), heartbeat and finish run jobs."""
 
     def enqueue(self, kind: str, thread_id: str, payload: dict[str, Any] | None = None) -> int:
-        with self.tx() as c:
-            cur = c.execute(
+        with self.tx(serial=False) as c:
+            row = c.execute(
                 "INSERT INTO jobs (kind, thread_id, payload, status, attempts, created_at,"
-                " updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?)",
+                " updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?) RETURNING id",
                 (kind, thread_id, json.dumps(payload or {}), now_iso(), now_iso()),
-            )
-            return int(cur.lastrowid or 0)
+            ).fetchone()
+            return int(row["id"])
 
     def claim_job(
         self, owner: str, *, ttl: float = 60.0, now: float | None = None
     ) -> dict[str, Any] | None:
         """The oldest queued job, or a running one whose lease expired (taken over); None when
-        there is nothing to do."""
+        there is nothing to do. On PostgreSQL workers skip each other's locked rows (FOR UPDATE
+        SKIP LOCKED) instead of queueing on the write lock."""
         now = time.time() if now is None else now
-        with self.tx() as c:
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        with self.tx(serial=False) as c:
             row = c.execute(
                 "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
-                "lease_until < ?) ORDER BY id LIMIT 1",
+                "lease_until < ?) ORDER BY id LIMIT 1" + skip_locked,
                 (now,),
             ).fetchone()
             if row is None:
@@ -60,7 +62,7 @@ class JobTables(Tables):
 
     def heartbeat(self, job_id: int, owner: str, *, ttl: float = 60.0) -> bool:
         """Extend the lease; False when the job is no longer ours (taken over, or finished)."""
-        with self.tx() as c:
+        with self.tx(serial=False) as c:
             return bool(
                 c.execute(
                     "UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? "
@@ -71,7 +73,7 @@ class JobTables(Tables):
 
     def finish_job(self, job_id: int, owner: str, status: str, error: str | None = None) -> bool:
         """End a job we hold as `done` or `failed`; False when another worker took it over."""
-        with self.tx() as c:
+        with self.tx(serial=False) as c:
             return bool(
                 c.execute(
                     "UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? "
@@ -90,6 +92,95 @@ class JobTables(Tables):
             sql, params = sql + " WHERE status = ?", (status,)
         rows = self.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [_job_row(r) for r in rows]
+
+    # -- for workers and the pages that read their progress (issue 13 item 2) -----------------
+    def claim_this(self, job_id: int, owner: str, *, ttl: float = 60.0) -> dict[str, Any] | None:
+        """Claim one given queued job (the CLI running its own job when no worker is alive)."""
+        with self.tx() as c:
+            got = c.execute(
+                "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
+                "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
+                (owner, time.time() + ttl, now_iso(), job_id),
+            ).rowcount
+        return self.job(job_id) if got else None
+
+    def note_job(self, job_id: int, owner: str, payload: dict[str, Any]) -> bool:
+        """Store a running job's payload (its progress lines); False when it is no longer ours."""
+        with self.tx() as c:
+            return bool(
+                c.execute(
+                    "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND owner = ? "
+                    "AND status = 'running'",
+                    (json.dumps(payload), now_iso(), job_id, owner),
+                ).rowcount
+            )
+
+    def thread_jobs(self, thread_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """The jobs of one campaign, newest first (only queued/running ones with `open_only`)."""
+        sql = "SELECT * FROM jobs WHERE thread_id = ?"
+        if open_only:
+            sql += " AND status IN ('queued', 'running')"
+        return [_job_row(r) for r in self.query(sql + " ORDER BY id DESC LIMIT 20", (thread_id,))]
+
+    def open_jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Queued and running jobs, oldest first."""
+        rows = self.query(
+            "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [_job_row(r) for r in rows]
+
+    def job_counts(self) -> dict[str, Any]:
+        """Jobs per status, the oldest queued job's creation time, and the queue ahead of each."""
+        counts = {
+            r["status"]: int(r["n"])
+            for r in self.query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+        }
+        oldest = self.query(
+            "SELECT MIN(created_at) AS at, MIN(id) AS id FROM jobs WHERE status = 'queued'"
+        )
+        return {
+            "counts": counts,
+            "oldest_queued_at": oldest[0]["at"] if oldest else None,
+            "oldest_queued_id": oldest[0]["id"] if oldest else None,
+        }
+
+    def queued_before(self, job_id: int) -> int:
+        """How many queued jobs are ahead of `job_id`."""
+        rows = self.query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND id < ?", (job_id,)
+        )
+        return int(rows[0]["n"])
+
+    def worker_beat(self, name: str, detail: str, *, ttl: float) -> None:
+        """A worker says it is alive (a row of the leases table named `worker:NAME`)."""
+        with self.tx() as c:
+            c.execute("DELETE FROM leases WHERE thread_id = ?", (f"worker:{name}",))
+            c.execute(
+                "INSERT INTO leases (thread_id, owner, expires) VALUES (?, ?, ?)",
+                (f"worker:{name}", detail, time.time() + ttl),
+            )
+
+    def worker_gone(self, name: str) -> None:
+        with self.tx() as c:
+            c.execute("DELETE FROM leases WHERE thread_id = ?", (f"worker:{name}",))
+
+    def workers_alive(self, now: float | None = None) -> list[dict[str, Any]]:
+        """Workers whose last heartbeat has not run out: name, detail, expires."""
+        now = time.time() if now is None else now
+        rows = self.query(
+            "SELECT thread_id, owner, expires FROM leases WHERE thread_id LIKE 'worker:%' "
+            "AND expires > ? ORDER BY thread_id",
+            (now,),
+        )
+        return [
+            {
+                "name": r["thread_id"][len("worker:") :],
+                "detail": r["owner"],
+                "expires": r["expires"],
+            }
+            for r in rows
+        ]
 
 
 def _job_row(r: Any) -> dict[str, Any]:

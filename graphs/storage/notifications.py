@@ -28,12 +28,13 @@ class NotificationTables(Tables):
     ) -> int | None:
         """Add a notification once per `ref`; returns its id when new."""
         with self.tx() as c:
-            cur = c.execute(
+            row = c.execute(
                 "INSERT OR IGNORE INTO notifications (ref, thread_id, action_id, action, channel,"
-                " kind, title, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " kind, title, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (ref, thread_id, action_id, action, channel, kind, title, message, now_iso()),
-            )
-            return cur.lastrowid if cur.rowcount else None
+            ).fetchone()
+            return int(row["id"]) if row is not None else None
 
     def notifications(self, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         sql = "SELECT * FROM notifications"

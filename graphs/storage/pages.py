@@ -159,7 +159,7 @@ class PageReads(Tables):
         rows = self.query(
             "SELECT * FROM inbox WHERE decided = 0 AND kind = 'review' AND thread_id = ? AND "
             "batch = ? ORDER BY rowid LIMIT ? OFFSET ?",
-            (thread_id, batch, -1 if limit is None else limit, offset),
+            (thread_id, batch, 2**62 if limit is None else limit, offset),
         )
         return [_inbox_row(r) for r in rows]
 
@@ -174,6 +174,16 @@ class PageReads(Tables):
 
     def batch_needing_check(self, thread_id: str, batch: str) -> int:
         """Open items of a batch whose approval needs `checked` (unsupported claims)."""
+        if self.dialect == "postgresql":  # the same test in jsonb
+            rows = self.query(
+                "SELECT COUNT(*) AS n FROM inbox WHERE decided = 0 AND kind = 'review' AND "
+                "thread_id = ? AND batch = ? AND ((payload::jsonb -> 'needs_check') IN "
+                "('1', 'true') OR jsonb_array_length(COALESCE(payload::jsonb -> "
+                "'unsupported_claims', '[]')) > 0 OR jsonb_path_exists(payload::jsonb, "
+                "'$.claim_checks[*] ? (@.supported == false || @.supported == 0)'))",
+                (thread_id, batch),
+            )
+            return int(rows[0]["n"])
         rows = self.query(
             "SELECT COUNT(*) AS n FROM inbox WHERE decided = 0 AND kind = 'review' AND "
             "thread_id = ? AND batch = ? AND (json_extract(payload, '$.needs_check') = 1 OR "

@@ -84,9 +84,11 @@ def serve(
     script: str = "ui/app.py",
     cwd: Path = ROOT,
     port: int | None = None,
+    workers: int = 1,
     **env_extra: str,
 ) -> Iterator[Server]:
-    """`streamlit run ui/app.py` over `home` on a free loopback port, until the block ends.
+    """`streamlit run ui/app.py` over `home` on a free loopback port, with `workers` workers
+    (`signoff worker`: the page queues its runs for them), until the block ends.
 
     `script="ui/serve.py"` serves it as `signoff ui` does (behind the Host check); `cwd` is where
     Streamlit looks for `.streamlit/secrets.toml` (the sign-in settings)."""
@@ -125,6 +127,19 @@ def serve(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, stopped as a whole below
         )
+    helpers: list[subprocess.Popen[bytes]] = []
+    for n in range(workers):
+        with (ARTIFACTS / f"e2e-worker-{home.parent.name}-{n}.log").open("wb") as out:
+            helpers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "ui", "worker", "--interval", "0.5", "-v"],
+                    cwd=cwd,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # worker → model server, stopped as a group
+                )
+            )
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
         while not _healthy(url):
@@ -139,6 +154,8 @@ def serve(
         yield Server(url=url, home=home, log=log, process=process)
     finally:
         _stop(process)
+        for helper in helpers:
+            _stop(helper)
 
 
 def settled(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> None:

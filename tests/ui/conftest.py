@@ -25,6 +25,7 @@ import os  # noqa: E402
 
 from fakes import ScriptedChatModel  # noqa: E402
 from policy_support import no_holds, write_policy  # noqa: E402
+from ui_support import PageWorker  # noqa: E402
 
 from graphs.runtime import Signoff  # noqa: E402
 
@@ -72,3 +73,21 @@ def hold_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Path) 
     path = write_policy(tmp_path / "policy-holds.yaml", send_email={"hold_seconds": 600})
     monkeypatch.setenv("SIGNOFF_POLICY", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def page_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[PageWorker]:
+    from streamlit.testing.v1 import AppTest
+
+    worker = PageWorker()
+    real_run = AppTest._run
+
+    def run(self: AppTest, widget_state: object = None, timeout: float | None = None) -> AppTest:
+        result = real_run(self, widget_state, timeout=timeout)  # type: ignore[arg-type]
+        if worker.drain():
+            result = self._tree.run(timeout=timeout)  # the page redraws with the run's result
+        return result
+
+    monkeypatch.setattr(AppTest, "_run", run)
+    yield worker
+    worker.close()

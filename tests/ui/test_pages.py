@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from ui_support import BRIEF, keys, maildir, open_app, texts
+from ui_support import BRIEF, PageWorker, keys, maildir, open_app, texts
 
 from graphs.errors import RunStopped
 from graphs.runtime import Signoff, strip_citations
@@ -54,14 +54,15 @@ def test_new_campaign_form_is_ready_to_start(ui_home: Path) -> None:
 
 
 def test_new_campaign_start_streams_progress_and_fills_the_inbox(
-    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff, page_worker: PageWorker
 ) -> None:
     at = open_app(NEW)
     at.text_input(key="audience").input("Renters in cold flats")
-    at.button(key="start").click().run()
+    at.button(key="start").click().run()  # queued; the worker drafts; the page redraws
     assert not at.exception
-    assert app_model.calls, "the app's runtime must draft through the model seam"
-    assert at.status[0].label.startswith("Drafted 2 actions")
+    assert [j["kind"] for j in page_worker.ran] == ["start"]
+    assert app_model.calls, "the app's worker must draft through the model seam"
+    assert at.status[0].label.startswith("Researching and drafting — done in")
     page = texts(at)
     assert "Found 6 passages" in page and "Drafted send_email, publish_post" in page
     [campaign] = seeded.campaigns()
@@ -70,6 +71,34 @@ def test_new_campaign_start_streams_progress_and_fills_the_inbox(
     links = {link.value for link in at.page_link}
     assert {"Review in the Inbox", "Open the campaign"} <= links
     assert campaign["thread_id"][:8] in page
+
+
+def test_new_campaign_is_queued_and_the_page_shows_the_wait(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff, page_worker: PageWorker
+) -> None:
+    """The page records and enqueues; it never runs the graph or waits on the model."""
+    page_worker.enabled = False  # no worker yet
+    at = open_app(NEW)
+    at.text_input(key="audience").input("Renters in cold flats")
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert app_model.calls == []  # the page drafted nothing
+    [campaign] = seeded.campaigns()
+    assert campaign["status"] == "running" and seeded.pending() == []
+    [job] = seeded.store.jobs()
+    assert (job["kind"], job["status"], job["thread_id"]) == (
+        "start",
+        "queued",
+        campaign["thread_id"],
+    )
+    assert at.status[0].label == "Researching and drafting — waiting for a worker"
+    page = texts(at)
+    assert "No background worker is running" in page
+    assert "being drafted in the background" in page
+    page_worker.enabled = True  # a worker starts: the run is drafted, the page shows the drafts
+    at.run()
+    assert app_model.calls and len(seeded.pending()) == 2
+    assert "2 actions waiting for your sign-off" in texts(at)
 
 
 def test_new_campaign_bad_input_says_why_and_keeps_the_form(
@@ -170,18 +199,25 @@ def test_unsupported_claims_are_flagged(ui_home: Path, seeded: Signoff) -> None:
 
 
 def test_approve_sends_once_and_the_card_goes(
-    ui_home: Path, seeded: Signoff, monkeypatch: pytest.MonkeyPatch
+    ui_home: Path, seeded: Signoff, monkeypatch: pytest.MonkeyPatch, page_worker: PageWorker
 ) -> None:
     thread, email, post = start(seeded)
     at = open_app(INBOX)
     monkeypatch.setenv("SIGNOFF_USER", "ann")  # who runs the page (local mode)
+    page_worker.enabled = False  # the click records the decision and queues the send
     at.button(key=f"approve-{email['id']}").click().run()
+    assert not at.exception
+    assert "goes out in a moment" in at.success[0].value
+    assert maildir(ui_home) == [] and f"approve-{email['id']}" not in keys(at)
+    assert at.status[0].label == "Carrying out your decisions — waiting for a worker"
+    page_worker.enabled = True  # the worker sends it; the page redraws
+    at.run()
     assert not at.exception
     [message] = maildir(ui_home)
     assert message["Subject"] == email["args"]["subject"]
     assert f"approve-{email['id']}" not in keys(at)
     assert f"approve-{post['id']}" in keys(at)
-    assert "Delivered to the Maildir outbox" in at.success[0].value
+    assert [j["kind"] for j in page_worker.ran] == ["apply"]
     [decision] = seeded.campaign(thread)["decisions"]
     assert decision["by"] == "ann" and decision["decision"]["type"] == "approve"
     assert not decision["decision"].get("checked")

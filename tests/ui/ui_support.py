@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import mailbox
+import os
 from pathlib import Path
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
+
+from graphs.runtime import Signoff
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 BRIEF = {
@@ -61,3 +64,32 @@ def present(at: AppTest, key: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+class PageWorker:
+    """The worker the page's queued runs need (the page enqueues; a worker runs the graph).
+
+    After every AppTest run it runs each queued job over the app's data directory (the model
+    through the same seam, so `app_model` scripts it) and, if it ran any, the page runs once
+    more, as the live page does when its progress panel sees a run end. `enabled = False` leaves
+    the queue alone (a test of what the page shows while a run waits)."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.ran: list[dict[str, object]] = []
+        self._runtime: Signoff | None = None
+
+    def drain(self) -> int:
+        home = os.environ.get("SIGNOFF_HOME")
+        if not self.enabled or not home or not (Path(home) / "signoff.db").exists():
+            return 0
+        if self._runtime is None:
+            self._runtime = Signoff(home, recover=False, queued=True)
+        before = len(self.ran)
+        while (job := self._runtime.work_once("page-test-worker")) is not None:
+            self.ran.append(job)
+        return len(self.ran) - before
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()

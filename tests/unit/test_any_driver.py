@@ -267,3 +267,33 @@ def test_hold_policy_budget_override(home, tmp_path, monkeypatch):
     monkeypatch.setenv("SIGNOFF_POLICY", str(path))
     settings = from_environment().settings
     assert (settings.ads_daily_budget, settings.ads_campaign_budget) == (50.0, 60.0)
+
+
+def test_an_edit_is_checked_like_a_draft_whoever_resumes(driver, brief, connector_calls):
+    """A new recipient, a link from nowhere or a spend over the budget, edited in through
+    LangGraph's server: refused by the interrupt's schema, never stored, the thread not stuck."""
+    brief["channels"] = ["email", "ads"]
+    brief["ad_budget"] = 150
+    thread_id = driver.start(brief)
+    email_id, email = driver.pending(thread_id)["send_email"]
+    spend_id, _ = driver.pending(thread_id)["spend_ads"]
+    for bad, why in (
+        ({"type": "edit", "args": {"to": "someone@elsewhere.example"}}, "new recipient"),
+        ({"type": "edit", "args": {"body": "Buy at evil.example now."}}, "evil.example"),
+    ):
+        with pytest.raises(ValidationError, match=why):
+            driver.resume(thread_id, {email_id: bad})
+    with pytest.raises(ValidationError, match="budget"):
+        driver.resume(thread_id, {spend_id: {"type": "edit", "args": {"amount": 250}}})
+    store = from_environment().store
+    assert store.decision(email_id) is None and store.decision(spend_id) is None
+    assert connector_calls == []
+    edited = email["action"]["args"]["body"] + " See you soon."
+    driver.resume(
+        thread_id,
+        {
+            email_id: {"type": "edit", "args": {"body": edited}},
+            spend_id: {"type": "edit", "args": {"amount": 120}},
+        },
+    )
+    assert driver.outcomes(thread_id) == {"send_email": "executed", "spend_ads": "executed"}

@@ -232,8 +232,13 @@ def test_worker_json_lines(
     before = signal.getsignal(signal.SIGTERM)
     code, out, err = run(capsys, "worker", "--interval", "0.05", "--json")
     assert code == 0 and len(steps) == 2
-    [event] = [json.loads(line) for line in out.splitlines()]
-    assert event["event"] == "released" and event["item"]["id"] == hold["id"]
+    events = [json.loads(line) for line in out.splitlines()]
+    [event] = [e for e in events if e["event"] == "released"]
+    assert event["item"]["id"] == hold["id"]
+    # the release's run is a job the same worker ran
+    assert [(e["job"]["kind"], e["job"]["status"]) for e in events if e["event"] == "job"] == [
+        ("apply", "done")
+    ]
     assert event["item"]["title"] == "Send email"
     assert "worker stopped (1 released)" in err
     assert signal.getsignal(signal.SIGTERM) == before  # restored

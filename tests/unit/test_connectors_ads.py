@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,11 +9,13 @@ from pathlib import Path
 import pytest
 from loopback import Loopback, Reply
 
-from tools.ads import client_reference, spent
+from tools.ads import client_reference, ledger, spent
 from tools.base import Call, ConnectorError, Settings
 from tools.registry import get_tool
 
 SPEND = get_tool("spend_ads")
+# Every test on both databases: the SQLite ledger file, and the ad_spend table in PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
 
 
 def make_settings(home: Path, **values: object) -> Settings:
@@ -37,10 +38,14 @@ def spend(
 
 
 def rows(home: Path) -> list[tuple]:
-    with sqlite3.connect(home / "ledger.db") as conn:
-        return conn.execute(
-            "SELECT client_reference_id, thread_id, amount_cents, currency, status FROM ad_spend"
-        ).fetchall()
+    with ledger(make_settings(home)) as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                "SELECT client_reference_id, thread_id, amount_cents, currency, status "
+                "FROM ad_spend ORDER BY created_at, client_reference_id"
+            ).fetchall()
+        ]
 
 
 def test_the_ledger_books_a_client_reference_once(tmp_path):

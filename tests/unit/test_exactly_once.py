@@ -37,6 +37,7 @@ def feed_lines(home: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+@pytest.mark.usefixtures("database")  # on SQLite and PostgreSQL
 def test_two_threads_deciding_the_same_action_execute_once(home, brief, connector_calls):
     from fakes import ScriptedChatModel
 
@@ -69,6 +70,7 @@ def test_two_threads_deciding_the_same_action_execute_once(home, brief, connecto
     assert len(messages(home)) == 1
 
 
+@pytest.mark.usefixtures("database")  # on SQLite and PostgreSQL
 def test_decisions_on_two_actions_of_one_campaign_at_once_do_not_fork(home, brief, connector_calls):
     """Two resumes of one thread at the same time would fork it; the lease serialises them."""
     from fakes import ScriptedChatModel
@@ -180,6 +182,7 @@ def test_smtp_send_cut_off_mid_way_becomes_in_doubt(home, brief, monkeypatch):
     assert messages(home) == []
 
 
+@pytest.mark.usefixtures("database")  # on SQLite and PostgreSQL
 def test_index_agrees_with_checkpoints_after_random_decisions_and_crashes(home, brief):
     from fakes import ScriptedChatModel
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from support import run
 
-from tools.fetch import MB, FetchError, FetchLimits, fetch, internal_why
+from tools.fetch import MB, FetchError, FetchLimits, fetch, internal_why, pinned
 from tools.kb import KnowledgeBase
 
 PAGE = b"<html><body><article><h1>Kettle</h1><p>The internal kettle boils in 95 seconds.</p></article></body></html>"
@@ -23,9 +23,11 @@ BOMB = gzip.compress(b"\0" * (60 * MB), compresslevel=9)
 
 class Handler(BaseHTTPRequestHandler):
     hits: list[str] = []
+    hosts: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802
         Handler.hits.append(self.path)
+        Handler.hosts.append(self.headers.get("Host", ""))
         port = self.server.server_address[1]
         if self.path == "/internal":
             self._send(200, PAGE, "text/html")
@@ -91,6 +93,7 @@ def server() -> Iterator[int]:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     Handler.hits = []
+    Handler.hosts = []
     try:
         yield int(httpd.server_address[1])
     finally:
@@ -226,3 +229,32 @@ def test_the_cli_refuses_an_internal_address(
     code, _, err = run(capsys, "kb", "add", f"http://127.0.0.1:{server}/internal")
     assert code != 0 and "loopback" in err
     assert Handler.hits == []
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(server: int) -> None:
+    """DNS rebinding: a name that answers one address to the check and another to the connection.
+    The fetch connects to the checked address itself (the name is never looked up again): here
+    the name does not resolve at all outside the check, and the page still arrives, with the
+    name in its Host header."""
+    lookups: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"] if len(lookups) == 1 else ["169.254.169.254"]
+
+    limits = FetchLimits(allow=("127.0.0.1/32",))  # the checked answer is an allowed intranet
+    body, _, final = fetch(f"http://rebind.invalid:{server}/internal", limits, resolver=rebinding)
+    assert b"internal kettle" in body
+    assert lookups == ["rebind.invalid"]  # one lookup: the one that was checked
+    assert Handler.hosts == [f"rebind.invalid:{server}"]
+    assert final == f"http://rebind.invalid:{server}/internal"
+
+
+def test_a_pinned_https_request_keeps_the_name_for_tls() -> None:
+    url, headers, extensions = pinned("https://shop.example/a?b=1", "93.184.216.34")
+    assert url == "https://93.184.216.34/a?b=1"
+    assert headers == {"Host": "shop.example"}
+    assert extensions == {"sni_hostname": "shop.example"}
+    url, headers, _ = pinned("http://shop.example:8080/", "2606:2800:220:1::1")
+    assert url == "http://[2606:2800:220:1::1]:8080/" and headers == {"Host": "shop.example:8080"}
+    assert pinned("http://10.0.0.1/", None) == ("http://10.0.0.1/", {}, {})

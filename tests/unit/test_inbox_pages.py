@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from support import maildir_count, run, run_json
 
-import graphs.storage.base
 from graphs.errors import InvalidInput, NotFound
 from graphs.runtime import Signoff
-from graphs.store import MIGRATIONS, Store, connect
+from graphs.storage.migrate import head
+from graphs.store import MIGRATIONS, Store, _statements, connect
 
 CONTACTS = [{"email": f"p{i}@example.com", "name": f"Pat{i} Lee"} for i in range(12)]
 
@@ -120,10 +120,10 @@ def test_the_migration_fills_the_new_columns_of_an_existing_index(
 ):
     """A database from before migration 3: its open rows and decided rows are told apart."""
     conn = connect(tmp_path / "old.db")
-    with monkeypatch.context() as m:
-        m.setattr(graphs.storage.base, "MIGRATIONS", MIGRATIONS[:2])
-        Store(conn)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    for number, script in enumerate(MIGRATIONS[:2], start=1):  # the script before Alembic
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
     payload = '{"action": {"name": "send_email", "args": {}}, "channel": "email", "risk": "low"}'
     for n in range(3):
         conn.execute(
@@ -136,7 +136,7 @@ def test_the_migration_fills_the_new_columns_of_an_existing_index(
         "NULL)"
     )
     store = Store(conn)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == int(head())
     assert store.inbox_count() == 2 and store.inbox_count(channel="email", risk="low") == 2
     assert [r["interrupt_id"] for r in store.inbox_items()] == ["i0", "i2"]
     assert store.inbox_count(channel="social") == 0

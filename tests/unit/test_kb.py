@@ -22,8 +22,9 @@ BRIEF = {
 
 
 @pytest.fixture
-def kb(tmp_path: Path):
-    with KnowledgeBase(tmp_path / "signoff.db") as base:
+def kb(tmp_path: Path, database: str):
+    """The knowledge base on each database (SQLite file, a PostgreSQL schema)."""
+    with KnowledgeBase.open(tmp_path / "signoff.db") as base:
         yield base
 
 

@@ -86,6 +86,7 @@ runtime.work_once("child-worker", ttl=2.0)
 """
 
 
+@pytest.mark.usefixtures("database")  # on SQLite and PostgreSQL
 def test_a_worker_killed_mid_run_is_taken_over(
     home: Path, brief: dict[str, str], tmp_path: Path
 ) -> None:

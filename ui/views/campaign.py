@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.errors import Busy, NotFound, SignoffError
+from ui import progress
 from ui.state import (
     ACTION_ICONS,
     PAGE_INBOX,
@@ -16,7 +17,6 @@ from ui.state import (
     campaign_label,
     duration,
     plain,
-    run_with_progress,
     short_id,
     signoff,
     status_badge,
@@ -201,11 +201,7 @@ def render_retry(thread: str, c: dict[str, Any]) -> None:
         )
         if st.button("Retry", key=f"retry-{thread}", icon=":material/refresh:", type="primary"):
             try:
-                run_with_progress(
-                    "Carrying on where it stopped…",
-                    lambda feed: runtime.retry(thread, on_progress=feed),
-                    then=lambda r: None,
-                )
+                runtime.retry(thread)  # queued: a worker carries it on (ui/progress.py)
             except Busy as err:
                 st.info(str(err))
             except SignoffError as err:
@@ -238,7 +234,8 @@ def render_campaign(thread: str) -> None:
         f"campaign `{thread}`"
     )
 
-    if c["status"] in ("error", "running") and not c["pending"]:
+    running = progress.campaign_run(thread)  # a worker's run for it, polled while it lasts
+    if c["status"] in ("error", "running") and not c["pending"] and not running:
         render_retry(thread, c)
 
     m = st.columns(4)

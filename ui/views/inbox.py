@@ -19,6 +19,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
 from graphs.runtime import strip_citations
+from ui import progress
 from ui.components.authority import render_authority
 from ui.components.claims import render_claims
 from ui.components.item_link import focus
@@ -36,7 +37,6 @@ from ui.state import (
     flash,
     plain,
     reviewer,
-    run_with_progress,
     short_id,
     show_flash,
     signoff,
@@ -281,6 +281,12 @@ WORKING = {
     "revise": "Sending back to the writer: {title}…",
     "reject": "Rejecting: {title}…",
 }
+QUEUED = {
+    "approve": "Approved — {title} goes out in a moment.",
+    "edit": "Approved with your edits — {title} goes out in a moment.",
+    "revise": "Sent back — the writer is redrafting {title}; the redraft comes back to your inbox.",
+    "reject": "Rejected — {title} will not go out.",
+}
 DONE = {
     "approve": "Approved — {title} went out.",
     "edit": "Approved with your edits — {title} went out.",
@@ -300,11 +306,14 @@ def apply_queued() -> None:
         if q.get("batch"):
             name = f"every waiting draft of {q['title']}"
         try:
-            run_with_progress(
-                WORKING.get(kind, "Deciding: {title}…").format(title=name),
-                lambda feed, q=q: _decide(q, feed),
-                then=lambda result, q=q: flash(*_done_message(result, q)),
-            )
+            if n == 1 and not q.get("batch"):  # does it wait out a hold window once approved?
+                q["hold_seconds"] = {
+                    i["id"]: i.get("hold_seconds") or 0 for i in runtime.items(list(decisions))
+                }
+            # Recorded at once; what follows runs in a worker (ui/progress.py shows it).
+            with st.spinner(WORKING.get(kind, "Deciding: {title}…").format(title=name)):
+                result = _decide(q, None)
+            flash(*_done_message(result, q))
         except AlreadyDecided as err:
             st.info(title_case(str(err)), icon=":material/info:")
         except InvalidDecision as err:
@@ -382,6 +391,11 @@ def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[s
             f"{message} {kept} with links or contacts you did not give stayed in your inbox: "
             "open them one by one."
         ).strip()
+    if len(decisions) > 1 and any("job" in s for s in summaries):
+        return "success", (
+            f"Recorded {count(len(decisions), 'decision')} — what follows (sending, redrafting) "
+            "runs in the background; progress shows above."
+        )
     if len(decisions) > 1:
         return _done_many(summaries, q)
     item_id, decision = next(iter(decisions.items()))
@@ -393,6 +407,14 @@ def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[s
     )
     if still:
         return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
+    if any("job" in s for s in summaries):  # a worker carries it out (ui/progress.py)
+        hold = (q.get("hold_seconds") or {}).get(item_id) or 0
+        if kind in ("approve", "edit") and hold:
+            return "success", (
+                f"Approved — {title} is scheduled: it goes out in {duration(hold)} unless you "
+                "cancel it on the Scheduled page."
+            )
+        return "success", QUEUED[kind].format(title=title)
     if kind not in ("approve", "edit"):
         return "success", message
     result = _results(summaries, {item_id}).get(item_id, {})
@@ -930,6 +952,7 @@ st.title("Inbox")
 show_flash()
 apply_queued()
 apply_outbox_queue()
+progress.open_runs()  # what workers are doing now, polled until each run ends
 render_trouble()
 
 filters: dict[str, str | None] = {"campaign": None, "channel": None, "risk": None}

@@ -28,7 +28,7 @@ KIND_ICONS = {
 @st.cache_resource(show_spinner="Opening the knowledge base…")
 def _open(db_path: str) -> KnowledgeBase:
     """One knowledge base per database file and server (keyed on the path, like the runtime)."""
-    kb = KnowledgeBase(Path(db_path))
+    kb = KnowledgeBase.open(Path(db_path))
     kb.ensure_sample()
     return kb
 

@@ -11,14 +11,14 @@ from typing import Any
 import streamlit as st
 
 from graphs.brief import DEFAULT_TO
-from graphs.errors import InvalidInput, RunStopped, SignoffError
+from graphs.errors import InvalidInput, SignoffError
 from graphs.runtime import parse_audience_csv, validate_brief
+from ui import progress
 from ui.state import (
     PAGE_CAMPAIGN,
     PAGE_INBOX,
     count,
     reviewer,
-    run_with_progress,
     short_id,
     signoff,
     status_badge,
@@ -241,29 +241,11 @@ with form_col:
             if audience_error:
                 raise InvalidInput(audience_error)
             extra: dict[str, Any] = {"audience": contacts} if contacts is not None else {}
-            run_with_progress(
-                "Researching and drafting…",
-                lambda feed: runtime.start(brief, on_progress=feed, by=reviewer(), **extra),
-                done_label=lambda r: (
-                    f"Drafted {count(len(r['pending']), 'action')} for your sign-off"
-                    if r["pending"]
-                    else "Campaign finished"
-                ),
-                then=lambda r: st.session_state.__setitem__("last_thread", r["thread_id"]),
-            )
+            # Recorded and queued at once: a worker researches and drafts (ui/progress.py).
+            started = runtime.start(brief, by=reviewer(), **extra)
+            st.session_state["last_thread"] = started["thread_id"]
         except InvalidInput as err:
             st.error(str(err), icon=":material/edit_note:")
-        except RunStopped as err:  # the model or a connector failed: say so, keep the page alive
-            st.error(
-                f"The campaign stopped with an error: {str(err.__cause__).rstrip('.')}. It is saved "
-                "as 'Needs attention': check the model settings, then retry it from its page."
-            )
-            st.page_link(
-                PAGE_CAMPAIGN,
-                label="Open the campaign to retry",
-                icon=":material/refresh:",
-                query_params={"thread": err.thread_id},
-            )
         except SignoffError as err:
             st.error(str(err))
 
@@ -276,12 +258,16 @@ with form_col:
         except SignoffError:
             summary = None
     if last and summary:
+        live = progress.campaign_run(last)  # the worker's progress while it drafts
         with st.container(border=True, key="started"):
             head, badge = st.columns([3, 1], vertical_alignment="center")
             n = len(summary["pending"])
             head.markdown(
                 f"**Campaign {short_id(last)}** · {count(n, 'action')} waiting for your sign-off"
                 if n
+                else f"**Campaign {short_id(last)}** · being drafted in the background; the "
+                "drafts appear in the Inbox"
+                if live
                 else f"**Campaign {short_id(last)}**"
             )
             with badge, st.container(horizontal=True, horizontal_alignment="right"):

@@ -93,7 +93,10 @@ def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
             else:
                 with st.spinner(f"Sending {title} now…"):
                     summary = runtime.send_now(q["id"], by=q["by"])
-                flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
+                if "job" in summary:  # a worker sends it (ui/progress.py)
+                    flash("success", f"Sending now — {title} goes out in a moment.")
+                else:
+                    flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
         except AlreadyDecided as err:
             flash("warning", _too_late(err, title, q["verb"]))
         except NotFound as err:

@@ -1,0 +1,124 @@
+"""P1 on PostgreSQL: Signoff's full path vs a bare LangGraph graph of the same shape, both on
+PostgresSaver in the same cluster (bench/bench_p1.py has the two sides; this runs them there).
+
+The cluster is `SIGNOFF_BENCH_DATABASE_URL` when set (each side gets a schema of its own in it),
+else a throwaway PostgreSQL 15 cluster on loopback started for the run (tests/pg_cluster.py).
+Signoff's side runs with `SIGNOFF_DATABASE_URL` pointing at its schema (checkpoints and app
+tables); the bare side's PostgresSaver is opened the same way (autocommit, prepare_threshold=0,
+dict_row) on its own schema. Threads alternate, as on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+for extra in (ROOT, ROOT / "tests"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+from fakes import ScriptedChatModel  # noqa: E402
+
+from bench.bench_p1 import Log, _stderr, bare_thread, build_bare_graph, signoff_thread  # noqa: E402
+from graphs.runtime import Signoff  # noqa: E402
+from graphs.storage.checkpoints import postgres_saver  # noqa: E402
+from graphs.storage.database import ENV, pg_connect  # noqa: E402
+
+
+def _schema(url: str) -> str:
+    name = "p1_" + uuid.uuid4().hex[:10]
+    with pg_connect(url) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote(f'-c search_path={name}')}"
+
+
+def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[str, Any]:
+    cluster = None
+    url = os.environ.get("SIGNOFF_BENCH_DATABASE_URL")
+    if not url:
+        from pg_cluster import Cluster
+
+        log("p1-pg: starting a throwaway PostgreSQL cluster on loopback")
+        cluster = Cluster().start()
+        url = cluster.url
+    before = os.environ.get(ENV)
+    try:
+        with tempfile.TemporaryDirectory(prefix="signoff-p1pg-") as tmp:
+            root = Path(tmp)
+            os.environ[ENV] = _schema(url)
+            s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
+            saver, conn = postgres_saver(_schema(url))
+            out_dir = root / "bare-out"
+            out_dir.mkdir()
+            graph = build_bare_graph(saver, ScriptedChatModel(), out_dir)
+            times: dict[str, list[float]] = {"signoff": [], "bare": []}
+            try:
+                for w in range(warmup):
+                    log(f"p1-pg: warm-up {w + 1}/{warmup}")
+                    signoff_thread(s)
+                    bare_thread(graph, -1 - w, out_dir)
+                for n in range(threads):
+                    times["signoff"].append(signoff_thread(s) * 1000)
+                    times["bare"].append(bare_thread(graph, n, out_dir) * 1000)
+                    log(
+                        f"p1-pg: thread {n + 1}/{threads}  "
+                        + "  ".join(f"{k} {v[-1]:.1f} ms" for k, v in times.items())
+                    )
+            finally:
+                s.close()
+                conn.close()
+    finally:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
+        if cluster is not None:
+            cluster.stop()
+    figures: dict[str, Any] = {"threads": threads, "times_ms": times}
+    for name, values in times.items():
+        figures[f"{name}_ms_median"] = statistics.median(values)
+        figures[f"{name}_ms_mean"] = statistics.fmean(values)
+    figures["ratio"] = figures["signoff_ms_median"] / figures["bare_ms_median"]
+    figures["ratio_mean"] = figures["signoff_ms_mean"] / figures["bare_ms_mean"]
+    return figures
+
+
+def report_pg(figures: dict[str, Any]) -> list[str]:
+    lines = [
+        "p1pg_model=scripted fake (tests/fakes.py): orchestration overhead only, no model time",
+        "p1pg_saver=PostgresSaver (PostgreSQL 15, loopback) for both sides, durability=sync;"
+        " Signoff's app tables in the same database",
+        f"p1pg_threads={figures['threads']}",
+    ]
+    for name in figures["times_ms"]:
+        lines.append(f"p1pg_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
+        lines.append(f"p1pg_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
+    lines += [
+        f"p1pg_ratio_mean={figures['ratio_mean']:.2f}",
+        "p1pg_ratio_basis=signoff/bare of the median per-thread time",
+        f"p1pg_ratio={figures['ratio']:.2f}",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=20)
+    args = parser.parse_args(argv)
+    for line in report_pg(run_p1_pg(args.threads)):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

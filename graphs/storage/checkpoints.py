@@ -1,0 +1,48 @@
+"""The checkpointer beside the app tables: SqliteSaver on `<home>/signoff.db`, or LangGraph's
+PostgresSaver when `SIGNOFF_DATABASE_URL` names PostgreSQL (graphs/storage/database.py)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from psycopg.rows import dict_row
+
+from graphs.storage.database import database_url, pg_connect
+from graphs.storage.migrate import LOCK_KEY
+
+log = logging.getLogger(__name__)
+
+
+def open_checkpointer(home: Path) -> tuple[BaseCheckpointSaver[Any], Any]:
+    """The saver and its own connection (close it when done), its tables set up."""
+    url = database_url()
+    if url:
+        return postgres_saver(url)
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    # SQLite in its default transaction mode: SqliteSaver writes a step's rows in one implicit
+    # transaction; in autocommit each row would commit alone, and a crash between them could end
+    # a branch without its next step.
+    conn = sqlite3.connect(str(home / "signoff.db"), check_same_thread=False, timeout=30)
+    saver = SqliteSaver(conn)
+    saver.setup()
+    return saver, conn
+
+
+def postgres_saver(url: str) -> tuple[BaseCheckpointSaver[Any], Any]:
+    """PostgresSaver over one connection as its docs ask (autocommit, prepare_threshold=0,
+    dict_row); `setup()` runs its own migrations, one process at a time (advisory lock)."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    conn = pg_connect(url, row_factory=dict_row)
+    saver = PostgresSaver(conn)
+    conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    try:
+        saver.setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+    return saver, conn

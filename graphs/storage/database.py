@@ -1,0 +1,165 @@
+"""Which database: SQLite (the embedded default, `<home>/signoff.db`) or PostgreSQL
+(`SIGNOFF_DATABASE_URL=postgresql://user@host:port/db`), and the app tables' connection to it.
+
+The table modules write their SQL once, in the SQLite dialect they were written in, with `?`
+placeholders. On PostgreSQL `PgConnection` runs it through psycopg after a small, fixed
+translation (`translate`), so every module, and other code using `Store.tx()` / `Store.query()`,
+works unchanged on both:
+
+- `?` placeholders (outside quoted literals) become `%s`, and a literal `%` becomes `%%`;
+- `INSERT OR IGNORE INTO t ...` becomes `INSERT INTO t ... ON CONFLICT DO NOTHING`
+  (before a `RETURNING` clause when there is one);
+- `INSERT OR REPLACE` is refused with a message (it has no portable meaning: write an
+  `ON CONFLICT (...) DO UPDATE`, which both dialects accept);
+- what the dialects do not share is in the schema instead: PostgreSQL tables whose order ties
+  break on SQLite's implicit `rowid` get an identity column of that name, and the migrations define
+  `json_extract(text, text)` for string members ('$.a.b'), as SQLite's JSON1 does.
+
+Anything else (json_each, typed JSON values, `PRAGMA`, `sqlite_sequence`) is branched on
+`Tables.dialect` in the table module that needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+ENV = "SIGNOFF_DATABASE_URL"
+SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def database_url() -> str | None:
+    """`SIGNOFF_DATABASE_URL` when it names PostgreSQL; None for the embedded SQLite file."""
+    url = os.environ.get(ENV, "").strip()
+    if not url:
+        return None
+    if not url.startswith(SCHEMES):
+        raise ValueError(
+            f"{ENV} is {url.split('://', 1)[0]!r}://…; expected a PostgreSQL URL such as "
+            "postgresql://signoff@127.0.0.1:5432/signoff. Unset it to use the SQLite file in "
+            "SIGNOFF_HOME."
+        )
+    return libpq_url(url)
+
+
+def libpq_url(url: str) -> str:
+    """The URL as libpq reads it (SQLAlchemy's `+psycopg` driver suffix removed)."""
+    for scheme in SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql://" + url[len(scheme) :]
+    return url
+
+
+def sqlalchemy_url(url: str) -> str:
+    return "postgresql+psycopg://" + libpq_url(url)[len("postgresql://") :]
+
+
+def pg_connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
+    """A psycopg connection as LangGraph's PostgresSaver wants it (autocommit, no prepared
+    statements, so a pooler in front is fine); `row_factory` as given (dict_row for the saver)."""
+    return psycopg.connect(libpq_url(url), autocommit=True, prepare_threshold=0, **kwargs)
+
+
+class Row(Sequence[Any]):
+    """A result row read by position or by column name, like `sqlite3.Row`."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return self._values[self._index[key]]
+        return self._values[key]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+    def __repr__(self) -> str:
+        return f"Row({dict(zip(self._index, self._values, strict=False))!r})"
+
+
+def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
+    index = {c.name: i for i, c in enumerate(cursor.description or ())}
+    return lambda values: Row(values, index)
+
+
+_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
+_REPLACE = re.compile(r"^\s*INSERT\s+OR\s+REPLACE\b", re.IGNORECASE)
+_RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def translate(sql: str) -> str:
+    """SQLite-dialect SQL with `?` placeholders → psycopg's (see the module docstring)."""
+    if _REPLACE.match(sql):
+        raise ValueError(
+            "INSERT OR REPLACE has no PostgreSQL equivalent; expected INSERT … ON CONFLICT (key) "
+            f"DO UPDATE SET …, which both databases run. Statement: {sql.strip()[:80]}"
+        )
+    out: list[str] = []
+    quote: str | None = None
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    text = "".join(out)
+    if _IGNORE.match(text):
+        text = _IGNORE.sub("INSERT INTO", text, count=1)
+        found = _RETURNING.search(text)
+        if found:
+            text = text[: found.start()] + " ON CONFLICT DO NOTHING" + text[found.start() :]
+        else:
+            text = text.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
+    return text
+
+
+class PgConnection:
+    """The app tables' connection to PostgreSQL, with sqlite3's `execute` / `executemany` /
+    `close` and rows readable by name or position. `chain_path` is the file the audit chain's
+    key and anchor are placed beside (graphs/audit_chain.py), as for a SQLite file."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, chain_path: Path) -> None:
+        self.url = libpq_url(url)
+        self.chain_path = chain_path
+        self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        return self.raw.execute(translate(sql), tuple(params))
+
+    def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        cur = self.raw.cursor()
+        cur.executemany(translate(sql), [tuple(p) for p in seq])
+        return cur
+
+    def script(self, sql: str) -> None:
+        """Statements without parameters in one round trip (simple query protocol)."""
+        self.raw.execute(sql.encode(), prepare=False)
+
+    def close(self) -> None:
+        self.raw.close()

@@ -1,0 +1,104 @@
+"""Runs in the background, shown on the page: what a worker is doing for a campaign, read from
+the database every second (`st.fragment(run_every=...)`), never waiting on the model.
+
+A panel polls only while a run is queued or running; when it ends, the fragment reruns the
+whole page, which then draws the result (the drafts in the inbox, the campaign's new status).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from graphs.humanize import duration
+from ui.state import ProgressFeed, plain, signoff
+
+POLL_S = 1.0
+OPEN = ("queued", "running")
+KIND_LABELS = {
+    "start": "Researching and drafting",
+    "apply": "Carrying out your decisions",
+    "retry": "Carrying on where it stopped",
+}
+
+
+def is_open(progress: dict[str, Any] | None) -> bool:
+    return bool(progress and progress["status"] in OPEN)
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.0f} s" if value is not None and value < 90 else duration(value or 0)
+
+
+def draw(progress: dict[str, Any], *, workers: int) -> None:
+    """One run: a status box with its progress lines and elapsed time."""
+    label = KIND_LABELS.get(progress["kind"], "Working")
+    if progress["status"] == "queued":
+        ahead = progress["ahead"]
+        label += " — waiting for a worker" + (f" ({ahead} ahead)" if ahead else "")
+        state = "running"
+    elif progress["status"] == "running":
+        label += f"… {_seconds(progress['elapsed'])}"
+        state = "running"
+    elif progress["status"] == "failed":
+        label += " — it stopped"
+        state = "error"
+    else:
+        label += f" — done in {_seconds(progress['elapsed'])}"
+        state = "complete"
+    with st.status(label, state=state, expanded=progress["status"] in OPEN):  # type: ignore[arg-type]
+        if progress["status"] == "queued" and not workers:
+            st.warning(
+                "No background worker is running, so this waits. Whoever runs Signoff starts one "
+                "with `make run` (or `make worker`).",
+                icon=":material/hourglass_disabled:",
+            )
+        for line in progress["lines"][-12:]:
+            icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")
+            took = f"`{line['elapsed']:.0f} s` " if line.get("elapsed") is not None else ""
+            st.markdown(f"{icon} {took}{plain(line['message'])}")
+        if progress["status"] == "failed" and progress.get("error"):
+            st.error(plain(progress["error"]))
+
+
+@st.fragment(run_every=POLL_S)
+def _live(thread_id: str) -> None:
+    runtime = signoff()
+    progress = runtime.run_progress(thread_id)
+    if not is_open(progress):
+        st.rerun()  # the run ended: redraw the page with its result
+    assert progress is not None
+    draw(progress, workers=len(runtime.workers()))
+
+
+def campaign_run(thread_id: str) -> bool:
+    """The campaign's run while it is queued or running (polled); True when one is open."""
+    runtime = signoff()
+    progress = runtime.run_progress(thread_id)
+    if not is_open(progress):
+        if progress:  # the last run, folded: how long it took, or why it stopped
+            draw(progress, workers=len(runtime.workers()))
+        return False
+    _live(thread_id)
+    return True
+
+
+@st.fragment(run_every=POLL_S)
+def _live_all(known: tuple[int, ...]) -> None:
+    runtime = signoff()
+    status = runtime.queue_status()
+    now_open = tuple(j["id"] for j in status["open"])
+    if any(j not in now_open for j in known):
+        st.rerun()  # a run ended: its drafts (or outcomes) belong on the page now
+    for progress in status["open"][:5]:
+        draw(progress, workers=len(status["workers"]))
+    if len(status["open"]) > 5:
+        st.caption(f"…and {len(status['open']) - 5} more runs in the queue.")
+
+
+def open_runs() -> None:
+    """Every run queued or running (all campaigns), polled until each ends."""
+    status = signoff().queue_status()
+    if status["open"]:
+        _live_all(tuple(j["id"] for j in status["open"]))
