@@ -183,7 +183,11 @@ def within_grammar(schema: type[BaseModel], answer: dict[str, Any]) -> dict[str,
         if not isinstance(value, str) or not pattern or re.fullmatch(pattern, value):
             continue
         value = re.sub(r"(?i)\b[a-z][a-z0-9+.-]*://", "", value)
-        value = "".join(ch if re.fullmatch(pattern, ch) else " " for ch in value)
+        # a character the pattern allows alone, or followed by a plain one ("/" of "24/7")
+        value = "".join(
+            ch if re.fullmatch(pattern, ch) or re.fullmatch(pattern, ch + "a") else " "
+            for ch in value
+        )
         value = re.sub(r"[ \t]{2,}", " ", value)
         answer[field] = value[:most] if most else value
     return answer

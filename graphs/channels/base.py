@@ -23,19 +23,20 @@ NO_PLACEHOLDER = r"^([^\[\]{}<>:\\|/]|:[^/\[\]{}<>\\|]|/[^/\[\]{}<>:\\|])*$"
 
 
 def scrub(value: str, pattern: str) -> str:
-    """`value` made to match its field's `pattern` by dropping what the pattern forbids.
+    """`value` with the links and backslashes its `pattern` forbids taken out, when that is all
+    that keeps it from matching; otherwise `value` as it came (and validation refuses it).
 
     llguidance enforces a field's pattern on the characters the model writes, but a JSON escape
     is a way round it: the 1.5B wrote "https:\\/\\/x" (decoded "https://x") and the 0.5B "\\N"
-    (a backslash), so a draft the grammar accepted failed its own schema and the whole campaign
-    stopped after three attempts. Links are dropped whole; then each character the pattern
-    forbids, then the pairs it forbids ("//", ":/")."""
+    (a backslash), so a draft the grammar accepted failed its own schema three times and the
+    whole campaign stopped. Anything else the pattern forbids (a line break in a subject, a
+    bracketed placeholder) is still refused, never repaired."""
     if re.fullmatch(pattern, value):
         return value
-    value = re.sub(r"\b(?:https?:?/*|www\.)\S*", "", value, flags=re.IGNORECASE)
-    value = "".join(c for c in value if re.fullmatch(pattern, c + "a"))
-    value = re.sub(r"/{2,}", "/", re.sub(r":+/+", ": ", value))
-    return value if re.fullmatch(pattern, value) else value.rstrip(":/")
+    fixed = re.sub(r"\b(?:https?:?/*|www\.)\S*", "", value, flags=re.IGNORECASE)
+    fixed = re.sub(r"/{2,}", "/", re.sub(r":+/+", ": ", fixed.replace("\\", "")))
+    fixed = fixed.rstrip(":/")
+    return fixed if re.fullmatch(pattern, fixed) else value
 
 
 class DraftModel(BaseModel):

@@ -24,9 +24,7 @@ _SIGNOFF = re.compile(
 _SIGNATURE_LINE = re.compile(
     r"\n\s*(?:[-—–]+\s*)?(?:[Tt]he\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}[Tt]eam\.?\s*$"
 )
-_LINKISH = re.compile(
-    r"\b(?:https?:?/{0,2}|www\.)[^\s]*|\b[\w-]+\.(?:example|com|org|net|io|co)/\S*", re.I
-)
+_LINKISH = re.compile(r"\bhttps?:?/*\S*|\bwww\.\S+", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
