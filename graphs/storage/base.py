@@ -100,8 +100,10 @@ class Tables:
 
     def migrate(self) -> None:
         """The app tables at the newest revision (graphs/storage/migrations/, via Alembic)."""
-        from graphs.storage.migrate import upgrade_postgres, upgrade_sqlite
+        from graphs.storage.migrate import up_to_date, upgrade_postgres, upgrade_sqlite
 
+        if up_to_date(self.conn):
+            return
         if self.dialect == "postgresql":
             upgrade_postgres(self.conn.url)
         else:

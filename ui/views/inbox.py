@@ -670,7 +670,13 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         with left:
             render_draft(item, limit=post_limit())
             render_sentence_checks(item["sentence_checks"], key=item_id)
-            unsupported = render_claims(item, draft=False)
+            unsupported = render_claims(  # each warning once: the sentences above are not redrawn
+                item,
+                draft=False,
+                shown=[
+                    c["sentence"] for c in item["sentence_checks"] if c.get("status") != "no_facts"
+                ],
+            )
         with right:
             confidence = float(item.get("confidence") or 0)
             st.progress(
@@ -1012,6 +1018,14 @@ if runtime.counts()["pending"]:
             args=(1,),
             width=200,
         )
+        if not runtime.identity(reviewer())["local"]:  # with a team: roles decide who may
+            mine = st.toggle(
+                "Only what I can decide",
+                key="inbox-filter-mine",
+                on_change=_to_page,
+                args=(1,),
+            )
+            filters["decider"] = reviewer() if mine else None
 per_page = PER_PAGE
 if str(st.query_params.get("per_page", "")).isdigit():  # a link may ask for another page size
     per_page = min(max(int(st.query_params["per_page"]), 1), 100)

@@ -11,7 +11,8 @@ what differs is spelled out in `helpers.py`: identity columns (SQLite's AUTOINCR
 `rowid` identity column on PostgreSQL where queries break ties on SQLite's implicit rowid,
 and the triggers (SQLite trigger bodies, PL/pgSQL functions on PostgreSQL).
 
-A new revision: copy the last file, bump `revision`/`down_revision`, and write `upgrade()` with
-`op.*` (both dialects) or `helpers.on(dialect, ...)`. Authors may use the alembic CLI with
-`alembic -c graphs/storage/migrations/alembic.ini` (see env.py); the runtime never needs it.
+A new revision: copy the last file, bump `revision`/`down_revision` (and the `user_version`
+it sets), and write `upgrade()` with `op.*` (both dialects), branching on `helpers.is_pg()` only
+for what the dialects do not share. There is no env.py: nothing runs the alembic command; tests
+open both databases, which runs every revision. Revisions only go forward (no downgrades).
 """
