@@ -4,7 +4,8 @@
 
 Each run is a fresh data directory with one product's fact sheet and brand (three products in
 turn: goods, software, a local business), a brief with an offer and a link. Prints `key=value`
-lines: seconds to the first drafted action and to the inbox per run, the llama.cpp server's
+lines: seconds to the first drafted action, to the first one in the inbox and to the whole
+campaign in the inbox per run (with the load average beside them), the llama.cpp server's
 peak resident memory, and deterministic scores of the drafts as they would go out:
 placeholder-free, on-product (no figure from another product's sheet or the sample kit),
 complete (no unfinished last sentence, no repeated sentence), fits (the post within 280
@@ -157,8 +158,13 @@ def main() -> int:
                 )
                 total = time.monotonic() - t0
                 first = next((t for t, m in marks if m.startswith("Drafted the")), total)
+                # announced once the runtime has put it in the inbox (each action on its own
+                # branch: before the others are drafted)
+                shown = next((t for t, m in marks if m.startswith("Waiting for your")), total)
                 print(f"run{run}_first_draft_s={first:.1f}", flush=True)
+                print(f"run{run}_first_in_inbox_s={shown:.1f}", flush=True)
                 print(f"run{run}_inbox_s={total:.1f}", flush=True)
+                print(f"run{run}_loadavg={os.getloadavg()[0]:.1f}", flush=True)
                 for item in result["pending"]:
                     scores = score(item, product, others)
                     drafts += 1

@@ -2,9 +2,10 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch workers
-        workerspg]
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch memory
+        workers workerspg]
         [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
+        [--memory-campaigns 10000]
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["p1", "p1pg", "p2", "batch", "model", "workers", "workerspg"],
+        choices=["p1", "p1pg", "p2", "batch", "memory", "model", "workers", "workerspg"],
         help="run only these benchmarks (default: all)",
     )
     parser.add_argument(
@@ -83,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--p2-campaigns", type=int, default=50_000, help="P2: campaigns")
     parser.add_argument(
         "--batch-contacts", type=int, default=10_000, help="batch: contacts in the audience CSV"
+    )
+    parser.add_argument(
+        "--memory-campaigns",
+        type=int,
+        default=10_000,
+        help="memory: campaigns in the database the pages render",
     )
     parser.add_argument(
         "--worker-jobs", type=int, default=16, help="workers: queued campaigns per run (16)"
@@ -97,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             f"loadavg_1m={os.getloadavg()[0]:.2f}",  # other work on the machine skews every figure
         ]
     )
-    only = set(args.only or ["p1", "p1pg", "p2", "batch", "model", "workers", "workerspg"])
+    only = set(
+        args.only or ["p1", "p1pg", "p2", "batch", "memory", "model", "workers", "workerspg"]
+    )
     if "p1" in only:
         from bench.bench_p1 import report, run_p1
 
@@ -121,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
 
         _log(f"batch: an audience of {args.batch_contacts} contacts, CSV to approve-all")
         _emit(report_batch(run_batch(args.batch_contacts, log=_log)))
+    if "memory" in only:
+        from bench.bench_memory import report_memory, run_memory
+
+        _log(f"memory: the page server over {args.memory_campaigns} campaigns vs an empty one")
+        _emit(report_memory(run_memory(args.memory_campaigns, log=_log)))
+
     if "workers" in only:
         from bench.bench_workers import report as report_workers
         from bench.bench_workers import run_workers

@@ -46,6 +46,9 @@ class Approvals:
     def __init__(self, store: Store, authority: Authority) -> None:
         self.store = store
         self.auth = authority
+        # campaign → who started it: written once when it starts, never changed, and asked for
+        # every item of every inbox page and every decision (the audit has no index on thread)
+        self._authors: dict[str, str] = {}
         with store.tx() as c:
             c.execute(SCHEMA)
 
@@ -77,8 +80,16 @@ class Approvals:
 
     # -- reviews ------------------------------------------------------------------------------
     def author(self, thread_id: str) -> str | None:
+        known = self._authors.get(thread_id)
+        if known is not None:
+            return known
         rows = self.store.audit_log(thread_id, 1, event="campaign.started")
-        return str(rows[0]["actor"]) if rows else None
+        if not rows:
+            return None
+        if len(self._authors) >= 10_000:  # a bound, not an LRU: a page asks for few campaigns
+            self._authors.clear()
+        self._authors[thread_id] = str(rows[0]["actor"])
+        return self._authors[thread_id]
 
     def requirement(self, item: dict[str, Any], args: dict[str, Any] | None = None) -> Requirement:
         p = item["payload"]
@@ -185,10 +196,28 @@ class Approvals:
             actor=me,
         )
 
-    def view(self, item: dict[str, Any], identity: str | None) -> dict[str, Any]:
-        """For the inbox: can this person decide it, who approved so far, what it still needs."""
+    def endorsers_of(self, interrupt_ids: list[str]) -> dict[str, list[str]]:
+        """`endorsers` of many items (one page) in one query: id → approvers so far."""
+        found: dict[str, list[str]] = {i: [] for i in interrupt_ids}
+        if not interrupt_ids:
+            return found
+        marks = ",".join("?" * len(interrupt_ids))
+        rows = self.store.query(
+            f"SELECT interrupt_id, person FROM endorsements WHERE interrupt_id IN ({marks}) "
+            "ORDER BY at, rowid",
+            tuple(interrupt_ids),
+        )
+        for r in rows:
+            found[r["interrupt_id"]].append(r["person"])
+        return found
+
+    def view(
+        self, item: dict[str, Any], identity: str | None, endorsed: list[str] | None = None
+    ) -> dict[str, Any]:
+        """For the inbox: can this person decide it, who approved so far, what it still needs.
+        `endorsed`: its approvers so far when the caller read them for a whole page."""
         req = self.requirement(item)
-        earlier = self.endorsers(item["interrupt_id"])
+        earlier = self.endorsers(item["interrupt_id"]) if endorsed is None else endorsed
         result: dict[str, Any] = {
             "approvals": earlier,
             "needs": describe(self.auth, req),

@@ -162,6 +162,44 @@ def requirement(
     )
 
 
+@dataclass(frozen=True)
+class Decidable:
+    """Which reviews one person may decide, as data a query can apply (the inbox's "only what
+    I can decide" filter), with the same outcome as `can_take_part(requirement(...))`:
+
+    - `rules`: the approve rules, most specific first, as (action, channel, allowed): the first
+      whose action and channel match an item (None matches any) says whether their roles may
+      decide it;
+    - `above`: (action, channel, amount): they may also decide a matching item whose `amount`
+      is above this, where a threshold asks for one of their roles.
+    """
+
+    rules: tuple[tuple[str | None, str | None, bool], ...]
+    above: tuple[tuple[str | None, str | None, float], ...] = ()
+
+
+def decidable(auth: Authority, identity: str) -> Decidable | None:
+    """What `identity` may decide; None in local mode (everyone may decide everything)."""
+    if auth.open:
+        return None
+    roles = auth.roles(identity)
+    ordered = sorted(  # the order `requirement` picks its rule in (a stable sort)
+        auth.approve, key=lambda r: (r.action != "*") * 2 + (r.channel != "*"), reverse=True
+    )
+    return Decidable(
+        rules=tuple((_any(r.action), _any(r.channel), bool(r.roles & roles)) for r in ordered),
+        above=tuple(
+            (_any(t.action), _any(t.channel), float(t.above))
+            for t in auth.thresholds
+            if t.roles & roles
+        ),
+    )
+
+
+def _any(value: str) -> str | None:
+    return None if value == "*" else value
+
+
 def _matches(rule_action: str, rule_channel: str, action: str, channel: str) -> bool:
     return rule_action in ("*", action) and rule_channel in ("*", channel)
 

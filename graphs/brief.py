@@ -25,7 +25,16 @@ TEXT_FIELDS = {
     "tone": "the tone for this campaign, e.g. 'playful'",
     "brand": "the brand settings to use, by name",
 }
-CHANNELS = ("email", "social", "cms", "ads")
+CHANNELS = ("email", "social", "cms", "ads")  # the shipped ones; every registered one is valid
+
+
+def channel_keys() -> list[str]:
+    """Every channel a brief may name: those registered under graphs/channels/."""
+    from graphs.channels import REGISTRY
+
+    return [*CHANNELS, *(k for k in REGISTRY if k not in CHANNELS)]
+
+
 DEFAULT_TO = "customers@example.com"
 MAX_AUDIENCE = 10_000
 MAX_AD_BUDGET = 1_000_000
@@ -66,8 +75,8 @@ def validate_brief(raw: Any) -> Brief:
     channels = raw.get("channels") or ["email", "social"]
     if isinstance(channels, str):
         channels = [c.strip() for c in channels.split(",") if c.strip()]
-    if not isinstance(channels, list) or not channels or not set(channels) <= set(CHANNELS):
-        problems.append(f"'channels' must be a list drawn from {list(CHANNELS)}; got {channels!r}")
+    if not isinstance(channels, list) or not channels or not set(channels) <= set(channel_keys()):
+        problems.append(f"'channels' must be a list drawn from {channel_keys()}; got {channels!r}")
         channels = []
     ad_budget = raw.get("ad_budget")
     if ad_budget is not None:

@@ -1,15 +1,18 @@
 """The campaign graph's whole topology.
 
-START ─► researcher ─► writer ══Send per action══► review ─► END
+START ─► researcher ─► writer ══Send per channel══► review ─► END
+                                 ╚═Send an audience's email═► batch ─► END
 
-review (one per proposed action):
+review (one per action, each on its own: its draft reaches the gate while others are drafted):
 
-    assess ─review─► gate ─approve/edit─► hold? ─release/send now─► publisher
-      │  ▲             │ │                  └─cancel─► END
-      │  └── writer ◄──┘ └─reject/expire─► END
-      │     (revise)
-      ├─auto/notify──► hold? ─► publisher
-      └─skip (daily limit)──► END
+    draft ─► assess ─review─► gate ─approve/edit─► hold? ─release/send now─► publisher
+    (first     │  ▲             │ │                  └─cancel─► END
+     draft,    │  └── writer ◄──┘ └─reject/expire─► END
+     AI review)│     (revise)
+               ├─auto/notify──► hold? ─► publisher
+               └─skip (daily limit)──► END
+
+batch (an audience's email): draft once ══Send one email per contact══► review
 """
 
 from __future__ import annotations
@@ -26,24 +29,37 @@ from graphs.gate import gate
 from graphs.hold import hold
 from graphs.publisher import publisher
 from graphs.researcher import researcher
-from graphs.state import ActionState, CampaignState, Context, Outcome
-from graphs.writer import redraft, writer
+from graphs.state import ActionState, CampaignState, Context, Outcome, ProposedAction
+from graphs.writer import draft, draft_batch, redraft, writer
 
 
 class ReviewOutput(TypedDict):
     outcomes: list[Outcome]
+    actions: list[ProposedAction]  # the branch's first drafts, for the campaign's record
 
 
 def build_review_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
-    """One action's review: routed by the policy; runs as soon as it may, on its own."""
+    """One action's branch: drafted and reviewed by the AI (when it has no draft yet), routed
+    by the policy; it runs as soon as it may, on its own."""
     builder = StateGraph(ActionState, context_schema=Context, output_schema=ReviewOutput)
+    builder.add_node("draft", draft)
     builder.add_node("assess", assess)
     builder.add_node("gate", gate)
     builder.add_node("writer", redraft)
     builder.add_node("hold", hold)
     builder.add_node("publisher", publisher)
-    builder.add_edge(START, "assess")
+    builder.add_edge(START, "draft")
     builder.add_edge("publisher", END)
+    return builder.compile()
+
+
+def build_batch_graph(review: Any) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """An audience's email: drafted once on its own branch, then one review per contact."""
+    builder = StateGraph(ActionState, context_schema=Context, output_schema=ReviewOutput)
+    builder.add_node("draft", draft_batch)
+    builder.add_node("review", review)
+    builder.add_edge(START, "draft")
+    builder.add_edge("review", END)
     return builder.compile()
 
 
@@ -52,10 +68,13 @@ def build_graph(checkpointer: Any = None) -> CompiledStateGraph[Any, Any, Any, A
     builder = StateGraph(CampaignState, context_schema=Context)
     builder.add_node("researcher", researcher)
     builder.add_node("writer", writer)
-    builder.add_node("review", build_review_graph())
+    review = build_review_graph()
+    builder.add_node("review", review)
+    builder.add_node("batch", build_batch_graph(review))
     builder.add_edge(START, "researcher")
     builder.add_edge("researcher", "writer")
     builder.add_edge("review", END)
+    builder.add_edge("batch", END)
     compiled = builder.compile(checkpointer=checkpointer, name="campaign")
     # Strict resume: a decision on an interrupt that is no longer pending (already answered)
     # is refused with UnknownInterruptError before anything is written, under any driver.

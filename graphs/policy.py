@@ -59,6 +59,19 @@ class ActionPolicy:
     limits: dict[str, Any] = field(default_factory=dict)
 
 
+def unlisted(name: str, risk: Any) -> ActionPolicy:
+    """The policy of an action the file does not name: its tool's risk tier, supervised (every
+    draft waits for a person), no hold; add it under `actions:` to change that."""
+    return ActionPolicy(
+        name=name,
+        risk=risk.tier,
+        reversible=risk.reversible,
+        hold_seconds=0,
+        start_autonomy="supervised",
+        max_autonomy="supervised",
+    )
+
+
 @dataclass(frozen=True)
 class Policy:
     version: str
@@ -81,6 +94,10 @@ class Policy:
         try:
             return self.actions[name]
         except KeyError:
+            from tools.registry import TOOLS
+
+            if name in TOOLS:  # a tool the file does not name yet (a new channel's): its own
+                return unlisted(name, TOOLS[name].risk)  # risk, and always a person's decision
             raise InvalidInput(
                 f"The policy ({self.path}) has no entry for action '{name}'; expected one of "
                 f"{sorted(self.actions)}. Add it under `actions:`."

@@ -26,10 +26,20 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, cast
 
-from pydantic import Field, PrivateAttr, RootModel, ValidationInfo, model_validator
+from pydantic import (
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    RootModel,
+    TypeAdapter,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.functional_validators import ModelWrapValidatorHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from graphs.checks.edits import edit_problems
 from graphs.decisions import (
@@ -54,10 +64,65 @@ class DecisionSchema(RootModel[Any]):
     agent-inbox)."""
 
     _dialect: str = PrivateAttr(default="signoff")
+    # What the JSON schema depends on (kind, action, allowed types): not the draft's args, the
+    # unsupported claims or the settings, which only the validator reads.
+    _schema_key: ClassVar[tuple[str, ...]] = ()
 
     @property
     def dialect(self) -> str:
         return self._dialect
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The JSON schema shown with every interrupt, generated once per key.
+
+        LangGraph regenerates it on every `interrupt()` that pauses (pydantic: ~30 ms for a
+        review's union); the gate pauses again each time a sibling action is resumed.
+        """
+        key = cls._schema_key
+        if not key:
+            return handler(core_schema)
+        cached = _JSON_SCHEMAS.get(key)
+        if cached is None:
+            _JSON_SCHEMAS[key] = ""  # while generating: the nested call takes the plain path
+            try:
+                cached = json.dumps(_inline(TypeAdapter(cls).json_schema()))
+            finally:
+                _JSON_SCHEMAS.pop(key, None)
+            _JSON_SCHEMAS[key] = cached
+        elif not cached:
+            return handler(core_schema)
+        return cast(JsonSchemaValue, json.loads(cached))  # a fresh copy (callers may change it)
+
+
+_JSON_SCHEMAS: dict[tuple[str, ...], str] = {}
+
+
+def _inline(schema: JsonSchemaValue) -> JsonSchemaValue:
+    """`schema` with every `$ref` into its `$defs` replaced by the definition (no cycles in a
+    decision), so it can stand in for a definition inside another generation. A
+    discriminator's `mapping` (OpenAPI, refs into `$defs`) goes; its `propertyName` stays."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {
+                k: {"propertyName": v["propertyName"]}
+                if k == "discriminator" and isinstance(v, dict) and "propertyName" in v
+                else resolve(v)
+                for k, v in node.items()
+                if k != "$defs"
+            }
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return cast(JsonSchemaValue, resolve(schema))
 
 
 @dataclass(frozen=True)
@@ -164,6 +229,7 @@ def _review_schema(
             return parsed
 
     ReviewDecision.__name__ = f"ReviewDecision_{action_name}"
+    ReviewDecision._schema_key = ("review", action_name, *allowed)
     return ReviewDecision
 
 
@@ -194,6 +260,7 @@ def _hold_schema(action_name: str, args_json: str) -> type[DecisionSchema]:
             parsed._dialect = dialect
             return parsed
 
+    HoldDecision._schema_key = ("hold", action_name)
     return HoldDecision
 
 

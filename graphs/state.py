@@ -65,6 +65,17 @@ class ProposedAction(TypedDict):
     previous_args: NotRequired[dict[str, Any]]  # a redraft's previous draft (the card's diff)
 
 
+def merge_actions(
+    left: list[ProposedAction] | None, right: list[ProposedAction] | None
+) -> list[ProposedAction]:
+    """Actions by id: a later version replaces an earlier one in its place; new ones are added
+    (each action is drafted on its own branch and reports itself when its branch ends)."""
+    merged = {a["id"]: a for a in left or []}
+    for action in right or []:
+        merged[action["id"]] = action
+    return list(merged.values())
+
+
 class Outcome(TypedDict):
     """What finally happened to one proposed action."""
 
@@ -77,18 +88,25 @@ class Outcome(TypedDict):
 class CampaignState(TypedDict):
     brief: Brief
     evidence: list[Evidence]
-    actions: list[ProposedAction]
+    actions: Annotated[list[ProposedAction], merge_actions]
     outcomes: Annotated[list[Outcome], operator.add]
     audience: NotRequired[list[dict[str, str]]]  # contacts for a batch (email, name, ...)
     brand: NotRequired[dict[str, Any]]  # the brand settings' snapshot (graphs/brand.py)
 
 
 class ActionState(TypedDict):
-    """State of the per-action review subgraph (gate ⇄ writer → publisher)."""
+    """State of the per-action subgraph (draft → AI review → gate ⇄ writer → publisher).
+
+    Sent either with `action` (already known: a like, a follow, a personalised email) or with
+    `channel` (the channel's key: the branch drafts its action first, on its own)."""
 
     brief: Brief
     evidence: list[Evidence]
-    action: ProposedAction
+    action: NotRequired[ProposedAction]
+    channel: NotRequired[str]  # the channel to draft (graphs/channels), when no action yet
+    since: NotRequired[float]  # epoch seconds the campaign's drafting began (progress)
+    audience: NotRequired[list[dict[str, str]]]  # an email's contacts (one email each)
+    actions: Annotated[list[ProposedAction], merge_actions]  # this branch's, for the campaign
     assessment: NotRequired[dict[str, Any]]  # the policy's routing (graphs/assess.py)
     release_at: NotRequired[float]  # epoch seconds a held action may go out
     decision: NotRequired[dict[str, Any]]  # the validated human decision, JSON form

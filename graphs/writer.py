@@ -98,6 +98,17 @@ def system_prompt(
     )
 
 
+def bounded(model: BaseChatModel, max_tokens: int) -> BaseChatModel:
+    """The model with its output budget tied to the channel's longest draft (a loop stops
+    there, not at the generic 700 tokens); models without such a setting are left as they are."""
+    if max_tokens <= 0 or "max_tokens" not in type(model).model_fields:
+        return model
+    current = getattr(model, "max_tokens", None)
+    if current is not None and current <= max_tokens:
+        return model
+    return model.model_copy(update={"max_tokens": max_tokens})
+
+
 def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str) -> Any:
     structured = model.with_structured_output(schema, method="json_schema")
     for attempt in range(1, ATTEMPTS + 1):
@@ -202,13 +213,15 @@ def draft_action(
     system = system_prompt(brief, evidence, brand)
     limit = channel.model_limit(brief) or 0
     # Ask for about two thirds of the limit: the grammar stops the model at the limit itself.
-    base = channel.task.format(limit=limit, target=int(round(limit * 2 / 3, -1)))
+    target = channel.target or int(round(limit * 2 / 3, -1))
+    base = channel.task.format(limit=limit, target=min(target, limit))
     asks = list(feedback)
     if previous is not None and asks:
         base += "\n\n" + prompts.REVISE_TASK.format(
             draft=channel.copy(previous["args"]),
             feedback="\n".join(f"- {f}" for f in asks),
         )
+    model = bounded(model, channel.max_tokens(brief))
     checkable = passages(evidence, runtime, brief)
     rounds: list[dict[str, Any]] = []
     task = base
@@ -347,10 +360,16 @@ def engagements(brief: Brief) -> list[ProposedAction]:
     return actions
 
 
-def _progress(message: str) -> None:
-    """A line of progress for the page and the CLI (LangGraph's custom stream)."""
+def _progress(message: str, action_id: str | None = None, since: float | None = None) -> None:
+    """A line of progress for the page and the CLI (LangGraph's custom stream): the step, the
+    message and, for one action's draft, its id and the seconds since drafting began."""
+    event: dict[str, Any] = {"step": "writer", "message": message}
+    if action_id is not None:
+        event["action_id"] = action_id
+    if since is not None:
+        event["elapsed_s"] = round(max(0.0, time.time() - since), 1)
     try:
-        get_stream_writer()({"step": "writer", "message": message})
+        get_stream_writer()(event)
     except Exception:  # outside a run (a direct call in a test): nothing listens
         log.debug("no stream writer for progress: %s", message)
 
@@ -376,52 +395,126 @@ def _audit_rounds(runtime: Runtime[Context] | None, action: ProposedAction) -> N
     )
 
 
-def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["review"]]:
-    """First drafts, each reviewed on its own branch: one action per channel of the brief (the
-    email once per contact when there is an audience) and the micro-engagements it lists."""
+def _cost(channel: Channel, brief: Brief) -> int:
+    """How much writing a channel asks of the model (its token budget; 0: nothing drafted)."""
+    return channel.max_tokens(brief) if channel.drafted else 0
+
+
+def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["review", "batch"]]:
+    """Plans the drafts: one branch per channel of the brief, each drafting, reviewing and
+    reaching the gate on its own (the cheapest first, so the first draft is seen soonest), one
+    branch for an audience's email (drafted once, one email per contact), and one per
+    micro-engagement the brief lists. Nothing is drafted here."""
     brief, evidence = state["brief"], state["evidence"]
     brand = state.get("brand") or DEFAULT_SNAPSHOT
-    keys = brief.get("channels") or ["email", "social"]
-    channels = [by_key(k) for k in keys]
+    channels = [by_key(k) for k in brief.get("channels") or ["email", "social"]]
     facts = [e for e in evidence if not e.get("flags")]
-    model = chat_model(runtime) if facts and any(c.drafted for c in channels) else None
-    started = time.monotonic()
-    actions: list[ProposedAction] = []
-    for channel in channels:
+    audience = state.get("audience") or []
+    since = time.time()
+    sends: list[Send] = []
+    labels: list[str] = []
+    for channel in sorted(channels, key=lambda c: _cost(c, brief)):
         if channel.drafted and not facts:
             _progress(
                 f"No facts about {brief['product']} yet: add a fact sheet on the Knowledge page; "
                 f"the {channel.label} was not drafted"
             )
             continue
-        _progress(f"Drafting the {channel.label}… ({time.monotonic() - started:.0f} s)")
-        action = draft_action(channel, model, brief, evidence, brand, runtime)
-        _audit_rounds(runtime, action)
-        left = len(action.get("review_notes", []))
-        _progress(
-            f"Drafted the {channel.label} in {time.monotonic() - started:.0f} s"
-            + (
-                f" ({len(action.get('rounds', []))} AI review rounds, {left} issue(s) left)"
-                if action.get("rounds")
-                else ""
+        branch = ActionState(
+            brief=brief,
+            evidence=evidence,
+            brand=brand,
+            channel=channel.key,
+            since=since,
+            actions=[],
+            outcomes=[],
+        )
+        if channel.key == "email" and audience:
+            branch["audience"] = audience
+            sends.append(Send("batch", branch))
+        else:
+            sends.append(Send("review", branch))
+        labels.append(channel.label)
+    for action in engagements(brief):
+        sends.append(
+            Send(
+                "review",
+                ActionState(
+                    brief=brief,
+                    evidence=evidence,
+                    brand=brand,
+                    action=action,
+                    actions=[action],
+                    outcomes=[],
+                ),
             )
         )
-        audience = state.get("audience") or []
-        if channel.key == "email" and audience:
-            actions += [
-                personalise(action, contact, n, len(audience))
-                for n, contact in enumerate(audience, start=1)
-            ]
-        else:
-            actions.append(action)
-    actions += engagements(brief)
-    log.info("writer proposed %s", [a["id"] for a in actions])
+    if labels:
+        _progress("Drafting " + _and(labels) + ", each on its own", since=since)
+    log.info("writer planned %d branch(es): %s", len(sends), labels)
+    return Command(goto=sends)
+
+
+def _and(words: Sequence[str]) -> str:
+    words = [f"the {w}" for w in words]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _first_draft(state: ActionState, runtime: Runtime[Context]) -> ProposedAction:
+    """This branch's channel drafted and reviewed by the AI, with progress as it goes."""
+    brief, evidence = state["brief"], state["evidence"]
+    brand = state.get("brand") or DEFAULT_SNAPSHOT
+    channel = by_key(state["channel"])
+    since = state.get("since") or time.time()
+    action_id = f"{channel.prefix}-1"
+    model = chat_model(runtime) if channel.drafted else None
+    if channel.drafted:
+        _progress(f"Drafting the {channel.label}… ({time.time() - since:.0f} s)", action_id, since)
+    action = draft_action(channel, model, brief, evidence, brand, runtime)
+    _audit_rounds(runtime, action)
+    if channel.drafted:
+        rounds = len(action.get("rounds", []))
+        left = len(action.get("review_notes", []))
+        _progress(
+            f"Drafted the {channel.label} in {time.time() - since:.0f} s"
+            + (f" ({rounds} AI review rounds, {left} issue(s) left)" if rounds else ""),
+            action_id,
+            since,
+        )
+    return action
+
+
+def draft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["assess"]]:
+    """One action's branch begins: its draft (when it has none yet), then the policy's route."""
+    if state.get("action"):
+        return Command(goto="assess")
+    action = _first_draft(state, runtime)
+    return Command(update={"action": action, "actions": [action]}, goto="assess")
+
+
+def draft_batch(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["review"]]:
+    """An audience's email: drafted once, then one personalised email per contact, each on its
+    own review branch."""
+    template = _first_draft(state, runtime)
+    audience = state.get("audience") or []
+    actions = [
+        personalise(template, contact, n, len(audience))
+        for n, contact in enumerate(audience, start=1)
+    ]
+    brand = state.get("brand") or DEFAULT_SNAPSHOT
     return Command(
         update={"actions": actions},
         goto=[
             Send(
                 "review",
-                ActionState(brief=brief, evidence=evidence, action=a, outcomes=[], brand=brand),
+                ActionState(
+                    brief=state["brief"],
+                    evidence=state["evidence"],
+                    brand=brand,
+                    action=a,
+                    actions=[a],
+                    outcomes=[],
+                ),
             )
             for a in actions
         ],
@@ -442,6 +535,8 @@ def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["a
         ]
         return Command(update={"action": same}, goto="assess")
     model = chat_model(runtime) if channel.drafted else None
+    started = time.time()
+    _progress(f"Redrafting the {channel.label} with your feedback… (0 s)", action["id"], started)
     new = draft_action(
         channel,
         model,

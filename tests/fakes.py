@@ -8,6 +8,7 @@ grammar-constrained output would be. Every prompt it saw is kept in `calls`.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -95,11 +96,29 @@ class ScriptedChatModel(BaseChatModel):
         def answer(messages: Any) -> BaseModel:
             prompt = "\n".join(m[1] if isinstance(m, tuple) else str(m.content) for m in messages)
             self._calls.append({"schema": schema.__name__, "prompt": prompt})
-            step = self.script.pop(0) if self.script else default_answer
+            step = self._next_step(schema)
             data = step(schema, prompt) if callable(step) else step
             return schema.model_validate(data)
 
         return RunnableLambda(answer)
+
+    def _next_step(self, schema: type[BaseModel]) -> Answer:
+        """The first step of the script meant for `schema`: a dict is an answer for a schema
+        with a field it names (each action is drafted on its own branch, so an email's and a
+        post's calls come in any order); a function answers any schema, or those it names in
+        its `schemas` attribute. None left: the default answer."""
+        with _LOCK:
+            for n, step in enumerate(self.script):
+                if callable(step):
+                    fits = schema.__name__ in getattr(step, "schemas", (schema.__name__,))
+                else:
+                    fits = bool(set(step) & set(schema.model_fields))
+                if fits:
+                    return self.script.pop(n)
+        return default_answer
+
+
+_LOCK = threading.Lock()
 
 
 # -- a writer that obeys whatever it reads ---------------------------------------------------------
@@ -164,7 +183,11 @@ def within_grammar(schema: type[BaseModel], answer: dict[str, Any]) -> dict[str,
         if not isinstance(value, str) or not pattern or re.fullmatch(pattern, value):
             continue
         value = re.sub(r"(?i)\b[a-z][a-z0-9+.-]*://", "", value)
-        value = "".join(ch if re.fullmatch(pattern, ch) else " " for ch in value)
+        # a character the pattern allows alone, or followed by a plain one ("/" of "24/7")
+        value = "".join(
+            ch if re.fullmatch(pattern, ch) or re.fullmatch(pattern, ch + "a") else " "
+            for ch in value
+        )
         value = re.sub(r"[ \t]{2,}", " ", value)
         answer[field] = value[:most] if most else value
     return answer

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import mailbox
+import os
 import re
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -132,24 +134,40 @@ def connector(settings: Settings) -> str:
 
 
 def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[str, Any]:
+    """Deliver into `home/maildir` under a file name made from the key, so a second delivery
+    of the same key is found by one lookup (not by parsing every message: O(1) per send at
+    10,000 contacts). Written to tmp/ and renamed into new/, as the Maildir format asks."""
     root = settings.home / "maildir"
-    for sub in ("tmp", "new", "cur"):  # parallel first deliveries: create the folders race-free
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    box = mailbox.Maildir(str(root), create=True)
+    if not (root / "cur").is_dir():
+        for sub in ("tmp", "new", "cur"):  # parallel first deliveries: race-free creation
+            (root / sub).mkdir(parents=True, exist_ok=True)
     wanted = message_id(key)
-    for file_key, existing in box.iteritems():
-        if existing["Message-ID"] == wanted:
-            log.info("email %s already in the Maildir; not delivering again", wanted)
-            return {
-                "transport": "maildir",
-                "message_id": wanted,
-                "path": str(root),
-                "file": file_key,
-            }
-    file_key = box.add(mailbox.MaildirMessage(msg))
-    box.close()
+    name = "signoff-" + "".join(c for c in key if c.isalnum())[:64]
+    found = _delivered(root, name)
+    if found is not None:
+        log.info("email %s already in the Maildir; not delivering again", wanted)
+        return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": found}
+    data = msg.as_bytes()  # what mailbox.Maildir.add writes, without its deep copy of msg
+    tmp = root / "tmp" / f"{name}.{os.getpid()}.{threading.get_ident()}"
+    tmp.write_bytes(data)
+    try:
+        os.link(tmp, root / "new" / name)  # fails if a parallel delivery got there first
+    except FileExistsError:
+        log.info("email %s already in the Maildir; not delivering again", wanted)
+    finally:
+        tmp.unlink(missing_ok=True)
     log.info("delivered %s to Maildir %s", wanted, root)
-    return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": file_key}
+    return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": name}
+
+
+def _delivered(root: Path, name: str) -> str | None:
+    """The file name of an earlier delivery of `name` (new/, or cur/ once a reader saw it)."""
+    if (root / "new" / name).exists():
+        return name
+    for info in ("", ":2,", ":2,S", ":2,RS", ":2,ST"):
+        if (root / "cur" / (name + info)).exists():
+            return name + info
+    return None
 
 
 def _send_smtp(msg: EmailMessage, settings: Settings) -> dict[str, Any]:

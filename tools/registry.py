@@ -6,6 +6,7 @@ from tools.ads import SPEND_ADS
 from tools.base import OutboundTool
 from tools.cms import PUBLISH_PAGE
 from tools.email import SEND_EMAIL
+from tools.linkedin import PUBLISH_LINKEDIN_POST
 from tools.social import FOLLOW_ACCOUNT, LIKE_POST, PUBLISH_POST, REPOST_POST
 
 TOOLS: dict[str, OutboundTool] = {
@@ -18,6 +19,7 @@ TOOLS: dict[str, OutboundTool] = {
         REPOST_POST,
         PUBLISH_PAGE,
         SPEND_ADS,
+        PUBLISH_LINKEDIN_POST,
     )
 }
 

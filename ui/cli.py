@@ -255,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--campaign", metavar="ID", help="only this campaign")
     p.add_argument("--channel", help="only this channel (email, social, cms, ads)")
     p.add_argument("--risk", help="only this risk tier (low, medium, high)")
+    p.add_argument(
+        "--mine",
+        action="store_true",
+        help="only what you may decide (the policy's roles and thresholds)",
+    )
 
     p = add(
         "decide",
@@ -847,6 +852,7 @@ def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
             channel=args.channel,
             risk=args.risk,
             person=_identity(),
+            decider=_identity() if args.mine else None,
         )
     items = view["items"]
     if args.json:
@@ -854,7 +860,11 @@ def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
         return EXIT_OK
     if not items:
         print(
-            "Nothing is waiting for a decision."
+            (
+                "Nothing is waiting that you may decide."
+                if args.mine
+                else "Nothing is waiting for a decision."
+            )
             if not view["pending"]
             else f"Page {view['page']} is past the last page ({view['pages']})."
         )

@@ -7,12 +7,13 @@ whole page, which then draws the result (the drafts in the inbox, the campaign's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from graphs.humanize import duration
-from ui.state import ProgressFeed, plain, signoff
+from ui.state import ProgressFeed, flash, plain, signoff
 
 POLL_S = 1.0
 OPEN = ("queued", "running")
@@ -98,7 +99,45 @@ def _live_all(known: tuple[int, ...]) -> None:
 
 
 def open_runs() -> None:
-    """Every run queued or running (all campaigns), polled until each ends."""
+    """Every run queued or running (all campaigns), polled until each ends; and the runs this
+    session waits for (`when_done`), so their report shows as soon as they end."""
     status = signoff().queue_status()
-    if status["open"]:
-        _live_all(tuple(j["id"] for j in status["open"]))
+    awaited = [j for jobs, _ in st.session_state.get(AFTER) or [] for j in jobs]
+    known = tuple(sorted({j["id"] for j in status["open"]} | set(awaited)))
+    if known:
+        _live_all(known)
+
+
+# -- what a queued run did, said once it ended ---------------------------------------------------
+AFTER = "after-runs"
+
+
+def when_done(jobs: list[int], report: Callable[[], tuple[str, str]]) -> None:
+    """Once every job in `jobs` has ended, flash `report()` (level, message): what the run did,
+    read back from the campaigns then (the click itself only said what was recorded)."""
+    if jobs:
+        st.session_state.setdefault(AFTER, []).append((list(jobs), report))
+
+
+def report_finished() -> None:
+    """Flash the reports of runs that ended since the last page run (call before show_flash)."""
+    waiting = st.session_state.get(AFTER) or []
+    if not waiting:
+        return
+    runtime = signoff()
+    still = []
+    for jobs, report in waiting:
+        found = [runtime.job(j) for j in jobs]
+        if any(j is not None and j["status"] in OPEN for j in found):
+            still.append((jobs, report))
+            continue
+        failed = [j for j in found if j is not None and j["status"] == "failed"]
+        if failed:
+            flash(
+                "error",
+                f"It stopped part-way: {failed[0].get('error') or 'unknown error'}. Open the "
+                "campaign to retry it.",
+            )
+        else:
+            flash(*report())
+    st.session_state[AFTER] = still

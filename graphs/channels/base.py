@@ -1,8 +1,9 @@
 """What every channel is: how it is drafted, assembled, checked and previewed.
 
-A channel module (email.py, post.py, page.py, ads.py) builds one `Channel` and registers it;
-the writer, the AI review and the redraft look channels up here and never dispatch by hand.
-Adding a channel (e.g. a LinkedIn post) is one new module plus its outbound tool: see README.
+A channel module (email.py, post.py, page.py, ads.py, …) builds one `Channel` and
+registers it: its drafting (schema, task, assembly), its checks and its preview. The writer, the
+AI review, the redraft and the card look channels up here and never dispatch by hand. Adding a
+channel is one new module plus its outbound tool (the README shows a whole one).
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ NO_PLACEHOLDER = r"^([^\[\]{}<>:\\|/]|:[^/\[\]{}<>\\|]|/[^/\[\]{}<>:\\|])*$"
 
 
 def scrub(value: str, pattern: str) -> str:
-    """`value` made to match its field's `pattern` by dropping what the pattern forbids.
+    """`value` with the links and backslashes its `pattern` forbids taken out, when that is all
+    that keeps it from matching; otherwise `value` as it came (and validation refuses it).
 
     llguidance enforces a field's pattern on the characters the model writes, but a JSON escape
     is a way round it: the 1.5B wrote "https:\\/\\/x" (decoded "https://x") and the 0.5B "\\N"
-    (a backslash), so a draft the grammar accepted failed its own schema and the whole campaign
-    stopped after three attempts. Links are dropped whole; then each character the pattern
-    forbids, then the pairs it forbids ("//", ":/")."""
+    (a backslash), so a draft the grammar accepted failed its own schema three times and the
+    whole campaign stopped. Anything else the pattern forbids (a line break in a subject, a
+    bracketed placeholder) is still refused, never repaired."""
     if re.fullmatch(pattern, value):
         return value
-    value = re.sub(r"\b(?:https?:?/*|www\.)\S*", "", value, flags=re.IGNORECASE)
-    value = "".join(c for c in value if re.fullmatch(pattern, c + "a"))
-    value = re.sub(r"/{2,}", "/", re.sub(r":+/+", ": ", value))
-    return value if re.fullmatch(pattern, value) else value.rstrip(":/")
+    fixed = re.sub(r"\b(?:https?:?/*|www\.)\S*", "", value, flags=re.IGNORECASE)
+    fixed = re.sub(r"/{2,}", "/", re.sub(r":+/+", ": ", fixed.replace("\\", "")))
+    fixed = fixed.rstrip(":/")
+    return fixed if re.fullmatch(pattern, fixed) else value
 
 
 class DraftModel(BaseModel):
@@ -79,15 +81,50 @@ class Channel:
     # The characters of the limit the assembled parts take (e.g. a post's link).
     room: Callable[[Mapping[str, Any]], int] = field(default=lambda brief: 0)
     preview: Callable[[Mapping[str, Any]], str] | None = None
+    # The channel's own checks in the AI review, besides the common ones (facts, placeholders,
+    # length, words to avoid, offer, link, repetition): (args, brief) -> [Problem].
+    checks: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Any]] = field(
+        default=lambda args, brief: []
+    )
+    # The characters the task asks for; None: two thirds of what the model may write.
+    target: int | None = None
 
     @property
     def drafted(self) -> bool:
         return self.schema is not None
 
+    def max_tokens(self, brief: Mapping[str, Any]) -> int:
+        """The most tokens the model may spend on this channel's JSON: the grammar's longest
+        strings at ~3 characters a token, plus the JSON around them. A small model that loops
+        stops here instead of at a generic budget (0: nothing is drafted)."""
+        if self.schema is None:
+            return 0
+        return JSON_TOKENS + longest_chars(self.schema(brief).model_json_schema()) // 3
+
     def model_limit(self, brief: Mapping[str, Any]) -> int | None:
         """What the model may write: the network's limit less the assembled parts."""
         limit = self.limit()
         return None if limit is None else limit - self.room(brief)
+
+
+JSON_TOKENS = 24  # braces, quotes and field names of a small JSON object
+
+
+def longest_chars(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> int:
+    """The characters a JSON schema's strings may hold at most, all fields and items counted."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return longest_chars(defs.get(ref.rsplit("/", 1)[-1], {}), defs)
+    kind = schema.get("type")
+    if kind == "string":
+        return int(schema.get("maxLength", 200))
+    if kind == "array":
+        items = schema.get("items", {})
+        return int(schema.get("maxItems", 3)) * (longest_chars(items, defs) + 8)
+    if kind == "object" or "properties" in schema:
+        return sum(longest_chars(v, defs) + 8 for v in schema.get("properties", {}).values())
+    return 16  # a number or a boolean
 
 
 REGISTRY: dict[str, Channel] = {}

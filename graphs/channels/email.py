@@ -23,10 +23,9 @@ ONE_LINE = (
 SUBJECT_MAX = 70
 BODY_MAX = 1200  # the message part the model writes; the assembled email adds the rest
 
-TASK = """Write one marketing email.
-Return JSON with: subject (under 60 characters) and body (two short paragraphs, 60 to 120 words,
-ending with one call to action). Do not write a greeting, a signature, a link or a footer: they
-are added for you."""
+TASK = """Write one marketing email. Return JSON with: subject (under 60 characters) and body
+(two short paragraphs, 50 to 90 words, ending with one call to action). No greeting, signature,
+link or footer: they are added for you."""
 
 
 class EmailDraft(DraftModel):

@@ -14,9 +14,8 @@ from graphs.channels.text import clean
 
 TARGET = 280  # what the prompt asks for and the grammar allows, at most the network's limit
 
-TASK = """Write one short social media post from the brand's account: two short sentences,
-under {target} characters in all. Return JSON with: text. Do not write a link: it is added for
-you."""
+TASK = """Write one social media post from the brand's account: two short sentences, under
+{target} characters. Return JSON with: text. No link: it is added for you."""
 
 
 def network_limit() -> int:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-_GREETING = re.compile(r"^\s*(dear|hi|hello|hey|greetings)\b[^\n.!?]{0,60}[,!:]?\s*\n*", re.I)
+# A greeting is the salutation and at most three words (a name) up to its own punctuation
+# ("Hello.", "Dear Ann,", "Hi there!", "Hey Sam -") or the end of its line: never more. (Without a terminator
+# the old pattern ate up to 60 characters of the message, and "Hello. We…" left ". We…".)
+_GREETING = re.compile(
+    r"^\s*(?:dear|hi|hello|hey|greetings)\b(?:[ \t]+[^\s.!?,:;]+){0,3}"
+    r"(?:[.!?,:;]+|[ \t]*\n|[ \t]+[-–—])\s*",
+    re.I,
+)
+_LEADING = re.compile(r"^[\s.,;:!?\-–—]+")  # punctuation a message never starts with
 _SIGNOFF = re.compile(
     r"\n\s*(best|kind regards|warm regards|regards|sincerely|thanks|thank you|cheers|"
     r"all the best|yours|warmly)\b[^\n]{0,40}$.*",
@@ -16,9 +24,7 @@ _SIGNOFF = re.compile(
 _SIGNATURE_LINE = re.compile(
     r"\n\s*(?:[-—–]+\s*)?(?:[Tt]he\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}[Tt]eam\.?\s*$"
 )
-_LINKISH = re.compile(
-    r"\b(?:https?:?/{0,2}|www\.)[^\s]*|\b[\w-]+\.(?:example|com|org|net|io|co)/\S*", re.I
-)
+_LINKISH = re.compile(r"\bhttps?:?/*\S*|\bwww\.\S+", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
@@ -35,6 +41,9 @@ def clean(text: str) -> str:
     text = _SIGNOFF.sub("", text).strip()
     text = _LINKISH.sub("", text)
     text = _SIGNATURE_LINE.sub("", "\n" + text).strip()
+    text = _LEADING.sub("", text).strip()
+    if text[:1].islower():  # "Hi, we have…" → "We have…"
+        text = text[:1].upper() + text[1:]
     seen: set[str] = set()
     paragraphs = []
     for para in re.split(r"\n\s*\n", text):

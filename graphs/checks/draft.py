@@ -41,7 +41,7 @@ MIN_WORDS = {"publish_page": 100}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact | placeholder | length | avoid | offer | link | repeat
+    kind: str  # fact | placeholder | length | avoid | offer | link | repeat | channel
     reason: str  # for the reviewer
     feedback: str  # for the writer
 
@@ -190,6 +190,7 @@ def review(
         problems.append(
             Problem("link", f"The link {link} is missing", f"Keep the link {link} in the text.")
         )
+    problems += channel.checks(args, brief)
     seen: set[str] = set()
     for sentence in sentences(copy):
         key = re.sub(r"\W+", " ", sentence.lower()).strip()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from graphs.verifier import COMMON, Token, checkable_tokens, content_words
@@ -259,7 +260,19 @@ def _canonical(t: Token) -> Token:
 
 def facts_of(text: str) -> list[Token]:
     """The checkable facts of a piece of text (names not yet filtered), canonical units."""
-    return [_canonical(t) for t in checkable_tokens(_normalise(text)) if t.kind in FACT_KINDS]
+    return list(_facts_of(text))
+
+
+@lru_cache(maxsize=8192)
+def _facts_of(text: str) -> tuple[Token, ...]:
+    # Every draft is checked against all of its product's passages: each passage's facts are
+    # read once per process, not once per draft (tokens are immutable tuples).
+    return tuple(_canonical(t) for t in checkable_tokens(_normalise(text)) if t.kind in FACT_KINDS)
+
+
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(content_words(text).items())
 
 
 def _is_fact(t: Token) -> bool:
@@ -310,7 +323,7 @@ def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
                 lower=flatten(full),
                 tokens=facts_of(full),
                 quotes=_testimonials(text, location),
-                words=content_words(full),
+                words=dict(_content_words(full)),
             )
         )
     return prepared
@@ -458,11 +471,11 @@ def _support(
     if full:
         full.sort(key=overlap, reverse=True)
         outside = [p for p in full if _outside_quotes(facts, p)]
-        unmixed = [p for p in outside if not _mixed(facts, p)]
+        unmixed = [p for p in outside if not _mixed(facts, p, plain)]
         if unmixed:
             return unmixed, None
         if outside:
-            return outside, _mixed(facts, outside[0])
+            return outside, _mixed(facts, outside[0], plain)
         who = next((q[1] for q in full[0].quotes), "a customer")
         return full, (
             f"{SHEET} has this only in a customer's words ({who}): quote them and say who "
@@ -494,7 +507,10 @@ _CLAUSE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _FIGURE_KINDS = ("price", "percent", "number", "date", "fraction")
 
 
-def _mixed(facts: list[Token], p: _Passage) -> str | None:
+_OWN_CLAUSE = re.compile(r";\s*|,?\s+(?:while|whereas)\s+|,\s+(?:but|and)\s+")
+
+
+def _mixed(facts: list[Token], p: _Passage, plain: str = "") -> str | None:
     """Figures the passage gives for two different things ("£9 a month" is Solo's price, "up to
     5 people" is Studio's): no clause carries both, and the clause of one gives another value of
     the other's kind. Returns what differs, or None."""
@@ -506,9 +522,18 @@ def _mixed(facts: list[Token], p: _Passage) -> str | None:
     def where(f: Token) -> list[int]:
         return [i for i, (_, tokens, lower) in enumerate(clauses) if carries(f, tokens, lower)]
 
+    # the sentence's own clauses: "Solo costs £9 a month, while Studio costs £24 a month for up
+    # to 5 people" keeps each figure with its own thing, as the sheet does
+    own = [(facts_of(c), flatten(c)) for c in _OWN_CLAUSE.split(plain) if c.strip()]
+
+    def together(a: Token, b: Token) -> bool:
+        return not own or any(
+            carries(a, tokens, lower) and carries(b, tokens, lower) for tokens, lower in own
+        )
+
     for a in figures:
         for b in figures:
-            if a is b:
+            if a is b or not together(a, b):
                 continue
             at_a, at_b = where(a), where(b)
             if not at_a or not at_b or set(at_a) & set(at_b):

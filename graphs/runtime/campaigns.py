@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphs import retention
+from graphs.branches import campaign_actions
 from graphs.brief import parse_audience_csv, validate_brief
 from graphs.errors import Busy, InvalidInput, NotFound
 from graphs.runtime.drawing import graph_dot
@@ -110,7 +111,8 @@ class Campaigns(Holds):
             if campaign["status"] != "running":
                 continue
             thread_id = campaign["thread_id"]
-            if self.graph.get_state(self._config(thread_id)).next != ("review",):
+            nxt = set(self.graph.get_state(self._config(thread_id)).next)
+            if not nxt or not nxt <= {"review", "batch"}:  # the actions' branches
                 continue
             try:
                 self.retry(thread_id)
@@ -131,7 +133,7 @@ class Campaigns(Holds):
         return {
             **campaign,
             "evidence": values.get("evidence", []),
-            "actions": values.get("actions", []),
+            "actions": campaign_actions(self.graph, self._config(thread_id), values),
             "outcomes": values.get("outcomes", []),
             "decisions": self.store.decisions(thread_id),
             "executed": self.store.outbox(thread_id),

@@ -8,6 +8,7 @@ data directory and closes it.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -63,6 +64,12 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         # SQLite (<home>/signoff.db) or PostgreSQL (SIGNOFF_DATABASE_URL): graphs/storage/
         self.checkpointer, self._saver_conn = open_checkpointer(self.home)
         self.store = Store(open_database(self.home), policy_version=self.policy.version)
+        if isinstance(self._saver_conn, sqlite3.Connection):
+            # WAL + synchronous=NORMAL, like the app tables' connection: no fsync per
+            # checkpoint. Both connections append to the same WAL, so an OS crash can only drop
+            # a suffix of commits, in order (never a checkpoint whose decisions/outbox rows
+            # survived, or the reverse); a killed process loses nothing.
+            self._saver_conn.execute("PRAGMA synchronous=NORMAL")
         self.approvals = Approvals(self.store, self.policy.authority)
         self._audit_policy()
         self.settings = self._settings(smtp_url)

@@ -8,6 +8,7 @@ import logging
 import math
 from typing import Any
 
+from graphs.authority import Decidable, decidable
 from graphs.binding import content_hash
 from graphs.errors import InvalidInput, NotFound
 from graphs.runtime.reviews import Reviews, _inbox_item
@@ -33,14 +34,16 @@ class InboxPages(Reviews):
 
     def _items(self, rows: list[dict[str, Any]], person: str | None = None) -> list[dict[str, Any]]:
         now = self.clock()
-        reminded = self.store.reminded_among([r["interrupt_id"] for r in rows])
+        ids = [r["interrupt_id"] for r in rows]
+        reminded = self.store.reminded_among(ids)
+        endorsed = self.approvals.endorsers_of(ids)  # one query for the page, not one per item
         remind = self.policy.remind_before
         return [
             {
                 **_inbox_item(r, now, remind, r["interrupt_id"] in reminded),
                 **({"open": r["open"]} if "open" in r else {}),
                 "content_hash": content_hash(r["payload"]),
-                "authority": self.approvals.view(r, person),
+                "authority": self.approvals.view(r, person, endorsed[r["interrupt_id"]]),
             }
             for r in rows
         ]
@@ -55,12 +58,22 @@ class InboxPages(Reviews):
         risk: str | None = None,
         action: str | None = None,
         person: str | None = None,
+        decider: str | None = None,
     ) -> dict[str, Any]:
         """One page of the inbox, oldest first: `items` (a batch appears once, as its oldest open
         draft with `open` = its undecided count), `page`, `pages`, `entries` (singles + batches),
-        `pending` (every undecided draft) and `products` (campaign → product, for this page)."""
+        `pending` (every undecided draft) and `products` (campaign → product, for this page).
+
+        `decider`: only the drafts this person may decide (the policy's authority), from the
+        same queries (a page, and counts), never a filtered list."""
         _check_page(page, per_page)
-        filters = {"thread_id": campaign, "channel": channel, "risk": risk, "action": action}
+        filters: dict[str, Any] = {
+            "thread_id": campaign,
+            "channel": channel,
+            "risk": risk,
+            "action": action,
+            "decider": self._decidable(decider),
+        }
         entries = self.store.inbox_entries(**filters)
         rows = self.store.inbox_page(limit=per_page, offset=(page - 1) * per_page, **filters)
         items = self._items(rows, person)
@@ -84,11 +97,19 @@ class InboxPages(Reviews):
         risk: str | None = None,
         action: str | None = None,
         person: str | None = None,
+        decider: str | None = None,
     ) -> dict[str, Any]:
         """One page of undecided drafts one by one (each contact of a batch is its own item),
-        oldest first: `items`, `page`, `pages`, `pending` (the count over every page)."""
+        oldest first: `items`, `page`, `pages`, `pending` (the count over every page);
+        `decider`: only what this person may decide."""
         _check_page(page, per_page)
-        filters = {"thread_id": campaign, "channel": channel, "risk": risk, "action": action}
+        filters: dict[str, Any] = {
+            "thread_id": campaign,
+            "channel": channel,
+            "risk": risk,
+            "action": action,
+            "decider": self._decidable(decider),
+        }
         pending = self.store.inbox_count(**filters)
         rows = self.store.inbox_items(limit=per_page, offset=(page - 1) * per_page, **filters)
         return {
@@ -106,9 +127,21 @@ class InboxPages(Reviews):
         channel: str | None = None,
         risk: str | None = None,
         action: str | None = None,
+        decider: str | None = None,
     ) -> int:
-        """Undecided drafts (each contact of a batch counts), from one COUNT query."""
-        return self.store.inbox_count(thread_id=campaign, channel=channel, risk=risk, action=action)
+        """Undecided drafts (each contact of a batch counts), from one COUNT query; `decider`:
+        only those this person may decide."""
+        return self.store.inbox_count(
+            thread_id=campaign,
+            channel=channel,
+            risk=risk,
+            action=action,
+            decider=self._decidable(decider),
+        )
+
+    def _decidable(self, person: str | None) -> Decidable | None:
+        """The "who can decide" filter for `person` (None: no filter; local mode: everything)."""
+        return None if person is None else decidable(self.policy.authority, person)
 
     def counts(self) -> dict[str, int]:
         """pending, holds, notifications (open), in_doubt, failed; any_campaign (1 or 0)."""

@@ -224,6 +224,10 @@ class RunQueue(Campaigns):
         return ran
 
     # -- reads for the page and the CLI ----------------------------------------------------------
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        """One job as stored (status, owner, attempts, error, payload)."""
+        return self.store.job(job_id)
+
     def workers(self) -> list[dict[str, Any]]:
         """Workers alive now (their heartbeat has not run out)."""
         return self.store.workers_alive()

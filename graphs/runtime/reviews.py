@@ -306,12 +306,15 @@ class Reviews(AutonomyService):
                 log.info("decisions %s no longer have a pending interrupt; marking applied", stale)
                 self.store.mark_applied(stale)
             resume = {}
+            still_open: dict[str, bool] = {}  # per batch: one count, not one per member
             for d in todo:
                 if d["interrupt_id"] not in live:
                     continue
                 item = self.store.inbox_item(d["interrupt_id"])
                 batch = item["batch"] if item and item["kind"] == "review" else None
-                if batch and self.store.batch_open(thread_id, batch):
+                if batch and batch not in still_open:
+                    still_open[batch] = bool(self.store.batch_open(thread_id, batch))
+                if batch and still_open[batch]:
                     continue  # nothing in a batch goes out until the whole batch is decided
                 resume[d["interrupt_id"]] = d["decision"]
             if resume:

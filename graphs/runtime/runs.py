@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -58,6 +59,7 @@ class Runs:
     def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
         config = self._config(thread_id)
         seen = {item["interrupt_id"] for item in self.store.inbox(thread_id, kind=None)}
+        ready = set(seen)
         try:
             for chunk in self.graph.stream(
                 payload,
@@ -74,6 +76,11 @@ class Runs:
                         if on_progress:
                             on_progress(str(update.get("step", "writer")), update["message"])
                     continue
+                if not namespace and "__interrupt__" in update:  # a branch is ready while
+                    new = [i for i in update["__interrupt__"] if i.id not in ready]  # others
+                    if new:  # still draft: into the inbox now
+                        ready.update(i.id for i in new)
+                        self._sync_ready(thread_id, new)
                 for step, message in _describe(namespace, update, seen):
                     log.info("[%s] %s: %s", thread_id[:8], step, message)
                     if on_progress:
@@ -86,6 +93,18 @@ class Runs:
             raise RunStopped(thread_id, exc) from exc
         finally:
             self._sync(thread_id)
+
+    def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
+        """A branch reached its gate while others still draft: into the inbox at once (its
+        pending write is saved in the background; wait for it briefly, else the run's end
+        brings it)."""
+        ids = {i.id for i in interrupts}
+        for _ in range(100):
+            state = self.graph.get_state(self._config(thread_id))
+            if ids <= {i.id for i in state.interrupts}:
+                self._sync(thread_id)
+                return
+            time.sleep(0.02)
 
     def _sync(self, thread_id: str) -> None:
         """Refresh the inbox index and the campaign status from the thread's latest checkpoint."""

@@ -3,7 +3,9 @@
 Alembic runs the revisions over a SQLAlchemy connection of its own, one process at a time: on
 SQLite under a lock file beside the database, on PostgreSQL under a session advisory lock. A
 SQLite file from before Alembic (its migrations counted in `PRAGMA user_version`) is stamped at
-that number first, then upgraded in place.
+that number first, then upgraded in place. A new, empty SQLite file is given a copy of a database
+the same revisions built once per process (SQLite's backup API): the same schema and rows, in
+milliseconds instead of the ~0.4 s Alembic's DDL takes (every test opens fresh databases).
 """
 
 from __future__ import annotations
@@ -11,19 +13,23 @@ from __future__ import annotations
 import fcntl
 import functools
 import logging
+import sqlite3
+import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, Any
 
 from graphs.storage.database import sqlalchemy_url
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+
+# Alembic and SQLAlchemy (~2–4 s to import on a busy machine) are imported only to migrate: a
+# database already at the newest revision is recognised with one SELECT, the newest revision
+# being the highest numbered file in migrations/versions/ (a test checks it is Alembic's head).
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,9 @@ LOCK_KEY = 0x5160FF  # pg_advisory_lock key of migrations (and the checkpointer'
 
 @functools.lru_cache(maxsize=1)
 def script_directory() -> ScriptDirectory:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config)
@@ -40,7 +49,8 @@ def script_directory() -> ScriptDirectory:
 
 @functools.lru_cache(maxsize=1)
 def head() -> str:
-    return str(script_directory().get_current_head())
+    """The newest revision: revisions are numbered files, each down from the one before."""
+    return max(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def up_to_date(conn: Any) -> bool:
@@ -54,19 +64,58 @@ def up_to_date(conn: Any) -> bool:
 
 
 def upgrade_sqlite(path: Path) -> None:
+    with _file_lock(path.with_name(path.name + ".migrate-lock")):
+        if _copy_template_if_empty(path):
+            return
+        _alembic_sqlite(path)
+
+
+_template_lock = threading.Lock()
+_template: sqlite3.Connection | None = None
+
+
+def _copy_template_if_empty(path: Path) -> bool:
+    """Fill an empty SQLite file with a copy of a database at head; False when it is not empty
+    (then Alembic upgrades it)."""
+    global _template
+    with closing(sqlite3.connect(str(path), timeout=30, isolation_level=None)) as dest:
+        if dest.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            return False
+        with _template_lock:
+            if _template is None:
+                with tempfile.TemporaryDirectory() as tmp:
+                    built = Path(tmp) / "template.db"
+                    _alembic_sqlite(built)
+                    memory = sqlite3.connect(":memory:", check_same_thread=False)
+                    with closing(sqlite3.connect(str(built))) as source:
+                        source.backup(memory)
+                _template = memory
+            _template.backup(dest)
+        dest.execute("PRAGMA journal_mode=WAL")
+    log.info("new database %s: created at revision %s", path.name, head())
+    return True
+
+
+def _alembic_sqlite(path: Path) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
     engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
     # Transactional DDL on SQLite (SQLAlchemy's recipe): the driver's own transaction handling
     # off, BEGIN IMMEDIATE when SQLAlchemy begins; each revision and its stamp commit together.
     sa.event.listen(engine, "connect", _autocommit_driver)
     sa.event.listen(engine, "begin", _begin_immediate)
     try:
-        with _file_lock(path.with_name(path.name + ".migrate-lock")), engine.connect() as conn:
+        with engine.connect() as conn:
             _upgrade(conn, legacy=_user_version(conn))
     finally:
         engine.dispose()
 
 
 def upgrade_postgres(url: str) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
     engine = sa.create_engine(sqlalchemy_url(url), poolclass=NullPool)
     try:
         with engine.connect() as conn:
@@ -82,10 +131,16 @@ def upgrade_postgres(url: str) -> None:
 
 
 def current(conn: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def _upgrade(conn: sa.Connection, *, legacy: int) -> None:
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+
     script = script_directory()
     if legacy and current(conn) is None:
         known = [r.revision for r in script.walk_revisions()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from graphs.authority import Decidable
 from graphs.storage.base import Tables
 from graphs.storage.inbox import _inbox_row
 
@@ -21,7 +22,12 @@ log = logging.getLogger(__name__)
 FILTERS = ("thread_id", "channel", "risk", "action")
 
 
-def _where(kind: str | None, filters: dict[str, str | None]) -> tuple[str, list[Any]]:
+def _where(
+    kind: str | None,
+    filters: dict[str, str | None],
+    decider: Decidable | None = None,
+    dialect: str = "sqlite",
+) -> tuple[str, list[Any]]:
     unknown = set(filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"Unknown inbox filter(s) {sorted(unknown)}; expected some of {FILTERS}.")
@@ -34,13 +40,65 @@ def _where(kind: str | None, filters: dict[str, str | None]) -> tuple[str, list[
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if decider is not None:
+        sql, more = _decider_clause(decider, amounts=True, dialect=dialect)
+        clauses.append(sql)
+        params += more
     return " AND ".join(clauses), params
 
 
-def _counter_where(kind: str | None, filters: dict[str, str | None]) -> tuple[str, list[Any]]:
-    """The same filters over `inbox_counts` (no campaign there: its rows are per kind, channel,
-    risk and action)."""
+def _match(action: str | None, channel: str | None) -> tuple[str, list[Any]]:
     clauses, params = ["1 = 1"], []
+    if action is not None:
+        clauses.append("action = ?")
+        params.append(action)
+    if channel is not None:
+        clauses.append("COALESCE(channel, '') = ?")
+        params.append(channel)
+    return " AND ".join(clauses), params
+
+
+def _decider_clause(
+    decider: Decidable, *, amounts: bool, dialect: str = "sqlite"
+) -> tuple[str, list[Any]]:
+    """Items this person may decide (graphs/authority.py `Decidable`): the first matching
+    approve rule allows them, or (with `amounts`, on `inbox` rows) an amount above a threshold
+    that names one of their roles. Works on `inbox` and on `inbox_counts` alike."""
+    params: list[Any] = []
+    cases = []
+    for action, channel, allowed in decider.rules:
+        match, more = _match(action, channel)
+        cases.append(f"WHEN {match} THEN {1 if allowed else 0}")
+        params += more
+    sql = f"(CASE {' '.join(cases)} ELSE 0 END) = 1" if cases else "1 = 0"
+    if amounts:
+        for action, channel, above in decider.above:
+            match, more = _match(action, channel)
+            if dialect == "postgresql":  # the same test in jsonb
+                amount = (
+                    "jsonb_typeof(payload::jsonb #> '{action,args,amount}') = 'number' AND "
+                    "(payload::jsonb #>> '{action,args,amount}')::float > ?"
+                )
+            else:
+                amount = (
+                    "json_type(payload, '$.action.args.amount') IN ('integer', 'real') AND "
+                    "json_extract(payload, '$.action.args.amount') > ?"
+                )
+            sql += f" OR ({match} AND {amount})"
+            params += [*more, above]
+    return f"({sql})", params
+
+
+def _counter_where(
+    kind: str | None, filters: dict[str, str | None], decider: Decidable | None = None
+) -> tuple[str, list[Any]]:
+    """The same filters over `inbox_counts` (no campaign there: its rows are per kind, channel,
+    risk and action; no amounts either: with a threshold in `decider`, count `inbox` rows)."""
+    clauses, params = ["1 = 1"], []
+    if decider is not None:
+        sql, more = _decider_clause(decider, amounts=False)
+        clauses.append(sql)
+        params += more
     if kind:
         clauses.append("kind = ?")
         params.append(kind)
@@ -61,18 +119,20 @@ class PageReads(Tables):
         kind: str | None = "review",
         limit: int = 50,
         offset: int = 0,
+        decider: Decidable | None = None,
         **filters: str | None,
     ) -> list[dict[str, Any]]:
         """Entries oldest first: singles, and each batch once (its oldest open item, with
-        `open` = how many of the batch are still undecided under these filters)."""
-        where, params = _where(kind, filters)
+        `open` = how many of the batch are still undecided under these filters); `decider`:
+        only what one person may decide."""
+        where, params = _where(kind, filters, decider, self.dialect)
         want = offset + limit
         singles = self.query(
             f"SELECT rowid AS n, * FROM inbox WHERE {where} AND batch IS NULL "
             "ORDER BY created_at, rowid LIMIT ?",
             (*params, want),
         )
-        if any(filters.values()):  # each open batch, its matching rows (a covering index)
+        if any(filters.values()) or decider is not None:  # each open batch, its matching rows
             per_batch = f"FROM inbox WHERE {where} AND thread_id = b.thread_id AND batch = b.batch"
             leads = self.query(
                 f"SELECT i.rowid AS n, i.*, (SELECT COUNT(*) {per_batch}) AS open "
@@ -104,30 +164,37 @@ class PageReads(Tables):
         kind: str | None = "review",
         limit: int = 50,
         offset: int = 0,
+        decider: Decidable | None = None,
         **filters: str | None,
     ) -> list[dict[str, Any]]:
         """Undecided items one by one (a batch's contacts each), oldest first: the CLI's pages."""
-        where, params = _where(kind, filters)
+        where, params = _where(kind, filters, decider, self.dialect)
         rows = self.query(
             f"SELECT * FROM inbox WHERE {where} ORDER BY created_at, rowid LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [_inbox_row(r) for r in rows]
 
-    def inbox_entries(self, *, kind: str | None = "review", **filters: str | None) -> int:
+    def inbox_entries(
+        self,
+        *,
+        kind: str | None = "review",
+        decider: Decidable | None = None,
+        **filters: str | None,
+    ) -> int:
         """How many entries `inbox_page` pages through (singles + open batches)."""
-        where, params = _where(kind, filters)
-        if filters.get("thread_id"):
+        where, params = _where(kind, filters, decider, self.dialect)
+        if filters.get("thread_id") or (decider is not None and decider.above):
             singles = self.query(
                 f"SELECT COUNT(*) AS n FROM inbox WHERE {where} AND batch IS NULL", tuple(params)
             )[0]["n"]
         else:
-            cw, cp = _counter_where(kind, filters)
+            cw, cp = _counter_where(kind, filters, decider)
             singles = self.query(
                 f"SELECT COALESCE(SUM(n), 0) AS n FROM inbox_counts WHERE {cw} AND batched = 0",
                 tuple(cp),
             )[0]["n"]
-        if any(filters.values()):
+        if any(filters.values()) or decider is not None:
             batches = self.query(
                 "SELECT COUNT(*) AS n FROM inbox_batches b WHERE b.n > 0 AND EXISTS (SELECT 1 "
                 f"FROM inbox WHERE {where} AND thread_id = b.thread_id AND batch = b.batch)"
@@ -142,13 +209,20 @@ class PageReads(Tables):
             )[0]["n"]
         return int(singles) + int(batches)
 
-    def inbox_count(self, *, kind: str | None = "review", **filters: str | None) -> int:
+    def inbox_count(
+        self,
+        *,
+        kind: str | None = "review",
+        decider: Decidable | None = None,
+        **filters: str | None,
+    ) -> int:
         """How many undecided items (each contact of a batch counts) match."""
-        where, params = _where(kind, filters)
-        if filters.get("thread_id"):  # one campaign's rows: a short range of its index
+        where, params = _where(kind, filters, decider, self.dialect)
+        if filters.get("thread_id") or (decider is not None and decider.above):
+            # one campaign's rows (a short range of its index), or amounts to read
             sql, args = f"SELECT COUNT(*) AS n FROM inbox WHERE {where}", params
         else:
-            cw, args = _counter_where(kind, filters)
+            cw, args = _counter_where(kind, filters, decider)
             sql = f"SELECT COALESCE(SUM(n), 0) AS n FROM inbox_counts WHERE {cw}"
         return int(self.query(sql, tuple(args))[0]["n"])
 

@@ -26,7 +26,8 @@ from graphs.embedded import get_server
 
 s = get_server()
 def report():
-    print(json.dumps({"pid": s.pid, "port": s.port, "owner": s.owner, "url": s.start()}), flush=True)
+    url = s.start()  # what a request does first: reuse, take over or start
+    print(json.dumps({"pid": s.pid, "port": s.port, "owner": s.owner, "url": url}), flush=True)
 report()
 for line in sys.stdin:  # each line: report again (a request would re-resolve the same way)
     report()

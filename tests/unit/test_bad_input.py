@@ -111,7 +111,7 @@ class KeyedHook:
         ),
         (
             {"product": "B", "audience": "a", "goal": "g", "channels": ["email", "tiktok"]},
-            ["'channels'", "['email', 'social', 'cms', 'ads']", "'tiktok'"],
+            ["'channels'", "['email', 'social', 'cms', 'ads', 'linkedin']", "'tiktok'"],
         ),
         (
             {"product": "B", "audience": "a", "goal": "g", "channels": ["ads"]},

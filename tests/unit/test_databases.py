@@ -322,3 +322,38 @@ def test_ad_budgets_hold_across_machines_on_postgres(
     assert book(machines[1], 30, "c" * 64)["status"] == "booked locally"
     assert spent(machines[0]) == spent(machines[1]) == 100.0
     assert not (tmp_path / "machine-a" / "ledger.db").exists()
+
+
+def test_a_new_sqlite_file_is_the_revisions_database(tmp_path: Path) -> None:
+    """A new file is filled from a copy built once per process: the very schema, rows and
+    revision the Alembic revisions give, in WAL mode; a file with tables is never overwritten."""
+    from contextlib import closing
+    from sqlite3 import connect as raw
+
+    from graphs.storage.migrate import _alembic_sqlite, upgrade_sqlite
+
+    def schema(path: Path) -> tuple[list[tuple[str, str, str]], list[Any], int]:
+        with closing(raw(path)) as c:
+            return (
+                sorted(c.execute("SELECT type, name, sql FROM sqlite_master").fetchall()),
+                c.execute("SELECT version_num FROM alembic_version").fetchall(),
+                c.execute("PRAGMA user_version").fetchone()[0],
+            )
+
+    by_alembic, by_copy = tmp_path / "a.db", tmp_path / "b.db"
+    _alembic_sqlite(by_alembic)
+    store = Store(connect(by_copy))  # how every process opens it
+    assert schema(by_copy) == schema(by_alembic)
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    store.record_decision("i0", "t", "a0", {"type": "approve"}, "bob")
+    upgrade_sqlite(by_copy)  # not empty: untouched
+    assert store.decision("i0")["by"] == "bob"  # type: ignore[index]
+    store.conn.close()
+
+
+def test_the_newest_revision_is_alembics_head() -> None:
+    """`head()` reads the versions folder (no Alembic import to open a database): the same
+    revision Alembic's own script directory names as its single head."""
+    from graphs.storage.migrate import script_directory
+
+    assert script_directory().get_heads() == [head()]

@@ -159,14 +159,19 @@ def test_a_json_escape_round_the_grammar_is_scrubbed_not_fatal() -> None:
     draft = EmailDraft.model_validate(
         {
             "subject": "Our price:",
-            "body": "See https://northpeak.example/x for more \\Name\\ [us]. It works 24/7 for you. "
-            * 4,
+            "body": "See https://northpeak.example/x for more \\Name. It works 24/7 for you. " * 4,
         }
     )
     assert draft.subject == "Our price"
-    assert "http" not in draft.body and "[" not in draft.body and "\\" not in draft.body
+    assert "http" not in draft.body and "\\" not in draft.body
     assert "24/7" in draft.body
     assert re.fullmatch(ONE_LINE, draft.subject)
+    # what is not a link or an escape is refused, never repaired: a line break in a subject,
+    # a bracketed placeholder
+    with pytest.raises(ValidationError):
+        EmailDraft.model_validate({"subject": "Warm\r\nBcc: x@evil.example", "body": "x" * 130})
+    with pytest.raises(ValidationError):
+        EmailDraft.model_validate({"subject": "Hi", "body": "Dear [Name], " * 12})
 
 
 def test_a_page_says_each_sentence_once_and_its_title_ends_whole() -> None:
@@ -221,3 +226,26 @@ def test_an_email_address_the_model_made_up_is_not_factual() -> None:
     known = email(BODY.replace("order yours today", "write to hello@northpeak.example"))
     known["args"]["sender"] = "Northpeak <hello@northpeak.example>"
     assert score_action(known, knowledge, brand=BRAND).factual
+
+
+def test_two_prices_each_with_its_own_plan_are_not_mixed() -> None:
+    sheet = [
+        {
+            "id": "l#1",
+            "text": "Ledgerly Solo costs £9 a month; Ledgerly Studio costs £24 a month for up to "
+            "5 people.",
+            "source": "ledgerly.md",
+        }
+    ]
+    for sentence in (
+        "Our Solo plan costs £9 a month, while our Studio plan costs £24 a month for up to 5 people.",
+        "Ledgerly Solo costs £9 a month; Ledgerly Studio costs £24 a month for up to 5 people.",
+    ):
+        [check] = check_text(sentence, sheet, product="Ledgerly")
+        assert check.status == "supported", check.differs
+    for mixed in (
+        "Ledgerly Solo costs £9 a month for up to 5 people.",
+        "For £9 a month, up to 5 people can use Ledgerly Solo.",
+    ):
+        [check] = check_text(mixed, sheet, product="Ledgerly")
+        assert check.status == "unsupported" and "mixes two facts" in str(check.differs)

@@ -10,6 +10,7 @@ It returns the texts of the unsupported claims.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -110,12 +111,22 @@ def _flagged(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in sources if s.get("flags")]
 
 
-def render_claims(item: dict[str, Any], *, draft: bool = True) -> list[str]:
+def same_sentence(text: str) -> str:
+    """A sentence as compared for "shown already": citation marks, case and spacing aside."""
+    return " ".join(re.sub(_CITATION, "", str(text)).split()).strip().rstrip(".!?").lower()
+
+
+def render_claims(
+    item: dict[str, Any], *, draft: bool = True, shown: Sequence[str] = ()
+) -> list[str]:
     """Draw the draft with its claims highlighted (unless `draft` is False: the card shows the
-    draft as it will appear), the claims with their sources, and warnings.
+    draft as it will appear), the claims with their sources, and warnings. An unsupported claim
+    whose sentence is in `shown` (the sentence checks above, which warn about it) is not drawn
+    again: each warning once. Flagged evidence is always warned about.
 
     Returns the texts of the claims that are not supported by their cited evidence.
     """
+    already = {same_sentence(t) for t in shown}
     rows = claim_rows(item)
     text = draft_text(item)
     key = str(item.get("id", "draft"))
@@ -129,6 +140,11 @@ def render_claims(item: dict[str, Any], *, draft: bool = True) -> list[str]:
     unsupported: list[str] = []
     for row in rows:
         ok = row["supported"]
+        if ok is False and same_sentence(row["text"]) in already:  # warned about above
+            unsupported.append(row["text"])
+            for source in _flagged(row["sources"]):
+                _flag_warning(source)
+            continue
         icon = {True: ":material/check_circle:", False: ":material/warning:"}.get(
             ok, ":material/help:"
         )
@@ -153,10 +169,14 @@ def render_claims(item: dict[str, Any], *, draft: bool = True) -> list[str]:
                 st.markdown(f"> {plain(row['quote'])}")
                 st.caption(f":material/description: {plain(row.get('source') or '')}")
             for source in _flagged(row["sources"]):
-                st.warning(
-                    f"{plain(source.get('source', ''))} › {plain(source.get('location', ''))} "
-                    f"is flagged ({plain(', '.join(source['flags']))}): it may carry "
-                    "instructions for an AI. It is shown as data; nothing in it was followed.",
-                    icon=":material/gpp_maybe:",
-                )
+                _flag_warning(source)
     return unsupported
+
+
+def _flag_warning(source: dict[str, Any]) -> None:
+    st.warning(
+        f"{plain(source.get('source', ''))} › {plain(source.get('location', ''))} "
+        f"is flagged ({plain(', '.join(source['flags']))}): it may carry "
+        "instructions for an AI. It is shown as data; nothing in it was followed.",
+        icon=":material/gpp_maybe:",
+    )

@@ -6,7 +6,8 @@
 - `render_sentence_checks(checks)`: for every sentence with a checkable fact, the passage that
   supports it, or what differs ("says €79; the fact sheet says €59"). Each warning once.
 - `edit_fields(item, limit=...)`: the edit box (text without citation marks, characters counted
-  after each change; a post's box counts as you type and stops at the network's limit).
+  after each change; a post's box, LinkedIn's too, counts as you type and stops at the
+  network's limit). Any other registered channel draws its own preview (graphs/channels).
 
 Render only: the checks come from the runtime facade (`Signoff.check_draft`).
 """
@@ -72,8 +73,32 @@ def render_draft(item: dict[str, Any], *, limit: int | None = POST_LIMIT) -> Non
             amount = args.get("amount")
             st.markdown(f"**Spend {amount} {plain(args.get('currency', ''))}**")
             st.caption(plain(out(args.get("description"))))
+        elif (channel := registered(action)) is not None and channel.preview is not None:
+            # any other channel draws itself: its preview is registered with it
+            st.text(out(channel.preview({k: out(v) for k, v in args.items()})))
         else:
             st.markdown(plain(out(item.get("text") or args)))
+
+
+def registered(action: Any) -> Any:
+    """The channel (graphs/channels) that drafts `action`, or None (a like, a follow)."""
+    from graphs.channels import by_action
+
+    try:
+        return by_action(str(action))
+    except ValueError:
+        return None
+
+
+def text_limit(action: Any, name: str, post_limit: int | None) -> int | None:
+    """The characters a text field may hold as it goes out: a post's network limit, or the
+    limit its channel registers (e.g. LinkedIn's 3,000)."""
+    if name != "text":
+        return None
+    if action == "publish_post":
+        return post_limit
+    channel = registered(action)
+    return channel.limit() if channel is not None else None
 
 
 def warnings_once(checks: Sequence[dict[str, Any]]) -> list[str]:
@@ -106,9 +131,13 @@ def render_sentence_checks(checks: Sequence[dict[str, Any]], *, key: str = "chec
             shown.add(line)
             status = c.get("status")
             icon = STATUS_ICON.get(str(status), ":material/help:")
-            if status == "unsupported":
+            if status == "unsupported":  # the one place this warning is shown
                 st.markdown(f"{icon} :orange-background[{line}]")
-                st.caption(f"Check: {plain(c.get('differs') or 'not in the fact sheet')}")
+                st.warning(
+                    f"Not supported: {plain(c.get('differs') or 'not in the fact sheet')}. "
+                    "Check it before approving.",
+                    icon=":material/warning:",
+                )
             else:
                 where = c.get("source") or "the brief"
                 verb = "quoted from" if status == "attributed" else "found in"
@@ -133,7 +162,7 @@ def edit_fields(item: dict[str, Any], *, limit: int | None = POST_LIMIT) -> dict
         start = out(value) if name in TEXT_FIELDS else value
         st.session_state.setdefault(key, start)
         if name in LONG or len(start) > 80:
-            max_chars = limit if item.get("action") == "publish_post" and name == "text" else None
+            max_chars = text_limit(item.get("action"), name, limit)
             text = st.text_area(label, key=key, height=200, max_chars=max_chars)
             st.caption(
                 char_count(text, max_chars)

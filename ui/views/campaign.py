@@ -235,7 +235,9 @@ def render_campaign(thread: str) -> None:
     )
 
     running = progress.campaign_run(thread)  # a worker's run for it, polled while it lasts
-    if c["status"] in ("error", "running") and not c["pending"] and not running:
+    # an error stops the run even when another action already waits (each action is drafted on
+    # its own branch): a retry carries on the one that failed
+    if not running and (c["status"] == "error" or (c["status"] == "running" and not c["pending"])):
         render_retry(thread, c)
 
     m = st.columns(4)

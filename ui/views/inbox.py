@@ -313,7 +313,12 @@ def apply_queued() -> None:
             # Recorded at once; what follows runs in a worker (ui/progress.py shows it).
             with st.spinner(WORKING.get(kind, "Deciding: {title}…").format(title=name)):
                 result = _decide(q, None)
-            flash(*_done_message(result, q))
+            jobs = [int(s["job"]) for s in result if "job" in s]
+            flash(*_done_message(result, q))  # what was recorded, at once
+            # what the worker's run did, once it ended (read back from the campaigns then)
+            progress.when_done(
+                jobs, lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)
+            )
         except AlreadyDecided as err:
             st.info(title_case(str(err)), icon=":material/info:")
         except InvalidDecision as err:
@@ -381,8 +386,23 @@ def _results(summaries: list[dict[str, Any]], ids: set[str]) -> dict[str, dict[s
     return found
 
 
-def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
-    """What happened, read back from the campaigns (the holds and outcomes of these actions)."""
+def _refreshed(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The campaigns' summaries now (after the worker's run), keeping who still must approve."""
+    fresh = []
+    for s in summaries:
+        try:
+            now = runtime.summary(s["thread_id"])
+        except SignoffError:
+            now = {k: v for k, v in s.items() if k != "job"}
+        fresh.append({**now, "waiting_for": s.get("waiting_for", {})})
+    return fresh
+
+
+def _done_message(
+    summaries: list[dict[str, Any]], q: dict[str, Any], *, ran: bool = False
+) -> tuple[str, str]:
+    """What happened, read back from the campaigns (the holds and outcomes of these actions);
+    before a queued run ended (`ran` False and a summary names its job): what was recorded."""
     decisions = q["decisions"]
     if q.get("held_back"):
         level, message = _done_many(summaries, q) if len(decisions) > 1 else ("success", "")
@@ -391,8 +411,8 @@ def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[s
             f"{message} {kept} with links or contacts you did not give stayed in your inbox: "
             "open them one by one."
         ).strip()
-    if len(decisions) > 1 and any("job" in s for s in summaries):
-        return "success", (
+    if len(decisions) > 1 and not ran and any("job" in s for s in summaries):
+        return "info", (
             f"Recorded {count(len(decisions), 'decision')} — what follows (sending, redrafting) "
             "runs in the background; progress shows above."
         )
@@ -407,14 +427,14 @@ def _done_message(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[s
     )
     if still:
         return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
-    if any("job" in s for s in summaries):  # a worker carries it out (ui/progress.py)
+    if not ran and any("job" in s for s in summaries):  # a worker carries it out
         hold = (q.get("hold_seconds") or {}).get(item_id) or 0
         if kind in ("approve", "edit") and hold:
-            return "success", (
+            return "info", (
                 f"Approved — {title} is scheduled: it goes out in {duration(hold)} unless you "
                 "cancel it on the Scheduled page."
             )
-        return "success", QUEUED[kind].format(title=title)
+        return "info", QUEUED[kind].format(title=title)
     if kind not in ("approve", "edit"):
         return "success", message
     result = _results(summaries, {item_id}).get(item_id, {})
@@ -650,7 +670,13 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         with left:
             render_draft(item, limit=post_limit())
             render_sentence_checks(item["sentence_checks"], key=item_id)
-            unsupported = render_claims(item, draft=False)
+            unsupported = render_claims(  # each warning once: the sentences above are not redrawn
+                item,
+                draft=False,
+                shown=[
+                    c["sentence"] for c in item["sentence_checks"] if c.get("status") != "no_facts"
+                ],
+            )
         with right:
             confidence = float(item.get("confidence") or 0)
             st.progress(
@@ -949,6 +975,7 @@ def render_trouble() -> None:
 
 # -- the page ---------------------------------------------------------------------------------
 st.title("Inbox")
+progress.report_finished()  # what queued runs did, once they ended
 show_flash()
 apply_queued()
 apply_outbox_queue()
@@ -991,6 +1018,14 @@ if runtime.counts()["pending"]:
             args=(1,),
             width=200,
         )
+        if not runtime.identity(reviewer())["local"]:  # with a team: roles decide who may
+            mine = st.toggle(
+                "Only what I can decide",
+                key="inbox-filter-mine",
+                on_change=_to_page,
+                args=(1,),
+            )
+            filters["decider"] = reviewer() if mine else None
 per_page = PER_PAGE
 if str(st.query_params.get("per_page", "")).isdigit():  # a link may ask for another page size
     per_page = min(max(int(st.query_params["per_page"]), 1), 100)

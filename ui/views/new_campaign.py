@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.brief import DEFAULT_TO
+from graphs.channels import REGISTRY
 from graphs.errors import InvalidInput, SignoffError
 from graphs.runtime import parse_audience_csv, validate_brief
 from ui import progress
@@ -50,6 +51,9 @@ CHANNELS = {
     "cms": "Landing page",
     "ads": "Ads",
 }
+CHANNELS.update(  # and every channel registered under graphs/channels/ (e.g. LinkedIn)
+    {c.key: c.label[:1].upper() + c.label[1:] for c in REGISTRY.values() if c.key not in CHANNELS}
+)
 PREVIEW_ROWS = 5
 
 runtime = signoff()

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, NotFound, SignoffError
+from ui import progress
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -88,13 +89,25 @@ def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
         title = q["title"]
         try:
             if q["verb"] == "cancel":
-                runtime.cancel(q["id"], by=q["by"])
-                flash("success", f"Cancelled — {title} will not go out.")
+                summary = runtime.cancel(q["id"], by=q["by"])
+                done = f"Cancelled — {title} will not go out."
+                flash("success" if "job" not in summary else "info", done)
+                progress.when_done(  # said again once the worker recorded it
+                    [summary["job"]] if "job" in summary else [],
+                    lambda done=done: ("success", done),
+                )
             else:
                 with st.spinner(f"Sending {title} now…"):
                     summary = runtime.send_now(q["id"], by=q["by"])
-                if "job" in summary:  # a worker sends it (ui/progress.py)
-                    flash("success", f"Sending now — {title} goes out in a moment.")
+                if "job" in summary:  # a worker sends it; said once it went out
+                    flash("info", f"Sending now — {title} goes out in a moment.")
+                    progress.when_done(
+                        [summary["job"]],
+                        lambda summary=summary, hold=hold, title=title: (
+                            "success",
+                            f"Sent now — {title} went out." + _went_out(summary, hold),
+                        ),
+                    )
                 else:
                     flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
         except AlreadyDecided as err:
@@ -196,7 +209,9 @@ def live_holds() -> None:
 
 
 st.title("Scheduled")
+progress.report_finished()  # what queued runs did, once they ended
 show_flash()
+progress.open_runs()  # the runs of Send now and Cancel, polled until they end
 if not scheduler_enabled():
     st.info(
         "This server does not release held actions (SIGNOFF_SCHEDULER=off). Run "

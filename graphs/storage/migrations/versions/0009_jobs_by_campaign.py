@@ -1,0 +1,17 @@
+"""9: an index for a campaign's jobs (its latest run, what a page polls every second)."""
+
+from __future__ import annotations
+
+from alembic import op
+
+from graphs.storage.migrations import helpers
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("jobs_thread", "jobs", ["thread_id", "id"])
+    helpers.user_version(9)
