@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from psycopg.rows import dict_row
 
-from graphs.storage.database import database_url, pg_connect
+from graphs.storage.database import database_url, pg_connect, wait_for_lock
 from graphs.storage.migrate import LOCK_KEY
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,12 @@ def postgres_saver(url: str) -> tuple[BaseCheckpointSaver[Any], Any]:
 
     conn = pg_connect(url, row_factory=dict_row)
     saver = PostgresSaver(conn)
-    conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+
+    def try_lock() -> bool:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (LOCK_KEY,)).fetchone()
+        return bool(row and row["ok"])
+
+    wait_for_lock(try_lock)
     try:
         saver.setup()
     finally:

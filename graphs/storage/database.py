@@ -163,3 +163,22 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def wait_for_lock(
+    try_lock: Callable[[], Any], *, poll: float = 0.2, timeout: float = 600.0
+) -> None:
+    """Take a session advisory lock by polling `pg_try_advisory_lock` (`try_lock()` runs it and
+    returns its boolean), never by blocking in `pg_advisory_lock`: a blocked statement keeps a
+    snapshot open, and the lock holder's `CREATE INDEX CONCURRENTLY` (LangGraph's checkpoint
+    setup) waits for every open snapshot, a deadlock when two processes start on a new database."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not try_lock():
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"Another process has held the database's set-up lock for {timeout:.0f} s; "
+                "check for a stuck Signoff process (pg_locks, locktype 'advisory')."
+            )
+        time.sleep(poll)

@@ -21,7 +21,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphs.storage.database import sqlalchemy_url
+from graphs.storage.database import sqlalchemy_url, wait_for_lock
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -119,8 +119,9 @@ def upgrade_postgres(url: str) -> None:
     engine = sa.create_engine(sqlalchemy_url(url), poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({LOCK_KEY})")
-            conn.commit()
+            wait_for_lock(
+                lambda: _try_lock(conn)  # polled: see graphs/storage/database.py
+            )
             try:
                 _upgrade(conn, legacy=0)
             finally:
@@ -128,6 +129,12 @@ def upgrade_postgres(url: str) -> None:
                 conn.commit()
     finally:
         engine.dispose()
+
+
+def _try_lock(conn: sa.Connection) -> bool:
+    taken = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({LOCK_KEY})").scalar())
+    conn.commit()  # no transaction (no snapshot) held between polls
+    return taken
 
 
 def current(conn: sa.Connection) -> str | None:

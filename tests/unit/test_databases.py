@@ -357,3 +357,31 @@ def test_the_newest_revision_is_alembics_head() -> None:
     from graphs.storage.migrate import script_directory
 
     assert script_directory().get_heads() == [head()]
+
+
+def test_processes_opening_a_new_postgres_database_at_once_all_start(postgres: Any) -> None:
+    """The first set-up (Alembic, then LangGraph's CREATE INDEX CONCURRENTLY) under a polled
+    lock: a process blocked in pg_advisory_lock would hold a snapshot the index build waits for
+    (a deadlock). Four processes' worth of connections open one brand-new database at once."""
+    from pg_schemas import schema_url
+
+    from graphs.storage.checkpoints import postgres_saver
+    from graphs.storage.migrate import upgrade_postgres
+
+    url = schema_url(postgres.url)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            upgrade_postgres(url)
+            _, conn = postgres_saver(url)
+            conn.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=240)
+    assert not any(t.is_alive() for t in threads) and errors == []
