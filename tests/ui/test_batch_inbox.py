@@ -57,6 +57,9 @@ def batch_of(seeded: Signoff, contacts: list[dict[str, str]] = CONTACTS) -> tupl
     result = seeded.start({**BRIEF, "channels": ["email"]}, audience=contacts)
     emails = [p for p in result["pending"] if p["action"] == "send_email"]
     assert len(emails) == len(contacts) and len({e["batch"] for e in emails}) == 1
+    # in the audience's order (each contact's draft is its own branch: they arrive in any order)
+    order = [c["email"] for c in contacts]
+    emails.sort(key=lambda e: order.index(e["args"]["to"]))
     return result["thread_id"], emails
 
 
