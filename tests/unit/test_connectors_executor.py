@@ -402,6 +402,7 @@ def test_every_tool_is_registered_and_an_unknown_one_is_named():
     assert sorted(TOOLS) == [
         "follow_account",
         "like_post",
+        "publish_linkedin_post",
         "publish_page",
         "publish_post",
         "repost_post",
@@ -421,4 +422,5 @@ def test_every_tool_is_registered_and_an_unknown_one_is_named():
         "repost_post": "feed",
         "publish_page": "folder",
         "spend_ads": "ledger",
+        "publish_linkedin_post": "feed",
     }
