@@ -86,12 +86,14 @@ def campaign_run(thread_id: str) -> bool:
 
 
 @st.fragment(run_every=POLL_S)
-def _live_all(known: tuple[int, ...]) -> None:
+def _live_all(known: tuple[int, ...], pending_then: int) -> None:
     runtime = signoff()
     status = runtime.queue_status()
     now_open = tuple(j["id"] for j in status["open"])
     if any(j not in now_open for j in known):
         st.rerun()  # a run ended: its drafts (or outcomes) belong on the page now
+    if runtime.counts()["pending"] > pending_then:
+        st.rerun()  # a draft is ready while its campaign's other actions are still drafted
     for progress in status["open"][:5]:
         draw(progress, workers=len(status["workers"]))
     if len(status["open"]) > 5:
@@ -105,7 +107,7 @@ def open_runs() -> None:
     awaited = [j for jobs, _ in st.session_state.get(AFTER) or [] for j in jobs]
     known = tuple(sorted({j["id"] for j in status["open"]} | set(awaited)))
     if known:
-        _live_all(known)
+        _live_all(known, signoff().counts()["pending"])
 
 
 # -- what a queued run did, said once it ended ---------------------------------------------------

@@ -46,7 +46,9 @@ def first_campaign(server: Server, page: Any) -> None:
     page.get_by_role("link", name="Review in the Inbox").click()
     page.get_by_role("heading", name="Inbox").wait_for(timeout=STEP_TIMEOUT_MS)
     email_card = page.locator('[class*="st-key-card-"]').filter(has_text="Send email")
-    email_card.wait_for(timeout=STEP_TIMEOUT_MS)
+    # each action is drafted on its own branch: the post may be ready first, the email joins
+    # the open Inbox as soon as it is drafted
+    email_card.wait_for(timeout=DRAFT_TIMEOUT_MS)
     expect(email_card).to_contain_text("customers@example.com", timeout=STEP_TIMEOUT_MS)
     expect(email_card).to_contain_text("Why it waits for you", timeout=STEP_TIMEOUT_MS)
     # the draft as it will go out (From, subject, body), then its facts sentence by sentence
