@@ -119,7 +119,6 @@ def _err(text: str) -> None:
 
 def run(args: argparse.Namespace, home: Path | None = None) -> int:
     """Run one `signoff kb ...` command; returns the exit code (errors reported like `cli`)."""
-
     as_json = bool(getattr(args, "json", False))
     command = getattr(args, "kb_command", None)
     if not command:
@@ -171,6 +170,10 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
         if not quiet:
             _err(f"  added {info.name} ({info.passages} passages){_flag_note(info)}")
 
+    def refused(exc: ValueError) -> None:  # said at once; the others are still added
+        errors.append(str(exc))
+        _err(f"signoff: {' '.join(str(exc).split())}")
+
     product = " ".join(str(getattr(args, "product", "") or "").split())
     text = getattr(args, "text", None)
     if text is None and not args.sources:
@@ -189,8 +192,7 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
         try:
             progress(kb.add_text(name, text, kind="md", product=product))
         except ValueError as exc:
-            errors.append(str(exc))
-            _err(f"signoff: {' '.join(str(exc).split())}")
+            refused(exc)
     for item in args.sources:
         try:
             if _is_url(item):
@@ -200,8 +202,7 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
             else:
                 kb.add_path(Path(item), on_progress=progress, product=product)
         except ValueError as exc:
-            errors.append(str(exc))
-            _err(f"signoff: {' '.join(str(exc).split())}")
+            refused(exc)
     if as_json:
         result: dict[str, Any] = {"added": [s.as_dict() for s in added]}
         if errors:
@@ -269,20 +270,29 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
     return cli_common.EXIT_OK
 
 
-def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+def _source_id(args: argparse.Namespace) -> int:
+    """The source id of `kb remove ID` / `kb passages ID`, or CliError (exit 2)."""
     try:
-        source_id = int(str(args.id).strip())
+        return int(str(args.id).strip())
     except ValueError:
         raise cli_common.CliError(
             f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
         ) from None
+
+
+def _no_source(source_id: int) -> cli_common.CliError:
+    return cli_common.CliError(
+        f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
+        cli_common.EXIT_NOT_FOUND,
+        "not_found",
+    )
+
+
+def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
+    source_id = _source_id(args)
     removed = kb.remove(source_id)
     if removed is None:
-        raise cli_common.CliError(
-            f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
-            cli_common.EXIT_NOT_FOUND,
-            "not_found",
-        )
+        raise _no_source(source_id)
     if as_json:
         cli_common._emit({"removed": removed.as_dict()})
     else:
@@ -291,19 +301,10 @@ def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
 
 
 def _passages(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
-    try:
-        source_id = int(str(args.id).strip())
-    except ValueError:
-        raise cli_common.CliError(
-            f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
-        ) from None
+    source_id = _source_id(args)
     info = kb.source(source_id)
     if info is None:
-        raise cli_common.CliError(
-            f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
-            cli_common.EXIT_NOT_FOUND,
-            "not_found",
-        )
+        raise _no_source(source_id)
     passages = kb.passages(source_id)
     if as_json:
         cli_common._emit(
