@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
-from graphs.storage.base import Tables, now_iso
+from graphs.storage.audit import AuditTables
+from graphs.storage.base import now_iso
 
 log = logging.getLogger(__name__)
 
 
-class InboxTables(Tables):
+class InboxTables(AuditTables):
     """The index of pending interrupts, so the inbox never scans checkpoints."""
 
     def replace_inbox(self, thread_id: str, items: list[dict[str, Any]]) -> list[str]:
@@ -25,31 +27,47 @@ class InboxTables(Tables):
         is kept from when it was first seen.
         """
         with self.tx() as c:
-            old = {
-                r["interrupt_id"]: (r["created_at"], r["due"])
-                for r in c.execute(
-                    "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?",
-                    (thread_id,),
-                )
-            }
-            c.execute("DELETE FROM inbox WHERE thread_id = ?", (thread_id,))
-            for item in items:
-                created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
+            return _put_inbox(c, thread_id, items, replace=True)
+
+    def index_thread(
+        self,
+        thread_id: str,
+        items: list[dict[str, Any]],
+        *,
+        replace: bool = True,
+        proposed: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None = None,
+        status: str | None = None,
+        keep_error: bool = False,
+    ) -> list[str]:
+        """One run's sync in one transaction: the thread's rows (`replace_inbox`; with
+        `replace=False` `items` are added and the thread's other rows kept), the audit entry
+        `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
+        (unless it is already that, or `keep_error` and it is "error"). Returns the new ids.
+
+        The rows and their entries commit together, so an index row is never there without its
+        "proposed"/"held" entry (and one commit, where there was one per entry)."""
+        with self.tx() as c:
+            new = _put_inbox(c, thread_id, items, replace=replace)
+            if proposed is not None and new:
+                fresh = set(new)
+                for item in items:
+                    iid = item["interrupt_id"]
+                    if (
+                        iid not in fresh
+                        or c.execute(
+                            "SELECT 1 FROM decisions WHERE interrupt_id = ?", (iid,)
+                        ).fetchone()
+                    ):
+                        continue
+                    event, detail = proposed(item)
+                    self._append_audit(c, event, detail, thread_id=thread_id)
+            if status is not None:
                 c.execute(
-                    "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-                    " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        item["interrupt_id"],
-                        thread_id,
-                        item["action_id"],
-                        json.dumps(item["payload"]),
-                        created,
-                        item.get("kind", "review"),
-                        due if item.get("kind", "review") == "review" else item.get("due"),
-                        item.get("batch"),
-                    ),
+                    "UPDATE campaigns SET status = ?, updated_at = ? WHERE thread_id = ?"
+                    " AND status <> ?" + (" AND status <> 'error'" if keep_error else ""),
+                    (status, now_iso(), thread_id, status),
                 )
-        return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
+        return new
 
     def inbox(
         self, thread_id: str | None = None, kind: str | None = "review"
@@ -120,3 +138,40 @@ def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
         "due": r["due"],
         "batch": r["batch"],
     }
+
+
+def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: bool) -> list[str]:
+    """Write one thread's rows inside the caller's transaction; the ids that are new."""
+    old = {
+        r["interrupt_id"]: (r["created_at"], r["due"])
+        for r in c.execute(
+            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?", (thread_id,)
+        )
+    }
+    if replace:
+        c.execute("DELETE FROM inbox WHERE thread_id = ?", (thread_id,))
+    rows = []
+    for item in items:
+        if not replace and item["interrupt_id"] in old:
+            continue  # added: the row that is there stays as it is
+        created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
+        kind = item.get("kind", "review")
+        rows.append(
+            (
+                item["interrupt_id"],
+                thread_id,
+                item["action_id"],
+                json.dumps(item["payload"]),
+                created,
+                kind,
+                due if kind == "review" else item.get("due"),
+                item.get("batch"),
+            )
+        )
+    if rows:
+        c.executemany(
+            "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
+            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
