@@ -318,11 +318,9 @@ class Reviews(AutonomyService):
                     continue  # nothing in a batch goes out until the whole batch is decided
                 resume[d["interrupt_id"]] = d["decision"]
             if resume:
-                self._run(thread_id, Command(resume=resume), on_progress)
-                self.store.mark_applied(list(resume))
-                self.store.audit(
-                    "decision.applied", {"interrupt_ids": list(resume)}, thread_id=thread_id
-                )
+                # marked applied (and audited) with the sync that ends the run, once it went
+                # through; a run that fails leaves them unapplied for `recover()`
+                self._run(thread_id, Command(resume=resume), on_progress, applied=list(resume))
             else:
                 self._sync(thread_id)
             return list(resume)

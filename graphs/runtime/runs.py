@@ -55,8 +55,18 @@ class Runs:
         self._run(thread_id, payload, on_progress)
         return None
 
-    def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
+    def _run(
+        self,
+        thread_id: str,
+        payload: Any,
+        on_progress: Progress | None,
+        applied: list[str] | None = None,
+    ) -> None:
+        """Stream one run to its next pause, then sync the index. `applied`: the recorded
+        decisions this run resumes with; once it went through they are marked applied (and
+        audited) in the same transaction as the sync."""
         config = self._config(thread_id)
+        ok = False
         seen = {item["interrupt_id"] for item in self.store.inbox(thread_id, kind=None)}
         ready = set(seen)
         try:
@@ -84,6 +94,7 @@ class Runs:
                     log.info("[%s] %s: %s", thread_id[:8], step, message)
                     if on_progress:
                         on_progress(step, message)
+            ok = True
         except Exception as exc:
             self.store.audit("campaign.error", {"error": repr(exc)}, thread_id=thread_id)
             self.store.set_campaign_status(thread_id, "error")
@@ -91,7 +102,7 @@ class Runs:
                 raise
             raise RunStopped(thread_id, exc) from exc
         finally:
-            self._sync(thread_id)
+            self._sync(thread_id, applied=applied if ok else None)
 
     def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
         """A branch reached its gate while others still draft: into the inbox at once.
@@ -107,9 +118,10 @@ class Runs:
             thread_id, items, replace=False, proposed=_proposed, status=status, keep_error=True
         )
 
-    def _sync(self, thread_id: str, state: Any = None) -> None:
+    def _sync(self, thread_id: str, state: Any = None, applied: list[str] | None = None) -> None:
         """Refresh the inbox index and the campaign status from the thread's latest checkpoint
-        (or `state`, a `get_state()` the caller just read): one transaction."""
+        (or `state`, a `get_state()` the caller just read), and mark `applied` decisions
+        applied: one transaction."""
         if state is None:
             state = self.graph.get_state(self._config(thread_id))
         items = _items(state.interrupts, self.clock())
@@ -121,7 +133,12 @@ class Runs:
         else:
             status = "done"
         self.store.index_thread(
-            thread_id, items, proposed=_proposed, status=status, keep_error=bool(state.next)
+            thread_id,
+            items,
+            proposed=_proposed,
+            status=status,
+            keep_error=bool(state.next),
+            applied=applied,
         )
 
 

@@ -27,7 +27,7 @@ class InboxTables(AuditTables):
         is kept from when it was first seen.
         """
         with self.tx() as c:
-            return _put_inbox(c, thread_id, items, replace=True)
+            return _put_inbox(c, thread_id, items, replace="all")
 
     def index_thread(
         self,
@@ -38,16 +38,36 @@ class InboxTables(AuditTables):
         proposed: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None = None,
         status: str | None = None,
         keep_error: bool = False,
+        applied: list[str] | None = None,
     ) -> list[str]:
-        """One run's sync in one transaction: the thread's rows (`replace_inbox`; with
-        `replace=False` `items` are added and the thread's other rows kept), the audit entry
+        """One run's sync in one transaction: the thread's rows, the audit entry
         `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
-        (unless it is already that, or `keep_error` and it is "error"). Returns the new ids.
+        (unless it is already that, or `keep_error` and it is "error"); the decisions `applied`
+        (the run that just went through resumed with them) marked applied, with their
+        "decision.applied" entry. Returns the new ids.
+
+        Rows of interrupts no longer pending go, new ones are added, and a row that is there
+        stays as it is (an interrupt id always carries the same payload; `replace_inbox`, as
+        `reindex` uses it, rewrites every row). With `replace=False` only `items` are added (a
+        branch ready while others still draft). When nothing changes, nothing is written.
 
         The rows and their entries commit together, so an index row is never there without its
         "proposed"/"held" entry (and one commit, where there was one per entry)."""
+        wanted = {i["interrupt_id"] for i in items}
+        rows = self.query(  # one round trip: the thread's rows and its campaign's status
+            "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ? UNION ALL"
+            " SELECT NULL, status FROM campaigns WHERE thread_id = ?",
+            (thread_id, thread_id),
+        )
+        there = {r["interrupt_id"] for r in rows if r["interrupt_id"] is not None}
+        current = next((r["status"] for r in rows if r["status"] is not None), None)
+        same = wanted <= there and (not replace or there <= wanted)
+        if same and not applied and (status is None or current in (None, status)):
+            return []  # the derived index already says this: no write
+        if current == status or (keep_error and current == "error"):
+            status = None
         with self.tx() as c:
-            new = _put_inbox(c, thread_id, items, replace=replace)
+            new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add")
             if proposed is not None and new:
                 fresh = set(new)
                 for item in items:
@@ -66,6 +86,14 @@ class InboxTables(AuditTables):
                     "UPDATE campaigns SET status = ?, updated_at = ? WHERE thread_id = ?"
                     " AND status <> ?" + (" AND status <> 'error'" if keep_error else ""),
                     (status, now_iso(), thread_id, status),
+                )
+            if applied:
+                c.executemany(
+                    "UPDATE decisions SET applied_at = ? WHERE interrupt_id = ?",
+                    [(now_iso(), i) for i in applied],
+                )
+                self._append_audit(
+                    c, "decision.applied", {"interrupt_ids": list(applied)}, thread_id=thread_id
                 )
         return new
 
@@ -140,20 +168,28 @@ def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: bool) -> list[str]:
-    """Write one thread's rows inside the caller's transaction; the ids that are new."""
+def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: str) -> list[str]:
+    """Write one thread's rows inside the caller's transaction; the ids that are new.
+
+    `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
+    and adds the new ones; "add" only adds the new ones."""
     old = {
         r["interrupt_id"]: (r["created_at"], r["due"])
         for r in c.execute(
             "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?", (thread_id,)
         )
     }
-    if replace:
+    wanted = {i["interrupt_id"] for i in items}
+    if replace == "all":
         c.execute("DELETE FROM inbox WHERE thread_id = ?", (thread_id,))
+    elif replace == "sync":
+        gone = [(thread_id, iid) for iid in old if iid not in wanted]
+        if gone:
+            c.executemany("DELETE FROM inbox WHERE thread_id = ? AND interrupt_id = ?", gone)
     rows = []
     for item in items:
-        if not replace and item["interrupt_id"] in old:
-            continue  # added: the row that is there stays as it is
+        if replace != "all" and item["interrupt_id"] in old:
+            continue  # the row that is there stays as it is
         created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
         kind = item.get("kind", "review")
         rows.append(
