@@ -67,7 +67,7 @@ class Runs:
         audited) in the same transaction as the sync."""
         config = self._config(thread_id)
         ok = False
-        seen = {item["interrupt_id"] for item in self.store.inbox(thread_id, kind=None)}
+        seen = self.store.inbox_ids(thread_id)
         ready = set(seen)
         try:
             for chunk in self.graph.stream(

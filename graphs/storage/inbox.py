@@ -115,6 +115,15 @@ class InboxTables(AuditTables):
         rows = self.query(sql + " ORDER BY i.created_at, i.rowid", tuple(params))
         return [_inbox_row(r) for r in rows]
 
+    def inbox_ids(self, thread_id: str) -> set[str]:
+        """The ids of one thread's undecided interrupts (reviews and holds), payloads unread."""
+        rows = self.query(
+            "SELECT i.interrupt_id FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+            "WHERE d.interrupt_id IS NULL AND i.thread_id = ?",
+            (thread_id,),
+        )
+        return {r["interrupt_id"] for r in rows}
+
     def due(self, now: float, kind: str | None = None) -> list[dict[str, Any]]:
         """Undecided interrupts whose due time has passed: holds to release, reviews to expire
         (or, asked with a later `now`, reviews to remind of)."""
