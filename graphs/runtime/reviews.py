@@ -44,14 +44,13 @@ class Reviews(AutonomyService):
         """
         now = self.clock()
         remind = self.policy.remind_before
-        reminded = self.store.reminded()
         return [
             {
-                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
                 "authority": self.approvals.view(row, person),
             }
-            for row in self.store.inbox(thread_id)
+            for row in self.store.inbox(thread_id, reminders=True)
         ]
 
     def decide(

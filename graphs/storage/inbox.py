@@ -53,19 +53,17 @@ class InboxTables(AuditTables):
 
         The rows and their entries commit together, so an index row is never there without its
         "proposed"/"held" entry (and one commit, where there was one per entry)."""
-        wanted = {i["interrupt_id"] for i in items}
-        rows = self.query(  # one round trip: the thread's rows and its campaign's status
-            "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ? UNION ALL"
-            " SELECT NULL, status FROM campaigns WHERE thread_id = ?",
-            (thread_id, thread_id),
-        )
-        there = {r["interrupt_id"] for r in rows if r["interrupt_id"] is not None}
-        current = next((r["status"] for r in rows if r["status"] is not None), None)
-        same = wanted <= there and (not replace or there <= wanted)
-        if same and not applied and (status is None or current in (None, status)):
-            return []  # the derived index already says this: no write
-        if current == status or (keep_error and current == "error"):
-            status = None
+        if replace and not applied:  # a run's end: often nothing changed (one read to know)
+            wanted = {i["interrupt_id"] for i in items}
+            rows = self.query(  # one round trip: the thread's rows and its campaign's status
+                "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ? UNION ALL"
+                " SELECT NULL, status FROM campaigns WHERE thread_id = ?",
+                (thread_id, thread_id),
+            )
+            there = {r["interrupt_id"] for r in rows if r["interrupt_id"] is not None}
+            current = next((r["status"] for r in rows if r["status"] is not None), None)
+            if wanted == there and (status is None or current in (None, status)):
+                return []  # the derived index already says this: no write
         with self.tx() as c:
             new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add")
             if proposed is not None and new:
@@ -98,12 +96,20 @@ class InboxTables(AuditTables):
         return new
 
     def inbox(
-        self, thread_id: str | None = None, kind: str | None = "review"
+        self,
+        thread_id: str | None = None,
+        kind: str | None = "review",
+        *,
+        reminders: bool = False,
     ) -> list[dict[str, Any]]:
-        """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both)."""
+        """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both).
+        With `reminders`, each row also says whether its reminder went out (`reminded`)."""
         sql = (
-            "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL"
+            "SELECT i.*"
+            + (", r.interrupt_id AS reminder" if reminders else "")
+            + " FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+            + ("LEFT JOIN reminders r ON r.interrupt_id = i.interrupt_id " if reminders else "")
+            + "WHERE d.interrupt_id IS NULL"
         )
         params: list[Any] = []
         if thread_id:
@@ -113,6 +119,8 @@ class InboxTables(AuditTables):
             sql += " AND i.kind = ?"
             params.append(kind)
         rows = self.query(sql + " ORDER BY i.created_at, i.rowid", tuple(params))
+        if reminders:
+            return [{**_inbox_row(r), "reminded": r["reminder"] is not None} for r in rows]
         return [_inbox_row(r) for r in rows]
 
     def inbox_ids(self, thread_id: str) -> set[str]:
