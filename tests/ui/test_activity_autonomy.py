@@ -116,7 +116,13 @@ def test_audit_log_filters_follow_the_url(ui_home: Path, seeded: Signoff) -> Non
     assert not at.exception
     assert at.query_params["event"] == "decision.recorded"
     table = frame(at, "Event")
-    assert list(table["Event"]) == ["decision.recorded"] and list(table["Who"]) == ["ann"]
+    assert list(table["Event"]) == ["Decision"] and list(table["Who"]) == ["ann"]
+    assert list(table["What happened"]) == ["Approved the email"]
+    assert "Recorded" not in table.columns  # the raw detail waits behind "Technical details"
+    at.toggle(key="audit-raw").set_value(True).run()
+    table = frame(at, "Event")
+    assert list(table["Name"]) == ["decision.recorded"]
+    assert '"type": "approve"' in table["Recorded"][0]
 
     at.selectbox(key="filter-thread").select("").run()  # all campaigns
     at.selectbox(key="filter-event").select("campaign.started").run()
