@@ -38,10 +38,23 @@ _DRAFTING = re.compile(r"^(?P<head>(?:Re)?[Dd]rafting the (?P<thing>.+?)(?: with
 _STALE_COUNT = re.compile(r"… \(\d+ s\)$")
 
 
+def _once(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each message once, where it first came, with how many times it came (an audience of
+    500 writes "Waiting for your decision: Send email" 500 times)."""
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for line in lines:
+        key = (str(line.get("step")), str(line.get("message")))
+        if key in first:
+            first[key]["times"] += 1
+        else:
+            first[key] = {**line, "times": 1}
+    return list(first.values())
+
+
 def _lines(progress: dict[str, Any]) -> list[str]:
     """Each progress line as a marketer reads it: a draft still being written says for how
     long so far (the run's clock, not the stale count the line was written with)."""
-    lines = progress["lines"][-12:]
+    lines = _once(progress["lines"])[-12:]
     running = progress["status"] == "running" and progress.get("elapsed") is not None
     shown = []
     for n, line in enumerate(lines):
@@ -57,6 +70,8 @@ def _lines(progress: dict[str, Any]) -> list[str]:
             so_far = progress["elapsed"] - since if running and since is not None else 0.0
             if not done and so_far >= 1:
                 message += f" {duration(so_far)} so far"
+        if line.get("times", 1) > 1:  # e.g. one review per contact of an audience
+            message += f" ({line['times']} times)"
         icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")
         shown.append(f"{icon} {plain(message)}")
     return shown

@@ -151,3 +151,36 @@ def test_a_finished_run_says_no_so_far(ui_home: Path) -> None:
     assert not at.exception
     lines = [m.value.replace("\\", "") for m in at.markdown]
     assert not [line for line in lines if "so far" in line or "(0 s)" in line], lines
+
+
+def test_an_audience_review_line_is_said_once_with_its_count(ui_home: Path) -> None:
+    """An audience of 20 wrote "Waiting for your decision: Send email" 20 times, and the last 12
+    lines the panel shows were all that line (what was drafted scrolled away)."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        from ui.progress import draw
+
+        waiting = {"step": "gate", "message": "Waiting for your decision: Send email (high risk)"}
+        draw(
+            {
+                "kind": "start",
+                "status": "running",
+                "elapsed": 200.0,
+                "ahead": 0,
+                "lines": [
+                    {"step": "researcher", "message": "Found 6 passages", "elapsed": 0.4},
+                    {"step": "writer", "message": "Drafting the email… (0 s)", "elapsed": 0.6},
+                    {"step": "writer", "message": "Drafted the email in 190 s", "elapsed": 190.0},
+                    *[{**waiting, "elapsed": 194.0} for _ in range(20)],
+                ],
+            },
+            workers=1,
+        )
+
+    at = AppTest.from_function(page, default_timeout=30).run()
+    assert not at.exception
+    lines = [m.value.replace("\\", "") for m in at.markdown]
+    assert len(lines) == 4, lines
+    assert lines[-1].endswith("Waiting for your decision: Send email (high risk) (20 times)")
+    assert any("Drafted the email in 190 s" in line for line in lines)
