@@ -213,8 +213,12 @@ def test_routing_table_shows_the_policy(ui_home: Path) -> None:
     assert rows["Send email"]["Supervised"] == "Wait for a person"
     assert rows["Like a post"]["Monitored"] == "Run and log"
     assert rows["Publish web page"]["Earned"] == "Run, then tell you"
-    assert any("budget_per_day: 200" in r["Hard limits"] for r in rows.values())
+    assert rows["Spend on ads"]["Hard limits"] == "200 EUR a day, 1000 EUR a campaign"
+    assert rows["Like a post"]["Hard limits"] == "50 a day"
     assert f"Policy **{shipped()['version']}**" in texts(at)
+    assert ".yaml" not in texts(at)  # the file is one hover away
+    [line] = [c for c in at.caption if "Policy **" in c.value]
+    assert ".yaml" in line.help
 
 
 def test_simulate_a_pasted_or_uploaded_policy(ui_home: Path, seeded: Signoff) -> None:
