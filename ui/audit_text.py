@@ -85,7 +85,9 @@ def _action(detail: dict[str, Any]) -> str:
     action = detail.get("action")
     name = action.get("name") if isinstance(action, dict) else action
     if isinstance(name, str) and name in ACTIONS:
-        return ACTIONS[name]
+        args = action.get("args") if isinstance(action, dict) else None
+        to = args.get("to") if isinstance(args, dict) and name == "send_email" else None
+        return ACTIONS[name] + (f" to {_text(to)}" if isinstance(to, str) and to else "")
     action_id = detail.get("action_id")
     if isinstance(action_id, str):
         prefix = action_id.split("-", 1)[0]
@@ -141,7 +143,7 @@ def describe(entry: dict[str, Any]) -> str:
         return text
     if event == "action.held":
         release = _at(d.get("release_at"))
-        return f"{what.capitalize()} approved; it goes out" + (
+        return f"{what.capitalize()} was approved; it goes out" + (
             f" at {release} unless cancelled" if release else " after its hold"
         )
     if event == "action.executed":

@@ -71,3 +71,17 @@ def test_hostile_or_odd_details_never_break_the_sentence() -> None:
         assert "{" not in text
     assert event_label("something.new_here") == "Something new here"
     assert json.dumps(odd)  # the entries are left as they were
+
+
+def test_a_held_email_names_its_recipient() -> None:
+    entry = {
+        "event": "action.held",
+        "detail": {
+            "action": {"name": "send_email", "args": {"to": "ann@example.com"}},
+            "release_at": 0,
+        },
+    }
+    assert describe(entry) == (
+        "The email to ann@example.com was approved; it goes out at 1970-01-01 00:00 UTC "
+        "unless cancelled"
+    )
