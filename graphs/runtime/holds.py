@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any
@@ -23,7 +24,9 @@ class Holds(Reviews):
         """Actions that may go out, waiting for their release time (soonest first)."""
         now = self.clock()
         result = []
-        for row in sorted(self.store.inbox(kind="hold"), key=lambda r: r["due"] or 0):
+        rows = sorted(self.store.inbox(kind="hold"), key=lambda r: r["due"] or 0)
+        approvers = self._approvers({(r["thread_id"], r["action_id"]) for r in rows})
+        for row in rows:
             p = row["payload"]
             result.append(
                 {
@@ -37,16 +40,30 @@ class Holds(Reviews):
                     "release_at": p["release_at"],
                     "seconds_left": max(0.0, p["release_at"] - now),
                     "route": p.get("route"),
-                    "approved_by": self._approver(row["thread_id"], row["action_id"]),
+                    "approved_by": approvers.get(
+                        (row["thread_id"], row["action_id"]), "policy (no review needed)"
+                    ),
                 }
             )
         return result
 
-    def _approver(self, thread_id: str, action_id: str) -> str:
-        for d in reversed(self.store.decisions(thread_id)):
-            if d["action_id"] == action_id and d["decision"]["type"] in ("approve", "edit"):
-                return str(d["by"])
-        return "policy (no review needed)"
+    def _approvers(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Who approved (or edited) each held (thread, action): one read per 500 actions, not
+        one per hold (the Scheduled page asks every second); the latest decision wins."""
+        found: dict[tuple[str, str], str] = {}
+        actions = sorted({a for _, a in keys})
+        for i in range(0, len(actions), 500):
+            chunk = actions[i : i + 500]
+            rows = self.store.query(
+                "SELECT thread_id, action_id, decision, decided_by FROM decisions WHERE action_id"
+                f" IN ({', '.join('?' * len(chunk))}) ORDER BY decided_at, rowid",
+                tuple(chunk),
+            )
+            for r in rows:
+                key = (r["thread_id"], r["action_id"])
+                if key in keys and json.loads(r["decision"])["type"] in ("approve", "edit"):
+                    found[key] = str(r["decided_by"])
+        return found
 
     def cancel(self, hold_id: str, *, by: str = "marketer", reason: str = "") -> dict[str, Any]:
         """Cancel a held action before it goes out (first of cancel/send now/release wins)."""

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from policy_support import shipped, write_policy
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from ui_support import BRIEF, keys, open_app, texts
 
@@ -135,14 +136,31 @@ def test_audit_log_filters_follow_the_url(ui_home: Path, seeded: Signoff) -> Non
     assert "0 entries shown" in texts(at)  # ann started nothing
 
 
-def test_verify_the_audit_chain_and_download_it(ui_home: Path, seeded: Signoff) -> None:
+def test_verify_the_audit_chain_and_download_it(
+    ui_home: Path, seeded: Signoff, monkeypatch: pytest.MonkeyPatch
+) -> None:
     start(seeded)
     buffer = io.StringIO()
     rows = seeded.audit_csv(buffer)
+    built: list[int] = []  # the page's runs build no CSV; a click does
+    export = Signoff.audit_csv
+    monkeypatch.setattr(
+        Signoff, "audit_csv", lambda self, dest: built.append(1) or export(self, dest)
+    )
+    offered: list[Any] = []  # what Streamlit runs when someone clicks the button
+    defer = MediaFileManager.add_deferred
+    monkeypatch.setattr(
+        MediaFileManager,
+        "add_deferred",
+        lambda self, data, *a, **k: offered.append(data) or defer(self, data, *a, **k),
+    )
     at = open_app(ACTIVITY)
     [download] = at.get("download_button")
-    assert download.label == f"Download CSV ({rows} rows)"
-    assert download.proto.url  # the CSV is served by the app
+    assert download.label == "Download CSV"
+    assert download.proto.deferred_file_id  # the CSV is served by the app, built on a click
+    assert built == []
+    assert offered[-1]() == buffer.getvalue()  # the same content as before, every entry
+    assert built == [1]
 
     at.button(key="verify-audit").click().run()
     assert not at.exception
