@@ -6,6 +6,9 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.8
 # Always the pinned uv the Makefile installs, never one found on PATH: a fresh machine has none.
 UV := $(CURDIR)/.tools/bin/uv
+# Installed packages come with their bytecode: the first page after `make run` (and every restart
+# where PYTHONDONTWRITEBYTECODE is set) does not compile pandas, LangGraph and the rest again.
+export UV_COMPILE_BYTECODE := 1
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 

@@ -35,7 +35,6 @@ from typing import Any, Literal
 
 import httpx
 from langchain_core.language_models import BaseChatModel
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from graphs import embedded
@@ -130,6 +129,8 @@ def load_chat_model(*, temperature: float = 0.2, **kwargs: Any) -> BaseChatModel
     ``kwargs`` go to ``ChatOpenAI`` and win over the defaults (``max_tokens=700``,
     ``timeout``). The embedded server is started on first use and shared by the process.
     """
+    from langchain_openai import ChatOpenAI  # seconds to import: only once a model is built
+
     choice = resolve_model_choice()
     settings: dict[str, Any] = {"temperature": temperature, "max_tokens": DEFAULT_MAX_TOKENS}
     if choice.provider == "openai":

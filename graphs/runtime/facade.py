@@ -12,11 +12,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphs.approvals import Approvals
-from graphs.campaign import build_graph
 from graphs.executor import Executor
 from graphs.notify import Reach
 from graphs.policy import Policy, load_policy
@@ -30,6 +30,9 @@ from graphs.state import Context
 from graphs.storage.checkpoints import open_checkpointer, share_lock
 from graphs.store import Store, default_home, open_database
 from tools.base import Settings
+
+if TYPE_CHECKING:
+    from langgraph.graph.state import CompiledStateGraph
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,6 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
 
         self.kb = KnowledgeBase.open(self.db_path)
         self.kb.ensure_sample()
-        self.graph = build_graph(self.checkpointer)
         self.context = Context(
             model=model,
             executor=self.executor,
@@ -94,6 +96,14 @@ class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed
         self._stop = threading.Event()
         if recover:
             self.recover()
+
+    @cached_property
+    def graph(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The campaign graph, built on first use: importing it (LangGraph, the writer, the
+        model's client) takes seconds, and a page that reads only the database never needs it."""
+        from graphs.campaign import build_graph
+
+        return build_graph(self.checkpointer)
 
     def _settings(self, smtp_url: str | None) -> Settings:
         return connector_settings(self.home, self.policy, smtp_url)
