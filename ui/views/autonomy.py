@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from graphs.errors import InvalidInput, NotFound, SignoffError
@@ -98,6 +97,8 @@ def track_chart(action: str, channel: str) -> None:
         days[(day, entry.get("outcome", "?"))] += 1
     outcomes = [o for o in OUTCOMES if any(k[1] == o for k in days)]
     outcomes += sorted({k[1] for k in days} - set(outcomes))
+    import pandas as pd  # seconds to import the first time: only when a track record is drawn
+
     frame = pd.DataFrame(
         [{"Day": day, "Outcome": outcome, "Decisions": n} for (day, outcome), n in days.items()]
     )
