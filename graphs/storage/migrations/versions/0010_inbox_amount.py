@@ -1,0 +1,68 @@
+"""10: the amount of an inbox row's action (an ad spend's `amount`, when it is a number) in an
+indexed column the insert trigger keeps, like `action`, `channel` and `risk` (revision 3): the
+"who can decide" filter tests thresholds on amounts against it, so a page and its counts never
+parse every open row's payload (1.6 s at 100,000 pending, where a page must take < 50 ms)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from graphs.storage.migrations import helpers
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+SQLITE_AMOUNT = (
+    "CASE WHEN json_type({doc}, '$.action.args.amount') IN ('integer', 'real') "
+    "THEN json_extract({doc}, '$.action.args.amount') END"
+)
+PG_AMOUNT = (
+    "CASE WHEN jsonb_typeof({doc}::jsonb #> '{{action,args,amount}}') = 'number' "
+    "THEN ({doc}::jsonb #>> '{{action,args,amount}}')::float8 END"
+)
+
+# revision 3's triggers, with the amount set beside the other columns
+SQLITE_TRIGGERS = (
+    "DROP TRIGGER inbox_columns",
+    f"""CREATE TRIGGER inbox_columns AFTER INSERT ON inbox
+    BEGIN
+        UPDATE inbox SET action = json_extract(NEW.payload, '$.action.name'),
+            channel = json_extract(NEW.payload, '$.channel'),
+            risk = json_extract(NEW.payload, '$.risk'),
+            amount = {SQLITE_AMOUNT.format(doc="NEW.payload")},
+            decided = EXISTS (SELECT 1 FROM decisions WHERE interrupt_id = NEW.interrupt_id)
+        WHERE rowid = NEW.rowid;
+    END""",
+)
+PG_TRIGGERS = (
+    f"""CREATE OR REPLACE FUNCTION inbox_columns() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.action := json_extract(NEW.payload, '$.action.name');
+        NEW.channel := json_extract(NEW.payload, '$.channel');
+        NEW.risk := json_extract(NEW.payload, '$.risk');
+        NEW.amount := {PG_AMOUNT.format(doc="NEW.payload")};
+        NEW.decided := (EXISTS (SELECT 1 FROM decisions d
+                                WHERE d.interrupt_id = NEW.interrupt_id))::int;
+        RETURN NEW;
+    END $$""",
+)
+
+
+def upgrade() -> None:
+    op.add_column("inbox", sa.Column("amount", sa.Float))
+    pg = helpers.is_pg()
+    helpers.run(*(PG_TRIGGERS if pg else SQLITE_TRIGGERS))
+    amount = (PG_AMOUNT if pg else SQLITE_AMOUNT).format(doc="payload")
+    helpers.run(f"UPDATE inbox SET amount = {amount} WHERE decided = 0")  # only open rows are read
+    with_amount = sa.text("decided = 0 AND amount IS NOT NULL")
+    op.create_index(
+        "inbox_open_amount",
+        "inbox",
+        ["action", "amount"],
+        sqlite_where=with_amount,
+        postgresql_where=with_amount,
+    )
+    helpers.user_version(10)
