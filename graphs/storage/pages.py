@@ -147,9 +147,12 @@ class PageReads(Tables):
         )
         if any(filters.values()) or decider is not None:  # each open batch, its matching rows
             per_batch = f"FROM inbox WHERE {where} AND thread_id = b.thread_id AND batch = b.batch"
+            # MIN(+rowid), not MIN(rowid): SQLite would walk the campaign's rows in rowid order
+            # (inbox_thread), reading each, to the first match (75 ms for a 10,000-draft batch
+            # with none); +rowid makes it take the batch's matching entries in inbox_open_batch
             leads = self.query(
                 f"SELECT i.rowid AS n, i.*, (SELECT COUNT(*) {per_batch}) AS open "
-                f"FROM inbox_batches b JOIN inbox i ON i.rowid = (SELECT MIN(rowid) {per_batch}) "
+                f"FROM inbox_batches b JOIN inbox i ON i.rowid = (SELECT MIN(+rowid) {per_batch}) "
                 "WHERE b.n > 0"
                 + (" AND b.kind = ?" if kind else "")
                 + " ORDER BY i.created_at, i.rowid LIMIT ?",
