@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import sys
@@ -81,17 +82,24 @@ def team_policy(path: Path) -> Path:
     return write_policy(path, team)
 
 
+COPY_ROWS = 2000  # rows per transaction of a COPY on PostgreSQL (see `_bulk`)
+
+
 def _bulk(
     s: Signoff, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """Rows into `table` in one transaction: executemany on SQLite, COPY on PostgreSQL (the
     triggers that keep the index's columns and counters run either way)."""
-    if s.store.dialect == "postgresql":
+    if s.store.dialect == "postgresql":  # COPY, a transaction per COPY_ROWS rows: the triggers
+        # update the same counter rows, and in one transaction each update walks the row's
+        # versions so far (n² in the rows of one transaction)
         raw = s.store.conn.raw
-        with raw.transaction(), raw.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        it = iter(rows)
+        while chunk := list(itertools.islice(it, COPY_ROWS)):
+            with raw.transaction(), raw.cursor() as cur:
+                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
     with s.store.tx() as c:

@@ -37,13 +37,15 @@ SQLITE_TRIGGERS = (
         WHERE rowid = NEW.rowid;
     END""",
 )
-PG_TRIGGERS = (
+PG_TRIGGERS = (  # and the payload parsed once per row, not once per column
     f"""CREATE OR REPLACE FUNCTION inbox_columns() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        doc jsonb := NEW.payload::jsonb;
     BEGIN
-        NEW.action := json_extract(NEW.payload, '$.action.name');
-        NEW.channel := json_extract(NEW.payload, '$.channel');
-        NEW.risk := json_extract(NEW.payload, '$.risk');
-        NEW.amount := {PG_AMOUNT.format(doc="NEW.payload")};
+        NEW.action := doc #>> '{{action,name}}';
+        NEW.channel := doc #>> '{{channel}}';
+        NEW.risk := doc #>> '{{risk}}';
+        NEW.amount := {PG_AMOUNT.format(doc="doc").replace("doc::jsonb", "doc")};
         NEW.decided := (EXISTS (SELECT 1 FROM decisions d
                                 WHERE d.interrupt_id = NEW.interrupt_id))::int;
         RETURN NEW;
