@@ -1,7 +1,13 @@
-"""10: the amount of an inbox row's action (an ad spend's `amount`, when it is a number) in an
-indexed column the insert trigger keeps, like `action`, `channel` and `risk` (revision 3): the
-"who can decide" filter tests thresholds on amounts against it, so a page and its counts never
-parse every open row's payload (1.6 s at 100,000 pending, where a page must take < 50 ms)."""
+"""10: the inbox at 100,000 pending (1,000,000 campaigns) on both databases.
+
+- The amount of an inbox row's action (an ad spend's `amount`, when it is a number) in an indexed
+  column the insert trigger keeps, like `action`, `channel` and `risk` (revision 3): the "who can
+  decide" filter tests thresholds on amounts against it, so a page and its counts never parse
+  every open row's payload (1.6 s at 100,000 pending, where a page must take < 50 ms).
+- A batch's open entries indexed with every filter column and the row number, so its oldest
+  matching draft and their count come from the index (a 10,000-draft batch's lead took 34 ms on
+  PostgreSQL, reading every draft of the batch).
+"""
 
 from __future__ import annotations
 
@@ -66,5 +72,19 @@ def upgrade() -> None:
         ["action", "kind", "amount", "channel", "risk", "batch", "thread_id"],
         sqlite_where=with_amount,
         postgresql_where=with_amount,
+    )
+    # a batch's entries with every filter column (and, on PostgreSQL, the row number, which
+    # SQLite's indexes carry anyway): a page counts a batch's matching drafts and finds its
+    # oldest from the index alone (an index-only scan on PostgreSQL once VACUUM, or autovacuum,
+    # has marked the pages all-visible)
+    open_batch = sa.text("decided = 0 AND batch IS NOT NULL")
+    op.drop_index("inbox_open_batch", "inbox")
+    op.create_index(
+        "inbox_open_batch",
+        "inbox",
+        ["thread_id", "batch", "kind", "channel", "risk", "action", "amount"],
+        sqlite_where=open_batch,
+        postgresql_where=open_batch,
+        postgresql_include=["rowid"],
     )
     helpers.user_version(10)
