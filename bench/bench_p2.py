@@ -1,10 +1,13 @@
 """P2: an inbox that stays fast, and a big audience batch.
 
 - p2: the inbox index filled with `pending` undecided reviews (a real payload of a drafted email,
-  cloned; one batch among them) over `campaigns` campaigns. Timed: the first page
-  (`Signoff.inbox_page`), a filtered first page, the sidebar's counts (`Signoff.counts`), each the
-  median of several runs; the baseline is loading everything as the page did before
-  (`Signoff.pending()`, every payload parsed), in the same process.
+  cloned into emails, posts and ad spends; one batch among them) over `campaigns` campaigns
+  (1,000,000 by default), in bulk (COPY on PostgreSQL). Timed: the first page
+  (`Signoff.inbox_page`, its counts included), the first page of each filter (campaign, channel,
+  risk, both, "who can decide" by approve rules and with a threshold on amounts), the sidebar's
+  counts (`Signoff.counts`), each the median of several runs; the baseline is loading everything
+  as the page did before (`Signoff.pending()`, every payload parsed), in the same process. On
+  SQLite here; on PostgreSQL with bench/bench_p2_pg.py (`--only p2pg`).
 - batch: an audience CSV of `contacts` rows → parsed → `Signoff.start` until every personalised
   email waits for review (the scripted fake model drafts: the one model call is not in the time),
   then "approve all" (`Signoff.decide_batch`, one submission) and the holds released by the
@@ -187,12 +190,19 @@ def _fill(
         f"batch) in {inbox_s:.1f} s, analysed (PostgreSQL: vacuumed): {fill_s:.1f} s in all; payload "
         f"{len(json.dumps(payload))} bytes"
     )
-    return {"fill_s": fill_s, "campaigns_s": campaigns_s, "inbox_s": inbox_s, "thread": threads[1]}
+    return {
+        "fill_s": fill_s,
+        "campaigns_s": campaigns_s,
+        "inbox_s": inbox_s,
+        "thread": threads[1],  # a campaign with one draft waiting
+        "batch_thread": threads[-1],  # the campaign of the batch
+    }
 
 
 # the pages timed besides the first: label → Signoff.inbox_page's filters (campaign is set later)
 PAGES: dict[str, dict[str, Any]] = {
     "campaign": {},
+    "campaign_batch": {},
     "channel": {"channel": "social"},
     "risk": {"risk": "high"},
     "filtered": {"channel": "social", "risk": "high"},
@@ -224,8 +234,8 @@ def run_p2(
             first_ms = _median_ms(lambda: s.inbox_page(1, 50), runs)
             pages_ms: dict[str, float] = {}
             for name, filters in PAGES.items():
-                if name == "campaign":
-                    filters = {"campaign": filled["thread"]}
+                if name.startswith("campaign"):
+                    filters = {"campaign": filled["batch_thread" if "batch" in name else "thread"]}
                 got = s.inbox_page(1, 50, **filters)
                 assert got["items"] or got["pending"] == 0, name
                 pages_ms[name] = _median_ms(

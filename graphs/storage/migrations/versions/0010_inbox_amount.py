@@ -7,6 +7,7 @@
 - A batch's open entries indexed with every filter column and the row number, so its oldest
   matching draft and their count come from the index (a 10,000-draft batch's lead took 34 ms on
   PostgreSQL, reading every draft of the batch).
+- Singles (drafts outside a batch) indexed in page order, overall and per campaign.
 """
 
 from __future__ import annotations
@@ -87,4 +88,13 @@ def upgrade() -> None:
         postgresql_where=open_batch,
         postgresql_include=["rowid"],
     )
+    # singles (no batch) in page order: a page of singles never steps over a batch's drafts
+    # (a campaign's page with a 10,000-draft batch read all of them: 75 ms on SQLite)
+    single = sa.text("decided = 0 AND batch IS NULL")
+    order = ["created_at", *(["rowid"] if pg else [])]  # SQLite's indexes end in rowid anyway
+    for name, columns in (
+        ("inbox_open_single", ["kind", *order]),
+        ("inbox_open_single_thread", ["thread_id", "kind", *order]),
+    ):
+        op.create_index(name, "inbox", columns, sqlite_where=single, postgresql_where=single)
     helpers.user_version(10)
