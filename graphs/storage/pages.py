@@ -134,7 +134,8 @@ def _per_batch(
     read the campaign's rows through `inbox_thread` (270 ms for a 10,000-draft batch), not
     the batch's entries in `inbox_open_batch`."""
     where, params = _where(kind, {**filters, "thread_id": None}, decider)
-    outer, oparams = ["b.n > 0"], []
+    outer: list[str] = ["b.n > 0"]
+    oparams: list[Any] = []
     if kind:
         outer.append("b.kind = ?")
         oparams.append(kind)
