@@ -88,6 +88,16 @@ def upgrade() -> None:
         postgresql_where=open_batch,
         postgresql_include=["rowid"],
     )
+    if pg:  # a batch's oldest open draft in one probe (SQLite finds it through inbox_thread);
+        # the filter columns included so that a filtered read the planner sends here (it takes
+        # a campaign for one row) is still an index-only scan
+        op.create_index(
+            "inbox_open_batch_lead",
+            "inbox",
+            ["thread_id", "batch", "kind", "rowid"],
+            postgresql_where=open_batch,
+            postgresql_include=["channel", "risk", "action", "amount"],
+        )
     # singles (no batch) in page order: a page of singles never steps over a batch's drafts
     # (a campaign's page with a 10,000-draft batch read all of them: 75 ms on SQLite)
     single = sa.text("decided = 0 AND batch IS NULL")
