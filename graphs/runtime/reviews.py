@@ -44,14 +44,13 @@ class Reviews(AutonomyService):
         """
         now = self.clock()
         remind = self.policy.remind_before
-        reminded = self.store.reminded()
         return [
             {
-                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
                 "authority": self.approvals.view(row, person),
             }
-            for row in self.store.inbox(thread_id)
+            for row in self.store.inbox(thread_id, reminders=True)
         ]
 
     def decide(
@@ -318,11 +317,9 @@ class Reviews(AutonomyService):
                     continue  # nothing in a batch goes out until the whole batch is decided
                 resume[d["interrupt_id"]] = d["decision"]
             if resume:
-                self._run(thread_id, Command(resume=resume), on_progress)
-                self.store.mark_applied(list(resume))
-                self.store.audit(
-                    "decision.applied", {"interrupt_ids": list(resume)}, thread_id=thread_id
-                )
+                # marked applied (and audited) with the sync that ends the run, once it went
+                # through; a run that fails leaves them unapplied for `recover()`
+                self._run(thread_id, Command(resume=resume), on_progress, applied=list(resume))
             else:
                 self._sync(thread_id)
             return list(resume)
