@@ -38,6 +38,12 @@ def frame(at: AppTest, column: str) -> Any:
     raise AssertionError(f"no dataframe with a column {column!r}")
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Activity with one of its tabs opened (only the open tab's content runs)."""
+    at.session_state["activity-tab"] = label
+    return at.run()
+
+
 def element(at: AppTest, key: str) -> Any:
     found = at.get_by_key(key)
     assert found is not None, f"no element with key {key!r}"
@@ -82,12 +88,30 @@ def test_notifications_acknowledge_and_flag_with_a_reason(
     assert "Every notification has been looked at" in texts(at)
 
 
+def test_the_open_tab_stays_open_when_the_notification_count_changes(
+    ui_home: Path, seeded: Signoff
+) -> None:
+    start(seeded, channels=["cms"])  # one open notification: "Notifications (1 open)"
+    at = open_app(ACTIVITY)
+    assert not at.dataframe  # the log's table is drawn only when its tab is open
+    at.session_state["activity-tab"] = "Audit log"
+    at.session_state["activity-last"] = "log"  # what the tab's on_change records on a click
+    at.run()
+    assert at.dataframe
+    [note] = seeded.notifications("open")
+    seeded.acknowledge(note["id"], by="ann")  # someone else, meanwhile: the label changes
+    at.run()
+    assert not at.exception
+    assert at.tabs[0].label == "Notifications"
+    assert at.dataframe  # still on the log, not sent back to the first tab
+
+
 # -- Activity: undo -----------------------------------------------------------------------------
 def test_undo_a_reversible_action(ui_home: Path, seeded: Signoff) -> None:
     start(seeded, channels=["email"], engage=["https://social.example/@ann/1", "@bob"])
     rows = {r["action"]: r for r in seeded.undoable()}
     like, follow = rows["like_post"], rows["follow_account"]
-    at = open_app(ACTIVITY)
+    at = open_tab(open_app(ACTIVITY), "Undo")
     assert {f"undo-{like['key']}", f"undo-{follow['key']}"} <= keys(at)
     at.button(key=f"undo-{like['key']}").click().run()
     assert not at.exception
@@ -155,6 +179,8 @@ def test_verify_the_audit_chain_and_download_it(
         lambda self, data, *a, **k: offered.append(data) or defer(self, data, *a, **k),
     )
     at = open_app(ACTIVITY)
+    assert not at.dataframe and not at.get("download_button")  # only the open tab is drawn
+    at = open_tab(at, "Audit log")
     [download] = at.get("download_button")
     assert download.label == "Download CSV"
     assert download.proto.deferred_file_id  # the CSV is served by the app, built on a click

@@ -29,6 +29,8 @@ from ui.state import (
 )
 
 ALL = ""
+AUDIT_TAB = "Audit log"
+UNDO_TAB = "Undo"
 NOTIFICATION_COLORS = {"open": "orange", "acknowledged": "green", "flagged": "red"}
 
 runtime = signoff()
@@ -342,17 +344,36 @@ st.title("Activity")
 show_flash()
 apply_queued()
 
+
+def _remember_tab() -> None:
+    """The tab the person opened, by name: the Notifications label carries a count, and a new
+    label is a new widget, which would open its default tab again."""
+    label = str(st.session_state.get("activity-tab") or "")
+    st.session_state["activity-last"] = {AUDIT_TAB: "log", UNDO_TAB: "undo"}.get(label, "notes")
+
+
 n_open = sum(1 for n in runtime.notifications("open"))
+labels = {
+    "notes": f"Notifications ({n_open} open)" if n_open else "Notifications",
+    "log": AUDIT_TAB,
+    "undo": UNDO_TAB,
+}
+# Only the open tab runs (`on_change`): the audit log's table (pandas, pyarrow: seconds the
+# first time) is drawn when someone looks at it. A link with a filter opens on the log.
+filtered = any(st.query_params.get(name) for name in ("thread", "event", "actor"))
+last = st.session_state.get("activity-last") or ("log" if filtered else "notes")
 tab_notes, tab_log, tab_undo = st.tabs(
-    [
-        f"Notifications ({n_open} open)" if n_open else "Notifications",
-        "Audit log",
-        "Undo",
-    ]
+    list(labels.values()),
+    default=labels.get(last, labels["notes"]),
+    key="activity-tab",
+    on_change=_remember_tab,
 )
-with tab_notes:
-    render_notifications()
-with tab_log:
-    render_audit()
-with tab_undo:
-    render_undo()
+if tab_notes.open:
+    with tab_notes:
+        render_notifications()
+if tab_log.open:
+    with tab_log:
+        render_audit()
+if tab_undo.open:
+    with tab_undo:
+        render_undo()
