@@ -312,21 +312,19 @@ def _tool_channel(action: str) -> str:
 def personalise(
     template: ProposedAction, contact: dict[str, str], n: int, size: int
 ) -> ProposedAction:
-    """One email per contact: the contact's address and a greeting by name; nothing else changes."""
-    name = (contact.get("name") or contact.get("first_name") or "").strip()
-    first = name.split()[0] if name else ""
-    body = template["args"]["body"]
-    if first and body.startswith("Hello,"):
-        body = f"Hi {first}," + body[len("Hello,") :]
+    """One contact's email of a batch (graphs/batch.py `member_args`): the contact's address and
+    a greeting by name; nothing else changes."""
+    from graphs.batch import BATCH, member_args, member_id
+
     action = ProposedAction(
-        id=f"email-{n}",
+        id=member_id(n),
         name="send_email",
         channel="email",
-        args={**template["args"], "to": contact["email"], "body": body},
+        args=member_args(template["args"], contact),
         claims=template["claims"],
         confidence=template["confidence"],
         revision=0,
-        batch="audience",
+        batch=BATCH,
         batch_size=size,
     )
     for key in ("checks", "review_notes", "rounds"):
@@ -492,33 +490,21 @@ def draft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["ass
     return Command(update={"action": action, "actions": [action]}, goto="assess")
 
 
-def draft_batch(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["review"]]:
-    """An audience's email: drafted once, then one personalised email per contact, each on its
-    own review branch."""
+def draft_batch(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["assess"]]:
+    """An audience's email: drafted once, as the batch's template (graphs/batch.py); each
+    contact's email is derived from it where needed, never a task or a value of its own."""
+    from graphs.batch import BATCH, TEMPLATE_ID
+
+    if state.get("action"):  # drafted already (a resumed run)
+        return Command(goto="assess")
     template = _first_draft(state, runtime)
     audience = state.get("audience") or []
-    actions = [
-        personalise(template, contact, n, len(audience))
-        for n, contact in enumerate(audience, start=1)
-    ]
-    brand = state.get("brand") or DEFAULT_SNAPSHOT
-    return Command(
-        update={"actions": actions},
-        goto=[
-            Send(
-                "review",
-                ActionState(
-                    brief=state["brief"],
-                    evidence=state["evidence"],
-                    brand=brand,
-                    action=a,
-                    actions=[a],
-                    outcomes=[],
-                ),
-            )
-            for a in actions
-        ],
-    )
+    template = ProposedAction(**{**template, "id": TEMPLATE_ID})
+    template["batch"] = BATCH
+    template["batch_size"] = len(audience)
+    if audience:  # the template as the first contact gets it: routed as a first contact
+        template["args"] = {**template["args"], "to": audience[0]["email"]}
+    return Command(update={"action": template, "actions": [template]}, goto="assess")
 
 
 def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["assess"]]:

@@ -111,9 +111,13 @@ class Runs:
         state = self.graph.get_state(self._config(thread_id))
         now = self.clock()
         items = []
+        batches = []  # an audience's one review: its contacts are indexed by _sync_batches
         for intr in state.interrupts:
             payload = intr.value
             kind = payload.get("kind", "review")
+            if kind == "batch":
+                batches.append(intr)
+                continue
             if kind == "hold":
                 due = payload.get("release_at")
             else:
@@ -130,6 +134,7 @@ class Runs:
                 }
             )
         new = set(self.store.replace_inbox(thread_id, items))
+        self._sync_batches(thread_id, state, batches)
         for item in items:
             if item["interrupt_id"] not in new or self.store.decision(item["interrupt_id"]):
                 continue
@@ -154,7 +159,7 @@ class Runs:
             self.store.audit(event, detail, thread_id=thread_id)
         if state.interrupts:
             kinds = {i["kind"] for i in items}
-            status = "waiting" if "review" in kinds else "scheduled"
+            status = "waiting" if "review" in kinds or batches else "scheduled"
         elif state.next:
             status = "running"
         else:
@@ -166,6 +171,9 @@ class Runs:
             and not (current["status"] == "error" and state.next)
         ):
             self.store.set_campaign_status(thread_id, status)
+
+    def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
+        """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""
 
 
 def _describe(

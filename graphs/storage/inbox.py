@@ -25,14 +25,16 @@ class InboxTables(Tables):
         is kept from when it was first seen.
         """
         with self.tx() as c:
+            # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
             old = {
                 r["interrupt_id"]: (r["created_at"], r["due"])
                 for r in c.execute(
-                    "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?",
+                    "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?"
+                    " AND batch IS NULL",
                     (thread_id,),
                 )
             }
-            c.execute("DELETE FROM inbox WHERE thread_id = ?", (thread_id,))
+            c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
             for item in items:
                 created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
                 c.execute(
@@ -57,7 +59,7 @@ class InboxTables(Tables):
         """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both)."""
         sql = (
             "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL"
+            "WHERE d.interrupt_id IS NULL AND i.decided = 0"  # decided: a batch's decision
         )
         params: list[Any] = []
         if thread_id:
@@ -74,7 +76,7 @@ class InboxTables(Tables):
         (or, asked with a later `now`, reviews to remind of)."""
         sql = (
             "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL AND i.due IS NOT NULL AND i.due <= ?"
+            "WHERE d.interrupt_id IS NULL AND i.decided = 0 AND i.due IS NOT NULL AND i.due <= ?"
         )
         params: tuple[Any, ...] = (now,)
         if kind:

@@ -464,7 +464,17 @@ def _done_many(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str,
     kind = next(iter(decisions.values()))["type"]
     verb = {"approve": "Approved", "reject": "Rejected"}.get(kind, "Decided")
     parts = [f"{verb} {count(len(decisions), 'draft')} in one go."]
-    if kind == "approve":
+    if kind == "approve" and q.get("batch"):  # one decision for the batch: its one outcome
+        done = runtime.batch_result(q["batch"]["thread"])
+        sent = int(((done["outcome"] or {}).get("detail") or {}).get("executed", 0))
+        if sent:
+            parts.append(f"{count(sent, 'action')} went out.")
+        elif done["hold"]:
+            held = int(done["hold"]["payload"].get("batch_size") or len(decisions))
+            parts.append(f"{count(held, 'action')} scheduled: cancel on the Scheduled page.")
+        elif done["open"]:
+            parts.append(f"{len(decisions)} wait for the rest of their batch.")
+    elif kind == "approve":
         results = _results(summaries, set(decisions))
         sent = sum(
             1
