@@ -22,8 +22,10 @@ the batch's.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from langgraph.config import get_config, get_stream_writer
@@ -39,6 +41,7 @@ from graphs.record import ask, settle
 from graphs.response_schema import hold_schema
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
+from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ BATCH = "audience"  # the batch key of an audience's email (one per campaign)
 TEMPLATE_ID = "email-batch"  # the template's action id; each contact's email is email-<n>
 SAMPLE = 3  # contacts' emails shown with the batch's interrupt
 PROGRESS_EVERY_S = 2.0
+ENV_SENDERS = "SIGNOFF_BATCH_SENDERS"
+SENDERS = 4  # sends in flight at once, where the connector honours the idempotency key
 
 
 # -- each contact's email, derived -----------------------------------------------------------
@@ -296,30 +301,31 @@ def batch_publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, 
     going = approved_count(decision, len(audience))
     counts = {"executed": 0, "failed": 0, "in_doubt": 0}
     outcomes: list[Outcome] = []
+    tool = get_tool(template["name"])
+    # Sends overlap (the connector's I/O, the outbox's writes) only where a send taken over
+    # part-way is safe to repeat (the connector honours the key); else one at a time, so a
+    # crash leaves at most one send in doubt.
+    senders = senders_for(tool.honours_key(ctx.settings))
+
+    def send(item: tuple[str, dict[str, Any]]) -> Outcome:
+        return ctx.executor.execute(thread_id, item[0], template["name"], item[1])
+
     done = 0
     last = time.monotonic()
-    for action_id, args in members(template["args"], audience):
-        given = decision_for(decision, action_id)
-        if given.get("type") not in ("approve", "edit"):
-            continue
-        if given is not decision and given["type"] == "edit":
-            args = dict(given["args"])
-        outcome = ctx.executor.execute(thread_id, action_id, template["name"], args)
-        status = outcome["status"]
-        counts[status] = counts.get(status, 0) + 1
-        if status != "executed":
-            outcomes.append(outcome)
-        done += 1
-        if time.monotonic() - last >= PROGRESS_EVERY_S:
-            last = time.monotonic()
-            _progress(f"Sent {counts['executed']:,} of {going:,}", done, going)
+    with ThreadPoolExecutor(senders, thread_name_prefix="signoff-send") as pool:
+        for outcome in pool.map(send, approved(template["args"], audience, decision)):
+            status = outcome["status"]
+            counts[status] = counts.get(status, 0) + 1
+            if status != "executed":
+                outcomes.append(outcome)
+            done += 1
+            if time.monotonic() - last >= PROGRESS_EVERY_S:
+                last = time.monotonic()
+                _progress(f"Sent {counts['executed']:,} of {going:,}", done, going)
+    missed = going - counts["executed"]
     _progress(
         f"Sent {counts['executed']:,} of {going:,}"
-        + (
-            f"; {going - counts['executed']:,} did not go out (see Failed)"
-            if done > 0 and counts["executed"] < going
-            else ""
-        ),
+        + (f"; {missed:,} did not go out (see Failed and In doubt)" if missed else ""),
         done,
         going,
     )
@@ -331,6 +337,31 @@ def batch_publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, 
         detail={"contacts": going, **counts},
     )
     return {"outcomes": [*outcomes, summary]}
+
+
+def senders_for(honours_key: bool) -> int:
+    if not honours_key:
+        return 1
+    try:
+        return max(1, min(16, int(os.environ.get(ENV_SENDERS, SENDERS))))
+    except ValueError:
+        return SENDERS
+
+
+def approved(
+    template_args: Mapping[str, Any],
+    audience: Sequence[Mapping[str, str]],
+    decision: Mapping[str, Any],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(action id, arguments) of each contact's email that may go out, in the audience's order:
+    the batch's approval (or edit of the template) and the contacts' own approvals and edits."""
+    for action_id, args in members(template_args, audience):
+        given = decision_for(decision, action_id)
+        if given.get("type") not in ("approve", "edit"):
+            continue
+        if given is not decision and given["type"] == "edit":
+            args = dict(given["args"])
+        yield action_id, args
 
 
 def _progress(message: str, done: int, total: int) -> None:

@@ -47,6 +47,21 @@ NOT_PER_MEMBER = (
     "review_configs",
     "config",
 )
+# the same for every contact and big: read from the batch's row when a contact's row is read
+# (`_hydrate`), never stored 10,000 times
+SHARED = (
+    "evidence",
+    "claims",
+    "claim_checks",
+    "checks",
+    "flagged_sources",
+    "contacts_allowed",
+    "exceptions",
+    "review_notes",
+    "changes",
+    "feedback",
+    "response_schema",
+)
 
 
 def member_row_id(interrupt_id: str, action_id: str) -> str:
@@ -97,7 +112,7 @@ class Batches(InboxPages):
         after = payload.get("expires_after")
         due = self.clock() + after if after else None
         created = now_iso()
-        shared = {k: v for k, v in payload.items() if k not in NOT_PER_MEMBER}
+        shared = {k: v for k, v in payload.items() if k not in NOT_PER_MEMBER + SHARED}
         shared.update(
             kind="review",
             batch=key,
@@ -189,19 +204,71 @@ class Batches(InboxPages):
         return self.store.batch_member_ids(thread_id, batch)
 
     def _cover(self, thread_id: str, batch: str, exclude: list[str]) -> None:
-        """Mark the batch's open contacts decided by the batch's decision (but `exclude`)."""
+        """The batch's open contacts decided by the batch's decision (but `exclude`) leave the
+        index at once: their decision is the batch's (one row), not one each."""
         marks = ",".join("?" * len(exclude))
         with self.store.tx() as c:
             c.execute(
-                "UPDATE inbox SET decided = 1 WHERE thread_id = ? AND batch = ? AND "
-                "kind = 'review' AND decided = 0"
-                + (f" AND interrupt_id NOT IN ({marks})" if exclude else ""),
+                "DELETE FROM inbox WHERE thread_id = ? AND batch = ? AND kind = 'review' AND "
+                "decided = 0" + (f" AND interrupt_id NOT IN ({marks})" if exclude else ""),
                 (thread_id, batch, *exclude),
             )
 
+    def _hydrate(
+        self, rows: list[dict[str, Any]], cache: dict[str, dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Contacts' rows with what they share from their batch's row (evidence, claims…)."""
+        cache = {} if cache is None else cache
+        out = []
+        for row in rows:
+            batch_interrupt = row["payload"].get("batch_interrupt")
+            if not batch_interrupt or row["kind"] != "review":
+                out.append(row)
+                continue
+            if batch_interrupt not in cache:
+                whole = self.store.inbox_item(str(batch_interrupt))
+                cache[batch_interrupt] = (
+                    {k: whole["payload"][k] for k in SHARED if k in whole["payload"]}
+                    if whole
+                    else {}
+                )
+            out.append({**row, "payload": {**cache[batch_interrupt], **row["payload"]}})
+        return out
+
+    def _items(self, rows: list[dict[str, Any]], person: str | None = None) -> list[dict[str, Any]]:
+        return super()._items(self._hydrate(rows), person)
+
+    def pending(
+        self, thread_id: str | None = None, *, person: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every action waiting for a person (each contact of a batch is one), oldest first."""
+        from graphs.runtime.reviews import _inbox_item
+
+        now = self.clock()
+        remind = self.policy.remind_before
+        reminded = self.store.reminded()
+        cache: dict[str, dict[str, Any]] = {}
+        return [
+            {
+                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                "content_hash": content_hash(row["payload"]),
+                "authority": self.approvals.view(row, person),
+            }
+            for row in self._hydrate(self.store.inbox(thread_id), cache)
+        ]
+
     # -- deciding -------------------------------------------------------------------------
     def _pending_item(self, interrupt_id: str, seen: str | None = None) -> dict[str, Any]:
-        item = super()._pending_item(interrupt_id, seen)
+        try:
+            item = self._hydrate([super()._pending_item(interrupt_id, seen)])[0]
+        except NotFound:
+            split = split_member(interrupt_id)
+            whole = self.store.decision(split[0]) if split else None
+            if whole is not None:  # a contact the batch's decision covered
+                raise AlreadyDecided(
+                    interrupt_id, whole["by"], whole["at"], whole["decision"]["type"]
+                ) from None
+            raise
         batch_interrupt = item["payload"].get("batch_interrupt")
         if batch_interrupt and item["kind"] == "review":
             rows = self.store.query(
