@@ -19,6 +19,7 @@ import streamlit as st
 
 from tools import redact
 from ui.auth import auth_config, require_identity
+from ui.components.model_state import model_line
 from ui.state import (
     PAGE_ACTIVITY,
     PAGE_AUTONOMY,
@@ -118,7 +119,7 @@ with st.sidebar:
     if auth_config() is not None:
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="logout")
     st.caption(f"Data: `{home_path()}`")
-    st.caption(f"Model: {runtime.model_description()}")
+    model_line()  # ready / starting / down, from the machine's shared model server
     st.caption(f"Policy: {runtime.policy.version}")
     st.caption(
         "Scheduler: on (this server releases held actions)"

@@ -22,6 +22,7 @@ from typing import Any
 
 from graphs.brand import Brand, BrandBook, brand_from_dict
 from graphs.errors import InvalidInput
+from ui import cli_common
 
 FIELDS = {
     "sender_name": ("--sender-name", "the name emails are from, e.g. 'Northpeak'"),
@@ -37,18 +38,16 @@ FIELDS = {
 
 
 def register(subparsers: Any) -> dict[str, Any]:
-    from ui import cli
-
     def parser(parent: Any, name: str, help_: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(
             name,
             help=help_,
             description=help_,
-            epilog=cli.EPILOG,
+            epilog=cli_common.EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        cli._common(p, top=False)
-        cli._json_flag(p)
+        cli_common._common(p, top=False)
+        cli_common._json_flag(p)
         return p
 
     brand = parser(subparsers, "brand", "brand settings: sender, signature, footer, words, rules")
@@ -97,8 +96,6 @@ def describe(brand: Brand) -> str:
 
 
 def run(args: argparse.Namespace, home: Path | None = None) -> int:
-    from ui import cli
-
     as_json = bool(getattr(args, "json", False))
     from ui.cli_kb import _home
 
@@ -108,10 +105,10 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
         if command == "show":
             brands = [book.get(args.name)] if getattr(args, "name", None) else book.all()
             if as_json:
-                cli._emit([b.as_dict() for b in brands])
+                cli_common._emit([b.as_dict() for b in brands])
             else:
                 _out("\n\n".join(describe(b) for b in brands))
-            return cli.EXIT_OK
+            return cli_common.EXIT_OK
         if command == "set":
             try:
                 current = book.get(args.name)
@@ -120,10 +117,10 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
             changes = {k: getattr(args, k) for k in FIELDS if getattr(args, k, None) is not None}
             saved = book.save(brand_from_dict({**current.as_dict(), **changes}))
             if as_json:
-                cli._emit(saved.as_dict())
+                cli_common._emit(saved.as_dict())
             else:
                 _out("Saved.\n" + describe(saved))
-            return cli.EXIT_OK
+            return cli_common.EXIT_OK
         rule_command = getattr(args, "rule_command", None)
         if rule_command == "add":
             rule = book.add_rule(args.name, " ".join(args.text))
@@ -131,9 +128,9 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
         elif rule_command in ("edit", "remove"):
             brand = book.get(args.name)
             if args.rule_id not in {r.id for r in brand.rules}:
-                raise cli.CliError(
+                raise cli_common.CliError(
                     f"No rule {args.rule_id!r} in {brand.name}; `signoff brand show` lists them.",
-                    cli.EXIT_NOT_FOUND,
+                    cli_common.EXIT_NOT_FOUND,
                     "not_found",
                 )
             if rule_command == "edit":
@@ -142,14 +139,14 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
                 book.remove_rule(args.name, args.rule_id)
             result = {"brand": brand.name, "rule": args.rule_id, "done": rule_command}
         else:
-            raise cli.CliError("signoff brand rule: expected add, edit or remove.")
+            raise cli_common.CliError("signoff brand rule: expected add, edit or remove.")
         if as_json:
-            cli._emit(result)
+            cli_common._emit(result)
         else:
             _out(textwrap.fill(f"{rule_command}: {result}", 96))
-        return cli.EXIT_OK
-    except cli.CliError as exc:
-        return cli._fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
+        return cli_common.EXIT_OK
+    except cli_common.CliError as exc:
+        return cli_common._fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
     except InvalidInput as exc:
-        code = cli.EXIT_NOT_FOUND if "Unknown brand" in str(exc) else cli.EXIT_INVALID
-        return cli._fail(as_json, code, "invalid_input", str(exc))
+        code = cli_common.EXIT_NOT_FOUND if "Unknown brand" in str(exc) else cli_common.EXIT_INVALID
+        return cli_common._fail(as_json, code, "invalid_input", str(exc))

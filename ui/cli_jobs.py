@@ -12,33 +12,30 @@ from pathlib import Path
 from typing import Any
 
 from graphs.humanize import clip, duration
+from ui import cli_common
 
 
 def register(subparsers: Any) -> dict[str, Any]:
-    from ui import cli
-
     p: argparse.ArgumentParser = subparsers.add_parser(
         "jobs",
         help="the run queue: depth, oldest queued job, running and failed jobs, live workers",
         description="The run queue that workers (`signoff worker`) drain: how many runs are "
         "queued and running, how long the oldest has waited, the last failed runs and the "
         "workers whose heartbeat is alive. With --json: one object for a monitoring system.",
-        epilog=cli.EPILOG,
+        epilog=cli_common.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    cli._common(p, top=False)
-    cli._json_flag(p)
+    cli_common._common(p, top=False)
+    cli_common._json_flag(p)
     return {"jobs": run}
 
 
 def run(args: argparse.Namespace, home: Path) -> int:
-    from ui import cli
-
-    with cli._open(home) as s:
+    with cli_common._open(home) as s:
         status = s.queue_status()
     if args.json:
-        cli._emit(status)
-        return cli.EXIT_OK
+        cli_common._emit(status)
+        return cli_common.EXIT_OK
     out = sys.stdout
     oldest = status["oldest_queued_seconds"]
     out.write(
@@ -74,4 +71,4 @@ def run(args: argparse.Namespace, home: Path) -> int:
                 f"{job['updated_at']}  {clip(str(job['error'] or ''), 90)}\n"
             )
     out.flush()
-    return cli.EXIT_OK
+    return cli_common.EXIT_OK

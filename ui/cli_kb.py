@@ -22,6 +22,7 @@ from typing import Any
 
 from graphs.humanize import clip
 from tools.kb import SUPPORTED_HELP, KnowledgeBase, SourceInfo
+from ui import cli_common
 
 DESCRIPTION = (
     "The knowledge base the researcher quotes from: product facts, pricing, customer quotes, "
@@ -32,17 +33,16 @@ DESCRIPTION = (
 
 def register(subparsers: Any) -> dict[str, Any]:
     """Add `kb` and its subcommands to the `signoff` parser's subparsers."""
-    from ui import cli
 
     def parser(parent: Any, name: str, help_: str, description: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(
             name,
             help=help_,
             description=textwrap.fill(description, 90),
-            epilog=cli.EPILOG,
+            epilog=cli_common.EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        cli._common(p, top=False)
+        cli_common._common(p, top=False)
         return p
 
     kb = parser(
@@ -71,7 +71,7 @@ def register(subparsers: Any) -> dict[str, Any]:
         default="",
         help="the product these facts are about (campaigns for other products never use them)",
     )
-    cli._json_flag(p)
+    cli_common._json_flag(p)
 
     p = parser(
         sub,
@@ -80,10 +80,10 @@ def register(subparsers: Any) -> dict[str, Any]:
         "The passages of one source (ID from `signoff kb list`), in order, as the researcher sees them.",
     )
     p.add_argument("id", metavar="ID")
-    cli._json_flag(p)
+    cli_common._json_flag(p)
 
     p = parser(sub, "list", "list the sources and their flags", "List every source, oldest first.")
-    cli._json_flag(p)
+    cli_common._json_flag(p)
 
     p = parser(
         sub,
@@ -92,12 +92,14 @@ def register(subparsers: Any) -> dict[str, Any]:
         "The passages that best match QUERY (any text: punctuation is fine), best first.",
     )
     p.add_argument("query", nargs="+", metavar="QUERY")
-    p.add_argument("--k", type=cli._positive_int, default=5, metavar="N", help="how many (5)")
-    cli._json_flag(p)
+    p.add_argument(
+        "--k", type=cli_common._positive_int, default=5, metavar="N", help="how many (5)"
+    )
+    cli_common._json_flag(p)
 
     p = parser(sub, "remove", "remove a source", "Remove a source (ID from `signoff kb list`).")
     p.add_argument("id", metavar="ID")
-    cli._json_flag(p)
+    cli_common._json_flag(p)
     return {"kb": run}
 
 
@@ -117,8 +119,6 @@ def _err(text: str) -> None:
 
 def run(args: argparse.Namespace, home: Path | None = None) -> int:
     """Run one `signoff kb ...` command; returns the exit code (errors reported like `cli`)."""
-    from ui import cli
-
     as_json = bool(getattr(args, "json", False))
     command = getattr(args, "kb_command", None)
     if not command:
@@ -127,17 +127,19 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
             "(see `signoff kb --help`)"
         )
         if as_json:
-            cli._emit({"error": "usage", "message": "expected a kb command", "exit_code": 2})
-        return cli.EXIT_INVALID
+            cli_common._emit({"error": "usage", "message": "expected a kb command", "exit_code": 2})
+        return cli_common.EXIT_INVALID
     home = home or _home(args)
     if command in ("add", "remove"):  # the policy's authority: who may change the knowledge
         from graphs.errors import NotAllowed
 
         try:
-            with cli._open(home) as runtime:
-                runtime.authorize(cli._identity(), "add_knowledge", "change the knowledge base")
+            with cli_common._open(home) as runtime:
+                runtime.authorize(
+                    cli_common._identity(), "add_knowledge", "change the knowledge base"
+                )
         except NotAllowed as exc:
-            return cli._fail(as_json, cli.EXIT_NOT_ALLOWED, "not_allowed", str(exc))
+            return cli_common._fail(as_json, cli_common.EXIT_NOT_ALLOWED, "not_allowed", str(exc))
     try:
         with KnowledgeBase.open(home / "signoff.db") as kb:
             handler = {
@@ -148,10 +150,10 @@ def run(args: argparse.Namespace, home: Path | None = None) -> int:
                 "passages": _passages,
             }[command]
             return handler(kb, args, as_json)
-    except cli.CliError as exc:
-        return cli._fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
+    except cli_common.CliError as exc:
+        return cli_common._fail(as_json, exc.code, exc.kind, str(exc), **exc.extra)
     except ValueError as exc:  # the knowledge base refused the input and said why
-        return cli._fail(as_json, cli.EXIT_INVALID, "invalid_input", str(exc))
+        return cli_common._fail(as_json, cli_common.EXIT_INVALID, "invalid_input", str(exc))
 
 
 def _is_url(text: str) -> bool:
@@ -159,8 +161,6 @@ def _is_url(text: str) -> bool:
 
 
 def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
-    from ui import cli
-
     quiet = bool(getattr(args, "quiet", False))
     added: list[SourceInfo] = []
     errors: list[str] = []
@@ -170,17 +170,21 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
         if not quiet:
             _err(f"  added {info.name} ({info.passages} passages){_flag_note(info)}")
 
+    def refused(exc: ValueError) -> None:  # said at once; the others are still added
+        errors.append(str(exc))
+        _err(f"signoff: {' '.join(str(exc).split())}")
+
     product = " ".join(str(getattr(args, "product", "") or "").split())
     text = getattr(args, "text", None)
     if text is None and not args.sources:
-        raise cli.CliError(
+        raise cli_common.CliError(
             "Give files, folders or web addresses to add, or --text TEXT --product NAME."
         )
     if text is not None:
         if text == "-":
             text = sys.stdin.read()
         if not product:
-            raise cli.CliError(
+            raise cli_common.CliError(
                 "--text needs --product NAME: the product these facts are about (campaigns for "
                 "other products never use them)."
             )
@@ -188,8 +192,7 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
         try:
             progress(kb.add_text(name, text, kind="md", product=product))
         except ValueError as exc:
-            errors.append(str(exc))
-            _err(f"signoff: {' '.join(str(exc).split())}")
+            refused(exc)
     for item in args.sources:
         try:
             if _is_url(item):
@@ -199,15 +202,14 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
             else:
                 kb.add_path(Path(item), on_progress=progress, product=product)
         except ValueError as exc:
-            errors.append(str(exc))
-            _err(f"signoff: {' '.join(str(exc).split())}")
+            refused(exc)
     if as_json:
         result: dict[str, Any] = {"added": [s.as_dict() for s in added]}
         if errors:
             result.update(
-                error="invalid_input", message=" ".join(errors), exit_code=cli.EXIT_INVALID
+                error="invalid_input", message=" ".join(errors), exit_code=cli_common.EXIT_INVALID
             )
-        cli._emit(result)
+        cli_common._emit(result)
     else:
         if added:
             _out(_sources_table(added))
@@ -218,36 +220,32 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
             + (f"; {len(errors)} could not be added" if errors else "")
             + "."
         )
-    return cli.EXIT_INVALID if errors else cli.EXIT_OK
+    return cli_common.EXIT_INVALID if errors else cli_common.EXIT_OK
 
 
 def _list(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
-    from ui import cli
-
     sources = kb.sources()
     if as_json:
-        cli._emit([s.as_dict() for s in sources])
-        return cli.EXIT_OK
+        cli_common._emit([s.as_dict() for s in sources])
+        return cli_common.EXIT_OK
     if not sources:
         _out(
             "The knowledge base is empty: your first campaign will use the sample brand kit "
             "(tools/brand_kit/).\nAdd your own with: signoff kb add PATH_OR_URL"
         )
-        return cli.EXIT_OK
+        return cli_common.EXIT_OK
     _out(_sources_table(sources))
     for s in sources:
         for reason in s.reasons:
             _out(f"  ! {s.id} {s.name}: {reason}")
-    return cli.EXIT_OK
+    return cli_common.EXIT_OK
 
 
 def _search(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
-    from ui import cli
-
     query = " ".join(args.query)
     hits = kb.search(query, k=args.k)
     if as_json:
-        cli._emit(
+        cli_common._emit(
             [
                 {
                     "ref": p.ref,
@@ -260,60 +258,56 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
                 for p in hits
             ]
         )
-        return cli.EXIT_OK
+        return cli_common.EXIT_OK
     if not hits:
         hint = " (the knowledge base is empty)" if kb.is_empty() else ""
         _out(f"No passage matches {query!r}{hint}.")
-        return cli.EXIT_OK
+        return cli_common.EXIT_OK
     for n, p in enumerate(hits, start=1):
         flags = list(dict.fromkeys([*p.flags, *p.source_flags]))
         _out(f"[{n}] {p.source} › {p.location}" + (f"  ! {', '.join(flags)}" if flags else ""))
         _out(textwrap.indent(textwrap.fill(clip(p.text, 400), 96), "    "))
-    return cli.EXIT_OK
+    return cli_common.EXIT_OK
+
+
+def _source_id(args: argparse.Namespace) -> int:
+    """The source id of `kb remove ID` / `kb passages ID`, or CliError (exit 2)."""
+    try:
+        return int(str(args.id).strip())
+    except ValueError:
+        raise cli_common.CliError(
+            f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
+        ) from None
+
+
+def _no_source(source_id: int) -> cli_common.CliError:
+    return cli_common.CliError(
+        f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
+        cli_common.EXIT_NOT_FOUND,
+        "not_found",
+    )
 
 
 def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
-    from ui import cli
-
-    try:
-        source_id = int(str(args.id).strip())
-    except ValueError:
-        raise cli.CliError(
-            f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
-        ) from None
+    source_id = _source_id(args)
     removed = kb.remove(source_id)
     if removed is None:
-        raise cli.CliError(
-            f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
-            cli.EXIT_NOT_FOUND,
-            "not_found",
-        )
+        raise _no_source(source_id)
     if as_json:
-        cli._emit({"removed": removed.as_dict()})
+        cli_common._emit({"removed": removed.as_dict()})
     else:
         _out(f"Removed source {removed.id}: {removed.name} ({removed.passages} passages).")
-    return cli.EXIT_OK
+    return cli_common.EXIT_OK
 
 
 def _passages(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
-    from ui import cli
-
-    try:
-        source_id = int(str(args.id).strip())
-    except ValueError:
-        raise cli.CliError(
-            f"Source id must be a number, got {args.id!r}. Run `signoff kb list` to see the ids."
-        ) from None
+    source_id = _source_id(args)
     info = kb.source(source_id)
     if info is None:
-        raise cli.CliError(
-            f"No source {source_id} in the knowledge base. Run `signoff kb list` to see the ids.",
-            cli.EXIT_NOT_FOUND,
-            "not_found",
-        )
+        raise _no_source(source_id)
     passages = kb.passages(source_id)
     if as_json:
-        cli._emit(
+        cli_common._emit(
             {
                 "source": info.as_dict(),
                 "passages": [
@@ -322,7 +316,7 @@ def _passages(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int
                 ],
             }
         )
-        return cli.EXIT_OK
+        return cli_common.EXIT_OK
     about = f"about {info.product}" if info.product else "about any product it names"
     role = "a style guide (never evidence)" if info.role == "voice" else about
     _out(f"{info.name}: {len(passages)} passages, {role}")
@@ -330,7 +324,7 @@ def _passages(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int
         flags = f"  ! {', '.join(p.flags)}" if p.flags else ""
         _out(f"[{n}] {p.location}{flags}")
         _out(textwrap.indent(textwrap.fill(p.text, 96), "    "))
-    return cli.EXIT_OK
+    return cli_common.EXIT_OK
 
 
 def _flag_note(info: SourceInfo) -> str:
@@ -338,7 +332,6 @@ def _flag_note(info: SourceInfo) -> str:
 
 
 def _sources_table(sources: list[SourceInfo]) -> str:
-
     header = ["ID", "KIND", "PASSAGES", "ADDED", "SOURCE", "PRODUCT", "FLAGS"]
     rows = [
         [

@@ -104,7 +104,7 @@ def open_runs() -> None:
     """Every run queued or running (all campaigns), polled until each ends; and the runs this
     session waits for (`when_done`), so their report shows as soon as they end."""
     status = signoff().queue_status()
-    awaited = [j for jobs, _ in st.session_state.get(AFTER) or [] for j in jobs]
+    awaited = [j for jobs, *_ in st.session_state.get(AFTER) or [] for j in jobs]
     known = tuple(sorted({j["id"] for j in status["open"]} | set(awaited)))
     if known:
         _live_all(known, signoff().counts()["pending"])
@@ -114,11 +114,25 @@ def open_runs() -> None:
 AFTER = "after-runs"
 
 
-def when_done(jobs: list[int], report: Callable[[], tuple[str, str]]) -> None:
+def when_done(
+    jobs: list[int],
+    report: Callable[[], tuple[str, str]],
+    *,
+    replaces: tuple[str, str] | None = None,
+) -> None:
     """Once every job in `jobs` has ended, flash `report()` (level, message): what the run did,
-    read back from the campaigns then (the click itself only said what was recorded)."""
-    if jobs:
-        st.session_state.setdefault(AFTER, []).append((list(jobs), report))
+    read back from the campaigns then (the click itself only said what was recorded).
+
+    The report replaces the click's own message (`replaces`; by default the message flashed
+    last, which the caller has just said): if that one has not been shown yet (the worker was
+    quicker than the page's redraw), it is dropped, so the page never says the same thing twice.
+    """
+    if not jobs:
+        return
+    if replaces is None:
+        said = st.session_state.get("flash") or []
+        replaces = tuple(said[-1]) if said else None  # type: ignore[assignment]
+    st.session_state.setdefault(AFTER, []).append((list(jobs), report, replaces))
 
 
 def report_finished() -> None:
@@ -128,11 +142,14 @@ def report_finished() -> None:
         return
     runtime = signoff()
     still = []
-    for jobs, report in waiting:
+    for jobs, report, replaces in waiting:
         found = [runtime.job(j) for j in jobs]
         if any(j is not None and j["status"] in OPEN for j in found):
-            still.append((jobs, report))
+            still.append((jobs, report, replaces))
             continue
+        unsaid = st.session_state.get("flash") or []
+        if replaces is not None and tuple(replaces) in [tuple(m) for m in unsaid]:
+            unsaid.remove(next(m for m in unsaid if tuple(m) == tuple(replaces)))
         failed = [j for j in found if j is not None and j["status"] == "failed"]
         if failed:
             flash(

@@ -25,14 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphs.checks.facts import (
-    carries,
-    facts_of,
-    flatten,
-    split_sentences,
-    strip_citations,
-)
-from graphs.verifier import Token
+from graphs.checks.fact_tokens import carries, facts_of, flatten
+from graphs.checks.sentences import split_sentences, strip_citations
+from graphs.claim_tokens import Token
 
 POST_LIMIT = 280
 SUBJECT_LIMIT = 80

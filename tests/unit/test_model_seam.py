@@ -15,7 +15,7 @@ import httpx
 import pytest
 from langchain_openai import ChatOpenAI
 
-from graphs import embedded, model
+from graphs import embedded, embedded_weights, model
 
 ENV_VARS = ("SIGNOFF_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SIGNOFF_MODEL_TIMEOUT")
 
@@ -265,8 +265,8 @@ def test_ensure_model_joins_once_then_trusts_the_sidecar(
     def no_hashing(path: Path) -> str:
         raise AssertionError("a verified cache must not be hashed again")
 
-    monkeypatch.setattr(embedded, "_sha256_file", no_hashing)
-    monkeypatch.setattr(embedded, "_join", no_hashing)
+    monkeypatch.setattr(embedded_weights, "_sha256_file", no_hashing)
+    monkeypatch.setattr(embedded_weights, "_join", no_hashing)
     again = embedded.ensure_model(target, chunks=chunks, expected_sha256=sha, expected_size=size)
     assert again == target
 

@@ -1,0 +1,98 @@
+"""What the page says about a queued run is said once: the message of the click ("Approved —
+… is scheduled", recorded) is replaced by the message of the worker's run, never shown beside it.
+
+The race that showed both: a worker (another process) runs the job between the click and the
+page's redraw, so the recorded message and the run's report both wait to be shown on one page
+run. Here the test's worker runs each job as soon as the page has queued it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_scheduled import approve_email
+from ui_support import BRIEF, PageWorker, open_app
+
+from graphs.runtime import Signoff
+
+INBOX = "views/inbox.py"
+SCHEDULED = "views/scheduled.py"
+
+
+def alerts(at: Any) -> list[str]:
+    return [str(a.value) for kind in ("success", "info", "warning", "error") for a in at.get(kind)]
+
+
+@pytest.fixture
+def fast_worker(monkeypatch: pytest.MonkeyPatch, page_worker: PageWorker) -> Iterator[None]:
+    """Every run the page queues is run by the worker before the page redraws."""
+    busy = False
+
+    def right_away(name: str) -> None:
+        real: Callable[..., Any] = getattr(Signoff, name)
+
+        def call(self: Signoff, *args: Any, **kwargs: Any) -> Any:
+            nonlocal busy
+            result = real(self, *args, **kwargs)
+            if not busy:
+                busy = True
+                try:
+                    page_worker.drain()
+                finally:
+                    busy = False
+            return result
+
+        monkeypatch.setattr(Signoff, name, call)
+
+    for name in ("decide_many", "cancel", "send_now"):
+        right_away(name)
+    yield
+
+
+def test_approving_a_held_send_says_scheduled_once(
+    ui_home: Path, hold_policy: Path, seeded: Signoff, fast_worker: None
+) -> None:
+    result = seeded.start(dict(BRIEF))
+    email = next(p for p in result["pending"] if p["action"] == "send_email")
+    at = open_app(INBOX)
+    at.button(key=f"approve-{email['id']}").click().run()
+    assert not at.exception
+    said = [m for m in alerts(at) if "is scheduled: it goes out in" in m]
+    assert len(said) == 1, said
+    assert said[0].startswith("Approved — Send email is scheduled")
+    assert len(seeded.holds()) == 1
+    at.run()  # and a later redraw says nothing again
+    assert not [m for m in alerts(at) if "is scheduled" in m]
+
+
+def test_cancelling_says_cancelled_once(
+    ui_home: Path, hold_policy: Path, seeded: Signoff, fast_worker: None
+) -> None:
+    thread, hold = approve_email(seeded)
+    at = open_app(SCHEDULED)
+    at.button(key=f"cancel-{hold['id']}").click().run()
+    assert not at.exception
+    said = [m for m in alerts(at) if "Cancelled — Send email will not go out." in m]
+    assert len(said) == 1, alerts(at)
+    assert seeded.holds() == []
+
+
+def test_a_slow_run_replaces_the_recorded_message(
+    ui_home: Path, hold_policy: Path, seeded: Signoff, page_worker: PageWorker
+) -> None:
+    """The usual case: the click's message shows first, the run's replaces it when it ends."""
+    thread, hold = approve_email(seeded)
+    at = open_app(SCHEDULED)
+    page_worker.enabled = False  # the worker is busy elsewhere
+    at.button(key=f"send-now-{hold['id']}").click().run()
+    assert not at.exception
+    assert [m for m in alerts(at) if "Sending now — Send email goes out in a moment." in m]
+    page_worker.enabled = True
+    at.run()
+    assert not at.exception
+    now = alerts(at)
+    assert [m for m in now if m.startswith("Sent now — Send email went out.")], now
+    assert not [m for m in now if "Sending now" in m], now
