@@ -363,7 +363,8 @@ class Batches(InboxPages):
                 ],
                 "held_back": held_back,
             }
-        recorded = {**valid, "exclude": sorted(i for i in left_open if i in set(open_ids))}
+        kept = sorted(i for i in left_open if i in set(open_ids))
+        recorded = {**valid, "exclude": kept} if kept else dict(valid)
         self._record(row, recorded, who, plan)
         outcome = TRACKED.get(valid["type"])
         if outcome:  # `approve all` is one decision in the track record
