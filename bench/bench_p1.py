@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import sqlite3
 import statistics
 import sys
@@ -194,6 +195,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
     `sqlite3.connect(path, check_same_thread=False)` (SqliteSaver's own WAL, synchronous=FULL),
     the recipe a bare LangGraph app starts from.
     """
+    load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="signoff-p1-") as tmp:
         root = Path(tmp)
         s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
@@ -228,42 +230,77 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
             s.close()
             for conn in conns.values():
                 conn.close()
-    figures: dict[str, Any] = {"threads": threads, "times_ms": times}
+    load = (load_before, loadavg())
+    return figures_of(
+        times,
+        {
+            "saver": "SqliteSaver on a temp file for every side, durability=sync",
+            "bare": "same shape, SQLite opened like Signoff's (WAL, synchronous=NORMAL)",
+            "bare_default": "same shape, plain sqlite3.connect (synchronous=FULL)",
+        },
+        load,
+    )
+
+
+PER_THREAD = (
+    "start until both actions pause + approve email + approve post + release both holds"
+    " (shipped policy: email 300 s, post 60 s; released by the scheduler's tick with the clock"
+    " moved on; the bare graph has a hold interrupt too)"
+)
+
+
+def figures_of(
+    times: dict[str, list[float]], notes: dict[str, str], load: tuple[float, float]
+) -> dict[str, Any]:
+    """Medians, means and the ratios of per-thread times (ms) with what each side is (`notes`)
+    and the 1-minute load average before and after the run."""
+    figures: dict[str, Any] = {
+        "threads": len(times["signoff"]),
+        "times_ms": times,
+        "notes": notes,
+        "loadavg_1m": load,
+    }
     for name, values in times.items():
         figures[f"{name}_ms_median"] = statistics.median(values)
         figures[f"{name}_ms_mean"] = statistics.fmean(values)
     figures["ratio"] = figures["signoff_ms_median"] / figures["bare_ms_median"]
     figures["ratio_mean"] = figures["signoff_ms_mean"] / figures["bare_ms_mean"]
-    figures["ratio_vs_default_saver"] = (
-        figures["signoff_ms_median"] / figures["bare_default_ms_median"]
-    )
+    if "bare_default" in times:
+        figures["ratio_vs_default_saver"] = (
+            figures["signoff_ms_median"] / figures["bare_default_ms_median"]
+        )
     return figures
 
 
-def report(figures: dict[str, Any]) -> list[str]:
-    """The figures as plain `key=value` lines."""
+def loadavg() -> float:
+    return os.getloadavg()[0]
+
+
+def report(figures: dict[str, Any], prefix: str = "p1") -> list[str]:
+    """The figures as plain `key=value` lines, each key starting with `prefix` (p1, p1pg)."""
     times = figures["times_ms"]
+    notes = figures["notes"]
     lines = [
-        "p1_model=scripted fake (tests/fakes.py): orchestration overhead only, no model time",
-        "p1_saver=SqliteSaver on a temp file for every side, durability=sync",
-        "p1_bare=same shape, SQLite opened like Signoff's (WAL, synchronous=NORMAL)",
-        "p1_bare_default=same shape, plain sqlite3.connect (synchronous=FULL)",
-        "p1_per_thread=start until both actions pause + approve email + approve post"
-        " + release both holds (shipped policy: email 300 s, post 60 s; released by the"
-        " scheduler's tick with the clock moved on; the bare graph has a hold interrupt too)",
-        f"p1_threads={figures['threads']}",
+        f"{prefix}_model=scripted fake (tests/fakes.py): orchestration overhead only, no model time",
+        f"{prefix}_saver={notes['saver']}",
+        *(f"{prefix}_{name}={notes[name]}" for name in times if name in notes),
+        f"{prefix}_per_thread={PER_THREAD}",
+        f"{prefix}_threads={figures['threads']}",
+        f"{prefix}_loadavg_1m_before={figures['loadavg_1m'][0]:.2f}",
+        f"{prefix}_loadavg_1m_after={figures['loadavg_1m'][1]:.2f}",
     ]
     for n in range(figures["threads"]):
         for name, values in times.items():
-            lines.append(f"p1_thread_{n + 1:02d}_{name}_ms={values[n]:.1f}")
+            lines.append(f"{prefix}_thread_{n + 1:02d}_{name}_ms={values[n]:.1f}")
     for name in times:
-        lines.append(f"p1_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
-        lines.append(f"p1_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
+        lines.append(f"{prefix}_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
+        lines.append(f"{prefix}_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
+    lines.append(f"{prefix}_ratio_mean={figures['ratio_mean']:.2f}")
+    if "ratio_vs_default_saver" in figures:
+        lines.append(f"{prefix}_ratio_vs_default_saver={figures['ratio_vs_default_saver']:.2f}")
     lines += [
-        f"p1_ratio_mean={figures['ratio_mean']:.2f}",
-        f"p1_ratio_vs_default_saver={figures['ratio_vs_default_saver']:.2f}",
-        "p1_ratio_basis=signoff/bare of the median per-thread time",
-        f"p1_ratio={figures['ratio']:.2f}",
+        f"{prefix}_ratio_basis=signoff/bare of the median per-thread time",
+        f"{prefix}_ratio={figures['ratio']:.2f}",
     ]
     return lines
 

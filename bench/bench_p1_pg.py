@@ -11,7 +11,6 @@ dict_row) on its own schema. Threads alternate, as on SQLite.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import uuid
@@ -26,7 +25,16 @@ for extra in (ROOT, ROOT / "tests"):
 
 from fakes import ScriptedChatModel  # noqa: E402
 
-from bench.bench_p1 import Log, _stderr, bare_thread, build_bare_graph, signoff_thread  # noqa: E402
+from bench.bench_p1 import (  # noqa: E402
+    Log,
+    _stderr,
+    bare_thread,
+    build_bare_graph,
+    figures_of,
+    loadavg,
+    report,
+    signoff_thread,
+)
 from graphs.runtime import Signoff  # noqa: E402
 from graphs.storage.checkpoints import postgres_saver  # noqa: E402
 from graphs.storage.database import ENV, pg_connect  # noqa: E402
@@ -50,6 +58,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
         cluster = Cluster().start()
         url = cluster.url
     before = os.environ.get(ENV)
+    load_before = loadavg()
     try:
         with tempfile.TemporaryDirectory(prefix="signoff-p1pg-") as tmp:
             root = Path(tmp)
@@ -82,31 +91,21 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             os.environ[ENV] = before
         if cluster is not None:
             cluster.stop()
-    figures: dict[str, Any] = {"threads": threads, "times_ms": times}
-    for name, values in times.items():
-        figures[f"{name}_ms_median"] = statistics.median(values)
-        figures[f"{name}_ms_mean"] = statistics.fmean(values)
-    figures["ratio"] = figures["signoff_ms_median"] / figures["bare_ms_median"]
-    figures["ratio_mean"] = figures["signoff_ms_mean"] / figures["bare_ms_mean"]
-    return figures
+    return figures_of(
+        times,
+        {
+            "saver": "PostgresSaver (PostgreSQL 15, loopback) for both sides, durability=sync;"
+            " Signoff's app tables in the same database",
+            "bare": "same shape, PostgresSaver opened like Signoff's (autocommit,"
+            " prepare_threshold=0, dict_row), a schema of its own",
+        },
+        (load_before, loadavg()),
+    )
 
 
 def report_pg(figures: dict[str, Any]) -> list[str]:
-    lines = [
-        "p1pg_model=scripted fake (tests/fakes.py): orchestration overhead only, no model time",
-        "p1pg_saver=PostgresSaver (PostgreSQL 15, loopback) for both sides, durability=sync;"
-        " Signoff's app tables in the same database",
-        f"p1pg_threads={figures['threads']}",
-    ]
-    for name in figures["times_ms"]:
-        lines.append(f"p1pg_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
-        lines.append(f"p1pg_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
-    lines += [
-        f"p1pg_ratio_mean={figures['ratio_mean']:.2f}",
-        "p1pg_ratio_basis=signoff/bare of the median per-thread time",
-        f"p1pg_ratio={figures['ratio']:.2f}",
-    ]
-    return lines
+    """`report` with the p1pg prefix (bench/run.py calls it by this name)."""
+    return report(figures, "p1pg")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=20)
     args = parser.parse_args(argv)
-    for line in report_pg(run_p1_pg(args.threads)):
+    for line in report(run_p1_pg(args.threads), "p1pg"):
         print(line)
     return 0
 

@@ -548,15 +548,10 @@ class Harness:
                 "result": result,
             }
         )
-        killed = ended["signal"] == signal.SIGKILL
+        killed = self._kills(trial, fig, int(ended["signal"] == signal.SIGKILL))
         errors = [r["error"] for r in report if r["kind"] == "error"]
-        if killed:
-            fig.kills, fig.points[trial.point] = 1, 1
-            fig.midway = int(trial.point in MIDWAY)
-        else:
-            fig.survived = 1
-            if ended["hung"] or errors or ended["returncode"]:
-                problems.append(f"{tag}: the crashing child failed: {ended} {errors}")
+        if not killed and (ended["hung"] or errors or ended["returncode"]):
+            problems.append(f"{tag}: the crashing child failed: {ended} {errors}")
 
         ended, report = lane.run(
             {
@@ -568,9 +563,7 @@ class Harness:
         )
         before = next((r for r in report if r["kind"] == "before"), {"outbox": []})
         final = next((r for r in report if r["kind"] == "recovered"), None)
-        if ended["signal"] or ended["hung"] or ended["returncode"] or final is None:
-            errors = [r.get("error") for r in report if r["kind"] == "error"]
-            self._finish(trial, fig, [f"{tag}: the restarted child failed: {ended} {errors}"])
+        if self._failed(trial, fig, f"{tag}: the restarted child", ended, report, final):
             return killed
         problems += [f"{tag}: on restart: {e}" for e in final["errors"]]
         self._count(lane, trial, home, result, tag, fig, url, started, killed, before, final,
@@ -602,15 +595,8 @@ class Harness:
         )
         kills = [r for r in report if r["kind"] == "killed"]
         final = next((r for r in report if r["kind"] == "recovered"), None)
-        killed = bool(kills)
-        if killed:
-            fig.kills, fig.points[trial.point] = len(kills), len(kills)
-            fig.midway = int(trial.point in MIDWAY)
-        else:
-            fig.survived = 1
-        if ended["signal"] or ended["hung"] or ended["returncode"] or final is None:
-            errors = [r.get("error") for r in report if r["kind"] == "error"]
-            self._finish(trial, fig, [f"{tag}: the page child failed: {ended} {errors}"])
+        killed = self._kills(trial, fig, len(kills))
+        if self._failed(trial, fig, f"{tag}: the page child", ended, report, final):
             return killed
         problems = [f"{tag}: with workers: {e}" for e in final["errors"]]
         problems += [f"{tag}: a job failed: {e}" for e in final.get("failed_jobs", [])]
@@ -620,6 +606,32 @@ class Harness:
         self._count(lane, trial, home, result, tag, fig, url, started, killed, before, final,
                     problems)  # fmt: skip
         return killed
+
+    @staticmethod
+    def _kills(trial: Trial, fig: Figures, kills: int) -> bool:
+        """Count a trial's kills (0: its child survived); whether there were any."""
+        if kills:
+            fig.kills, fig.points[trial.point] = kills, kills
+            fig.midway = int(trial.point in MIDWAY)
+        else:
+            fig.survived = 1
+        return kills > 0
+
+    def _failed(
+        self,
+        trial: Trial,
+        fig: Figures,
+        child: str,
+        ended: dict[str, Any],
+        report: list[dict[str, Any]],
+        final: dict[str, Any] | None,
+    ) -> bool:
+        """Whether the child that finishes the trial failed; if so the trial ends, saying so."""
+        if ended["signal"] or ended["hung"] or ended["returncode"] or final is None:
+            errors = [r.get("error") for r in report if r["kind"] == "error"]
+            self._finish(trial, fig, [f"{child} failed: {ended} {errors}"])
+            return True
+        return False
 
     def _count(
         self,

@@ -11,6 +11,9 @@ record of a live server someone else started meanwhile, or starts its own and re
 (`retry_on_lost_server` in the model's HTTP transport does that once per request).
 
 `SIGNOFF_MODEL_SHARE=off` gives each process its own server (the previous behaviour).
+`SIGNOFF_MODEL_SHARE_DIR` keeps the record in another folder: processes that name the same
+folder share one server, and none of them joins a server recorded elsewhere (the tests use it so
+that a developer's own `make run` does not own the server a test starts and stops).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from graphs import embedded
 log = logging.getLogger(__name__)
 
 ENV_SHARE = "SIGNOFF_MODEL_SHARE"
+ENV_SHARE_DIR = "SIGNOFF_MODEL_SHARE_DIR"
 
 
 def sharing() -> bool:
@@ -39,9 +43,12 @@ def sharing() -> bool:
 
 
 def record_path(spec: embedded.ModelSpec) -> Path:
-    """The record of the machine's running server for this model, beside the model file."""
+    """The record of the machine's running server for this model: beside the model file, or in
+    `SIGNOFF_MODEL_SHARE_DIR` when that is set."""
     model = embedded.default_model_path(spec)
-    return model.with_name(model.name + ".server.json")
+    folder = os.environ.get(ENV_SHARE_DIR, "").strip()
+    name = model.name + ".server.json"
+    return Path(folder).expanduser() / name if folder else model.with_name(name)
 
 
 def _pid_alive(pid: Any) -> bool:

@@ -177,7 +177,7 @@ def settle(
         detail["checked_unsupported"] = request.get("unsupported_claims", [])
     event = f"hold.{decision['type']}" if kind == "hold" else "decision.recorded"
     earlier = store.record_decision(
-        interrupt_id, thread_id, action["id"], decision, by, audit=(event, detail)
+        interrupt_id, thread_id, action["id"], decision, by, audit=(event, detail), first_read=True
     )
     if earlier is not None:
         if earlier["decision"] != decision:

@@ -18,9 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools import webhook
 from tools.base import Call, ConnectorError, OutboundTool, RiskSpec, Settings, strip_citations
-from tools.feed import append_once, now
+from tools.social import post_to_feed, post_to_webhook
 
 MAX_CHARS = 3000  # LinkedIn's limit for a post's text
 ENV_URL = "SIGNOFF_LINKEDIN_WEBHOOK_URL"
@@ -70,17 +69,8 @@ def publish_linkedin_post(call: Call) -> dict[str, Any]:
         )
     url = os.environ.get(ENV_URL)
     if url:
-        payload = {
-            "action": "publish_linkedin_post",
-            "key": call.key,
-            "campaign": call.thread_id,
-            "action_id": call.action_id,
-            "text": text,
-        }
-        return {"transport": "webhook", **webhook.post(call, url, payload, **WEBHOOK)}
-    path = call.settings.home / "linkedin.jsonl"
-    line, _ = append_once(path, "key", {"key": call.key, "at": now(), "text": text})
-    return {"transport": "feed", "path": str(path), "line": line}
+        return post_to_webhook(call, "publish_linkedin_post", text, url, WEBHOOK)
+    return post_to_feed(call, call.settings.home / "linkedin.jsonl", text)
 
 
 PUBLISH_LINKEDIN_POST = OutboundTool(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -83,16 +84,27 @@ def publish_post(call: Call) -> dict[str, Any]:
         return {"transport": "mastodon", **Mastodon(settings).post_status(text, call.key)}
     if settings.social == "webhook":
         assert settings.social_webhook_url  # Settings checks it is there
-        payload = {
-            "action": "publish_post",
-            "key": call.key,
-            "campaign": call.thread_id,
-            "action_id": call.action_id,
-            "text": text,
-        }
-        sent = webhook.post(call, settings.social_webhook_url, payload, **WEBHOOK)
-        return {"transport": "webhook", **sent}
-    path = settings.home / "feed.jsonl"
+        return post_to_webhook(call, "publish_post", text, settings.social_webhook_url, WEBHOOK)
+    return post_to_feed(call, settings.home / "feed.jsonl", text)
+
+
+def post_to_webhook(
+    call: Call, action: str, text: str, url: str, names: dict[str, str]
+) -> dict[str, Any]:
+    """A post's text as one JSON POST to `url` (tools/webhook.py), the action's key as its
+    Idempotency-Key; `names` says which service and setting its errors name."""
+    payload = {
+        "action": action,
+        "key": call.key,
+        "campaign": call.thread_id,
+        "action_id": call.action_id,
+        "text": text,
+    }
+    return {"transport": "webhook", **webhook.post(call, url, payload, **names)}
+
+
+def post_to_feed(call: Call, path: Path, text: str) -> dict[str, Any]:
+    """A post's text as one JSON line in `path`, once per key."""
     line, _ = append_once(path, "key", {"key": call.key, "at": now(), "text": text})
     return {"transport": "feed", "path": str(path), "line": line}
 

@@ -118,20 +118,22 @@ with st.sidebar:
         st.caption(f":material/person: **{me['name']}** · {roles}")
     if auth_config() is not None:
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="logout")
-    st.caption(f"Data: `{home_path()}`")
     model_line()  # ready / starting / down, from the machine's shared model server
-    st.caption(f"Policy: {runtime.policy.version}")
-    st.caption(
-        "Scheduler: on (this server releases held actions)"
-        if scheduler_enabled()
-        else "Scheduler: off here (SIGNOFF_SCHEDULER=off); run `signoff worker`"
-    )
     workers = len(runtime.workers())
     st.caption(
         f":material/engineering: Background workers: {workers}"
         if workers
         else ":material/engineering: No background worker: new campaigns and decisions wait "
         "until one runs (`make run` starts one)"
+    )
+    st.caption(  # for whoever runs the server: no paths or settings on the marketer's page
+        ":material/dns: Server details",
+        help=f"Data: `{home_path()}`  \nPolicy: {runtime.policy.version}  \n"
+        + (
+            "Scheduler: on (this server releases held actions)"
+            if scheduler_enabled()
+            else "Scheduler: off here (SIGNOFF_SCHEDULER=off); run `signoff worker`"
+        ),
     )
 
 page.run()

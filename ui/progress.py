@@ -7,6 +7,7 @@ whole page, which then draws the result (the drafts in the inbox, the campaign's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,50 @@ def _seconds(value: float | None) -> str:
     return f"{value:.0f} s" if value is not None and value < 90 else duration(value or 0)
 
 
+# "Drafting the email… (0 s)": the writer's line when a draft begins; its count never moves
+_DRAFTING = re.compile(r"^(?P<head>(?:Re)?[Dd]rafting the (?P<thing>.+?)(?: with your feedback)?…)")
+_STALE_COUNT = re.compile(r"… \(\d+ s\)$")
+
+
+def _once(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each message once, where it first came, with how many times it came (an audience of
+    500 writes "Waiting for your decision: Send email" 500 times)."""
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for line in lines:
+        key = (str(line.get("step")), str(line.get("message")))
+        if key in first:
+            first[key]["times"] += 1
+        else:
+            first[key] = {**line, "times": 1}
+    return list(first.values())
+
+
+def _lines(progress: dict[str, Any]) -> list[str]:
+    """Each progress line as a marketer reads it: a draft still being written says for how
+    long so far (the run's clock, not the stale count the line was written with)."""
+    lines = _once(progress["lines"])[-12:]
+    running = progress["status"] == "running" and progress.get("elapsed") is not None
+    shown = []
+    for n, line in enumerate(lines):
+        message = str(line["message"])
+        drafting = _DRAFTING.match(message)
+        if drafting:
+            message = _STALE_COUNT.sub("…", message)
+            thing = drafting.group("thing")
+            done = any(
+                str(later["message"]).startswith(f"Drafted the {thing}") for later in lines[n + 1 :]
+            )
+            since = line.get("elapsed")
+            so_far = progress["elapsed"] - since if running and since is not None else 0.0
+            if not done and so_far >= 1:
+                message += f" {duration(so_far)} so far"
+        if line.get("times", 1) > 1:  # e.g. one review per contact of an audience
+            message += f" ({line['times']} times)"
+        icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")
+        shown.append(f"{icon} {plain(message)}")
+    return shown
+
+
 def draw(progress: dict[str, Any], *, workers: int) -> None:
     """One run: a status box with its progress lines and elapsed time."""
     label = KIND_LABELS.get(progress["kind"], "Working")
@@ -55,10 +100,8 @@ def draw(progress: dict[str, Any], *, workers: int) -> None:
                 "with `make run` (or `make worker`).",
                 icon=":material/hourglass_disabled:",
             )
-        for line in progress["lines"][-12:]:
-            icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")
-            took = f"`{line['elapsed']:.0f} s` " if line.get("elapsed") is not None else ""
-            st.markdown(f"{icon} {took}{plain(line['message'])}")
+        for line in _lines(progress):
+            st.markdown(line)
         if progress["status"] == "failed" and progress.get("error"):
             st.error(plain(progress["error"]))
 

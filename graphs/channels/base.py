@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, model_validator
@@ -99,7 +100,7 @@ class Channel:
         stops here instead of at a generic budget (0: nothing is drafted)."""
         if self.schema is None:
             return 0
-        return JSON_TOKENS + longest_chars(self.schema(brief).model_json_schema()) // 3
+        return _schema_tokens(self.schema(brief))
 
     def model_limit(self, brief: Mapping[str, Any]) -> int | None:
         """What the model may write: the network's limit less the assembled parts."""
@@ -108,6 +109,11 @@ class Channel:
 
 
 JSON_TOKENS = 24  # braces, quotes and field names of a small JSON object
+
+
+@lru_cache(maxsize=256)  # per schema class: pydantic regenerates its JSON schema on every call
+def _schema_tokens(schema: type[BaseModel]) -> int:
+    return JSON_TOKENS + longest_chars(schema.model_json_schema()) // 3
 
 
 def longest_chars(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from graphs.channels.base import NO_PLACEHOLDER, Channel, register
-from graphs.channels.post import complete
+from graphs.channels.base import NO_PLACEHOLDER
+from graphs.channels.post import complete, copy, post_channel
 from graphs.channels.text import clean
 
 ACTION = "publish_linkedin_post"
@@ -60,10 +60,6 @@ def assemble(
     return {"text": text}
 
 
-def copy(args: Mapping[str, Any]) -> str:
-    return str(args.get("text", ""))
-
-
 def checks(args: Mapping[str, Any], brief: Mapping[str, Any]) -> list[Any]:
     """LinkedIn's own: the point made before the fold; a few hashtags, not a wall of them."""
     from graphs.checks.draft import Problem
@@ -101,20 +97,17 @@ def preview(args: Mapping[str, Any]) -> str:
     )
 
 
-CHANNEL = register(
-    Channel(
-        key="linkedin",
-        action=ACTION,
-        prefix="linkedin",
-        label="LinkedIn post",
-        schema=lambda brief: schema_for(network_limit() - _link_room(brief)),
-        task=TASK,
-        assemble=assemble,
-        copy=copy,
-        limit=network_limit,
-        room=_link_room,
-        preview=preview,
-        checks=checks,
-        target=600,
-    )
+CHANNEL = post_channel(
+    key="linkedin",
+    action=ACTION,
+    prefix="linkedin",
+    label="LinkedIn post",
+    limit=network_limit,
+    room=_link_room,
+    schema_for=schema_for,
+    task=TASK,
+    assemble=assemble,
+    preview=preview,
+    checks=checks,
+    target=600,
 )

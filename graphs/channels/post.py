@@ -4,7 +4,8 @@ link, when the brief has one, is appended and counted)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
@@ -30,6 +31,7 @@ def _link_room(brief: Mapping[str, Any]) -> int:
     return len(str(brief["link"])) + 1 if brief.get("link") else 0
 
 
+@lru_cache(maxsize=64)  # one class per limit: pydantic builds one in ~1-4 ms, per draft
 def schema_for(limit: int) -> type[BaseModel]:
     return create_model(
         "PostDraft",
@@ -77,20 +79,37 @@ def copy(args: Mapping[str, Any]) -> str:
     return str(args.get("text", ""))
 
 
-CHANNEL = register(
-    Channel(
-        key="social",
-        action="publish_post",
-        prefix="post",
-        label="social post",
-        schema=lambda brief: schema_for(network_limit() - _link_room(brief)),
-        task=TASK,
-        assemble=assemble,
-        copy=copy,
-        limit=network_limit,
-        room=_link_room,
-        preview=lambda args: (
-            f"{args.get('text', '')}\n\n({len(copy(args))} of {network_limit()} characters)"
-        ),
+def post_channel(
+    *,
+    limit: Callable[[], int],
+    room: Callable[[Mapping[str, Any]], int],
+    schema_for: Callable[[int], type[BaseModel]],
+    **fields: Any,
+) -> Channel:
+    """Register a channel whose draft is one `text` within the network's `limit()`, less the
+    `room(brief)` its appended link takes: this social post, and any network's post like it."""
+    return register(
+        Channel(
+            schema=lambda brief: schema_for(limit() - room(brief)),
+            copy=copy,
+            limit=limit,
+            room=room,
+            **fields,
+        )
     )
+
+
+CHANNEL = post_channel(
+    key="social",
+    action="publish_post",
+    prefix="post",
+    label="social post",
+    limit=network_limit,
+    room=_link_room,
+    schema_for=schema_for,
+    task=TASK,
+    assemble=assemble,
+    preview=lambda args: (
+        f"{args.get('text', '')}\n\n({len(copy(args))} of {network_limit()} characters)"
+    ),
 )

@@ -44,11 +44,10 @@ class Campaigns(Holds):
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
         with self.store.lease(thread_id):
-            self.store.add_campaign(thread_id, dict(valid))
             detail: dict[str, Any] = {"brief": valid}
             if audience:
                 detail["audience"] = len(audience)
-            self.store.audit("campaign.started", detail, thread_id=thread_id, actor=by)
+            self.store.add_campaign(thread_id, dict(valid), audit=("campaign.started", detail, by))
             payload: dict[str, Any] = {
                 "brief": valid,
                 "evidence": [],

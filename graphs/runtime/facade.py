@@ -27,7 +27,7 @@ from graphs.runtime.jobs import RunQueue
 from graphs.runtime.notifications import NotificationsService
 from graphs.services import connector_settings
 from graphs.state import Context
-from graphs.storage.checkpoints import open_checkpointer
+from graphs.storage.checkpoints import open_checkpointer, share_lock
 from graphs.store import Store, default_home, open_database
 from tools.base import Settings
 
@@ -65,6 +65,7 @@ class Signoff(RunQueue, Batches, NotificationsService, AuditService, Executed):
         # SQLite (<home>/signoff.db) or PostgreSQL (SIGNOFF_DATABASE_URL): graphs/storage/
         self.checkpointer, self._saver_conn = open_checkpointer(self.home)
         self.store = Store(open_database(self.home), policy_version=self.policy.version)
+        share_lock(self.checkpointer, self.store)  # one writer in-process, no busy sleeps
         if isinstance(self._saver_conn, sqlite3.Connection):
             # WAL + synchronous=NORMAL, like the app tables' connection: no fsync per
             # checkpoint. Both connections append to the same WAL, so an OS crash can only drop

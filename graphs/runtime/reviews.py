@@ -44,14 +44,13 @@ class Reviews(AutonomyService):
         """
         now = self.clock()
         remind = self.policy.remind_before
-        reminded = self.store.reminded()
         return [
             {
-                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
                 "authority": self.approvals.view(row, person),
             }
-            for row in self.store.inbox(thread_id)
+            for row in self.store.inbox(thread_id, reminders=True)
         ]
 
     def decide(
@@ -303,11 +302,9 @@ class Reviews(AutonomyService):
             live = {i.id for i in self.graph.get_state(self._config(thread_id)).interrupts}
             resume, applied = self._resumes(thread_id, todo, live)
             if resume:
-                self._run(thread_id, Command(resume=resume), on_progress)
-                self.store.mark_applied(applied)
-                self.store.audit(
-                    "decision.applied", {"interrupt_ids": list(resume)}, thread_id=thread_id
-                )
+                # marked applied (and audited) with the sync that ends the run, once it went
+                # through; a run that fails leaves them unapplied for `recover()`
+                self._run(thread_id, Command(resume=resume), on_progress, applied=applied)
             else:
                 self._sync(thread_id)
             return applied if resume else []
@@ -316,7 +313,8 @@ class Reviews(AutonomyService):
         self, thread_id: str, todo: list[dict[str, Any]], live: set[str]
     ) -> tuple[dict[str, Any], list[str]]:
         """The resume value of each live interrupt with a recorded decision, and the ids of the
-        decisions it applies; decisions whose interrupt is gone are marked applied."""
+        decisions it applies; decisions whose interrupt is gone are marked applied (an audience
+        batch's: graphs/runtime/batches.py)."""
         stale = [d["interrupt_id"] for d in todo if d["interrupt_id"] not in live]
         if stale:  # applied before a crash, or the thread moved on: nothing left to resume
             log.info("decisions %s no longer have a pending interrupt; marking applied", stale)

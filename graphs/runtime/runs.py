@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -56,9 +55,19 @@ class Runs:
         self._run(thread_id, payload, on_progress)
         return None
 
-    def _run(self, thread_id: str, payload: Any, on_progress: Progress | None) -> None:
+    def _run(
+        self,
+        thread_id: str,
+        payload: Any,
+        on_progress: Progress | None,
+        applied: list[str] | None = None,
+    ) -> None:
+        """Stream one run to its next pause, then sync the index. `applied`: the recorded
+        decisions this run resumes with; once it went through they are marked applied (and
+        audited) in the same transaction as the sync."""
         config = self._config(thread_id)
-        seen = {item["interrupt_id"] for item in self.store.inbox(thread_id, kind=None)}
+        ok = False
+        seen = self.store.inbox_ids(thread_id)
         ready = set(seen)
         try:
             for chunk in self.graph.stream(
@@ -85,6 +94,7 @@ class Runs:
                     log.info("[%s] %s: %s", thread_id[:8], step, message)
                     if on_progress:
                         on_progress(step, message)
+            ok = True
         except Exception as exc:
             self.store.audit("campaign.error", {"error": repr(exc)}, thread_id=thread_id)
             self.store.set_campaign_status(thread_id, "error")
@@ -92,71 +102,31 @@ class Runs:
                 raise
             raise RunStopped(thread_id, exc) from exc
         finally:
-            self._sync(thread_id)
+            self._sync(thread_id, applied=applied if ok else None)
 
     def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
-        """A branch reached its gate while others still draft: into the inbox at once (its
-        pending write is saved in the background; wait for it briefly, else the run's end
-        brings it)."""
-        ids = {i.id for i in interrupts}
-        for _ in range(100):
-            state = self.graph.get_state(self._config(thread_id))
-            if ids <= {i.id for i in state.interrupts}:
-                self._sync(thread_id)
-                return
-            time.sleep(0.02)
+        """A branch reached its gate while others still draft: into the inbox at once.
 
-    def _sync(self, thread_id: str) -> None:
-        """Refresh the inbox index and the campaign status from the thread's latest checkpoint."""
-        state = self.graph.get_state(self._config(thread_id))
-        now = self.clock()
-        items = []
-        batches = []  # an audience's one review: its contacts are indexed by _sync_batches
-        for intr in state.interrupts:
-            payload = intr.value
-            kind = payload.get("kind", "review")
-            if kind == "batch":
-                batches.append(intr)
-                continue
-            if kind == "hold":
-                due = payload.get("release_at")
-            else:
-                after = payload.get("expires_after")
-                due = now + after if after else None
-            items.append(
-                {
-                    "interrupt_id": intr.id,
-                    "action_id": str(payload.get("action_id", "")),
-                    "payload": payload,
-                    "kind": kind,
-                    "due": due,
-                    "batch": payload.get("batch"),
-                }
-            )
-        new = set(self.store.replace_inbox(thread_id, items))
-        self._sync_batches(thread_id, state, batches)
-        for item in items:
-            if item["interrupt_id"] not in new or self.store.decision(item["interrupt_id"]):
-                continue
-            payload = item["payload"]
-            event = "action.held" if item["kind"] == "hold" else "action.proposed"
-            detail = {
-                "interrupt_id": item["interrupt_id"],
-                "action_id": item["action_id"],
-                "action": payload["action"],
-                "risk": payload.get("risk"),
-            }
-            if item["kind"] == "hold":
-                detail["release_at"] = payload["release_at"]
-            else:
-                detail.update(
-                    reasons=payload["reasons"],
-                    confidence=payload["confidence"],
-                    route=payload.get("route"),
-                    level=payload.get("level"),
-                    expires_at=item["due"],
-                )
-            self.store.audit(event, detail, thread_id=thread_id)
+        The rows come from the interrupts the stream just returned (their ids and payloads are
+        the ones `get_state().interrupts` gives), not from a checkpoint read: this run holds the
+        thread's lease, so a decision on them is applied only after the run ends, when the
+        checkpoint has them; and the run's end (`_sync`) sets the index from the checkpoint.
+        """
+        items = _items(interrupts, self.clock())
+        status = "waiting" if any(i["kind"] == "review" for i in items) else None
+        self.store.index_thread(
+            thread_id, items, replace=False, proposed=_proposed, status=status, keep_error=True
+        )
+
+    def _sync(self, thread_id: str, state: Any = None, applied: list[str] | None = None) -> None:
+        """Refresh the inbox index and the campaign status from the thread's latest checkpoint
+        (or `state`, a `get_state()` the caller just read), and mark `applied` decisions
+        applied: one transaction."""
+        if state is None:
+            state = self.graph.get_state(self._config(thread_id))
+        # an audience batch's one review: its contacts' rows are kept by _sync_batches
+        batches = [i for i in state.interrupts if i.value.get("kind") == "batch"]
+        items = _items([i for i in state.interrupts if i not in batches], self.clock())
         if state.interrupts:
             kinds = {i["kind"] for i in items}
             status = "waiting" if "review" in kinds or batches else "scheduled"
@@ -164,16 +134,66 @@ class Runs:
             status = "running"
         else:
             status = "done"
-        current = self.store.campaign(thread_id)
-        if (
-            current
-            and current["status"] != status
-            and not (current["status"] == "error" and state.next)
-        ):
-            self.store.set_campaign_status(thread_id, status)
+        self.store.index_thread(
+            thread_id,
+            items,
+            proposed=_proposed,
+            status=status,
+            keep_error=bool(state.next),
+            applied=applied,
+        )
+        self._sync_batches(thread_id, state, batches)
 
     def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
         """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""
+
+
+def _items(interrupts: Any, now: float) -> list[dict[str, Any]]:
+    """Inbox rows of pending interrupts (reviews and holds)."""
+    items = []
+    for intr in interrupts:
+        payload = intr.value
+        kind = payload.get("kind", "review")
+        if kind == "batch":  # an audience batch: indexed with its contacts by _sync_batches
+            continue
+        if kind == "hold":
+            due = payload.get("release_at")
+        else:
+            after = payload.get("expires_after")
+            due = now + after if after else None
+        items.append(
+            {
+                "interrupt_id": intr.id,
+                "action_id": str(payload.get("action_id", "")),
+                "payload": payload,
+                "kind": kind,
+                "due": due,
+                "batch": payload.get("batch"),
+            }
+        )
+    return items
+
+
+def _proposed(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The audit entry of an item new in the inbox: proposed for review, or held."""
+    payload = item["payload"]
+    detail: dict[str, Any] = {
+        "interrupt_id": item["interrupt_id"],
+        "action_id": item["action_id"],
+        "action": payload["action"],
+        "risk": payload.get("risk"),
+    }
+    if item["kind"] == "hold":
+        detail["release_at"] = payload["release_at"]
+        return "action.held", detail
+    detail.update(
+        reasons=payload["reasons"],
+        confidence=payload["confidence"],
+        route=payload.get("route"),
+        level=payload.get("level"),
+        expires_at=item["due"],
+    )
+    return "action.proposed", detail
 
 
 def _describe(

@@ -98,6 +98,13 @@ class Tables:
         with self._lock:
             return list(self.conn.execute(sql, params).fetchall())
 
+    def write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """One statement on its own, atomic by itself (autocommit on both databases; no
+        `BEGIN`/`COMMIT` round trips, no write lock beyond the statement's): for a write whose
+        correctness rests on a key or its WHERE clause alone. Returns the rows it changed."""
+        with self._lock:
+            return int(self.conn.execute(sql, params).rowcount)
+
     def migrate(self) -> None:
         """The app tables at the newest revision (graphs/storage/migrations/, via Alembic)."""
         from graphs.storage.migrate import up_to_date, upgrade_postgres, upgrade_sqlite

@@ -7,20 +7,31 @@ import logging
 import sqlite3
 from typing import Any
 
-from graphs.storage.base import Tables, now_iso
+from graphs.storage.audit import AuditTables
+from graphs.storage.base import now_iso
 
 log = logging.getLogger(__name__)
 
 
-class CampaignTables(Tables):
+class CampaignTables(AuditTables):
     """One row per campaign (thread)."""
 
-    def add_campaign(self, thread_id: str, brief: dict[str, Any]) -> None:
+    def add_campaign(
+        self,
+        thread_id: str,
+        brief: dict[str, Any],
+        *,
+        audit: tuple[str, dict[str, Any], str] | None = None,
+    ) -> None:
+        """Add a campaign; with `audit=(event, detail, actor)` its entry commits with it."""
         with self.tx() as c:
             c.execute(
                 "INSERT INTO campaigns VALUES (?, ?, 'running', ?, ?)",
                 (thread_id, json.dumps(brief), now_iso(), now_iso()),
             )
+            if audit is not None:
+                event, detail, actor = audit
+                self._append_audit(c, event, detail, thread_id=thread_id, actor=actor)
 
     def set_campaign_status(self, thread_id: str, status: str) -> None:
         with self.tx() as c:

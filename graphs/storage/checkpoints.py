@@ -33,6 +33,24 @@ def open_checkpointer(home: Path) -> tuple[BaseCheckpointSaver[Any], Any]:
     return saver, conn
 
 
+def share_lock(saver: BaseCheckpointSaver[Any], store: Any) -> None:
+    """On SQLite, the saver's lock becomes the app tables' lock (`Tables._lock`, an RLock).
+
+    Both connections write the same file, and SQLite has one writer at a time: a checkpoint
+    write that met an app-table transaction (or the reverse) used to wait in SQLite's busy
+    handler, which sleeps 1, 2, 5, 10 ms... between tries. Taking one in-process lock first
+    serialises them without those sleeps. The SQL, its transactions and their order of commits
+    are unchanged (each side still commits on its own connection), so every guarantee is
+    unchanged; other processes still meet the busy timeout as before. No deadlock: neither side
+    calls the other while holding the lock (the store never calls the saver, the saver's
+    `cursor()` block only runs its own SQL), and an RLock lets one thread take it again.
+    """
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if isinstance(saver, SqliteSaver) and getattr(store, "dialect", None) == "sqlite":
+        saver.lock = store._lock
+
+
 def postgres_saver(url: str) -> tuple[BaseCheckpointSaver[Any], Any]:
     """PostgresSaver over one connection as its docs ask (autocommit, prepare_threshold=0,
     dict_row); `setup()` runs its own migrations, one process at a time (advisory lock)."""

@@ -25,10 +25,18 @@ class DecisionTables(AuditTables):
         by: str,
         *,
         audit: tuple[str, dict[str, Any]] | None = None,
+        first_read: bool = False,
     ) -> dict[str, Any] | None:
         """Insert the decision; returns None when ours won, else the row that was there first.
 
         With `audit=(event, detail)` the decision's audit entry commits with it."""
+        if first_read:
+            # A decision row is never removed and its decision never changes once written (the first one wins), so
+            # one seen by a plain read is final: no write transaction to find it again (the
+            # graph's own record after a resume the runtime already recorded).
+            earlier = self.decision(interrupt_id)
+            if earlier is not None:
+                return earlier
         with self.tx() as c:
             row = c.execute(
                 "SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)

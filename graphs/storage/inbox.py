@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
-from graphs.storage.base import Tables, now_iso
+from graphs.storage.audit import AuditTables
+from graphs.storage.base import now_iso
 
 log = logging.getLogger(__name__)
 
 
-class InboxTables(Tables):
+class InboxTables(AuditTables):
     """The index of pending interrupts, so the inbox never scans checkpoints."""
 
     def replace_inbox(self, thread_id: str, items: list[dict[str, Any]]) -> list[str]:
@@ -25,41 +27,90 @@ class InboxTables(Tables):
         is kept from when it was first seen.
         """
         with self.tx() as c:
-            # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
-            old = {
-                r["interrupt_id"]: (r["created_at"], r["due"])
-                for r in c.execute(
-                    "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?"
-                    " AND batch IS NULL",
-                    (thread_id,),
-                )
-            }
-            c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
-            for item in items:
-                created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
+            return _put_inbox(c, thread_id, items, replace="all")
+
+    def index_thread(
+        self,
+        thread_id: str,
+        items: list[dict[str, Any]],
+        *,
+        replace: bool = True,
+        proposed: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None = None,
+        status: str | None = None,
+        keep_error: bool = False,
+        applied: list[str] | None = None,
+    ) -> list[str]:
+        """One run's sync in one transaction: the thread's rows, the audit entry
+        `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
+        (unless it is already that, or `keep_error` and it is "error"); the decisions `applied`
+        (the run that just went through resumed with them) marked applied, with their
+        "decision.applied" entry. Returns the new ids.
+
+        Rows of interrupts no longer pending go, new ones are added, and a row that is there
+        stays as it is (an interrupt id always carries the same payload; `replace_inbox`, as
+        `reindex` uses it, rewrites every row). With `replace=False` only `items` are added (a
+        branch ready while others still draft). When nothing changes, nothing is written.
+
+        The rows and their entries commit together, so an index row is never there without its
+        "proposed"/"held" entry (and one commit, where there was one per entry)."""
+        if replace and not applied:  # a run's end: often nothing changed (one read to know)
+            wanted = {i["interrupt_id"] for i in items}
+            rows = self.query(  # one round trip: the thread's rows and its campaign's status
+                "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ?"
+                " AND batch IS NULL UNION ALL"
+                " SELECT NULL, status FROM campaigns WHERE thread_id = ?",
+                (thread_id, thread_id),
+            )
+            there = {r["interrupt_id"] for r in rows if r["interrupt_id"] is not None}
+            current = next((r["status"] for r in rows if r["status"] is not None), None)
+            if wanted == there and (status is None or current in (None, status)):
+                return []  # the derived index already says this: no write
+        with self.tx() as c:
+            new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add")
+            if proposed is not None and new:
+                fresh = set(new)
+                for item in items:
+                    iid = item["interrupt_id"]
+                    if (
+                        iid not in fresh
+                        or c.execute(
+                            "SELECT 1 FROM decisions WHERE interrupt_id = ?", (iid,)
+                        ).fetchone()
+                    ):
+                        continue
+                    event, detail = proposed(item)
+                    self._append_audit(c, event, detail, thread_id=thread_id)
+            if status is not None:
                 c.execute(
-                    "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-                    " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        item["interrupt_id"],
-                        thread_id,
-                        item["action_id"],
-                        json.dumps(item["payload"]),
-                        created,
-                        item.get("kind", "review"),
-                        due if item.get("kind", "review") == "review" else item.get("due"),
-                        item.get("batch"),
-                    ),
+                    "UPDATE campaigns SET status = ?, updated_at = ? WHERE thread_id = ?"
+                    " AND status <> ?" + (" AND status <> 'error'" if keep_error else ""),
+                    (status, now_iso(), thread_id, status),
                 )
-        return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
+            if applied:
+                c.executemany(
+                    "UPDATE decisions SET applied_at = ? WHERE interrupt_id = ?",
+                    [(now_iso(), i) for i in applied],
+                )
+                self._append_audit(
+                    c, "decision.applied", {"interrupt_ids": list(applied)}, thread_id=thread_id
+                )
+        return new
 
     def inbox(
-        self, thread_id: str | None = None, kind: str | None = "review"
+        self,
+        thread_id: str | None = None,
+        kind: str | None = "review",
+        *,
+        reminders: bool = False,
     ) -> list[dict[str, Any]]:
-        """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both)."""
+        """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both).
+        With `reminders`, each row also says whether its reminder went out (`reminded`)."""
         sql = (
-            "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL AND i.decided = 0"  # decided: a batch's decision
+            "SELECT i.*"
+            + (", r.interrupt_id AS reminder" if reminders else "")
+            + " FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+            + ("LEFT JOIN reminders r ON r.interrupt_id = i.interrupt_id " if reminders else "")
+            + "WHERE d.interrupt_id IS NULL"
         )
         params: list[Any] = []
         if thread_id:
@@ -69,14 +120,25 @@ class InboxTables(Tables):
             sql += " AND i.kind = ?"
             params.append(kind)
         rows = self.query(sql + " ORDER BY i.created_at, i.rowid", tuple(params))
+        if reminders:
+            return [{**_inbox_row(r), "reminded": r["reminder"] is not None} for r in rows]
         return [_inbox_row(r) for r in rows]
+
+    def inbox_ids(self, thread_id: str) -> set[str]:
+        """The ids of one thread's undecided interrupts (reviews and holds), payloads unread."""
+        rows = self.query(
+            "SELECT i.interrupt_id FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+            "WHERE d.interrupt_id IS NULL AND i.thread_id = ?",
+            (thread_id,),
+        )
+        return {r["interrupt_id"] for r in rows}
 
     def due(self, now: float, kind: str | None = None) -> list[dict[str, Any]]:
         """Undecided interrupts whose due time has passed: holds to release, reviews to expire
         (or, asked with a later `now`, reviews to remind of)."""
         sql = (
             "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL AND i.decided = 0 AND i.due IS NOT NULL AND i.due <= ?"
+            "WHERE d.interrupt_id IS NULL AND i.due IS NOT NULL AND i.due <= ?"
         )
         params: tuple[Any, ...] = (now,)
         if kind:
@@ -122,3 +184,51 @@ def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
         "due": r["due"],
         "batch": r["batch"],
     }
+
+
+def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: str) -> list[str]:
+    """Write one thread's rows inside the caller's transaction; the ids that are new.
+
+    `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
+    and adds the new ones; "add" only adds the new ones."""
+    # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
+    old = {
+        r["interrupt_id"]: (r["created_at"], r["due"])
+        for r in c.execute(
+            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?"
+            " AND batch IS NULL",
+            (thread_id,),
+        )
+    }
+    wanted = {i["interrupt_id"] for i in items}
+    if replace == "all":
+        c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
+    elif replace == "sync":
+        gone = [(thread_id, iid) for iid in old if iid not in wanted]
+        if gone:
+            c.executemany("DELETE FROM inbox WHERE thread_id = ? AND interrupt_id = ?", gone)
+    rows = []
+    for item in items:
+        if replace != "all" and item["interrupt_id"] in old:
+            continue  # the row that is there stays as it is
+        created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
+        kind = item.get("kind", "review")
+        rows.append(
+            (
+                item["interrupt_id"],
+                thread_id,
+                item["action_id"],
+                json.dumps(item["payload"]),
+                created,
+                kind,
+                due if kind == "review" else item.get("due"),
+                item.get("batch"),
+            )
+        )
+    if rows:
+        c.executemany(
+            "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
+            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]

@@ -24,7 +24,13 @@ class LeaseTables(Tables):
         owner = f"{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + wait
         delay = 0.01
-        while True:
+        # The usual case, no lease on the thread: one INSERT takes it (the primary key makes it
+        # atomic); otherwise the full step below clears an expired or dead one first.
+        got = self.write_one(
+            "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)",
+            (thread_id, owner, time.time() + ttl),
+        )
+        while not got:
             with self.tx() as c:
                 now = time.time()
                 c.execute(
@@ -53,10 +59,9 @@ class LeaseTables(Tables):
         try:
             yield owner
         finally:
-            with self.tx() as c:
-                c.execute(
-                    "DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner)
-                )
+            self.write_one(
+                "DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner)
+            )
 
 
 def _owner_alive(owner: str) -> bool:

@@ -116,7 +116,13 @@ def test_audit_log_filters_follow_the_url(ui_home: Path, seeded: Signoff) -> Non
     assert not at.exception
     assert at.query_params["event"] == "decision.recorded"
     table = frame(at, "Event")
-    assert list(table["Event"]) == ["decision.recorded"] and list(table["Who"]) == ["ann"]
+    assert list(table["Event"]) == ["Decision"] and list(table["Who"]) == ["ann"]
+    assert list(table["What happened"]) == ["Approved the email"]
+    assert "Recorded" not in table.columns  # the raw detail waits behind "Technical details"
+    at.toggle(key="audit-raw").set_value(True).run()
+    table = frame(at, "Event")
+    assert list(table["Name"]) == ["decision.recorded"]
+    assert '"type": "approve"' in table["Recorded"][0]
 
     at.selectbox(key="filter-thread").select("").run()  # all campaigns
     at.selectbox(key="filter-event").select("campaign.started").run()
@@ -207,8 +213,12 @@ def test_routing_table_shows_the_policy(ui_home: Path) -> None:
     assert rows["Send email"]["Supervised"] == "Wait for a person"
     assert rows["Like a post"]["Monitored"] == "Run and log"
     assert rows["Publish web page"]["Earned"] == "Run, then tell you"
-    assert any("budget_per_day: 200" in r["Hard limits"] for r in rows.values())
+    assert rows["Spend on ads"]["Hard limits"] == "200 EUR a day, 1000 EUR a campaign"
+    assert rows["Like a post"]["Hard limits"] == "50 a day"
     assert f"Policy **{shipped()['version']}**" in texts(at)
+    assert ".yaml" not in texts(at)  # the file is one hover away
+    [line] = [c for c in at.caption if "Policy **" in c.value]
+    assert ".yaml" in line.help
 
 
 def test_simulate_a_pasted_or_uploaded_policy(ui_home: Path, seeded: Signoff) -> None:

@@ -158,3 +158,11 @@ def test_no_server_yet_reads_not_running_yet(ui_home: Path, cache: Path) -> None
     assert not at.exception
     assert "Model not running yet. It starts with the first draft" in sidebar(at)
     assert os.listdir(cache) == []  # looking starts nothing
+
+
+def test_the_sidebar_shows_no_paths(ui_home: Path, cache: Path) -> None:
+    at = open_app(NEW)
+    assert not at.exception
+    assert str(ui_home) not in sidebar(at)  # the data directory is one hover away
+    [details] = [c for c in at.sidebar.caption if "Server details" in c.value]
+    assert str(ui_home) in details.help and "Policy:" in details.help

@@ -96,3 +96,91 @@ def test_a_slow_run_replaces_the_recorded_message(
     now = alerts(at)
     assert [m for m in now if m.startswith("Sent now — Send email went out.")], now
     assert not [m for m in now if "Sending now" in m], now
+
+
+def _draw_run(status: str) -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    def page(status: str) -> None:
+        from ui.progress import draw
+
+        draw(
+            {
+                "kind": "start",
+                "status": status,
+                "elapsed": 200.0,
+                "ahead": 0,
+                "lines": [
+                    {"step": "researcher", "message": "Found 6 passages", "elapsed": 0.4},
+                    {"step": "writer", "message": "Drafting the email… (0 s)", "elapsed": 0.6},
+                    {
+                        "step": "writer",
+                        "message": "Drafting the social post… (0 s)",
+                        "elapsed": 0.7,
+                    },
+                    {
+                        "step": "writer",
+                        "message": "Drafted the social post in 196 s (3 AI review rounds)",
+                        "elapsed": 196.0,
+                    },
+                ],
+            },
+            workers=1,
+        )
+
+    at = AppTest.from_function(page, args=(status,), default_timeout=30)
+    return at.run()
+
+
+def test_a_draft_being_written_says_how_long_so_far(ui_home: Path) -> None:
+    """The writer's "Drafting the email… (0 s)" line never moves; for minutes on a busy machine
+    the page said "0 s" beside it. It now counts on the run's clock until the draft is done."""
+    at = _draw_run("running")
+    assert not at.exception
+    lines = [m.value.replace("\\", "") for m in at.markdown]
+    email = next(line for line in lines if "Drafting the email" in line)
+    assert email.endswith("Drafting the email… 3 min 19 s so far"), email
+    assert "(0 s)" not in email
+    post = next(line for line in lines if "Drafting the social post" in line)
+    assert "so far" not in post and "(0 s)" not in post  # its "Drafted" line came
+    assert any("Drafted the social post in 196 s" in line for line in lines)
+
+
+def test_a_finished_run_says_no_so_far(ui_home: Path) -> None:
+    at = _draw_run("done")
+    assert not at.exception
+    lines = [m.value.replace("\\", "") for m in at.markdown]
+    assert not [line for line in lines if "so far" in line or "(0 s)" in line], lines
+
+
+def test_an_audience_review_line_is_said_once_with_its_count(ui_home: Path) -> None:
+    """An audience of 20 wrote "Waiting for your decision: Send email" 20 times, and the last 12
+    lines the panel shows were all that line (what was drafted scrolled away)."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        from ui.progress import draw
+
+        waiting = {"step": "gate", "message": "Waiting for your decision: Send email (high risk)"}
+        draw(
+            {
+                "kind": "start",
+                "status": "running",
+                "elapsed": 200.0,
+                "ahead": 0,
+                "lines": [
+                    {"step": "researcher", "message": "Found 6 passages", "elapsed": 0.4},
+                    {"step": "writer", "message": "Drafting the email… (0 s)", "elapsed": 0.6},
+                    {"step": "writer", "message": "Drafted the email in 190 s", "elapsed": 190.0},
+                    *[{**waiting, "elapsed": 194.0} for _ in range(20)],
+                ],
+            },
+            workers=1,
+        )
+
+    at = AppTest.from_function(page, default_timeout=30).run()
+    assert not at.exception
+    lines = [m.value.replace("\\", "") for m in at.markdown]
+    assert len(lines) == 4, lines
+    assert lines[-1].endswith("Waiting for your decision: Send email (high risk) (20 times)")
+    assert any("Drafted the email in 190 s" in line for line in lines)

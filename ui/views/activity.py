@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound, SignoffError
+from ui.audit_text import describe, event_label
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -248,7 +249,7 @@ def render_audit() -> None:
     cols[1].selectbox(
         "Event",
         [ALL, *events],
-        format_func=lambda e: e or "All events",
+        format_func=lambda e: event_label(e) if e else "All events",
         key="filter-event",
         on_change=_url_filter,
         args=("event",),
@@ -264,7 +265,13 @@ def render_audit() -> None:
     rows = runtime.activity(
         thread_id=thread or None, event=event or None, actor=actor or None, limit=500
     )
-    st.caption(f"{count(len(rows), 'entry', 'entries')} shown, newest first.")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"{count(len(rows), 'entry', 'entries')} shown, newest first.")
+        raw = st.toggle(
+            "Technical details",
+            key="audit-raw",
+            help="The event's name and everything recorded with it, as stored (for engineers).",
+        )
     if rows:
         st.dataframe(
             [
@@ -272,11 +279,21 @@ def render_audit() -> None:
                     "#": a["seq"],
                     "When": clock(a["at"]),
                     "Who": a["actor"],
-                    "Event": a["event"],
+                    "Event": event_label(a["event"]),
+                    "What happened": describe(a),
                     "Campaign": short_id(a["thread_id"]) if a.get("thread_id") else "",
-                    "Detail": json.dumps(a.get("detail"), default=str, ensure_ascii=False)[:400],
                     "Policy": a.get("policy_version") or "",
                 }
+                | (
+                    {
+                        "Name": a["event"],
+                        "Recorded": json.dumps(a.get("detail"), default=str, ensure_ascii=False)[
+                            :400
+                        ],
+                    }
+                    if raw
+                    else {}
+                )
                 for a in rows
             ],
             hide_index=True,

@@ -191,13 +191,30 @@ def render_level(row: dict[str, Any]) -> None:
 
 
 # -- policy and simulation ----------------------------------------------------------------------
+def _limits(limits: dict[str, Any]) -> str:
+    """{'daily_limit': 50} → '50 a day'; {'budget_per_day': 200, 'currency': 'EUR'} → '200 EUR
+    a day'; a limit this page does not know reads as words."""
+    currency = str(limits.get("currency") or "")
+    words = {
+        "daily_limit": "{} a day",
+        "budget_per_day": "{} " + currency + " a day",
+        "budget_per_campaign": "{} " + currency + " a campaign",
+    }
+    return ", ".join(
+        " ".join(words.get(k, k.replace("_", " ") + " {}").format(v).split())
+        for k, v in limits.items()
+        if k != "currency"
+    )
+
+
 def render_routing() -> None:
     policy = runtime.policy
     st.caption(
-        f"Policy **{plain(policy.version)}** · `{policy.path or 'shipped default'}` · digest "
-        f"`{str(policy.digest)[:12]}`. Whatever the level, a person still sees low-confidence "
-        "drafts, claims without evidence, anything over budget and a first contact with a new "
-        "audience."
+        f"Policy **{plain(policy.version)}**. Whatever the level, a person still sees "
+        "low-confidence drafts, claims without evidence, anything over budget and a first "
+        "contact with a new audience.",
+        help=f"File: `{policy.path or 'the shipped default'}` · digest "
+        f"`{str(policy.digest)[:12]}` (`signoff policy` prints it).",
     )
     rows = policy.routing_table()
     st.dataframe(
@@ -215,7 +232,7 @@ def render_routing() -> None:
                     )
                     for level in LEVELS
                 },
-                "Hard limits": ", ".join(f"{k}: {v}" for k, v in (r.get("limits") or {}).items()),
+                "Hard limits": _limits(r.get("limits") or {}),
             }
             for r in rows
         ],

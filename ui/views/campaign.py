@@ -9,6 +9,7 @@ import streamlit as st
 
 from graphs.errors import Busy, NotFound, SignoffError
 from ui import progress
+from ui.audit_text import describe, event_label
 from ui.state import (
     ACTION_ICONS,
     PAGE_INBOX,
@@ -231,7 +232,9 @@ def render_campaign(thread: str) -> None:
     st.caption(
         f"**Audience** {plain(brief.get('audience', ''))} · **Goal** {plain(brief.get('goal', ''))} · "
         f"**Email to** {plain(brief.get('to', ''))} · started {when(c['created_at'])} · "
-        f"campaign `{thread}`"
+        f"campaign {short_id(thread)}",
+        help=f"The campaign's full id, for the command line (`signoff show {thread}`); the "
+        "address bar holds it too, so you can share this page.",
     )
 
     running = progress.campaign_run(thread)  # a worker's run for it, polled while it lasts
@@ -330,8 +333,8 @@ def render_campaign(thread: str) -> None:
                 {
                     "When": when(a["at"]),
                     "Who": a["actor"],
-                    "Event": a["event"],
-                    "Detail": json.dumps(a["detail"], default=str)[:300],
+                    "Event": event_label(a["event"]),
+                    "What happened": describe(a),
                 }
                 for a in c["audit"]
             ],

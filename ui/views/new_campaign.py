@@ -187,7 +187,13 @@ with form_col:
             help="The list or address the email goes to, once you approve it. With an audience "
             "list above, each recipient gets an email of their own instead.",
             placeholder=DEFAULT_TO,
+            disabled=contacts is not None,  # the audience list says who gets it
         )
+        if contacts is not None:
+            st.caption(
+                f":material/group: Each of the {count(len(contacts), 'recipient')} of your "
+                "audience list gets an email of their own, reviewed together in the Inbox."
+            )
         with st.expander("Offer, link and tone", icon=":material/sell:"):
             st.text_input(
                 "Offer",

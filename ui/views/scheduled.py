@@ -88,7 +88,9 @@ def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
         hold = holds.get(q["id"], {"id": q["id"], "thread_id": "", "action_id": ""})
         title = q["title"]
         try:
-            if q["verb"] == "cancel":
+            if q.get("ids"):  # a whole group: one submission, one run per campaign
+                _apply_group(q)
+            elif q["verb"] == "cancel":
                 summary = runtime.cancel(q["id"], by=q["by"])
                 done = f"Cancelled — {title} will not go out."
                 flash("success" if "job" not in summary else "info", done)
@@ -121,6 +123,120 @@ def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
         except Exception as err:  # a connector failed on send-now
             flash("error", f"{title} could not be sent: {err}. See the Inbox for failed actions.")
     st.rerun()
+
+
+def _queue_group(group: list[dict[str, Any]], verb: str) -> None:
+    st.session_state.setdefault("hold-queue", []).append(
+        {
+            "id": group[0]["id"],
+            "ids": [h["id"] for h in group],
+            "title": _group_title(group),
+            "verb": verb,
+            "by": reviewer(),
+        }
+    )
+
+
+def _group_title(group: list[dict[str, Any]]) -> str:
+    noun = {"send_email": "email", "publish_post": "post"}.get(group[0]["action"], "action")
+    return count(len(group), noun)
+
+
+def _apply_group(q: dict[str, Any]) -> None:
+    """Cancel or send now every hold of a group in one submission (`decide_many`)."""
+    title = q["title"]
+    with st.spinner(f"{'Cancelling' if q['verb'] == 'cancel' else 'Sending'} {title}…"):
+        summaries = runtime.decide_many({i: {"type": q["verb"]} for i in q["ids"]}, by=q["by"])
+    jobs = [int(s["job"]) for s in summaries if "job" in s]
+    if q["verb"] == "cancel":
+        done = f"Cancelled — {title} will not go out."
+        flash("info" if jobs else "success", done)
+        progress.when_done(jobs, lambda: ("success", done))
+        return
+    flash("info" if jobs else "success", f"Sending now — {title} go out in a moment.")
+    progress.when_done(jobs, lambda: ("success", f"Sent now — {title} went out."))
+
+
+GROUP_ROWS = 50  # the holds of a group listed one by one (an audience may be thousands)
+
+
+def groups(holds: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Holds of one action type in one campaign together (an audience's emails), soonest first."""
+    together: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for hold in sorted(holds, key=lambda h: h["release_at"]):
+        together.setdefault((hold["thread_id"], hold["action"]), []).append(hold)
+    return sorted(together.values(), key=lambda g: g[0]["release_at"])
+
+
+def render_group(group: list[dict[str, Any]], now: float, products: dict[str, str]) -> None:
+    """Several held actions of one campaign (an audience's emails): one card, one countdown,
+    Cancel all / Send all now, and each one listed (the first GROUP_ROWS) with its own Cancel."""
+    first, n = group[0], len(group)
+    title = first.get("title") or first["action"]
+    left = max(float(first["release_at"]) - now, 0.0)
+    with st.container(border=True, key=f"hold-group-{first['id']}"):
+        info, timer = st.columns([3, 1], vertical_alignment="center")
+        with info:
+            icon = ACTION_ICONS.get(first["action"], ":material/bolt:")
+            st.markdown(f"**{icon} {plain(title)} × {n}**")
+            approvers = sorted({str(h.get("approved_by") or "?") for h in group})
+            st.page_link(
+                PAGE_CAMPAIGN,
+                label=f"{plain(products.get(first['thread_id'], 'Campaign'))} · campaign "
+                f"{short_id(first['thread_id'])} · approved by {plain(', '.join(approvers))}",
+                icon=":material/link:",
+                query_params={"thread": first["thread_id"]},
+            )
+            to = [str((h.get("args") or {}).get("to") or "") for h in group]
+            shown = ", ".join(t for t in to[:3] if t)
+            more = f" and {n - 3} more" if n > 3 else ""
+            if shown:
+                st.caption(f"**To** {plain(shown)}{more}")
+        with timer:
+            last = float(group[-1]["release_at"])
+            st.metric(
+                "Goes out in" if left > 0 else "Due",
+                duration(left) if left > 0 else "now",
+                border=True,
+                help=f"The first at {clock(first['release_at'])}, the last at {clock(last)}",
+            )
+        with st.container(horizontal=True):
+            st.button(
+                f"Cancel all {n}",
+                key=f"cancel-group-{first['id']}",
+                icon=":material/cancel:",
+                on_click=_queue_group,
+                args=(group, "cancel"),
+                help="None of them goes out. Recorded in the audit log.",
+            )
+            st.button(
+                f"Send all {n} now",
+                key=f"send-group-{first['id']}",
+                icon=":material/send:",
+                type="primary",
+                on_click=_queue_group,
+                args=(group, "send_now"),
+                help="Send them now instead of at their release time.",
+            )
+        with st.expander(f"Each of the {n}", icon=":material/list:"):
+            for hold in group[:GROUP_ROWS]:
+                args = hold.get("args") or {}
+                row, button = st.columns([4, 1], vertical_alignment="center")
+                row.caption(
+                    f"**To** {plain(args.get('to', ''))} · **Subject** "
+                    f"{plain(args.get('subject', ''))}"
+                    if hold["action"] == "send_email"
+                    else plain(hold.get("text") or args.get("text") or title)
+                )
+                button.button(
+                    "Cancel",
+                    key=f"cancel-{hold['id']}",
+                    icon=":material/cancel:",
+                    on_click=_queue,
+                    args=(hold, "cancel"),
+                )
+            if n > GROUP_ROWS:
+                st.caption(f"…and {n - GROUP_ROWS} more, cancelled or sent with the buttons above.")
 
 
 def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> None:
@@ -204,8 +320,11 @@ def live_holds() -> None:
         f"{count(len(holds), 'approved action')} waiting to go out. Cancel one and it never "
         "leaves; Send now skips the wait."
     )
-    for hold in sorted(holds, key=lambda h: h["release_at"]):
-        render_hold(hold, now, products)
+    for group in groups(holds):
+        if len(group) == 1:
+            render_hold(group[0], now, products)
+        else:
+            render_group(group, now, products)
 
 
 st.title("Scheduled")
