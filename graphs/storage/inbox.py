@@ -195,8 +195,7 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
     old = {
         r["interrupt_id"]: (r["created_at"], r["due"])
         for r in c.execute(
-            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?"
-            " AND batch IS NULL",
+            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ? AND batch IS NULL",
             (thread_id,),
         )
     }
