@@ -96,9 +96,15 @@ class Batches(InboxPages):
                         "DELETE FROM inbox WHERE thread_id = ? AND batch = ?",
                         (thread_id, indexed[interrupt_id]),
                     )
+        values: dict[str, Any] | None = None
         for interrupt_id, intr in live.items():
             if interrupt_id not in indexed:
-                self._index_batch(thread_id, dict(state.values or {}), interrupt_id, intr.value)
+                if values is None:  # the audience: read once, when a batch is new
+                    found = getattr(state, "values", None)
+                    if found is None:  # a run's end summary has no values: the checkpoint
+                        found = self.graph.get_state(self._config(thread_id)).values
+                    values = dict(found or {})
+                self._index_batch(thread_id, values, interrupt_id, intr.value)
 
     def _index_batch(
         self, thread_id: str, values: dict[str, Any], interrupt_id: str, payload: dict[str, Any]
