@@ -2,9 +2,9 @@
 
 Each figure is a ratio against a baseline measured in the same process and run (DESIGN.md §9).
 
-    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 batch memory
+    uv run python -m bench.run [--threads 20] [--no-model] [--only p1 p1pg p2 p2pg batch memory
         workers workerspg]
-        [--p2-pending 100000] [--p2-campaigns 50000] [--batch-contacts 10000]
+        [--p2-pending 100000] [--p2-campaigns 1000000] [--batch-contacts 10000]
         [--memory-campaigns 10000]
 """
 
@@ -75,13 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["p1", "p1pg", "p2", "batch", "memory", "model", "workers", "workerspg"],
+        choices=["p1", "p1pg", "p2", "p2pg", "batch", "memory", "model", "workers", "workerspg"],
         help="run only these benchmarks (default: all)",
     )
     parser.add_argument(
         "--p2-pending", type=int, default=100_000, help="P2: pending drafts in the inbox"
     )
-    parser.add_argument("--p2-campaigns", type=int, default=50_000, help="P2: campaigns")
+    parser.add_argument(
+        "--p2-campaigns", type=int, default=1_000_000, help="P2: campaigns (default 1,000,000)"
+    )
     parser.add_argument(
         "--batch-contacts", type=int, default=10_000, help="batch: contacts in the audience CSV"
     )
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     only = set(
-        args.only or ["p1", "p1pg", "p2", "batch", "memory", "model", "workers", "workerspg"]
+        args.only
+        or ["p1", "p1pg", "p2", "p2pg", "batch", "memory", "model", "workers", "workerspg"]
     )
     if "p1" in only:
         from bench.bench_p1 import report, run_p1
@@ -125,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
 
         _log(f"p2: the inbox at {args.p2_pending} pending over {args.p2_campaigns} campaigns")
         _emit(report_p2(run_p2(args.p2_pending, args.p2_campaigns, log=_log)))
+    if "p2pg" in only:  # the same inbox on PostgreSQL (bench/bench_p2_pg.py)
+        from bench.bench_p2_pg import report_p2_pg, run_p2_pg
+
+        _log(f"p2-pg: the inbox at {args.p2_pending} pending over {args.p2_campaigns} campaigns")
+        _emit(report_p2_pg(run_p2_pg(args.p2_pending, args.p2_campaigns, log=_log)))
     if "batch" in only:
         from bench.bench_p2 import report_batch, run_batch
 

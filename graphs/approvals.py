@@ -91,6 +91,23 @@ class Approvals:
         self._authors[thread_id] = str(rows[0]["actor"])
         return self._authors[thread_id]
 
+    def authors_of(self, thread_ids: list[str]) -> None:
+        """Read the authors of many campaigns (one inbox page) in one query into the cache that
+        `author` reads, instead of one query per item."""
+        wanted = sorted({t for t in thread_ids if t not in self._authors})
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        rows = self.store.query(
+            f"SELECT thread_id, actor FROM audit WHERE thread_id IN ({marks}) AND "
+            "(event = 'campaign.started' OR event LIKE 'campaign.started.%') ORDER BY seq DESC",
+            tuple(wanted),
+        )
+        if len(self._authors) + len(wanted) >= 10_000:
+            self._authors.clear()
+        for r in rows:  # newest first, as `author` reads them
+            self._authors.setdefault(r["thread_id"], str(r["actor"]))
+
     def requirement(self, item: dict[str, Any], args: dict[str, Any] | None = None) -> Requirement:
         p = item["payload"]
         name = p["action"]["name"]

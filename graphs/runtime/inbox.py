@@ -37,6 +37,7 @@ class InboxPages(Reviews):
         ids = [r["interrupt_id"] for r in rows]
         reminded = self.store.reminded_among(ids)
         endorsed = self.approvals.endorsers_of(ids)  # one query for the page, not one per item
+        self.approvals.authors_of([r["thread_id"] for r in rows])  # the same for their authors
         remind = self.policy.remind_before
         return [
             {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -67,8 +68,9 @@ class Runs:
         audited) in the same transaction as the sync."""
         config = self._config(thread_id)
         ok = False
-        seen = self.store.inbox_ids(thread_id)
+        seen, indexed = self.store.inbox_ids(thread_id)
         ready = set(seen)
+        raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
         try:
             for chunk in self.graph.stream(
                 payload,
@@ -86,6 +88,7 @@ class Runs:
                             on_progress(str(update.get("step", "writer")), update["message"])
                     continue
                 if not namespace and "__interrupt__" in update:  # a branch is ready while
+                    raised.update((i.id, i) for i in update["__interrupt__"])
                     new = [i for i in update["__interrupt__"] if i.id not in ready]  # others
                     if new:  # still draft: into the inbox now
                         ready.update(i.id for i in new)
@@ -102,7 +105,15 @@ class Runs:
                 raise
             raise RunStopped(thread_id, exc) from exc
         finally:
-            self._sync(thread_id, applied=applied if ok else None)
+            state = None
+            if ok and indexed - set(applied or ()) <= raised.keys():
+                # A run stops at the end of the step where an interrupt was raised, and that
+                # step re-runs every task still waiting (each raises its interrupt again): what
+                # it raised is what is pending, no checkpoint read needed. Only when every
+                # interrupt indexed before the run (less those it answered) was raised again;
+                # else the checkpoint says (get_state).
+                state = _Paused(tuple(raised.values()))
+            self._sync(thread_id, state=state, applied=applied if ok else None)
 
     def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
         """A branch reached its gate while others still draft: into the inbox at once.
@@ -140,6 +151,19 @@ class Runs:
             keep_error=bool(state.next),
             applied=applied,
         )
+
+
+@dataclass(frozen=True)
+class _Paused:
+    """Where a run that went through stopped, as `get_state()` would say it: the interrupts
+    pending, and a next step exactly when there are some (a run ends at an interrupt or at
+    the graph's end)."""
+
+    interrupts: tuple[Any, ...]
+
+    @property
+    def next(self) -> tuple[str, ...]:
+        return ("interrupted",) if self.interrupts else ()
 
 
 def _items(interrupts: Any, now: float) -> list[dict[str, Any]]:

@@ -123,14 +123,17 @@ class InboxTables(AuditTables):
             return [{**_inbox_row(r), "reminded": r["reminder"] is not None} for r in rows]
         return [_inbox_row(r) for r in rows]
 
-    def inbox_ids(self, thread_id: str) -> set[str]:
-        """The ids of one thread's undecided interrupts (reviews and holds), payloads unread."""
+    def inbox_ids(self, thread_id: str) -> tuple[set[str], set[str]]:
+        """One thread's indexed interrupt ids, payloads unread: (undecided, all)."""
         rows = self.query(
-            "SELECT i.interrupt_id FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            "WHERE d.interrupt_id IS NULL AND i.thread_id = ?",
+            "SELECT i.interrupt_id, d.interrupt_id AS decided FROM inbox i LEFT JOIN decisions d"
+            " USING (interrupt_id) WHERE i.thread_id = ?",
             (thread_id,),
         )
-        return {r["interrupt_id"] for r in rows}
+        return (
+            {r["interrupt_id"] for r in rows if r["decided"] is None},
+            {r["interrupt_id"] for r in rows},
+        )
 
     def due(self, now: float, kind: str | None = None) -> list[dict[str, Any]]:
         """Undecided interrupts whose due time has passed: holds to release, reviews to expire
