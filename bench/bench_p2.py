@@ -288,9 +288,14 @@ def run_batch(contacts: int = 10_000, *, log: Log = _stderr) -> dict[str, Any]:
             released = s.tick(now=s.clock() + 3600)["released"]
             done = time.perf_counter()
             sent = sum(1 for r in s.store.outbox(thread) if r["status"] == "done")
+            interrupts = len(s.graph.get_state(s._config(thread)).interrupts)
         finally:
             s.close()
+    import resource
+
     return {
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "interrupts_after": interrupts,
         "contacts": contacts,
         "csv_ms": (parsed - t0) * 1000,
         "to_pending_s": drafted - t0,
@@ -335,4 +340,5 @@ def report_batch(f: dict[str, Any]) -> list[str]:
         f"batch_approve_all_s={f['approve_all_s']:.2f}",
         f"batch_release_s={f['release_s']:.2f}",
         f"batch_sent={f['sent']}",
+        f"batch_peak_rss_mb={f['peak_rss_mb']:.0f}",
     ]

@@ -12,7 +12,10 @@ review (one per action, each on its own: its draft reaches the gate while others
                ├─auto/notify──► hold? ─► publisher
                └─skip (daily limit)──► END
 
-batch (an audience's email): draft once ══Send one email per contact══► review
+batch (an audience's email, graphs/batch.py): the template drafted once, ONE review for the
+whole audience (per-contact exceptions in its decision), one hold, then one send per contact:
+
+    draft ─► assess ─► gate ─approve/edit─► hold? ─► publisher (each contact, via the outbox)
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from langgraph.graph.state import CompiledStateGraph
 from typing_extensions import TypedDict
 
 from graphs.assess import assess
+from graphs.batch import batch_gate, batch_hold, batch_publisher
 from graphs.gate import gate
 from graphs.hold import hold
 from graphs.publisher import publisher
@@ -53,13 +57,18 @@ def build_review_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
     return builder.compile()
 
 
-def build_batch_graph(review: Any) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """An audience's email: drafted once on its own branch, then one review per contact."""
+def build_batch_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
+    """An audience's email (graphs/batch.py): drafted once, one review and one hold for the
+    whole audience, then one send per contact."""
     builder = StateGraph(ActionState, context_schema=Context, output_schema=ReviewOutput)
     builder.add_node("draft", draft_batch)
-    builder.add_node("review", review)
+    builder.add_node("assess", assess)
+    builder.add_node("gate", batch_gate)
+    builder.add_node("writer", redraft)
+    builder.add_node("hold", batch_hold)
+    builder.add_node("publisher", batch_publisher)
     builder.add_edge(START, "draft")
-    builder.add_edge("review", END)
+    builder.add_edge("publisher", END)
     return builder.compile()
 
 
@@ -70,7 +79,7 @@ def build_graph(checkpointer: Any = None) -> CompiledStateGraph[Any, Any, Any, A
     builder.add_node("writer", writer)
     review = build_review_graph()
     builder.add_node("review", review)
-    builder.add_node("batch", build_batch_graph(review))
+    builder.add_node("batch", build_batch_graph())
     builder.add_edge(START, "researcher")
     builder.add_edge("researcher", "writer")
     builder.add_edge("review", END)

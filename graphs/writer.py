@@ -26,7 +26,7 @@ from langgraph.types import Command, Send
 from openai import LengthFinishReasonError
 from pydantic import BaseModel, ValidationError
 
-from graphs import prompts
+from graphs import prompts, redraft_check
 from graphs.brand import DEFAULT_SNAPSHOT
 from graphs.channels import Channel, by_action, by_key
 from graphs.channels.page import slugify  # noqa: F401  (kept importable from here)
@@ -199,6 +199,7 @@ def draft_action(
     previous: ProposedAction | None = None,
     feedback: Sequence[str] = (),
     number: int = 1,
+    insist: str = "",
 ) -> ProposedAction:
     """Draft one action of `channel`, let the AI review it for up to `review_rounds()` rounds,
     and return it with its rounds, its remaining problems and its sentence checks."""
@@ -221,6 +222,8 @@ def draft_action(
             draft=channel.copy(previous["args"]),
             feedback="\n".join(f"- {f}" for f in asks),
         )
+    if insist:  # a redraft that came back the same, asked again (graphs/redraft_check.py)
+        base += "\n\n" + insist
     model = bounded(model, channel.max_tokens(brief))
     checkable = passages(evidence, runtime, brief)
     rounds: list[dict[str, Any]] = []
@@ -256,6 +259,8 @@ def draft_action(
                     feedback="\n".join(f"- {p.feedback}" for p in problems),
                 )
             )
+            if previous is not None and asks:  # the reviewer's words stay last
+                task += "\n\n" + prompts.REVISE_REMINDER.format(feedback=asks[-1])
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
 
@@ -312,21 +317,19 @@ def _tool_channel(action: str) -> str:
 def personalise(
     template: ProposedAction, contact: dict[str, str], n: int, size: int
 ) -> ProposedAction:
-    """One email per contact: the contact's address and a greeting by name; nothing else changes."""
-    name = (contact.get("name") or contact.get("first_name") or "").strip()
-    first = name.split()[0] if name else ""
-    body = template["args"]["body"]
-    if first and body.startswith("Hello,"):
-        body = f"Hi {first}," + body[len("Hello,") :]
+    """One contact's email of a batch (graphs/batch.py `member_args`): the contact's address and
+    a greeting by name; nothing else changes."""
+    from graphs.batch import BATCH, member_args, member_id
+
     action = ProposedAction(
-        id=f"email-{n}",
+        id=member_id(n),
         name="send_email",
         channel="email",
-        args={**template["args"], "to": contact["email"], "body": body},
+        args=member_args(template["args"], contact),
         claims=template["claims"],
         confidence=template["confidence"],
         revision=0,
-        batch="audience",
+        batch=BATCH,
         batch_size=size,
     )
     for key in ("checks", "review_notes", "rounds"):
@@ -492,33 +495,21 @@ def draft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["ass
     return Command(update={"action": action, "actions": [action]}, goto="assess")
 
 
-def draft_batch(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["review"]]:
-    """An audience's email: drafted once, then one personalised email per contact, each on its
-    own review branch."""
+def draft_batch(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["assess"]]:
+    """An audience's email: drafted once, as the batch's template (graphs/batch.py); each
+    contact's email is derived from it where needed, never a task or a value of its own."""
+    from graphs.batch import BATCH, TEMPLATE_ID
+
+    if state.get("action"):  # drafted already (a resumed run)
+        return Command(goto="assess")
     template = _first_draft(state, runtime)
     audience = state.get("audience") or []
-    actions = [
-        personalise(template, contact, n, len(audience))
-        for n, contact in enumerate(audience, start=1)
-    ]
-    brand = state.get("brand") or DEFAULT_SNAPSHOT
-    return Command(
-        update={"actions": actions},
-        goto=[
-            Send(
-                "review",
-                ActionState(
-                    brief=state["brief"],
-                    evidence=state["evidence"],
-                    brand=brand,
-                    action=a,
-                    actions=[a],
-                    outcomes=[],
-                ),
-            )
-            for a in actions
-        ],
-    )
+    template = ProposedAction(**{**template, "id": TEMPLATE_ID})
+    template["batch"] = BATCH
+    template["batch_size"] = len(audience)
+    if audience:  # the template as the first contact gets it: routed as a first contact
+        template["args"] = {**template["args"], "to": audience[0]["email"]}
+    return Command(update={"action": template, "actions": [template]}, goto="assess")
 
 
 def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["assess"]]:
@@ -537,16 +528,34 @@ def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["a
     model = chat_model(runtime) if channel.drafted else None
     started = time.time()
     _progress(f"Redrafting the {channel.label} with your feedback… (0 s)", action["id"], started)
+    feedback = state.get("feedback", [])
     new = draft_action(
-        channel,
-        model,
-        brief,
-        evidence,
-        brand,
-        runtime,
-        previous=action,
-        feedback=state.get("feedback", []),
+        channel, model, brief, evidence, brand, runtime, previous=action, feedback=feedback
     )
+    if model is not None and redraft_check.same_draft(channel, action, new, feedback):
+        # Never silently the same draft: ask once more, more forcefully, then tell the person.
+        _progress(
+            f"The {channel.label} came back unchanged; asking the AI once more…",
+            action["id"],
+            started,
+        )
+        log.info("writer: redraft of %s came back unchanged; trying once more", action["id"])
+        new = draft_action(
+            channel,
+            redraft_check.varied(model),
+            brief,
+            evidence,
+            brand,
+            runtime,
+            previous=action,
+            feedback=feedback,
+            insist=redraft_check.insist(channel.copy(action["args"]), feedback),
+        )
+        still = redraft_check.same_draft(channel, action, new, feedback)
+        if still:
+            new = redraft_check.flag(new, feedback)
+        ctx = runtime.context if runtime is not None else None
+        redraft_check.audit(getattr(ctx, "store", None), new, feedback, changed_on_retry=not still)
     new["previous_args"] = dict(action["args"])
     _audit_rounds(runtime, new)
     log.info("writer redrafted %s (revision %d)", new["id"], new["revision"])

@@ -30,6 +30,7 @@ EVENTS = {
     "campaign.retried": "Campaign retried",
     "campaign.pruned": "Campaign tidied",
     "draft.reviewed": "AI review",
+    "draft.unchanged": "Redraft unchanged",
     "action.routed": "Routed",
     "action.proposed": "Waiting for a person",
     "action.held": "Scheduled",
@@ -130,6 +131,13 @@ def describe(entry: dict[str, Any]) -> str:
         text = f"The AI reviewed {what}: {_count(len(rounds), 'round')}, "
         text += f"{_count(len(left), 'issue')} left" if left else "nothing left to fix"
         return text + (f" (first: {_text(left[0])})" if left else "")
+    if event == "draft.unchanged":
+        asked = f" (“{_text(d.get('feedback'))}”)" if d.get("feedback") else ""
+        if d.get("changed_on_retry") is True:
+            return (
+                f"The AI's redraft of {what} came back unchanged{asked}; asked again, it changed it"
+            )
+        return f"The AI could not change {what} as asked{asked}: it waits for you with a note"
     if event in ("action.routed", "action.proposed"):
         reasons = d.get("reasons") if isinstance(d.get("reasons"), list) else []
         route = {"review": "waits for a person", "notify": "runs, then tells you"}.get(

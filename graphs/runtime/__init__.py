@@ -5,8 +5,8 @@ Exactly once (DESIGN.md §4):
   insert wins resumes, and a second decider is told who decided first. Hold releases (the
   scheduler), cancels and send-nows are decisions too, so a hold has exactly one outcome;
 - a thread is resumed under a lease, one resume at a time, with every recorded and not yet
-  applied decision of that thread in one `Command(resume={id: decision, ...})`; decisions on part
-  of a batch wait until the whole batch is decided;
+  applied decision of that thread in one `Command(resume={id: decision, ...})`; an audience
+  batch is one interrupt, resumed once when every contact of it is decided (batches.py);
 - on start-up, decisions that were recorded but never applied (a crash) are applied;
 - the publisher goes through the outbox; graphs run with `durability="sync"`.
 
@@ -16,7 +16,9 @@ Where things are (one concern per module, all behind `Signoff`):
     runs.py           Runs: the graph runner and the inbox-index sync every service builds on
     campaigns.py      Campaigns: start, retry, recover, read
     reviews.py        Reviews: pending, decide, apply
-    inbox.py          InboxPages: the inbox a page at a time, counts, decide a whole batch
+    inbox.py          InboxPages: the inbox a page at a time, counts
+    batches.py        Batches: an audience batch's one interrupt, its contacts in the index,
+                      approve all / the rest as one decision, the batch's one resume
     holds.py          Holds: held actions and the scheduler
     autonomy.py       AutonomyService: track record, levels, promote, simulate
     notifications.py  NotificationsService: the feed of actions that ran

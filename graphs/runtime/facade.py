@@ -21,8 +21,8 @@ from graphs.executor import Executor
 from graphs.notify import Reach
 from graphs.policy import Policy, load_policy
 from graphs.runtime.audit import AuditService
+from graphs.runtime.batches import Batches
 from graphs.runtime.executed import Executed
-from graphs.runtime.inbox import InboxPages
 from graphs.runtime.jobs import RunQueue
 from graphs.runtime.notifications import NotificationsService
 from graphs.services import connector_settings
@@ -37,11 +37,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Signoff(RunQueue, InboxPages, NotificationsService, AuditService, Executed):
+class Signoff(RunQueue, Batches, NotificationsService, AuditService, Executed):
     """One data directory: its database (checkpoints + app tables), policy, graph and connectors.
 
     Campaigns (start, retry, recover, read) · Reviews (pending, decide, apply) · InboxPages
-    (a page at a time, counts, decide a whole batch) · Holds (holds,
+    (a page at a time, counts) · Batches (an audience's one review: its contacts in the index,
+    decide a whole batch) · Holds (holds,
     cancel, send now, the scheduler) · AutonomyService (levels, promote, simulate) ·
     NotificationsService · AuditService · Executed (undo, in doubt, failed) · RunQueue (runs as
     jobs that workers claim under a lease).

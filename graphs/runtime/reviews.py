@@ -300,29 +300,27 @@ class Reviews(AutonomyService):
             if not todo:
                 return []
             live = {i.id for i in self.graph.get_state(self._config(thread_id)).interrupts}
-            stale = [d["interrupt_id"] for d in todo if d["interrupt_id"] not in live]
-            if stale:  # applied before a crash, or the thread moved on: nothing left to resume
-                log.info("decisions %s no longer have a pending interrupt; marking applied", stale)
-                self.store.mark_applied(stale)
-            resume = {}
-            still_open: dict[str, bool] = {}  # per batch: one count, not one per member
-            for d in todo:
-                if d["interrupt_id"] not in live:
-                    continue
-                item = self.store.inbox_item(d["interrupt_id"])
-                batch = item["batch"] if item and item["kind"] == "review" else None
-                if batch and batch not in still_open:
-                    still_open[batch] = bool(self.store.batch_open(thread_id, batch))
-                if batch and still_open[batch]:
-                    continue  # nothing in a batch goes out until the whole batch is decided
-                resume[d["interrupt_id"]] = d["decision"]
+            resume, applied = self._resumes(thread_id, todo, live)
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went
                 # through; a run that fails leaves them unapplied for `recover()`
-                self._run(thread_id, Command(resume=resume), on_progress, applied=list(resume))
+                self._run(thread_id, Command(resume=resume), on_progress, applied=applied)
             else:
                 self._sync(thread_id)
-            return list(resume)
+            return applied if resume else []
+
+    def _resumes(
+        self, thread_id: str, todo: list[dict[str, Any]], live: set[str]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The resume value of each live interrupt with a recorded decision, and the ids of the
+        decisions it applies; decisions whose interrupt is gone are marked applied (an audience
+        batch's: graphs/runtime/batches.py)."""
+        stale = [d["interrupt_id"] for d in todo if d["interrupt_id"] not in live]
+        if stale:  # applied before a crash, or the thread moved on: nothing left to resume
+            log.info("decisions %s no longer have a pending interrupt; marking applied", stale)
+            self.store.mark_applied(stale)
+        resume = {d["interrupt_id"]: d["decision"] for d in todo if d["interrupt_id"] in live}
+        return resume, list(resume)
 
     def authorize(self, by: str, permission: str, what: str) -> str:
         """Check a permission of the policy's authority (NotAllowed, audited); the recorded name."""

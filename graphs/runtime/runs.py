@@ -135,10 +135,12 @@ class Runs:
         applied: one transaction."""
         if state is None:
             state = self.graph.get_state(self._config(thread_id))
-        items = _items(state.interrupts, self.clock())
+        # an audience batch's one review: its contacts' rows are kept by _sync_batches
+        batches = [i for i in state.interrupts if i.value.get("kind") == "batch"]
+        items = _items([i for i in state.interrupts if i not in batches], self.clock())
         if state.interrupts:
             kinds = {i["kind"] for i in items}
-            status = "waiting" if "review" in kinds else "scheduled"
+            status = "waiting" if "review" in kinds or batches else "scheduled"
         elif state.next:
             status = "running"
         else:
@@ -151,6 +153,10 @@ class Runs:
             keep_error=bool(state.next),
             applied=applied,
         )
+        self._sync_batches(thread_id, state, batches)
+
+    def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
+        """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,8 @@ def _items(interrupts: Any, now: float) -> list[dict[str, Any]]:
     for intr in interrupts:
         payload = intr.value
         kind = payload.get("kind", "review")
+        if kind == "batch":  # an audience batch: indexed with its contacts by _sync_batches
+            continue
         if kind == "hold":
             due = payload.get("release_at")
         else:

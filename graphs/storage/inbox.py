@@ -56,7 +56,8 @@ class InboxTables(AuditTables):
         if replace and not applied:  # a run's end: often nothing changed (one read to know)
             wanted = {i["interrupt_id"] for i in items}
             rows = self.query(  # one round trip: the thread's rows and its campaign's status
-                "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ? UNION ALL"
+                "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ?"
+                " AND batch IS NULL UNION ALL"
                 " SELECT NULL, status FROM campaigns WHERE thread_id = ?",
                 (thread_id, thread_id),
             )
@@ -193,15 +194,17 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
 
     `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
     and adds the new ones; "add" only adds the new ones."""
+    # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
     old = {
         r["interrupt_id"]: (r["created_at"], r["due"])
         for r in c.execute(
-            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?", (thread_id,)
+            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ? AND batch IS NULL",
+            (thread_id,),
         )
     }
     wanted = {i["interrupt_id"] for i in items}
     if replace == "all":
-        c.execute("DELETE FROM inbox WHERE thread_id = ?", (thread_id,))
+        c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
     elif replace == "sync":
         gone = [(thread_id, iid) for iid in old if iid not in wanted]
         if gone:

@@ -33,24 +33,58 @@ CONTACTS = [
 
 @pytest.fixture
 def submissions(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every `decide_many` call the app makes (the decisions it was given). Each decision must
-    carry the hash of the version the page showed (`seen`); it is checked here and left out of
-    what the tests compare."""
+    """Every submission the app makes: the decisions a `decide_many` call was given, or a whole
+    batch's one decision (`decide_batch`: the batch, the decision, the drafts it leaves out).
+    Each decision the page sends itself must carry the hash of the version the page showed
+    (`seen`); it is checked here and left out of what the tests compare."""
     calls: list[dict[str, Any]] = []
     real = Signoff.decide_many
+    real_batch = Signoff.decide_batch
+    inside: list[bool] = []
 
     def spy(self: Signoff, decisions: dict[str, Any], **kw: Any) -> Any:
         shown = {p["id"]: p["content_hash"] for p in self.pending()}
         for item_id, decision in decisions.items():
-            # "approve all" / "the rest" are expanded by the runtime from the index (the page
-            # never loads the batch), so only the decisions the page itself sends carry `seen`
+            # "approve all" / "the rest" are one decision on the batch (the page never loads
+            # the batch), so only the decisions the page itself sends carry `seen`
             if "seen" in decision:
                 assert decision["seen"] == shown.get(item_id), "the page sent another version"
-        calls.append({i: {k: v for k, v in d.items() if k != "seen"} for i, d in decisions.items()})
+        if not inside:
+            calls.append(
+                {i: {k: v for k, v in d.items() if k != "seen"} for i, d in decisions.items()}
+            )
         return real(self, decisions, **kw)
 
+    def spy_batch(
+        self: Signoff, thread: str, batch: str, decision: dict[str, Any], **kw: Any
+    ) -> Any:
+        calls.append(
+            {
+                "batch": batch,
+                "decision": decision,
+                "exclude": sorted(kw.get("exclude") or []),
+                "checked": bool(kw.get("checked")),
+            }
+        )
+        inside.append(True)
+        try:
+            return real_batch(self, thread, batch, decision, **kw)
+        finally:
+            inside.pop()
+
     monkeypatch.setattr(Signoff, "decide_many", spy)
+    monkeypatch.setattr(Signoff, "decide_batch", spy_batch)
     return calls
+
+
+def whole(exclude: list[str] | None = None, checked: bool = False) -> dict[str, Any]:
+    """The submission of "approve all" (or "the rest", leaving out `exclude`)."""
+    return {
+        "batch": "audience",
+        "decision": {"type": "approve"},
+        "exclude": sorted(exclude or []),
+        "checked": checked,
+    }
 
 
 def batch_of(seeded: Signoff, contacts: list[dict[str, str]] = CONTACTS) -> tuple[str, list[Any]]:
@@ -89,7 +123,8 @@ def test_a_batch_is_one_group_with_one_approve_all(
 
     at.button(key=f"batch-approve-{batch}").click().run()
     assert not at.exception
-    assert submissions == [{e["id"]: {"type": "approve"} for e in emails}]  # one submission
+    assert submissions == [whole()]  # one submission, one decision for the whole batch
+    assert len(seeded.store.decisions(thread)) == 1
     assert "Approved 4 drafts in one go. 4 actions went out." in at.success[0].value
     assert recipients(ui_home) == [c["email"] for c in CONTACTS]
     assert seeded.pending() == []
@@ -164,7 +199,9 @@ def test_review_a_sample_then_approve_the_rest(
     assert at.button(key=f"batch-approve-rest-{batch}").label == "Approve the rest (3)"
     at.button(key=f"batch-approve-rest-{batch}").click().run()
     assert not at.exception
-    assert submissions[-1] == {e["id"]: {"type": "approve"} for e in rest}
+    assert submissions[-1] == whole([e["id"] for e in others])  # the open sample is left out
+    assert {p["id"] for p in seeded.pending()} == {e["id"] for e in others}
+    assert {e["id"] for e in rest}.isdisjoint(p["id"] for p in seeded.pending())
     assert maildir(ui_home) == []  # two sample drafts are still undecided
     for item in others:
         at.button(key=f"approve-{item['id']}").click().run()
@@ -197,7 +234,9 @@ def test_drafts_with_links_from_the_audience_file_are_never_the_rest(
     assert hostile <= sample  # always shown, as full cards
     at.button(key=f"batch-approve-rest-{batch}").click().run()
     assert not at.exception
-    assert not hostile & set(submissions[-1])  # never approved as "the rest"
+    assert submissions[-1]["batch"] == "audience"
+    assert hostile <= {p["id"] for p in seeded.pending()}  # never approved as "the rest"
+    assert maildir(ui_home) == []
 
 
 def test_edit_one_draft_of_a_batch(ui_home: Path, seeded: Signoff) -> None:
@@ -241,7 +280,9 @@ def test_batch_with_unsupported_claims_needs_the_check(
     at.checkbox(key=f"batch-checked-{batch}").check().run()
     at.button(key=f"batch-approve-{batch}").click().run()
     assert not at.exception
-    assert submissions == [{e["id"]: {"type": "approve", "checked": True} for e in emails}]
+    assert submissions == [whole(checked=True)]
+    [decided] = seeded.store.decisions(thread)
+    assert decided["decision"]["checked"] is True
     assert len(maildir(ui_home)) == 4
 
 

@@ -1,0 +1,371 @@
+"""An audience's email as ONE review, ONE hold and one send per contact.
+
+    draft (the template, once) ─► assess ─review─► gate ─approve/edit─► hold? ─► publisher
+                                    ▲                │ │                  └─cancel─► END
+                                    └──── writer ◄───┘ └─reject/expire─► END
+                                         (revise)
+
+The batch's gate pauses once, with the template draft (its claim checks), the audience's size, a
+small sample and the ids of the contacts whose email carries links or contacts nobody gave. The
+contacts' personalised emails are never tasks or checkpoint values: each is derived from the
+template and the contact (`member_args`) where it is needed — the runtime's inbox index lists
+them a page at a time (graphs/runtime/batches.py), the publisher sends them one by one.
+
+The decision is one resume (graphs/batch_schema.py): a decision for the whole batch with
+per-contact exceptions (`members`). After approval the batch waits out one hold (cancel / send
+now), then the publisher sends each approved contact's email through the executor: the outbox
+key is per contact, so a run taken over mid-batch never sends anyone's email twice. Progress goes
+out as it sends ("Sent 2,400 of 10,000"); a contact's failed send is that contact's outcome, not
+the batch's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+from langgraph.config import get_config, get_stream_writer
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from graphs.batch_schema import MEMBER_DECISIONS, batch_schema
+from graphs.checks.links import Allowed, allowed_from, foreign_contacts
+from graphs.decisions import dump
+from graphs.gate import edit_rules, review_request
+from graphs.hold import hold_request
+from graphs.record import ask, settle
+from graphs.response_schema import hold_schema
+from graphs.services import complete
+from graphs.state import ActionState, Context, Outcome, ProposedAction
+from tools.registry import get_tool
+
+log = logging.getLogger(__name__)
+
+BATCH = "audience"  # the batch key of an audience's email (one per campaign)
+TEMPLATE_ID = "email-batch"  # the template's action id; each contact's email is email-<n>
+SAMPLE = 3  # contacts' emails shown with the batch's interrupt
+PROGRESS_EVERY_S = 2.0
+ENV_SENDERS = "SIGNOFF_BATCH_SENDERS"
+SENDERS = 4  # sends in flight at once, where the connector honours the idempotency key
+
+
+# -- each contact's email, derived -----------------------------------------------------------
+def member_id(n: int) -> str:
+    return f"email-{n}"
+
+
+def member_number(action_id: str) -> int | None:
+    """n of "email-<n>", or None."""
+    prefix, _, n = action_id.rpartition("-")
+    return int(n) if prefix == "email" and n.isdigit() and int(n) > 0 else None
+
+
+def member_args(template_args: Mapping[str, Any], contact: Mapping[str, str]) -> dict[str, Any]:
+    """One contact's email: their address and a greeting by name; nothing else changes."""
+    name = (contact.get("name") or contact.get("first_name") or "").strip()
+    first = name.split()[0] if name else ""
+    body = str(template_args.get("body", ""))
+    if first and body.startswith("Hello,"):
+        body = f"Hi {first}," + body[len("Hello,") :]
+    return {**template_args, "to": contact["email"], "body": body}
+
+
+def members(
+    template_args: Mapping[str, Any], audience: Sequence[Mapping[str, str]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(action id, arguments) of every contact's email, in the audience's order."""
+    for n, contact in enumerate(audience, start=1):
+        yield member_id(n), member_args(template_args, contact)
+
+
+def args_of(
+    template_args: Mapping[str, Any], audience: Sequence[Mapping[str, str]], action_id: str
+) -> dict[str, Any] | None:
+    n = member_number(action_id)
+    if n is None or n > len(audience):
+        return None
+    return member_args(template_args, audience[n - 1])
+
+
+def flagged_members(
+    name_: str,
+    template_args: Mapping[str, Any],
+    audience: Sequence[Mapping[str, str]],
+    allowed: Allowed,
+) -> dict[str, list[str]]:
+    """Contacts whose email carries links or contacts nobody gave (a name with a URL): id →
+    reasons. Only the greeting differs between contacts, so only names are checked in full."""
+    found: dict[str, list[str]] = {}
+    greeting = str(template_args.get("body", "")).startswith("Hello,")
+    seen: dict[str, list[str]] = {}
+    for n, contact in enumerate(audience, start=1):
+        name = (contact.get("name") or contact.get("first_name") or "").strip()
+        first = name.split()[0] if name and greeting else ""
+        if not first:
+            continue
+        key = first if "@" not in first else f"{first} {contact['email']}"
+        if key not in seen:  # the recipient's own address may appear in their email
+            args = {"to": contact["email"], "body": f"Hi {first},"}
+            seen[key] = foreign_contacts(name_, args, allowed)
+        if seen[key]:
+            found[member_id(n)] = seen[key]
+    return found
+
+
+# -- the batch's one review -------------------------------------------------------------------
+def batch_request(
+    state: ActionState, ctx: Context, flagged: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """The batch's interrupt: the template's review request, plus the audience's size, a sample,
+    the flagged contacts and what one contact's email may be given."""
+    template = state["action"]
+    audience = state.get("audience") or []
+    request = review_request(
+        template,
+        state["evidence"],
+        state["assessment"],
+        state.get("feedback", []),
+        ctx.max_revisions,
+    )
+    size = len(audience)
+    allowed = request["allowed_decisions"]
+    description = (
+        f"{request['title']} to {size:,} contacts (one personalised email each). Accept approves "
+        f"every one; the template:\n\n{request['text']}"
+    )
+    request.update(
+        kind="batch",
+        batch=None,  # one item: the runtime lists its contacts under `batch_key`
+        batch_key=BATCH,
+        batch_size=size,
+        member_decisions=[d for d in MEMBER_DECISIONS if d in allowed or d == "reject"],
+        flagged_members=dict(flagged),
+        sample=[
+            {"action_id": action_id, "args": args}
+            for action_id, args in members(template["args"], audience[:SAMPLE])
+        ],
+        description=description,
+    )
+    return request
+
+
+def batch_gate(
+    state: ActionState, runtime: Runtime[Context]
+) -> Command[Literal["hold", "publisher", "writer", "__end__"]]:
+    template = state["action"]
+    audience = state.get("audience") or []
+    by_runtime = runtime.context.store is not None
+    ctx = complete(runtime.context)
+    allowed_contacts = allowed_from(
+        state["brief"], _allowlist(ctx), ctx.settings, state.get("brand")
+    )
+    flagged = flagged_members(template["name"], template["args"], audience, allowed_contacts)
+    request = batch_request(state, ctx, flagged)
+    schema = batch_schema(
+        template["name"],
+        template["args"],
+        request["allowed_decisions"],
+        request["unsupported_claims"],
+        ctx.settings,
+        edit_rules(ctx, template["name"], request["contacts_allowed"]),
+        len(audience),
+        sorted(flagged),
+        lambda action_id: args_of(template["args"], audience, action_id),
+    )
+    decided, interrupt_id = ask(ctx, by_runtime, "review", request, schema)
+    value: dict[str, Any] = decided.root  # {"top": decision or None, "members": {id: decision}}
+    exceptions: dict[str, dict[str, Any]] = value["members"]
+    top_raw = value["top"] or {"type": "members", "count": len(exceptions)}
+    top = settle(ctx, "review", template, request, top_raw, decided.dialect, interrupt_id)
+    top = {k: v for k, v in top.items() if k != "exclude"}
+    kind = top["type"]
+    log.info("batch gate: %s on %d contacts (%d exceptions)", kind, len(audience), len(exceptions))
+    if kind == "revise":
+        return Command(
+            update={
+                "decision": top,
+                "feedback": [*state.get("feedback", []), top["feedback"]],
+            },
+            goto="writer",
+        )
+    update: dict[str, Any] = {"decision": {**top, "members": exceptions}}
+    if kind == "edit":
+        update["action"] = ProposedAction(**{**template, "args": top["args"]})
+    outcomes = [
+        Outcome(
+            action_id=action_id,
+            name=template["name"],
+            status="rejected",
+            detail={"reason": d.get("reason", ""), "comment": d.get("comment", "")},
+        )
+        for action_id, d in exceptions.items()
+        if d["type"] == "reject"
+    ]
+    going = approved_count(update["decision"], len(audience))
+    if not going:
+        status = "expired" if kind == "expire" else "rejected"
+        reason = (
+            "Nobody answered before the review expired."
+            if kind == "expire"
+            else top.get("reason") or "Every contact's email was rejected."
+        )
+        outcomes.append(
+            Outcome(
+                action_id=template["id"],
+                name=template["name"],
+                status=status,
+                detail={"reason": reason, "contacts": len(audience)},
+            )
+        )
+        return Command(update={**update, "outcomes": outcomes}, goto="__end__")
+    update["outcomes"] = outcomes
+    hold = int(state["assessment"].get("hold_seconds") or 0)
+    if hold:
+        update["release_at"] = ctx.clock() + hold
+        return Command(update=update, goto="hold")
+    return Command(update=update, goto="publisher")
+
+
+def _allowlist(ctx: Context) -> Any:
+    from graphs.assess import policy_of
+
+    return policy_of(ctx).allowlist
+
+
+def decision_for(decision: Mapping[str, Any], action_id: str) -> Mapping[str, Any]:
+    """What a contact's email was given: its own decision, else the batch's."""
+    members_ = decision.get("members") or {}
+    return members_.get(action_id) or decision
+
+
+def approved_count(decision: Mapping[str, Any], size: int) -> int:
+    members_ = decision.get("members") or {}
+    going = sum(1 for d in members_.values() if d["type"] in ("approve", "edit"))
+    if decision.get("type") in ("approve", "edit"):
+        going += size - len(members_)
+    return going
+
+
+# -- its one hold -----------------------------------------------------------------------------
+def batch_hold(
+    state: ActionState, runtime: Runtime[Context]
+) -> Command[Literal["publisher", "__end__"]]:
+    template = state["action"]
+    size = len(state.get("audience") or [])
+    going = approved_count(state.get("decision") or {}, size)
+    by_runtime = runtime.context.store is not None
+    ctx = complete(runtime.context)
+    request = hold_request(state)
+    title = f"{request['title']} × {going:,}"
+    request.update(
+        title=title,
+        batch=None,
+        batch_key=BATCH,
+        batch_size=going,
+        description=f"{title} (one personalised email per contact), approved and held. "
+        + request["description"],
+    )
+    decided, interrupt_id = ask(
+        ctx, by_runtime, "hold", request, hold_schema(template["name"], template["args"])
+    )
+    decision = settle(ctx, "hold", template, request, dump(decided), decided.dialect, interrupt_id)
+    log.info("batch hold: %s on %d contacts", decision["type"], going)
+    if decision["type"] == "cancel":
+        outcome = Outcome(
+            action_id=template["id"],
+            name=template["name"],
+            status="cancelled",
+            detail={
+                "reason": decision.get("reason") or "Cancelled during its hold.",
+                "contacts": going,
+            },
+        )
+        return Command(update={"outcomes": [outcome]}, goto="__end__")
+    return Command(goto="publisher")
+
+
+# -- one send per contact ---------------------------------------------------------------------
+def batch_publisher(state: ActionState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Send each approved contact's email through the executor (outbox: once per contact, a run
+    taken over part-way skips the ones already sent); one outcome per contact that did not go
+    out as it should, and one for the batch with the counts."""
+    template = state["action"]
+    audience = state.get("audience") or []
+    decision = state.get("decision") or {}
+    ctx = complete(runtime.context)
+    thread_id = str(get_config()["configurable"]["thread_id"])
+    going = approved_count(decision, len(audience))
+    counts = {"executed": 0, "failed": 0, "in_doubt": 0}
+    outcomes: list[Outcome] = []
+    tool = get_tool(template["name"])
+    # Sends overlap (the connector's I/O, the outbox's writes) only where a send taken over
+    # part-way is safe to repeat (the connector honours the key); else one at a time, so a
+    # crash leaves at most one send in doubt.
+    senders = senders_for(tool.honours_key(ctx.settings))
+
+    def send(item: tuple[str, dict[str, Any]]) -> Outcome:
+        return ctx.executor.execute(thread_id, item[0], template["name"], item[1])
+
+    done = 0
+    last = time.monotonic()
+    with ThreadPoolExecutor(senders, thread_name_prefix="signoff-send") as pool:
+        for outcome in pool.map(send, approved(template["args"], audience, decision)):
+            status = outcome["status"]
+            counts[status] = counts.get(status, 0) + 1
+            if status != "executed":
+                outcomes.append(outcome)
+            done += 1
+            if time.monotonic() - last >= PROGRESS_EVERY_S:
+                last = time.monotonic()
+                _progress(f"Sent {counts['executed']:,} of {going:,}", done, going)
+    missed = going - counts["executed"]
+    _progress(
+        f"Sent {counts['executed']:,} of {going:,}"
+        + (f"; {missed:,} did not go out (see Failed and In doubt)" if missed else ""),
+        done,
+        going,
+    )
+    log.info("batch publisher: %s of %d", counts, going)
+    summary = Outcome(
+        action_id=template["id"],
+        name=template["name"],
+        status="executed" if counts["executed"] else "failed",
+        detail={"contacts": going, **counts},
+    )
+    return {"outcomes": [*outcomes, summary]}
+
+
+def senders_for(honours_key: bool) -> int:
+    if not honours_key:
+        return 1
+    try:
+        return max(1, min(16, int(os.environ.get(ENV_SENDERS, SENDERS))))
+    except ValueError:
+        return SENDERS
+
+
+def approved(
+    template_args: Mapping[str, Any],
+    audience: Sequence[Mapping[str, str]],
+    decision: Mapping[str, Any],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(action id, arguments) of each contact's email that may go out, in the audience's order:
+    the batch's approval (or edit of the template) and the contacts' own approvals and edits."""
+    for action_id, args in members(template_args, audience):
+        given = decision_for(decision, action_id)
+        if given.get("type") not in ("approve", "edit"):
+            continue
+        if given is not decision and given["type"] == "edit":
+            args = dict(given["args"])
+        yield action_id, args
+
+
+def _progress(message: str, done: int, total: int) -> None:
+    try:
+        get_stream_writer()({"step": "publisher", "message": message, "done": done, "total": total})
+    except Exception:  # outside a run: nothing listens
+        log.debug("no stream writer for progress: %s", message)

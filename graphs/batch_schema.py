@@ -1,0 +1,138 @@
+"""The response schema of an audience batch's one review: a decision for the whole batch, with
+per-contact exceptions.
+
+    {"type": "approve"}                                   every contact's email
+    {"type": "approve", "members": {"email-3": {"type": "reject", "reason": "…"}}}
+                                                          all but the exceptions, which get theirs
+    {"members": {"email-1": {…}, …, "email-N": {…}}}      every contact decided one by one
+
+The whole-batch decision is validated by the template's own review schema (so every dialect —
+LangChain's `decisions`, Agent Inbox's `accept` (= approve all) — and every rule of a review
+apply); each exception by a member's schema: approve, edit (the contact's own email, checked
+against the same hard rules) or reject. A draft that carries links or contacts nobody gave
+(`flagged`) is never approved as part of the whole: it needs its own decision. Nothing refused
+here is stored (graphs/response_schema.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, cast
+
+from pydantic import (
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.functional_validators import ModelWrapValidatorHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from graphs.decisions import dump, size_problem
+from graphs.dialects import dialect_of
+from graphs.response_schema import DecisionSchema, EditRules, review_schema
+from tools.base import Settings
+
+MEMBER_DECISIONS = ("approve", "edit", "reject")  # what one contact's email can be given
+
+
+def batch_schema(
+    action_name: str,
+    template_args: dict[str, Any],
+    allowed: list[str],
+    unsupported: list[str],
+    settings: Settings | None,
+    edit_rules: EditRules | None,
+    size: int,
+    flagged: list[str],
+    member_args: Callable[[str], dict[str, Any] | None],
+) -> type[DecisionSchema]:
+    """The schema of one batch interrupt (see the module docstring). `member_args(id)`: the
+    personalised arguments of a contact's email, or None for an id not in the batch."""
+    whole = review_schema(action_name, template_args, allowed, unsupported, settings, edit_rules)
+    member_allowed = [d for d in MEMBER_DECISIONS if d in allowed or d == "reject"]
+    must_decide = frozenset(flagged)
+
+    def one(member_id: str, raw: Any) -> dict[str, Any]:
+        args = member_args(member_id)
+        if args is None:
+            raise ValueError(
+                f"{member_id!r} is not a contact of this batch; expected ids email-1 to "
+                f"email-{size}. Nothing was saved."
+            )
+        if isinstance(raw, dict) and raw.get("type") not in member_allowed:
+            raise ValueError(
+                f"{raw.get('type')!r} is not a choice for one contact's email; expected one of "
+                f"{member_allowed}."
+            )
+        # only an edit depends on the contact's own arguments (laid over them, checked against
+        # the same rules); approve and reject are the same for every contact
+        base = args if isinstance(raw, dict) and raw.get("type") == "edit" else template_args
+        schema = review_schema(action_name, base, member_allowed, unsupported, settings, edit_rules)
+        return dump(schema.model_validate(raw))
+
+    class BatchDecision(DecisionSchema):
+        root: Any
+
+        @classmethod
+        def __get_pydantic_json_schema__(
+            cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+        ) -> JsonSchemaValue:
+            shown = cast(JsonSchemaValue, json.loads(json.dumps(TypeAdapter(whole).json_schema())))
+            shown["description"] = (
+                f"A decision for all {size} emails of the batch; optional 'members' maps "
+                "contact ids (email-1 …) to their own approve/edit/reject."
+            )
+            return shown
+
+        @model_validator(mode="wrap")
+        @classmethod
+        def _rules(
+            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+        ) -> Any:
+            if isinstance(raw, DecisionSchema):
+                return raw
+            members_raw: dict[str, Any] = {}
+            top_raw = raw
+            if isinstance(raw, dict) and "members" in raw:
+                members_raw = raw["members"]
+                if not isinstance(members_raw, dict) or len(members_raw) > size:
+                    raise ValueError(
+                        f"'members' maps at most {size} contact ids to their decisions. "
+                        "Nothing was saved."
+                    )
+                top_raw = {k: v for k, v in raw.items() if k != "members"}
+            members: dict[str, dict[str, Any]] = {}
+            for member_id, decision in members_raw.items():
+                problem = size_problem(decision)
+                if problem:
+                    raise ValueError(f"The decision on {member_id} is too large: {problem}.")
+                members[str(member_id)] = one(str(member_id), decision)
+            top: dict[str, Any] | None = None
+            dialect = dialect_of(raw)
+            if top_raw or len(members) < size:
+                if isinstance(top_raw, dict) and not top_raw and members:
+                    raise ValueError(
+                        f"{size - len(members)} contact(s) of the batch have no decision: give "
+                        "one for the whole batch ('type') or one for each contact. Nothing was "
+                        "saved."
+                    )
+                parsed = whole.model_validate(top_raw)
+                dialect = parsed.dialect
+                top = dump(parsed)
+            if top is not None and top["type"] in ("approve", "edit"):
+                unseen = sorted(must_decide - set(members))
+                if unseen:
+                    raise ValueError(
+                        f"{len(unseen)} email(s) of this batch carry links or contacts you did not "
+                        f"give ({', '.join(unseen[:5])}); they are never approved with the rest: "
+                        "decide each of them in 'members'. Nothing was saved."
+                    )
+            result = handler({"top": top, "members": members})
+            result._dialect = dialect
+            return result
+
+    BatchDecision.__name__ = f"BatchDecision_{action_name}"
+    return BatchDecision

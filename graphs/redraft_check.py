@@ -1,0 +1,132 @@
+"""A send-back never silently returns the same draft.
+
+After a redraft (graphs/writer.py `redraft`), its copy is compared with the previous draft's:
+the same words (case, spacing and punctuation aside), or one word changed that the feedback
+never asked for, is "unchanged". The writer then asks once more, with the reviewer's words put
+more forcefully and the previous text named as what must change, and, where the model seam
+offers them, a higher temperature and a fixed seed. Still unchanged: the draft goes to the person
+with a note in a marketer's words, and the audit says so (`draft.unchanged`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.config import get_config
+
+from graphs import prompts
+from graphs.channels import Channel
+from graphs.humanize import clip
+from graphs.state import ProposedAction
+
+log = logging.getLogger(__name__)
+
+RETRY_TEMPERATURE = 0.8  # the retry samples more freely than the seam's default (0.2)
+RETRY_SEED = 7  # and from a fixed seed, so the retry is repeatable on one model
+TRIVIAL_WORDS = 1  # this many words changed, none of them asked for: still the same draft
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """The text's words, case-folded: spacing, case and punctuation are not a change."""
+    return _WORD.findall(text.casefold())
+
+
+def unchanged(before: str, after: str, feedback: Sequence[str] = ()) -> bool:
+    """Whether `after` is the same draft as `before`: the same words, or at most
+    `TRIVIAL_WORDS` changed and none of the new ones from the latest feedback (a one-word
+    change the reviewer asked for, "say Hello, not Hi", is a change)."""
+    old, new = words(before), words(after)
+    if old == new:
+        return True
+    if not old or not new:
+        return False
+    asked = set(words(feedback[-1])) if feedback else set()
+    changed = 0
+    added: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed += max(i2 - i1, j2 - j1)
+            added += new[j1:j2]
+    return changed <= TRIVIAL_WORDS and not (set(added) & asked)
+
+
+def same_draft(
+    channel: Channel, previous: ProposedAction, new: ProposedAction, feedback: Sequence[str]
+) -> bool:
+    """Whether a redraft of a drafted channel came back as the previous draft."""
+    if not channel.drafted:
+        return False
+    return unchanged(channel.copy(previous["args"]), channel.copy(new["args"]), feedback)
+
+
+def insist(previous_copy: str, feedback: Sequence[str]) -> str:
+    """The task's last words for the second try: the previous text as what must change, and
+    the reviewer's latest words."""
+    latest = feedback[-1] if feedback else "Write it differently."
+    return prompts.REVISE_AGAIN_TASK.format(draft=previous_copy, feedback=latest)
+
+
+def varied(model: BaseChatModel) -> BaseChatModel:
+    """The model sampling more freely for the second try: a higher temperature and a fixed seed
+    where the model offers those settings (ChatOpenAI does, for the embedded model and OpenAI);
+    any other model (the tests' scripted one) is left as it is."""
+    fields = type(model).model_fields
+    update: dict[str, Any] = {}
+    if "temperature" in fields:
+        current = getattr(model, "temperature", None)
+        update["temperature"] = max(float(current or 0.0), RETRY_TEMPERATURE)
+    if "seed" in fields:
+        update["seed"] = RETRY_SEED
+    return model.model_copy(update=update) if update else model
+
+
+def note(feedback: Sequence[str]) -> str:
+    """What the card says when the AI could not change the draft, in a marketer's words."""
+    asked = " ".join(feedback[-1].split()) if feedback else ""
+    quoted = f" (“{clip(asked, 80)}”)" if asked else ""
+    return (
+        f"The AI could not change this draft the way you asked{quoted}. "
+        "Edit it yourself, send it back with other words, or reject it."
+    )
+
+
+def flag(action: ProposedAction, feedback: Sequence[str]) -> ProposedAction:
+    """The action with the note first among what the AI review left for the person."""
+    flagged = ProposedAction(**action)
+    flagged["review_notes"] = [note(feedback), *action.get("review_notes", [])]
+    return flagged
+
+
+def audit(
+    store: Any,
+    action: ProposedAction,
+    feedback: Sequence[str],
+    *,
+    changed_on_retry: bool,
+) -> None:
+    """`draft.unchanged` in the audit: the redraft came back the same, asked again, and whether
+    the second try changed it."""
+    if store is None:
+        return
+    try:
+        thread_id = str(get_config()["configurable"]["thread_id"])
+    except Exception:  # outside a run (a direct call in a test)
+        log.debug("no run: draft.unchanged of %s not audited", action["id"])
+        return
+    store.audit(
+        "draft.unchanged",
+        {
+            "action_id": action["id"],
+            "revision": action["revision"],
+            "feedback": feedback[-1] if feedback else "",
+            "retried": True,
+            "changed_on_retry": changed_on_retry,
+        },
+        thread_id=thread_id,
+    )

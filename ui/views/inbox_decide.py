@@ -1,0 +1,384 @@
+"""Inbox decisions: a click queues a submission (in a widget callback, which Streamlit runs even
+when the card is gone by then: a stale tab or a double click still gets "already decided"); the
+page body applies it — one `decide_many` call, or one `decide_batch` for a whole batch — and
+says what happened, read back from the campaigns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
+from ui import progress
+from ui.state import (
+    count,
+    duration,
+    flash,
+    reviewer,
+    signoff,
+)
+
+REJECT_REASONS = ["Off-brand", "Inaccurate claim", "Wrong audience", "Bad timing", "Other"]
+
+
+def needs_check(item: dict[str, Any]) -> bool:
+    """Claims the evidence does not support: approving needs 'I checked these'."""
+    if item.get("needs_check"):
+        return True
+    if any(c.get("status") == "unsupported" for c in item.get("sentence_checks") or []):
+        return True
+    if item.get("unsupported_claims"):
+        return True
+    return any(c.get("supported") is False for c in item.get("claim_checks") or [])
+
+
+def _approval(item: dict[str, Any], checked: bool) -> dict[str, Any]:
+    decision: dict[str, Any] = {"type": "approve", "seen": item["content_hash"]}
+    if checked and needs_check(item):
+        decision["checked"] = True
+    return decision
+
+
+# -- clicks: queue a submission, apply it in the body ------------------------------------------
+def _submit(decisions: dict[str, dict[str, Any]], label: str, titles: dict[str, str]) -> None:
+    """One click, one submission: every decision in it goes to one `decide_many` call."""
+    st.session_state.setdefault("queued", []).append(
+        {"decisions": decisions, "label": label, "titles": titles, "by": reviewer()}
+    )
+    for item_id in decisions:
+        st.session_state.pop(f"panel-{item_id}", None)
+
+
+def _title(item: dict[str, Any]) -> str:
+    return str(item.get("title") or item["action"])
+
+
+def _approve(item: dict[str, Any]) -> None:
+    checked = bool(st.session_state.get(f"checked-{item['id']}"))
+    _submit({item["id"]: _approval(item, checked)}, "approve", {item["id"]: _title(item)})
+
+
+def _edit(item: dict[str, Any], fields: list[str]) -> None:
+    item_id = item["id"]
+    args = {name: st.session_state.get(f"edit-{name}-{item_id}", "") for name in fields}
+    # The edit is checked again before it can go out: a fact the product's knowledge does not
+    # support is shown first (if the person has not seen it yet), and needs "I checked these".
+    flagged = _flagged_sentences(_draft_checks(item, args))
+    if flagged - set(st.session_state.get(f"edit-shown-{item_id}", ())):
+        flash("warning", "Your edit has facts the knowledge base does not support: see below.")
+        return
+    if flagged and not st.session_state.get(f"edit-checked-{item_id}"):
+        flash("warning", "Tick 'I checked the flagged facts of my edit' first.")
+        return
+    _submit(
+        {item_id: {"type": "edit", "args": args, "seen": item["content_hash"]}},
+        "edit",
+        {item_id: _title(item)},
+    )
+
+
+def _flagged_sentences(checks: list[dict[str, Any]]) -> set[str]:
+    return {c["sentence"] for c in checks if c["status"] == "unsupported"}
+
+
+def _draft_checks(item: dict[str, Any], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The draft's sentences checked against the product's knowledge (empty if it cannot be)."""
+    try:
+        return signoff().check_draft(item["thread_id"], args)
+    except SignoffError:
+        return []
+
+
+def post_limit() -> int | None:
+    """The character limit of the social network the posts go to."""
+    from tools.registry import get_tool
+
+    return get_tool("publish_post").limits_for(signoff().settings).get("max_chars")
+
+
+def _revise(item: dict[str, Any]) -> None:
+    feedback = str(st.session_state.get(f"revise-feedback-{item['id']}", "")).strip()
+    _submit(
+        {item["id"]: {"type": "revise", "feedback": feedback, "seen": item["content_hash"]}},
+        "revise",
+        {item["id"]: _title(item)},
+    )
+
+
+def _reject(item: dict[str, Any]) -> None:
+    item_id = item["id"]
+    reason = st.session_state.get(f"reject-reason-{item_id}") or "Other"
+    comment = str(st.session_state.get(f"reject-comment-{item_id}", "")).strip()
+    _submit(
+        {
+            item_id: {
+                "type": "reject",
+                "reason": reason,
+                "comment": comment,
+                "seen": item["content_hash"],
+            }
+        },
+        "reject",
+        {item_id: _title(item)},
+    )
+
+
+def _toggle_panel(item_id: str, panel: str) -> None:
+    key = f"panel-{item_id}"
+    st.session_state[key] = None if st.session_state.get(key) == panel else panel
+
+
+def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
+    b = q["batch"]
+    result = signoff().decide_batch(
+        b["thread"],
+        b["name"],
+        {"type": "approve"},
+        exclude=b["exclude"],
+        checked=b["checked"],
+        by=q["by"],
+        on_progress=feed,
+    )
+    q["decisions"] = result["decisions"]
+    q["titles"] = {i: q["title"] for i in result["decisions"]}
+    q["held_back"] = result.get("held_back", [])
+    return list(result["summaries"])
+
+
+def _decide(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
+    """One queued submission: a whole batch, or the decisions it names."""
+    if q.get("batch"):
+        return _decide_batch(q, feed)
+    return list(signoff().decide_many(q["decisions"], by=q["by"], on_progress=feed))
+
+
+def _to_page(number: int) -> None:
+    st.session_state["inbox-page"] = max(1, number)
+
+
+def _queue_outbox(kind: str, key: str, title: str) -> None:
+    st.session_state.setdefault("outbox-queue", []).append(
+        {"kind": kind, "key": key, "title": title, "by": reviewer()}
+    )
+
+
+WORKING = {
+    "approve": "Approving: {title}…",
+    "edit": "Applying your edits: {title}…",
+    "revise": "Sending back to the writer: {title}…",
+    "reject": "Rejecting: {title}…",
+}
+QUEUED = {
+    "approve": "Approved — {title} goes out in a moment.",
+    "edit": "Approved with your edits — {title} goes out in a moment.",
+    "revise": "Sent back — the writer is redrafting {title}; the redraft comes back to your inbox.",
+    "reject": "Rejected — {title} will not go out.",
+}
+DONE = {
+    "approve": "Approved — {title} went out.",
+    "edit": "Approved with your edits — {title} went out.",
+    "revise": "Sent back — the redraft of {title} is in your inbox.",
+    "reject": "Rejected — {title} will not go out.",
+}
+
+
+def apply_queued() -> None:
+    """Apply the submissions queued by clicks: one `decide_many` call each."""
+    queued = st.session_state.pop("queued", [])
+    for q in queued:
+        decisions = q["decisions"]
+        n = len(decisions)
+        kind = q["label"]
+        name = next(iter(q["titles"].values())) if n == 1 else count(n, "draft")
+        if q.get("batch"):
+            name = f"every waiting draft of {q['title']}"
+        try:
+            if n == 1 and not q.get("batch"):  # does it wait out a hold window once approved?
+                q["hold_seconds"] = {
+                    i["id"]: i.get("hold_seconds") or 0 for i in signoff().items(list(decisions))
+                }
+            # Recorded at once; what follows runs in a worker (ui/progress.py shows it).
+            with st.spinner(WORKING.get(kind, "Deciding: {title}…").format(title=name)):
+                result = _decide(q, None)
+            jobs = [int(s["job"]) for s in result if "job" in s]
+            flash(*_done_message(result, q))  # what was recorded, at once
+            # what the worker's run did, once it ended (read back from the campaigns then)
+            progress.when_done(
+                jobs, lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)
+            )
+        except AlreadyDecided as err:
+            st.info(title_case(str(err)), icon=":material/info:")
+        except InvalidDecision as err:
+            st.error(str(err))
+        except Busy as err:
+            st.warning(str(err))
+        except NotFound as err:
+            st.warning(str(err))
+        except SignoffError as err:
+            st.error(str(err))
+        except Exception as err:  # a connector or the model failed
+            st.error(
+                f"Your decision was recorded but could not be applied: {err}. "
+                "Open the campaign to see where it stopped."
+            )
+        else:
+            st.rerun()
+
+
+def apply_outbox_queue() -> None:
+    """In-doubt and failed actions: mark sent, send again, retry."""
+    queued = st.session_state.pop("outbox-queue", [])
+    for q in queued:
+        try:
+            with st.spinner(f"{q['title']}…"):
+                if q["kind"] == "retry":
+                    result = signoff().retry_action(q["key"], by=q["by"])
+                else:
+                    result = signoff().settle(q["key"], q["kind"], by=q["by"])
+        except SignoffError as err:
+            flash("error", str(err))
+        except Exception as err:  # the connector failed again
+            flash("error", f"{q['title']}: it failed again ({err}).")
+        else:
+            if result.get("status") == "failed":
+                error = (result.get("detail") or {}).get("error") or "no reason given"
+                flash("error", f"{q['title']} failed again: {error}")
+                continue
+            flash(
+                "success",
+                {
+                    "mark_sent": f"Marked as sent — {q['title']} will not be sent again.",
+                    "send_again": f"Sent again — {q['title']}.",
+                    "retry": f"Tried again — {q['title']}.",
+                }[q["kind"]],
+            )
+    if queued:
+        st.rerun()
+
+
+def _results(summaries: list[dict[str, Any]], ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Per decided id: its action's hold and outcome, read back from its campaign."""
+    found: dict[str, dict[str, Any]] = {}
+    for summary in summaries:
+        try:
+            campaign = signoff().campaign(summary["thread_id"])
+        except SignoffError:
+            continue
+        holds = {h["action_id"]: h for h in campaign.get("holds", [])}
+        outcomes = {o["action_id"]: o for o in campaign["outcomes"]}
+        for d in campaign["decisions"]:
+            if d["interrupt_id"] in ids:
+                aid = d["action_id"]
+                found[d["interrupt_id"]] = {"hold": holds.get(aid), "outcome": outcomes.get(aid)}
+    return found
+
+
+def _refreshed(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The campaigns' summaries now (after the worker's run), keeping who still must approve."""
+    fresh = []
+    for s in summaries:
+        try:
+            now = signoff().summary(s["thread_id"])
+        except SignoffError:
+            now = {k: v for k, v in s.items() if k != "job"}
+        fresh.append({**now, "waiting_for": s.get("waiting_for", {})})
+    return fresh
+
+
+def _done_message(
+    summaries: list[dict[str, Any]], q: dict[str, Any], *, ran: bool = False
+) -> tuple[str, str]:
+    """What happened, read back from the campaigns (the holds and outcomes of these actions);
+    before a queued run ended (`ran` False and a summary names its job): what was recorded."""
+    decisions = q["decisions"]
+    if q.get("held_back"):
+        level, message = _done_many(summaries, q) if len(decisions) > 1 else ("success", "")
+        kept = count(len(q["held_back"]), "draft")
+        return "warning", (
+            f"{message} {kept} with links or contacts you did not give stayed in your inbox: "
+            "open them one by one."
+        ).strip()
+    if len(decisions) > 1 and not ran and any("job" in s for s in summaries):
+        return "info", (
+            f"Recorded {count(len(decisions), 'decision')} — what follows (sending, redrafting) "
+            "runs in the background; progress shows above."
+        )
+    if len(decisions) > 1:
+        return _done_many(summaries, q)
+    item_id, decision = next(iter(decisions.items()))
+    title = q["titles"][item_id]
+    kind = decision["type"]
+    message = DONE[kind].format(title=title)
+    still = next(
+        (s["waiting_for"][item_id] for s in summaries if item_id in s.get("waiting_for", {})), None
+    )
+    if still:
+        return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
+    if not ran and any("job" in s for s in summaries):  # a worker carries it out
+        hold = (q.get("hold_seconds") or {}).get(item_id) or 0
+        if kind in ("approve", "edit") and hold:
+            return "info", (
+                f"Approved — {title} is scheduled: it goes out in {duration(hold)} unless you "
+                "cancel it on the Scheduled page."
+            )
+        return "info", QUEUED[kind].format(title=title)
+    if kind not in ("approve", "edit"):
+        return "success", message
+    result = _results(summaries, {item_id}).get(item_id, {})
+    hold, outcome = result.get("hold"), result.get("outcome")
+    if hold:
+        return "success", (
+            f"Approved — {title} is scheduled: it goes out in {duration(hold['seconds_left'])} "
+            "unless you cancel it on the Scheduled page."
+        )
+    if outcome is None:
+        return "info", f"Recorded — {title} goes out when the rest of its batch is decided."
+    if outcome["status"] != "executed":
+        return "warning", (
+            f"{title_case(title)} was approved but did not go out "
+            f"({outcome['status'].replace('_', ' ')}). Open the campaign for details."
+        )
+    detail = outcome.get("detail") or {}
+    if detail.get("transport") == "maildir":
+        return "success", message + " Delivered to the Maildir outbox."
+    if detail.get("transport") == "feed":
+        return "success", message + f" Posted to the feed (line {detail.get('line')})."
+    return "success", message
+
+
+def _done_many(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
+    decisions = q["decisions"]
+    kind = next(iter(decisions.values()))["type"]
+    verb = {"approve": "Approved", "reject": "Rejected"}.get(kind, "Decided")
+    parts = [f"{verb} {count(len(decisions), 'draft')} in one go."]
+    if kind == "approve" and q.get("batch"):  # one decision for the batch: its one outcome
+        done = signoff().batch_result(q["batch"]["thread"])
+        sent = int(((done["outcome"] or {}).get("detail") or {}).get("executed", 0))
+        if sent:
+            parts.append(f"{count(sent, 'action')} went out.")
+        elif done["hold"]:
+            held = int(done["hold"]["payload"].get("batch_size") or len(decisions))
+            parts.append(f"{count(held, 'action')} scheduled: cancel on the Scheduled page.")
+        elif done["open"]:
+            parts.append(f"{len(decisions)} wait for the rest of their batch.")
+    elif kind == "approve":
+        results = _results(summaries, set(decisions))
+        sent = sum(
+            1
+            for r in results.values()
+            if r["outcome"] is not None and r["outcome"]["status"] == "executed"
+        )
+        held = sum(1 for r in results.values() if r["hold"])
+        waiting = sum(1 for r in results.values() if not r["hold"] and r["outcome"] is None)
+        if sent:
+            parts.append(f"{count(sent, 'action')} went out.")
+        if held:
+            parts.append(f"{count(held, 'action')} scheduled: cancel on the Scheduled page.")
+        if waiting:
+            parts.append(f"{waiting} wait for the rest of their batch.")
+    return "success", " ".join(parts)
+
+
+def title_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
