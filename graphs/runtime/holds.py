@@ -26,8 +26,12 @@ class Holds(Reviews):
         result = []
         rows = sorted(self.store.inbox(kind="hold"), key=lambda r: r["due"] or 0)
         approvers = self._approvers({(r["thread_id"], r["action_id"]) for r in rows})
+        batches = {r["thread_id"] for r in rows if r["payload"].get("batch_key")}
+        audiences = self._audience_approvers(batches) if batches else {}
         for row in rows:
             p = row["payload"]
+            key = (row["thread_id"], row["action_id"])
+            approved_by = approvers.get(key) or audiences.get(row["thread_id"])
             result.append(
                 {
                     "id": row["interrupt_id"],
@@ -40,9 +44,8 @@ class Holds(Reviews):
                     "release_at": p["release_at"],
                     "seconds_left": max(0.0, p["release_at"] - now),
                     "route": p.get("route"),
-                    "approved_by": approvers.get(
-                        (row["thread_id"], row["action_id"]), "policy (no review needed)"
-                    ),
+                    "approved_by": approved_by or "policy (no review needed)",
+                    "batch_size": p.get("batch_size") if p.get("batch_key") else None,
                 }
             )
         return result
@@ -64,6 +67,22 @@ class Holds(Reviews):
                 if key in keys and json.loads(r["decision"])["type"] in ("approve", "edit"):
                     found[key] = str(r["decided_by"])
         return found
+
+    def _audience_approvers(self, threads: set[str]) -> dict[str, str]:
+        """Who approved an audience's emails, per campaign: the batch's own approval ("approve
+        all") or the people who approved contacts one by one (the batch's record of their
+        decisions, `members`, is the graph's, not a person's)."""
+        names: dict[str, set[str]] = {}
+        chunk = sorted(threads)
+        rows = self.store.query(
+            "SELECT thread_id, decision, decided_by FROM decisions WHERE thread_id"
+            f" IN ({', '.join('?' * len(chunk))})",
+            tuple(chunk),
+        )
+        for r in rows:
+            if json.loads(r["decision"])["type"] in ("approve", "edit"):
+                names.setdefault(r["thread_id"], set()).add(str(r["decided_by"]))
+        return {thread: ", ".join(sorted(who)) for thread, who in names.items()}
 
     def cancel(self, hold_id: str, *, by: str = "marketer", reason: str = "") -> dict[str, Any]:
         """Cancel a held action before it goes out (first of cancel/send now/release wins)."""

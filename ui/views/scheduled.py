@@ -255,14 +255,18 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
                 icon=":material/link:",
                 query_params={"thread": hold["thread_id"]},
             )
+            audience = hold.get("batch_size")
             if hold["action"] == "send_email":
-                st.caption(
-                    f"**To** {plain(args.get('to', ''))} · **Subject** "
-                    f"{plain(args.get('subject', ''))}"
+                to = (
+                    f"{count(int(audience), 'contact')} of your audience list, each their own email"
+                    if audience
+                    else plain(args.get("to", ""))
                 )
+                st.caption(f"**To** {to} · **Subject** {plain(args.get('subject', ''))}")
             text = hold.get("text") or args.get("body") or args.get("text") or ""
             if text:
-                with st.expander("What goes out", icon=":material/visibility:"):
+                label = "What goes out (the first contact's email)" if audience else "What goes out"
+                with st.expander(label, icon=":material/visibility:"):
                     st.markdown(plain(text))
         with timer:
             st.metric(
