@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Literal
 
 from langgraph.config import get_config, get_stream_writer
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 BATCH = "audience"  # the batch key of an audience's email (one per campaign)
 TEMPLATE_ID = "email-batch"  # the template's action id; each contact's email is email-<n>
+MEMBERS_RECORDER = "signoff (each contact decided on their own)"
 SAMPLE = 3  # contacts' emails shown with the batch's interrupt
 PROGRESS_EVERY_S = 2.0
 ENV_SENDERS = "SIGNOFF_BATCH_SENDERS"
@@ -180,7 +182,12 @@ def batch_gate(
     value: dict[str, Any] = decided.root  # {"top": decision or None, "members": {id: decision}}
     exceptions: dict[str, dict[str, Any]] = value["members"]
     top_raw = value["top"] or {"type": "members", "count": len(exceptions)}
-    top = settle(ctx, "review", template, request, top_raw, decided.dialect, interrupt_id)
+    recorder = ctx
+    if value["top"] is None and by_runtime and not ctx.signoff_user:
+        # every contact was decided on its own, each recorded with its decider by the runtime;
+        # the batch's own record is their sum, written by the runtime, not by a client
+        recorder = replace(ctx, signoff_user=MEMBERS_RECORDER)
+    top = settle(recorder, "review", template, request, top_raw, decided.dialect, interrupt_id)
     top = {k: v for k, v in top.items() if k != "exclude"}
     kind = top["type"]
     log.info("batch gate: %s on %d contacts (%d exceptions)", kind, len(audience), len(exceptions))

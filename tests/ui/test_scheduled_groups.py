@@ -29,6 +29,12 @@ def approved_audience(seeded: Signoff) -> tuple[str, dict[str, Any]]:
     assert len(emails) == len(CONTACTS)
     seeded.decide_many({e["id"]: {"type": "approve", "checked": True} for e in emails}, by="ann")
     [hold] = [h for h in seeded.holds() if h["thread_id"] == result["thread_id"]]
+    # the batch's own record sums the people's decisions: no anonymous client decided it
+    [batch] = seeded.store.query(
+        "SELECT decided_by FROM decisions WHERE thread_id = ? AND action_id = 'email-batch'",
+        (result["thread_id"],),
+    )
+    assert batch["decided_by"] == "signoff (each contact decided on their own)"
     return str(result["thread_id"]), hold
 
 
