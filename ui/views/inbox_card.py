@@ -250,7 +250,11 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                 st.caption(
                     "Your earlier feedback: " + " · ".join(plain(f) for f in item["feedback"])
                 )
-            render_ai_review(item)
+            flagged = bool(unsupported) or any(
+                c.get("status") not in ("supported", "attributed", "no_facts")
+                for c in item["sentence_checks"]
+            )
+            render_ai_review(item, flagged=flagged)
 
         render_authority(item)
         render_decision_buttons(item)
@@ -259,14 +263,21 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
             render_panel(item, panel)
 
 
-def render_ai_review(item: dict[str, Any]) -> None:
-    """What the AI review left for the person and why, and what a redraft changed."""
+def render_ai_review(item: dict[str, Any], *, flagged: bool = False) -> None:
+    """What the AI review left for the person and why, and what a redraft changed. `flagged`:
+    the card shows sentences or claims to check (the review never says "nothing left" then)."""
     rounds = int(item.get("review_rounds") or 0)
     notes = [n for n in item.get("review_notes") or [] if not n.startswith("Not in the facts")]
     if rounds > 1 or notes:
         st.markdown(
             f"**AI review** ({count(rounds, 'round')}): "
-            + ("left for you:" if notes else "nothing left to fix.")
+            + (
+                "left for you:"
+                if notes
+                else "the flagged sentences are left for you to check."
+                if flagged
+                else "nothing left to fix."
+            )
         )
         if notes:
             st.markdown("\n".join(f"- {plain(n)}" for n in notes))
