@@ -102,9 +102,17 @@ if not pending and any(filters.values()):
     st.info("Nothing waiting matches these filters.", icon=":material/filter_alt_off:")
 elif not pending:
     with st.container(border=True, key="inbox-empty"):
-        st.markdown("### :material/inbox: Nothing is waiting for you")
+        writing = runtime.queue_status()["open"]  # runs queued or running (their progress above)
         st.markdown(
-            "When Signoff drafts an email or a post, it lands here for your sign-off. "
+            "### :material/inbox: Nothing is waiting for you yet"
+            if writing
+            else "### :material/inbox: Nothing is waiting for you"
+        )
+        st.markdown(
+            "Signoff is still at work on your campaign (its progress is shown above): each "
+            "draft lands here for your sign-off as soon as it is written and checked."
+            if writing
+            else "When Signoff drafts an email or a post, it lands here for your sign-off. "
             "Start a campaign and the drafts will appear in about a minute."
         )
         with st.container(horizontal=True):
