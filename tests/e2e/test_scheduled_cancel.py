@@ -57,6 +57,18 @@ def runtime(server: Server) -> Signoff:
     return Signoff(server.home, model=ScriptedChatModel(), recover=False, policy_path=policy)
 
 
+def held_from(server: Server, thread_id: str) -> dict[str, Any]:
+    """The campaign's hold: the page says "is scheduled" when the approval is recorded; the
+    worker's run that follows puts the email on hold a moment later."""
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    with runtime(server) as s:
+        while not (holds := [h for h in s.holds() if h["thread_id"] == thread_id]):
+            assert time.monotonic() < deadline, "the approved email never reached its hold"
+            time.sleep(0.2)
+    [hold] = holds
+    return hold
+
+
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 def test_cancel_a_held_email_during_its_countdown(hold_server: Server, page: Any) -> None:
@@ -85,8 +97,7 @@ def cancel_during_countdown(server: Server, page: Any) -> None:
     # said once: the worker's report replaces the recorded message (strict: two would fail)
     page.get_by_text("is scheduled: it goes out in").wait_for(timeout=STEP_TIMEOUT_MS)
     alive(page, server)
-    with runtime(server) as s:
-        [hold] = [h for h in s.holds() if h["thread_id"] == cancelled["thread_id"]]
+    hold = held_from(server, cancelled["thread_id"])  # once the worker has run the approval
     assert recipients(server.home) == []
     screenshot(page, "hold-1-approved")
 
