@@ -471,7 +471,8 @@ def route(policy: Policy, facts: Facts) -> Routing:
 
     words = ROUTE_WORDS[base]
     who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
-    reasons.append(f"{facts['action']} is {who}; at autonomy level '{level}' it would {words}.")
+    title = str(facts["action"]).replace("_", " ").capitalize()  # send_email: "Send email"
+    reasons.append(f"{title} is {who}; at autonomy level '{level}' it would {words}.")
     if spec.risk == "low" and spec.reversible and not facts.get("foreign_contacts"):
         # A reversible low-risk action never waits: it runs and is logged, or is skipped when
         # the day's limit is reached.
