@@ -98,7 +98,7 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
         for n in range(2)
     ]
     for item_id in ids:  # each card by its own id: a re-render may reorder or keep stale ones
-        card = page.locator(f'[class*="st-key-card-{item_id}"]')
+        card = page.locator(f".st-key-card-{item_id}")  # the whole class: -3 is in -33 too
         card.get_by_role("button", name="Approve", exact=True).click()
         expect(card).to_have_count(0, timeout=STEP_TIMEOUT_MS)
     deadline = time.monotonic() + 180
