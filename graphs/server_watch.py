@@ -73,7 +73,7 @@ class ServerWatcher:
             value = item["value"]
             if value["kind"] == "hold" and float(value.get("release_at") or now + 1) <= now:
                 answers[item["id"]] = {"type": "release"}
-            elif value["kind"] == "review" and value.get("expires_at") is not None:
+            elif value["kind"] in ("review", "batch") and value.get("expires_at") is not None:
                 if float(value["expires_at"]) <= now:
                     answers[item["id"]] = {"type": "expire"}
         return answers

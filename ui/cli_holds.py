@@ -62,6 +62,7 @@ def cmd_holds(args: argparse.Namespace, home: Path) -> int:
 def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
     with _open(home) as s:
         hold_id = s.resolve_hold(args.hold_id)
+        note = s.hold_note(args.hold_id, verb)  # one contact of an audience: its whole hold
         hold = next((h for h in s.holds() if h["id"] == hold_id), None)
         call = s.cancel if verb == "cancel" else s.send_now
         summary = _await(s, call(hold_id, by=_who(args)), args)
@@ -75,11 +76,14 @@ def _hold_command(args: argparse.Namespace, home: Path, verb: str) -> int:
         verb.replace("-", "_"): hold_id,
         "by": _who(args),
         "outcomes": outcomes,
+        **({"note": note} if note else {}),
     }
     if args.json:
         _emit(result)
         return EXIT_OK
     name = (hold or {}).get("title") or (hold or {}).get("action") or "the held action"
+    if note:
+        print(note)
     if verb == "cancel":
         print(f"Cancelled {name} ({hold_id}) as {_who(args)}: it will not go out.")
     else:

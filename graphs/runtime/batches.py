@@ -64,6 +64,9 @@ SHARED = (
 )
 
 
+_DUE = "\x00due"  # the batch's expiry, beside its shared fields in `_hydrate`'s cache
+
+
 def member_row_id(interrupt_id: str, action_id: str) -> str:
     """A contact's id in the inbox: `<batch interrupt id>-<n>` (for email-<n>)."""
     return f"{interrupt_id}-{member_number(action_id)}"
@@ -73,6 +76,31 @@ def split_member(row_id: str) -> tuple[str, str] | None:
     """(batch interrupt id, action id) of a contact's inbox id, or None."""
     head, _, n = row_id.rpartition("-")
     return (head, f"email-{n}") if head and n.isdigit() else None
+
+
+def contact_hold(store: Any, ref: str) -> dict[str, Any] | None:
+    """The held audience `ref` belongs to, when `ref` is one contact's id (`<batch interrupt
+    id>-<n>`, what the inbox lists for each contact) and its batch waits out its one hold:
+    {"hold": the hold's inbox row, "contact": n, "own": the contact's own decision or None}.
+    None for anything else (a hold's id, a review's, an unknown id)."""
+    split = split_member(ref)
+    if split is None:
+        return None
+    batch_interrupt, action_id = split
+    row = store.inbox_item(ref)
+    whole = store.decision(batch_interrupt)
+    thread_id = row["thread_id"] if row else whole["thread_id"] if whole else None
+    if thread_id is None:
+        return None
+    holds = [h for h in store.inbox(thread_id, kind="hold") if h["action_id"] == TEMPLATE_ID]
+    if not holds:
+        return None
+    own = store.decision(ref)
+    return {
+        "hold": holds[0],
+        "contact": member_number(action_id),
+        "own": own["decision"] if own else None,
+    }
 
 
 class Batches(InboxPages):
@@ -223,7 +251,9 @@ class Batches(InboxPages):
     def _hydrate(
         self, rows: list[dict[str, Any]], cache: dict[str, dict[str, Any]] | None = None
     ) -> list[dict[str, Any]]:
-        """Contacts' rows with what they share from their batch's row (evidence, claims…)."""
+        """Contacts' rows with what they share from their batch's row (evidence, claims…) and
+        its expiry (`due`: a contact's email expires with the batch's one review, and shows the
+        same "expires soon" as a single review)."""
         cache = {} if cache is None else cache
         out = []
         for row in rows:
@@ -235,10 +265,19 @@ class Batches(InboxPages):
                 whole = self.store.inbox_item(str(batch_interrupt))
                 cache[batch_interrupt] = (
                     {k: whole["payload"][k] for k in SHARED if k in whole["payload"]}
+                    | {_DUE: whole["due"]}
                     if whole
                     else {}
                 )
-            out.append({**row, "payload": {**cache[batch_interrupt], **row["payload"]}})
+            shared = dict(cache[batch_interrupt])
+            due = shared.pop(_DUE, None)
+            out.append(
+                {
+                    **row,
+                    "due": row["due"] if row["due"] is not None else due,
+                    "payload": {**shared, **row["payload"]},
+                }
+            )
         return out
 
     def _items(self, rows: list[dict[str, Any]], person: str | None = None) -> list[dict[str, Any]]:
@@ -387,6 +426,21 @@ class Batches(InboxPages):
             "summaries": [summary],
             "held_back": held_back,
         }
+
+    # -- its one hold -----------------------------------------------------------------------
+    def hold_note(self, ref: str, verb: str = "cancel") -> str | None:
+        """What cancel / send now on one contact's id does (the whole audience's one hold), in
+        words, or None when `ref` is no contact of a held audience (`verb`: cancel, send-now)."""
+        found = contact_hold(self.store, ref)
+        if found is None:
+            return None
+        size = found["hold"]["payload"].get("batch_size") or 0
+        done = "cancelled: none of them goes out" if verb == "cancel" else "sent now"
+        return (
+            f"{ref} is contact {found['contact']} of an audience approved as one: its "
+            f"{size:,} emails wait out ONE hold ({found['hold']['interrupt_id']}). The whole "
+            f"audience's hold is {done}."
+        )
 
     # -- reads for the page -----------------------------------------------------------------
     def batch_foreign_ids(self, thread_id: str, batch: str) -> list[str]:

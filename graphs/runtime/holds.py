@@ -10,6 +10,7 @@ from typing import Any
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.humanize import duration
 from graphs.record import DRIVER as REMOTE_DRIVER
+from graphs.runtime.batches import contact_hold
 from graphs.runtime.reviews import Reviews
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,15 @@ class Holds(Reviews):
         item = self.store.inbox_item(ref)
         if item is not None and item["kind"] == "hold":
             return ref
+        audience = contact_hold(self.store, ref)  # one contact of a held audience: its one hold
+        if audience is not None:
+            if (audience["own"] or {}).get("type") in ("reject", "revise"):
+                raise InvalidInput(
+                    f"{ref} (contact {audience['contact']}) was rejected on its own: it is not in "
+                    "the audience's hold and will not go out. To cancel or send the rest of the "
+                    f"audience, use its hold: {audience['hold']['interrupt_id']}."
+                )
+            return str(audience["hold"]["interrupt_id"])
         # a review: waiting (in the inbox) or decided (its decision names thread and action)
         if item is None:
             item = self.store.decision(ref)
@@ -126,13 +136,14 @@ class Holds(Reviews):
         )
 
     def _hold_decision(self, hold_id: str, decision: dict[str, Any], by: str) -> dict[str, Any]:
-        item = self._pending_item(self.resolve_hold(hold_id))
+        resolved = self.resolve_hold(hold_id)
+        item = self._pending_item(resolved)
         if item["kind"] != "hold":
             raise InvalidInput(
                 f"{hold_id} is a review, not a held action; decide it with approve/edit/revise/"
                 "reject (`signoff decide`)."
             )
-        return self.decide_many({hold_id: decision}, by=by)[0]
+        return self.decide_many({resolved: decision}, by=by)[0]
 
     def tick(self, now: float | None = None) -> dict[str, list[str]]:
         """One scheduler step: release due holds, expire overdue reviews, send reminders."""
@@ -159,14 +170,19 @@ class Holds(Reviews):
                 self._carry_on(thread_id)
             except Exception:
                 log.exception("scheduler: could not apply to %s; will retry", thread_id)
-        for row in self.store.due(now + self.policy.remind_before, kind="review"):
+        for row in self.store.due(now + self.policy.remind_before):
+            if row["kind"] == "hold":  # reviews, and an audience's one review (kind "batch")
+                continue
             if self.store.remind_once(row["interrupt_id"]):
                 p = row["payload"]
                 left = max(0, int(row["due"] - now))
+                audience = (
+                    f" to {p.get('batch_size', 0):,} contacts" if row["kind"] == "batch" else ""
+                )
                 self.store.notify(
                     f"remind:{row['interrupt_id']}",
                     kind="reminder",
-                    title=f"Review expires soon: {p.get('title')}",
+                    title=f"Review expires soon: {p.get('title')}{audience}",
                     message=f"Expires in {duration(left)} unless someone decides it.",
                     thread_id=row["thread_id"],
                     action_id=row["action_id"],
