@@ -68,6 +68,7 @@ def _drain(
 
     from graphs.runtime import Signoff
 
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="signoff-bench-workers-") as tmp:
         root = Path(tmp)
         home = root / "home"
@@ -120,6 +121,8 @@ def _drain(
         "seconds": seconds,
         "jobs_per_s": ran / seconds if seconds > 0 else float("inf"),
         "per_worker": [r["ran"] for r in reports],
+        "wall_s": time.perf_counter() - began,  # queueing, workers' start-up and the drain
+        "loadavg_1m": os.getloadavg()[0],
     }
 
 
@@ -169,12 +172,15 @@ def report(results: list[dict[str, Any]], postgres: bool = False) -> list[str]:
     for r in results:
         n = r["workers"]
         lines += [
+            f"{key}_{n}_seconds={r['seconds']:.1f}",
+            f"{key}_{n}_loadavg_1m={r['loadavg_1m']:.2f}",
             f"{key}_{n}_jobs_per_s={r['jobs_per_s']:.2f}",
             f"{key}_{n}_split={'/'.join(str(x) for x in r['per_worker'])}",
             f"{key}_{n}_failed={r['failed']}",
             f"{key}_{n}_left={r['left']}",
             f"{key}_{n}_vs_1={r['jobs_per_s'] / base:.2f}x",
         ]
+    lines.append(f"{key}_bench_s={sum(r['wall_s'] for r in results):.0f}")
     return lines
 
 
