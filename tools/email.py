@@ -140,8 +140,7 @@ def _deliver_maildir(msg: Message, key: str, settings: Settings) -> dict[str, An
     10,000 contacts). Written to tmp/ and renamed into new/, as the Maildir format asks."""
     root = settings.home / "maildir"
     if not (root / "cur").is_dir():
-        for sub in ("tmp", "new", "cur"):  # parallel first deliveries: race-free creation
-            (root / sub).mkdir(parents=True, exist_ok=True)
+        _create_maildir(root)
     wanted = message_id(key)
     name = "signoff-" + "".join(c for c in key if c.isalnum())[:64]
     found = _delivered(root, name)
@@ -159,6 +158,23 @@ def _deliver_maildir(msg: Message, key: str, settings: Settings) -> dict[str, An
         tmp.unlink(missing_ok=True)
     log.info("delivered %s to Maildir %s", wanted, root)
     return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": name}
+
+
+def _create_maildir(root: Path) -> None:
+    """`root` with tmp/, new/ and cur/, appearing all at once (a reader never meets a Maildir
+    without cur/): built beside it and renamed into place; a parallel first delivery that got
+    there first wins, and this one uses its Maildir."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = root.parent / f".{root.name}.{os.getpid()}.{threading.get_ident()}"
+    for sub in ("tmp", "new", "cur"):
+        (staging / sub).mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(staging, root)
+    except OSError:  # there already (another delivery, or a Maildir missing only cur/)
+        for sub in ("tmp", "new", "cur"):
+            (staging / sub).rmdir()
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        staging.rmdir()
 
 
 def _delivered(root: Path, name: str) -> str | None:
