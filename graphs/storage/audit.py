@@ -16,8 +16,6 @@ log = logging.getLogger(__name__)
 class AuditTables(Tables):
     """Append-only audit entries; `_append_audit` joins the caller's transaction."""
 
-    _audit_head: tuple[int, str] | None = None  # (seq, hash) this store appended last
-
     def audit(
         self,
         event: str,
@@ -40,14 +38,14 @@ class AuditTables(Tables):
         actor: str = "signoff",
     ) -> int:
         """Append inside the caller's transaction, so a state change and its entry commit
-        together (a crash between them would leave an unaudited change).
-
-        The chain's head this store appended last is remembered: the entry after it goes in
-        with one statement whose WHERE clause checks, inside the write transaction, that the
-        head is still the newest entry (else nothing is inserted and the head is read, as
-        always). Another process's append, or a transaction rolled back, only costs that read."""
+        together (a crash between them would leave an unaudited change)."""
+        last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq = (last["seq"] if last else 0) + 1
+        prev = (last["hash"] or "") if last else ""
         at = now_iso()
         body = json.dumps(detail, default=str, sort_keys=True)
+        digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
+        self._heads.append((seq, digest, at))
         # on PostgreSQL the identity sequence keeps the highest number ever given, as
         # sqlite_sequence does on SQLite (a tail cut off is told from one never written)
         top = (
@@ -55,35 +53,11 @@ class AuditTables(Tables):
             if self.dialect == "postgresql"
             else ""
         )
-        columns = (
-            "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
-            " prev_hash, hash) "
-        )
-        head = self._audit_head
-        if head is not None:
-            seq, prev = head[0] + 1, head[1]
-            digest = self.chain.mac(
-                seq, at, thread_id, actor, event, body, self.policy_version, prev
-            )
-            row = (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest)
-            if c.execute(
-                columns + "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
-                "WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit) = ?" + top,
-                (*row, head[0]),
-            ).rowcount:
-                self._heads.append((seq, digest, at))
-                self._audit_head = (seq, digest)
-                return seq
-        last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        seq = (last["seq"] if last else 0) + 1
-        prev = (last["hash"] or "") if last else ""
-        digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
-        self._heads.append((seq, digest, at))
         c.execute(
-            columns + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top,
+            "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top,
             (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
         )
-        self._audit_head = (seq, digest)
         return seq
 
     def audit_log(
