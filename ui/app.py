@@ -123,8 +123,12 @@ with st.sidebar:
     st.caption(
         f":material/engineering: Background workers: {workers}"
         if workers
-        else ":material/engineering: No background worker: new campaigns and decisions wait "
-        "until one runs (`make run` starts one)"
+        else ":material/engineering: Nothing is working in the background: new campaigns and "
+        "decisions wait until it starts again",
+        help=None
+        if workers
+        else "For whoever runs Signoff: `make run` (or `signoff worker`) "
+        "starts a worker on this data directory.",
     )
     st.caption(  # for whoever runs the server: no paths or settings on the marketer's page
         ":material/dns: Server details",

@@ -10,6 +10,7 @@ import streamlit as st
 from graphs.errors import Busy, NotFound, SignoffError
 from ui import progress
 from ui.audit_text import describe, event_label
+from ui.components.sources import readable
 from ui.state import (
     ACTION_ICONS,
     PAGE_INBOX,
@@ -326,7 +327,7 @@ def render_campaign(thread: str) -> None:
     ):
         for e in c["evidence"]:
             st.markdown(f"**[{e['id'].lstrip('E')}]** {plain(e['quote'])}")
-            st.caption(f"{plain(e['source'])} › {plain(e['location'])}")
+            st.caption(f"{plain(readable(e['source']))} › {plain(e['location'])}")
     with st.expander(f"Audit trail ({len(c['audit'])} events)", icon=":material/receipt_long:"):
         st.dataframe(
             [

@@ -34,6 +34,17 @@ from ui.state import (
 runtime = signoff()
 
 
+STOPPED_HELP = (
+    "This server's scheduler is off (SIGNOFF_SCHEDULER=off) and no `signoff worker` is "
+    "running on this data directory: start one, or unset SIGNOFF_SCHEDULER."
+)
+
+
+def releasing() -> bool:
+    """Is anything releasing held actions: this server's scheduler, or a running worker?"""
+    return scheduler_enabled() or bool(runtime.workers())
+
+
 def _queue(hold: dict[str, Any], verb: str) -> None:
     st.session_state.setdefault("hold-queue", []).append(
         {
@@ -277,10 +288,11 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
             )
         if left <= 0:
             st.caption(
-                ":material/schedule: Due: the scheduler sends it within a few seconds."
-                if scheduler_enabled()
-                else ":material/schedule: Due, but this server's scheduler is off "
-                "(SIGNOFF_SCHEDULER=off): run `signoff worker` or press Send now."
+                ":material/schedule: Due: it goes out within a few seconds."
+                if releasing()
+                else ":material/schedule: Due, but nothing is running that sends it: press "
+                "Send now.",
+                help=None if releasing() else STOPPED_HELP,
             )
         else:
             st.caption(f":material/schedule: Releases at {clock(hold['release_at'])}")
@@ -335,10 +347,12 @@ st.title("Scheduled")
 progress.report_finished()  # what queued runs did, once they ended
 show_flash()
 progress.open_runs()  # the runs of Send now and Cancel, polled until they end
-if not scheduler_enabled():
+if not releasing():
     st.info(
-        "This server does not release held actions (SIGNOFF_SCHEDULER=off). Run "
-        "`signoff worker` next to it, or they wait here until you press Send now.",
+        "Scheduled actions are not sent on their own right now: nothing is running that "
+        "sends them when their time comes. Press Send now, or ask whoever runs Signoff to "
+        "start its background worker.",
         icon=":material/pause_circle:",
     )
+    st.caption(":material/dns: For whoever runs Signoff", help=STOPPED_HELP)
 live_holds()
