@@ -13,13 +13,15 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from graphs.humanize import duration
-from graphs.runtime import Signoff
+
+if TYPE_CHECKING:  # the runtime (LangGraph, storage, connectors) is imported when first opened
+    from graphs.runtime import Signoff
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,8 @@ def get_signoff(home: str) -> Signoff:
     their progress from the database (ui/progress.py). The server's scheduler only records
     releases and expiries; it runs nothing.
     """
+    from graphs.runtime import Signoff  # seconds of imports: only once the page needs it
+
     runtime = Signoff(home, queued=True)
     if scheduler_enabled():
         runtime.start_scheduler(runs=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from graphs.runtime import strip_citations
+from tools.base import strip_citations
 from ui.components.authority import render_authority
 from ui.components.claims import claim_quotes, render_claims
 from ui.components.preview import edit_fields, render_draft, render_sentence_checks
