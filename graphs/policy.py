@@ -497,7 +497,6 @@ def route(policy: Policy, facts: Facts) -> Routing:
             allow_approve=allow_approve,
         )
 
-    words = ROUTE_WORDS[base]
     who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
     title = str(facts["action"]).replace("_", " ").capitalize()  # send_email: "Send email"
     reasons.append(f"{title} is {who}. {_trust_words(policy, spec, level, base)}")

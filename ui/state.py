@@ -67,8 +67,19 @@ def scheduler_enabled() -> bool:
     return os.environ.get(SCHEDULER_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
+_OPENED: dict[str, Signoff] = {}  # home → the runtime `get_signoff` opened for it
+
+
+def opened(home: str) -> Signoff | None:
+    """The runtime this server already opened for `home`, or None (nothing is opened for it)."""
+    return _OPENED.get(home)
+
+
 def _release(runtime: Signoff) -> None:
     """Called when the cache drops a runtime (e.g. `get_signoff.clear()`): stop its scheduler."""
+    for home, known in list(_OPENED.items()):
+        if known is runtime:
+            del _OPENED[home]
     try:
         runtime.stop_scheduler()
     except Exception:  # pragma: no cover - stopping is best effort
@@ -94,6 +105,7 @@ def get_signoff(home: str) -> Signoff:
     runtime = Signoff(home, queued=True)
     if scheduler_enabled():
         runtime.start_scheduler(runs=False)
+    _OPENED[home] = runtime
     return runtime
 
 

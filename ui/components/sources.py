@@ -22,10 +22,11 @@ _EXTENSION = re.compile(r"\.(md|markdown|txt|html?|pdf|csv|json|ya?ml|docx?|rst)
 
 @st.cache_data(ttl=30, show_spinner=False)
 def _titles(home: str) -> dict[str, str]:
-    from ui.state import signoff
+    from ui.state import opened
 
+    runtime = opened(home)
     titles: dict[str, str] = {}
-    for source in signoff().kb.sources():
+    for source in runtime.kb.sources() if runtime is not None else []:
         if source.title:
             titles.setdefault(source.name, source.title)
             titles.setdefault(source.uri, source.title)
@@ -33,12 +34,16 @@ def _titles(home: str) -> dict[str, str]:
 
 
 def titles() -> dict[str, str]:
-    """File name (and address) → title, for every document in the knowledge base."""
-    from ui.state import home_path
+    """File name (and address) → title, for every document in the knowledge base of the
+    runtime this server opened (none opened: {}, and names are only made readable)."""
+    from ui.state import home_path, opened
 
+    home = home_path()
+    if opened(home) is None:  # never opens one (a card drawn on its own)
+        return {}
     try:
-        return _titles(home_path())
-    except Exception:  # no knowledge base yet: readable names only
+        return _titles(home)
+    except Exception:  # the knowledge base cannot be read: readable names only
         return {}
 
 

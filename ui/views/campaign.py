@@ -270,10 +270,16 @@ def render_campaign(thread: str) -> None:
             st.page_link(PAGE_SCHEDULED, label="Cancel or send now", icon=":material/schedule:")
         if c["pending"]:
             st.markdown("**Waiting for your sign-off**")
+            lines: dict[str, int] = {}  # an audience's drafts are one line with their count
             for p in c["pending"]:
-                st.markdown(
-                    f"- {ACTION_ICONS.get(p['action'], '')} {p['title']} ({p['risk']} risk)"
+                line = f"{ACTION_ICONS.get(p['action'], '')} {p['title']} ({p['risk']} risk)"
+                lines[line] = lines.get(line, 0) + 1
+            st.markdown(
+                "\n".join(
+                    f"- {line}" + (f" × {n}, one per contact" if n > 1 else "")
+                    for line, n in lines.items()
                 )
+            )
             st.page_link(PAGE_INBOX, label="Decide in the Inbox", icon=":material/inbox:")
         for o in trouble:
             st.warning(
@@ -299,7 +305,7 @@ def render_campaign(thread: str) -> None:
             render_executed(row)
     else:
         st.caption(
-            "Nothing has gone out yet. Approved actions appear here with their outbox receipt."
+            "Nothing has gone out yet. Approved actions appear here once they have gone out."
         )
 
     st.subheader("Decisions", anchor=False)
