@@ -337,7 +337,10 @@ def test_campaign_page_shows_status_and_what_went_out(ui_home: Path, seeded: Sig
     assert "Done" in page and BRIEF["product"] in page
     [row] = seeded.campaign(thread)["executed"]
     assert at.get_by_key(f"executed-{row['key'][:16]}") is not None
-    assert str(ui_home / "maildir") in page and row["key"] in page
+    assert "Delivered to the local outbox folder" in page
+    assert str(ui_home / "maildir") not in page and row["key"] not in page  # marketer's words
+    helps = " ".join(str(c.proto.help) for c in at.caption)  # the details, for whoever runs it
+    assert str(ui_home / "maildir") in helps and row["key"] in helps
     assert "Social post rejected: **Bad timing**" in page
     decisions = at.table[0].value
     assert list(decisions["Who"]) == ["ann", "bob"]
@@ -395,7 +398,8 @@ def test_a_stopped_campaign_can_be_retried(
     assert campaign["status"] == "error"
     at = open_app(CAMPAIGN, thread=thread)
     assert not at.exception
-    assert "Needs attention" in texts(at) and "the model server went away" in texts(at)
+    assert "Needs attention" in texts(at) and "Something went wrong while drafting" in texts(at)
+    assert "the model server went away" in " ".join(str(c.proto.help) for c in at.caption)
     at.button(key=f"retry-{thread}").click().run()
     assert not at.exception
     assert app_model.calls

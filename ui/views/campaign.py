@@ -183,24 +183,45 @@ def render_executed(row: dict[str, Any]) -> None:
                 st.markdown(plain(args.get("body", "")))
         elif "text" in args:
             st.markdown(plain(args["text"]))
+        said = {  # in words; where exactly (paths, servers, the outbox key) in the tooltip
+            "maildir": "Delivered to the local outbox folder",
+            "feed": "Posted to the local feed",
+            "smtp": "Sent by email",
+        }.get(result.get("transport", ""), "Done")
         where = {
-            "maildir": lambda r: f"Delivered to the Maildir `{r.get('path')}` as `{r.get('file')}`",
-            "feed": lambda r: f"Posted to `{r.get('path')}`, line {r.get('line')}",
-            "smtp": lambda r: f"Sent through SMTP {r.get('server')}",
+            "maildir": lambda r: f"Maildir `{r.get('path')}` as `{r.get('file')}`",
+            "feed": lambda r: f"Feed `{r.get('path')}`, line {r.get('line')}",
+            "smtp": lambda r: f"SMTP server {r.get('server')}",
         }.get(result.get("transport", ""), lambda r: f"Result: `{json.dumps(r)}`")
-        st.caption(f":material/outbox: {where(result)}  \nOutbox key `{row['key']}`")
+        st.caption(
+            f":material/outbox: {said}",
+            help=f"For whoever runs Signoff: {where(result)}  \nOutbox key `{row['key']}`",
+        )
+
+
+def stopped_why(error: str) -> str:
+    """Why a run stopped, in a marketer's words (the exception stays in a tooltip)."""
+    text = error.lower()
+    if "timeout" in text or "timed out" in text:
+        return " The writing model took too long to answer (the machine may be busy)."
+    if "connect" in text or "unreachable" in text or "refused" in text:
+        return " The writing model could not be reached."
+    return " Something went wrong while drafting." if error else ""
 
 
 def render_retry(thread: str, c: dict[str, Any]) -> None:
     """A campaign whose run stopped part-way (an error, or the server stopped): carry it on."""
     errors = [a for a in c["audit"] if a["event"] == "campaign.error"]
-    why = f" The last error: {errors[0]['detail'].get('error', '')}" if errors else ""
+    error = str(errors[0]["detail"].get("error", "")) if errors else ""
     with st.container(border=True, key="retry-box"):
         st.warning(
             "This campaign stopped before its drafts were ready (or is still being drafted in "
-            f"another window).{plain(why)}",
+            f"another window).{stopped_why(error)} Everything so far is saved: Retry carries "
+            "it on from there.",
             icon=":material/warning:",
         )
+        if error:
+            st.caption(":material/dns: What went wrong, in detail", help=plain(error))
         if st.button("Retry", key=f"retry-{thread}", icon=":material/refresh:", type="primary"):
             try:
                 runtime.retry(thread)  # queued: a worker carries it on (ui/progress.py)
