@@ -17,7 +17,13 @@ from langgraph.types import Command
 from graphs.decisions import DECISIONS, dump
 from graphs.dialects import human_interrupt
 from graphs.record import ask, settle
-from graphs.response_schema import EditRules, review_schema
+from graphs.response_schema import (
+    DecisionSchema,
+    EditRules,
+    bound,
+    for_interrupt,
+    review_decision,
+)
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
@@ -149,7 +155,7 @@ def gate(
         ctx.max_revisions,
     )
     # Every rule a decision must meet is in this schema: a refused resume is never stored.
-    schema = review_schema(
+    schema, rules = review_decision(
         action["name"],
         action["args"],
         request["allowed_decisions"],
@@ -157,7 +163,12 @@ def gate(
         ctx.settings,
         edit_rules(ctx, action["name"], request["contacts_allowed"]),
     )
-    decided, interrupt_id = ask(ctx, by_runtime, "review", request, schema)
+    with bound(rules):
+        decided, interrupt_id = ask(
+            ctx, by_runtime, "review", request, for_interrupt(schema) if by_runtime else schema
+        )
+        if not isinstance(decided, DecisionSchema):  # pragma: no cover - see for_interrupt
+            decided = schema.model_validate(decided)
     decision = settle(ctx, "review", action, request, dump(decided), decided.dialect, interrupt_id)
     kind = decision["type"]
     log.info("gate: %s on %s", kind, action["id"])
