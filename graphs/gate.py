@@ -14,6 +14,7 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from graphs.assess import claim_checks_of
 from graphs.decisions import DECISIONS, dump
 from graphs.dialects import human_interrupt
 from graphs.record import ask, settle
@@ -57,7 +58,7 @@ def review_request(
     """The interrupt payload: JSON only, close to LangChain v1's HITL request shape."""
     tool = get_tool(action["name"])
     by_id = {e["id"]: e for e in evidence}
-    checks = assessment.get("claim_checks", [])
+    checks = claim_checks_of(action, assessment)
     unsupported = list(dict.fromkeys(c["text"] for c in checks if not c["supported"]))
     allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < max_revisions]
     if not assessment.get("allow_approve", True):
