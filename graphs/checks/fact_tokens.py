@@ -232,24 +232,31 @@ def _testimonials(text: str, location: str) -> list[tuple[str, str, list[Token]]
 
 
 def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
-    prepared = []
-    for n, p in enumerate(passages, start=1):
-        text = str(p.get("text") or p.get("quote") or "")
-        location = str(p.get("location") or "")
-        source = str(p.get("source") or "")
-        full = f"{location}\n{text}" if location and location not in text else text
-        prepared.append(
-            _Passage(
-                id=str(p.get("id") or p.get("ref") or f"P{n}"),
-                source=f"{source} › {location}" if source and location else source or location,
-                text=full,
-                lower=flatten(full),
-                tokens=facts_of(full),
-                quotes=_testimonials(text, location),
-                words=dict(_content_words(full)),
-            )
+    return [
+        _prepare_one(
+            str(p.get("id") or p.get("ref") or f"P{n}"),
+            str(p.get("text") or p.get("quote") or ""),
+            str(p.get("location") or ""),
+            str(p.get("source") or ""),
         )
-    return prepared
+        for n, p in enumerate(passages, start=1)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _prepare_one(pid: str, text: str, location: str, source: str) -> _Passage:
+    """One passage, tokenised once per process (every draft and every AI review round of a
+    product checks against the same passages); the result is shared: never change it."""
+    full = f"{location}\n{text}" if location and location not in text else text
+    return _Passage(
+        id=pid,
+        source=f"{source} › {location}" if source and location else source or location,
+        text=full,
+        lower=flatten(full),
+        tokens=facts_of(full),
+        quotes=_testimonials(text, location),
+        words=dict(_content_words(full)),
+    )
 
 
 def flatten(text: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from graphs.checks.fact_tokens import (  # noqa: F401 - FACT_KINDS importable from here too
@@ -326,13 +327,20 @@ MIN_QUOTE_OVERLAP = 0.6
 
 def _quote_match(words: dict[str, str], quotes: Iterable[tuple[str, str, list[Token]]]) -> Any:
     for quoted, who, _ in quotes:
-        theirs = content_words(quoted)
+        theirs = _quote_words(quoted)
         if len(theirs) < 3:
             continue
-        shared = words.keys() & theirs.keys()
+        shared = words.keys() & theirs
         if len(shared) >= 3 and len(shared) / len(theirs) >= MIN_QUOTE_OVERLAP:
             return quoted, who
     return None
+
+
+@lru_cache(maxsize=4096)
+def _quote_words(quoted: str) -> frozenset[str]:
+    """A customer quote's content words (stems), once per process: every sentence of every
+    draft is compared with the same passages' quotes."""
+    return frozenset(content_words(quoted))
 
 
 def _quote_verdict(
