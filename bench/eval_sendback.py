@@ -3,6 +3,7 @@
     uv run python -m bench.eval_sendback                 # Tom of Denver 4 times + the holdout
     uv run python -m bench.eval_sendback --runs 4 --holdout 0   # only "Quote Tom from Denver"
     uv run python -m bench.eval_sendback --model fake --runs 1  # structure only
+    uv run python -m bench.eval_sendback --rescore before.json  # earlier redrafts, today's checks
 
 Prints, per set (tuning: the sample kit's Tom; holdout: the drafts eval's products with a
 customer quote), how many redrafts came back unchanged (the card's note), were retried, name the
@@ -27,6 +28,7 @@ from graphs.eval_drafts import load_products, pick  # noqa: E402
 from graphs.eval_sendback import (  # noqa: E402
     format_sendbacks,
     holdout_cases,
+    rescore,
     run_sendbacks,
     sample_case,
     summarise,
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--holdout-runs", type=int, default=1, help="campaigns per holdout case")
     parser.add_argument("--model", default=None, help="'fake' for the scripted model")
     parser.add_argument("--json", type=Path, help="write every run to this file")
+    parser.add_argument(
+        "--rescore", type=Path, metavar="JSON", help="read an earlier run's redrafts again"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     chat_model: Any = None
@@ -52,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         chat_model = ScriptedChatModel()
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     results = []
+    if args.rescore:
+        cases = [sample_case(), *holdout_cases(pick(load_products(), None))]
+        runs = json.loads(args.rescore.read_text(encoding="utf-8"))
+        print(format_sendbacks(summarise(rescore(runs, cases))))
+        return 0
     if not args.no_tuning:
         results += run_sendbacks(
             [sample_case()], runs=args.runs, chat_model=chat_model, progress=say

@@ -179,6 +179,39 @@ def run_sendbacks(
     return results
 
 
+def rescore(runs: Sequence[Mapping[str, Any]], cases: Sequence[Case]) -> list[RunResult]:
+    """An earlier run's redrafts (its --json) read again with today's checker, so runs before
+    and after a change are judged on one yardstick; whether the card said "unchanged" and
+    whether it was retried are kept as they were."""
+    from graphs.checks.sources import product_passages
+    from tools.kb import KnowledgeBase
+
+    by_name = {c.name: c for c in cases}
+    out = []
+    with KnowledgeBase(":memory:") as kb:
+        kb.ensure_sample()
+        for case in cases:
+            if case.sheet:
+                kb.add_text(f"{case.name}.md", case.sheet, product=case.brief["product"])
+        for run in runs:
+            case = by_name[str(run["case"])]
+            result = RunResult(
+                case.name,
+                case.set,
+                float(run["seconds"]),
+                speaker=case.speaker,
+                before=str(run.get("before", "")),
+                unchanged=bool(run.get("unchanged")),
+                retried=bool(run.get("retried")),
+                error=run.get("error"),
+            )
+            if not result.error:
+                passages = product_passages(kb, case.brief)
+                read_redraft(result, str(run.get("after", "")), passages, case.brief["product"])
+            out.append(result)
+    return out
+
+
 def _verdict(r: RunResult) -> str:
     if r.followed:
         return "followed (named and quoted)"
