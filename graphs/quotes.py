@@ -155,3 +155,21 @@ def asked_facts(
 
 
 MAX_ASKED = 3  # passages a send-back can add to the writer's facts
+
+
+def quote_to_use(feedback: Sequence[str], lines: Sequence[str]) -> str:
+    """The writer's fact line with the quote the latest send-back asks for ("Quote Tom from
+    Denver": the line with a quotation that names Tom), or "" when it asks for none or no line
+    has it."""
+    from graphs.feedback_asks import quote_asks
+
+    if not feedback:
+        return ""
+    for ask in quote_asks(feedback[-1]):
+        if not ask.who:
+            continue
+        first = re.escape(ask.who.split()[0])
+        for line in lines:
+            if quotations(line) and re.search(r"(?<!\w)" + first + r"(?!\w)", line):
+                return line
+    return ""

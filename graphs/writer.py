@@ -226,6 +226,7 @@ def draft_action(
             draft=channel.copy(previous["args"]),
             feedback="\n".join(f"- {f}" for f in asks),
         )
+        base += _quote_task(asks, [*evidence, *asked])
     if insist:  # a redraft that came back the same, asked again (graphs/redraft_check.py)
         base += "\n\n" + insist
     model = bounded(model, channel.max_tokens(brief))
@@ -266,6 +267,14 @@ def draft_action(
                 task += "\n\n" + prompts.REVISE_REMINDER.format(feedback=asks[-1])
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
+
+
+def _quote_task(feedback: Sequence[str], facts: Sequence[Evidence]) -> str:
+    """The words a send-back asks to quote ("Quote Tom from Denver"), under the reviewer's."""
+    from graphs.quotes import facts_lines, quote_to_use
+
+    line = quote_to_use(feedback, facts_lines(facts))
+    return "\n" + prompts.QUOTE_TASK.format(line=line) if line else ""
 
 
 def _asked(

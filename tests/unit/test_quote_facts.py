@@ -11,7 +11,14 @@ from fakes import ScriptedChatModel, evidence_lines
 from pydantic import BaseModel
 
 from graphs.checks.facts import check_text
-from graphs.quotes import asked_facts, fact_line, facts_lines, keep_speaker, speaker_of
+from graphs.quotes import (
+    asked_facts,
+    fact_line,
+    facts_lines,
+    keep_speaker,
+    quote_to_use,
+    speaker_of,
+)
 from graphs.researcher import gather
 from graphs.runtime import Signoff
 from graphs.state import Evidence
@@ -158,6 +165,13 @@ def test_a_send_back_asking_for_toms_quote_gets_it_by_name(
             post["id"], {"type": "revise", "feedback": "Quote Tom from Denver by name"}
         )["pending"]
     assert again["args"]["text"].startswith(f"Tom from Denver says: {TOM}")
+    # the redraft's task gives the words to quote, with who said them, under the reviewer's
+    hint = (
+        f"Their words, to quote exactly, in quotation marks, with their name:\n{TOM} — Tom, Denver"
+    )
+    redrafts = [c["prompt"] for c in model.calls if "Reviewer feedback" in c["prompt"]]
+    assert redrafts and hint in redrafts[0]
+    assert redrafts[0].index("Quote Tom from Denver by name") < redrafts[0].index(hint)
     assert not any("could not change" in n or "send-back asked" in n for n in again["review_notes"])
     tom = [c for c in again["claim_checks"] if "Tom" in c["text"]]
     assert tom and all(c["supported"] for c in tom), again["claim_checks"]
@@ -174,6 +188,15 @@ def test_a_send_back_adds_the_passage_it_asks_for_when_the_facts_lack_it(
     assert asked_facts(["Quote Tom from Denver by name"], passages, known=[TOM]) == []
     assert asked_facts(["Make it warmer"], passages) == []
     assert asked_facts([], passages) == []
+
+
+def test_the_quote_to_use_is_the_line_that_quotes_whom_the_send_back_names() -> None:
+    lines = ["Brightloop 2 costs $149.", f"{TOM} — Tom, Denver", '"Lovely." — Maria, Leeds']
+    assert quote_to_use(["Quote Tom from Denver by name"], lines) == f"{TOM} — Tom, Denver"
+    assert quote_to_use(["Make it warmer", "Quote Tom"], lines) == f"{TOM} — Tom, Denver"
+    assert quote_to_use(["Quote Priya from Toronto"], lines) == ""
+    assert quote_to_use(["Quote a customer"], lines) == ""
+    assert quote_to_use([], lines) == ""
 
 
 def test_a_send_back_never_adds_a_flagged_passage_to_the_facts(
