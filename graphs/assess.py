@@ -153,21 +153,15 @@ def assess(
     routing: dict[str, Any] = dict(route(policy, facts))
     if ctx.store is not None:
         spec = policy.action(action["name"])
-        new, final = ctx.store.propose(
-            thread_id,
-            action["id"],
-            action["revision"],
-            dict(facts),
-            routing["route"],
-            routing["level"],
-            today(ctx),
-            daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
-        )
-        if final != routing["route"]:
-            routing["reasons"].append(f"Today's limit of {spec.daily_limit} is reached: skipped.")
-            routing["route"] = final
-        if new:
-            ctx.store.audit(
+
+        def routed(final: str) -> tuple[str, dict[str, Any]]:
+            """The routing's audit entry, committed with it (one transaction)."""
+            if final != routing["route"]:
+                routing["reasons"].append(
+                    f"Today's limit of {spec.daily_limit} is reached: skipped."
+                )
+                routing["route"] = final
+            return (
                 "action.routed",
                 {
                     "action_id": action["id"],
@@ -180,8 +174,22 @@ def assess(
                     "checks": routing["checks"],
                     "policy_version": policy.version,
                 },
-                thread_id=thread_id,
             )
+
+        _, final = ctx.store.propose(
+            thread_id,
+            action["id"],
+            action["revision"],
+            dict(facts),
+            routing["route"],
+            routing["level"],
+            today(ctx),
+            daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
+            audit=routed,
+        )
+        if final != routing["route"]:  # recorded before (a re-run): the route it had
+            routing["reasons"].append(f"Today's limit of {spec.daily_limit} is reached: skipped.")
+            routing["route"] = final
     routing["claim_checks"] = claim_checks
     routing["foreign_contacts"] = facts.get("foreign_contacts", [])
     routing["contacts_allowed"] = allowed_from(

@@ -41,6 +41,12 @@ TRACKED = {
 
 DRIVER = "langgraph"  # inbox rows of interrupts raised for another driver than the runtime
 
+# The run's config key (configurable) under which Signoff's runtime passes the decisions it
+# recorded and resumes with, by interrupt id: each is the first-wins row of `decisions`, which
+# never changes once written, so `settle` takes it from there instead of reading the table.
+# Keys starting with "__" never reach a checkpoint's metadata.
+RECORDED = "__signoff_recorded"
+
 
 def ask(
     ctx: Context,
@@ -160,7 +166,11 @@ def settle(
     store = ctx.store
     if store is None:  # pragma: no cover - services.complete() always gives one
         return decision
-    thread_id = str(get_config()["configurable"]["thread_id"])
+    configurable = get_config()["configurable"]
+    recorded = (configurable.get(RECORDED) or {}).get(interrupt_id)
+    if recorded is not None:  # the runtime recorded it (first wins) before this resume
+        return dict(recorded)
+    thread_id = str(configurable["thread_id"])
     by = actor(ctx, dialect)
     detail: dict[str, Any] = {
         "interrupt_id": interrupt_id,

@@ -9,13 +9,14 @@ import re
 import smtplib
 import ssl
 import threading
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tools import email_mime
 from tools.base import (
     Call,
     ConnectorError,
@@ -109,16 +110,16 @@ def message_id(key: str) -> str:
     return f"<{key[:32]}@signoff.local>"
 
 
-def build_message(args: dict[str, Any], key: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = args.get("sender") or FROM_ADDRESS
-    msg["To"] = args["to"]
-    msg["Subject"] = args["subject"]
-    msg["Date"] = email.utils.formatdate(localtime=False)
-    msg["Message-ID"] = message_id(key)
-    msg["X-Signoff-Key"] = key
-    msg.set_content(strip_citations(args["body"]))
-    return msg
+def build_message(args: dict[str, Any], key: str) -> Message:
+    """The email as it goes out (tools/email_mime.py builds it; its headers are checked there)."""
+    return email_mime.build(
+        sender=args.get("sender") or FROM_ADDRESS,
+        to=args["to"],
+        subject=args["subject"],
+        body=strip_citations(args["body"]),
+        message_id=message_id(key),
+        key=key,
+    )
 
 
 def send_email(call: Call) -> dict[str, Any]:
@@ -133,14 +134,13 @@ def connector(settings: Settings) -> str:
     return "smtp" if settings.smtp_url else "maildir"
 
 
-def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[str, Any]:
+def _deliver_maildir(msg: Message, key: str, settings: Settings) -> dict[str, Any]:
     """Deliver into `home/maildir` under a file name made from the key, so a second delivery
     of the same key is found by one lookup (not by parsing every message: O(1) per send at
     10,000 contacts). Written to tmp/ and renamed into new/, as the Maildir format asks."""
     root = settings.home / "maildir"
     if not (root / "cur").is_dir():
-        for sub in ("tmp", "new", "cur"):  # parallel first deliveries: race-free creation
-            (root / sub).mkdir(parents=True, exist_ok=True)
+        _create_maildir(root)
     wanted = message_id(key)
     name = "signoff-" + "".join(c for c in key if c.isalnum())[:64]
     found = _delivered(root, name)
@@ -160,6 +160,23 @@ def _deliver_maildir(msg: EmailMessage, key: str, settings: Settings) -> dict[st
     return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": name}
 
 
+def _create_maildir(root: Path) -> None:
+    """`root` with tmp/, new/ and cur/, appearing all at once (a reader never meets a Maildir
+    without cur/): built beside it and renamed into place; a parallel first delivery that got
+    there first wins, and this one uses its Maildir."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = root.parent / f".{root.name}.{os.getpid()}.{threading.get_ident()}"
+    for sub in ("tmp", "new", "cur"):
+        (staging / sub).mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(staging, root)
+    except OSError:  # there already (another delivery, or a Maildir missing only cur/)
+        for sub in ("tmp", "new", "cur"):
+            (staging / sub).rmdir()
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        staging.rmdir()
+
+
 def _delivered(root: Path, name: str) -> str | None:
     """The file name of an earlier delivery of `name` (new/, or cur/ once a reader saw it)."""
     if (root / "new" / name).exists():
@@ -170,7 +187,7 @@ def _delivered(root: Path, name: str) -> str | None:
     return None
 
 
-def _send_smtp(msg: EmailMessage, settings: Settings) -> dict[str, Any]:
+def _send_smtp(msg: Message, settings: Settings) -> dict[str, Any]:
     """smtp://user:pass@host:port (STARTTLS when offered or ?starttls=1), smtps:// for SSL."""
     assert settings.smtp_url  # Settings checked its form
     parsed = urlparse(settings.smtp_url)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.approvals import Approvals
 from graphs.executor import Executor
+from graphs.kb_cache import CachedKnowledgeBase
 from graphs.notify import Reach
 from graphs.policy import Policy, load_policy
 from graphs.runtime.audit import AuditService
@@ -87,7 +88,7 @@ class Signoff(RunQueue, Batches, NotificationsService, AuditService, Executed):
         self.context = Context(
             model=model,
             executor=self.executor,
-            kb=self.kb,
+            kb=CachedKnowledgeBase(self.kb),  # the graph's reads, cached per KB version
             policy=self.policy,
             store=self.store,
             settings=self.settings,

@@ -304,7 +304,20 @@ class Reviews(AutonomyService):
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went
                 # through; a run that fails leaves them unapplied for `recover()`
-                self._run(thread_id, Command(resume=resume), on_progress, applied=applied)
+                # the recorded decisions go along, so the gate and the hold need not read them
+                # back (graphs/record.py `settle`): exactly the rows this resume applies
+                recorded = {
+                    d["interrupt_id"]: d["decision"]
+                    for d in todo
+                    if d["interrupt_id"] in resume and resume[d["interrupt_id"]] == d["decision"]
+                }
+                self._run(
+                    thread_id,
+                    Command(resume=resume),
+                    on_progress,
+                    applied=applied,
+                    recorded=recorded,
+                )
             else:
                 self._sync(thread_id)
             return applied if resume else []

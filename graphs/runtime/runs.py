@@ -16,8 +16,11 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from graphs.approvals import Approvals
 from graphs.errors import RunStopped, SignoffError
 from graphs.executor import Executor
+from graphs.kb_cache import RUN_VERSION as KB_VERSION
+from graphs.kb_cache import CachedKnowledgeBase
 from graphs.notify import Reach
 from graphs.policy import Policy
+from graphs.record import RECORDED
 from graphs.state import Context
 from graphs.store import Store
 from tools.base import Settings
@@ -62,11 +65,17 @@ class Runs:
         payload: Any,
         on_progress: Progress | None,
         applied: list[str] | None = None,
+        recorded: dict[str, Any] | None = None,
     ) -> None:
         """Stream one run to its next pause, then sync the index. `applied`: the recorded
         decisions this run resumes with; once it went through they are marked applied (and
-        audited) in the same transaction as the sync."""
+        audited) in the same transaction as the sync. `recorded`: those decisions as their
+        rows say, by interrupt id (the nodes read them from the run's config, not the table)."""
         config = self._config(thread_id)
+        if recorded:
+            config["configurable"][RECORDED] = recorded
+        if isinstance(self.context.kb, CachedKnowledgeBase):  # one KB version per run
+            config["configurable"][KB_VERSION] = self.context.kb.version()
         ok = False
         seen, indexed = self.store.inbox_ids(thread_id)
         ready = set(seen)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
+from graphs.storage.audit import AuditTables
 from graphs.storage.base import Tables, now_iso
 
 log = logging.getLogger(__name__)
@@ -77,12 +79,16 @@ class AutonomyTables(Tables):
         day: str,
         *,
         daily_limit: int | None = None,
+        audit: Callable[[str], tuple[str, dict[str, Any]]] | None = None,
     ) -> tuple[bool, str]:
         """Record one routing (once per action revision). Returns (new, route).
 
         With a `daily_limit` the route is re-checked inside the same write transaction: the day's
         count of automatic runs of this action never exceeds the limit, even with parallel
         branches; one over the limit is recorded as "skip".
+
+        With `audit`, a new routing's audit entry `audit(route) -> (event, detail)` (given the
+        route recorded) commits with it: one transaction, and never a routing without its entry.
         """
         with self.tx() as c:
             row = c.execute(
@@ -115,6 +121,9 @@ class AutonomyTables(Tables):
                     day,
                 ),
             )
+            if audit is not None:
+                event, detail = audit(route)  # `Store` has the audit tables too
+                cast(AuditTables, self)._append_audit(c, event, detail, thread_id=thread_id)
             return True, route
 
     def daily_count(self, action: str, day: str) -> int:

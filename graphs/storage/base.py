@@ -75,12 +75,17 @@ class Tables:
         audit chain's next number) keep the meaning they have on SQLite. `serial=False` (the
         job queue's claim, which locks its row instead) skips that lock on PostgreSQL."""
         with self._lock:
-            if self.dialect == "postgresql":  # one round trip for both
-                self.conn.script(
-                    f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})" if serial else "BEGIN"
-                )
-            else:
-                self.conn.execute("BEGIN IMMEDIATE")
+            if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
+                try:
+                    with self.conn.transaction(WRITE_LOCK if serial else None) as c:
+                        yield c
+                except BaseException:
+                    self._heads.clear()
+                    raise
+                while self._heads:
+                    self.chain.record_head(*self._heads.pop(0))
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:

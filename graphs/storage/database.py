@@ -26,6 +26,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -148,9 +149,45 @@ class PgConnection:
         self.url = libpq_url(url)
         self.chain_path = chain_path
         self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
+        self._pipe: psycopg.Pipeline | None = None
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.raw.execute(translate(sql), tuple(params))
+    @contextmanager
+    def transaction(self, lock: int | None) -> Iterator[PgConnection]:
+        """One transaction (BEGIN, the transaction-scoped advisory lock `lock` when given, the
+        block's statements, COMMIT) in pipeline mode: statements are sent without waiting for
+        their results, and the connection waits only where the block reads one (a fetch, a
+        row count) and at the COMMIT. Where there were 2 + n round trips (BEGIN and the lock,
+        each statement, COMMIT) there are 1 + the reads. The statements, their order and the
+        transaction are the same; an error surfaces at the next wait instead of at its own
+        statement, still inside the block, and rolls the transaction back."""
+        if not psycopg.Pipeline.is_supported():  # libpq < 14: one round trip per statement
+            self.script(f"BEGIN; SELECT pg_advisory_xact_lock({lock})" if lock else "BEGIN")
+            try:
+                yield self
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+            return
+        try:
+            with self.raw.pipeline() as pipe:
+                self._pipe = pipe
+                try:
+                    self.raw.execute("BEGIN")
+                    if lock:
+                        self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                    yield self
+                    self.raw.execute("COMMIT")
+                finally:
+                    self._pipe = None
+        except BaseException:
+            if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                self.raw.execute("ROLLBACK")
+            raise
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cur = self.raw.execute(translate(sql), tuple(params))
+        return cur if self._pipe is None else _PipedCursor(cur, self._pipe)
 
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cur = self.raw.cursor()
@@ -163,6 +200,31 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class _PipedCursor:
+    """A cursor of a pipelined transaction: its rows and its row count wait for its result
+    (psycopg syncs the pipeline for a fetch, but not for `rowcount`)."""
+
+    __slots__ = ("_cur", "_pipe")
+
+    def __init__(self, cur: psycopg.Cursor[Any], pipe: psycopg.Pipeline) -> None:
+        self._cur = cur
+        self._pipe = pipe
+
+    @property
+    def rowcount(self) -> int:
+        self._pipe.sync()
+        return self._cur.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cur.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cur.fetchall())
 
 
 def wait_for_lock(

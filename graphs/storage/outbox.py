@@ -19,16 +19,22 @@ class OutboxTables(AuditTables):
     def claim(
         self, key: str, thread_id: str, action_id: str, name: str, args: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """Claim a key for sending. Returns None when claimed now, else the existing row."""
-        with self.tx() as c:
-            row = c.execute("SELECT * FROM outbox WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                return _outbox_row(row)
-            c.execute(
-                "INSERT INTO outbox VALUES (?, ?, ?, ?, ?, 'sending', NULL, 1, ?, ?)",
-                (key, thread_id, action_id, name, json.dumps(args), now_iso(), now_iso()),
-            )
+        """Claim a key for sending. Returns None when claimed now, else the existing row.
+
+        One statement (no BEGIN/COMMIT, no read first): the key is the primary key, so of any
+        number of concurrent claimers exactly one inserts; the others read the row it wrote
+        (a row is never deleted, so it is there to read)."""
+        at = now_iso()
+        claimed = self.write_one(
+            "INSERT OR IGNORE INTO outbox VALUES (?, ?, ?, ?, ?, 'sending', NULL, 1, ?, ?)",
+            (key, thread_id, action_id, name, json.dumps(args), at, at),
+        )
+        if claimed:
             return None
+        rows = self.query("SELECT * FROM outbox WHERE key = ?", (key,))
+        if not rows:  # SQLite's OR IGNORE also skips a NOT NULL violation: say so, never send
+            raise ValueError(f"Could not claim outbox key {key[:12]}…: the row was refused.")
+        return _outbox_row(rows[0])
 
     def retry_claim(self, key: str) -> None:
         with self.tx() as c:

@@ -1,0 +1,49 @@
+"""A write transaction of the app tables (`Tables.tx`) on both databases: on PostgreSQL its
+statements are pipelined (graphs/storage/database.py), so an error may surface at a later
+wait than its own statement; it must still roll back everything of the transaction, audit
+entries included, and leave the connection usable. Row counts inside it are exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphs.store import Store, open_database
+
+
+def test_a_failing_statement_rolls_back_the_whole_transaction(home: Path, database: str) -> None:
+    store = Store(open_database(home))
+    store.add_campaign("t1", {"product": "p"})
+    before = len(store.audit_log(limit=1000))
+    with pytest.raises(Exception) as raised:
+        with store.tx() as c:
+            store._append_audit(c, "test.first", {"n": 1}, thread_id="t1")
+            c.execute(  # a write whose result nobody reads: pipelined on PostgreSQL
+                "UPDATE campaigns SET status = ? WHERE thread_id = ?", ("changed", "t1")
+            )
+            c.execute(  # the same key again: a unique violation, read by nobody either
+                "INSERT INTO leases VALUES (?, ?, ?)", ("t1", "a", 1.0)
+            )
+            c.execute("INSERT INTO leases VALUES (?, ?, ?)", ("t1", "b", 1.0))
+    assert "lease" in str(raised.value).lower() or "unique" in str(raised.value).lower()
+    assert store.campaign("t1")["status"] != "changed"
+    assert len(store.audit_log(limit=1000)) == before
+    assert store.query("SELECT * FROM leases") == []
+    # the connection is usable, and the audit chain still verifies
+    with store.tx() as c:
+        seq = store._append_audit(c, "test.after", {}, thread_id="t1")
+    assert store.audit_log(limit=1)[0]["seq"] == seq
+    assert store.verify_audit()["ok"], store.verify_audit()
+
+
+def test_row_counts_inside_a_transaction_are_exact(home: Path, database: str) -> None:
+    store = Store(open_database(home))
+    with store.tx() as c:
+        first = c.execute("INSERT OR IGNORE INTO leases VALUES (?, ?, ?)", ("t", "a", 1.0))
+        assert first.rowcount == 1
+        again = c.execute("INSERT OR IGNORE INTO leases VALUES (?, ?, ?)", ("t", "b", 1.0))
+        assert again.rowcount == 0
+        rows = list(c.execute("SELECT owner FROM leases WHERE thread_id = ?", ("t",)))
+        assert [r["owner"] for r in rows] == ["a"]
+    assert store.write_one("DELETE FROM leases WHERE thread_id = ?", ("t",)) == 1
