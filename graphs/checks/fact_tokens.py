@@ -218,6 +218,7 @@ class _Passage:
 
 
 _QUOTED = re.compile(r"[\"“”„«]([^\"“”„«»]{12,}?)[\"“”»]")
+_SINGLE_QUOTED = re.compile(r"(?:(?<=\s)|^)['‘]([^\n]{12,}?)['’](?=\s*[,.]?\s*(?:[-—–]|says|said))")
 _ATTRIBUTION_AFTER = re.compile(r"^\s*[,.]?\s*(?:[-—–]+|says|said|writes|wrote)\s*([^\n.]{2,60})")
 
 
@@ -228,6 +229,11 @@ def _testimonials(text: str, location: str) -> list[tuple[str, str, list[Token]]
         after = _ATTRIBUTION_AFTER.match(text[m.end() : m.end() + 80])
         who = (after.group(1) if after else location).strip() or "a customer"
         found.append((m.group(1).strip(), who, facts_of(m.group(1))))
+    # single-quoted words with a speaker after them ('It paid for itself in one winter' — Tom)
+    for m in _SINGLE_QUOTED.finditer(text):
+        after = _ATTRIBUTION_AFTER.match(text[m.end() : m.end() + 80])
+        if after:
+            found.append((m.group(1).strip(), after.group(1).strip(), facts_of(m.group(1))))
     return found
 
 
