@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
@@ -56,9 +57,16 @@ def check_claims(
 
 
 def gather_facts(
-    state: ActionState, ctx: Context, policy: Policy, thread_id: str, claim_checks: list[Any]
+    state: ActionState,
+    ctx: Context,
+    policy: Policy,
+    thread_id: str,
+    claim_checks: list[Any],
+    allowed: Any = None,
 ) -> Facts:
     action = state["action"]
+    if allowed is None:
+        allowed = allowed_from(state["brief"], policy.allowlist, ctx.settings, state.get("brand"))
     tool = get_tool(action["name"])
     texts = [str(v) for v in action["args"].values()]
     lowered = " ".join(texts).lower()
@@ -77,11 +85,7 @@ def gather_facts(
         invalid=None,
         placeholders=sorted(set(PLACEHOLDER.findall(" ".join(texts)))),
         revision=action["revision"],
-        foreign_contacts=foreign_contacts(
-            action["name"],
-            action["args"],
-            allowed_from(state["brief"], policy.allowlist, ctx.settings, state.get("brand")),
-        ),
+        foreign_contacts=foreign_contacts(action["name"], action["args"], allowed),
     )
     try:
         args = tool.validate_args(action["args"], ctx.settings)
@@ -149,7 +153,8 @@ def assess(
     action = state["action"]
     thread_id = str(get_config()["configurable"]["thread_id"])
     claim_checks = check_claims(action, state["evidence"], runtime)
-    facts = gather_facts(state, ctx, policy, thread_id, claim_checks)
+    allowed = allowed_from(state["brief"], policy.allowlist, ctx.settings, state.get("brand"))
+    facts = gather_facts(state, ctx, policy, thread_id, claim_checks, allowed)
     routing: dict[str, Any] = dict(route(policy, facts))
     if ctx.store is not None:
         spec = policy.action(action["name"])
@@ -190,11 +195,10 @@ def assess(
         if final != routing["route"]:  # recorded before (a re-run): the route it had
             routing["reasons"].append(f"Today's limit of {spec.daily_limit} is reached: skipped.")
             routing["route"] = final
-    routing["claim_checks"] = claim_checks
+    if "checks" not in action:  # a draft's own checks stay on the draft (not copied here)
+        routing["claim_checks"] = claim_checks
     routing["foreign_contacts"] = facts.get("foreign_contacts", [])
-    routing["contacts_allowed"] = allowed_from(
-        state["brief"], policy.allowlist, ctx.settings, state.get("brand")
-    ).as_list()
+    routing["contacts_allowed"] = allowed.as_list()
     routing["expires_after"] = policy.expires_after(routing["tier"])
     # when an unanswered review expires, fixed here (a checkpointed step) for any scheduler
     routing["expires_at"] = (
@@ -217,3 +221,33 @@ def assess(
         update["release_at"] = ctx.clock() + routing["hold_seconds"]
         return Command(update=update, goto="hold")
     return Command(update=update, goto="publisher")
+
+
+def claim_checks_of(action: ProposedAction, assessment: dict[str, Any]) -> list[Any]:
+    """The claim checks the route was computed from: the draft's own sentence checks, or the
+    verifier's (kept in the assessment) for an action that came without them."""
+    if "claim_checks" in assessment:
+        return list(assessment["claim_checks"])
+    return list(action.get("checks", []))
+
+
+Node = Callable[[ActionState, Runtime[Context]], Command[Any]]
+
+
+def then_assess(node: Node, name: str) -> Callable[..., Any]:
+    """`node` (a draft or a redraft, which returns its update and `goto="assess"`) and then the
+    policy's route, in one step: the draft and its route are checkpointed together, before the
+    gate, one superstep (and one checkpoint) per draft fewer than with `assess` as a node."""
+
+    def step(
+        state: ActionState, runtime: Runtime[Context]
+    ) -> Command[Literal["gate", "hold", "publisher", "__end__"]]:
+        drafted = node(state, runtime)
+        update = dict(drafted.update or {}) if isinstance(drafted.update, dict) else {}
+        routed = assess(cast(ActionState, {**state, **update}), runtime)
+        routed_update = routed.update if isinstance(routed.update, dict) else {}
+        return Command(update={**update, **routed_update}, goto=routed.goto)
+
+    step.__name__ = step.__qualname__ = name
+    step.__doc__ = node.__doc__
+    return step

@@ -5,12 +5,15 @@ START ─► researcher ─► writer ══Send per channel══► review ─
 
 review (one per action, each on its own: its draft reaches the gate while others are drafted):
 
-    draft ─► assess ─review─► gate ─approve/edit─► hold? ─release/send now─► publisher
-    (first     │  ▲             │ │                  └─cancel─► END
-     draft,    │  └── writer ◄──┘ └─reject/expire─► END
-     AI review)│     (revise)
-               ├─auto/notify──► hold? ─► publisher
-               └─skip (daily limit)──► END
+    draft ─review─► gate ─approve/edit─► hold? ─release/send now─► publisher
+    (first  │  ▲      │ │                  └─cancel─► END
+     draft, │  └ writer ◄┘ └─reject/expire─► END
+     AI     │  (revise: the redraft, then assess)
+     review,├─auto/notify──► hold? ─► publisher
+     assess)└─skip (daily limit)──► END
+
+`assess` (the policy's route, graphs/assess.py) runs in the same step as the draft or the redraft
+it routes (`then_assess`): the draft and its route are checkpointed together, before the gate.
 
 batch (an audience's email, graphs/batch.py): the template drafted once, ONE review for the
 whole audience (per-contact exceptions in its decision), one hold, then one send per contact:
@@ -27,7 +30,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from typing_extensions import TypedDict
 
-from graphs.assess import assess
+from graphs.assess import assess, then_assess
 from graphs.batch import batch_gate, batch_hold, batch_publisher
 from graphs.gate import gate
 from graphs.hold import hold
@@ -46,10 +49,9 @@ def build_review_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
     """One action's branch: drafted and reviewed by the AI (when it has no draft yet), routed
     by the policy; it runs as soon as it may, on its own."""
     builder = StateGraph(ActionState, context_schema=Context, output_schema=ReviewOutput)
-    builder.add_node("draft", draft)
-    builder.add_node("assess", assess)
+    builder.add_node("draft", then_assess(draft, "draft"))
     builder.add_node("gate", gate)
-    builder.add_node("writer", redraft)
+    builder.add_node("writer", then_assess(redraft, "redraft"))
     builder.add_node("hold", hold)
     builder.add_node("publisher", publisher)
     builder.add_edge(START, "draft")

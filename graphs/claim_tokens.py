@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from graphs.claim_words import (
@@ -305,6 +306,7 @@ def checkable_tokens(text: str) -> list[Token]:
 
 
 # -- content words -------------------------------------------------------------------------------
+@lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
     w = word.lower().replace("’", "'").removesuffix("'s").strip("'")
     w = SYNONYMS.get(w, w)

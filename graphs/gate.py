@@ -14,10 +14,17 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from graphs.assess import claim_checks_of
 from graphs.decisions import DECISIONS, dump
 from graphs.dialects import human_interrupt
 from graphs.record import ask, settle
-from graphs.response_schema import EditRules, review_schema
+from graphs.response_schema import (
+    DecisionSchema,
+    EditRules,
+    bound,
+    for_interrupt,
+    review_decision,
+)
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
@@ -51,7 +58,7 @@ def review_request(
     """The interrupt payload: JSON only, close to LangChain v1's HITL request shape."""
     tool = get_tool(action["name"])
     by_id = {e["id"]: e for e in evidence}
-    checks = assessment.get("claim_checks", [])
+    checks = claim_checks_of(action, assessment)
     unsupported = list(dict.fromkeys(c["text"] for c in checks if not c["supported"]))
     allowed = [d for d in DECISIONS if d != "revise" or action["revision"] < max_revisions]
     if not assessment.get("allow_approve", True):
@@ -149,7 +156,7 @@ def gate(
         ctx.max_revisions,
     )
     # Every rule a decision must meet is in this schema: a refused resume is never stored.
-    schema = review_schema(
+    schema, rules = review_decision(
         action["name"],
         action["args"],
         request["allowed_decisions"],
@@ -157,7 +164,12 @@ def gate(
         ctx.settings,
         edit_rules(ctx, action["name"], request["contacts_allowed"]),
     )
-    decided, interrupt_id = ask(ctx, by_runtime, "review", request, schema)
+    with bound(rules):
+        decided, interrupt_id = ask(
+            ctx, by_runtime, "review", request, for_interrupt(schema) if by_runtime else schema
+        )
+        if not isinstance(decided, DecisionSchema):  # pragma: no cover - see for_interrupt
+            decided = schema.model_validate(decided)
     decision = settle(ctx, "review", action, request, dump(decided), decided.dialect, interrupt_id)
     kind = decision["type"]
     log.info("gate: %s on %s", kind, action["id"])

@@ -17,7 +17,7 @@ from langgraph.types import Command
 from graphs.decisions import HOLD_DECISIONS, dump
 from graphs.dialects import human_interrupt
 from graphs.record import ask, settle
-from graphs.response_schema import hold_schema
+from graphs.response_schema import DecisionSchema, for_interrupt, hold_schema
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome
 from tools.registry import get_tool
@@ -69,8 +69,12 @@ def hold(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["publ
     by_runtime = runtime.context.store is not None  # Signoff's runtime resumes by id only
     ctx = complete(runtime.context)
     request = hold_request(state)
-    schema = hold_schema(action["name"], action["args"])
-    decided, interrupt_id = ask(ctx, by_runtime, "hold", request, schema)
+    schema = hold_schema(action["name"])
+    decided, interrupt_id = ask(
+        ctx, by_runtime, "hold", request, for_interrupt(schema) if by_runtime else schema
+    )
+    if not isinstance(decided, DecisionSchema):  # pragma: no cover - see for_interrupt
+        decided = schema.model_validate(decided)
     decision = settle(ctx, "hold", action, request, dump(decided), decided.dialect, interrupt_id)
     log.info("hold: %s on %s", decision["type"], action["id"])
     if decision["type"] == "cancel":

@@ -435,6 +435,34 @@ def _base_route(spec: ActionPolicy, level: str) -> Route:
     return BASE_ROUTES[level][spec.risk]
 
 
+# What an action type does at a route, in a marketer's words ("Actions of this kind …").
+TRUST_WORDS: dict[str, tuple[str, str]] = {  # (they do now, letting them …)
+    "auto": ("run on their own and are logged", "run on their own"),
+    "notify": ("run on their own and you are told afterwards", "run and tell you afterwards"),
+    "review": ("wait for a person", "wait for a person"),
+    "skip": ("are skipped for today", "run"),
+}
+
+
+def _trust_words(policy: Policy, spec: ActionPolicy, level: str, base: Route) -> str:
+    """What an autonomy level means for this action, in a marketer's words (no level names):
+    what actions of its kind do now, and what a track record would earn them."""
+    allowed = LEVELS[: LEVELS.index(spec.max_autonomy) + 1]
+    later = [_base_route(spec, lv) for lv in allowed[allowed.index(level) + 1 :]]
+    better = next((r for r in later if r != base), None)
+    now = TRUST_WORDS[base][0]
+    if better is None:
+        if base == "review":
+            return "Actions of this kind always wait for a person: the policy says so."
+        return f"Actions of this kind {now}."
+    need = int(policy.promotion.get("min_decisions", 10))
+    return (
+        f"Actions of this kind {now} until they have a track record of at least {need} "
+        f"approvals without edits; then Signoff may suggest letting them "
+        f"{TRUST_WORDS[better][1]}."
+    )
+
+
 def route(policy: Policy, facts: Facts) -> Routing:
     """Pure: the route for one proposed action, and why, in a marketer's words."""
     spec = policy.action(facts["action"])
@@ -469,10 +497,9 @@ def route(policy: Policy, facts: Facts) -> Routing:
             allow_approve=allow_approve,
         )
 
-    words = ROUTE_WORDS[base]
     who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
     title = str(facts["action"]).replace("_", " ").capitalize()  # send_email: "Send email"
-    reasons.append(f"{title} is {who}; at autonomy level '{level}' it would {words}.")
+    reasons.append(f"{title} is {who}. {_trust_words(policy, spec, level, base)}")
     if spec.risk == "low" and spec.reversible and not facts.get("foreign_contacts"):
         # A reversible low-risk action never waits: it runs and is logged, or is skipped when
         # the day's limit is reached.
@@ -493,7 +520,7 @@ def route(policy: Policy, facts: Facts) -> Routing:
             "first contact": "it is the first contact with this audience",
         }
         reasons.append(
-            f"Confidence {confidence:.0%} is below the {threshold:.0%} needed at '{level}': "
+            f"Confidence {confidence:.0%} is below the {threshold:.0%} needed: "
             + "; ".join(detail[k] for k in low)
             + "."
         )
@@ -535,7 +562,7 @@ def route(policy: Policy, facts: Facts) -> Routing:
     if final == "review" and not exceptions:
         reasons.append("It waits for your sign-off.")
     elif final == "review":
-        reasons.append("So it waits for your sign-off, whatever its autonomy level.")
+        reasons.append("So it waits for your sign-off, however much trust it has earned.")
     elif final == "notify":
         reasons.append("It runs, and you can acknowledge or flag it in the activity feed.")
     if spec.hold_seconds and final != "skip":

@@ -26,6 +26,11 @@ Previous draft, to rewrite:
 Reviewer feedback (most recent last), do this:
 {feedback}"""
 
+# A send-back asking for a customer's quote: the words to quote, with who said them, right under
+# the reviewer's (graphs/quotes.py `quote_to_use`); a small model copies a line it is given.
+QUOTE_TASK = """Their words, to quote exactly, in quotation marks, with their name:
+{line}"""
+
 # A redraft of a send-back that came back the same: asked once more, more forcefully.
 REVISE_AGAIN_TASK = """You sent back the same text, but the reviewer asked for a change. This
 text must change; do not copy it:

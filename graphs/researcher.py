@@ -17,6 +17,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from graphs.quotes import keep_speaker
 from graphs.state import Brief, CampaignState, Context, Evidence
 from tools.kb import KnowledgeBase, Passage, short_quote
 
@@ -78,7 +79,7 @@ def gather(kb: KnowledgeBase, brief: Brief, limit: int = MAX_EVIDENCE) -> list[E
             id=f"E{i}",
             source=p.source,
             location=p.location,
-            quote=p.text if whole else short_quote(p.text),
+            quote=p.text if whole else keep_speaker(p.text, short_quote(p.text)),
             ref=p.ref,
         )
         flags = _flags(p)

@@ -23,7 +23,9 @@ same refusals.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, cast
@@ -67,6 +69,9 @@ class DecisionSchema(RootModel[Any]):
     # What the JSON schema depends on (kind, action, allowed types): not the draft's args, the
     # unsupported claims or the settings, which only the validator reads.
     _schema_key: ClassVar[tuple[str, ...]] = ()
+    # A review class bound to one draft's rules (`review_schema`); None: the rules bound in the
+    # context (`review_decision` + `bound`).
+    _bound_rules: ClassVar[Any] = None
 
     @property
     def dialect(self) -> str:
@@ -153,8 +158,10 @@ def review_schema(
     settings: Settings | None,
     edit_rules: EditRules | None = None,
 ) -> type[DecisionSchema]:
-    """The schema of one review interrupt (see the module docstring)."""
-    return _review_schema(
+    """The schema of one review interrupt (see the module docstring), bound to this draft: it
+    validates on its own. (The gate uses `review_decision`: one shared class per action type
+    and allowed decisions, with the draft's rules bound only while it asks.)"""
+    return _bound_review_schema(
         action_name,
         json.dumps(args, sort_keys=True, default=str),
         tuple(allowed),
@@ -164,12 +171,99 @@ def review_schema(
     )
 
 
-def hold_schema(action_name: str, args: dict[str, Any]) -> type[DecisionSchema]:
-    return _hold_schema(action_name, json.dumps(args, sort_keys=True, default=str))
+@dataclass(frozen=True, eq=False)
+class ReviewRules:
+    """What a review decision is checked against beyond its shape: the draft's arguments (an
+    edit is laid over them), its unsupported claims (approve needs `checked`), the connectors'
+    settings and the edit's hard rules."""
+
+    action_name: str
+    original: dict[str, Any]
+    unsupported: tuple[str, ...] = ()
+    settings: Settings | None = None
+    edit_rules: EditRules | None = None
+
+
+_BOUND: ContextVar[ReviewRules | None] = ContextVar("signoff_review_rules", default=None)
+
+
+def review_decision(
+    action_name: str,
+    args: dict[str, Any],
+    allowed: list[str],
+    unsupported: list[str],
+    settings: Settings | None,
+    edit_rules: EditRules | None = None,
+) -> tuple[type[DecisionSchema], ReviewRules]:
+    """The review interrupt's schema as the gate asks with it: the class shared by every draft
+    of this action type with these allowed decisions (built once per process), and this draft's
+    rules, to be bound with `bound(rules)` around the `interrupt()` that validates the resume.
+
+    A class per draft would be built on every campaign (pydantic: ~3 ms each); the rules differ
+    per draft, the JSON schema shown to clients does not."""
+    return _review_class(action_name, tuple(allowed)), ReviewRules(
+        action_name, dict(args), tuple(unsupported), settings, edit_rules
+    )
+
+
+@contextmanager
+def bound(rules: ReviewRules) -> Iterator[None]:
+    """The draft whose decision the shared review class validates in this context."""
+    token = _BOUND.set(rules)
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
+def hold_schema(action_name: str, args: dict[str, Any] | None = None) -> type[DecisionSchema]:
+    """The schema of a hold interrupt: one class per action type (a hold's choices do not
+    depend on the draft's arguments)."""
+    return _hold_schema(action_name)
+
+
+def for_interrupt(schema: type[DecisionSchema], index: int = 0) -> Any:
+    """What to pass as `interrupt(..., response_schema=)` for this node's `index`-th interrupt.
+
+    With a resume value waiting for it, the class itself: LangGraph validates the value with it
+    before it stores anything. Without one, `interrupt()` pauses, and all LangGraph does with the
+    class then is generate its JSON schema for the client (pydantic: ~1 ms a pause, and a gate
+    pauses again each time a sibling action is resumed); the JSON schema is the same for every
+    draft of a class, so the one generated first is given instead. In doubt, the class."""
+    from langgraph._internal._constants import CONFIG_KEY_SCRATCHPAD
+    from langgraph.config import get_config
+
+    try:
+        scratchpad = get_config()["configurable"][CONFIG_KEY_SCRATCHPAD]
+        waiting = index < len(scratchpad.resume) or (scratchpad.get_null_resume(False) is not None)
+    except Exception:  # not inside a run, or LangGraph changed: let it do the work
+        return schema
+    if waiting:
+        return schema
+    key = schema._schema_key
+    cached = _PAUSE_SCHEMAS.get(key) if key else None
+    if cached is None:
+        cached = json.dumps(TypeAdapter(schema).json_schema())
+        if key:
+            _PAUSE_SCHEMAS[key] = cached
+    return json.loads(cached)  # a fresh copy: the interrupt keeps it
+
+
+_PAUSE_SCHEMAS: dict[tuple[str, ...], str] = {}
+
+
+def _rules_of(cls: type[DecisionSchema]) -> ReviewRules:
+    rules = cls._bound_rules or _BOUND.get()
+    if rules is None:  # pragma: no cover - a programming error, never a client's
+        raise RuntimeError(
+            f"{cls.__name__} validates a draft's decision; bind the draft's rules with "
+            "graphs.response_schema.bound(rules) around interrupt()."
+        )
+    return rules
 
 
 @lru_cache(maxsize=512)
-def _review_schema(
+def _bound_review_schema(
     action_name: str,
     args_json: str,
     allowed: tuple[str, ...],
@@ -177,8 +271,15 @@ def _review_schema(
     settings: Settings | None,
     edit_rules: EditRules | None,
 ) -> type[DecisionSchema]:
-    original = json.loads(args_json)
-    action = {"name": action_name, "args": original}
+    shared = _review_class(action_name, allowed)
+    rules = ReviewRules(action_name, json.loads(args_json), unsupported, settings, edit_rules)
+    bound_cls = cast(type[DecisionSchema], type(shared.__name__, (shared,), {}))
+    bound_cls._bound_rules = rules
+    return bound_cls
+
+
+@lru_cache(maxsize=128)
+def _review_class(action_name: str, allowed: tuple[str, ...]) -> type[DecisionSchema]:
     tool = get_tool(action_name)
     by_type: dict[str, Any] = {
         "approve": Approve,
@@ -200,14 +301,17 @@ def _review_schema(
         ) -> Any:
             if isinstance(raw, DecisionSchema):
                 return raw
+            rules = _rules_of(cls)
+            original = rules.original
+            unsupported = rules.unsupported
             _refuse_oversized(raw)
             dialect = dialect_of(raw)
-            mapped = to_signoff(raw, "review", action)
+            mapped = to_signoff(raw, "review", {"name": action_name, "args": original})
             if isinstance(mapped, dict) and "type" in mapped:
                 if mapped["type"] not in accepted:
                     raise ValueError(
                         f"{mapped['type']!r} is not a choice for this item; expected one of "
-                        f"{allowed}."
+                        f"{list(allowed)}."
                     )
                 if mapped["type"] == "edit" and isinstance(mapped.get("args"), dict):
                     mapped = {**mapped, "args": {**original, **mapped["args"]}}
@@ -219,10 +323,12 @@ def _review_schema(
                     f"This draft has {len(unsupported)} claim(s) the evidence does not support: "
                     f"{shown}. Check them and approve with checked=true, or edit or send it back."
                 )
-            if decision.type == "edit" and settings is not None:
-                tool.validate_args(decision.args.model_dump(), settings)  # ValueError: refused
-            if decision.type == "edit" and edit_rules is not None:
-                refused = edit_rules.refusal(action_name, original, decision.args.model_dump())
+            if decision.type == "edit" and rules.settings is not None:
+                tool.validate_args(decision.args.model_dump(), rules.settings)  # refused
+            if decision.type == "edit" and rules.edit_rules is not None:
+                refused = rules.edit_rules.refusal(
+                    action_name, original, decision.args.model_dump()
+                )
                 if refused:
                     raise ValueError(refused)
             parsed._dialect = dialect
@@ -233,9 +339,9 @@ def _review_schema(
     return ReviewDecision
 
 
-@lru_cache(maxsize=512)
-def _hold_schema(action_name: str, args_json: str) -> type[DecisionSchema]:
-    action = {"name": action_name, "args": json.loads(args_json)}
+@lru_cache(maxsize=128)
+def _hold_schema(action_name: str) -> type[DecisionSchema]:
+    action: dict[str, Any] = {"name": action_name, "args": {}}  # a hold's dialects read no args
     union: Any = Annotated[Cancel | SendNow | Release, Field(discriminator="type")]
 
     class HoldDecision(DecisionSchema):

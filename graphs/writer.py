@@ -67,10 +67,12 @@ def chat_model(runtime: Runtime[Context] | None) -> BaseChatModel:
 
 # -- the prompt ------------------------------------------------------------------------------------
 def facts_block(evidence: Sequence[Evidence]) -> str:
-    """The facts the model may use: one per line, no numbers or bullets to copy. Passages flagged
-    as carrying instructions are data for the reviewer only: the model never reads them."""
-    lines = [" ".join(e["quote"].split()) for e in evidence if not e.get("flags")]
-    return "\n".join(lines) or "(none)"
+    """The facts the model may use: one per line, no numbers or bullets to copy; a customer's
+    quote with who said it (graphs/quotes.py). Passages flagged as carrying instructions
+    are data for the reviewer only: the model never reads them."""
+    from graphs.quotes import facts_lines
+
+    return "\n".join(facts_lines(evidence)) or "(none)"
 
 
 def system_prompt(
@@ -211,7 +213,9 @@ def draft_action(
         return _action(channel, args, number, previous, [], [], [], evidence)
     assert channel.schema is not None
     schema = channel.schema(brief)
-    system = system_prompt(brief, evidence, brand)
+    checkable = passages(evidence, runtime, brief)
+    asked = _asked(feedback, checkable, evidence, runtime)
+    system = system_prompt(brief, [*evidence, *asked], brand)
     limit = channel.model_limit(brief) or 0
     # Ask for about two thirds of the limit: the grammar stops the model at the limit itself.
     target = channel.target or int(round(limit * 2 / 3, -1))
@@ -222,10 +226,10 @@ def draft_action(
             draft=channel.copy(previous["args"]),
             feedback="\n".join(f"- {f}" for f in asks),
         )
+        base += _quote_task(asks, [*evidence, *asked])
     if insist:  # a redraft that came back the same, asked again (graphs/redraft_check.py)
         base += "\n\n" + insist
     model = bounded(model, channel.max_tokens(brief))
-    checkable = passages(evidence, runtime, brief)
     rounds: list[dict[str, Any]] = []
     task = base
     for n in range(review_rounds() + 1):
@@ -263,6 +267,54 @@ def draft_action(
                 task += "\n\n" + prompts.REVISE_REMINDER.format(feedback=asks[-1])
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
+
+
+def _quote_task(feedback: Sequence[str], facts: Sequence[Evidence]) -> str:
+    """The words a send-back asks to quote ("Quote Tom from Denver"), under the reviewer's."""
+    from graphs.quotes import facts_lines, quote_to_use
+
+    line = quote_to_use(feedback, facts_lines(facts))
+    return "\n" + prompts.QUOTE_TASK.format(line=line) if line else ""
+
+
+def _asked(
+    feedback: Sequence[str],
+    checkable: Sequence[Mapping[str, Any]],
+    evidence: Sequence[Evidence],
+    runtime: Runtime[Context] | None,
+) -> list[Evidence]:
+    """The product's passages a send-back asks for by name ("Quote Tom from Denver") that the
+    evidence lacks, as facts for the writer's prompt only (graphs/quotes.py `asked_facts`).
+    A passage that is, or whose source is, flagged as carrying instructions is never added."""
+    from graphs.quotes import asked_facts
+    from tools import injection
+
+    if not feedback:
+        return []
+    kb = getattr(runtime.context if runtime is not None else None, "kb", None)
+    flagged = {e.get("ref") for e in evidence if e.get("flags")}
+    out: list[Evidence] = []
+    for p in asked_facts(feedback, checkable, [e["quote"] for e in evidence]):
+        try:
+            stored = kb.passage(p["ref"]) if kb is not None and p["ref"] else None
+        except Exception:  # a knowledge base without passage lookup: the text's screen only
+            stored = None
+        if (
+            p["ref"] in flagged
+            or injection.detect(p["quote"])
+            or (stored is not None and (stored.flags or stored.source_flags))
+        ):
+            continue
+        out.append(
+            Evidence(
+                id=f"A{len(out) + 1}",
+                source="",
+                location=p["location"],
+                quote=p["quote"],
+                ref=p["ref"],
+            )
+        )
+    return out
 
 
 def _currency(runtime: Runtime[Context] | None) -> str:

@@ -48,6 +48,9 @@ st.set_page_config(
 
 identity = require_identity()  # stops here with the sign-in page until someone signs in
 st.session_state["identity"] = identity
+with st.sidebar:  # drawn before the runtime opens (its first opening imports for seconds)
+    st.markdown("### :material/task_alt: Signoff")
+    st.caption("The AI proposes. You sign off.")
 runtime = signoff()
 figures = runtime.counts()  # COUNT queries on indexes: fast at 100,000 pending
 waiting = figures["pending"]
@@ -99,8 +102,6 @@ pages = [
 page = st.navigation(pages)
 
 with st.sidebar:
-    st.markdown("### :material/task_alt: Signoff")
-    st.caption("The AI proposes. You sign off.")
     me = runtime.identity(identity)
     if me["local"] and auth_config() is not None:
         st.warning(
@@ -123,8 +124,12 @@ with st.sidebar:
     st.caption(
         f":material/engineering: Background workers: {workers}"
         if workers
-        else ":material/engineering: No background worker: new campaigns and decisions wait "
-        "until one runs (`make run` starts one)"
+        else ":material/engineering: Nothing is working in the background: new campaigns and "
+        "decisions wait until it starts again",
+        help=None
+        if workers
+        else "For whoever runs Signoff: `make run` (or `signoff worker`) "
+        "starts a worker on this data directory.",
     )
     st.caption(  # for whoever runs the server: no paths or settings on the marketer's page
         ":material/dns: Server details",

@@ -9,9 +9,7 @@ Every run also checks the request's Host header against the configured address.
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
 from typing import Any
 
 import streamlit as st
@@ -31,13 +29,12 @@ def auth_config() -> dict[str, Any] | None:
 
 
 def local_user() -> str:
-    env = os.environ.get("SIGNOFF_USER", "").strip()
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "marketer"
+    """Local mode's person: $SIGNOFF_USER (set by the admin) or the operating-system user; the
+    same identity the CLI records decisions under (`ui.cli_common._identity`, kept free of
+    Streamlit so the CLI starts without importing it)."""
+    from ui.cli_common import _identity
+
+    return _identity()
 
 
 def current_identity() -> str | None:

@@ -13,13 +13,15 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from graphs.humanize import duration
-from graphs.runtime import Signoff
+
+if TYPE_CHECKING:  # the runtime (LangGraph, storage, connectors) is imported when first opened
+    from graphs.runtime import Signoff
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,19 @@ def scheduler_enabled() -> bool:
     return os.environ.get(SCHEDULER_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
+_OPENED: dict[str, Signoff] = {}  # home → the runtime `get_signoff` opened for it
+
+
+def opened(home: str) -> Signoff | None:
+    """The runtime this server already opened for `home`, or None (nothing is opened for it)."""
+    return _OPENED.get(home)
+
+
 def _release(runtime: Signoff) -> None:
     """Called when the cache drops a runtime (e.g. `get_signoff.clear()`): stop its scheduler."""
+    for home, known in list(_OPENED.items()):
+        if known is runtime:
+            del _OPENED[home]
     try:
         runtime.stop_scheduler()
     except Exception:  # pragma: no cover - stopping is best effort
@@ -87,9 +100,12 @@ def get_signoff(home: str) -> Signoff:
     their progress from the database (ui/progress.py). The server's scheduler only records
     releases and expiries; it runs nothing.
     """
+    from graphs.runtime import Signoff  # seconds of imports: only once the page needs it
+
     runtime = Signoff(home, queued=True)
     if scheduler_enabled():
         runtime.start_scheduler(runs=False)
+    _OPENED[home] = runtime
     return runtime
 
 

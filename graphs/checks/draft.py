@@ -234,7 +234,7 @@ def feedback_left(
     previous: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """What the latest send-back asked that the redraft still does not do (what can be checked:
-    a word to drop, a word or figure to add, a length, "shorter")."""
+    a word to drop, a word or figure to add, a customer's quote or a name, a length, "shorter")."""
     if not feedback or not channel.drafted:
         return []
     note = feedback[-1]
@@ -244,13 +244,17 @@ def feedback_left(
     for word in dropped:
         if _has(copy, word):
             left.append(f"The send-back asked to drop “{word}”; the redraft still says it.")
+    from graphs.feedback_asks import asks_left, covers  # a quote, a name, a number (wr)
+
     asked = [w for w in [*_ADD.findall(note), *_ADD_PLAIN.findall(note)] if w not in dropped]
-    for word in dict.fromkeys(asked):
+    for word in dict.fromkeys(w for w in asked if not covers(w, note)):
         if not _has(copy, word):
             left.append(f"The send-back asked for “{word}”; the redraft does not say it.")
-    for figure in _FIGURE.findall(note):
+    figures = _FIGURE.findall(note)
+    for figure in figures:
         if figure not in copy and not _DROP.search(note):
             left.append(f"The send-back named {figure}; the redraft does not say it.")
+    left += [a for a in asks_left(note, copy) if not any(f in a for f in figures)]
     for number, unit in _UNDER.findall(note):
         size = len(copy.split()) if unit.lower().startswith("word") else len(copy)
         if size > int(number):

@@ -218,6 +218,7 @@ class _Passage:
 
 
 _QUOTED = re.compile(r"[\"“”„«]([^\"“”„«»]{12,}?)[\"“”»]")
+_SINGLE_QUOTED = re.compile(r"(?:(?<=\s)|^)['‘]([^\n]{12,}?)['’](?=\s*[,.]?\s*(?:[-—–]|says|said))")
 _ATTRIBUTION_AFTER = re.compile(r"^\s*[,.]?\s*(?:[-—–]+|says|said|writes|wrote)\s*([^\n.]{2,60})")
 
 
@@ -228,28 +229,40 @@ def _testimonials(text: str, location: str) -> list[tuple[str, str, list[Token]]
         after = _ATTRIBUTION_AFTER.match(text[m.end() : m.end() + 80])
         who = (after.group(1) if after else location).strip() or "a customer"
         found.append((m.group(1).strip(), who, facts_of(m.group(1))))
+    # single-quoted words with a speaker after them ('It paid for itself in one winter' — Tom)
+    for m in _SINGLE_QUOTED.finditer(text):
+        after = _ATTRIBUTION_AFTER.match(text[m.end() : m.end() + 80])
+        if after:
+            found.append((m.group(1).strip(), after.group(1).strip(), facts_of(m.group(1))))
     return found
 
 
 def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
-    prepared = []
-    for n, p in enumerate(passages, start=1):
-        text = str(p.get("text") or p.get("quote") or "")
-        location = str(p.get("location") or "")
-        source = str(p.get("source") or "")
-        full = f"{location}\n{text}" if location and location not in text else text
-        prepared.append(
-            _Passage(
-                id=str(p.get("id") or p.get("ref") or f"P{n}"),
-                source=f"{source} › {location}" if source and location else source or location,
-                text=full,
-                lower=flatten(full),
-                tokens=facts_of(full),
-                quotes=_testimonials(text, location),
-                words=dict(_content_words(full)),
-            )
+    return [
+        _prepare_one(
+            str(p.get("id") or p.get("ref") or f"P{n}"),
+            str(p.get("text") or p.get("quote") or ""),
+            str(p.get("location") or ""),
+            str(p.get("source") or ""),
         )
-    return prepared
+        for n, p in enumerate(passages, start=1)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _prepare_one(pid: str, text: str, location: str, source: str) -> _Passage:
+    """One passage, tokenised once per process (every draft and every AI review round of a
+    product checks against the same passages); the result is shared: never change it."""
+    full = f"{location}\n{text}" if location and location not in text else text
+    return _Passage(
+        id=pid,
+        source=f"{source} › {location}" if source and location else source or location,
+        text=full,
+        lower=flatten(full),
+        tokens=facts_of(full),
+        quotes=_testimonials(text, location),
+        words=dict(_content_words(full)),
+    )
 
 
 def flatten(text: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from graphs.checks.fact_tokens import (  # noqa: F401 - FACT_KINDS importable from here too
@@ -50,6 +51,7 @@ from graphs.checks.sentences import (
     strip_citations,
 )
 from graphs.claim_tokens import Token, content_words
+from graphs.quotes import speaker_of
 
 Status = Literal["supported", "unsupported", "no_facts", "attributed"]
 KNOWN_ID = "brief"  # passage_id of facts found in the `known` texts
@@ -326,13 +328,20 @@ MIN_QUOTE_OVERLAP = 0.6
 
 def _quote_match(words: dict[str, str], quotes: Iterable[tuple[str, str, list[Token]]]) -> Any:
     for quoted, who, _ in quotes:
-        theirs = content_words(quoted)
+        theirs = _quote_words(quoted)
         if len(theirs) < 3:
             continue
-        shared = words.keys() & theirs.keys()
+        shared = words.keys() & theirs
         if len(shared) >= 3 and len(shared) / len(theirs) >= MIN_QUOTE_OVERLAP:
             return quoted, who
     return None
+
+
+@lru_cache(maxsize=4096)
+def _quote_words(quoted: str) -> frozenset[str]:
+    """A customer quote's content words (stems), once per process: every sentence of every
+    draft is compared with the same passages' quotes."""
+    return frozenset(content_words(quoted))
 
 
 def _quote_verdict(
@@ -345,7 +354,7 @@ def _quote_verdict(
         return None
     quoted = m.group(1)
     words = content_words(quoted)
-    if len(words) < 3:
+    if len(words) < 3 and not _part_of_a_quote(quoted, passages):
         return None  # a quoted word or title, not a quotation
     for p in passages:
         found = _quote_match(words, p.quotes) or (
@@ -358,6 +367,24 @@ def _quote_verdict(
         named = who and any(
             _has_phrase(part, flatten(outside)) for part in re.split(r"[,;(]", who)[:1] if part
         )
+        # graphs/quotes.py (wr): a figure the customer never said is a misquote; a customer the
+        # passage names is quoted by name, not "says Maria" for Tom's words
+        misquoted = [
+            f.text
+            for f in facts_of(quoted)
+            if f.kind != "name" and _is_fact(f) and not carries(f, p.tokens, p.lower)
+        ]
+        if misquoted:
+            return (
+                "unsupported",
+                [p],
+                (
+                    f"quotes {who or 'a customer'} saying {', '.join(misquoted)}, which their words "
+                    f"in {SHEET} do not have"
+                ),
+            )
+        if not named and speaker_of(who):
+            return "unsupported", [p], f"quotes {who} without naming them: add their name"
         if named or _SAYS.search(outside):
             return "attributed", [p], None
         return (
@@ -366,6 +393,14 @@ def _quote_verdict(
             (f"quotes {who or 'a customer'} without saying who said it: add their name"),
         )
     return "unsupported", [], f"the quote is not in {SHEET}"
+
+
+def _part_of_a_quote(quoted: str, passages: list[_Passage]) -> bool:
+    """Four or more words a customer said, word for word ("We saved $212 on heating")."""
+    said = flatten(quoted).strip(" .,!?")
+    return len(said.split()) >= 4 and any(
+        said in flatten(q) for p in passages for q, _, _ in p.quotes
+    )
 
 
 def _restated(plain: str, passages: list[_Passage]) -> tuple[_Passage, str] | None:

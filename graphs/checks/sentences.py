@@ -13,7 +13,11 @@ from typing import Any
 CITATION = re.compile(r"\s*\[(?:E?\d+(?:\s*(?:,|;|-|–|and)\s*E?\d+)*)\]")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9€$£#])")
+# the closing quote or bracket stays with its sentence (a quote cut open is no quote: wr)
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]])|(?<=[.!?…][\"'”’)\]]{2}))\s+"
+    r"(?=[\"'“‘(\[]?[A-Z0-9€$£#])"
+)
 _BULLET = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•]\s+|\d{1,2}[.)]\s+|>\s*)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _GREETING = re.compile(

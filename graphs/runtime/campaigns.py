@@ -147,7 +147,10 @@ class Campaigns(Holds):
         from graphs.checks.facts import as_dict, check_args
         from graphs.checks.sources import product_passages
 
-        values = self.graph.get_state(self._config(thread_id)).values
+        # read from the last checkpoint, not `graph.get_state`: a card's check must not build
+        # the graph (importing the writer and the model's client costs the page seconds)
+        saved = self.checkpointer.get_tuple(self._config(thread_id))
+        values = dict(saved.checkpoint.get("channel_values") or {}) if saved else {}
         values = values or retention.kept_values(self.store, thread_id)
         brief = values.get("brief") or {}
         passages = product_passages(self.kb, brief, values.get("evidence", []))

@@ -70,7 +70,16 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
     expect(group).to_contain_text("Send email × 60", timeout=STEP_TIMEOUT_MS)
     expect(group).to_contain_text("Batch of 60")
     expect(group).to_contain_text("Drafts 1–25 of 60")
-    expect(group.locator('[class*="st-key-row-"]')).to_have_count(25, timeout=STEP_TIMEOUT_MS)
+    rows = group.locator('[class*="st-key-row-"]')
+    expect(rows).to_have_count(25, timeout=STEP_TIMEOUT_MS)
+    # one compact line per contact (they were ~140 px cards with a preview each), and the
+    # open contact's draft beside the list, not below it
+    heights = [rows.nth(n).bounding_box()["height"] for n in range(3)]  # type: ignore[index]
+    assert max(heights) <= 56, heights
+    opened = group.locator('[class*="st-key-batch-open-item-"]')
+    expect(opened).to_have_count(1)
+    assert opened.bounding_box()["x"] > rows.first.bounding_box()["x"] + 200  # type: ignore[index]
+    assert opened.bounding_box()["y"] < rows.nth(5).bounding_box()["y"]  # type: ignore[index]
     expect(group).to_contain_text("The template")
     group.get_by_role("button", name="Next").click()
     expect(group).to_contain_text("Drafts 26–50 of 60", timeout=STEP_TIMEOUT_MS)

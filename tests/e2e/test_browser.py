@@ -87,7 +87,7 @@ def first_campaign(server: Server, page: Any) -> None:
     # 5. The Campaign page shows the email went out, with its outbox receipt.
     page.get_by_role("link", name="Campaign", exact=True).click()
     page.get_by_text("What went out").first.wait_for(timeout=STEP_TIMEOUT_MS)
-    page.get_by_text("Delivered to the Maildir").first.wait_for(timeout=STEP_TIMEOUT_MS)
+    page.get_by_text("Delivered to the local outbox folder").first.wait_for(timeout=STEP_TIMEOUT_MS)
     assert "thread=" in page.url
     main = page.locator('[data-testid="stMain"]')
     expect(main).to_contain_text("Sent", timeout=STEP_TIMEOUT_MS)

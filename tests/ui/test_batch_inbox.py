@@ -118,8 +118,9 @@ def test_a_batch_is_one_group_with_one_approve_all(
     page = texts(at)
     assert "Send email × 4" in page and "Batch of 4" in page
     assert "4 drafts of this batch wait for you" in page
-    for contact in CONTACTS:
-        assert contact["email"] in page
+    rows = " ".join(str(b.label) for b in at.button).replace("\\", "")
+    for contact in CONTACTS:  # one row each (a button that opens it beside the list)
+        assert contact["email"] in rows
 
     at.button(key=f"batch-approve-{batch}").click().run()
     assert not at.exception
@@ -245,6 +246,7 @@ def test_edit_one_draft_of_a_batch(ui_home: Path, seeded: Signoff) -> None:
     [bob] = [e for e in emails if e["args"]["to"] == "bob@example.com"]
     [ann] = [e for e in emails if e["args"]["to"] == "ann@example.com"]
     at = open_app(INBOX)
+    at.button(key=f"open-{bob['id']}").click().run()  # open Bob's draft beside the list
     at.button(key=f"edit-{bob['id']}").click().run()
     at.text_input(key=f"edit-subject-{bob['id']}").input("Bob, a warmer home for less")
     at.button(key=f"edit-save-{bob['id']}").click().run()
@@ -437,3 +439,31 @@ def test_new_campaign_refuses_a_bad_engage_line(
     assert not at.exception
     assert "neither a post URL" in at.error[0].value
     assert seeded.campaigns() == [] and not app_model.calls
+
+
+def test_batch_rows_are_one_line_per_contact_with_the_open_draft_beside(
+    ui_home: Path, seeded: Signoff
+) -> None:
+    """Each contact is one compact line (name, address, what differs, the flag): no preview
+    box or expander per row; one contact's draft is open beside the list, a click opens
+    another."""
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert not at.exception
+    rows = at.get_by_key(f"batch-rows-list-{batch}")
+    assert not rows.get("expander") and not rows.get("text")  # no preview inside the list
+    for contact, email in zip(CONTACTS, emails, strict=True):
+        row = at.button(key=f"open-{email['id']}")
+        label = str(row.label).replace("\\", "")
+        assert contact["name"] in label and contact["email"] in label, label
+        assert "\n" not in label  # one line
+    ann, bob = emails[0], emails[1]
+    assert present(at, f"batch-open-item-{ann['id']}")  # the first contact is open
+    assert not present(at, f"batch-open-item-{bob['id']}")
+    at.button(key=f"open-{bob['id']}").click().run()
+    assert not at.exception
+    assert present(at, f"batch-open-item-{bob['id']}")
+    assert not present(at, f"batch-open-item-{ann['id']}")
+    opened = at.get_by_key(f"batch-open-item-{bob['id']}")
+    assert "Hi Bob" in " ".join(str(t.value) for t in opened.get("text"))

@@ -222,8 +222,9 @@ def test_claims_are_highlighted_with_their_quotes_and_flags() -> None:
     assert "Order today" in draft
     shown = texts(at)
     assert "Not supported: the figure 30% is not in the cited quote (it says 23%)" in shown
-    assert "> The Brightloop 2 thermostat costs $149." in shown and "pricing.md › Price" in shown
-    assert "agency.md › Notes is flagged (contains instructions)" in shown
+    assert "> The Brightloop 2 thermostat costs $149." in shown
+    assert "Pricing › Price" in shown and "pricing.md" not in shown  # no file names
+    assert "Agency › Notes is flagged (contains instructions)" in shown
     assert at.session_state["unsupported"] == ["It cuts energy use by 30%"]
     expanders = {e.label.replace("\\", ""): e for e in at.expander}
     assert expanders["It cuts energy use by 30%"].proto.expanded is True  # problems open

@@ -93,3 +93,21 @@ class PageWorker:
     def close(self) -> None:
         if self._runtime is not None:
             self._runtime.close()
+
+
+def tick(at: AppTest) -> AppTest:
+    """What the browser does every second: rerun the page's fragments alone (not the page), as
+    Streamlit's auto-rerun of `st.fragment(run_every=...)` does. The tree then holds what the
+    fragments drew."""
+    from unittest import mock
+
+    from streamlit.testing.v1 import local_script_runner
+
+    ids = list(at._fragment_storage._fragments)  # noqa: SLF001 - no public API for this
+    real = local_script_runner.RerunData
+
+    def fragments_only(**kw: Any) -> Any:
+        return real(**kw, fragment_id_queue=list(ids), is_auto_rerun=True)
+
+    with mock.patch.object(local_script_runner, "RerunData", fragments_only):
+        return at.run()

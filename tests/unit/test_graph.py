@@ -305,8 +305,15 @@ def test_progress_tells_each_step_once(signoff, brief):
     post = by_action(
         signoff.start(brief, on_progress=lambda *s: steps.append(s))["pending"], "publish_post"
     )
-    # the plan, then each action's draft begun and done (on their own branches, in any order)
-    assert [s for s, _ in steps] == ["researcher", *["writer"] * 5, "gate", "gate"]
+    # the plan, then each action's draft begun and done (on their own branches, in any order),
+    # and each action's gate once its own draft is done (a draft reaches the gate while the
+    # other is still drafted)
+    assert [s for s, _ in steps[:2]] == ["researcher", "writer"]
+    assert sorted(s for s, _ in steps) == ["gate", "gate", "researcher", *["writer"] * 5]
+    for label, title in (("email", "Send email"), ("social post", "Publish social post")):
+        drafted = next(i for i, (_, m) in enumerate(steps) if m.startswith(f"Drafted the {label}"))
+        waiting = next(i for i, (_, m) in enumerate(steps) if f"decision: {title} (" in m)
+        assert drafted < waiting
     writer = [m for s, m in steps if s == "writer"]
     assert writer[0] == "Drafting the social post and the email, each on its own"
     for label in ("email", "social post"):

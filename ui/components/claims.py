@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from ui.components.sources import in_words, readable
 from ui.state import plain
 
 SUPPORTED = "green"
@@ -140,8 +141,9 @@ def render_claims(
     unsupported: list[str] = []
     for row in rows:
         ok = row["supported"]
-        if ok is False and same_sentence(row["text"]) in already:  # warned about above
-            unsupported.append(row["text"])
+        if same_sentence(row["text"]) in already:  # shown (and warned about) above: once
+            if ok is False:
+                unsupported.append(row["text"])
             for source in _flagged(row["sources"]):
                 _flag_warning(source)
             continue
@@ -152,31 +154,46 @@ def render_claims(
             if ok is False:
                 unsupported.append(row["text"])
                 st.warning(
-                    f"Not supported: {plain(row['reason'])}. Check it before approving.",
+                    f"Not supported: {plain(in_words(row['reason']))}. Check it before approving.",
                     icon=":material/warning:",
                 )
             elif ok:
-                st.caption(f":material/check: {plain(row['reason'])}")
+                st.caption(f":material/check: {plain(in_words(row['reason']))}")
             else:
-                st.caption(plain(row["reason"]))
+                st.caption(plain(in_words(row["reason"])))
             for source in row["sources"]:
                 st.markdown(f"> {plain(source.get('quote', ''))}")
-                st.caption(
-                    f":material/description: {plain(source.get('source', ''))} › "
-                    f"{plain(source.get('location', ''))}"
-                )
+                st.caption(f":material/description: {plain(_where(source))}")
             if not row["sources"] and row.get("quote"):
                 st.markdown(f"> {plain(row['quote'])}")
-                st.caption(f":material/description: {plain(row.get('source') or '')}")
+                st.caption(f":material/description: {plain(readable(row.get('source')))}")
             for source in _flagged(row["sources"]):
                 _flag_warning(source)
     return unsupported
 
 
+def _where(source: dict[str, Any]) -> str:
+    """'Brightloop pricing › Price': the document's title and the section."""
+    name = readable(source.get("source"))
+    location = str(source.get("location") or "").strip()
+    return f"{name} › {location}" if location else name
+
+
+def claim_quotes(item: dict[str, Any]) -> dict[str, str]:
+    """Each claim's supporting quote, by its sentence (as `same_sentence` gives it)."""
+    quotes: dict[str, str] = {}
+    for row in claim_rows(item):
+        quote = row.get("quote") or next(
+            (s.get("quote") for s in row["sources"] if s.get("quote")), None
+        )
+        if quote:
+            quotes.setdefault(same_sentence(row["text"]), str(quote))
+    return quotes
+
+
 def _flag_warning(source: dict[str, Any]) -> None:
     st.warning(
-        f"{plain(source.get('source', ''))} › {plain(source.get('location', ''))} "
-        f"is flagged ({plain(', '.join(source['flags']))}): it may carry "
+        f"{plain(_where(source))} is flagged ({plain(', '.join(source['flags']))}): it may carry "
         "instructions for an AI. It is shown as data; nothing in it was followed.",
         icon=":material/gpp_maybe:",
     )

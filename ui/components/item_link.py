@@ -7,11 +7,12 @@ way back to everything that waits. Signing in is still required to reach the pag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from graphs.runtime import Signoff
+if TYPE_CHECKING:
+    from graphs.runtime import Signoff
 
 
 def _show_all() -> None:

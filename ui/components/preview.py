@@ -14,12 +14,13 @@ Render only: the checks come from the runtime facade (`Signoff.check_draft`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
 
 from graphs.checks.facts import strip_citations
+from ui.components.sources import readable
 from ui.state import plain
 
 FROM_DEFAULT = "Signoff <marketing@signoff.local>"
@@ -110,9 +111,17 @@ def warnings_once(checks: Sequence[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def render_sentence_checks(checks: Sequence[dict[str, Any]], *, key: str = "checks") -> int:
-    """One line per sentence with a fact: supported by which passage, or what differs.
-    Returns the number of sentences that need a person's check."""
+def render_sentence_checks(
+    checks: Sequence[dict[str, Any]],
+    *,
+    key: str = "checks",
+    quotes: Mapping[str, str] | None = None,
+) -> int:
+    """One line per sentence with a fact: supported by which document (its title, the quote
+    on hover when `quotes` has it: sentence as `same_sentence` gives it → quote), or what
+    differs. Returns the number of sentences that need a person's check."""
+    from ui.components.claims import same_sentence
+
     facts = [c for c in checks if c.get("status") != "no_facts"]
     if not facts:
         st.caption(":material/info: No figures, dates, codes or names to check in this draft.")
@@ -139,10 +148,11 @@ def render_sentence_checks(checks: Sequence[dict[str, Any]], *, key: str = "chec
                     icon=":material/warning:",
                 )
             else:
-                where = c.get("source") or "the brief"
+                where = readable(c.get("source") or "the brief")
                 verb = "quoted from" if status == "attributed" else "found in"
                 st.markdown(f"{icon} {line}")
-                st.caption(f"{verb} {plain(where)}")
+                quote = (quotes or {}).get(same_sentence(c["sentence"]))
+                st.caption(f"{verb} {plain(where)}", help=f"“{quote}”" if quote else None)
     return bad
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from graphs.errors import Busy, NotFound, SignoffError
 from ui import progress
 from ui.audit_text import describe, event_label
+from ui.components.sources import readable
 from ui.state import (
     ACTION_ICONS,
     PAGE_INBOX,
@@ -182,24 +183,45 @@ def render_executed(row: dict[str, Any]) -> None:
                 st.markdown(plain(args.get("body", "")))
         elif "text" in args:
             st.markdown(plain(args["text"]))
+        said = {  # in words; where exactly (paths, servers, the outbox key) in the tooltip
+            "maildir": "Delivered to the local outbox folder",
+            "feed": "Posted to the local feed",
+            "smtp": "Sent by email",
+        }.get(result.get("transport", ""), "Done")
         where = {
-            "maildir": lambda r: f"Delivered to the Maildir `{r.get('path')}` as `{r.get('file')}`",
-            "feed": lambda r: f"Posted to `{r.get('path')}`, line {r.get('line')}",
-            "smtp": lambda r: f"Sent through SMTP {r.get('server')}",
+            "maildir": lambda r: f"Maildir `{r.get('path')}` as `{r.get('file')}`",
+            "feed": lambda r: f"Feed `{r.get('path')}`, line {r.get('line')}",
+            "smtp": lambda r: f"SMTP server {r.get('server')}",
         }.get(result.get("transport", ""), lambda r: f"Result: `{json.dumps(r)}`")
-        st.caption(f":material/outbox: {where(result)}  \nOutbox key `{row['key']}`")
+        st.caption(
+            f":material/outbox: {said}",
+            help=f"For whoever runs Signoff: {where(result)}  \nOutbox key `{row['key']}`",
+        )
+
+
+def stopped_why(error: str) -> str:
+    """Why a run stopped, in a marketer's words (the exception stays in a tooltip)."""
+    text = error.lower()
+    if "timeout" in text or "timed out" in text:
+        return " The writing model took too long to answer (the machine may be busy)."
+    if "connect" in text or "unreachable" in text or "refused" in text:
+        return " The writing model could not be reached."
+    return " Something went wrong while drafting." if error else ""
 
 
 def render_retry(thread: str, c: dict[str, Any]) -> None:
     """A campaign whose run stopped part-way (an error, or the server stopped): carry it on."""
     errors = [a for a in c["audit"] if a["event"] == "campaign.error"]
-    why = f" The last error: {errors[0]['detail'].get('error', '')}" if errors else ""
+    error = str(errors[0]["detail"].get("error", "")) if errors else ""
     with st.container(border=True, key="retry-box"):
         st.warning(
             "This campaign stopped before its drafts were ready (or is still being drafted in "
-            f"another window).{plain(why)}",
+            f"another window).{stopped_why(error)} Everything so far is saved: Retry carries "
+            "it on from there.",
             icon=":material/warning:",
         )
+        if error:
+            st.caption(":material/dns: What went wrong, in detail", help=plain(error))
         if st.button("Retry", key=f"retry-{thread}", icon=":material/refresh:", type="primary"):
             try:
                 runtime.retry(thread)  # queued: a worker carries it on (ui/progress.py)
@@ -269,10 +291,16 @@ def render_campaign(thread: str) -> None:
             st.page_link(PAGE_SCHEDULED, label="Cancel or send now", icon=":material/schedule:")
         if c["pending"]:
             st.markdown("**Waiting for your sign-off**")
+            lines: dict[str, int] = {}  # an audience's drafts are one line with their count
             for p in c["pending"]:
-                st.markdown(
-                    f"- {ACTION_ICONS.get(p['action'], '')} {p['title']} ({p['risk']} risk)"
+                line = f"{ACTION_ICONS.get(p['action'], '')} {p['title']} ({p['risk']} risk)"
+                lines[line] = lines.get(line, 0) + 1
+            st.markdown(
+                "\n".join(
+                    f"- {line}" + (f" × {n}, one per contact" if n > 1 else "")
+                    for line, n in lines.items()
                 )
+            )
             st.page_link(PAGE_INBOX, label="Decide in the Inbox", icon=":material/inbox:")
         for o in trouble:
             st.warning(
@@ -298,7 +326,7 @@ def render_campaign(thread: str) -> None:
             render_executed(row)
     else:
         st.caption(
-            "Nothing has gone out yet. Approved actions appear here with their outbox receipt."
+            "Nothing has gone out yet. Approved actions appear here once they have gone out."
         )
 
     st.subheader("Decisions", anchor=False)
@@ -326,7 +354,7 @@ def render_campaign(thread: str) -> None:
     ):
         for e in c["evidence"]:
             st.markdown(f"**[{e['id'].lstrip('E')}]** {plain(e['quote'])}")
-            st.caption(f"{plain(e['source'])} › {plain(e['location'])}")
+            st.caption(f"{plain(readable(e['source']))} › {plain(e['location'])}")
     with st.expander(f"Audit trail ({len(c['audit'])} events)", icon=":material/receipt_long:"):
         st.dataframe(
             [

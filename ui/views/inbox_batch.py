@@ -5,10 +5,14 @@ one submission."""
 from __future__ import annotations
 
 import random
+import re
+from email.utils import parseaddr
 from typing import Any
 
 import streamlit as st
 
+from graphs.humanize import clip
+from ui.components.preview import render_draft
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -29,6 +33,7 @@ from ui.views.inbox_decide import (
     _title,
     _toggle_panel,
     needs_check,
+    post_limit,
 )
 
 SAMPLE_SIZE = 3  # "Review a sample" shows this many random drafts of a batch
@@ -126,29 +131,98 @@ def _recipient(item: dict[str, Any]) -> str:
     return str(args.get("to") or args.get("url") or args.get("handle") or args.get("account") or "")
 
 
-def render_batch_row(item: dict[str, Any]) -> None:
+GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\s+(.+?)[,!.:]?$", re.I
+)
+
+
+def _lines(text: Any) -> list[str]:
+    return [" ".join(line.split()) for line in str(text or "").splitlines() if line.strip()]
+
+
+def differences(item: dict[str, Any], template: dict[str, Any] | None) -> list[str]:
+    """What this contact's draft says that the template does not: its own lines (the greeting
+    by name, a personal line), and any field that differs (a subject); the recipient aside."""
+    if template is None:
+        return []
+    mine, base = item.get("args") or {}, template.get("args") or {}
+    found: list[str] = []
+    for name, value in mine.items():
+        if name in ("to", "sender") or value == base.get(name):
+            continue
+        theirs = set(_lines(base.get(name)))
+        found += [line for line in _lines(value) if line not in theirs]
+    return found
+
+
+def contact_name(item: dict[str, Any], differs: list[str]) -> str:
+    """The contact's name: from 'Ann <ann@example.com>', or from the greeting ('Hi Ann,')."""
+    name, _ = parseaddr(_recipient(item))
+    if name:
+        return name
+    for line in differs:
+        if m := GREETING.match(line):
+            return m.group(1)
+    return ""
+
+
+def _open_row(batch: str, item_id: str) -> None:
+    st.session_state[f"batch-open-{batch}"] = item_id
+
+
+def render_batch_row(
+    item: dict[str, Any], template: dict[str, Any] | None, batch: str, is_open: bool
+) -> None:
+    """One line per contact: tick box, name, address, what differs from the template and the
+    flag if any; a click opens the draft beside the list."""
     item_id = item["id"]
-    args = item["args"]
-    with st.container(border=True, key=f"row-{item_id}"):
-        pick, what, buttons = st.columns([0.4, 6, 2], vertical_alignment="center")
-        pick.checkbox("Select", key=f"select-{item_id}", label_visibility="collapsed")
-        headline = args.get("subject") or args.get("text") or item.get("text") or ""
-        flags = " · :orange[claims to check]" if needs_check(item) else ""
-        what.markdown(
-            f"**{plain(_recipient(item)) or plain(_title(item))}** — "
-            f"{plain(str(headline)[:120])}{flags}"
+    differs = differences(item, template)
+    name = contact_name(item, differs)
+    to = _recipient(item) or _title(item)
+    parts = [f"**{name}**" if name else "", to]
+    extra = [d for d in differs if not (name and GREETING.match(d))]
+    if extra:
+        parts.append(clip(" · ".join(extra), 48))
+    elif not differs:
+        parts.append("same as the template")
+    label = " · ".join(p for p in parts if p)
+    if needs_check(item):
+        label += " · :orange[:material/warning: claims to check]"
+    if item.get("foreign_contacts"):
+        label += " · :orange[:material/link_off: links to check]"
+    with st.container(
+        horizontal=True, vertical_alignment="center", gap="small", key=f"row-{item_id}"
+    ):
+        st.checkbox("Select", key=f"select-{item_id}", label_visibility="collapsed", width=28)
+        st.button(
+            label,
+            key=f"open-{item_id}",
+            type="secondary" if is_open else "tertiary",
+            on_click=_open_row,
+            args=(batch, item_id),
+            width="stretch",
+            help=None if is_open else "Open this contact's email beside the list",
         )
-        with buttons, st.container(horizontal=True, horizontal_alignment="right"):
-            st.button(
-                "Edit",
-                key=f"edit-{item_id}",
-                icon=":material/edit:",
-                on_click=_toggle_panel,
-                args=(item_id, "edit"),
-                disabled="edit" not in item["allowed_decisions"],
-            )
-        with st.expander("Preview", icon=":material/visibility:"):
-            render_preview(item)
+
+
+def render_open_row(item: dict[str, Any], template: dict[str, Any] | None) -> None:
+    """The open contact's draft, as it goes out, with Edit (the single item's panel)."""
+    item_id = item["id"]
+    with st.container(border=True, key=f"batch-open-item-{item_id}"):
+        differs = differences(item, template)
+        name = contact_name(item, differs) or _recipient(item)
+        st.markdown(f"**{plain(name)}** — as it goes out")
+        render_draft(item, limit=post_limit())
+        if differs:
+            st.caption("Differs from the template: " + " · ".join(plain(d) for d in differs))
+        st.button(
+            "Edit",
+            key=f"edit-{item_id}",
+            icon=":material/edit:",
+            on_click=_toggle_panel,
+            args=(item_id, "edit"),
+            disabled="edit" not in item["allowed_decisions"],
+        )
         if st.session_state.get(f"panel-{item_id}") == "edit":
             render_panel(item, "edit")
 
@@ -280,8 +354,15 @@ def render_batch(
                 on_click=_sample_batch,
                 args=(batch, first),
             )
-        for item in items:
-            render_batch_row(item)
+        opened = st.session_state.get(f"batch-open-{batch}")
+        current = next((i for i in items if i["id"] == opened), items[0] if items else None)
+        rows, beside = st.columns([2, 3], gap="medium")
+        with rows, st.container(key=f"batch-rows-list-{batch}", gap=None):
+            for item in items:
+                render_batch_row(item, template, batch, current is not None and item is current)
+        if current is not None:
+            with beside:
+                render_open_row(current, template)
         if pages > 1:
             start = (page - 1) * BATCH_ROWS + 1
             with st.container(horizontal=True, vertical_alignment="center"):

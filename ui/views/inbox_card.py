@@ -7,9 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from graphs.runtime import strip_citations
+from tools.base import strip_citations
 from ui.components.authority import render_authority
-from ui.components.claims import render_claims
+from ui.components.claims import claim_quotes, render_claims
 from ui.components.preview import edit_fields, render_draft, render_sentence_checks
 from ui.state import (
     ACTION_ICONS,
@@ -224,7 +224,7 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         item["sentence_checks"] = _draft_checks(item, item["args"])
         with left:
             render_draft(item, limit=post_limit())
-            render_sentence_checks(item["sentence_checks"], key=item_id)
+            render_sentence_checks(item["sentence_checks"], key=item_id, quotes=claim_quotes(item))
             unsupported = render_claims(  # each warning once: the sentences above are not redrawn
                 item,
                 draft=False,
@@ -238,7 +238,10 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
                 min(max(confidence, 0.0), 1.0), text=f"Writer's confidence: **{confidence:.0%}**"
             )
             st.markdown("**Why it waits for you**")
-            st.markdown("\n".join(f"- {plain(r)}" for r in item["reasons"]))
+            reasons = [  # the hold is said once, below
+                r for r in item["reasons"] if not (item.get("hold_seconds") and _is_hold(r))
+            ]
+            st.markdown("\n".join(f"- {plain(r)}" for r in reasons))
             if unsupported:  # each warning once: the claims below say why
                 st.caption(f":material/warning: {count(len(set(unsupported)), 'claim')} to check")
             if item.get("hold_seconds"):
@@ -261,6 +264,11 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
         panel = st.session_state.get(f"panel-{item_id}")
         if panel:
             render_panel(item, panel)
+
+
+def _is_hold(reason: str) -> bool:
+    """The routing's 'Once it may go, it is held 300 s…' (the card says it in minutes)."""
+    return reason.startswith("Once it may go, it is held")
 
 
 def render_ai_review(item: dict[str, Any], *, flagged: bool = False) -> None:

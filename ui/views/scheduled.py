@@ -1,9 +1,12 @@
 """Scheduled: approved actions waiting out their hold window, each with a live countdown.
 
 Cancel stops one for good; Send now sends it at once. The scheduler (the app's server, or
-`signoff worker`) releases the rest when their time comes. A click only queues the request (in a
-widget callback); the fragment body applies it through the facade, which decides once: if the
-scheduler got there first, the page says so.
+`signoff worker`) releases the rest when their time comes. The holds are read once per page run;
+each countdown is a fragment that redraws every second from the release time already on the
+page (no query), and a watcher asks every few seconds for the number of held actions (one COUNT)
+and redraws the page when it changed. A click only queues the request (in a widget callback);
+the page body applies it through the facade, which decides once: if the scheduler got there
+first, the page says so.
 """
 
 from __future__ import annotations
@@ -32,6 +35,17 @@ from ui.state import (
 )
 
 runtime = signoff()
+
+
+STOPPED_HELP = (
+    "This server's scheduler is off (SIGNOFF_SCHEDULER=off) and no `signoff worker` is "
+    "running on this data directory: start one, or unset SIGNOFF_SCHEDULER."
+)
+
+
+def releasing() -> bool:
+    """Is anything releasing held actions: this server's scheduler, or a running worker?"""
+    return scheduler_enabled() or bool(runtime.workers())
 
 
 def _queue(hold: dict[str, Any], verb: str) -> None:
@@ -173,7 +187,6 @@ def render_group(group: list[dict[str, Any]], now: float, products: dict[str, st
     Cancel all / Send all now, and each one listed (the first GROUP_ROWS) with its own Cancel."""
     first, n = group[0], len(group)
     title = first.get("title") or first["action"]
-    left = max(float(first["release_at"]) - now, 0.0)
     with st.container(border=True, key=f"hold-group-{first['id']}"):
         info, timer = st.columns([3, 1], vertical_alignment="center")
         with info:
@@ -194,11 +207,9 @@ def render_group(group: list[dict[str, Any]], now: float, products: dict[str, st
                 st.caption(f"**To** {plain(shown)}{more}")
         with timer:
             last = float(group[-1]["release_at"])
-            st.metric(
-                "Goes out in" if left > 0 else "Due",
-                duration(left) if left > 0 else "now",
-                border=True,
-                help=f"The first at {clock(first['release_at'])}, the last at {clock(last)}",
+            countdown(
+                float(first["release_at"]),
+                f"The first at {clock(first['release_at'])}, the last at {clock(last)}",
             )
         with st.container(horizontal=True):
             st.button(
@@ -269,18 +280,14 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
                 with st.expander(label, icon=":material/visibility:"):
                     st.markdown(plain(text))
         with timer:
-            st.metric(
-                "Goes out in" if left > 0 else "Due",
-                duration(left) if left > 0 else "now",
-                border=True,
-                help=f"Releases at {clock(hold['release_at'])}",
-            )
+            countdown(float(hold["release_at"]), f"Releases at {clock(hold['release_at'])}")
         if left <= 0:
             st.caption(
-                ":material/schedule: Due: the scheduler sends it within a few seconds."
-                if scheduler_enabled()
-                else ":material/schedule: Due, but this server's scheduler is off "
-                "(SIGNOFF_SCHEDULER=off): run `signoff worker` or press Send now."
+                ":material/schedule: Due: it goes out within a few seconds."
+                if releasing()
+                else ":material/schedule: Due, but nothing is running that sends it: press "
+                "Send now.",
+                help=None if releasing() else STOPPED_HELP,
             )
         else:
             st.caption(f":material/schedule: Releases at {clock(hold['release_at'])}")
@@ -304,12 +311,43 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
             )
 
 
-@st.fragment(run_every=1)
-def live_holds() -> None:
-    """Redrawn every second from the facade: the countdown is always the stored release time."""
+TICK_S = 1  # the countdowns: computed from the release time already on the page, no query
+WATCH_S = 5  # how often the page asks whether anything was released, cancelled or added
+
+
+@st.fragment(run_every=TICK_S)
+def countdown(release_at: float, help: str) -> None:
+    """One hold's countdown, redrawn every second from its stored release time (no query)."""
+    left = max(release_at - time.time(), 0.0)
+    st.metric(
+        "Goes out in" if left > 0 else "Due",
+        duration(left) if left > 0 else "now",
+        border=True,
+        help=help,
+    )
+
+
+@st.fragment(run_every=WATCH_S)
+def watch(shown: int) -> None:
+    """Every few seconds, one COUNT query: when the number of held actions changed (the
+    scheduler released one, someone cancelled one elsewhere, a new approval), redraw the page."""
+    if runtime.counts()["holds"] != shown:
+        st.rerun(scope="app")
+
+
+def list_holds() -> None:
+    """Every held action, read once per page run: a click or a change `watch` sees redraws it."""
     holds = runtime.holds()
     apply_queued({h["id"]: h for h in holds})
     now = time.time()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if holds:
+            st.caption(
+                f"{count(len(holds), 'approved action')} waiting to go out. Cancel one and it "
+                "never leaves; Send now skips the wait."
+            )
+        st.button("Refresh", key="holds-refresh", icon=":material/refresh:", type="tertiary")
+    watch(len(holds))
     if not holds:
         with st.container(border=True, key="holds-empty"):
             st.markdown("### :material/schedule: Nothing is scheduled")
@@ -320,10 +358,6 @@ def live_holds() -> None:
             st.page_link(PAGE_INBOX, label="Go to the Inbox", icon=":material/inbox:")
         return
     products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
-    st.caption(
-        f"{count(len(holds), 'approved action')} waiting to go out. Cancel one and it never "
-        "leaves; Send now skips the wait."
-    )
     for group in groups(holds):
         if len(group) == 1:
             render_hold(group[0], now, products)
@@ -335,10 +369,12 @@ st.title("Scheduled")
 progress.report_finished()  # what queued runs did, once they ended
 show_flash()
 progress.open_runs()  # the runs of Send now and Cancel, polled until they end
-if not scheduler_enabled():
+if not releasing():
     st.info(
-        "This server does not release held actions (SIGNOFF_SCHEDULER=off). Run "
-        "`signoff worker` next to it, or they wait here until you press Send now.",
+        "Scheduled actions are not sent on their own right now: nothing is running that "
+        "sends them when their time comes. Press Send now, or ask whoever runs Signoff to "
+        "start its background worker.",
         icon=":material/pause_circle:",
     )
-live_holds()
+    st.caption(":material/dns: For whoever runs Signoff", help=STOPPED_HELP)
+list_holds()
