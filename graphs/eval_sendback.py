@@ -1,7 +1,7 @@
 """The send-back eval: does a redraft do what "Quote Tom from Denver by name" asks?
 
     results = run_sendbacks(cases(), runs=4)            # the embedded model by default
-    print(format_sendbacks(results))                    # bench/eval_sendback.py prints
+    report = format_sendbacks(results)                  # the text bench/eval_sendback.py shows
 
 Each case is a brief (one channel, the cheapest: the social post), a customer quote its product's
 knowledge has, and the reviewer's words asking for it. Each run starts a campaign, sends the
