@@ -76,26 +76,27 @@ class Tables:
         job queue's claim, which locks its row instead) skips that lock on PostgreSQL."""
         with self._lock:
             if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
-                try:
-                    with self.conn.transaction(WRITE_LOCK if serial else None) as c:
-                        yield c
-                except BaseException:
-                    self._heads.clear()
-                    raise
-                while self._heads:
-                    self.chain.record_head(*self._heads.pop(0))
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
+                transaction = self.conn.transaction(WRITE_LOCK if serial else None)
+            else:
+                transaction = self._sqlite_transaction()
             try:
-                yield self.conn
+                with transaction as c:
+                    yield c
             except BaseException:
                 self._heads.clear()
-                self.conn.execute("ROLLBACK")
                 raise
-            else:
-                self.conn.execute("COMMIT")
-                while self._heads:
-                    self.chain.record_head(*self._heads.pop(0))
+            while self._heads:  # committed: anchor the audit heads it wrote
+                self.chain.record_head(*self._heads.pop(0))
+
+    @contextmanager
+    def _sqlite_transaction(self) -> Iterator[Any]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows (by column name or position) of one read, in the SQLite dialect with `?`
