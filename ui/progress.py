@@ -15,6 +15,7 @@ import streamlit as st
 
 from graphs.humanize import duration
 from ui.state import ProgressFeed, flash, plain, signoff
+from ui.stopped import NOTHING_LOST, what_happened
 
 POLL_S = 1.0
 OPEN = ("queued", "running")
@@ -103,7 +104,13 @@ def draw(progress: dict[str, Any], *, workers: int) -> None:
         for line in _lines(progress):
             st.markdown(line)
         if progress["status"] == "failed" and progress.get("error"):
-            st.error(plain(progress["error"]))
+            error = str(progress["error"])
+            said = " ".join(s for s in (what_happened(error), NOTHING_LOST) if s)
+            st.error(said, icon=":material/error:")
+            st.caption(
+                ":material/dns: What went wrong, in detail",
+                help=f"For whoever runs Signoff: {plain(error)}",
+            )
 
 
 @st.fragment(run_every=POLL_S)
@@ -195,11 +202,9 @@ def report_finished() -> None:
             unsaid.remove(next(m for m in unsaid if tuple(m) == tuple(replaces)))
         failed = [j for j in found if j is not None and j["status"] == "failed"]
         if failed:
-            flash(
-                "error",
-                f"It stopped part-way: {failed[0].get('error') or 'unknown error'}. Open the "
-                "campaign to retry it.",
-            )
+            error = str(failed[0].get("error") or "")
+            said = " ".join(s for s in (what_happened(error), NOTHING_LOST) if s)
+            flash("error", f"It stopped part-way. {said} Retry it from the Inbox.")
         else:
             flash(*report())
     st.session_state[AFTER] = still

@@ -160,6 +160,20 @@ class Campaigns(Holds):
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()
 
+    def stopped(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Campaigns whose run stopped (status "error": the model timed out, the server went
+        away) and that no queued or running run is carrying on yet, the latest first; each with
+        `error`, what stopped it (the audit's last `campaign.error`). `retry()` carries one on."""
+        found = []
+        for campaign in self.store.stopped_campaigns(limit):
+            thread_id = campaign["thread_id"]
+            if self.store.thread_jobs(thread_id, open_only=True):
+                continue  # a retry is queued or running: its progress is shown instead
+            last = self.store.audit_log(thread_id, 1, event="campaign.error")
+            error = str(last[0]["detail"].get("error", "")) if last else ""
+            found.append({**campaign, "error": error})
+        return found
+
     def prune(
         self, older_than: float | str, *, by: str = "marketer", dry_run: bool = False
     ) -> list[str]:

@@ -24,6 +24,7 @@ from ui.state import (
     status_badge,
     when,
 )
+from ui.stopped import NOTHING_LOST, what_happened, what_to_do
 
 TITLES = {
     "send_email": "Email",
@@ -201,12 +202,8 @@ def render_executed(row: dict[str, Any]) -> None:
 
 def stopped_why(error: str) -> str:
     """Why a run stopped, in a marketer's words (the exception stays in a tooltip)."""
-    text = error.lower()
-    if "timeout" in text or "timed out" in text:
-        return " The writing model took too long to answer (the machine may be busy)."
-    if "connect" in text or "unreachable" in text or "refused" in text:
-        return " The writing model could not be reached."
-    return " Something went wrong while drafting." if error else ""
+    said = what_happened(error)
+    return f" {said}" if said else ""
 
 
 def render_retry(thread: str, c: dict[str, Any]) -> None:
@@ -215,13 +212,15 @@ def render_retry(thread: str, c: dict[str, Any]) -> None:
     error = str(errors[0]["detail"].get("error", "")) if errors else ""
     with st.container(border=True, key="retry-box"):
         st.warning(
-            "This campaign stopped before its drafts were ready (or is still being drafted in "
-            f"another window).{stopped_why(error)} Everything so far is saved: Retry carries "
-            "it on from there.",
+            f"This campaign stopped part-way.{stopped_why(error)} {NOTHING_LOST} "
+            f"{what_to_do(error)}",
             icon=":material/warning:",
         )
         if error:
-            st.caption(":material/dns: What went wrong, in detail", help=plain(error))
+            st.caption(
+                ":material/dns: What went wrong, in detail",
+                help=f"For whoever runs Signoff: {plain(error)}",
+            )
         if st.button("Retry", key=f"retry-{thread}", icon=":material/refresh:", type="primary"):
             try:
                 runtime.retry(thread)  # queued: a worker carries it on (ui/progress.py)
