@@ -106,7 +106,7 @@ def draw(progress: dict[str, Any], *, workers: int) -> None:
         if progress["status"] == "failed" and progress.get("error"):
             error = str(progress["error"])
             said = " ".join(s for s in (what_happened(error), NOTHING_LOST) if s)
-            st.error(said, icon=":material/error:")
+            st.error(f"{said} Retry it from the Inbox.", icon=":material/error:")
             st.caption(
                 ":material/dns: What went wrong, in detail",
                 help=f"For whoever runs Signoff: {plain(error)}",

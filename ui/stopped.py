@@ -14,6 +14,8 @@ def _kind(error: str) -> str:
         return "slow"
     if any(w in text for w in ("connect", "unreachable", "refused")):
         return "unreachable"
+    if "no model" in text or "api key" in text or "api_key" in text:
+        return "setup"
     return "other" if error else "unknown"
 
 
@@ -22,6 +24,7 @@ def what_happened(error: str) -> str:
     return {
         "slow": "The writing model took too long to answer (the machine may be busy).",
         "unreachable": "The writing model could not be reached.",
+        "setup": "No writing model is set up for Signoff yet.",
         "other": "Something went wrong while drafting.",
         "unknown": "",
     }[_kind(error)]
@@ -33,6 +36,8 @@ def what_to_do(error: str) -> str:
         "slow": "Retry in a moment: it carries on from where it stopped.",
         "unreachable": "Check that the sidebar says the writing model is ready, then retry: "
         "it carries on from where it stopped.",
+        "setup": "Ask whoever runs Signoff to set one up (the detail is under “What went "
+        "wrong”), then retry: it carries on from where it stopped.",
     }.get(
         _kind(error),
         "Retry carries it on from where it stopped. If it stops again, ask whoever runs "

@@ -420,7 +420,8 @@ def test_new_campaign_model_failure_is_shown_not_raised(
     at = open_app(NEW)
     at.button(key="start").click().run()
     assert not at.exception
-    assert "no model configured" in at.error[0].value
+    assert "No writing model is set up" in at.error[0].value  # in a marketer's words
+    assert "no model configured" in " ".join(str(c.proto.help) for c in at.caption)  # detail
     assert at.status[0].state == "error"
     [campaign] = seeded.campaigns()
     assert campaign["status"] == "error"
