@@ -346,7 +346,9 @@ def test_campaign_page_shows_status_and_what_went_out(ui_home: Path, seeded: Sig
     assert list(decisions["Who"]) == ["ann", "bob"]
     assert list(decisions["Decision"]) == ["Approved", "Rejected"]
     assert list(decisions["Action"]) == ["Email", "Social post"]
-    assert len(at.get("graphviz_chart")) == 2  # where each action stands + the agent's graph
+    assert len(at.get("graphviz_chart")) == 1  # where each action stands
+    at.toggle(key="campaign-draw-graph").set_value(True).run()  # the agent's graph, on request
+    assert len(at.get("graphviz_chart")) == 2
     assert any(e.label.startswith("Audit trail") for e in at.expander)
 
 

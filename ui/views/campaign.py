@@ -373,7 +373,11 @@ def render_campaign(thread: str) -> None:
             "The agent's graph: research, draft, then a gate that waits for you; only approved "
             "actions reach the publisher."
         )
-        st.graphviz_chart(runtime.graph_dot())
+        # drawn on request: drawing it builds the agent (seconds), which the rest of this
+        # page never needs (it reads the campaign from the database)
+        if st.toggle("Draw the agent's graph", key="campaign-draw-graph"):
+            with st.spinner("Drawing the agent's graph…"):
+                st.graphviz_chart(runtime.graph_dot())
 
 
 st.title("Campaign")
