@@ -127,8 +127,8 @@ elif not pending:
             st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")
 else:
     st.caption(
-        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve to send it, edit "
-        "it first, send it back to the writer with feedback, or reject it."
+        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve each to send it, "
+        "edit it first, send it back to the writer with feedback, or reject it."
     )
     for item in pending:
         group = batch_key(item)
