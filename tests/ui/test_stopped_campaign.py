@@ -67,3 +67,22 @@ def test_a_campaign_being_retried_is_not_said_twice(ui_home: Path, seeded: Signo
     seeded.enqueue_run("retry", thread)  # queued, no worker yet: its progress shows instead
     assert seeded.stopped() == []
     assert seeded.counts()["stopped"] == 1  # still stopped until a worker carries it on
+
+
+def test_the_campaign_page_says_a_cancelled_send_in_words(
+    ui_home: Path, hold_policy: Path, seeded: Signoff
+) -> None:
+    """The decisions of a hold (cancel, release, send now) were shown as their raw types
+    ("cancel", "release", by "scheduler"), and the journey's review box said "cancel by ann"."""
+    result = seeded.start(dict(BRIEF))
+    email = next(p for p in result["pending"] if p["action"] == "send_email")
+    seeded.decide(email["id"], {"type": "approve"}, by="ann")
+    [hold] = seeded.holds()
+    seeded.cancel(hold["id"], by="ann", reason="Wrong week")
+    at = open_app("views/campaign.py", thread=result["thread_id"])
+    assert not at.exception
+    decisions = at.table[0].value
+    assert list(decisions["Decision"]) == ["Approved", "Cancelled before it went out"]
+    assert list(decisions["Details"])[-1] == "Wrong week"
+    journey = at.get("graphviz_chart")[0].proto.spec
+    assert "Approved\\nby ann" in journey and "cancel" not in journey

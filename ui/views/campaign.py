@@ -49,7 +49,13 @@ DECISION_WORDS = {
     "edit": "Approved with edits",
     "revise": "Sent back",
     "reject": "Rejected",
+    "cancel": "Cancelled before it went out",
+    "send_now": "Sent without waiting",
+    "release": "Went out after its wait",
+    "expire": "Expired unanswered",
 }
+REVIEWS = ("approve", "edit", "reject")  # a person's answer to a draft (not a hold's)
+SIGNOFF = {"scheduler": "Signoff"}  # who decided, when it was Signoff itself
 COLORS = {  # node fill colours of the journey picture
     "waiting": "#ffe8b3",
     "executed": "#c9f2d0",
@@ -115,9 +121,10 @@ def journey_dot(c: dict[str, Any]) -> str:
         aid = action["id"]
         name = TITLES.get(action["name"], action["name"])
         revisions = sum(1 for d in decisions.get(aid, []) if d["decision"]["type"] == "revise")
-        draft = f"{name} draft" + (f"\\n{revisions} redraft(s)" if revisions else "")
+        redrafts = "redrafted once" if revisions == 1 else f"redrafted {revisions} times"
+        draft = f"{name} draft" + (f"\\n{redrafts}" if revisions else "")
         lines += [node(f"draft-{aid}", draft), f'  "research" -> "draft-{aid}";']
-        final = [d for d in decisions.get(aid, []) if d["decision"]["type"] != "revise"]
+        final = [d for d in decisions.get(aid, []) if d["decision"]["type"] in REVIEWS]
         if aid in pending:
             lines.append(node(f"review-{aid}", "Waiting for you", COLORS["waiting"]))
         elif final:
@@ -160,6 +167,8 @@ def _decision_details(decision: dict[str, Any]) -> str:
         return " — ".join(x for x in (decision.get("reason"), decision.get("comment")) if x)
     if kind == "edit":
         return "Edited " + ", ".join(sorted(decision.get("args", {})))
+    if kind == "cancel":
+        return str(decision.get("reason") or "")
     return ""
 
 
@@ -335,7 +344,7 @@ def render_campaign(thread: str) -> None:
             [
                 {
                     "When": when(d["at"]),
-                    "Who": d["by"],
+                    "Who": SIGNOFF.get(d["by"], d["by"]),
                     "Decision": DECISION_WORDS.get(d["decision"]["type"], d["decision"]["type"]),
                     "Action": names.get(d["action_id"], d["action_id"]),
                     "Details": _decision_details(d["decision"]),
