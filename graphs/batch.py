@@ -33,13 +33,12 @@ from langgraph.config import get_config, get_stream_writer
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from graphs.batch_schema import MEMBER_DECISIONS, batch_schema
+from graphs.batch_holds import LAST_ONE, note_cancels
+from graphs.batch_schema import MEMBER_DECISIONS, batch_hold_schema, batch_schema
 from graphs.checks.links import Allowed, allowed_from, foreign_contacts
-from graphs.decisions import dump
 from graphs.gate import edit_rules, review_request
 from graphs.hold import hold_request
-from graphs.record import ask, settle
-from graphs.response_schema import hold_schema
+from graphs.record import actor, ask, settle
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
@@ -261,6 +260,9 @@ def approved_count(decision: Mapping[str, Any], size: int) -> int:
 def batch_hold(
     state: ActionState, runtime: Runtime[Context]
 ) -> Command[Literal["publisher", "__end__"]]:
+    """The audience's one hold: cancel (none goes out), send now or release, with the contacts
+    a person took out of it while it waited (`members`, graphs/batch_holds.py): those are never
+    sent; the rest go out."""
     template = state["action"]
     size = len(state.get("audience") or [])
     going = approved_count(state.get("decision") or {}, size)
@@ -274,25 +276,52 @@ def batch_hold(
         batch_key=BATCH,
         batch_size=going,
         description=f"{title} (one personalised email per contact), approved and held. "
-        + request["description"],
+        + request["description"]
+        + " To take contacts out and send the rest, resume with {'type': 'send_now', "
+        "'members': {'email-3': {'type': 'cancel'}}}.",
     )
     decided, interrupt_id = ask(
-        ctx, by_runtime, "hold", request, hold_schema(template["name"], template["args"])
+        ctx, by_runtime, "hold", request, batch_hold_schema(template["name"], size)
     )
-    decision = settle(ctx, "hold", template, request, dump(decided), decided.dialect, interrupt_id)
-    log.info("batch hold: %s on %d contacts", decision["type"], going)
-    if decision["type"] == "cancel":
+    value: dict[str, Any] = decided.root  # {"top": hold decision, "members": {id: cancel}}
+    decision = settle(ctx, "hold", template, request, value["top"], decided.dialect, interrupt_id)
+    cancels: dict[str, dict[str, Any]] = value["members"]
+    if cancels and ctx.store is not None:  # recorded by the runtime first, else here (once)
+        thread_id = str(get_config()["configurable"]["thread_id"])
+        note_cancels(
+            ctx.store,
+            interrupt_id,
+            thread_id,
+            cancels,
+            actor(ctx, decided.dialect),
+            decided.dialect,
+        )
+    log.info("batch hold: %s on %d contacts (%d taken out)", decision["type"], going, len(cancels))
+    kind = decision["type"]
+    taken_out = [
+        Outcome(
+            action_id=action_id,
+            name=template["name"],
+            status="cancelled",
+            detail={"reason": d.get("reason") or "Taken out of the audience during its hold."},
+        )
+        for action_id, d in cancels.items()
+    ]
+    current = dict(state.get("decision") or {})
+    remaining = {**current, "members": {**(current.get("members") or {}), **cancels}}
+    left = approved_count(remaining, size)
+    if kind == "cancel" or not left:
+        reason = decision.get("reason") if kind == "cancel" else LAST_ONE
         outcome = Outcome(
             action_id=template["id"],
             name=template["name"],
             status="cancelled",
-            detail={
-                "reason": decision.get("reason") or "Cancelled during its hold.",
-                "contacts": going,
-            },
+            detail={"reason": reason or "Cancelled during its hold.", "contacts": left},
         )
-        return Command(update={"outcomes": [outcome]}, goto="__end__")
-    return Command(goto="publisher")
+        return Command(update={"outcomes": [*taken_out, outcome]}, goto="__end__")
+    if not cancels:
+        return Command(goto="publisher")
+    return Command(update={"decision": remaining, "outcomes": taken_out}, goto="publisher")
 
 
 # -- one send per contact ---------------------------------------------------------------------

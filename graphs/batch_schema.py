@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import (
@@ -30,9 +31,9 @@ from pydantic.functional_validators import ModelWrapValidatorHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from graphs.decisions import dump, size_problem
+from graphs.decisions import Cancel, dump, size_problem
 from graphs.dialects import dialect_of
-from graphs.response_schema import DecisionSchema, EditRules, review_schema
+from graphs.response_schema import DecisionSchema, EditRules, hold_schema, review_schema
 from tools.base import Settings
 
 MEMBER_DECISIONS = ("approve", "edit", "reject")  # what one contact's email can be given
@@ -136,3 +137,80 @@ def batch_schema(
 
     BatchDecision.__name__ = f"BatchDecision_{action_name}"
     return BatchDecision
+
+
+def batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
+    """The schema of an audience's one hold: the hold's own decision (cancel, send now, release;
+    every dialect of `hold_schema`), with the contacts taken out of it before it was released:
+
+        {"type": "release", "members": {"email-3": {"type": "cancel", "reason": "…"}}}
+
+    Validated as {"top": hold decision, "members": {id: cancel}}; `size`: the audience's."""
+    return _batch_hold_schema(action_name, size)
+
+
+@lru_cache(maxsize=256)
+def _batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
+    whole = hold_schema(action_name)
+
+    class BatchHoldDecision(DecisionSchema):
+        root: Any
+
+        @classmethod
+        def __get_pydantic_json_schema__(
+            cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+        ) -> JsonSchemaValue:
+            shown = cast(JsonSchemaValue, json.loads(json.dumps(TypeAdapter(whole).json_schema())))
+            shown["description"] = (
+                "The audience's one hold: cancel (none goes out), send_now or release; an "
+                "optional 'members' maps contact ids (email-1 …) to {'type': 'cancel'} to take "
+                "those contacts out and send the rest."
+            )
+            return shown
+
+        @model_validator(mode="wrap")
+        @classmethod
+        def _rules(
+            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+        ) -> Any:
+            if isinstance(raw, DecisionSchema):
+                return raw
+            members_raw: Any = {}
+            top_raw = raw
+            if isinstance(raw, dict) and "members" in raw:
+                members_raw = raw["members"]
+                if not isinstance(members_raw, dict) or len(members_raw) > size:
+                    raise ValueError(
+                        f"'members' maps at most {size} contact ids (email-1 … email-{size}) to "
+                        "{'type': 'cancel'}. Nothing was saved."
+                    )
+                top_raw = {k: v for k, v in raw.items() if k != "members"}
+            members: dict[str, dict[str, Any]] = {}
+            for member_id, decision in members_raw.items():
+                n = member_id.rpartition("-")[2] if isinstance(member_id, str) else ""
+                if not (
+                    isinstance(member_id, str)
+                    and member_id.startswith("email-")
+                    and n.isdigit()
+                    and 1 <= int(n) <= size
+                ):
+                    raise ValueError(
+                        f"{member_id!r} is not a contact of this audience; expected ids email-1 "
+                        f"to email-{size}. Nothing was saved."
+                    )
+                problem = size_problem(decision)
+                if problem:
+                    raise ValueError(f"The decision on {member_id} is too large: {problem}.")
+                if not isinstance(decision, dict) or decision.get("type") != "cancel":
+                    raise ValueError(
+                        f"A contact of a held audience can only be taken out: expected "
+                        f"{{'type': 'cancel'}} for {member_id}, got {decision!r}. Nothing was saved."
+                    )
+                members[member_id] = dump(Cancel.model_validate(decision))
+            parsed = whole.model_validate(top_raw)
+            result = handler({"top": dump(parsed), "members": members})
+            result._dialect = parsed.dialect
+            return result
+
+    BatchHoldDecision.__name__ = f"BatchHoldDecision_{action_name}"
+    return BatchHoldDecision

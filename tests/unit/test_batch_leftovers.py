@@ -1,6 +1,8 @@
 """An audience batch follows the single review's rules where a person meets them: it is
-reminded once before it expires and expires like one review (its contacts show the expiry);
-cancel / send now on one contact's id acts on the audience's one hold and says so."""
+reminded once before it expires and expires like one review (its contacts show the expiry).
+During its one hold a person can take one contact out while the rest stays held (exactly once,
+against a racing release, on both databases); the hold's own id cancels the whole audience;
+send now on one contact's id sends the whole audience and says so."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import pytest
 from fakes import ScriptedChatModel
 from policy_support import Clock
 
-from graphs.errors import InvalidInput
+from graphs.batch_holds import TooLate
+from graphs.errors import AlreadyDecided, InvalidInput
 from graphs.policy import DEFAULT_POLICY
 from graphs.runtime import Signoff
 
@@ -85,20 +88,75 @@ def approved_and_held(s: Signoff, brief: dict[str, str]) -> tuple[str, str, dict
     return thread, batch, hold
 
 
-def test_cancel_with_one_contact_s_id_cancels_the_audience_s_hold(
-    runtime: Signoff, brief: dict[str, str], home: Path
+@pytest.mark.usefixtures("database")
+def test_cancel_with_one_contact_s_id_takes_only_that_contact_out(
+    runtime: Signoff, brief: dict[str, str], home: Path, clock: Clock
 ) -> None:
     thread, batch, hold = approved_and_held(runtime, brief)
     contact = f"{batch}-3"
-    assert runtime.resolve_hold(contact) == hold["id"]
     note = runtime.hold_note(contact, "cancel")
-    assert note is not None and "contact 3" in note and "6 emails" in note
-    assert "whole audience's hold is cancelled" in note
-    runtime.cancel(contact, by="ann", reason="Wrong week")
+    assert note is not None and "only their email is taken out" in note and hold["id"] in note
+    done = runtime.cancel(contact, by="ann", reason="Unsubscribed by phone")
+    assert done["contact"]["email"] == "p3@example.com" and done["left"] == 5
+    assert not done["audience_cancelled"] and done["hold"] == hold["id"]
+    [still] = runtime.holds()  # the rest stays held, the same hold
+    assert still["id"] == hold["id"] and still["taken_out"] == 1
+    listed = runtime.hold_contacts(hold["id"])
+    assert (listed["total"], listed["held"], listed["taken_out"]) == (6, 5, 1)
+    [out] = [c for c in listed["contacts"] if c["status"] == "taken_out"]
+    assert (out["email"], out["by"], out["reason"]) == (
+        "p3@example.com",
+        "ann",
+        "Unsubscribed by phone",
+    )
+    assert runtime.hold_contacts(hold["id"], search="PAT5")["contacts"][0]["number"] == 5
+    with pytest.raises(AlreadyDecided, match="already decided by ann"):  # first wins
+        runtime.cancel(out["id"], by="bob")
+    clock.advance(301)
+    assert runtime.tick()["released"] == [hold["id"]]
+    assert sent(home) == sorted(c["email"] for c in CONTACTS if c["email"] != "p3@example.com")
+    outcomes = {o["action_id"]: o for o in runtime.campaign(thread)["outcomes"]}
+    assert outcomes["email-3"]["status"] == "cancelled"
+    assert outcomes["email-batch"]["status"] == "executed"
+    assert outcomes["email-batch"]["detail"]["executed"] == 5
+    [entry] = runtime.activity(event="hold.contact_cancelled")
+    assert entry["actor"] == "ann" and entry["detail"]["contact"] == 3
+    assert "p3@example.com" in entry["detail"]["to"] and entry["at"]
+    with pytest.raises(TooLate, match="Too late to take Pat4 Lee .*released by the scheduler"):
+        runtime.cancel(f"{batch}-4", by="ann")
+    assert runtime.audit_verify()["ok"]
+
+
+def test_the_whole_audience_is_cancelled_with_its_hold_s_id(
+    runtime: Signoff, brief: dict[str, str], home: Path
+) -> None:
+    thread, batch, hold = approved_and_held(runtime, brief)
+    runtime.cancel(f"{batch}-1", by="ann")
+    assert runtime.resolve_hold(f"{batch}-2") == hold["id"]  # what --whole-audience uses
+    runtime.cancel(hold["id"], by="ann", reason="Wrong week")
     assert runtime.holds() == [] and sent(home) == []
     outcomes = {o["action_id"]: o["status"] for o in runtime.campaign(thread)["outcomes"]}
-    assert outcomes["email-batch"] == "cancelled"
-    assert runtime.hold_note(hold["id"]) is None  # a hold's own id needs no note
+    assert outcomes["email-batch"] == "cancelled" and outcomes["email-1"] == "cancelled"
+    with pytest.raises(TooLate, match="whole audience's hold was cancelled by ann"):
+        runtime.cancel(f"{batch}-2", by="ann")
+
+
+@pytest.mark.usefixtures("database")
+def test_taking_out_the_last_contact_cancels_the_audience_s_hold(
+    runtime: Signoff, brief: dict[str, str], home: Path
+) -> None:
+    thread, batch, hold = approved_and_held(runtime, brief)
+    for n in range(1, len(CONTACTS)):
+        assert not runtime.cancel(f"{hold['id']}-{n}", by="ann")["audience_cancelled"]
+    last = runtime.cancel(f"{hold['id']}-{len(CONTACTS)}", by="ann")
+    assert last["audience_cancelled"] and last["left"] == 0
+    assert runtime.holds() == [] and sent(home) == []
+    outcomes = {o["action_id"]: o for o in runtime.campaign(thread)["outcomes"]}
+    assert outcomes["email-batch"]["status"] == "cancelled"
+    assert "taken out one by one" in outcomes["email-batch"]["detail"]["reason"]
+    [whole] = runtime.activity(event="hold.cancel")
+    assert whole["actor"] == "ann" and "last contact" in whole["detail"]["because"]
+    assert len(runtime.activity(event="hold.contact_cancelled")) == len(CONTACTS)
 
 
 def test_send_now_with_one_contact_s_id_sends_the_whole_audience(
@@ -106,7 +164,7 @@ def test_send_now_with_one_contact_s_id_sends_the_whole_audience(
 ) -> None:
     _, batch, hold = approved_and_held(runtime, brief)
     contact = f"{batch}-2"
-    assert "is sent now" in str(runtime.hold_note(contact, "send-now"))
+    assert "whole audience's hold is sent now" in str(runtime.hold_note(contact, "send-now"))
     runtime.send_now(contact, by="ann")
     assert sent(home) == sorted(c["email"] for c in CONTACTS)
 
