@@ -7,6 +7,7 @@ send now on one contact's id sends the whole audience and says so."""
 from __future__ import annotations
 
 import mailbox
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,77 @@ def test_a_contact_rejected_on_its_own_is_not_in_the_hold(
     with pytest.raises(InvalidInput, match=f"rejected on its own.*{hold['id']}"):
         runtime.cancel(first, by="ann")
     assert runtime.holds() == [hold]  # nothing changed
+
+
+def mails_to(home: Path, address: str) -> int:
+    return sent(home).count(address)
+
+
+@pytest.mark.usefixtures("database")
+def test_a_release_racing_a_contact_cancel_has_exactly_one_outcome(
+    runtime: Signoff, brief: dict[str, str], home: Path, clock: Clock
+) -> None:
+    """The scheduler's release (one Signoff) and a person taking contact n out (another, its own
+    connection) at the same moment: either the cancel is accepted and that contact's email never
+    goes out, or it is refused as too late and the email goes out with the rest. Never both,
+    never neither; the rest of the audience goes out exactly once."""
+    other = Signoff(home, model=ScriptedChatModel(), policy_path=DEFAULT_POLICY, clock=clock)
+    try:
+        for n in range(1, 5):
+            thread, batch, hold = approved_and_held(runtime, brief)
+            before = {c["email"]: mails_to(home, c["email"]) for c in CONTACTS}
+            clock.advance(301)
+            barrier = threading.Barrier(2)
+            got: dict[str, Any] = {}
+
+            def release() -> None:
+                barrier.wait()
+                got["released"] = runtime.tick()["released"]
+
+            def cancel(n: int = n, batch: str = batch) -> None:
+                barrier.wait()
+                try:
+                    got["cancel"] = other.cancel(f"{batch}-{n}", by="ann")
+                except TooLate as err:
+                    got["cancel"] = err
+
+            workers = [threading.Thread(target=release), threading.Thread(target=cancel)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+            assert got["released"] == [hold["id"]]
+            target = f"p{n}@example.com"
+            outcomes = {o["action_id"]: o["status"] for o in runtime.campaign(thread)["outcomes"]}
+            if isinstance(got["cancel"], TooLate):
+                assert "released by the scheduler" in str(got["cancel"])
+                assert mails_to(home, target) == before[target] + 1
+                assert "email-" + str(n) not in outcomes
+            else:
+                assert got["cancel"]["contact"]["email"] == target
+                assert mails_to(home, target) == before[target]
+                assert outcomes[f"email-{n}"] == "cancelled"
+            for c in CONTACTS:  # everyone else: exactly once
+                if c["email"] != target:
+                    assert mails_to(home, c["email"]) == before[c["email"]] + 1
+            assert runtime.holds() == []
+    finally:
+        other.close()
+
+
+@pytest.mark.usefixtures("database")
+def test_a_cancel_after_the_release_was_recorded_but_before_it_ran_is_refused(
+    runtime: Signoff, brief: dict[str, str], home: Path, clock: Clock
+) -> None:
+    """The release is the moment the scheduler records it: a contact's cancel after that, even
+    while the release waits to be applied (a worker busy, a crash), is refused; what the
+    release sends is fixed when it is recorded."""
+    thread, batch, hold = approved_and_held(runtime, brief)
+    row = runtime.store.inbox_item(hold["id"])
+    runtime._record(row, {"type": "release"}, "scheduler")  # recorded, not yet applied
+    with pytest.raises(TooLate, match="released by the scheduler") as err:
+        runtime.cancel(f"{batch}-2", by="ann")
+    assert err.value.decision == "release" and "Nothing was changed" in str(err.value)
+    assert runtime.activity(event="hold.contact_cancelled") == []
+    runtime.apply(thread)
+    assert sent(home) == sorted(c["email"] for c in CONTACTS)
