@@ -108,9 +108,21 @@ class Holds(Reviews):
         With one contact's id of a held audience (`<batch interrupt id>-<n>` as the inbox
         listed it, or `<hold id>-<n>`): only that contact is taken out (`cancel_contact`). The
         audience's own hold id (`holds()`) cancels the whole audience."""
-        if split_member(hold_id) is not None and self.store.inbox_item(hold_id) is None:
+        if self.names_contact(hold_id):
             return self.cancel_contact(hold_id, by=by, reason=reason)
         return self._hold_decision(hold_id, {"type": "cancel", "reason": reason}, by)
+
+    def names_contact(self, ref: str) -> bool:
+        """Does `ref` name one contact of an audience (`<interrupt id>-<n>`) that no longer waits
+        for its review: what `cancel` takes out of the audience's hold on its own?"""
+        split = split_member(ref)
+        if split is None or self.store.inbox_item(ref) is not None:
+            return False
+        head = self.store.inbox_item(split[0])  # `<hold id>-<n>`
+        if head is not None:
+            return bool(head["kind"] == "hold" and head["action_id"] == TEMPLATE_ID)
+        whole = self.store.decision(split[0])  # `<batch review id>-<n>`, or a decided hold's
+        return whole is not None and whole["action_id"] == TEMPLATE_ID
 
     def cancel_contact(self, ref: str, *, by: str = "marketer", reason: str = "") -> dict[str, Any]:
         """Take one contact out of a held audience; the rest stays held (graphs/batch_holds.py).

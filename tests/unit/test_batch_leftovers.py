@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fakes import ScriptedChatModel
 from policy_support import Clock
+from support import run, run_json
 
 from graphs.batch_holds import TooLate
 from graphs.errors import AlreadyDecided, InvalidInput
@@ -187,6 +188,30 @@ def mails_to(home: Path, address: str) -> int:
     return sent(home).count(address)
 
 
+def race(releaser: Signoff, canceller: Signoff, ref: str) -> dict[str, Any]:
+    """The scheduler's step and a contact's cancel, started at the same moment in two threads."""
+    barrier = threading.Barrier(2)
+    got: dict[str, Any] = {}
+
+    def release() -> None:
+        barrier.wait()
+        got["released"] = releaser.tick()["released"]
+
+    def cancel() -> None:
+        barrier.wait()
+        try:
+            got["cancel"] = canceller.cancel(ref, by="ann")
+        except TooLate as err:
+            got["cancel"] = err
+
+    workers = [threading.Thread(target=release), threading.Thread(target=cancel)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return got
+
+
 @pytest.mark.usefixtures("database")
 def test_a_release_racing_a_contact_cancel_has_exactly_one_outcome(
     runtime: Signoff, brief: dict[str, str], home: Path, clock: Clock
@@ -201,25 +226,7 @@ def test_a_release_racing_a_contact_cancel_has_exactly_one_outcome(
             thread, batch, hold = approved_and_held(runtime, brief)
             before = {c["email"]: mails_to(home, c["email"]) for c in CONTACTS}
             clock.advance(301)
-            barrier = threading.Barrier(2)
-            got: dict[str, Any] = {}
-
-            def release() -> None:
-                barrier.wait()
-                got["released"] = runtime.tick()["released"]
-
-            def cancel(n: int = n, batch: str = batch) -> None:
-                barrier.wait()
-                try:
-                    got["cancel"] = other.cancel(f"{batch}-{n}", by="ann")
-                except TooLate as err:
-                    got["cancel"] = err
-
-            workers = [threading.Thread(target=release), threading.Thread(target=cancel)]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
+            got = race(runtime, other, f"{batch}-{n}")
             assert got["released"] == [hold["id"]]
             target = f"p{n}@example.com"
             outcomes = {o["action_id"]: o["status"] for o in runtime.campaign(thread)["outcomes"]}
@@ -255,3 +262,34 @@ def test_a_cancel_after_the_release_was_recorded_but_before_it_ran_is_refused(
     assert runtime.activity(event="hold.contact_cancelled") == []
     runtime.apply(thread)
     assert sent(home) == sorted(c["email"] for c in CONTACTS)
+
+
+def test_the_cli_takes_one_contact_out_and_the_whole_audience_only_when_asked(
+    runtime: Signoff,
+    brief: dict[str, str],
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIGNOFF_POLICY", str(DEFAULT_POLICY))
+    monkeypatch.setenv("SIGNOFF_USER", "ann")
+    _, batch, hold = approved_and_held(runtime, brief)
+    code, out, _ = run(capsys, "cancel", f"{batch}-3", "--reason", "Unsubscribed by phone")
+    assert code == 0, out
+    assert "Took Pat3 Lee <p3@example.com> (contact 3) out of the held audience, as ann" in out
+    assert "The other 5 stay held" in out and f"`signoff cancel {hold['id']}`" in out
+    code, out, _ = run(capsys, "holds")
+    assert "send_email × 5 (1 taken out)" in out
+    code, listed, _ = run_json(capsys, "holds", "--contacts", hold["id"])
+    assert (listed["held"], listed["taken_out"]) == (5, 1)
+    code, out, _ = run(capsys, "holds", "--contacts", hold["id"], "--search", "pat3")
+    assert "taken out by ann" in out and "p3@example.com" in out and "p4@" not in out
+    code, error, _ = run_json(capsys, "cancel", f"{batch}-3")
+    assert code == 3 and error["error"] == "already_decided" and error["by"] == "ann"
+    code, out, _ = run(capsys, "cancel", f"{batch}-4", "--whole-audience")
+    assert code == 0
+    assert "Cancelled the whole audience's hold (5 contacts' emails" in out
+    assert "none of them goes out" in out
+    code, error, _ = run_json(capsys, "cancel", f"{batch}-5")
+    assert code == 3 and "whole audience's hold was cancelled by ann" in error["message"]
+    assert sent(home) == []
