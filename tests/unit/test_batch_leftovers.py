@@ -293,3 +293,45 @@ def test_the_cli_takes_one_contact_out_and_the_whole_audience_only_when_asked(
     code, error, _ = run_json(capsys, "cancel", f"{batch}-5")
     assert code == 3 and "whole audience's hold was cancelled by ann" in error["message"]
     assert sent(home) == []
+
+
+def test_the_audience_s_hold_takes_contacts_out_under_any_driver(
+    runtime: Signoff, brief: dict[str, str], home: Path
+) -> None:
+    """A resume from another driver (langgraph_sdk, Studio) with `members`: those contacts are
+    taken out (recorded and audited from inside the graph), the rest go out; a member that is
+    no contact, or anything but a cancel, is refused before anything is stored."""
+    from langgraph.types import Command
+    from pydantic import ValidationError
+
+    from graphs.batch_schema import batch_hold_schema
+
+    schema = batch_hold_schema("send_email", len(CONTACTS))
+    assert schema.model_validate({"type": "release"}).root == {
+        "top": {"type": "release"},
+        "members": {},
+    }
+    for bad, said in (
+        ({"type": "send_now", "members": {"email-9": {"type": "cancel"}}}, "not a contact"),
+        ({"type": "send_now", "members": {"email-1": {"type": "approve"}}}, "only be taken out"),
+        ({"members": {"email-1": {"type": "cancel"}}}, "type"),
+    ):
+        with pytest.raises(ValidationError, match=said):
+            schema.model_validate(bad)
+    thread, _, hold = approved_and_held(runtime, brief)
+    config = runtime._config(thread)
+    with pytest.raises(ValidationError):  # refused: nothing stored, the hold still waits
+        runtime.graph.invoke(
+            Command(resume={hold["id"]: {"type": "send_now", "members": {"email-2": "x"}}}),
+            config,
+            context=runtime.context,
+        )
+    assert [i.id for i in runtime.graph.get_state(config).interrupts] == [hold["id"]]
+    resume = {"type": "send_now", "members": {"email-2": {"type": "cancel", "reason": "Asked"}}}
+    runtime.graph.invoke(Command(resume={hold["id"]: resume}), config, context=runtime.context)
+    assert sent(home) == sorted(c["email"] for c in CONTACTS if c["email"] != "p2@example.com")
+    [entry] = runtime.activity(event="hold.contact_cancelled")
+    assert entry["detail"]["contact"] == 2 and entry["detail"]["recorded_by"] == "graph"
+    assert [e["detail"]["decision"]["type"] for e in runtime.activity(event="hold.send_now")] == [
+        "send_now"
+    ]
