@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import (
@@ -139,19 +138,66 @@ def batch_schema(
     return BatchDecision
 
 
-def batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
+TAKE_OUT = "take_out"  # the field Agent Inbox's edit form shows on an audience's hold
+
+
+def batch_hold_schema(
+    action_name: str,
+    size: int,
+    contact_of: Callable[[str], str | None] | None = None,
+    template_args: dict[str, Any] | None = None,
+) -> type[DecisionSchema]:
     """The schema of an audience's one hold: the hold's own decision (cancel, send now, release;
-    every dialect of `hold_schema`), with the contacts taken out of it before it was released:
+    every dialect of `hold_schema`), with the contacts taken out of it:
 
         {"type": "release", "members": {"email-3": {"type": "cancel", "reason": "…"}}}
+                                       those taken out, the rest goes out
+        {"members": {"email-3": {"type": "cancel"}}}
+                                       those taken out, the rest stays held (the hold asks
+                                       again, same release time)
+        Agent Inbox: [{"type": "edit", "args": {"args": {…, "take_out": "priya@…, 7"}}}]
+                                       the same, for the emails or numbers in `take_out`
 
-    Validated as {"top": hold decision, "members": {id: cancel}}; `size`: the audience's."""
-    return _batch_hold_schema(action_name, size)
-
-
-@lru_cache(maxsize=256)
-def _batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
+    Validated as {"top": hold decision or None, "members": {id: cancel}}; `size`: the
+    audience's; `contact_of(token)`: the id (email-<n>) of an email address or a number, or
+    None; `template_args`: what the edit form shows besides `take_out` (it may not change)."""
     whole = hold_schema(action_name)
+    shown_args = dict(template_args or {})
+
+    def ids_of(text: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(
+                f"'{TAKE_OUT}' names the contacts to take out: their emails or numbers, "
+                f"separated by commas; got {text!r}. Nothing was saved."
+            )
+        found: dict[str, dict[str, Any]] = {}
+        for token in (t.strip() for t in text.replace(";", ",").split(",")):
+            if not token:
+                continue
+            member_id = contact_of(token) if contact_of else None
+            if member_id is None:
+                raise ValueError(
+                    f"{token!r} is no contact of this held audience (expected an email of the "
+                    f"audience or a number from 1 to {size}). Nothing was saved."
+                )
+            found[member_id] = {"type": "cancel", "reason": "Taken out in Agent Inbox"}
+        return found
+
+    def from_agent_inbox(raw: Any) -> Any:
+        """An Agent Inbox edit of `take_out`: those contacts out, the rest stays held."""
+        one = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
+        if not (isinstance(one, dict) and one.get("type") == "edit"):
+            return raw
+        edited = (one.get("args") or {}).get("args") if isinstance(one.get("args"), dict) else None
+        if not isinstance(edited, dict) or TAKE_OUT not in edited:
+            return raw
+        changed = sorted(k for k, v in edited.items() if k != TAKE_OUT and shown_args.get(k) != v)
+        if changed:
+            raise ValueError(
+                f"On a held audience only '{TAKE_OUT}' can be edited (the emails were approved "
+                f"as they are); {changed} changed. Nothing was saved."
+            )
+        return {"members": ids_of(edited[TAKE_OUT])}
 
     class BatchHoldDecision(DecisionSchema):
         root: Any
@@ -162,9 +208,9 @@ def _batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
         ) -> JsonSchemaValue:
             shown = cast(JsonSchemaValue, json.loads(json.dumps(TypeAdapter(whole).json_schema())))
             shown["description"] = (
-                "The audience's one hold: cancel (none goes out), send_now or release; an "
-                "optional 'members' maps contact ids (email-1 …) to {'type': 'cancel'} to take "
-                "those contacts out and send the rest."
+                "The audience's one hold: cancel (none goes out), send_now or release; "
+                "'members' maps contact ids (email-1 …) to {'type': 'cancel'} to take those "
+                "contacts out (with a type: the rest goes out; without: the rest stays held)."
             )
             return shown
 
@@ -175,6 +221,11 @@ def _batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
         ) -> Any:
             if isinstance(raw, DecisionSchema):
                 return raw
+            dialect = dialect_of(raw)
+            problem = size_problem(raw)
+            if problem:
+                raise ValueError(f"The decision is too large to be one: {problem}.")
+            raw = from_agent_inbox(raw)
             members_raw: Any = {}
             top_raw = raw
             if isinstance(raw, dict) and "members" in raw:
@@ -198,18 +249,21 @@ def _batch_hold_schema(action_name: str, size: int) -> type[DecisionSchema]:
                         f"{member_id!r} is not a contact of this audience; expected ids email-1 "
                         f"to email-{size}. Nothing was saved."
                     )
-                problem = size_problem(decision)
-                if problem:
-                    raise ValueError(f"The decision on {member_id} is too large: {problem}.")
                 if not isinstance(decision, dict) or decision.get("type") != "cancel":
                     raise ValueError(
                         f"A contact of a held audience can only be taken out: expected "
-                        f"{{'type': 'cancel'}} for {member_id}, got {decision!r}. Nothing was saved."
+                        f"{{'type': 'cancel'}} for {member_id}, got {decision!r}. Nothing was "
+                        "saved."
                     )
                 members[member_id] = dump(Cancel.model_validate(decision))
-            parsed = whole.model_validate(top_raw)
-            result = handler({"top": dump(parsed), "members": members})
-            result._dialect = parsed.dialect
+            top: dict[str, Any] | None = None
+            if top_raw != {} or not members:  # members alone: taken out, the rest stays held
+                parsed = whole.model_validate(top_raw)
+                top = dump(parsed)
+                if dialect == "unknown":
+                    dialect = parsed.dialect
+            result = handler({"top": top, "members": members})
+            result._dialect = dialect if dialect != "unknown" else "signoff"
             return result
 
     BatchHoldDecision.__name__ = f"BatchHoldDecision_{action_name}"

@@ -311,10 +311,12 @@ def test_the_audience_s_hold_takes_contacts_out_under_any_driver(
         "top": {"type": "release"},
         "members": {},
     }
+    alone = schema.model_validate({"members": {"email-1": {"type": "cancel"}}}).root
+    assert alone["top"] is None and list(alone["members"]) == ["email-1"]  # the rest stays held
     for bad, said in (
         ({"type": "send_now", "members": {"email-9": {"type": "cancel"}}}, "not a contact"),
         ({"type": "send_now", "members": {"email-1": {"type": "approve"}}}, "only be taken out"),
-        ({"members": {"email-1": {"type": "cancel"}}}, "type"),
+        ({"members": {}}, "type"),
     ):
         with pytest.raises(ValidationError, match=said):
             schema.model_validate(bad)
@@ -335,3 +337,49 @@ def test_the_audience_s_hold_takes_contacts_out_under_any_driver(
     assert [e["detail"]["decision"]["type"] for e in runtime.activity(event="hold.send_now")] == [
         "send_now"
     ]
+
+
+def test_agent_inbox_takes_contacts_out_and_the_rest_stays_held(
+    runtime: Signoff, brief: dict[str, str], home: Path, clock: Clock
+) -> None:
+    """Agent Inbox's edit form shows the held audience's `take_out`: the emails or numbers it
+    names are taken out and the rest stays held (the hold asks again, same release time); any
+    other field edited, or a name that is no contact, is refused before anything is stored."""
+    from langgraph.types import Command
+    from pydantic import ValidationError
+
+    thread, _, hold = approved_and_held(runtime, brief)
+    config = runtime._config(thread)
+    [pending] = runtime.graph.get_state(config).interrupts
+    shown = pending.value
+    assert shown["config"]["allow_edit"] and shown["action_request"]["args"]["take_out"] == ""
+    assert "take_out" in shown["description"]
+    form = dict(shown["action_request"]["args"])
+
+    def edit(**changes: Any) -> list[dict[str, Any]]:
+        return [{"type": "edit", "args": {"action": "send_email", "args": {**form, **changes}}}]
+
+    for bad, said in (
+        (edit(take_out="nobody@example.com"), "no contact of this held audience"),
+        (edit(take_out="2", subject="Changed"), "only 'take_out' can be edited"),
+    ):
+        with pytest.raises(ValidationError, match=said):
+            runtime.graph.invoke(Command(resume={hold["id"]: bad}), config, context=runtime.context)
+    runtime.graph.invoke(
+        Command(resume={hold["id"]: edit(take_out="p2@example.com, 5")}),
+        config,
+        context=runtime.context,
+    )
+    [again] = runtime.graph.get_state(config).interrupts
+    assert again.id != hold["id"] and again.value["release_at"] == hold["release_at"]
+    assert again.value["batch_size"] == 4 and sent(home) == []
+    assert {e["detail"]["contact"] for e in runtime.activity(event="hold.contact_cancelled")} == {
+        2,
+        5,
+    }
+    runtime.graph.invoke(
+        Command(resume={again.id: [{"type": "accept", "args": None}]}),
+        config,
+        context=runtime.context,
+    )
+    assert sent(home) == ["p1@example.com", "p3@example.com", "p4@example.com", "p6@example.com"]
