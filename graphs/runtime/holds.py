@@ -23,6 +23,7 @@ from graphs.humanize import duration
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.batches import contact_hold, split_member
 from graphs.runtime.reviews import Reviews
+from graphs.runtime.stored import last_checkpoint, stored_values, waiting_branches
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +218,20 @@ class Holds(Reviews):
         real_id, thread_id = str(hold["interrupt_id"]), str(hold["thread_id"])
         audience, decision = self._held_state(thread_id)
         cancels = cancelled_contacts(self.store, thread_id, real_id)
-        rows = []
-        for n, contact in held(audience, decision):
+        going = held(audience, decision)
+        taken = sum(1 for n, _ in going if member_id(n) in cancels)
+        needle = search.strip().lower()
+        matching = (
+            [
+                (n, contact)
+                for n, contact in going
+                if needle in f"{contact.get('name') or ''} {contact.get('email') or ''}".lower()
+            ]
+            if needle
+            else going
+        )
+        rows = []  # only the page's contacts are put in words
+        for n, contact in matching[max(0, offset) : max(0, offset) + max(1, limit)]:
             action_id = member_id(n)
             c = cancels.get(action_id)
             rows.append(
@@ -233,31 +246,28 @@ class Holds(Reviews):
                     "reason": c.get("reason") if c else None,
                 }
             )
-        needle = search.strip().lower()
-        matching = (
-            [r for r in rows if needle in f"{r['name']} {r['email']}".lower()] if needle else rows
-        )
-        taken = sum(1 for r in rows if r["status"] == "taken_out")
         return {
             "hold": real_id,
             "thread_id": thread_id,
             "release_at": hold["payload"]["release_at"],
-            "total": len(rows),
-            "held": len(rows) - taken,
+            "total": len(going),
+            "held": len(going) - taken,
             "taken_out": taken,
             "matching": len(matching),
-            "contacts": matching[max(0, offset) : max(0, offset) + max(1, limit)],
+            "contacts": rows,
         }
 
     def _held_state(self, thread_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """The audience and its batch's decision (with the contacts' own), from the checkpoint."""
-        snap = self.graph.get_state(self._config(thread_id), subgraphs=True)
-        audience = list((snap.values or {}).get("audience") or [])
+        """The audience and its batch's decision (with the contacts' own), read from the stored
+        checkpoints (graphs/runtime/stored.py), not `graph.get_state`: the Scheduled page lists
+        an audience's contacts without building the graph."""
+        saved = last_checkpoint(self.checkpointer, thread_id)
+        values = stored_values(self.checkpointer, self.store, thread_id, saved)
+        audience = list(values.get("audience") or [])
         decision: dict[str, Any] = {}
-        for task in snap.tasks:
-            values = getattr(task.state, "values", None) or {}
-            if task.name == "batch" and values.get("decision"):
-                decision = dict(values["decision"])
+        for node, branch in waiting_branches(self.checkpointer, thread_id, saved):
+            if node == "batch" and branch.get("decision"):
+                decision = dict(branch["decision"])
         return audience, decision
 
     def _contact_gone(self, ref: str) -> Exception:
@@ -276,9 +286,8 @@ class Holds(Reviews):
             decision = json.loads(r["decision"])
             if decision.get("type") in HOLD_DECISIONS:
                 n = member_number(split[1]) or 0
-                audience = (self.graph.get_state(self._config(head["thread_id"])).values or {}).get(
-                    "audience"
-                ) or []
+                values = stored_values(self.checkpointer, self.store, str(head["thread_id"]))
+                audience = values.get("audience") or []
                 label = contact_label(audience[n - 1] if 0 < n <= len(audience) else None, n)
                 return too_late(
                     ref,

@@ -61,9 +61,9 @@ def stored_values(
     return values or retention.kept_values(store, thread_id)
 
 
-def waiting_branch_actions(checkpointer: Any, thread_id: str, saved: Any) -> list[ProposedAction]:
-    """The proposed actions of the branches waiting at their gate or hold, in the order their
-    interrupts were saved."""
+def waiting_branches(checkpointer: Any, thread_id: str, saved: Any) -> list[tuple[str, Any]]:
+    """(node, values) of each branch waiting at its gate or hold, in the order their interrupts
+    were saved: the branch's last saved state, as `get_state(subgraphs=True)`'s tasks show it."""
     if saved is None:
         return []
     sends = saved.checkpoint.get("channel_values", {}).get(SENDS) or []
@@ -71,14 +71,22 @@ def waiting_branch_actions(checkpointer: Any, thread_id: str, saved: Any) -> lis
         dict.fromkeys(str(getattr(s, "node", "")) for s in sends if getattr(s, "node", ""))
     )
     tasks = list(dict.fromkeys(w[0] for w in saved.pending_writes or () if w[1] == INTERRUPT))
-    found: list[ProposedAction] = []
+    found: list[tuple[str, Any]] = []
     for task_id in tasks:
         for node in nodes:
             branch = checkpointer.get_tuple(_config(thread_id, f"{node}:{task_id}"))
             if branch is not None:
-                actions = (branch.checkpoint.get("channel_values") or {}).get("actions") or []
-                found = merge_actions(found, list(actions))
+                found.append((node, branch.checkpoint.get("channel_values") or {}))
                 break
+    return found
+
+
+def waiting_branch_actions(checkpointer: Any, thread_id: str, saved: Any) -> list[ProposedAction]:
+    """The proposed actions of the branches waiting at their gate or hold, in the order their
+    interrupts were saved."""
+    found: list[ProposedAction] = []
+    for _node, values in waiting_branches(checkpointer, thread_id, saved):
+        found = merge_actions(found, list(values.get("actions") or []))
     return found
 
 

@@ -76,3 +76,22 @@ def test_an_audience_approved_in_the_inbox_is_reported_without_building_the_grap
     assert not at.exception
     assert "2 actions went out" in " ".join(str(s.value) for s in at.success)
     assert not _built(home_path())
+
+
+def test_the_scheduled_page_lists_and_takes_out_contacts_without_building_the_graph(
+    ui_home: Path, hold_policy: Path, seeded: Signoff
+) -> None:
+    from ui.state import home_path
+
+    contacts = [{"email": f"{n}@example.com", "name": n.title()} for n in ("ann", "bob", "cy")]
+    thread = seeded.start({**BRIEF, "channels": ["email"]}, audience=contacts)["thread_id"]
+    seeded.decide_batch(thread, "audience", {"type": "approve", "checked": True}, by="ann")
+    [hold] = seeded.holds()
+    at = open_app("views/scheduled.py")
+    at.toggle(key=f"contacts-{hold['id']}").set_value(True).run()
+    assert not at.exception
+    assert {f"take-out-{hold['id']}-{n}" for n in (1, 2, 3)} <= {b.key for b in at.button}
+    at.button(key=f"take-out-{hold['id']}-2").click().run()
+    assert not at.exception
+    assert "Bob's email will not go out" in " ".join(str(s.value) for s in at.success)
+    assert not _built(home_path())
