@@ -36,3 +36,17 @@ def clip(text: str, width: int) -> str:
     """One line of at most `width` characters, with '…' where it was cut."""
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """count(1, 'claim') → '1 claim'; count(2, 'claim') → '2 claims'; count(2, 'entry',
+    'entries') → '2 entries' (never 'claim(s)')."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def ai_review(rounds: int, left: int) -> str:
+    """What the AI reviewer did to a draft: 'checked once by the AI reviewer; nothing left to
+    fix', 'checked 3 times by the AI reviewer; 1 point left for you to check'."""
+    said = "checked once" if rounds == 1 else f"checked {rounds} times"
+    rest = "nothing left to fix" if left == 0 else f"{count(left, 'point')} left for you to check"
+    return f"{said} by the AI reviewer; {rest}"

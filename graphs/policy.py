@@ -20,6 +20,7 @@ import yaml
 
 from graphs.authority import Authority, parse_authority
 from graphs.errors import InvalidInput
+from graphs.humanize import count
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
 LEVELS = ("supervised", "earned", "monitored")
@@ -463,6 +464,17 @@ def _trust_words(policy: Policy, spec: ActionPolicy, level: str, base: Route) ->
     )
 
 
+def _unsupported(n: int) -> str:
+    """'1 claim is not supported by the cited evidence' / '2 claims are not …'."""
+    return f"{count(n, 'claim')} {'is' if n == 1 else 'are'} not supported by the cited evidence"
+
+
+def _flagged(n: int) -> str:
+    """'1 source contains instructions (…)' / '2 sources contain instructions (…)'."""
+    verb = "contains" if n == 1 else "contain"
+    return f"{count(n, 'source')} {verb} instructions (treated as data, never obeyed)"
+
+
 def route(policy: Policy, facts: Facts) -> Routing:
     """Pure: the route for one proposed action, and why, in a marketer's words."""
     spec = policy.action(facts["action"])
@@ -512,10 +524,8 @@ def route(policy: Policy, facts: Facts) -> Routing:
         exceptions.append("low confidence")
         detail = {
             "writer": f"the writer rated itself {checks['writer']:.0%}",
-            "unsupported claims": f"{facts.get('unsupported', 0)} claim(s) are not supported by "
-            "the cited evidence",
-            "contains instructions": f"{facts.get('flagged_sources', 0)} source(s) contain "
-            "instructions (treated as data, never obeyed)",
+            "unsupported claims": _unsupported(facts.get("unsupported", 0)),
+            "contains instructions": _flagged(facts.get("flagged_sources", 0)),
             "policy words": "it uses policy words: " + ", ".join(facts.get("policy_words", [])),
             "first contact": "it is the first contact with this audience",
         }
@@ -526,7 +536,7 @@ def route(policy: Policy, facts: Facts) -> Routing:
         )
     if facts.get("unsupported") and "low confidence" not in exceptions:
         exceptions.append("unsupported claims")
-        reasons.append(f"{facts['unsupported']} claim(s) are not supported by the cited evidence.")
+        reasons.append(_unsupported(facts["unsupported"]) + ".")
     if facts.get("flagged_sources") and "low confidence" not in exceptions:
         exceptions.append("contains instructions")
         reasons.append("Some sources contain instructions (treated as data, never obeyed).")

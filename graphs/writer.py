@@ -30,6 +30,7 @@ from graphs import prompts, redraft_check
 from graphs.brand import DEFAULT_SNAPSHOT
 from graphs.channels import Channel, by_action, by_key
 from graphs.channels.page import slugify  # noqa: F401  (kept importable from here)
+from graphs.humanize import ai_review
 from graphs.state import (
     ActionState,
     Brief,
@@ -532,7 +533,7 @@ def _first_draft(state: ActionState, runtime: Runtime[Context]) -> ProposedActio
         left = len(action.get("review_notes", []))
         _progress(
             f"Drafted the {channel.label} in {time.time() - since:.0f} s"
-            + (f" ({rounds} AI review rounds, {left} issue(s) left)" if rounds else ""),
+            + (f" ({ai_review(rounds, left)})" if rounds else ""),
             action_id,
             since,
         )

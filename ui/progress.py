@@ -34,27 +34,6 @@ def _seconds(value: float | None) -> str:
     return f"{value:.0f} s" if value is not None and value < 90 else duration(value or 0)
 
 
-# "(1 AI review rounds, 0 issue(s) left)": the writer's count, said in words
-_ROUNDS = re.compile(r" \((\d+) AI review rounds?(?:, (\d+) issue\(s\) left)?\)")
-
-
-def _rounds(m: re.Match[str]) -> str:
-    rounds, left = int(m.group(1)), m.group(2)
-    said = (
-        "checked once by the AI reviewer"
-        if rounds == 1
-        else f"checked {rounds} times by the AI reviewer"
-    )
-    if left is None:
-        return f" ({said})"
-    n = int(left)
-    return f" ({said}; " + (
-        "nothing left to fix)"
-        if n == 0
-        else f"{n} point{'s' if n > 1 else ''} left for you to check)"
-    )
-
-
 # "Drafting the email… (0 s)": the writer's line when a draft begins; its count never moves
 _DRAFTING = re.compile(r"^(?P<head>(?:Re)?[Dd]rafting the (?P<thing>.+?)(?: with your feedback)?…)")
 _STALE_COUNT = re.compile(r"… \(\d+ s\)$")
@@ -92,7 +71,6 @@ def _lines(progress: dict[str, Any]) -> list[str]:
             so_far = progress["elapsed"] - since if running and since is not None else 0.0
             if not done and so_far >= 1:
                 message += f" {duration(so_far)} so far"
-        message = _ROUNDS.sub(_rounds, message)
         if line.get("times", 1) > 1:  # e.g. one review per contact of an audience
             message += f" ({line['times']} times)"
         icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")

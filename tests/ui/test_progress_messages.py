@@ -102,6 +102,7 @@ def _draw_run(status: str) -> Any:
     from streamlit.testing.v1 import AppTest
 
     def page(status: str) -> None:
+        from graphs.humanize import ai_review
         from ui.progress import draw
 
         draw(
@@ -120,8 +121,7 @@ def _draw_run(status: str) -> Any:
                     },
                     {
                         "step": "writer",
-                        "message": "Drafted the social post in 196 s (3 AI review rounds, 1 "
-                        "issue(s) left)",
+                        "message": "Drafted the social post in 196 s (" + ai_review(3, 1) + ")",
                         "elapsed": 196.0,
                     },
                 ],
@@ -145,7 +145,7 @@ def test_a_draft_being_written_says_how_long_so_far(ui_home: Path) -> None:
     post = next(line for line in lines if "Drafting the social post" in line)
     assert "so far" not in post and "(0 s)" not in post  # its "Drafted" line came
     assert any("Drafted the social post in 196 s" in line for line in lines)
-    # the writer's count, in words: no "rounds", no "issue(s)"
+    # the writer's count, in words (the writer says it so): no "rounds", no "issue(s)"
     assert any(
         "(checked 3 times by the AI reviewer; 1 point left for you to check)" in line
         for line in lines
