@@ -24,6 +24,7 @@ from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.batches import contact_hold, split_member
 from graphs.runtime.reviews import Reviews
 from graphs.runtime.stored import last_checkpoint, stored_values, waiting_branches
+from graphs.waiting_turn import approvals_waiting
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ class Holds(Reviews):
                 }
             )
         return result
+
+    def approvals_waiting(self, thread_id: str | None = None) -> list[dict[str, Any]]:
+        """Approvals recorded while another run of their campaign was going (a send-back's
+        redraft): kept, and scheduled as soon as that run ends (graphs/waiting_turn.py)."""
+        return approvals_waiting(self.store, thread_id)
 
     def _approvers(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Who approved (or edited) each held (thread, action): one read per 500 actions, not

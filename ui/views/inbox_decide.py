@@ -317,6 +317,18 @@ def _done_message(
         return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
     if not ran and any("job" in s for s in summaries):  # a worker carries it out
         hold = (q.get("hold_seconds") or {}).get(item_id) or 0
+        behind = _behind(summaries, item_id) if kind in ("approve", "edit") else None
+        if behind is not None:  # one run per campaign: it goes with the run after this one
+            then = (
+                f"it then waits {duration(hold)} before it goes out, and you can cancel it on "
+                "the Scheduled page"
+                if hold
+                else "it then goes out"
+            )
+            return "info", (
+                f"Approved — your approval of {title} is recorded. The campaign is still "
+                f"{behind['busy']}: {title} is scheduled as soon as that finishes; {then}."
+            )
         if kind in ("approve", "edit") and hold:
             return "info", (
                 f"Approved — {title} is scheduled: it goes out in {duration(hold)} unless you "
@@ -345,6 +357,20 @@ def _done_message(
     if detail.get("transport") == "feed":
         return "success", message + f" Posted to the feed (line {detail.get('line')})."
     return "success", message
+
+
+def _behind(summaries: list[dict[str, Any]], item_id: str) -> dict[str, Any] | None:
+    """The approval of `item_id` if it waits for another run of its campaign to end (a
+    send-back's redraft): recorded, but scheduled only after that run."""
+    for thread_id in {str(s["thread_id"]) for s in summaries if s.get("thread_id")}:
+        try:
+            waiting = signoff().approvals_waiting(thread_id)
+        except SignoffError:
+            continue
+        found = next((w for w in waiting if w["id"] == item_id), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _done_many(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:

@@ -345,6 +345,33 @@ def watch(shown: int) -> None:
         st.rerun(scope="app")
 
 
+def list_waiting(waiting: list[dict[str, Any]]) -> None:
+    """Approvals recorded while their campaign was busy with another run (a send-back's
+    redraft): they are scheduled, and shown with their countdown, as soon as that run ends."""
+    products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
+    for w in waiting:
+        with st.container(border=True, key=f"waiting-{w['id']}"):
+            icon = ACTION_ICONS.get(w["action"], ":material/bolt:")
+            st.markdown(f"**{icon} {plain(w['title'])}** · approved, not scheduled yet")
+            st.page_link(
+                PAGE_CAMPAIGN,
+                label=f"{plain(products.get(w['thread_id'], 'Campaign'))} · campaign "
+                f"{short_id(w['thread_id'])} · approved by {plain(w['by'])} at {clock(w['at'])}",
+                icon=":material/link:",
+                query_params={"thread": w["thread_id"]},
+            )
+            hold = int(w.get("hold_seconds") or 0)
+            then = (
+                f"it then waits {duration(hold)} here, with its countdown, and you can cancel it"
+                if hold
+                else "it then goes out"
+            )
+            st.caption(
+                f":material/hourglass_top: Your approval is recorded. The campaign is still "
+                f"{plain(w['busy'])}: this is scheduled as soon as that finishes; {then}."
+            )
+
+
 def list_holds() -> None:
     """Every held action, read once per page run: a click or a change `watch` sees redraws it."""
     holds = runtime.holds()
@@ -358,6 +385,11 @@ def list_holds() -> None:
             )
         st.button("Refresh", key="holds-refresh", icon=":material/refresh:", type="tertiary")
     watch(len(holds))
+    waiting = runtime.approvals_waiting()
+    if waiting:
+        list_waiting(waiting)
+    if not holds and waiting:
+        return
     if not holds:
         with st.container(border=True, key="holds-empty"):
             st.markdown("### :material/schedule: Nothing is scheduled")

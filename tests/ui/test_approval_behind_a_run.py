@@ -1,0 +1,72 @@
+"""An approval recorded while another run of the same campaign is going (one worker redrafting a
+sent-back post) waits for that run: one run per campaign. The Inbox used to flash "scheduled: it
+goes out in 10 min" while nothing was scheduled for a minute, and the Scheduled page showed
+nothing. Both now say the approval is recorded and scheduled as soon as the redraft finishes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from fakes import ScriptedChatModel, default_answer
+from ui_support import BRIEF, PageWorker, open_app, texts
+
+from graphs.runtime import Signoff
+
+
+def test_an_approval_behind_a_redraft_says_it_waits_for_the_redraft(
+    ui_home: Path, hold_policy: Path, seeded: Signoff, page_worker: PageWorker
+) -> None:
+    pending = {p["action"]: p for p in seeded.start(dict(BRIEF))["pending"]}
+    begun, release = threading.Event(), threading.Event()
+
+    def slow_redraft(schema: Any, prompt: str) -> dict[str, Any]:
+        begun.set()
+        assert release.wait(60), "the test never let the redraft finish"
+        return default_answer(schema, prompt)
+
+    slow_redraft.schemas = ("PostDraft",)  # type: ignore[attr-defined]
+    # the one worker: busy redrafting the post the marketer sent back
+    worker = Signoff(
+        ui_home, model=ScriptedChatModel(script=[slow_redraft]), recover=False, queued=True
+    )
+    page_worker.enabled = False  # no other worker: the approval's run waits in the queue
+    worker.decide(pending["publish_post"]["id"], {"type": "revise", "feedback": "Shorter."})
+    busy = threading.Thread(target=worker.work_once, args=("the-one-worker",))
+    busy.start()
+    try:
+        assert begun.wait(60)
+        email = pending["send_email"]
+        at = open_app("views/inbox.py")
+        at.button(key=f"approve-{email['id']}").click().run()
+        assert not at.exception
+        said = " ".join(str(a.value) for a in at.info)
+        assert "is scheduled: it goes out in" not in said, said
+        assert "your approval of Send email is recorded" in said, said
+        assert "still redrafting the social post" in said, said
+        assert "scheduled as soon as that finishes" in said, said
+        assert seeded.holds() == []  # truly not scheduled yet
+        [waiting] = seeded.approvals_waiting()
+        assert (waiting["id"], waiting["busy"]) == (email["id"], "redrafting the social post")
+
+        page = open_app("views/scheduled.py")
+        assert not page.exception
+        shown = texts(page)
+        assert "Send email" in shown and "approved, not scheduled yet" in shown, shown
+        assert "still redrafting the social post" in shown, shown
+        assert "Nothing is scheduled" not in shown, shown
+    finally:
+        release.set()
+        busy.join(60)
+        worker.close()
+    page_worker.enabled = True  # the worker takes the approval's run now
+    page.run()
+    assert not page.exception
+    assert seeded.approvals_waiting() == []
+    [hold] = seeded.holds()
+    assert hold["action"] == "send_email"
+    shown = texts(page)
+    assert "not scheduled yet" not in shown and f"cancel-{hold['id']}" in {
+        b.key for b in page.button
+    }
