@@ -78,10 +78,14 @@ def _lines(progress: dict[str, Any]) -> list[str]:
     return shown
 
 
-def draw(progress: dict[str, Any], *, workers: int) -> None:
-    """One run: a status box with its progress lines and elapsed time."""
+def draw(progress: dict[str, Any], *, workers: int, behind: bool = False) -> None:
+    """One run: a status box with its progress lines and elapsed time. `behind`: a run of the
+    same campaign is going (one run per campaign at a time): this one starts when it ends."""
     label = KIND_LABELS.get(progress["kind"], "Working")
-    if progress["status"] == "queued":
+    if progress["status"] == "queued" and behind:
+        label += " — waiting for this campaign's current run to finish"
+        state = "running"
+    elif progress["status"] == "queued":
         ahead = progress["ahead"]
         label += " — waiting its turn" + (f" ({ahead} ahead)" if ahead else "")
         state = "running"
@@ -144,8 +148,10 @@ def _live_all(known: tuple[int, ...], pending_then: int) -> None:
         st.rerun()  # a run ended: its drafts (or outcomes) belong on the page now
     if runtime.counts()["pending"] > pending_then:
         st.rerun()  # a draft is ready while its campaign's other actions are still drafted
+    going = {j["thread_id"] for j in status["open"] if j["status"] == "running"}
     for progress in status["open"][:5]:
-        draw(progress, workers=len(status["workers"]))
+        behind = progress["status"] == "queued" and progress["thread_id"] in going
+        draw(progress, workers=len(status["workers"]), behind=behind)
     if len(status["open"]) > 5:
         st.caption(f"…and {len(status['open']) - 5} more runs in the queue.")
 

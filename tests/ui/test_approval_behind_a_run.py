@@ -47,6 +47,11 @@ def test_an_approval_behind_a_redraft_says_it_waits_for_the_redraft(
         assert "still redrafting the social post" in said, said
         assert "scheduled as soon as that finishes" in said, said
         assert seeded.holds() == []  # truly not scheduled yet
+        runs = [s.label for s in at.status]
+        assert any(
+            "Carrying out your decisions — waiting for this campaign's current run" in r
+            for r in runs
+        ), runs
         [waiting] = seeded.approvals_waiting()
         assert (waiting["id"], waiting["busy"]) == (email["id"], "redrafting the social post")
 
