@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fakes import ScriptedChatModel
 from policy_support import write_policy
 
@@ -23,6 +24,7 @@ def _from_the_graph(runtime: Signoff, thread_id: str) -> tuple[list[Any], dict[s
     return list(snap.values["audience"]), dict(batch.state.values["decision"])
 
 
+@pytest.mark.usefixtures("database")
 def test_a_held_audience_s_contacts_come_from_the_checkpoints(
     home: Path, brief: dict[str, str], tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fakes import ScriptedChatModel
 
 from graphs.runtime import Signoff
@@ -31,6 +32,7 @@ def test_what_a_run_is_busy_with_in_words() -> None:
     assert busy_with(job("start", "Found 6 passages")) == "researching and drafting"
 
 
+@pytest.mark.usefixtures("database")
 def test_an_approval_waits_only_behind_a_run_that_began_before_it(
     home: Path, brief: dict[str, str]
 ) -> None:
