@@ -8,11 +8,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from graphs import progress
 from graphs.approvals import Approvals
 from graphs.errors import RunStopped, SignoffError
 from graphs.executor import Executor
@@ -80,32 +81,36 @@ class Runs:
         seen, indexed = self.store.inbox_ids(thread_id)
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
+
+        def told(event: dict[str, Any]) -> None:  # a node's own progress (graphs/progress.py)
+            if isinstance(event, dict) and event.get("message"):
+                log.info("[%s] %s", thread_id[:8], event["message"])
+                if on_progress:
+                    on_progress(str(event.get("step", "writer")), event["message"])
+
         try:
-            for chunk in self.graph.stream(
-                payload,
-                config,
-                context=self.context,
-                stream_mode=["updates", "custom"],
-                subgraphs=True,
-                durability="sync",
-            ):
-                namespace, mode, update = cast(tuple[tuple[str, ...], str, Any], chunk)
-                if mode == "custom":  # a node's own progress (the writer, per action)
-                    if isinstance(update, dict) and update.get("message"):
-                        log.info("[%s] %s", thread_id[:8], update["message"])
+            # The top level's updates only: no `subgraphs=True`, no "custom" mode. Either makes
+            # LangGraph run every step on its thread pool beside a waiter thread (see
+            # graphs/progress.py); the nodes' progress comes through `listening` instead, and a
+            # branch's end (its outcomes) and its interrupts reach the top level's updates.
+            with progress.listening(told):
+                for update in self.graph.stream(
+                    payload,
+                    config,
+                    context=self.context,
+                    stream_mode="updates",
+                    durability="sync",
+                ):
+                    if "__interrupt__" in update:  # a branch is ready while others still draft:
+                        raised.update((i.id, i) for i in update["__interrupt__"])
+                        new = [i for i in update["__interrupt__"] if i.id not in ready]
+                        if new:  # into the inbox now
+                            ready.update(i.id for i in new)
+                            self._sync_ready(thread_id, new)
+                    for step, message in _describe(update, seen):
+                        log.info("[%s] %s: %s", thread_id[:8], step, message)
                         if on_progress:
-                            on_progress(str(update.get("step", "writer")), update["message"])
-                    continue
-                if not namespace and "__interrupt__" in update:  # a branch is ready while
-                    raised.update((i.id, i) for i in update["__interrupt__"])
-                    new = [i for i in update["__interrupt__"] if i.id not in ready]  # others
-                    if new:  # still draft: into the inbox now
-                        ready.update(i.id for i in new)
-                        self._sync_ready(thread_id, new)
-                for step, message in _describe(namespace, update, seen):
-                    log.info("[%s] %s: %s", thread_id[:8], step, message)
-                    if on_progress:
-                        on_progress(step, message)
+                            on_progress(step, message)
             ok = True
         except Exception as exc:
             self.store.audit("campaign.error", {"error": repr(exc)}, thread_id=thread_id)
@@ -229,13 +234,17 @@ def _proposed(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "action.proposed", detail
 
 
-def _describe(
-    namespace: tuple[str, ...], update: dict[str, Any], seen: set[str]
-) -> Iterator[tuple[str, str]]:
+# outcomes a person chose (or the policy's daily limit): no line of their own
+_DECIDED = frozenset({"rejected", "cancelled", "expired", "skipped"})
+
+
+def _describe(update: dict[str, Any], seen: set[str]) -> Iterator[tuple[str, str]]:
+    """Progress lines of one top-level update. A branch (review, batch) reports when it ends,
+    with its outcomes; what happens inside it is told by its nodes (graphs/progress.py)."""
     for node, value in update.items():
         if node == "__interrupt__":
             for intr in value:
-                if intr.id in seen:  # surfaced by the subgraph and again by the parent
+                if intr.id in seen:  # already in the inbox before this run
                     continue
                 seen.add(intr.id)
                 v = intr.value
@@ -253,10 +262,7 @@ def _describe(
                 node,
                 f"Found {len(value.get('evidence', []))} passages of evidence in the knowledge base",
             )
-        elif node == "writer" and "actions" in value:
-            yield node, "Drafted " + ", ".join(a["name"] for a in value["actions"])
-        elif node == "writer" and namespace:  # a Command's update is not streamed: no values
-            yield node, "Redrafted the action with your feedback; it comes back for review"
-        elif node == "publisher":
+        elif node in ("review", "batch"):
             for outcome in value.get("outcomes", []):
-                yield node, f"{outcome['name']}: {outcome['status']}"
+                if outcome.get("status") not in _DECIDED:
+                    yield "publisher", f"{outcome['name']}: {outcome['status']}"
