@@ -22,6 +22,7 @@ from graphs.kb_cache import CachedKnowledgeBase
 from graphs.notify import Reach
 from graphs.policy import Policy
 from graphs.record import RECORDED
+from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
 from graphs.store import Store
 from tools.base import Settings
@@ -82,6 +83,15 @@ class Runs:
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
 
+        lock = threading.Lock()
+
+        def reached(interrupts: list[Any]) -> None:  # a branch is ready while others still
+            with lock:  # draft: into the inbox now (from the saver's thread: ready.py)
+                new = [i for i in interrupts if i.id not in ready]
+                ready.update(i.id for i in new)
+            if new:
+                self._sync_ready(thread_id, new)
+
         def told(event: dict[str, Any]) -> None:  # a node's own progress (graphs/progress.py)
             if isinstance(event, dict) and event.get("message"):
                 log.info("[%s] %s", thread_id[:8], event["message"])
@@ -93,7 +103,7 @@ class Runs:
             # LangGraph run every step on its thread pool beside a waiter thread (see
             # graphs/progress.py); the nodes' progress comes through `listening` instead, and a
             # branch's end (its outcomes) and its interrupts reach the top level's updates.
-            with progress.listening(told):
+            with progress.listening(told), ready_listening(thread_id, reached):
                 for update in self.graph.stream(
                     payload,
                     config,
@@ -101,12 +111,9 @@ class Runs:
                     stream_mode="updates",
                     durability="sync",
                 ):
-                    if "__interrupt__" in update:  # a branch is ready while others still draft:
+                    if "__interrupt__" in update:  # indexed as saved (reached), else here
                         raised.update((i.id, i) for i in update["__interrupt__"])
-                        new = [i for i in update["__interrupt__"] if i.id not in ready]
-                        if new:  # into the inbox now
-                            ready.update(i.id for i in new)
-                            self._sync_ready(thread_id, new)
+                        reached(update["__interrupt__"])
                     for step, message in _describe(update, seen):
                         log.info("[%s] %s: %s", thread_id[:8], step, message)
                         if on_progress:
@@ -132,8 +139,9 @@ class Runs:
     def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
         """A branch reached its gate while others still draft: into the inbox at once.
 
-        The rows come from the interrupts the stream just returned (their ids and payloads are
-        the ones `get_state().interrupts` gives), not from a checkpoint read: this run holds the
+        The rows come from the interrupts the saver just saved (graphs/runtime/ready.py) or the
+        stream returned (their ids and payloads are the ones `get_state().interrupts` gives), not
+        from a checkpoint read: this run holds the
         thread's lease, so a decision on them is applied only after the run ends, when the
         checkpoint has them; and the run's end (`_sync`) sets the index from the checkpoint.
         """

@@ -1,0 +1,85 @@
+"""A branch that reaches its gate while others still draft goes into the inbox at once: told by
+the checkpointer the moment its interrupt is saved, not by the stream.
+
+Why not the stream: `Runs._run` streams the top level's updates without `subgraphs=True` or a
+"custom" mode (graphs/progress.py says why), and then LangGraph has no waiter thread: the stream
+hands over a finished task's updates when the next task future completes or the step ends. A
+task's updates are emitted by its done-callback, which may run after the runner already woke up
+for it; the interrupt would then wait for the branch that is still drafting (a minute of model
+time). The checkpointer's `put_writes` of the top level's interrupt runs right after the task
+ended, on LangGraph's pool, whatever the stream does; and the inbox row then follows a saved
+interrupt, never one that could still be lost.
+
+`watch(saver)` wraps that one method of the saver instance (LangGraph binds
+`checkpointer.put_writes` when a run starts); `listening(thread_id, fn)` says where the
+interrupts of that thread's run go. By thread id, not a context variable: LangGraph writes a
+task's interrupt from the task future's done-callback, outside the context it copied for the
+task. A thread has one run at a time (its lease), so one listener per thread id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+log = logging.getLogger(__name__)
+
+INTERRUPT = "__interrupt__"  # langgraph's channel of a task's interrupts
+_WATCHED = "_signoff_ready"
+
+Listener = Callable[[list[Any]], None]  # the interrupts (langgraph.types.Interrupt) just saved
+
+_LISTENERS: dict[str, Listener] = {}  # by thread id
+_LOCK = threading.Lock()
+
+
+def watch(saver: BaseCheckpointSaver[Any]) -> None:
+    """After each top-level write of interrupts, tell the run's listener (once per saver)."""
+    inner = saver.put_writes
+    if getattr(inner, _WATCHED, False):
+        return
+
+    def put_writes(
+        config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        inner(config, writes, task_id, task_path)
+        configurable = config["configurable"]
+        if configurable.get("checkpoint_ns"):
+            return  # a subgraph's own write: the top level's follows
+        with _LOCK:
+            listener = _LISTENERS.get(configurable.get("thread_id"))
+        if listener is None:  # not a run of ours
+            return
+        interrupts = [
+            i
+            for channel, value in writes
+            if channel == INTERRUPT
+            for i in (value if isinstance(value, Sequence) else (value,))
+        ]
+        if not interrupts:
+            return
+        try:
+            listener(interrupts)
+        except Exception:  # the run's end indexes them from the checkpoint anyway
+            log.warning("could not index interrupts as they were saved", exc_info=True)
+
+    setattr(put_writes, _WATCHED, True)
+    saver.put_writes = put_writes  # type: ignore[method-assign]
+
+
+@contextmanager
+def listening(thread_id: str, listener: Listener) -> Iterator[None]:
+    """`listener` gets the interrupts each top-level task of the thread's run saves."""
+    with _LOCK:
+        _LISTENERS[thread_id] = listener
+    try:
+        yield
+    finally:
+        with _LOCK:
+            if _LISTENERS.get(thread_id) is listener:
+                del _LISTENERS[thread_id]
