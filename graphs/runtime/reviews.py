@@ -300,7 +300,7 @@ class Reviews(AutonomyService):
             todo = self.store.unapplied(thread_id)
             if not todo:
                 return []
-            live = {i.id for i in self.graph.get_state(self._config(thread_id)).interrupts}
+            live = self._pending_ids(thread_id)
             resume, applied = self._resumes(thread_id, todo, live)
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went

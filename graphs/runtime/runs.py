@@ -12,6 +12,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.pregel._task_status import read_task_statuses
 
 from graphs import progress
 from graphs.approvals import Approvals
@@ -55,6 +56,17 @@ class Runs:
 
     def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
+
+    def _pending_ids(self, thread_id: str) -> set[str]:
+        """The ids of the thread's interrupts waiting for an answer, as
+        `get_state().interrupts` says them, read from the latest checkpoint's writes with
+        LangGraph's own rule (`read_task_statuses`: a task's last interrupt, while the task has
+        not finished), without rebuilding its state and next tasks."""
+        saved = self.checkpointer.get_tuple(self._config(thread_id))
+        if saved is None:
+            return set()
+        statuses = read_task_statuses(saved.pending_writes or [])
+        return {i.id for status in statuses.values() for i in status.pending_interrupts}
 
     def _launch(self, thread_id: str, payload: Any, on_progress: Progress | None) -> int | None:
         """A new campaign's first run: here (None), or a queued job's id (RunQueue)."""
