@@ -83,3 +83,54 @@ def listening(thread_id: str, listener: Listener) -> Iterator[None]:
         with _LOCK:
             if _LISTENERS.get(thread_id) is listener:
                 del _LISTENERS[thread_id]
+
+
+class Batcher:
+    """The interrupts of one run that are ready, written to the inbox `grace_s` after the first
+    of them, unless the run ends first: then the run's end (`Runs._sync`) writes them with the
+    rest of its index and status, in its one transaction. A branch ready while another still
+    drafts (a model call of many seconds) is in the inbox within `grace_s`; branches that end
+    together (a resume whose other branches only ask their question again, drafts that come
+    back at once) cost one write, not one each plus the run's end."""
+
+    def __init__(self, write: Callable[[list[Any]], None], ready: set[str], grace_s: float):
+        self._write = write  # the rows of these interrupts into the inbox (`Runs._sync_ready`)
+        self._ready = ready  # ids already in the inbox, or on their way there
+        self._grace_s = grace_s
+        self._lock = threading.Lock()
+        self._waiting: list[Any] = []
+        self._timer: threading.Timer | None = None
+        self._closed = False
+
+    def reached(self, interrupts: list[Any]) -> None:
+        """Interrupts a task raised (from the saver's thread or the stream; each id once)."""
+        with self._lock:
+            new = [i for i in interrupts if i.id not in self._ready]
+            self._ready.update(i.id for i in new)
+            if not new or self._closed:
+                return
+            self._waiting.extend(new)
+            if self._timer is None:
+                self._timer = threading.Timer(self._grace_s, self._flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _flush(self) -> None:
+        with self._lock:  # held while writing: close() waits for a write under way
+            self._timer = None
+            if self._closed or not self._waiting:
+                return
+            items, self._waiting = self._waiting, []
+            try:
+                self._write(items)
+            except Exception:  # the run's end indexes them from the checkpoint anyway
+                log.warning("could not index interrupts ready while others run", exc_info=True)
+
+    def close(self) -> None:
+        """The run ended: what still waits is left to its end's sync."""
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._waiting = []

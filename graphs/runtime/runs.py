@@ -23,6 +23,7 @@ from graphs.kb_cache import CachedKnowledgeBase
 from graphs.notify import Reach
 from graphs.policy import Policy
 from graphs.record import RECORDED
+from graphs.runtime.ready import Batcher
 from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
 from graphs.store import Store
@@ -53,6 +54,7 @@ class Runs:
     _saver_conn: Any  # the checkpointer's connection (sqlite3 or psycopg)
     _scheduler: threading.Thread | None
     _stop: threading.Event
+    ready_grace_s = 0.2  # a ready branch waits this long for its run's end to index it
 
     def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
@@ -95,14 +97,10 @@ class Runs:
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
 
-        lock = threading.Lock()
-
-        def reached(interrupts: list[Any]) -> None:  # a branch is ready while others still
-            with lock:  # draft: into the inbox now (from the saver's thread: ready.py)
-                new = [i for i in interrupts if i.id not in ready]
-                ready.update(i.id for i in new)
-            if new:
-                self._sync_ready(thread_id, new)
+        # a branch ready while others still draft: into the inbox within `ready_grace_s` (as
+        # the saver stores its interrupt), or with the run's end if that comes first (ready.py)
+        batcher = Batcher(lambda new: self._sync_ready(thread_id, new), ready, self.ready_grace_s)
+        reached = batcher.reached
 
         def told(event: dict[str, Any]) -> None:  # a node's own progress (graphs/progress.py)
             if isinstance(event, dict) and event.get("message"):
@@ -138,6 +136,7 @@ class Runs:
                 raise
             raise RunStopped(thread_id, exc) from exc
         finally:
+            batcher.close()
             state = None
             if ok and indexed - set(applied or ()) <= raised.keys():
                 # A run stops at the end of the step where an interrupt was raised, and that

@@ -68,3 +68,36 @@ def test_the_saver_tells_an_interrupt_while_the_other_branch_still_runs(tmp_path
     told.clear()
     list(graph.stream({"names": ["quick"], "done": []}, {"configurable": {"thread_id": "t2"}}))
     assert told == []
+
+
+class _Interrupt:
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+
+def test_a_ready_branch_is_written_after_the_grace_unless_the_run_ended_first():
+    written: list[list[str]] = []
+    wrote = threading.Event()
+
+    def write(items: list[Any]) -> None:
+        written.append([i.id for i in items])
+        wrote.set()
+
+    # the run goes on (another branch drafts): written after the grace, each id once
+    batcher = ready.Batcher(write, {"old"}, grace_s=0.01)
+    batcher.reached([_Interrupt("a"), _Interrupt("old")])
+    batcher.reached([_Interrupt("a")])
+    assert wrote.wait(GUARD_S)
+    wrote.clear()
+    batcher.reached([_Interrupt("b")])  # a later one gets its own write
+    assert wrote.wait(GUARD_S)
+    batcher.close()
+    assert written == [["a"], ["b"]]
+
+    # the run ends first: its end's sync writes them, in its one transaction
+    written.clear()
+    batcher = ready.Batcher(write, set(), grace_s=GUARD_S)
+    batcher.reached([_Interrupt("c")])
+    batcher.close()
+    batcher.reached([_Interrupt("d")])  # after the end: nothing
+    assert written == []
