@@ -4,8 +4,10 @@ PostgresSaver in the same cluster (bench/bench_p1.py has the two sides; this run
 The cluster is `SIGNOFF_BENCH_DATABASE_URL` when set (each side gets a schema of its own in it),
 else a throwaway PostgreSQL 15 cluster on loopback started for the run (tests/pg_cluster.py).
 Signoff's side runs with `SIGNOFF_DATABASE_URL` pointing at its schema (checkpoints and app
-tables); the bare side's PostgresSaver is opened the same way (autocommit, prepare_threshold=0,
-dict_row) on its own schema. Threads alternate, as on SQLite.
+tables). The bare side is the yardstick and stays the library's plain recipe whatever Signoff's
+own connections do: `PostgresSaver.from_conn_string(url)` (one connection: autocommit,
+prepare_threshold=0, dict_row; no pipeline) and `setup()`, on its own schema. Threads alternate,
+as on SQLite.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,8 +40,7 @@ from bench.bench_p1 import (  # noqa: E402
     signoff_thread,
 )
 from graphs.runtime import Signoff  # noqa: E402
-from graphs.storage.checkpoints import postgres_saver  # noqa: E402
-from graphs.storage.database import ENV, pg_connect  # noqa: E402
+from graphs.storage.database import ENV, libpq_url, pg_connect  # noqa: E402
 
 
 def _schema(url: str) -> str:
@@ -46,6 +49,16 @@ def _schema(url: str) -> str:
         conn.execute(f"CREATE SCHEMA {name}")
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}options={quote(f'-c search_path={name}')}"
+
+
+@contextmanager
+def bare_saver(url: str) -> Iterator[Any]:
+    """The yardstick's checkpointer: LangGraph's own recipe, untouched by Signoff's settings."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    with PostgresSaver.from_conn_string(libpq_url(url)) as saver:
+        saver.setup()
+        yield saver
 
 
 def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[str, Any]:
@@ -64,7 +77,8 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             root = Path(tmp)
             os.environ[ENV] = _schema(url)
             s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
-            saver, conn = postgres_saver(_schema(url))
+            bare = ExitStack()
+            saver = bare.enter_context(bare_saver(_schema(url)))
             out_dir = root / "bare-out"
             out_dir.mkdir()
             graph = build_bare_graph(saver, ScriptedChatModel(), out_dir)
@@ -83,7 +97,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                     )
             finally:
                 s.close()
-                conn.close()
+                bare.close()
     finally:
         if before is None:
             os.environ.pop(ENV, None)
@@ -96,8 +110,8 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
         {
             "saver": "PostgresSaver (PostgreSQL 15, loopback) for both sides, durability=sync;"
             " Signoff's app tables in the same database",
-            "bare": "same shape, PostgresSaver opened like Signoff's (autocommit,"
-            " prepare_threshold=0, dict_row), a schema of its own",
+            "bare": "same shape, the library's recipe: PostgresSaver.from_conn_string (one"
+            " connection, autocommit, prepare_threshold=0, dict_row), a schema of its own",
         },
         (load_before, loadavg()),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
@@ -20,6 +20,7 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from graphs import step_audit
 from graphs.checks.links import allowed_from, foreign_contacts
 from graphs.policy import Facts, Policy, load_policy, route
 from graphs.services import complete
@@ -93,16 +94,20 @@ def gather_facts(
         facts["invalid"] = str(exc)
         args = action["args"]
     store = ctx.store
-    if store is not None:
-        row = store.autonomy_row(action["name"], tool.channel)
-        facts["level"] = row["level"] if row else None
-        if action["name"] == "send_email" and "@" in str(args.get("to", "")):
-            facts["first_contact"] = not store.contacted(str(args["to"]))
+    if store is not None:  # read fresh (a demotion recorded a moment ago counts), in one read
         spec = policy.action(action["name"])
+        emailed = action["name"] == "send_email" and "@" in str(args.get("to", ""))
+        seen = store.routing_reads(
+            action["name"],
+            tool.channel,
+            address=str(args["to"]) if emailed else None,
+            day=today(ctx) if spec.daily_limit is not None else None,
+        )
+        facts["level"] = seen["level"]
+        if emailed:
+            facts["first_contact"] = not seen["contacted"]
         if spec.daily_limit is not None:
-            facts["over_daily_limit"] = store.daily_count(action["name"], today(ctx)) >= (
-                spec.daily_limit
-            )
+            facts["over_daily_limit"] = seen["daily"] >= spec.daily_limit
     if action["name"] == "spend_ads" and facts["invalid"] is None:
         facts["over_limit"] = _over_budget(policy, ctx, thread_id, args)
     return facts
@@ -148,6 +153,13 @@ def _over_budget(policy: Policy, ctx: Context, thread_id: str, args: dict[str, A
 def assess(
     state: ActionState, runtime: Runtime[Context]
 ) -> Command[Literal["gate", "hold", "publisher", "__end__"]]:
+    return _assess(state, runtime, ())
+
+
+def _assess(
+    state: ActionState, runtime: Runtime[Context], also: Sequence[step_audit.Entry]
+) -> Command[Literal["gate", "hold", "publisher", "__end__"]]:
+    """`assess`; `also`: the step's audit entries held for the routing's transaction."""
     ctx = complete(runtime.context)  # the same policy, store and settings for every driver
     policy = policy_of(ctx)
     action = state["action"]
@@ -191,6 +203,7 @@ def assess(
             today(ctx),
             daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
             audit=routed,
+            also=also,
         )
         if final != routing["route"]:  # recorded before (a re-run): the route it had
             routing["reasons"].append(f"Today's limit of {spec.daily_limit} is reached: skipped.")
@@ -234,6 +247,14 @@ def claim_checks_of(action: ProposedAction, assessment: dict[str, Any]) -> list[
 Node = Callable[[ActionState, Runtime[Context]], Command[Any]]
 
 
+def _write_held(ctx: Context, held: Sequence[step_audit.Entry]) -> None:
+    if not held or ctx.store is None:
+        return
+    thread_id = str(get_config()["configurable"]["thread_id"])
+    for event, detail in held:
+        ctx.store.audit(event, detail, thread_id=thread_id)
+
+
 def then_assess(node: Node, name: str) -> Callable[..., Any]:
     """`node` (a draft or a redraft, which returns its update and `goto="assess"`) and then the
     policy's route, in one step: the draft and its route are checkpointed together, before the
@@ -242,9 +263,14 @@ def then_assess(node: Node, name: str) -> Callable[..., Any]:
     def step(
         state: ActionState, runtime: Runtime[Context]
     ) -> Command[Literal["gate", "hold", "publisher", "__end__"]]:
-        drafted = node(state, runtime)
+        with step_audit.collecting() as held:  # the draft's audit entry, for the routing's tx
+            drafted = node(state, runtime)
         update = dict(drafted.update or {}) if isinstance(drafted.update, dict) else {}
-        routed = assess(cast(ActionState, {**state, **update}), runtime)
+        try:
+            routed = _assess(cast(ActionState, {**state, **update}), runtime, held)
+        except BaseException:  # the routing's transaction never committed: write them alone
+            _write_held(runtime.context, held)
+            raise
         routed_update = routed.update if isinstance(routed.update, dict) else {}
         return Command(update={**update, **routed_update}, goto=routed.goto)
 

@@ -34,13 +34,12 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from graphs import progress
-from graphs.batch_schema import MEMBER_DECISIONS, batch_schema
+from graphs.batch_holds import LAST_ONE, note_cancels
+from graphs.batch_schema import MEMBER_DECISIONS, TAKE_OUT, batch_hold_schema, batch_schema
 from graphs.checks.links import Allowed, allowed_from, foreign_contacts
-from graphs.decisions import dump
 from graphs.gate import edit_rules, review_request
 from graphs.hold import hold_request
-from graphs.record import ask, settle
-from graphs.response_schema import hold_schema
+from graphs.record import actor, ask, settle
 from graphs.services import complete
 from graphs.state import ActionState, Context, Outcome, ProposedAction
 from tools.registry import get_tool
@@ -261,9 +260,14 @@ def approved_count(decision: Mapping[str, Any], size: int) -> int:
 # -- its one hold -----------------------------------------------------------------------------
 def batch_hold(
     state: ActionState, runtime: Runtime[Context]
-) -> Command[Literal["publisher", "__end__"]]:
+) -> Command[Literal["hold", "publisher", "__end__"]]:
+    """The audience's one hold: cancel (none goes out), send now or release, with the contacts
+    a person took out of it while it waited (`members`, graphs/batch_holds.py): those are never
+    sent; the rest go out. Contacts taken out alone (`members` without a type; Agent Inbox's
+    edit of `take_out`): the hold asks again, same release time, without them."""
     template = state["action"]
-    size = len(state.get("audience") or [])
+    audience = state.get("audience") or []
+    size = len(audience)
     going = approved_count(state.get("decision") or {}, size)
     by_runtime = runtime.context.store is not None
     ctx = complete(runtime.context)
@@ -275,25 +279,81 @@ def batch_hold(
         batch_key=BATCH,
         batch_size=going,
         description=f"{title} (one personalised email per contact), approved and held. "
-        + request["description"],
+        + request["description"]
+        + f" To take contacts out and keep the rest held, edit '{TAKE_OUT}' (their emails or "
+        "numbers, separated by commas).",
     )
-    decided, interrupt_id = ask(
-        ctx, by_runtime, "hold", request, hold_schema(template["name"], template["args"])
+    request["action_request"] = {
+        "action": template["name"],
+        "args": {**template["args"], TAKE_OUT: ""},
+    }
+    request["config"] = {**request["config"], "allow_edit": True}
+    schema = batch_hold_schema(
+        template["name"], size, _contact_finder(audience), {**template["args"], TAKE_OUT: ""}
     )
-    decision = settle(ctx, "hold", template, request, dump(decided), decided.dialect, interrupt_id)
-    log.info("batch hold: %s on %d contacts", decision["type"], going)
-    if decision["type"] == "cancel":
+    decided, interrupt_id = ask(ctx, by_runtime, "hold", request, schema)
+    value: dict[str, Any] = decided.root  # {"top": hold decision or None, "members": {…}}
+    cancels: dict[str, dict[str, Any]] = value["members"]
+    if value["top"] is None:  # contacts taken out alone: the rest stays held
+        decision: dict[str, Any] = {"type": "take_out"}
+    else:
+        decision = settle(
+            ctx, "hold", template, request, value["top"], decided.dialect, interrupt_id
+        )
+    if cancels and ctx.store is not None:  # recorded by the runtime first, else here (once)
+        thread_id = str(get_config()["configurable"]["thread_id"])
+        note_cancels(
+            ctx.store,
+            interrupt_id,
+            thread_id,
+            cancels,
+            actor(ctx, decided.dialect),
+            decided.dialect,
+        )
+    log.info("batch hold: %s on %d contacts (%d taken out)", decision["type"], going, len(cancels))
+    kind = decision["type"]
+    taken_out = [
+        Outcome(
+            action_id=action_id,
+            name=template["name"],
+            status="cancelled",
+            detail={"reason": d.get("reason") or "Taken out of the audience during its hold."},
+        )
+        for action_id, d in cancels.items()
+    ]
+    current = dict(state.get("decision") or {})
+    remaining = {**current, "members": {**(current.get("members") or {}), **cancels}}
+    left = approved_count(remaining, size)
+    if kind == "take_out" and not left:  # the last ones: the hold itself is cancelled
+        last = {"type": "cancel", "reason": LAST_ONE}
+        decision = settle(ctx, "hold", template, request, last, decided.dialect, interrupt_id)
+        kind = decision["type"]
+    if kind == "cancel" or not left:
+        reason = decision.get("reason") if kind == "cancel" else LAST_ONE
         outcome = Outcome(
             action_id=template["id"],
             name=template["name"],
             status="cancelled",
-            detail={
-                "reason": decision.get("reason") or "Cancelled during its hold.",
-                "contacts": going,
-            },
+            detail={"reason": reason or "Cancelled during its hold.", "contacts": left},
         )
-        return Command(update={"outcomes": [outcome]}, goto="__end__")
-    return Command(goto="publisher")
+        return Command(update={"outcomes": [*taken_out, outcome]}, goto="__end__")
+    if kind == "take_out":
+        return Command(update={"decision": remaining, "outcomes": taken_out}, goto="hold")
+    if not cancels:
+        return Command(goto="publisher")
+    return Command(update={"decision": remaining, "outcomes": taken_out}, goto="publisher")
+
+
+def _contact_finder(audience: Sequence[Mapping[str, str]]) -> Any:
+    """email-<n> of an address of the audience or a number 1…N (what `take_out` may name)."""
+    by_email = {str(c.get("email", "")).strip().lower(): n for n, c in enumerate(audience, 1)}
+
+    def find(token: str) -> str | None:
+        t = token.strip().lower()
+        n = int(t) if t.isdigit() else member_number(t) or by_email.get(t)
+        return member_id(n) if n and 1 <= n <= len(audience) else None
+
+    return find
 
 
 # -- one send per contact ---------------------------------------------------------------------

@@ -30,9 +30,9 @@ from pydantic.functional_validators import ModelWrapValidatorHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from graphs.decisions import dump, size_problem
+from graphs.decisions import Cancel, dump, size_problem
 from graphs.dialects import dialect_of
-from graphs.response_schema import DecisionSchema, EditRules, review_schema
+from graphs.response_schema import DecisionSchema, EditRules, hold_schema, review_schema
 from tools.base import Settings
 
 MEMBER_DECISIONS = ("approve", "edit", "reject")  # what one contact's email can be given
@@ -136,3 +136,135 @@ def batch_schema(
 
     BatchDecision.__name__ = f"BatchDecision_{action_name}"
     return BatchDecision
+
+
+TAKE_OUT = "take_out"  # the field Agent Inbox's edit form shows on an audience's hold
+
+
+def batch_hold_schema(
+    action_name: str,
+    size: int,
+    contact_of: Callable[[str], str | None] | None = None,
+    template_args: dict[str, Any] | None = None,
+) -> type[DecisionSchema]:
+    """The schema of an audience's one hold: the hold's own decision (cancel, send now, release;
+    every dialect of `hold_schema`), with the contacts taken out of it:
+
+        {"type": "release", "members": {"email-3": {"type": "cancel", "reason": "…"}}}
+                                       those taken out, the rest goes out
+        {"members": {"email-3": {"type": "cancel"}}}
+                                       those taken out, the rest stays held (the hold asks
+                                       again, same release time)
+        Agent Inbox: [{"type": "edit", "args": {"args": {…, "take_out": "priya@…, 7"}}}]
+                                       the same, for the emails or numbers in `take_out`
+
+    Validated as {"top": hold decision or None, "members": {id: cancel}}; `size`: the
+    audience's; `contact_of(token)`: the id (email-<n>) of an email address or a number, or
+    None; `template_args`: what the edit form shows besides `take_out` (it may not change)."""
+    whole = hold_schema(action_name)
+    shown_args = dict(template_args or {})
+
+    def ids_of(text: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(
+                f"'{TAKE_OUT}' names the contacts to take out: their emails or numbers, "
+                f"separated by commas; got {text!r}. Nothing was saved."
+            )
+        found: dict[str, dict[str, Any]] = {}
+        for token in (t.strip() for t in text.replace(";", ",").split(",")):
+            if not token:
+                continue
+            member_id = contact_of(token) if contact_of else None
+            if member_id is None:
+                raise ValueError(
+                    f"{token!r} is no contact of this held audience (expected an email of the "
+                    f"audience or a number from 1 to {size}). Nothing was saved."
+                )
+            found[member_id] = {"type": "cancel", "reason": "Taken out in Agent Inbox"}
+        return found
+
+    def from_agent_inbox(raw: Any) -> Any:
+        """An Agent Inbox edit of `take_out`: those contacts out, the rest stays held."""
+        one = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
+        if not (isinstance(one, dict) and one.get("type") == "edit"):
+            return raw
+        edited = (one.get("args") or {}).get("args") if isinstance(one.get("args"), dict) else None
+        if not isinstance(edited, dict) or TAKE_OUT not in edited:
+            return raw
+        changed = sorted(k for k, v in edited.items() if k != TAKE_OUT and shown_args.get(k) != v)
+        if changed:
+            raise ValueError(
+                f"On a held audience only '{TAKE_OUT}' can be edited (the emails were approved "
+                f"as they are); {changed} changed. Nothing was saved."
+            )
+        return {"members": ids_of(edited[TAKE_OUT])}
+
+    class BatchHoldDecision(DecisionSchema):
+        root: Any
+
+        @classmethod
+        def __get_pydantic_json_schema__(
+            cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+        ) -> JsonSchemaValue:
+            shown = cast(JsonSchemaValue, json.loads(json.dumps(TypeAdapter(whole).json_schema())))
+            shown["description"] = (
+                "The audience's one hold: cancel (none goes out), send_now or release; "
+                "'members' maps contact ids (email-1 …) to {'type': 'cancel'} to take those "
+                "contacts out (with a type: the rest goes out; without: the rest stays held)."
+            )
+            return shown
+
+        @model_validator(mode="wrap")
+        @classmethod
+        def _rules(
+            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+        ) -> Any:
+            if isinstance(raw, DecisionSchema):
+                return raw
+            dialect = dialect_of(raw)
+            problem = size_problem(raw)
+            if problem:
+                raise ValueError(f"The decision is too large to be one: {problem}.")
+            raw = from_agent_inbox(raw)
+            members_raw: Any = {}
+            top_raw = raw
+            if isinstance(raw, dict) and "members" in raw:
+                members_raw = raw["members"]
+                if not isinstance(members_raw, dict) or len(members_raw) > size:
+                    raise ValueError(
+                        f"'members' maps at most {size} contact ids (email-1 … email-{size}) to "
+                        "{'type': 'cancel'}. Nothing was saved."
+                    )
+                top_raw = {k: v for k, v in raw.items() if k != "members"}
+            members: dict[str, dict[str, Any]] = {}
+            for member_id, decision in members_raw.items():
+                n = member_id.rpartition("-")[2] if isinstance(member_id, str) else ""
+                if not (
+                    isinstance(member_id, str)
+                    and member_id.startswith("email-")
+                    and n.isdigit()
+                    and 1 <= int(n) <= size
+                ):
+                    raise ValueError(
+                        f"{member_id!r} is not a contact of this audience; expected ids email-1 "
+                        f"to email-{size}. Nothing was saved."
+                    )
+                if not isinstance(decision, dict) or decision.get("type") != "cancel":
+                    raise ValueError(
+                        f"A contact of a held audience can only be taken out: expected "
+                        f"{{'type': 'cancel'}} for {member_id}, got {decision!r}. Nothing was "
+                        "saved."
+                    )
+                members[member_id] = dump(Cancel.model_validate(decision))
+            top: dict[str, Any] | None = None
+            if top_raw != {} or not members:  # members alone: taken out, the rest stays held
+                parsed = whole.model_validate(top_raw)
+                top = dump(parsed)
+                if dialect == "unknown":
+                    dialect = parsed.dialect
+            result = handler({"top": top, "members": members})
+            result._dialect = dialect if dialect != "unknown" else "signoff"
+            return result
+
+    BatchHoldDecision.__name__ = f"BatchHoldDecision_{action_name}"
+    return BatchHoldDecision

@@ -216,12 +216,6 @@ def bound(rules: ReviewRules) -> Iterator[None]:
         _BOUND.reset(token)
 
 
-def hold_schema(action_name: str, args: dict[str, Any] | None = None) -> type[DecisionSchema]:
-    """The schema of a hold interrupt: one class per action type (a hold's choices do not
-    depend on the draft's arguments)."""
-    return _hold_schema(action_name)
-
-
 def for_interrupt(schema: type[DecisionSchema], index: int = 0) -> Any:
     """What to pass as `interrupt(..., response_schema=)` for this node's `index`-th interrupt.
 
@@ -340,7 +334,9 @@ def _review_class(action_name: str, allowed: tuple[str, ...]) -> type[DecisionSc
 
 
 @lru_cache(maxsize=128)
-def _hold_schema(action_name: str) -> type[DecisionSchema]:
+def hold_schema(action_name: str) -> type[DecisionSchema]:
+    """The schema of a hold interrupt: one class per action type (a hold's choices, cancel,
+    send now and the scheduler's release, do not depend on the draft)."""
     action: dict[str, Any] = {"name": action_name, "args": {}}  # a hold's dialects read no args
     union: Any = Annotated[Cancel | SendNow | Release, Field(discriminator="type")]
 

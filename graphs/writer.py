@@ -435,16 +435,16 @@ def _audit_rounds(runtime: Runtime[Context] | None, action: ProposedAction) -> N
         thread_id = str(get_config()["configurable"]["thread_id"])
     except Exception:  # outside a run
         return
-    store.audit(
-        "draft.reviewed",
-        {
-            "action_id": action["id"],
-            "revision": action["revision"],
-            "rounds": action.get("rounds", []),
-            "left": action.get("review_notes", []),
-        },
-        thread_id=thread_id,
-    )
+    detail = {
+        "action_id": action["id"],
+        "revision": action["revision"],
+        "rounds": action.get("rounds", []),
+        "left": action.get("review_notes", []),
+    }
+    from graphs import step_audit
+
+    if not step_audit.defer("draft.reviewed", detail):  # else: with the routing (then_assess)
+        store.audit("draft.reviewed", detail, thread_id=thread_id)
 
 
 def _cost(channel: Channel, brief: Brief) -> int:

@@ -54,7 +54,9 @@ def free_port() -> int:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, options: str = "") -> None:
+        """`options`: more server settings (`-c name=value ...`), e.g. for a diagnostic."""
+        self.options = options
         self.bin = bindir()
         # its own directory under /tmp: short enough for the socket path, reachable by the
         # `postgres` user when the tests run as root
@@ -93,6 +95,8 @@ class Cluster:
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
+        if self.options:
+            options += " " + self.options
         self._run(
             str(self.bin / "pg_ctl"),
             "-D",

@@ -147,7 +147,7 @@ def _deliver_maildir(msg: Message, key: str, settings: Settings) -> dict[str, An
     if found is not None:
         log.info("email %s already in the Maildir; not delivering again", wanted)
         return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": found}
-    data = msg.as_bytes()  # what mailbox.Maildir.add writes, without its deep copy of msg
+    data = email_mime.wire(msg)  # what mailbox.Maildir.add writes (msg.as_bytes()), faster
     tmp = root / "tmp" / f"{name}.{os.getpid()}.{threading.get_ident()}"
     tmp.write_bytes(data)
     try:
@@ -179,10 +179,12 @@ def _create_maildir(root: Path) -> None:
 
 def _delivered(root: Path, name: str) -> str | None:
     """The file name of an earlier delivery of `name` (new/, or cur/ once a reader saw it)."""
-    if (root / "new" / name).exists():
+    base = os.fspath(root)  # plain string paths: these stats run on every send
+    if os.path.exists(os.path.join(base, "new", name)):
         return name
+    cur = os.path.join(base, "cur", name)
     for info in ("", ":2,", ":2,S", ":2,RS", ":2,ST"):
-        if (root / "cur" / (name + info)).exists():
+        if os.path.exists(cur + info):
             return name + info
     return None
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"[A-Za-z0-9_.:-]+")  # written by json.dumps exactly as it is
 
 
 def now() -> str:
@@ -26,11 +29,16 @@ def append_once(path: Path, field: str, entry: dict[str, Any]) -> tuple[int, boo
     """Append `entry` unless a line has the same `field` value; returns (line number, added)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wanted = entry[field]
+    # A key (hex, or any plain token) appears as itself in its line: only lines holding it are
+    # parsed, not every line of the feed on every post. Any other value: every line is parsed.
+    needle = wanted if isinstance(wanted, str) and _TOKEN.fullmatch(wanted) else None
     with open(path, "a+", encoding="utf-8") as feed:
         fcntl.flock(feed, fcntl.LOCK_EX)  # released when the file closes
         feed.seek(0)
         line_no, line = 0, "\n"
         for line_no, line in enumerate(feed, start=1):
+            if needle is not None and needle not in line:
+                continue
             if _parse(line, path, line_no).get(field) == wanted:
                 log.info("%s %s already in %s; not adding it again", field, wanted[:12], path.name)
                 return line_no, False

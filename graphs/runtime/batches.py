@@ -25,7 +25,9 @@ import logging
 from typing import Any
 
 from graphs.batch import TEMPLATE_ID, member_args, member_number
+from graphs.batch_holds import cancelled_contacts, fold
 from graphs.binding import content_hash
+from graphs.decisions import HOLD_DECISIONS
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.runtime.inbox import InboxPages, needs_check
 from graphs.runtime.reviews import TRACKED
@@ -80,13 +82,25 @@ def split_member(row_id: str) -> tuple[str, str] | None:
 
 def contact_hold(store: Any, ref: str) -> dict[str, Any] | None:
     """The held audience `ref` belongs to, when `ref` is one contact's id (`<batch interrupt
-    id>-<n>`, what the inbox lists for each contact) and its batch waits out its one hold:
-    {"hold": the hold's inbox row, "contact": n, "own": the contact's own decision or None}.
-    None for anything else (a hold's id, a review's, an unknown id)."""
+    id>-<n>`, what the inbox lists for each contact, or `<hold interrupt id>-<n>`, what the
+    Scheduled page and `signoff holds --contacts` list) and its batch waits out its one hold:
+    {"hold": the hold's inbox row, "contact": n, "action_id": email-<n>, "own": the contact's
+    own decision in the review or None}. None for anything else (a hold's id, a review's, an
+    unknown id)."""
     split = split_member(ref)
     if split is None:
         return None
     batch_interrupt, action_id = split
+    direct = store.inbox_item(batch_interrupt)
+    if direct is not None and direct["kind"] == "hold":  # `<hold interrupt id>-<n>`
+        if direct["action_id"] != TEMPLATE_ID:
+            return None
+        return {
+            "hold": direct,
+            "contact": member_number(action_id),
+            "action_id": action_id,
+            "own": None,
+        }
     row = store.inbox_item(ref)
     whole = store.decision(batch_interrupt)
     thread_id = row["thread_id"] if row else whole["thread_id"] if whole else None
@@ -99,6 +113,7 @@ def contact_hold(store: Any, ref: str) -> dict[str, Any] | None:
     return {
         "hold": holds[0],
         "contact": member_number(action_id),
+        "action_id": action_id,
         "own": own["decision"] if own else None,
     }
 
@@ -429,17 +444,24 @@ class Batches(InboxPages):
 
     # -- its one hold -----------------------------------------------------------------------
     def hold_note(self, ref: str, verb: str = "cancel") -> str | None:
-        """What cancel / send now on one contact's id does (the whole audience's one hold), in
-        words, or None when `ref` is no contact of a held audience (`verb`: cancel, send-now)."""
+        """What cancel / send now on one contact's id does, in words, or None when `ref` is no
+        contact of a held audience (`verb`: cancel, send-now). Cancel takes that contact out
+        alone; send now sends the whole audience (its one hold)."""
         found = contact_hold(self.store, ref)
         if found is None:
             return None
-        size = found["hold"]["payload"].get("batch_size") or 0
-        done = "cancelled: none of them goes out" if verb == "cancel" else "sent now"
+        hold = found["hold"]
+        size = hold["payload"].get("batch_size") or 0
+        if verb == "cancel":
+            return (
+                f"{ref} is contact {found['contact']} of an audience held as one: only their "
+                f"email is taken out; the others of the {size:,} stay held. To cancel the whole "
+                f"audience instead: `signoff cancel {hold['interrupt_id']}`."
+            )
         return (
             f"{ref} is contact {found['contact']} of an audience approved as one: its "
-            f"{size:,} emails wait out ONE hold ({found['hold']['interrupt_id']}). The whole "
-            f"audience's hold is {done}."
+            f"{size:,} emails wait out ONE hold ({hold['interrupt_id']}). The whole "
+            "audience's hold is sent now."
         )
 
     # -- reads for the page -----------------------------------------------------------------
@@ -526,6 +548,15 @@ class Batches(InboxPages):
             else:
                 others.append(d)
         resume, applied = super()._resumes(thread_id, others, live)
+        for d in others:  # an audience's hold: with the contacts taken out of it (batch_holds)
+            hold_id = d["interrupt_id"]
+            if (
+                hold_id in resume
+                and d["action_id"] == TEMPLATE_ID
+                and d["decision"].get("type") in HOLD_DECISIONS
+            ):
+                cancels = cancelled_contacts(self.store, thread_id, hold_id)
+                resume[hold_id] = fold(resume[hold_id], cancels)
         for batch_interrupt, decided in ids.items():
             if batch_interrupt not in live:  # applied before a crash: nothing left to resume
                 self.store.mark_applied(decided)

@@ -8,10 +8,21 @@ import threading
 from contextlib import nullcontext
 from typing import Any
 
+from graphs.batch import TEMPLATE_ID, decision_for, member_id, member_number
+from graphs.batch_holds import (
+    cancelled_contacts,
+    contact_label,
+    contact_ref,
+    held,
+    not_found,
+    record_contact_cancel,
+    too_late,
+)
+from graphs.decisions import validate_decision
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.humanize import duration
 from graphs.record import DRIVER as REMOTE_DRIVER
-from graphs.runtime.batches import contact_hold
+from graphs.runtime.batches import contact_hold, split_member
 from graphs.runtime.reviews import Reviews
 
 log = logging.getLogger(__name__)
@@ -48,6 +59,12 @@ class Holds(Reviews):
                     "route": p.get("route"),
                     "approved_by": approved_by or "policy (no review needed)",
                     "batch_size": p.get("batch_size") if p.get("batch_key") else None,
+                    # an audience's contacts taken out one by one (cancel_contact)
+                    "taken_out": len(
+                        cancelled_contacts(self.store, row["thread_id"], row["interrupt_id"])
+                    )
+                    if p.get("batch_key")
+                    else 0,
                 }
             )
         return result
@@ -87,8 +104,189 @@ class Holds(Reviews):
         return {thread: ", ".join(sorted(who)) for thread, who in names.items()}
 
     def cancel(self, hold_id: str, *, by: str = "marketer", reason: str = "") -> dict[str, Any]:
-        """Cancel a held action before it goes out (first of cancel/send now/release wins)."""
+        """Cancel a held action before it goes out (first of cancel/send now/release wins).
+
+        With one contact's id of a held audience (`<batch interrupt id>-<n>` as the inbox
+        listed it, or `<hold id>-<n>`): only that contact is taken out (`cancel_contact`). The
+        audience's own hold id (`holds()`) cancels the whole audience."""
+        if self.names_contact(hold_id):
+            return self.cancel_contact(hold_id, by=by, reason=reason)
         return self._hold_decision(hold_id, {"type": "cancel", "reason": reason}, by)
+
+    def names_contact(self, ref: str) -> bool:
+        """Does `ref` name one contact of an audience (`<interrupt id>-<n>`) that no longer waits
+        for its review: what `cancel` takes out of the audience's hold on its own?"""
+        split = split_member(ref)
+        if split is None or self.store.inbox_item(ref) is not None:
+            return False
+        head = self.store.inbox_item(split[0])  # `<hold id>-<n>`
+        if head is not None:
+            return bool(head["kind"] == "hold" and head["action_id"] == TEMPLATE_ID)
+        whole = self.store.decision(split[0])  # `<batch review id>-<n>`, or a decided hold's
+        return whole is not None and whole["action_id"] == TEMPLATE_ID
+
+    def cancel_contact(self, ref: str, *, by: str = "marketer", reason: str = "") -> dict[str, Any]:
+        """Take one contact out of a held audience; the rest stays held (graphs/batch_holds.py).
+
+        Refused with what happened (TooLate) once the hold was released, sent now or cancelled;
+        AlreadyDecided when the contact was taken out already. Taking out the last contact
+        still held cancels the audience's hold. Returns the campaign's summary with `contact`
+        (number, name, email), `hold` (its id), `left` (still held) and `audience_cancelled`."""
+        valid = validate_decision(
+            "send_email", {}, {"type": "cancel", "reason": reason}, ["cancel"]
+        )
+        found = contact_hold(self.store, ref)
+        if found is None:
+            raise self._contact_gone(ref)
+        hold = found["hold"]
+        hold_id, thread_id = str(hold["interrupt_id"]), str(hold["thread_id"])
+        if hold["payload"].get("driver") == REMOTE_DRIVER:
+            raise InvalidInput(
+                "This audience waits in LangGraph's server (Studio, Agent Inbox), which runs its "
+                "campaign: take contacts out there, with the hold's release or send now "
+                "({'type': 'send_now', 'members': {'email-3': {'type': 'cancel'}}}). Nothing was "
+                "saved."
+            )
+        action_id = str(found["action_id"])
+        n = int(found["contact"])
+        audience, decision = self._held_state(thread_id)
+        contact = audience[n - 1] if n <= len(audience) else None
+        if contact is None:
+            raise NotFound(
+                f"{ref}: the audience has {len(audience)} contacts, no contact {n}. Run "
+                f"`signoff holds --contacts {hold_id}` to list them."
+            )
+        label = contact_label(contact, n)
+        own = found["own"] or {}
+        if own.get("type") in ("reject", "revise") or decision_for(decision, action_id).get(
+            "type"
+        ) not in ("approve", "edit"):
+            raise InvalidInput(
+                f"{ref} ({label}, contact {n}) was rejected on its own: it is not in the "
+                "audience's hold and will not go out. To cancel or send the rest of the "
+                f"audience, use its hold: {hold_id}."
+            )
+        self.approvals.require(
+            by,
+            "cancel",
+            "take a contact out of a held audience",
+            thread_id=thread_id,
+            interrupt_id=hold_id,
+        )
+        who = self.approvals.who(by)
+        result = record_contact_cancel(
+            self.store,
+            hold_id=hold_id,
+            thread_id=thread_id,
+            action_id=action_id,
+            label=label,
+            reason=str(valid.get("reason") or ""),
+            by=who,
+            going=int(hold["payload"].get("batch_size") or len(audience)),
+            action_name=str(hold["payload"]["action"]["name"]),
+            release_at=float(hold["payload"]["release_at"]),
+            now=self.clock(),
+        )
+        job = self._carry_on(thread_id) if result["audience_cancelled"] else None
+        return {
+            **self.summary(thread_id),
+            **result,
+            "hold": hold_id,
+            "release_at": hold["payload"]["release_at"],
+            "contact": {
+                "number": n,
+                "name": str(contact.get("name") or ""),
+                "email": str(contact.get("email") or ""),
+                "label": label,
+            },
+            **({"job": job} if job is not None else {}),
+        }
+
+    def hold_contacts(
+        self, hold_id: str, *, search: str = "", offset: int = 0, limit: int = 50
+    ) -> dict[str, Any]:
+        """The contacts of a held audience (an audience's hold id, or one contact's id), each
+        held or taken out (by whom, when, why), a page at a time; `search` matches name or
+        email. {"hold", "thread_id", "total", "held", "taken_out", "matching", "contacts"}."""
+        found = contact_hold(self.store, hold_id)
+        hold = found["hold"] if found else self.store.inbox_item(hold_id)
+        if hold is None or hold["kind"] != "hold" or hold["action_id"] != TEMPLATE_ID:
+            raise NotFound(
+                f"{hold_id} is not an audience waiting in its hold. Run `signoff holds`: an "
+                "audience's hold shows its number of contacts."
+            )
+        real_id, thread_id = str(hold["interrupt_id"]), str(hold["thread_id"])
+        audience, decision = self._held_state(thread_id)
+        cancels = cancelled_contacts(self.store, thread_id, real_id)
+        rows = []
+        for n, contact in held(audience, decision):
+            action_id = member_id(n)
+            c = cancels.get(action_id)
+            rows.append(
+                {
+                    "id": contact_ref(real_id, action_id),
+                    "number": n,
+                    "name": str(contact.get("name") or ""),
+                    "email": str(contact.get("email") or ""),
+                    "status": "taken_out" if c else "held",
+                    "by": c["by"] if c else None,
+                    "at": c["at"] if c else None,
+                    "reason": c.get("reason") if c else None,
+                }
+            )
+        needle = search.strip().lower()
+        matching = (
+            [r for r in rows if needle in f"{r['name']} {r['email']}".lower()] if needle else rows
+        )
+        taken = sum(1 for r in rows if r["status"] == "taken_out")
+        return {
+            "hold": real_id,
+            "thread_id": thread_id,
+            "release_at": hold["payload"]["release_at"],
+            "total": len(rows),
+            "held": len(rows) - taken,
+            "taken_out": taken,
+            "matching": len(matching),
+            "contacts": matching[max(0, offset) : max(0, offset) + max(1, limit)],
+        }
+
+    def _held_state(self, thread_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The audience and its batch's decision (with the contacts' own), from the checkpoint."""
+        snap = self.graph.get_state(self._config(thread_id), subgraphs=True)
+        audience = list((snap.values or {}).get("audience") or [])
+        decision: dict[str, Any] = {}
+        for task in snap.tasks:
+            values = getattr(task.state, "values", None) or {}
+            if task.name == "batch" and values.get("decision"):
+                decision = dict(values["decision"])
+        return audience, decision
+
+    def _contact_gone(self, ref: str) -> Exception:
+        """Why a contact's id names no contact of a waiting hold: the hold was released, sent
+        now or cancelled (TooLate, in words), or the id is unknown (NotFound)."""
+        split = split_member(ref)
+        head = self.store.decision(split[0]) if split else None
+        if split is None or head is None:
+            return not_found(ref)
+        rows = self.store.query(
+            "SELECT decision, decided_by, decided_at FROM decisions WHERE thread_id = ? AND "
+            "action_id = ? ORDER BY decided_at DESC",
+            (head["thread_id"], TEMPLATE_ID),
+        )
+        for r in rows:
+            decision = json.loads(r["decision"])
+            if decision.get("type") in HOLD_DECISIONS:
+                n = member_number(split[1]) or 0
+                audience = (self.graph.get_state(self._config(head["thread_id"])).values or {}).get(
+                    "audience"
+                ) or []
+                label = contact_label(audience[n - 1] if 0 < n <= len(audience) else None, n)
+                return too_late(
+                    ref,
+                    label,
+                    {"decision": decision, "by": r["decided_by"], "at": r["decided_at"]},
+                )
+        return not_found(ref)
 
     def send_now(self, hold_id: str, *, by: str = "marketer") -> dict[str, Any]:
         """Send a held action now instead of waiting for its release time."""
@@ -174,9 +372,9 @@ class Holds(Reviews):
                 self._carry_on(thread_id)
             except Exception:
                 log.exception("scheduler: could not apply to %s; will retry", thread_id)
-        for row in self.store.due(now + self.policy.remind_before):
-            if row["kind"] == "hold":  # reviews, and an audience's one review (kind "batch")
-                continue
+        soon = now + self.policy.remind_before  # reviews and an audience's one review, no holds
+        reviews = self.store.due(soon, kind="review") + self.store.due(soon, kind="batch")
+        for row in sorted(reviews, key=lambda r: r["due"]):
             if self.store.remind_once(row["interrupt_id"]):
                 p = row["payload"]
                 left = max(0, int(row["due"] - now))

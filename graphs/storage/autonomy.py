@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from graphs.storage.audit import AuditTables
@@ -57,6 +57,34 @@ class AutonomyTables(Tables):
         )
         return dict(rows[0]) if rows else None
 
+    def routing_reads(
+        self, action: str, channel: str, address: str | None = None, day: str | None = None
+    ) -> dict[str, Any]:
+        """What the policy's route reads from the tables, in one statement (one lock, one round
+        trip on PostgreSQL), read fresh at every assessment: `level` (the autonomy row's, or
+        None), `contacted` (an email to `address` went out before; None without an address) and
+        `daily` (the automatic runs of `action` on `day`; None without a day)."""
+        parts = ["(SELECT level FROM autonomy WHERE action = ? AND channel = ?) AS level"]
+        params: list[Any] = [action, channel]
+        if address is not None:  # as `OutboxTables.contacted`
+            parts.append(
+                "(SELECT 1 FROM outbox WHERE name = 'send_email' AND status = 'done' AND "
+                "lower(json_extract(args, '$.to')) = lower(?) LIMIT 1) AS contacted"
+            )
+            params.append(address)
+        if day is not None:  # as `daily_count`
+            parts.append(
+                "(SELECT COUNT(*) FROM proposals WHERE action = ? AND day = ? AND "
+                "route = 'auto') AS daily"
+            )
+            params += [action, day]
+        row = self.query("SELECT " + ", ".join(parts), tuple(params))[0]
+        return {
+            "level": row["level"],
+            "contacted": bool(row["contacted"]) if address is not None else None,
+            "daily": int(row["daily"]) if day is not None else None,
+        }
+
     def set_autonomy(self, action: str, channel: str, level: str, by: str) -> None:
         """Set a level; the track record that counts towards the next step starts afresh."""
         with self.tx() as c:
@@ -80,6 +108,7 @@ class AutonomyTables(Tables):
         *,
         daily_limit: int | None = None,
         audit: Callable[[str], tuple[str, dict[str, Any]]] | None = None,
+        also: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> tuple[bool, str]:
         """Record one routing (once per action revision). Returns (new, route).
 
@@ -89,8 +118,12 @@ class AutonomyTables(Tables):
 
         With `audit`, a new routing's audit entry `audit(route) -> (event, detail)` (given the
         route recorded) commits with it: one transaction, and never a routing without its entry.
+        `also`: entries (event, detail) of the same step that commit first, in this transaction,
+        whether the routing is new or not (graphs/step_audit.py).
         """
         with self.tx() as c:
+            for event, detail in also:
+                cast(AuditTables, self)._append_audit(c, event, detail, thread_id=thread_id)
             row = c.execute(
                 "SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND revision = ?",
                 (thread_id, action_id, revision),

@@ -52,8 +52,20 @@ def share_lock(saver: BaseCheckpointSaver[Any], store: Any) -> None:
 
 
 def postgres_saver(url: str) -> tuple[BaseCheckpointSaver[Any], Any]:
-    """PostgresSaver over one connection as its docs ask (autocommit, prepare_threshold=0,
-    dict_row); `setup()` runs its own migrations, one process at a time (advisory lock)."""
+    """PostgresSaver over one connection of its own, opened as the library's recipe opens it
+    (autocommit, prepare_threshold=0: statements prepared on first use, see `pg_connect`;
+    dict_row); `setup()` runs its own migrations, one process at a time (advisory lock).
+
+    Measured on P1 (bench/pg_trips.py, bench/bench_p1_pg.py) and left out:
+    - a standing pipeline (`PostgresSaver(conn, pipe)`): `put` and `put_writes` already send
+      their statements in one pipeline and wait once, `get_tuple` is one statement, so the round
+      trips are the same (55 vs 57 per campaign) and no faster; and it would leave the connection
+      inside an implicit transaction after every read until the next sync (a snapshot held open,
+      an error surfacing in a later, unrelated call);
+    - a pool with the saver's lock removed, so the graph's two branch threads write at once:
+      slower on two cores (more server processes for the same work);
+    - one connection for the saver and the app tables (the lock shared, as on SQLite): the same
+      time within 3 %, and a checkpoint write would wait for an app-table transaction."""
     from langgraph.checkpoint.postgres import PostgresSaver
 
     conn = pg_connect(url, row_factory=dict_row)

@@ -154,7 +154,7 @@ def test_an_edit_must_pass_the_connector_in_use(tmp_path: Path, monkeypatch):
 
 
 def test_the_hold_schema_takes_cancel_send_now_and_release():
-    schema = hold_schema("send_email", EMAIL["args"])
+    schema = hold_schema("send_email")
     assert _validate(schema, {"type": "release"}).root.type == "release"
     assert _validate(schema, [{"type": "accept", "args": None}]).root.type == "send_now"
     with pytest.raises(ValidationError, match="not a choice for a held send"):

@@ -33,6 +33,7 @@ from ui.state import (
     show_flash,
     signoff,
 )
+from ui.views.scheduled_contacts import render_contacts, take_out
 
 runtime = signoff()
 
@@ -102,7 +103,9 @@ def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
         hold = holds.get(q["id"], {"id": q["id"], "thread_id": "", "action_id": ""})
         title = q["title"]
         try:
-            if q.get("ids"):  # a whole group: one submission, one run per campaign
+            if q["verb"] == "take_out":  # one contact out of an audience's hold
+                take_out(runtime, q)
+            elif q.get("ids"):  # a whole group: one submission, one run per campaign
                 _apply_group(q)
             elif q["verb"] == "cancel":
                 summary = runtime.cancel(q["id"], by=q["by"])
@@ -255,6 +258,8 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
     title = hold.get("title") or hold["action"]
     left = max(float(hold["release_at"]) - now, 0.0)
     args = hold.get("args") or {}
+    audience = hold.get("batch_size")
+    taken = int(hold.get("taken_out") or 0)
     with st.container(border=True, key=f"hold-{hold_id}"):
         info, timer = st.columns([3, 1], vertical_alignment="center")
         with info:
@@ -266,10 +271,10 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
                 icon=":material/link:",
                 query_params={"thread": hold["thread_id"]},
             )
-            audience = hold.get("batch_size")
             if hold["action"] == "send_email":
                 to = (
-                    f"{count(int(audience), 'contact')} of your audience list, each their own email"
+                    f"{count(int(audience) - taken, 'contact')} of your audience list, each "
+                    "their own email" + (f" ({taken} taken out)" if taken else "")
                     if audience
                     else plain(args.get("to", ""))
                 )
@@ -291,14 +296,19 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
             )
         else:
             st.caption(f":material/schedule: Releases at {clock(hold['release_at'])}")
+        if audience:
+            render_contacts(runtime, hold)
         with st.container(horizontal=True):
             st.button(
-                "Cancel",
+                f"Cancel all {int(audience) - taken}" if audience else "Cancel",
                 key=f"cancel-{hold_id}",
                 icon=":material/cancel:",
                 on_click=_queue,
                 args=(hold, "cancel"),
-                help="It will not go out. Recorded in the audit log.",
+                help="None of the audience's emails goes out; to keep the rest, take one contact "
+                "out instead. Recorded in the audit log."
+                if audience
+                else "It will not go out. Recorded in the audit log.",
             )
             st.button(
                 "Send now",

@@ -1,0 +1,33 @@
+"""bench/pg_trips.py counts round trips to PostgreSQL: one per statement that waits for its
+answer, one for a whole pipelined transaction with no reads, one more per read inside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.pg_trips import Trips
+from graphs.storage.database import PgConnection
+
+
+def test_round_trips_are_counted_per_wait_not_per_statement(postgres: Any, tmp_path: Path) -> None:
+    conn = PgConnection(postgres.new_schema(), tmp_path / "chain.db")
+    try:
+        conn.execute("CREATE TABLE t (k int PRIMARY KEY)")
+        trips = Trips()
+        trips.name(conn.raw, "app")
+        with trips.counting():
+            conn.execute("SELECT 1").fetchone()  # one statement, one wait
+            with conn.transaction(None) as c:  # BEGIN, 3 inserts, COMMIT: one wait
+                for k in range(3):
+                    c.execute("INSERT INTO t VALUES (?)", (k,))
+            with conn.transaction(None) as c:  # a read inside: its wait + the COMMIT's
+                c.execute("INSERT INTO t VALUES (?)", (3,))
+                assert c.execute("SELECT count(*) FROM t").fetchone()[0] == 4
+        assert sum(trips.trips.values()) == 4, trips.trips
+        assert {role for role, _ in trips.trips} == {"app"}
+        assert all(caller.startswith("tests/unit/test_pg_trips.py") for _, caller in trips.trips)
+        lines = trips.lines(campaigns=2)
+        assert "pgtrips_app_round_trips_per_campaign=2.0" in lines
+    finally:
+        conn.close()
