@@ -19,8 +19,10 @@ task. A thread has one run at a time (its lease), so one listener per thread id.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -99,7 +101,7 @@ class Batcher:
         self._grace_s = grace_s
         self._lock = threading.Lock()
         self._waiting: list[Any] = []
-        self._timer: threading.Timer | None = None
+        self._due = False  # a flush is scheduled
         self._closed = False
 
     def reached(self, interrupts: list[Any]) -> None:
@@ -110,14 +112,13 @@ class Batcher:
             if not new or self._closed:
                 return
             self._waiting.extend(new)
-            if self._timer is None:
-                self._timer = threading.Timer(self._grace_s, self._flush)
-                self._timer.daemon = True
-                self._timer.start()
+            if not self._due:
+                self._due = True
+                _later(self._grace_s, self._flush)
 
     def _flush(self) -> None:
         with self._lock:  # held while writing: close() waits for a write under way
-            self._timer = None
+            self._due = False
             if self._closed or not self._waiting:
                 return
             items, self._waiting = self._waiting, []
@@ -129,8 +130,36 @@ class Batcher:
     def close(self) -> None:
         """The run ended: what still waits is left to its end's sync."""
         with self._lock:
-            self._closed = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._closed = True  # a flush still scheduled finds nothing to do
             self._waiting = []
+
+
+# One timer thread for every run's flush (a thread per run costs more than the write it saves).
+_timer_lock = threading.Condition()
+_timer_heap: list[tuple[float, int, Callable[[], None]]] = []
+_timer_thread: threading.Thread | None = None
+_timer_seq = 0
+
+
+def _later(delay_s: float, fn: Callable[[], None]) -> None:
+    """Call `fn` on the shared timer thread in `delay_s` seconds."""
+    global _timer_thread, _timer_seq
+    with _timer_lock:
+        _timer_seq += 1
+        heapq.heappush(_timer_heap, (time.monotonic() + delay_s, _timer_seq, fn))
+        if _timer_thread is None or not _timer_thread.is_alive():
+            _timer_thread = threading.Thread(target=_timer_loop, name="signoff-ready", daemon=True)
+            _timer_thread.start()
+        _timer_lock.notify()
+
+
+def _timer_loop() -> None:
+    while True:
+        with _timer_lock:
+            while not _timer_heap or _timer_heap[0][0] > time.monotonic():
+                _timer_lock.wait(_timer_heap[0][0] - time.monotonic() if _timer_heap else None)
+            _, _, fn = heapq.heappop(_timer_heap)
+        try:
+            fn()
+        except Exception:  # a flush logs its own failures; the thread goes on
+            log.exception("a scheduled inbox write failed")
