@@ -56,7 +56,7 @@ figures = runtime.counts()  # COUNT queries on indexes: fast at 100,000 pending
 waiting = figures["pending"]
 held = figures["holds"]
 unread = figures["notifications"]
-trouble = figures["in_doubt"] + figures["failed"]
+trouble = figures["in_doubt"] + figures["failed"] + figures["stopped"]  # all in the Inbox
 
 
 def counted(title: str, n: int) -> str:

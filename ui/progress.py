@@ -15,6 +15,7 @@ import streamlit as st
 
 from graphs.humanize import duration
 from ui.state import ProgressFeed, flash, plain, signoff
+from ui.stopped import NOTHING_LOST, what_happened
 
 POLL_S = 1.0
 OPEN = ("queued", "running")
@@ -31,6 +32,27 @@ def is_open(progress: dict[str, Any] | None) -> bool:
 
 def _seconds(value: float | None) -> str:
     return f"{value:.0f} s" if value is not None and value < 90 else duration(value or 0)
+
+
+# "(1 AI review rounds, 0 issue(s) left)": the writer's count, said in words
+_ROUNDS = re.compile(r" \((\d+) AI review rounds?(?:, (\d+) issue\(s\) left)?\)")
+
+
+def _rounds(m: re.Match[str]) -> str:
+    rounds, left = int(m.group(1)), m.group(2)
+    said = (
+        "checked once by the AI reviewer"
+        if rounds == 1
+        else f"checked {rounds} times by the AI reviewer"
+    )
+    if left is None:
+        return f" ({said})"
+    n = int(left)
+    return f" ({said}; " + (
+        "nothing left to fix)"
+        if n == 0
+        else f"{n} point{'s' if n > 1 else ''} left for you to check)"
+    )
 
 
 # "Drafting the email… (0 s)": the writer's line when a draft begins; its count never moves
@@ -70,6 +92,7 @@ def _lines(progress: dict[str, Any]) -> list[str]:
             so_far = progress["elapsed"] - since if running and since is not None else 0.0
             if not done and so_far >= 1:
                 message += f" {duration(so_far)} so far"
+        message = _ROUNDS.sub(_rounds, message)
         if line.get("times", 1) > 1:  # e.g. one review per contact of an audience
             message += f" ({line['times']} times)"
         icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")
@@ -82,7 +105,7 @@ def draw(progress: dict[str, Any], *, workers: int) -> None:
     label = KIND_LABELS.get(progress["kind"], "Working")
     if progress["status"] == "queued":
         ahead = progress["ahead"]
-        label += " — waiting for a worker" + (f" ({ahead} ahead)" if ahead else "")
+        label += " — waiting its turn" + (f" ({ahead} ahead)" if ahead else "")
         state = "running"
     elif progress["status"] == "running":
         label += f"… {_seconds(progress['elapsed'])}"
@@ -103,7 +126,13 @@ def draw(progress: dict[str, Any], *, workers: int) -> None:
         for line in _lines(progress):
             st.markdown(line)
         if progress["status"] == "failed" and progress.get("error"):
-            st.error(plain(progress["error"]))
+            error = str(progress["error"])
+            said = " ".join(s for s in (what_happened(error), NOTHING_LOST) if s)
+            st.error(f"{said} Retry it from the Inbox.", icon=":material/error:")
+            st.caption(
+                ":material/dns: What went wrong, in detail",
+                help=f"For whoever runs Signoff: {plain(error)}",
+            )
 
 
 @st.fragment(run_every=POLL_S)
@@ -195,11 +224,9 @@ def report_finished() -> None:
             unsaid.remove(next(m for m in unsaid if tuple(m) == tuple(replaces)))
         failed = [j for j in found if j is not None and j["status"] == "failed"]
         if failed:
-            flash(
-                "error",
-                f"It stopped part-way: {failed[0].get('error') or 'unknown error'}. Open the "
-                "campaign to retry it.",
-            )
+            error = str(failed[0].get("error") or "")
+            said = " ".join(s for s in (what_happened(error), NOTHING_LOST) if s)
+            flash("error", f"It stopped part-way. {said} Retry it from the Inbox.")
         else:
             flash(*report())
     st.session_state[AFTER] = still

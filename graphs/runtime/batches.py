@@ -32,6 +32,7 @@ from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.runtime.inbox import InboxPages, needs_check
 from graphs.runtime.reviews import TRACKED
 from graphs.runtime.runs import Progress
+from graphs.runtime.stored import stored_values
 from graphs.store import now_iso
 from tools.registry import get_tool
 
@@ -507,7 +508,8 @@ class Batches(InboxPages):
     def batch_result(self, thread_id: str) -> dict[str, Any]:
         """What became of a campaign's batch: its hold (or None), the batch's outcome (counts
         of executed, failed, in doubt; or None while it waits) and its open drafts."""
-        values = self.graph.get_state(self._config(thread_id)).values or {}
+        # from the checkpoints: the Inbox's report of a batch decision never builds the graph
+        values = stored_values(self.checkpointer, self.store, thread_id)
         outcome = next(
             (o for o in values.get("outcomes", []) if o["action_id"] == TEMPLATE_ID), None
         )

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphs import retention
-from graphs.branches import campaign_actions
 from graphs.brief import parse_audience_csv, validate_brief
 from graphs.errors import Busy, InvalidInput, NotFound
 from graphs.runtime.drawing import graph_dot
 from graphs.runtime.holds import Holds
 from graphs.runtime.runs import Progress
+from graphs.runtime.stored import stored_campaign, stored_values
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +127,13 @@ class Campaigns(Holds):
         campaign = self.store.campaign(thread_id)
         if campaign is None:
             raise NotFound(f"No campaign {thread_id!r}; list campaigns with `signoff campaigns`.")
-        values = self.graph.get_state(self._config(thread_id)).values
-        values = values or retention.kept_values(self.store, thread_id)  # pruned: the audit's copy
+        # read from the checkpoints, not `graph.get_state`: showing a campaign must not build
+        # the graph (graphs/runtime/stored.py); a pruned campaign: the audit's copy
+        values, actions = stored_campaign(self.checkpointer, self.store, thread_id)
         return {
             **campaign,
             "evidence": values.get("evidence", []),
-            "actions": campaign_actions(self.graph, self._config(thread_id), values),
+            "actions": actions,
             "outcomes": values.get("outcomes", []),
             "decisions": self.store.decisions(thread_id),
             "executed": self.store.outbox(thread_id),
@@ -149,9 +150,7 @@ class Campaigns(Holds):
 
         # read from the last checkpoint, not `graph.get_state`: a card's check must not build
         # the graph (importing the writer and the model's client costs the page seconds)
-        saved = self.checkpointer.get_tuple(self._config(thread_id))
-        values = dict(saved.checkpoint.get("channel_values") or {}) if saved else {}
-        values = values or retention.kept_values(self.store, thread_id)
+        values = stored_values(self.checkpointer, self.store, thread_id)
         brief = values.get("brief") or {}
         passages = product_passages(self.kb, brief, values.get("evidence", []))
         brand = values.get("brand") if isinstance(values.get("brand"), dict) else None
@@ -159,6 +158,20 @@ class Campaigns(Holds):
 
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()
+
+    def stopped(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Campaigns whose run stopped (status "error": the model timed out, the server went
+        away) and that no queued or running run is carrying on yet, the latest first; each with
+        `error`, what stopped it (the audit's last `campaign.error`). `retry()` carries one on."""
+        found = []
+        for campaign in self.store.stopped_campaigns(limit):
+            thread_id = campaign["thread_id"]
+            if self.store.thread_jobs(thread_id, open_only=True):
+                continue  # a retry is queued or running: its progress is shown instead
+            last = self.store.audit_log(thread_id, 1, event="campaign.error")
+            error = str(last[0]["detail"].get("error", "")) if last else ""
+            found.append({**campaign, "error": error})
+        return found
 
     def prune(
         self, older_than: float | str, *, by: str = "marketer", dry_run: bool = False

@@ -50,6 +50,15 @@ class CampaignTables(AuditTables):
         )
         return [_campaign_row(r) for r in rows]
 
+    def stopped_campaigns(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Campaigns whose run stopped (status "error"), the latest first (index
+        `campaigns_stopped`, revision 12)."""
+        rows = self.query(
+            "SELECT * FROM campaigns WHERE status = 'error' ORDER BY updated_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [_campaign_row(r) for r in rows]
+
     def thread_ids(self) -> list[str]:
         return [r["thread_id"] for r in self.query("SELECT thread_id FROM campaigns")]
 

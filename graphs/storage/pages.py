@@ -378,13 +378,15 @@ class PageReads(Tables):
         return {r["thread_id"]: r["product"] or "Campaign" for r in rows}
 
     def counts(self) -> dict[str, int]:
-        """The sidebar's figures: counters for the inbox, COUNT queries on indexes for the rest."""
+        """The sidebar's figures: counters for the inbox, COUNT queries on indexes for the rest
+        (`stopped`: campaigns whose run stopped, on the partial index of revision 12)."""
         rows = self.query(
             "SELECT (SELECT COALESCE(SUM(n), 0) FROM inbox_counts WHERE kind = 'review') AS pending,"
             " (SELECT COALESCE(SUM(n), 0) FROM inbox_counts WHERE kind = 'hold') AS holds,"
             " (SELECT COUNT(*) FROM notifications WHERE status = 'open') AS notifications,"
             " (SELECT COUNT(*) FROM outbox WHERE status = 'in_doubt') AS in_doubt,"
             " (SELECT COUNT(*) FROM outbox WHERE status = 'failed') AS failed,"
+            " (SELECT COUNT(*) FROM campaigns WHERE status = 'error') AS stopped,"
             " EXISTS (SELECT 1 FROM campaigns) AS any_campaign"
         )
         return {k: int(rows[0][k]) for k in rows[0].keys()}  # noqa: SIM118 - sqlite3.Row

@@ -97,7 +97,7 @@ def test_new_campaign_is_queued_and_the_page_shows_the_wait(
         "queued",
         campaign["thread_id"],
     )
-    assert at.status[0].label == "Researching and drafting — waiting for a worker"
+    assert at.status[0].label == "Researching and drafting — waiting its turn"
     page = texts(at)
     assert "No background worker is running" in page
     assert "being drafted in the background" in page
@@ -222,7 +222,7 @@ def test_approve_sends_once_and_the_card_goes(
     assert not at.exception
     assert "goes out in a moment" in at.info[0].value
     assert maildir(ui_home) == [] and f"approve-{email['id']}" not in keys(at)
-    assert at.status[0].label == "Carrying out your decisions — waiting for a worker"
+    assert at.status[0].label == "Carrying out your decisions — waiting its turn"
     page_worker.enabled = True  # the worker sends it; the page redraws
     at.run()
     assert not at.exception
@@ -346,7 +346,9 @@ def test_campaign_page_shows_status_and_what_went_out(ui_home: Path, seeded: Sig
     assert list(decisions["Who"]) == ["ann", "bob"]
     assert list(decisions["Decision"]) == ["Approved", "Rejected"]
     assert list(decisions["Action"]) == ["Email", "Social post"]
-    assert len(at.get("graphviz_chart")) == 2  # where each action stands + the agent's graph
+    assert len(at.get("graphviz_chart")) == 1  # where each action stands
+    at.toggle(key="campaign-draw-graph").set_value(True).run()  # the agent's graph, on request
+    assert len(at.get("graphviz_chart")) == 2
     assert any(e.label.startswith("Audit trail") for e in at.expander)
 
 
@@ -420,7 +422,8 @@ def test_new_campaign_model_failure_is_shown_not_raised(
     at = open_app(NEW)
     at.button(key="start").click().run()
     assert not at.exception
-    assert "no model configured" in at.error[0].value
+    assert "No writing model is set up" in at.error[0].value  # in a marketer's words
+    assert "no model configured" in " ".join(str(c.proto.help) for c in at.caption)  # detail
     assert at.status[0].state == "error"
     [campaign] = seeded.campaigns()
     assert campaign["status"] == "error"

@@ -120,7 +120,8 @@ def _draw_run(status: str) -> Any:
                     },
                     {
                         "step": "writer",
-                        "message": "Drafted the social post in 196 s (3 AI review rounds)",
+                        "message": "Drafted the social post in 196 s (3 AI review rounds, 1 "
+                        "issue(s) left)",
                         "elapsed": 196.0,
                     },
                 ],
@@ -144,6 +145,11 @@ def test_a_draft_being_written_says_how_long_so_far(ui_home: Path) -> None:
     post = next(line for line in lines if "Drafting the social post" in line)
     assert "so far" not in post and "(0 s)" not in post  # its "Drafted" line came
     assert any("Drafted the social post in 196 s" in line for line in lines)
+    # the writer's count, in words: no "rounds", no "issue(s)"
+    assert any(
+        "(checked 3 times by the AI reviewer; 1 point left for you to check)" in line
+        for line in lines
+    ), lines
 
 
 def test_a_finished_run_says_no_so_far(ui_home: Path) -> None:

@@ -24,6 +24,7 @@ from ui.state import (
     status_badge,
     when,
 )
+from ui.stopped import NOTHING_LOST, what_happened, what_to_do
 
 TITLES = {
     "send_email": "Email",
@@ -48,7 +49,13 @@ DECISION_WORDS = {
     "edit": "Approved with edits",
     "revise": "Sent back",
     "reject": "Rejected",
+    "cancel": "Cancelled before it went out",
+    "send_now": "Sent without waiting",
+    "release": "Went out after its wait",
+    "expire": "Expired unanswered",
 }
+REVIEWS = ("approve", "edit", "reject")  # a person's answer to a draft (not a hold's)
+SIGNOFF = {"scheduler": "Signoff"}  # who decided, when it was Signoff itself
 COLORS = {  # node fill colours of the journey picture
     "waiting": "#ffe8b3",
     "executed": "#c9f2d0",
@@ -114,9 +121,10 @@ def journey_dot(c: dict[str, Any]) -> str:
         aid = action["id"]
         name = TITLES.get(action["name"], action["name"])
         revisions = sum(1 for d in decisions.get(aid, []) if d["decision"]["type"] == "revise")
-        draft = f"{name} draft" + (f"\\n{revisions} redraft(s)" if revisions else "")
+        redrafts = "redrafted once" if revisions == 1 else f"redrafted {revisions} times"
+        draft = f"{name} draft" + (f"\\n{redrafts}" if revisions else "")
         lines += [node(f"draft-{aid}", draft), f'  "research" -> "draft-{aid}";']
-        final = [d for d in decisions.get(aid, []) if d["decision"]["type"] != "revise"]
+        final = [d for d in decisions.get(aid, []) if d["decision"]["type"] in REVIEWS]
         if aid in pending:
             lines.append(node(f"review-{aid}", "Waiting for you", COLORS["waiting"]))
         elif final:
@@ -159,6 +167,8 @@ def _decision_details(decision: dict[str, Any]) -> str:
         return " — ".join(x for x in (decision.get("reason"), decision.get("comment")) if x)
     if kind == "edit":
         return "Edited " + ", ".join(sorted(decision.get("args", {})))
+    if kind == "cancel":
+        return str(decision.get("reason") or "")
     return ""
 
 
@@ -201,12 +211,8 @@ def render_executed(row: dict[str, Any]) -> None:
 
 def stopped_why(error: str) -> str:
     """Why a run stopped, in a marketer's words (the exception stays in a tooltip)."""
-    text = error.lower()
-    if "timeout" in text or "timed out" in text:
-        return " The writing model took too long to answer (the machine may be busy)."
-    if "connect" in text or "unreachable" in text or "refused" in text:
-        return " The writing model could not be reached."
-    return " Something went wrong while drafting." if error else ""
+    said = what_happened(error)
+    return f" {said}" if said else ""
 
 
 def render_retry(thread: str, c: dict[str, Any]) -> None:
@@ -215,13 +221,15 @@ def render_retry(thread: str, c: dict[str, Any]) -> None:
     error = str(errors[0]["detail"].get("error", "")) if errors else ""
     with st.container(border=True, key="retry-box"):
         st.warning(
-            "This campaign stopped before its drafts were ready (or is still being drafted in "
-            f"another window).{stopped_why(error)} Everything so far is saved: Retry carries "
-            "it on from there.",
+            f"This campaign stopped part-way.{stopped_why(error)} {NOTHING_LOST} "
+            f"{what_to_do(error)}",
             icon=":material/warning:",
         )
         if error:
-            st.caption(":material/dns: What went wrong, in detail", help=plain(error))
+            st.caption(
+                ":material/dns: What went wrong, in detail",
+                help=f"For whoever runs Signoff: {plain(error)}",
+            )
         if st.button("Retry", key=f"retry-{thread}", icon=":material/refresh:", type="primary"):
             try:
                 runtime.retry(thread)  # queued: a worker carries it on (ui/progress.py)
@@ -336,7 +344,7 @@ def render_campaign(thread: str) -> None:
             [
                 {
                     "When": when(d["at"]),
-                    "Who": d["by"],
+                    "Who": SIGNOFF.get(d["by"], d["by"]),
                     "Decision": DECISION_WORDS.get(d["decision"]["type"], d["decision"]["type"]),
                     "Action": names.get(d["action_id"], d["action_id"]),
                     "Details": _decision_details(d["decision"]),
@@ -374,7 +382,11 @@ def render_campaign(thread: str) -> None:
             "The agent's graph: research, draft, then a gate that waits for you; only approved "
             "actions reach the publisher."
         )
-        st.graphviz_chart(runtime.graph_dot())
+        # drawn on request: drawing it builds the agent (seconds), which the rest of this
+        # page never needs (it reads the campaign from the database)
+        if st.toggle("Draw the agent's graph", key="campaign-draw-graph"):
+            with st.spinner("Drawing the agent's graph…"):
+                st.graphviz_chart(runtime.graph_dot())
 
 
 st.title("Campaign")

@@ -25,6 +25,7 @@ from ui.state import (
 from ui.views.inbox_batch import batch_key, render_batch
 from ui.views.inbox_card import render_card
 from ui.views.inbox_decide import _to_page, apply_outbox_queue, apply_queued
+from ui.views.inbox_stopped import render_stopped
 from ui.views.inbox_trouble import render_trouble
 
 PER_PAGE = 20  # inbox entries (a draft, or a whole batch) per page
@@ -40,6 +41,7 @@ show_flash()
 apply_queued()
 apply_outbox_queue()
 progress.open_runs()  # what workers are doing now, polled until each run ends
+stopped = render_stopped()  # campaigns whose run stopped, with Retry
 render_trouble()
 
 filters: dict[str, str | None] = {"campaign": None, "channel": None, "risk": None}
@@ -106,12 +108,17 @@ elif not pending:
         st.markdown(
             "### :material/inbox: Nothing is waiting for you yet"
             if writing
+            else "### :material/inbox: No drafts are waiting for you"
+            if stopped
             else "### :material/inbox: Nothing is waiting for you"
         )
         st.markdown(
             "Signoff is still at work on your campaign (its progress is shown above): each "
             "draft lands here for your sign-off as soon as it is written and checked."
             if writing
+            else "The campaign that stopped (above) drafts again once you retry it; its drafts "
+            "land here for your sign-off."
+            if stopped
             else "When Signoff drafts an email or a post, it lands here for your sign-off. "
             "Start a campaign and the drafts will appear in about a minute."
         )
@@ -120,8 +127,8 @@ elif not pending:
             st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")
 else:
     st.caption(
-        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve to send it, edit "
-        "it first, send it back to the writer with feedback, or reject it."
+        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve each to send it, "
+        "edit it first, send it back to the writer with feedback, or reject it."
     )
     for item in pending:
         group = batch_key(item)

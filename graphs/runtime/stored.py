@@ -1,0 +1,93 @@
+"""A campaign read from what is stored, without building the graph.
+
+Building the campaign graph imports the writer and the model's client (seconds on a page's first
+render); a page that only shows a campaign (its values, its proposed actions, a draft's checks)
+reads the checkpoints instead:
+
+- the campaign's values: the channel values of its last checkpoint with the writes of the
+  branches that already finished in its step (a rejected email's outcome while the post still
+  waits), through the state's own reducers, as `get_state` shows them; for a pruned campaign,
+  the copy the audit kept (graphs/retention.py);
+- the actions of the branches still waiting (at the gate, or on hold): each waiting branch wrote
+  its interrupt into the campaign's last checkpoint, and keeps its own checkpoints under the
+  namespace `<node>:<task id>` (the node is the one the campaign sent the branch to). This is
+  what `graph.get_state(config, subgraphs=True)` reads for them (graphs/branches.py).
+
+A branch still drafting (no interrupt yet) is not listed until it reaches its gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, get_type_hints
+
+from graphs import retention
+from graphs.state import CampaignState, ProposedAction, merge_actions
+
+INTERRUPT = "__interrupt__"  # the channel a task's interrupt is written to
+SENDS = "__pregel_tasks"  # the channel holding the campaign's Send()s to its branches
+
+
+@cache
+def _reducers() -> dict[str, Callable[[Any, Any], Any]]:
+    """The campaign state's reducers by channel (`Annotated[list[...], reducer]`)."""
+    hints = get_type_hints(CampaignState, include_extras=True)
+    return {k: h.__metadata__[0] for k, h in hints.items() if getattr(h, "__metadata__", None)}
+
+
+def _config(thread_id: str, ns: str = "") -> dict[str, Any]:
+    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns}}
+
+
+def last_checkpoint(checkpointer: Any, thread_id: str) -> Any:
+    """The campaign's last checkpoint (a CheckpointTuple), or None."""
+    return checkpointer.get_tuple({"configurable": {"thread_id": thread_id}})
+
+
+def stored_values(
+    checkpointer: Any, store: Any, thread_id: str, saved: Any = None
+) -> dict[str, Any]:
+    """The campaign's state values as last saved (a pruned campaign: the audit's copy)."""
+    saved = saved if saved is not None else last_checkpoint(checkpointer, thread_id)
+    values = dict(saved.checkpoint.get("channel_values") or {}) if saved else {}
+    values.pop(SENDS, None)
+    reducers = _reducers()
+    for _task, channel, value in saved.pending_writes or () if saved else ():
+        if channel.startswith("__") or ":" in channel:  # interrupts, resumes, errors, branches
+            continue
+        reduce = reducers.get(channel)
+        values[channel] = reduce(values.get(channel) or [], value) if reduce else value
+    return values or retention.kept_values(store, thread_id)
+
+
+def waiting_branch_actions(checkpointer: Any, thread_id: str, saved: Any) -> list[ProposedAction]:
+    """The proposed actions of the branches waiting at their gate or hold, in the order their
+    interrupts were saved."""
+    if saved is None:
+        return []
+    sends = saved.checkpoint.get("channel_values", {}).get(SENDS) or []
+    nodes = list(
+        dict.fromkeys(str(getattr(s, "node", "")) for s in sends if getattr(s, "node", ""))
+    )
+    tasks = list(dict.fromkeys(w[0] for w in saved.pending_writes or () if w[1] == INTERRUPT))
+    found: list[ProposedAction] = []
+    for task_id in tasks:
+        for node in nodes:
+            branch = checkpointer.get_tuple(_config(thread_id, f"{node}:{task_id}"))
+            if branch is not None:
+                actions = (branch.checkpoint.get("channel_values") or {}).get("actions") or []
+                found = merge_actions(found, list(actions))
+                break
+    return found
+
+
+def stored_campaign(
+    checkpointer: Any, store: Any, thread_id: str
+) -> tuple[dict[str, Any], list[ProposedAction]]:
+    """(values, actions): the campaign's values and its proposed actions (those its finished
+    branches reported, then those of the branches still waiting), from the checkpoints."""
+    saved = last_checkpoint(checkpointer, thread_id)
+    values = stored_values(checkpointer, store, thread_id, saved)
+    done = list(values.get("actions") or [])
+    return values, merge_actions(done, waiting_branch_actions(checkpointer, thread_id, saved))
