@@ -29,10 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Literal
 
-from langgraph.config import get_config, get_stream_writer
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from graphs import progress
 from graphs.batch_holds import LAST_ONE, note_cancels
 from graphs.batch_schema import MEMBER_DECISIONS, TAKE_OUT, batch_hold_schema, batch_schema
 from graphs.checks.links import Allowed, allowed_from, foreign_contacts
@@ -432,7 +433,4 @@ def approved(
 
 
 def _progress(message: str, done: int, total: int) -> None:
-    try:
-        get_stream_writer()({"step": "publisher", "message": message, "done": done, "total": total})
-    except Exception:  # outside a run: nothing listens
-        log.debug("no stream writer for progress: %s", message)
+    progress.emit({"step": "publisher", "message": message, "done": done, "total": total})

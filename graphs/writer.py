@@ -20,13 +20,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langgraph.config import get_config, get_stream_writer
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 from openai import LengthFinishReasonError
 from pydantic import BaseModel, ValidationError
 
-from graphs import prompts, redraft_check
+from graphs import progress, prompts, redraft_check
 from graphs.brand import DEFAULT_SNAPSHOT
 from graphs.channels import Channel, by_action, by_key
 from graphs.channels.page import slugify  # noqa: F401  (kept importable from here)
@@ -424,10 +424,7 @@ def _progress(message: str, action_id: str | None = None, since: float | None = 
         event["action_id"] = action_id
     if since is not None:
         event["elapsed_s"] = round(max(0.0, time.time() - since), 1)
-    try:
-        get_stream_writer()(event)
-    except Exception:  # outside a run (a direct call in a test): nothing listens
-        log.debug("no stream writer for progress: %s", message)
+    progress.emit(event)  # the custom stream and the runtime's run (graphs/progress.py)
 
 
 def _audit_rounds(runtime: Runtime[Context] | None, action: ProposedAction) -> None:
@@ -577,6 +574,7 @@ def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["a
         same["review_notes"] = [
             "There are no words to redraft in this action: edit it or reject it instead."
         ]
+        _progress("Nothing to redraft in this action; it comes back for review", action["id"])
         return Command(update={"action": same}, goto="assess")
     model = chat_model(runtime) if channel.drafted else None
     started = time.time()
@@ -612,4 +610,9 @@ def redraft(state: ActionState, runtime: Runtime[Context]) -> Command[Literal["a
     new["previous_args"] = dict(action["args"])
     _audit_rounds(runtime, new)
     log.info("writer redrafted %s (revision %d)", new["id"], new["revision"])
+    _progress(
+        f"Redrafted the {channel.label} with your feedback; it comes back for review",
+        action["id"],
+        started,
+    )
     return Command(update={"action": new}, goto="assess")

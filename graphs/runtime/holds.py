@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from contextlib import nullcontext
 from typing import Any
 
 from graphs.batch import TEMPLATE_ID, decision_for, member_id, member_number
@@ -368,16 +369,19 @@ class Holds(Reviews):
             "notified": [],
         }
         threads: set[str] = set()
-        for row in self.store.due(now):
-            if row["payload"].get("driver") == REMOTE_DRIVER:
-                continue  # the server's threads: `signoff worker --langgraph-url URL`
-            decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
-            try:
-                self._record(row, decision, "scheduler")
-            except AlreadyDecided:
-                continue  # a person (or another scheduler) got there first
-            done["released" if row["kind"] == "hold" else "expired"].append(row["interrupt_id"])
-            threads.add(row["thread_id"])
+        due = self.store.due(now)
+        with self.store.tx() if due else nullcontext():  # this step's releases: one commit
+            for row in due:
+                if row["payload"].get("driver") == REMOTE_DRIVER:
+                    continue  # the server's threads: `signoff worker --langgraph-url URL`
+                decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
+                try:
+                    self._record(row, decision, "scheduler")
+                except AlreadyDecided:
+                    continue  # a person (or another scheduler) got there first
+                kind = "released" if row["kind"] == "hold" else "expired"
+                done[kind].append(row["interrupt_id"])
+                threads.add(row["thread_id"])
         for thread_id in sorted(threads):
             try:
                 self._carry_on(thread_id)

@@ -246,34 +246,35 @@ class Reviews(AutonomyService):
         if valid.get("checked"):
             detail["checked_unsupported"] = payload.get("unsupported_claims", [])
         event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"
-        earlier = self.store.record_decision(
-            interrupt_id,
-            item["thread_id"],
-            item["action_id"],
-            valid,
-            by,
-            audit=(event, detail),
-        )
-        if earlier is not None:
-            raise AlreadyDecided(
-                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
-            )
-        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
-            self._learn(item, valid, by)
         outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
-        if outcome:
-            channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
-            self.store.set_proposal_outcome(item["thread_id"], item["action_id"], outcome)
-            ref, outcome = track_as or (interrupt_id, outcome)
-            self._track(
-                ref,
-                payload["action"]["name"],
-                channel,
-                outcome,
+        with self.store.tx():  # the decision, its proposal's outcome, its track record: one commit
+            earlier = self.store.record_decision(
+                interrupt_id,
                 item["thread_id"],
                 item["action_id"],
+                valid,
                 by,
+                audit=(event, detail),
             )
+            if earlier is not None:
+                raise AlreadyDecided(
+                    interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+                )
+            if outcome:
+                channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
+                self.store.set_proposal_outcome(item["thread_id"], item["action_id"], outcome)
+                ref, outcome = track_as or (interrupt_id, outcome)
+                self._track(
+                    ref,
+                    payload["action"]["name"],
+                    channel,
+                    outcome,
+                    item["thread_id"],
+                    item["action_id"],
+                    by,
+                )
+        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
+            self._learn(item, valid, by)  # brand files: after the commit, never fails it
 
     def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
@@ -299,7 +300,7 @@ class Reviews(AutonomyService):
             todo = self.store.unapplied(thread_id)
             if not todo:
                 return []
-            live = {i.id for i in self.graph.get_state(self._config(thread_id)).interrupts}
+            live = self._pending_ids(thread_id)
             resume, applied = self._resumes(thread_id, todo, live)
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went

@@ -8,11 +8,13 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.pregel._task_status import read_task_statuses
 
+from graphs import progress
 from graphs.approvals import Approvals
 from graphs.errors import RunStopped, SignoffError
 from graphs.executor import Executor
@@ -21,6 +23,8 @@ from graphs.kb_cache import CachedKnowledgeBase
 from graphs.notify import Reach
 from graphs.policy import Policy
 from graphs.record import RECORDED
+from graphs.runtime.ready import Batcher
+from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
 from graphs.store import Store
 from tools.base import Settings
@@ -50,9 +54,21 @@ class Runs:
     _saver_conn: Any  # the checkpointer's connection (sqlite3 or psycopg)
     _scheduler: threading.Thread | None
     _stop: threading.Event
+    ready_grace_s = 0.2  # a ready branch waits this long for its run's end to index it
 
     def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
+
+    def _pending_ids(self, thread_id: str) -> set[str]:
+        """The ids of the thread's interrupts waiting for an answer, as
+        `get_state().interrupts` says them, read from the latest checkpoint's writes with
+        LangGraph's own rule (`read_task_statuses`: a task's last interrupt, while the task has
+        not finished), without rebuilding its state and next tasks."""
+        saved = self.checkpointer.get_tuple(self._config(thread_id))
+        if saved is None:
+            return set()
+        statuses = read_task_statuses(saved.pending_writes or [])
+        return {i.id for status in statuses.values() for i in status.pending_interrupts}
 
     def _launch(self, thread_id: str, payload: Any, on_progress: Progress | None) -> int | None:
         """A new campaign's first run: here (None), or a queued job's id (RunQueue)."""
@@ -80,32 +96,38 @@ class Runs:
         seen, indexed = self.store.inbox_ids(thread_id)
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
+
+        # a branch ready while others still draft: into the inbox within `ready_grace_s` (as
+        # the saver stores its interrupt), or with the run's end if that comes first (ready.py)
+        batcher = Batcher(lambda new: self._sync_ready(thread_id, new), ready, self.ready_grace_s)
+        reached = batcher.reached
+
+        def told(event: dict[str, Any]) -> None:  # a node's own progress (graphs/progress.py)
+            if isinstance(event, dict) and event.get("message"):
+                log.info("[%s] %s", thread_id[:8], event["message"])
+                if on_progress:
+                    on_progress(str(event.get("step", "writer")), event["message"])
+
         try:
-            for chunk in self.graph.stream(
-                payload,
-                config,
-                context=self.context,
-                stream_mode=["updates", "custom"],
-                subgraphs=True,
-                durability="sync",
-            ):
-                namespace, mode, update = cast(tuple[tuple[str, ...], str, Any], chunk)
-                if mode == "custom":  # a node's own progress (the writer, per action)
-                    if isinstance(update, dict) and update.get("message"):
-                        log.info("[%s] %s", thread_id[:8], update["message"])
+            # The top level's updates only: no `subgraphs=True`, no "custom" mode. Either makes
+            # LangGraph run every step on its thread pool beside a waiter thread (see
+            # graphs/progress.py); the nodes' progress comes through `listening` instead, and a
+            # branch's end (its outcomes) and its interrupts reach the top level's updates.
+            with progress.listening(told), ready_listening(thread_id, reached):
+                for update in self.graph.stream(
+                    payload,
+                    config,
+                    context=self.context,
+                    stream_mode="updates",
+                    durability="sync",
+                ):
+                    if "__interrupt__" in update:  # indexed as saved (reached), else here
+                        raised.update((i.id, i) for i in update["__interrupt__"])
+                        reached(update["__interrupt__"])
+                    for step, message in _describe(update, seen):
+                        log.info("[%s] %s: %s", thread_id[:8], step, message)
                         if on_progress:
-                            on_progress(str(update.get("step", "writer")), update["message"])
-                    continue
-                if not namespace and "__interrupt__" in update:  # a branch is ready while
-                    raised.update((i.id, i) for i in update["__interrupt__"])
-                    new = [i for i in update["__interrupt__"] if i.id not in ready]  # others
-                    if new:  # still draft: into the inbox now
-                        ready.update(i.id for i in new)
-                        self._sync_ready(thread_id, new)
-                for step, message in _describe(namespace, update, seen):
-                    log.info("[%s] %s: %s", thread_id[:8], step, message)
-                    if on_progress:
-                        on_progress(step, message)
+                            on_progress(step, message)
             ok = True
         except Exception as exc:
             self.store.audit("campaign.error", {"error": repr(exc)}, thread_id=thread_id)
@@ -114,6 +136,7 @@ class Runs:
                 raise
             raise RunStopped(thread_id, exc) from exc
         finally:
+            batcher.close()
             state = None
             if ok and indexed - set(applied or ()) <= raised.keys():
                 # A run stops at the end of the step where an interrupt was raised, and that
@@ -127,8 +150,9 @@ class Runs:
     def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
         """A branch reached its gate while others still draft: into the inbox at once.
 
-        The rows come from the interrupts the stream just returned (their ids and payloads are
-        the ones `get_state().interrupts` gives), not from a checkpoint read: this run holds the
+        The rows come from the interrupts the saver just saved (graphs/runtime/ready.py) or the
+        stream returned (their ids and payloads are the ones `get_state().interrupts` gives), not
+        from a checkpoint read: this run holds the
         thread's lease, so a decision on them is applied only after the run ends, when the
         checkpoint has them; and the run's end (`_sync`) sets the index from the checkpoint.
         """
@@ -229,13 +253,17 @@ def _proposed(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "action.proposed", detail
 
 
-def _describe(
-    namespace: tuple[str, ...], update: dict[str, Any], seen: set[str]
-) -> Iterator[tuple[str, str]]:
+# outcomes a person chose (or the policy's daily limit): no line of their own
+_DECIDED = frozenset({"rejected", "cancelled", "expired", "skipped"})
+
+
+def _describe(update: dict[str, Any], seen: set[str]) -> Iterator[tuple[str, str]]:
+    """Progress lines of one top-level update. A branch (review, batch) reports when it ends,
+    with its outcomes; what happens inside it is told by its nodes (graphs/progress.py)."""
     for node, value in update.items():
         if node == "__interrupt__":
             for intr in value:
-                if intr.id in seen:  # surfaced by the subgraph and again by the parent
+                if intr.id in seen:  # already in the inbox before this run
                     continue
                 seen.add(intr.id)
                 v = intr.value
@@ -253,10 +281,7 @@ def _describe(
                 node,
                 f"Found {len(value.get('evidence', []))} passages of evidence in the knowledge base",
             )
-        elif node == "writer" and "actions" in value:
-            yield node, "Drafted " + ", ".join(a["name"] for a in value["actions"])
-        elif node == "writer" and namespace:  # a Command's update is not streamed: no values
-            yield node, "Redrafted the action with your feedback; it comes back for review"
-        elif node == "publisher":
+        elif node in ("review", "batch"):
             for outcome in value.get("outcomes", []):
-                yield node, f"{outcome['name']}: {outcome['status']}"
+                if outcome.get("status") not in _DECIDED:
+                    yield "publisher", f"{outcome['name']}: {outcome['status']}"

@@ -61,6 +61,7 @@ class Tables:
     policy_version: str | None  # stamped on every audit entry
     chain: AuditChain  # the audit key and anchor (graphs/audit_chain.py)
     _heads: list[tuple[int, str, str]]  # audit heads to anchor once their transaction commits
+    _in_tx: bool = False  # a `tx()` is open (on the thread that holds `_lock`)
 
     @property
     def dialect(self) -> str:
@@ -73,18 +74,27 @@ class Tables:
         IMMEDIATE; on PostgreSQL a transaction-scoped advisory lock every `tx()` shares, so the
         read-then-write steps in the table modules (first decision wins, claims, leases, the
         audit chain's next number) keep the meaning they have on SQLite. `serial=False` (the
-        job queue's claim, which locks its row instead) skips that lock on PostgreSQL."""
+        job queue's claim, which locks its row instead) skips that lock on PostgreSQL.
+
+        A `tx()` inside another (on the thread that holds the lock) is part of it: its writes
+        commit, or roll back, with the outer one (several table groups' writes in one commit)."""
         with self._lock:
+            if self._in_tx:
+                yield self.conn
+                return
             if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
                 transaction = self.conn.transaction(WRITE_LOCK if serial else None)
             else:
                 transaction = self._sqlite_transaction()
             try:
+                self._in_tx = True
                 with transaction as c:
                     yield c
             except BaseException:
                 self._heads.clear()
                 raise
+            finally:
+                self._in_tx = False
             while self._heads:  # committed: anchor the audit heads it wrote
                 self.chain.record_head(*self._heads.pop(0))
 

@@ -47,3 +47,30 @@ def test_row_counts_inside_a_transaction_are_exact(home: Path, database: str) ->
         rows = list(c.execute("SELECT owner FROM leases WHERE thread_id = ?", ("t",)))
         assert [r["owner"] for r in rows] == ["a"]
     assert store.write_one("DELETE FROM leases WHERE thread_id = ?", ("t",)) == 1
+
+
+def test_a_transaction_inside_another_commits_or_rolls_back_with_it(
+    home: Path, database: str
+) -> None:
+    """A decision, its proposal's outcome and its track record commit together
+    (`Reviews._record`): a table group's own `tx()` inside an open one is part of it."""
+    store = Store(open_database(home))
+    store.add_campaign("t1", {"product": "p"})
+    before = len(store.audit_log(limit=1000))
+    with pytest.raises(RuntimeError):
+        with store.tx():
+            store.record_decision("i1", "t1", "a1", {"type": "approve"}, "ann", audit=("x", {}))
+            store.track("i1", "send_email", "email", "approved", "t1", "a1", by="ann")
+            raise RuntimeError("after both writes")
+    assert store.decision("i1") is None
+    assert store.track_record("send_email", "email") == []
+    assert len(store.audit_log(limit=1000)) == before
+    with store.tx():
+        decided = store.record_decision(
+            "i1", "t1", "a1", {"type": "approve"}, "ann", audit=("x", {})
+        )
+        assert decided is None
+        assert store.track("i1", "send_email", "email", "approved", "t1", "a1", by="ann")
+    assert store.decision("i1")["by"] == "ann"
+    assert len(store.track_record("send_email", "email")) == 1
+    assert store.verify_audit()["ok"], store.verify_audit()
