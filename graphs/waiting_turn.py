@@ -22,9 +22,10 @@ from graphs.humanize import to_epoch
 
 APPROVALS = ("approve", "edit")
 # the writer's progress lines (graphs/writer.py): "Drafting the email… (0 s)", "Redrafting the
-# social post with your feedback… (0 s)", and "Drafted the email in 12 s (…)" when one is done
+# social post with your feedback… (0 s)"; "Drafted the email in 12 s (…)", "Redrafted the social
+# post with your feedback; it comes back for review" when one is done
 _BEGUN = re.compile(r"^(?P<re>Re)?[Dd]rafting the (?P<thing>.+?)(?: with your feedback)?…")
-_DONE = re.compile(r"^Drafted the (?P<thing>.+?) in ")
+_DONE = re.compile(r"^(?:Re)?[Dd]rafted the (?P<thing>.+?)(?: in | with your feedback)")
 KIND_WORK = {
     "start": "researching and drafting",
     "retry": "carrying on where it stopped",

@@ -20,6 +20,12 @@ def test_what_a_run_is_busy_with_in_words() -> None:
 
     redraft = job("apply", "Redrafting the social post with your feedback… (0 s)")
     assert busy_with(redraft) == "redrafting the social post"
+    redrafted = job(
+        "apply",
+        "Redrafting the social post with your feedback… (0 s)",
+        "Redrafted the social post with your feedback; it comes back for review",
+    )
+    assert busy_with(redrafted) == "carrying out earlier decisions"
     drafts = job(
         "start",
         "Drafting the social post and the email, each on its own",
