@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,15 @@ def parse(spec: str | None) -> tuple[str, int] | None:
 
 _TARGET = parse(os.environ.get(ENV))
 _reached: dict[str, int] = {}
+_count_lock = threading.Lock()  # the graph's threads (a batch's senders) count exactly
 
 
 def point(name: str) -> None:
     """Kill this process here when SIGNOFF_CRASH_AT asks for it; otherwise do nothing."""
     if _TARGET is None or _TARGET[0] != name:
         return
-    _reached[name] = _reached.get(name, 0) + 1
-    if _reached[name] == _TARGET[1]:
-        log.critical("fault point %s reached (%d): killing the process", name, _reached[name])
+    with _count_lock:
+        _reached[name] = reached = _reached.get(name, 0) + 1
+    if reached == _TARGET[1]:
+        log.critical("fault point %s reached (%d): killing the process", name, reached)
         os.kill(os.getpid(), signal.SIGKILL)

@@ -92,7 +92,12 @@ def first_campaign(server: Server, page: Any) -> None:
     main = page.locator('[data-testid="stMain"]')
     expect(main).to_contain_text("Sent", timeout=STEP_TIMEOUT_MS)
     expect(main).to_contain_text("e2e reviewer", timeout=STEP_TIMEOUT_MS)  # who decided
-    page.get_by_text("How Signoff works").click()  # the agent's graph, drawn offline
+    page.get_by_text("How Signoff works").click()
+    # the journey is drawn at once; the agent's graph (offline) only on request
+    expect(page.locator('[data-testid="stGraphVizChart"] svg')).to_have_count(
+        1, timeout=STEP_TIMEOUT_MS
+    )
+    page.get_by_text("Draw the agent's graph").click()
     expect(page.locator('[data-testid="stGraphVizChart"] svg')).to_have_count(
         2, timeout=STEP_TIMEOUT_MS
     )
