@@ -307,15 +307,18 @@ class Batches(InboxPages):
 
         now = self.clock()
         remind = self.policy.remind_before
-        reminded = self.store.reminded()
         cache: dict[str, dict[str, Any]] = {}
+        # one read for the rows and their reminders, one for the approvals so far (not the
+        # whole reminders table, not one read per item)
+        rows = self._hydrate(self.store.inbox(thread_id, reminders=True), cache)
+        endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
         return [
             {
-                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
-                "authority": self.approvals.view(row, person),
+                "authority": self.approvals.view(row, person, endorsed[row["interrupt_id"]]),
             }
-            for row in self._hydrate(self.store.inbox(thread_id), cache)
+            for row in rows
         ]
 
     # -- deciding -------------------------------------------------------------------------
