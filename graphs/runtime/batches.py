@@ -303,20 +303,29 @@ class Batches(InboxPages):
         self, thread_id: str | None = None, *, person: str | None = None
     ) -> list[dict[str, Any]]:
         """Every action waiting for a person (each contact of a batch is one), oldest first."""
+        # one read for the rows and their reminders (not the whole reminders table)
+        return self._pending_of(self.store.inbox(thread_id, reminders=True), person)
+
+    def _pending_of(
+        self,
+        rows: list[dict[str, Any]],
+        person: str | None = None,
+        endorsed: dict[str, list[str]] | None = None,
+    ) -> list[dict[str, Any]]:
         from graphs.runtime.reviews import _inbox_item
 
         now = self.clock()
         remind = self.policy.remind_before
-        cache: dict[str, dict[str, Any]] = {}
-        # one read for the rows and their reminders, one for the approvals so far (not the
-        # whole reminders table, not one read per item)
-        rows = self._hydrate(self.store.inbox(thread_id, reminders=True), cache)
-        endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
+        rows = self._hydrate(rows, {})
+        if endorsed is None:  # one read for all rows' approvals so far, not one per item
+            endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
         return [
             {
                 **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
-                "authority": self.approvals.view(row, person, endorsed[row["interrupt_id"]]),
+                "authority": self.approvals.view(
+                    row, person, endorsed.get(row["interrupt_id"], [])
+                ),
             }
             for row in rows
         ]

@@ -116,6 +116,13 @@ class Tables:
         with self._lock:
             return list(self.conn.execute(sql, params).fetchall())
 
+    def reads(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[list[Any]]:
+        """The rows of several reads (as `query` gives them), on PostgreSQL in one round trip."""
+        with self._lock:
+            if self.dialect == "postgresql":
+                return self.conn.reads(statements)
+            return [list(self.conn.execute(sql, p).fetchall()) for sql, p in statements]
+
     def write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """One statement on its own, atomic by itself (autocommit on both databases; no
         `BEGIN`/`COMMIT` round trips, no write lock beyond the statement's): for a write whose

@@ -102,3 +102,23 @@ def test_several_audit_entries_of_one_transaction_chain_on_each_other(
     entries = store.audit_log("t1", oldest_first=True)
     assert [e["event"] for e in entries][-4:] == ["test.one", "test.two", "test.three", "test.four"]
     assert store.verify_audit()["ok"], store.verify_audit()
+
+
+def test_several_reads_in_one_call_give_each_its_rows(home: Path, database: str) -> None:
+    """`Tables.reads`: each statement's rows in order (one round trip on PostgreSQL), outside
+    a transaction and inside one (where it sees the transaction's own writes)."""
+    store = Store(open_database(home))
+    store.add_campaign("t1", {"product": "p"})
+    statements = [
+        ("SELECT status FROM campaigns WHERE thread_id = ?", ("t1",)),
+        ("SELECT thread_id FROM campaigns WHERE thread_id = ?", ("nope",)),
+        ("SELECT count(*) AS n FROM campaigns", ()),
+    ]
+    status, none, count = store.reads(statements)
+    assert [r["status"] for r in status] == [store.campaign("t1")["status"]]
+    assert none == [] and count[0]["n"] == 1
+    with store.tx() as c:
+        c.execute("UPDATE campaigns SET status = ? WHERE thread_id = ?", ("inside", "t1"))
+        status, _, _ = store.reads(statements)
+        assert status[0]["status"] == "inside"
+    assert store.campaign("t1")["status"] == "inside"
