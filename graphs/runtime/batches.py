@@ -537,15 +537,20 @@ class Batches(InboxPages):
 
     # -- the one resume ---------------------------------------------------------------------
     def _resumes(
-        self, thread_id: str, todo: list[dict[str, Any]], live: set[str]
+        self,
+        thread_id: str,
+        todo: list[dict[str, Any]],
+        live: set[str],
+        batches: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
-        batches = {
-            r["interrupt_id"]: r["batch"]
-            for r in self.store.query(
-                "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
-                (thread_id,),
-            )
-        }
+        if batches is None:
+            batches = {
+                r["interrupt_id"]: r["batch"]
+                for r in self.store.query(
+                    "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
+                    (thread_id,),
+                )
+            }
         whole: dict[str, dict[str, Any]] = {}
         members: dict[str, dict[str, dict[str, Any]]] = {}
         ids: dict[str, list[str]] = {}

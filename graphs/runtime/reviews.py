@@ -308,11 +308,11 @@ class Reviews(AutonomyService):
     def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
         """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
         with self.store.lease(thread_id):
-            todo = self.store.unapplied(thread_id)
+            todo, batches = self.store.unapplied_and_batches(thread_id)  # one round trip
             if not todo:
                 return []
             live = self._pending_ids(thread_id)
-            resume, applied = self._resumes(thread_id, todo, live)
+            resume, applied = self._resumes(thread_id, todo, live, batches)
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went
                 # through; a run that fails leaves them unapplied for `recover()`
@@ -335,11 +335,16 @@ class Reviews(AutonomyService):
             return applied if resume else []
 
     def _resumes(
-        self, thread_id: str, todo: list[dict[str, Any]], live: set[str]
+        self,
+        thread_id: str,
+        todo: list[dict[str, Any]],
+        live: set[str],
+        batches: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
         """The resume value of each live interrupt with a recorded decision, and the ids of the
         decisions it applies; decisions whose interrupt is gone are marked applied (an audience
-        batch's: graphs/runtime/batches.py)."""
+        batch's: graphs/runtime/batches.py, with `batches` the thread's indexed batches when
+        the caller read them)."""
         stale = [d["interrupt_id"] for d in todo if d["interrupt_id"] not in live]
         if stale:  # applied before a crash, or the thread moved on: nothing left to resume
             log.info("decisions %s no longer have a pending interrupt; marking applied", stale)
