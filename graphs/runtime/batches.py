@@ -303,19 +303,31 @@ class Batches(InboxPages):
         self, thread_id: str | None = None, *, person: str | None = None
     ) -> list[dict[str, Any]]:
         """Every action waiting for a person (each contact of a batch is one), oldest first."""
+        # one read for the rows and their reminders (not the whole reminders table)
+        return self._pending_of(self.store.inbox(thread_id, reminders=True), person)
+
+    def _pending_of(
+        self,
+        rows: list[dict[str, Any]],
+        person: str | None = None,
+        endorsed: dict[str, list[str]] | None = None,
+    ) -> list[dict[str, Any]]:
         from graphs.runtime.reviews import _inbox_item
 
         now = self.clock()
         remind = self.policy.remind_before
-        reminded = self.store.reminded()
-        cache: dict[str, dict[str, Any]] = {}
+        rows = self._hydrate(rows, {})
+        if endorsed is None:  # one read for all rows' approvals so far, not one per item
+            endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
         return [
             {
-                **_inbox_item(row, now, remind, row["interrupt_id"] in reminded),
+                **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
-                "authority": self.approvals.view(row, person),
+                "authority": self.approvals.view(
+                    row, person, endorsed.get(row["interrupt_id"], [])
+                ),
             }
-            for row in self._hydrate(self.store.inbox(thread_id), cache)
+            for row in rows
         ]
 
     # -- deciding -------------------------------------------------------------------------
@@ -525,15 +537,20 @@ class Batches(InboxPages):
 
     # -- the one resume ---------------------------------------------------------------------
     def _resumes(
-        self, thread_id: str, todo: list[dict[str, Any]], live: set[str]
+        self,
+        thread_id: str,
+        todo: list[dict[str, Any]],
+        live: set[str],
+        batches: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
-        batches = {
-            r["interrupt_id"]: r["batch"]
-            for r in self.store.query(
-                "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
-                (thread_id,),
-            )
-        }
+        if batches is None:
+            batches = {
+                r["interrupt_id"]: r["batch"]
+                for r in self.store.query(
+                    "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
+                    (thread_id,),
+                )
+            }
         whole: dict[str, dict[str, Any]] = {}
         members: dict[str, dict[str, dict[str, Any]]] = {}
         ids: dict[str, list[str]] = {}

@@ -388,7 +388,7 @@ class Holds(Reviews):
             except Exception:
                 log.exception("scheduler: could not apply to %s; will retry", thread_id)
         soon = now + self.policy.remind_before  # reviews and an audience's one review, no holds
-        reviews = self.store.due(soon, kind="review") + self.store.due(soon, kind="batch")
+        reviews = self.store.due(soon, kind=("review", "batch"))  # one read for both
         for row in sorted(reviews, key=lambda r: r["due"]):
             if self.store.remind_once(row["interrupt_id"]):
                 p = row["payload"]

@@ -42,15 +42,27 @@ class Reviews(AutonomyService):
         Each item carries its `content_hash` (send it back as the decision's `seen`) and
         `authority`: who approved so far, who may decide it and, for `person`, whether they can.
         """
+        return self._pending_of(self.store.inbox(thread_id, reminders=True), person)
+
+    def _pending_of(
+        self,
+        rows: list[dict[str, Any]],
+        person: str | None = None,
+        endorsed: dict[str, list[str]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """`pending()`'s items of inbox rows read with their reminders; `endorsed`: their
+        approvals so far when the caller read them (else one read per item)."""
         now = self.clock()
         remind = self.policy.remind_before
         return [
             {
                 **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
-                "authority": self.approvals.view(row, person),
+                "authority": self.approvals.view(
+                    row, person, None if endorsed is None else endorsed.get(row["interrupt_id"], [])
+                ),
             }
-            for row in self.store.inbox(thread_id, reminders=True)
+            for row in rows
         ]
 
     def decide(
@@ -157,8 +169,7 @@ class Reviews(AutonomyService):
                 self.approvals.check_seen(row, seen)
 
     def _pending_item(self, interrupt_id: str, seen: str | None = None) -> dict[str, Any]:
-        item = self.store.inbox_item(interrupt_id)
-        earlier = self.store.decision(interrupt_id)
+        item, earlier = self.store.item_and_decision(interrupt_id)  # one round trip
         if seen and (earlier or item is None):
             self._changed_since(interrupt_id, earlier, seen)
         if earlier:
@@ -297,11 +308,11 @@ class Reviews(AutonomyService):
     def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
         """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
         with self.store.lease(thread_id):
-            todo = self.store.unapplied(thread_id)
+            todo, batches = self.store.unapplied_and_batches(thread_id)  # one round trip
             if not todo:
                 return []
             live = self._pending_ids(thread_id)
-            resume, applied = self._resumes(thread_id, todo, live)
+            resume, applied = self._resumes(thread_id, todo, live, batches)
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went
                 # through; a run that fails leaves them unapplied for `recover()`
@@ -324,11 +335,16 @@ class Reviews(AutonomyService):
             return applied if resume else []
 
     def _resumes(
-        self, thread_id: str, todo: list[dict[str, Any]], live: set[str]
+        self,
+        thread_id: str,
+        todo: list[dict[str, Any]],
+        live: set[str],
+        batches: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
         """The resume value of each live interrupt with a recorded decision, and the ids of the
         decisions it applies; decisions whose interrupt is gone are marked applied (an audience
-        batch's: graphs/runtime/batches.py)."""
+        batch's: graphs/runtime/batches.py, with `batches` the thread's indexed batches when
+        the caller read them)."""
         stale = [d["interrupt_id"] for d in todo if d["interrupt_id"] not in live]
         if stale:  # applied before a crash, or the thread moved on: nothing left to resume
             log.info("decisions %s no longer have a pending interrupt; marking applied", stale)
@@ -352,13 +368,14 @@ class Reviews(AutonomyService):
         }
 
     def summary(self, thread_id: str) -> dict[str, Any]:
-        campaign = self.store.campaign(thread_id)
+        # the campaign, its pending rows and their approvals so far: one round trip
+        campaign, rows, endorsed = self.store.summary_reads(thread_id)
         if campaign is None:
             raise NotFound(f"No campaign {thread_id!r}. list campaigns with `signoff campaigns`.")
         return {
             "thread_id": thread_id,
             "status": campaign["status"],
-            "pending": self.pending(thread_id),
+            "pending": self._pending_of(rows, None, endorsed),
         }
 
 

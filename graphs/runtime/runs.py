@@ -93,7 +93,7 @@ class Runs:
         if isinstance(self.context.kb, CachedKnowledgeBase):  # one KB version per run
             config["configurable"][KB_VERSION] = self.context.kb.version()
         ok = False
-        seen, indexed = self.store.inbox_ids(thread_id)
+        seen, indexed, batched = self.store.inbox_ids(thread_id)
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
 
@@ -145,7 +145,9 @@ class Runs:
                 # interrupt indexed before the run (less those it answered) was raised again;
                 # else the checkpoint says (get_state).
                 state = _Paused(tuple(raised.values()))
-            self._sync(thread_id, state=state, applied=applied if ok else None)
+            # no audience batch's rows before the run (this run holds the lease, and only its
+            # own sync adds them): none to drop unless a batch is live now (no read)
+            self._sync(thread_id, state=state, applied=applied if ok else None, batched=batched)
 
     def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
         """A branch reached its gate while others still draft: into the inbox at once.
@@ -162,10 +164,17 @@ class Runs:
             thread_id, items, replace=False, proposed=_proposed, status=status, keep_error=True
         )
 
-    def _sync(self, thread_id: str, state: Any = None, applied: list[str] | None = None) -> None:
+    def _sync(
+        self,
+        thread_id: str,
+        state: Any = None,
+        applied: list[str] | None = None,
+        batched: bool = True,
+    ) -> None:
         """Refresh the inbox index and the campaign status from the thread's latest checkpoint
         (or `state`, a `get_state()` the caller just read), and mark `applied` decisions
-        applied: one transaction."""
+        applied: one transaction. `batched=False`: the caller knows the thread has no audience
+        batch's rows indexed (under its lease)."""
         if state is None:
             state = self.graph.get_state(self._config(thread_id))
         # an audience batch's one review: its contacts' rows are kept by _sync_batches
@@ -186,7 +195,8 @@ class Runs:
             keep_error=bool(state.next),
             applied=applied,
         )
-        self._sync_batches(thread_id, state, batches)
+        if batches or batched:
+            self._sync_batches(thread_id, state, batches)
 
     def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
         """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""

@@ -39,9 +39,14 @@ class AuditTables(Tables):
     ) -> int:
         """Append inside the caller's transaction, so a state change and its entry commit
         together (a crash between them would leave an unaudited change)."""
-        last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        seq = (last["seq"] if last else 0) + 1
-        prev = (last["hash"] or "") if last else ""
+        if self._heads and self._in_tx and self._tx_serial:
+            # a second entry of this transaction: the head is the entry it just wrote (the
+            # write lock keeps every other writer out until it commits), no read
+            seq, prev = self._heads[-1][0] + 1, self._heads[-1][1]
+        else:
+            last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            seq = (last["seq"] if last else 0) + 1
+            prev = (last["hash"] or "") if last else ""
         at = now_iso()
         body = json.dumps(detail, default=str, sort_keys=True)
         digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)

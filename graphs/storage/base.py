@@ -62,6 +62,7 @@ class Tables:
     chain: AuditChain  # the audit key and anchor (graphs/audit_chain.py)
     _heads: list[tuple[int, str, str]]  # audit heads to anchor once their transaction commits
     _in_tx: bool = False  # a `tx()` is open (on the thread that holds `_lock`)
+    _tx_serial: bool = False  # ... and holds the write lock (no other writer until it ends)
 
     @property
     def dialect(self) -> str:
@@ -88,13 +89,14 @@ class Tables:
                 transaction = self._sqlite_transaction()
             try:
                 self._in_tx = True
+                self._tx_serial = serial or self.dialect == "sqlite"
                 with transaction as c:
                     yield c
             except BaseException:
                 self._heads.clear()
                 raise
             finally:
-                self._in_tx = False
+                self._in_tx = self._tx_serial = False
             while self._heads:  # committed: anchor the audit heads it wrote
                 self.chain.record_head(*self._heads.pop(0))
 
@@ -113,6 +115,13 @@ class Tables:
         placeholders on both databases (graphs/storage/database.py translates)."""
         with self._lock:
             return list(self.conn.execute(sql, params).fetchall())
+
+    def reads(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[list[Any]]:
+        """The rows of several reads (as `query` gives them), on PostgreSQL in one round trip."""
+        with self._lock:
+            if self.dialect == "postgresql":
+                return self.conn.reads(statements)
+            return [list(self.conn.execute(sql, p).fetchall()) for sql, p in statements]
 
     def write_one(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """One statement on its own, atomic by itself (autocommit on both databases; no

@@ -198,6 +198,16 @@ class PgConnection:
         cur = self.raw.execute(translate(sql), tuple(params))
         return cur if self._pipe is None else _PipedCursor(cur, self._pipe)
 
+    def reads(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """The rows of several reads, sent together and answered in one round trip (pipeline
+        mode; each its own statement, as one after the other would be)."""
+        if self._pipe is not None or not psycopg.Pipeline.is_supported():
+            return [list(self.execute(sql, params).fetchall()) for sql, params in statements]
+        with self.raw.pipeline() as pipe:
+            cursors = [self.raw.execute(translate(sql), tuple(p)) for sql, p in statements]
+            pipe.sync()  # all results in one wait, not one per cursor
+            return [list(cur.fetchall()) for cur in cursors]
+
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cur = self.raw.cursor()
         cur.executemany(translate(sql), [tuple(p) for p in seq])

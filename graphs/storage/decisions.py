@@ -63,6 +63,24 @@ class DecisionTables(AuditTables):
             params = (thread_id,)
         return [_decision_row(r) for r in self.query(sql + " ORDER BY decided_at, rowid", params)]
 
+    def unapplied_and_batches(self, thread_id: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """`unapplied(thread_id)` and the thread's audience batches indexed (batch interrupt id →
+        batch key), in one round trip on PostgreSQL (what a resume reads first)."""
+        todo, batches = self.reads(
+            [
+                (
+                    "SELECT * FROM decisions WHERE applied_at IS NULL AND thread_id = ?"
+                    " ORDER BY decided_at, rowid",
+                    (thread_id,),
+                ),
+                (
+                    "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
+                    (thread_id,),
+                ),
+            ]
+        )
+        return [_decision_row(r) for r in todo], {r["interrupt_id"]: r["batch"] for r in batches}
+
     def mark_applied(self, interrupt_ids: list[str]) -> None:
         with self.tx() as c:
             c.executemany(

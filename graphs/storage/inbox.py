@@ -105,50 +105,84 @@ class InboxTables(AuditTables):
     ) -> list[dict[str, Any]]:
         """Undecided interrupts (reviews by default; `kind="hold"` for holds; None for both).
         With `reminders`, each row also says whether its reminder went out (`reminded`)."""
-        sql = (
-            "SELECT i.*"
-            + (", r.interrupt_id AS reminder" if reminders else "")
-            + " FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-            + ("LEFT JOIN reminders r ON r.interrupt_id = i.interrupt_id " if reminders else "")
-            + "WHERE d.interrupt_id IS NULL"
-        )
-        params: list[Any] = []
-        if thread_id:
-            sql += " AND i.thread_id = ?"
-            params.append(thread_id)
-        if kind:
-            sql += " AND i.kind = ?"
-            params.append(kind)
-        rows = self.query(sql + " ORDER BY i.created_at, i.rowid", tuple(params))
-        if reminders:
-            return [{**_inbox_row(r), "reminded": r["reminder"] is not None} for r in rows]
-        return [_inbox_row(r) for r in rows]
+        sql, params = _inbox_sql(thread_id, kind, reminders)
+        return _inbox_rows(self.query(sql, params), reminders)
 
-    def inbox_ids(self, thread_id: str) -> tuple[set[str], set[str]]:
-        """One thread's indexed interrupt ids, payloads unread: (undecided, all)."""
+    def summary_reads(
+        self, thread_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, list[str]]]:
+        """What a campaign's summary shows, in one round trip on PostgreSQL: its campaign row,
+        its undecided reviews with their reminders (as `inbox(thread_id, reminders=True)`),
+        and the approvals so far of its items (interrupt id → people, in order)."""
+        from graphs.storage.campaigns import _campaign_row
+
+        sql, params = _inbox_sql(thread_id, "review", True)
+        campaign, rows, endorsed = self.reads(
+            [
+                ("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)),
+                (sql, params),
+                (
+                    "SELECT e.interrupt_id, e.person FROM endorsements e"
+                    " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
+                    " ORDER BY e.at, e.rowid",
+                    (thread_id,),
+                ),
+            ]
+        )
+        people: dict[str, list[str]] = {}
+        for r in endorsed:
+            people.setdefault(r["interrupt_id"], []).append(r["person"])
+        return (
+            _campaign_row(campaign[0]) if campaign else None,
+            _inbox_rows(rows, True),
+            people,
+        )
+
+    def inbox_ids(self, thread_id: str) -> tuple[set[str], set[str], bool]:
+        """One thread's indexed interrupt ids, payloads unread: (undecided, all, whether any
+        is an audience batch's row)."""
         rows = self.query(
-            "SELECT i.interrupt_id, d.interrupt_id AS decided FROM inbox i LEFT JOIN decisions d"
-            " USING (interrupt_id) WHERE i.thread_id = ?",
+            "SELECT i.interrupt_id, i.batch, d.interrupt_id AS decided FROM inbox i"
+            " LEFT JOIN decisions d USING (interrupt_id) WHERE i.thread_id = ?",
             (thread_id,),
         )
         return (
             {r["interrupt_id"] for r in rows if r["decided"] is None},
             {r["interrupt_id"] for r in rows},
+            any(r["batch"] is not None for r in rows),
         )
 
-    def due(self, now: float, kind: str | None = None) -> list[dict[str, Any]]:
+    def due(self, now: float, kind: str | tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """Undecided interrupts whose due time has passed: holds to release, reviews to expire
-        (or, asked with a later `now`, reviews to remind of)."""
+        (or, asked with a later `now`, reviews to remind of). `kind`: one kind or several."""
         sql = (
             "SELECT i.* FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
             "WHERE d.interrupt_id IS NULL AND i.due IS NOT NULL AND i.due <= ?"
         )
         params: tuple[Any, ...] = (now,)
         if kind:
-            sql += " AND i.kind = ?"
-            params = (now, kind)
+            kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+            sql += " AND i.kind IN (" + ",".join("?" * len(kinds)) + ")"
+            params = (now, *kinds)
         rows = self.query(sql + " ORDER BY i.due, i.rowid", params)
         return [_inbox_row(r) for r in rows]
+
+    def item_and_decision(
+        self, interrupt_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """`inbox_item(id)` and `decision(id)`, in one round trip on PostgreSQL."""
+        from graphs.storage.decisions import _decision_row
+
+        item, decided = self.reads(
+            [
+                ("SELECT * FROM inbox WHERE interrupt_id = ?", (interrupt_id,)),
+                ("SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)),
+            ]
+        )
+        return (
+            _inbox_row(item[0]) if item else None,
+            _decision_row(decided[0]) if decided else None,
+        )
 
     def inbox_item(self, interrupt_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM inbox WHERE interrupt_id = ?", (interrupt_id,))
@@ -174,6 +208,33 @@ class InboxTables(AuditTables):
 
     def reminded(self) -> set[str]:
         return {r["interrupt_id"] for r in self.query("SELECT interrupt_id FROM reminders")}
+
+
+def _inbox_sql(
+    thread_id: str | None, kind: str | None, reminders: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """The SELECT of `InboxTables.inbox` and its parameters."""
+    sql = (
+        "SELECT i.*"
+        + (", r.interrupt_id AS reminder" if reminders else "")
+        + " FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
+        + ("LEFT JOIN reminders r ON r.interrupt_id = i.interrupt_id " if reminders else "")
+        + "WHERE d.interrupt_id IS NULL"
+    )
+    params: list[Any] = []
+    if thread_id:
+        sql += " AND i.thread_id = ?"
+        params.append(thread_id)
+    if kind:
+        sql += " AND i.kind = ?"
+        params.append(kind)
+    return sql + " ORDER BY i.created_at, i.rowid", tuple(params)
+
+
+def _inbox_rows(rows: list[Any], reminders: bool) -> list[dict[str, Any]]:
+    if reminders:
+        return [{**_inbox_row(r), "reminded": r["reminder"] is not None} for r in rows]
+    return [_inbox_row(r) for r in rows]
 
 
 def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:

@@ -74,3 +74,51 @@ def test_a_transaction_inside_another_commits_or_rolls_back_with_it(
     assert store.decision("i1")["by"] == "ann"
     assert len(store.track_record("send_email", "email")) == 1
     assert store.verify_audit()["ok"], store.verify_audit()
+
+
+def test_several_audit_entries_of_one_transaction_chain_on_each_other(
+    home: Path, database: str
+) -> None:
+    """The second and later entries of a transaction follow the one it just wrote (no head
+    read); after a rolled-back transaction the next one reads the head again."""
+    store = Store(open_database(home))
+    store.add_campaign("t1", {"product": "p"})
+    with store.tx() as c:
+        first = store._append_audit(c, "test.one", {}, thread_id="t1")
+        with store.tx() as inner:  # a nested tx() joins: its entry follows too
+            second = store._append_audit(inner, "test.two", {}, thread_id="t1")
+        third = store._append_audit(c, "test.three", {}, thread_id="t1")
+    assert (second, third) == (first + 1, first + 2)
+    with pytest.raises(RuntimeError):
+        with store.tx() as c:
+            store._append_audit(c, "test.gone", {}, thread_id="t1")
+            raise RuntimeError("roll back")
+    assert (
+        store.audit(  # a later transaction: the head read again (the rolled-back one's gone)
+            "test.four", {}, thread_id="t1"
+        )
+        == third + 1
+    )
+    entries = store.audit_log("t1", oldest_first=True)
+    assert [e["event"] for e in entries][-4:] == ["test.one", "test.two", "test.three", "test.four"]
+    assert store.verify_audit()["ok"], store.verify_audit()
+
+
+def test_several_reads_in_one_call_give_each_its_rows(home: Path, database: str) -> None:
+    """`Tables.reads`: each statement's rows in order (one round trip on PostgreSQL), outside
+    a transaction and inside one (where it sees the transaction's own writes)."""
+    store = Store(open_database(home))
+    store.add_campaign("t1", {"product": "p"})
+    statements = [
+        ("SELECT status FROM campaigns WHERE thread_id = ?", ("t1",)),
+        ("SELECT thread_id FROM campaigns WHERE thread_id = ?", ("nope",)),
+        ("SELECT count(*) AS n FROM campaigns", ()),
+    ]
+    status, none, count = store.reads(statements)
+    assert [r["status"] for r in status] == [store.campaign("t1")["status"]]
+    assert none == [] and count[0]["n"] == 1
+    with store.tx() as c:
+        c.execute("UPDATE campaigns SET status = ? WHERE thread_id = ?", ("inside", "t1"))
+        status, _, _ = store.reads(statements)
+        assert status[0]["status"] == "inside"
+    assert store.campaign("t1")["status"] == "inside"
