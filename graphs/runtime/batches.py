@@ -299,36 +299,14 @@ class Batches(InboxPages):
     def _items(self, rows: list[dict[str, Any]], person: str | None = None) -> list[dict[str, Any]]:
         return super()._items(self._hydrate(rows), person)
 
-    def pending(
-        self, thread_id: str | None = None, *, person: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Every action waiting for a person (each contact of a batch is one), oldest first."""
-        # one read for the rows and their reminders (not the whole reminders table)
-        return self._pending_of(self.store.inbox(thread_id, reminders=True), person)
-
     def _pending_of(
         self,
         rows: list[dict[str, Any]],
         person: str | None = None,
         endorsed: dict[str, list[str]] | None = None,
     ) -> list[dict[str, Any]]:
-        from graphs.runtime.reviews import _inbox_item
-
-        now = self.clock()
-        remind = self.policy.remind_before
-        rows = self._hydrate(rows, {})
-        if endorsed is None:  # one read for all rows' approvals so far, not one per item
-            endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
-        return [
-            {
-                **_inbox_item(row, now, remind, row["reminded"]),
-                "content_hash": content_hash(row["payload"]),
-                "authority": self.approvals.view(
-                    row, person, endorsed.get(row["interrupt_id"], [])
-                ),
-            }
-            for row in rows
-        ]
+        """Each contact of a batch is one item: its row hydrated with its own draft."""
+        return super()._pending_of(self._hydrate(rows, {}), person, endorsed)
 
     # -- deciding -------------------------------------------------------------------------
     def _pending_item(self, interrupt_id: str, seen: str | None = None) -> dict[str, Any]:

@@ -51,15 +51,17 @@ class Reviews(AutonomyService):
         endorsed: dict[str, list[str]] | None = None,
     ) -> list[dict[str, Any]]:
         """`pending()`'s items of inbox rows read with their reminders; `endorsed`: their
-        approvals so far when the caller read them (else one read per item)."""
+        approvals so far when the caller read them (else one read for all rows)."""
         now = self.clock()
         remind = self.policy.remind_before
+        if endorsed is None:
+            endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
         return [
             {
                 **_inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
                 "authority": self.approvals.view(
-                    row, person, None if endorsed is None else endorsed.get(row["interrupt_id"], [])
+                    row, person, endorsed.get(row["interrupt_id"], [])
                 ),
             }
             for row in rows
