@@ -196,13 +196,7 @@ def render_group(group: list[dict[str, Any]], now: float, products: dict[str, st
             icon = ACTION_ICONS.get(first["action"], ":material/bolt:")
             st.markdown(f"**{icon} {plain(title)} × {n}**")
             approvers = sorted({str(h.get("approved_by") or "?") for h in group})
-            st.page_link(
-                PAGE_CAMPAIGN,
-                label=f"{plain(products.get(first['thread_id'], 'Campaign'))} · campaign "
-                f"{short_id(first['thread_id'])} · approved by {plain(', '.join(approvers))}",
-                icon=":material/link:",
-                query_params={"thread": first["thread_id"]},
-            )
+            campaign_link(first["thread_id"], products, ", ".join(approvers))
             to = [str((h.get("args") or {}).get("to") or "") for h in group]
             shown = ", ".join(t for t in to[:3] if t)
             more = f" and {n - 3} more" if n > 3 else ""
@@ -264,13 +258,7 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
         info, timer = st.columns([3, 1], vertical_alignment="center")
         with info:
             st.markdown(f"**{ACTION_ICONS.get(hold['action'], ':material/bolt:')} {plain(title)}**")
-            st.page_link(
-                PAGE_CAMPAIGN,
-                label=f"{plain(products.get(hold['thread_id'], 'Campaign'))} · campaign "
-                f"{short_id(hold['thread_id'])} · approved by {plain(hold.get('approved_by') or '?')}",
-                icon=":material/link:",
-                query_params={"thread": hold["thread_id"]},
-            )
+            campaign_link(hold["thread_id"], products, str(hold.get("approved_by") or "?"))
             if hold["action"] == "send_email":
                 to = (
                     f"{count(int(audience) - taken, 'contact')} of your audience list, each "
@@ -345,21 +333,30 @@ def watch(shown: int) -> None:
         st.rerun(scope="app")
 
 
-def list_waiting(waiting: list[dict[str, Any]]) -> None:
+def campaign_products() -> dict[str, str]:
+    """Each campaign's product, by thread id: one read for the whole page."""
+    return {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
+
+
+def campaign_link(thread_id: str, products: dict[str, str], approved_by: str, at: str = "") -> None:
+    """A card's line: its campaign (a link to the Campaign page), who approved it (and when)."""
+    st.page_link(
+        PAGE_CAMPAIGN,
+        label=f"{plain(products.get(thread_id, 'Campaign'))} · campaign {short_id(thread_id)}"
+        f" · approved by {plain(approved_by)}{f' at {at}' if at else ''}",
+        icon=":material/link:",
+        query_params={"thread": thread_id},
+    )
+
+
+def list_waiting(waiting: list[dict[str, Any]], products: dict[str, str]) -> None:
     """Approvals recorded while their campaign was busy with another run (a send-back's
     redraft): they are scheduled, and shown with their countdown, as soon as that run ends."""
-    products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
     for w in waiting:
         with st.container(border=True, key=f"waiting-{w['id']}"):
             icon = ACTION_ICONS.get(w["action"], ":material/bolt:")
             st.markdown(f"**{icon} {plain(w['title'])}** · approved, not scheduled yet")
-            st.page_link(
-                PAGE_CAMPAIGN,
-                label=f"{plain(products.get(w['thread_id'], 'Campaign'))} · campaign "
-                f"{short_id(w['thread_id'])} · approved by {plain(w['by'])} at {clock(w['at'])}",
-                icon=":material/link:",
-                query_params={"thread": w["thread_id"]},
-            )
+            campaign_link(w["thread_id"], products, str(w["by"]), clock(w["at"]))
             hold = int(w.get("hold_seconds") or 0)
             then = (
                 f"it then waits {duration(hold)} here, with its countdown, and you can cancel it"
@@ -386,8 +383,9 @@ def list_holds() -> None:
         st.button("Refresh", key="holds-refresh", icon=":material/refresh:", type="tertiary")
     watch(len(holds))
     waiting = runtime.approvals_waiting()
+    products = campaign_products() if holds or waiting else {}
     if waiting:
-        list_waiting(waiting)
+        list_waiting(waiting, products)
     if not holds and waiting:
         return
     if not holds:
@@ -399,7 +397,6 @@ def list_holds() -> None:
             )
             st.page_link(PAGE_INBOX, label="Go to the Inbox", icon=":material/inbox:")
         return
-    products = {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
     for group in groups(holds):
         if len(group) == 1:
             render_hold(group[0], now, products)
