@@ -32,6 +32,7 @@ from pydantic_core import CoreSchema
 
 from graphs.decisions import Cancel, dump, size_problem
 from graphs.dialects import dialect_of
+from graphs.humanize import count
 from graphs.response_schema import DecisionSchema, EditRules, hold_schema, review_schema
 from tools.base import Settings
 
@@ -115,7 +116,8 @@ def batch_schema(
             if top_raw or len(members) < size:
                 if isinstance(top_raw, dict) and not top_raw and members:
                     raise ValueError(
-                        f"{size - len(members)} contact(s) of the batch have no decision: give "
+                        f"{count(size - len(members), 'contact')} of the batch "
+                        f"{'has' if size - len(members) == 1 else 'have'} no decision: give "
                         "one for the whole batch ('type') or one for each contact. Nothing was "
                         "saved."
                     )
@@ -126,7 +128,8 @@ def batch_schema(
                 unseen = sorted(must_decide - set(members))
                 if unseen:
                     raise ValueError(
-                        f"{len(unseen)} email(s) of this batch carry links or contacts you did not "
+                        f"{count(len(unseen), 'email')} of this batch "
+                        f"{'carries' if len(unseen) == 1 else 'carry'} links or contacts you did not "
                         f"give ({', '.join(unseen[:5])}); they are never approved with the rest: "
                         "decide each of them in 'members'. Nothing was saved."
                     )

@@ -57,6 +57,7 @@ from graphs.decisions import (
     size_problem,
 )
 from graphs.dialects import dialect_of, to_signoff
+from graphs.humanize import count
 from tools.base import Settings
 from tools.registry import get_tool
 
@@ -314,7 +315,7 @@ def _review_class(action_name: str, allowed: tuple[str, ...]) -> type[DecisionSc
             if decision.type == "approve" and unsupported and not decision.checked:
                 shown = "; ".join(f"'{c[:90]}'" for c in unsupported[:5])
                 raise ValueError(
-                    f"This draft has {len(unsupported)} claim(s) the evidence does not support: "
+                    f"This draft has {count(len(unsupported), 'claim')} the evidence does not support: "
                     f"{shown}. Check them and approve with checked=true, or edit or send it back."
                 )
             if decision.type == "edit" and rules.settings is not None:

@@ -73,7 +73,7 @@ def add_parsers(add: AddParser) -> None:
         "ids",
         nargs="+",
         metavar="ID",
-        help="pending action id(s) from `signoff inbox`; without a flag below, the last word is "
+        help="one or more pending action ids from `signoff inbox`; without a flag below, the last word is "
         "the decision: {" + ",".join(DECISION_FLAGS) + "}",
     )
     flags = p.add_mutually_exclusive_group()

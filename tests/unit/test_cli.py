@@ -321,7 +321,7 @@ def test_reindex_rebuilds_the_inbox(
         s.store.replace_inbox(campaign["thread_id"], [])  # lose the derived index
         assert s.pending() == []
     code, out, _ = run(capsys, "reindex")
-    assert code == 0 and out.startswith("reindexed 1 campaign(s)")
+    assert code == 0 and out.startswith("reindexed 1 campaign;")
     code, items, _ = run_json(capsys, "inbox")
     assert {i["id"] for i in items} == {p["id"] for p in campaign["pending"]}
     code, data, _ = run_json(capsys, "reindex")
