@@ -135,7 +135,7 @@ def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
     result = signoff().decide_batch(
         b["thread"],
         b["name"],
-        {"type": "approve"},
+        dict(b.get("decision") or {"type": "approve"}),
         exclude=b["exclude"],
         checked=b["checked"],
         by=q["by"],
@@ -293,6 +293,12 @@ def _done_message(
     """What happened, read back from the campaigns (the holds and outcomes of these actions);
     before a queued run ended (`ran` False and a summary names its job): what was recorded."""
     decisions = q["decisions"]
+    if q.get("batch") and q["label"] == "revise":
+        return "info", (
+            f"Sent back — the writer is redrafting the template of {q['title']} for "
+            f"{count(len(decisions), 'contact')}; the redraft comes back to your inbox as one "
+            "batch."
+        )
     if q.get("held_back"):
         level, message = _done_many(summaries, q) if len(decisions) > 1 else ("success", "")
         kept = count(len(q["held_back"]), "draft")
