@@ -78,6 +78,22 @@ class DecisionSchema(RootModel[Any]):
     def dialect(self) -> str:
         return self._dialect
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate(
+        cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+    ) -> Any:
+        """The one validator of every decision class: an already validated decision passes as
+        it is; anything else goes through the class's own rules (`_rules`)."""
+        if isinstance(raw, DecisionSchema):
+            return raw
+        return cls._rules(raw, handler)
+
+    @classmethod
+    def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """A decision class's checks around pydantic's own (`handler`); none by default."""
+        return handler(raw)
+
     @classmethod
     def __get_pydantic_json_schema__(
         cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -289,13 +305,8 @@ def _review_class(action_name: str, allowed: tuple[str, ...]) -> type[DecisionSc
     class ReviewDecision(DecisionSchema):
         root: union
 
-        @model_validator(mode="wrap")
         @classmethod
-        def _rules(
-            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-        ) -> Any:
-            if isinstance(raw, DecisionSchema):
-                return raw
+        def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
             rules = _rules_of(cls)
             original = rules.original
             unsupported = rules.unsupported
@@ -344,13 +355,8 @@ def hold_schema(action_name: str) -> type[DecisionSchema]:
     class HoldDecision(DecisionSchema):
         root: union
 
-        @model_validator(mode="wrap")
         @classmethod
-        def _rules(
-            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-        ) -> Any:
-            if isinstance(raw, DecisionSchema):
-                return raw
+        def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
             _refuse_oversized(raw)
             dialect = dialect_of(raw)
             mapped = to_signoff(raw, "hold", action)

@@ -15,11 +15,8 @@ from ui_support import BRIEF, PageWorker, open_app, texts
 from graphs.runtime import Signoff
 
 
-def test_an_approval_behind_a_redraft_says_it_waits_for_the_redraft(
-    ui_home: Path, hold_policy: Path, seeded: Signoff, page_worker: PageWorker
-) -> None:
-    pending = {p["action"]: p for p in seeded.start(dict(BRIEF))["pending"]}
-    begun, release = threading.Event(), threading.Event()
+def held_redraft(begun: threading.Event, release: threading.Event) -> Any:
+    """The worker's model: it redrafts the social post only once the test lets it."""
 
     def slow_redraft(schema: Any, prompt: str) -> dict[str, Any]:
         begun.set()
@@ -27,6 +24,15 @@ def test_an_approval_behind_a_redraft_says_it_waits_for_the_redraft(
         return default_answer(schema, prompt)
 
     slow_redraft.schemas = ("PostDraft",)  # type: ignore[attr-defined]
+    return slow_redraft
+
+
+def test_an_approval_behind_a_redraft_says_it_waits_for_the_redraft(
+    ui_home: Path, hold_policy: Path, seeded: Signoff, page_worker: PageWorker
+) -> None:
+    pending = {p["action"]: p for p in seeded.start(dict(BRIEF))["pending"]}
+    begun, release = threading.Event(), threading.Event()
+    slow_redraft = held_redraft(begun, release)
     # the one worker: busy redrafting the post the marketer sent back
     worker = Signoff(
         ui_home, model=ScriptedChatModel(script=[slow_redraft]), recover=False, queued=True
@@ -95,13 +101,7 @@ def test_approve_all_behind_a_redraft_says_it_waits_once_per_campaign(
     emails = [p for p in pending if p["action"] == "send_email"]
     assert len(emails) == len(CONTACTS) and len({e["batch"] for e in emails}) == 1
     begun, release = threading.Event(), threading.Event()
-
-    def slow_redraft(schema: Any, prompt: str) -> dict[str, Any]:
-        begun.set()
-        assert release.wait(60), "the test never let the redraft finish"
-        return default_answer(schema, prompt)
-
-    slow_redraft.schemas = ("PostDraft",)  # type: ignore[attr-defined]
+    slow_redraft = held_redraft(begun, release)
     worker = Signoff(
         ui_home, model=ScriptedChatModel(script=[slow_redraft]), recover=False, queued=True
     )

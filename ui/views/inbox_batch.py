@@ -98,24 +98,37 @@ def _sample_batch(batch: str, lead: dict[str, Any]) -> None:
     )
 
 
-def _batch_approve_all(batch: str, lead: dict[str, Any], exclude: list[str] | None = None) -> None:
-    """Approve every undecided draft of a batch (but `exclude`, the sample's) in one submission;
-    the runtime reads the batch from the index, so the page never holds all of it."""
+def _queue_batch(
+    lead: dict[str, Any],
+    decision: dict[str, Any],
+    *,
+    exclude: list[str] | None = None,
+    checked: bool = False,
+) -> None:
+    """One submission deciding a whole batch (but `exclude`) with ONE decision on its
+    interrupt; the runtime reads the batch from the index, so the page never holds all of it."""
     st.session_state.setdefault("queued", []).append(
         {
             "batch": {
                 "thread": lead["thread_id"],
                 "name": lead["batch"],
                 "exclude": list(exclude or []),
-                "checked": bool(st.session_state.get(f"batch-checked-{batch}")),
+                "checked": checked,
+                "decision": decision,
             },
             "decisions": {},
-            "label": "approve",
+            "label": decision["type"],
             "titles": {},
             "title": _title(lead),
             "by": reviewer(),
         }
     )
+
+
+def _batch_approve_all(batch: str, lead: dict[str, Any], exclude: list[str] | None = None) -> None:
+    """Approve every undecided draft of a batch (but `exclude`, the sample's) in one submission."""
+    checked = bool(st.session_state.get(f"batch-checked-{batch}"))
+    _queue_batch(lead, {"type": "approve"}, exclude=exclude, checked=checked)
     if exclude is None:
         st.session_state.pop(f"sample-{batch}", None)
 
@@ -128,22 +141,7 @@ def _batch_send_back(batch: str, lead: dict[str, Any]) -> None:
     if not feedback:
         flash("warning", "Say what the writer should change first (the box above the button).")
         return
-    st.session_state.setdefault("queued", []).append(
-        {
-            "batch": {
-                "thread": lead["thread_id"],
-                "name": lead["batch"],
-                "exclude": [],
-                "checked": False,
-                "decision": {"type": "revise", "feedback": feedback},
-            },
-            "decisions": {},
-            "label": "revise",
-            "titles": {},
-            "title": _title(lead),
-            "by": reviewer(),
-        }
-    )
+    _queue_batch(lead, {"type": "revise", "feedback": feedback})
     st.session_state.pop(f"batch-feedback-{batch}", None)
     st.session_state.pop(f"sample-{batch}", None)
 
