@@ -294,6 +294,11 @@ def _done_message(
     before a queued run ended (`ran` False and a summary names its job): what was recorded."""
     decisions = q["decisions"]
     if q.get("batch") and q["label"] == "revise":
+        if ran:
+            return "success", (
+                f"Sent back — the redraft of the template of {q['title']} is in your inbox, "
+                f"for {count(len(decisions), 'contact')}."
+            )
         return "info", (
             f"Sent back — the writer is redrafting the template of {q['title']} for "
             f"{count(len(decisions), 'contact')}; the redraft comes back to your inbox as one "
