@@ -78,7 +78,13 @@ class Tables:
         job queue's claim, which locks its row instead) skips that lock on PostgreSQL.
 
         A `tx()` inside another (on the thread that holds the lock) is part of it: its writes
-        commit, or roll back, with the outer one (several table groups' writes in one commit)."""
+        commit, or roll back, with the outer one (several table groups' writes in one commit).
+
+        The audit heads it wrote are anchored once it committed, after the lock is released:
+        the anchor's file append (and its webhook) never holds up another writer, a checkpoint
+        write of the graph's other branch above all. (The anchor's check does not depend on
+        the order of its lines: graphs/audit_chain.py `verify`.)"""
+        heads: list[tuple[int, str, str]] = []
         with self._lock:
             if self._in_tx:
                 yield self.conn
@@ -97,8 +103,9 @@ class Tables:
                 raise
             finally:
                 self._in_tx = self._tx_serial = False
-            while self._heads:  # committed: anchor the audit heads it wrote
-                self.chain.record_head(*self._heads.pop(0))
+            heads, self._heads = self._heads, []  # committed: the audit heads it wrote
+        if heads:
+            self.chain.record_heads(heads)
 
     @contextmanager
     def _sqlite_transaction(self) -> Iterator[Any]:
