@@ -16,6 +16,7 @@ from typing import Any
 from graphs.authority import Authority, Requirement, assess, can_take_part, describe, requirement
 from graphs.binding import content_hash
 from graphs.errors import DraftChanged, InvalidDecision, NotAllowed
+from graphs.storage.chunked import read_in
 from graphs.store import Store, now_iso
 
 log = logging.getLogger(__name__)
@@ -97,11 +98,11 @@ class Approvals:
         wanted = sorted({t for t in thread_ids if t not in self._authors})
         if not wanted:
             return
-        marks = ",".join("?" * len(wanted))
-        rows = self.store.query(
-            f"SELECT thread_id, actor FROM audit WHERE thread_id IN ({marks}) AND "
+        rows = read_in(  # IN lists of a bounded length (graphs/storage/chunked.py)
+            self.store,
+            "SELECT thread_id, actor FROM audit WHERE thread_id IN ({marks}) AND "
             "(event = 'campaign.started' OR event LIKE 'campaign.started.%') ORDER BY seq DESC",
-            tuple(wanted),
+            wanted,
         )
         if len(self._authors) + len(wanted) >= 10_000:
             self._authors.clear()
@@ -214,15 +215,15 @@ class Approvals:
         )
 
     def endorsers_of(self, interrupt_ids: list[str]) -> dict[str, list[str]]:
-        """`endorsers` of many items (one page) in one query: id → approvers so far."""
+        """`endorsers` of many items: id → approvers so far. One query for a page; for more ids
+        (every pending item) one per `IN_CHUNK` ids, in one round trip on PostgreSQL: no
+        statement carries more parameters than a database takes (graphs/storage/chunked.py)."""
         found: dict[str, list[str]] = {i: [] for i in interrupt_ids}
-        if not interrupt_ids:
-            return found
-        marks = ",".join("?" * len(interrupt_ids))
-        rows = self.store.query(
-            f"SELECT interrupt_id, person FROM endorsements WHERE interrupt_id IN ({marks}) "
+        rows = read_in(
+            self.store,
+            "SELECT interrupt_id, person FROM endorsements WHERE interrupt_id IN ({marks}) "
             "ORDER BY at, rowid",
-            tuple(interrupt_ids),
+            list(found),  # each id once: a chunk holds all of one id's rows, in their order
         )
         for r in rows:
             found[r["interrupt_id"]].append(r["person"])
