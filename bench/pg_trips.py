@@ -171,7 +171,7 @@ def _statements(url: str, campaigns: int, prefix: str, top: int = 12) -> list[st
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT calls, total_exec_time + total_plan_time, regexp_replace(query, '\\s+', ' ', 'g'),"
-            " jit_functions FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+            " jit_functions, plans, total_plan_time FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
             " ORDER BY 2 DESC"
         ).fetchall()
         conn.execute("SELECT pg_stat_statements_reset()")
@@ -180,9 +180,10 @@ def _statements(url: str, campaigns: int, prefix: str, top: int = 12) -> list[st
         f"{prefix}_server_ms_per_campaign={sum(r[1] for r in rows) / campaigns:.2f}",
         f"{prefix}_jit_functions={sum(r[3] for r in rows)}",
     ]
-    for calls, ms, query, _ in rows[:top]:
+    for calls, ms, query, _, plans, plan_ms in rows[:top]:
         out.append(
-            f"{prefix}_statement={calls / campaigns:.1f} calls {ms / campaigns:.2f} ms {query[:100]}"
+            f"{prefix}_statement={calls / campaigns:.1f} calls {ms / campaigns:.2f} ms"
+            f" (planned {plans / campaigns:.1f} times, {plan_ms / campaigns:.2f} ms) {query[:100]}"
         )
     return out
 
