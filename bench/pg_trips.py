@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.waiting import Wait
+from psycopg.waiting import Ready, Wait
 
 ROOT = Path(__file__).resolve().parents[1]
 for extra in (ROOT, ROOT / "tests"):
@@ -78,9 +78,13 @@ class Trips:
                 try:
                     while True:
                         want = gen.send(sent)
-                        if (want[1] if isinstance(want, tuple) else want) == Wait.R:
-                            blocked[0] = True
                         sent = yield want
+                        # an answer was waited for: a wait for reading (R, or RW as a pipeline's
+                        # flush asks) that ended with data to read (RW ending writable is not)
+                        if int(want[1] if isinstance(want, tuple) else want) & Wait.R and (
+                            sent is not None and int(sent) & Ready.R
+                        ):
+                            blocked[0] = True
                 except StopIteration as stop:
                     return stop.value
 

@@ -226,10 +226,11 @@ class PgConnection:
         mode; each its own statement, as one after the other would be)."""
         if self._pipe is not None or not psycopg.Pipeline.is_supported():
             return [list(self.execute(sql, params).fetchall()) for sql, params in statements]
-        with self.raw.pipeline() as pipe:
+        with self.raw.pipeline():
             cursors = [self.raw.execute(translate(sql), tuple(p)) for sql, p in statements]
-            pipe.sync()  # all results in one wait, not one per cursor
-            return [list(cur.fetchall()) for cur in cursors]
+        # read once the pipeline is closed: its closing Sync brought every result in one wait
+        # (a `sync()` inside would wait once for the results and once more for that Sync)
+        return [list(cur.fetchall()) for cur in cursors]
 
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cur = self.raw.cursor()
