@@ -7,12 +7,27 @@ Both sides, in the same process and run, on the same kind of saver (SqliteSaver 
   The shipped policy holds approved sends (email 300 s, post 60 s): the holds are released the
   way the product releases them, by the scheduler's `tick()` (here with the clock moved past the
   release time), one resume for the thread.
-- bare:    researcher → writer → Send per action → review subgraph (gate with `interrupt()` →
-  hold with `interrupt()` → publisher writing a file), started with `invoke`, resumed once per
-  gate interrupt id, then once for both holds.
+- bare (the yardstick, `build_bare_graph`): the minimal LangGraph graph of Signoff's shape.
+  "Same shape" means step for step what graphs/campaign.py runs for this brief: the same nodes in
+  the same order (researcher → writer → one `Send` per channel, post then email → a branch
+  subgraph per action: draft → gate → hold → publisher), the same subgraph nesting (each branch
+  checkpoints in its own namespace and returns only its outcomes through an output schema), the
+  same model calls (one structured call per draft, in the branch, with the same scripted model),
+  the same interrupts and resumes (a gate `interrupt()` per action, resumed one id at a time,
+  then a hold `interrupt()` per action, both resumed in one run), hence the same number of
+  checkpoints per campaign (printed: `checkpoints_signoff`, `checkpoints_bare`). Each node does
+  the least its step needs: no app tables, audit, policy, AI review or outbox; the publisher
+  writes one file. Signoff's draft step also runs the AI review and the policy's route
+  (`then_assess`); that work, and all the state Signoff carries, is what the ratio measures.
+- bare_minimal (`build_minimal_graph`, the yardstick until session 17, still run and printed as
+  `ratio_vs_minimal` so the change of yardstick stays visible): the writer drafts both actions in
+  the campaign's own step and each branch starts at its gate, two checkpoints fewer than
+  Signoff's shape (15 against 17).
 
 Both use the scripted fake chat model (tests/fakes.py) and the same knowledge-base search, and run
-with `durability="sync"`: the figures are orchestration overhead, not model time.
+with `durability="sync"`: the figures are orchestration overhead, not model time. After the timed
+runs one more untimed campaign per side counts its saver calls (`saver_calls`: checkpoints and
+channel writes, with their serialised bytes).
 Threads alternate (signoff, bare, signoff, ...) so a change of machine load hits both sides.
 """
 
@@ -28,7 +43,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -64,35 +79,148 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-# -- the bare graph -------------------------------------------------------------------------------
+# -- the bare graphs ------------------------------------------------------------------------------
 class BareState(TypedDict):
+    brief: dict[str, str]
+    evidence: list[dict[str, str]]
+    outcomes: Annotated[list[dict[str, Any]], operator.add]
+
+
+class BareBranch(TypedDict):
+    brief: dict[str, str]
+    evidence: list[dict[str, str]]
+    channel: str
+    action: NotRequired[dict[str, Any]]
+    outcomes: Annotated[list[dict[str, Any]], operator.add]
+
+
+class BareOutput(TypedDict):
+    outcomes: Annotated[list[dict[str, Any]], operator.add]
+
+
+# Signoff's writer plans one branch per channel, the cheapest to write first (graphs/writer.py).
+BARE_CHANNELS = (
+    ("post", "publish_post", "Write the post."),
+    ("email", "send_email", "Write the email."),
+)
+
+
+def _researcher(state: Any) -> dict[str, Any]:
+    brief = state["brief"]
+    passages = search(" ".join((brief["product"], brief["audience"], brief["goal"])), k=6)
+    return {
+        "evidence": [
+            {"id": f"E{i}", "source": p.source, "quote": p.text} for i, p in enumerate(passages, 1)
+        ]
+    }
+
+
+def _system(brief: dict[str, str], evidence: list[dict[str, str]]) -> str:
+    facts = "\n".join(f"[{i}] {e['quote']}" for i, e in enumerate(evidence, 1))
+    return f"Write for {brief['audience']} about {brief['product']}.\n{facts}"
+
+
+def _review_nodes(
+    out_dir: Path,
+) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """gate (interrupt) → hold (interrupt) → publisher (one file): the branch's end, both graphs."""
+
+    def gate(state: Any) -> Command[Literal["hold", "__end__"]]:
+        decision = interrupt(
+            {"action": state["action"], "allowed_decisions": ["approve", "reject"]}
+        )
+        if decision.get("type") == "approve":
+            return Command(goto="hold")
+        return Command(goto=END)
+
+    def hold(state: Any) -> Command[Literal["publisher", "__end__"]]:
+        decision = interrupt({"action": state["action"], "allowed_decisions": ["release"]})
+        if decision.get("type") == "release":
+            return Command(goto="publisher")
+        return Command(goto=END)
+
+    def publisher(state: Any, config: RunnableConfig) -> dict[str, Any]:
+        action = state["action"]
+        thread = config["configurable"]["thread_id"]
+        path = out_dir / f"{thread}-{action['id']}.json"
+        path.write_text(json.dumps(action["args"]))
+        return {"outcomes": [{"action_id": action["id"], "status": "executed", "path": str(path)}]}
+
+    return gate, hold, publisher
+
+
+def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
+    """The yardstick: the minimal LangGraph graph of Signoff's shape (graphs/campaign.py).
+
+    Step for step as Signoff's campaign: researcher → writer, which drafts nothing and sends one
+    branch per channel (post, then email) with the brief, the evidence and the channel; each
+    branch a subgraph (its own checkpoints) whose first step drafts its action with one model
+    call (Signoff's draft + AI review + policy route are one step, `then_assess`), then gate
+    (`interrupt()`) → hold (`interrupt()`) → publisher (one file); a branch returns only its
+    outcomes to the campaign (an output schema, as Signoff's `ReviewOutput`). 17 checkpoints per
+    campaign, as Signoff's (the bench prints both counts). The nodes do the least their step
+    needs: no app tables, no audit, no policy, no AI review.
+    """
+    gate, hold, publisher = _review_nodes(out_dir)
+
+    def writer(state: BareState) -> Command[Literal["review"]]:
+        return Command(
+            goto=[
+                Send(
+                    "review",
+                    {"brief": state["brief"], "evidence": state["evidence"], "channel": key},
+                )
+                for key, _, _ in BARE_CHANNELS
+            ]
+        )
+
+    def draft(state: BareBranch) -> dict[str, Any]:
+        key, name, task = next(c for c in BARE_CHANNELS if c[0] == state["channel"])
+        schema = EmailDraft if key == "email" else schema_for(280)
+        words = model.with_structured_output(schema, method="json_schema").invoke(
+            [("system", _system(state["brief"], state["evidence"])), ("user", task)]
+        )
+        return {"action": {"id": f"{key}-1", "name": name, "args": words.model_dump()}}
+
+    review = StateGraph(BareBranch, output_schema=BareOutput)
+    review.add_node("draft", draft)
+    review.add_node("gate", gate)
+    review.add_node("hold", hold)
+    review.add_node("publisher", publisher)
+    review.add_edge(START, "draft")
+    review.add_edge("draft", "gate")
+    review.add_edge("publisher", END)
+
+    builder = StateGraph(BareState)
+    builder.add_node("researcher", _researcher)
+    builder.add_node("writer", writer)
+    builder.add_node("review", review.compile())
+    builder.add_edge(START, "researcher")
+    builder.add_edge("researcher", "writer")
+    builder.add_edge("review", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
+class MinimalState(TypedDict):
     brief: dict[str, str]
     evidence: list[dict[str, str]]
     actions: list[dict[str, Any]]
     outcomes: Annotated[list[dict[str, Any]], operator.add]
 
 
-class BareAction(TypedDict):
+class MinimalAction(TypedDict):
     action: dict[str, Any]
     outcomes: Annotated[list[dict[str, Any]], operator.add]
 
 
-def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
-    def researcher(state: BareState) -> dict[str, Any]:
-        brief = state["brief"]
-        passages = search(" ".join((brief["product"], brief["audience"], brief["goal"])), k=6)
-        return {
-            "evidence": [
-                {"id": f"E{i}", "source": p.source, "quote": p.text}
-                for i, p in enumerate(passages, 1)
-            ]
-        }
+def build_minimal_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
+    """The previous yardstick (until session 17), still measured (`ratio_vs_minimal`): the
+    writer drafts both actions in the campaign's own step, each branch starts at its gate; two
+    steps (checkpoints) fewer than Signoff's shape, and each branch's first step does no work."""
+    gate, hold, publisher = _review_nodes(out_dir)
 
-    def writer(state: BareState) -> Command[Literal["review"]]:
-        facts = "\n".join(f"[{i}] {e['quote']}" for i, e in enumerate(state["evidence"], 1))
-        system = (
-            f"Write for {state['brief']['audience']} about {state['brief']['product']}.\n{facts}"
-        )
+    def writer(state: MinimalState) -> Command[Literal["review"]]:
+        system = _system(state["brief"], state["evidence"])
         email = model.with_structured_output(EmailDraft, method="json_schema").invoke(
             [("system", system), ("user", "Write the email.")]
         )
@@ -112,36 +240,15 @@ def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
             goto=[Send("review", {"action": a, "outcomes": []}) for a in actions],
         )
 
-    def gate(state: BareAction) -> Command[Literal["hold", "__end__"]]:
-        decision = interrupt(
-            {"action": state["action"], "allowed_decisions": ["approve", "reject"]}
-        )
-        if decision.get("type") == "approve":
-            return Command(goto="hold")
-        return Command(goto=END)
-
-    def hold(state: BareAction) -> Command[Literal["publisher", "__end__"]]:
-        decision = interrupt({"action": state["action"], "allowed_decisions": ["release"]})
-        if decision.get("type") == "release":
-            return Command(goto="publisher")
-        return Command(goto=END)
-
-    def publisher(state: BareAction, config: RunnableConfig) -> dict[str, Any]:
-        action = state["action"]
-        thread = config["configurable"]["thread_id"]
-        path = out_dir / f"{thread}-{action['id']}.json"
-        path.write_text(json.dumps(action["args"]))
-        return {"outcomes": [{"action_id": action["id"], "status": "executed", "path": str(path)}]}
-
-    review = StateGraph(BareAction)
+    review = StateGraph(MinimalAction)
     review.add_node("gate", gate)
     review.add_node("hold", hold)
     review.add_node("publisher", publisher)
     review.add_edge(START, "gate")
     review.add_edge("publisher", END)
 
-    builder = StateGraph(BareState)
-    builder.add_node("researcher", researcher)
+    builder = StateGraph(MinimalState)
+    builder.add_node("researcher", _researcher)
     builder.add_node("writer", writer)
     builder.add_node("review", review.compile())
     builder.add_edge(START, "researcher")
@@ -190,10 +297,12 @@ def bare_thread(graph: Any, n: int, out_dir: Path) -> float:
 def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[str, Any]:
     """Run P1; returns the figures (times in ms).
 
-    `bare` opens its SQLite file like Signoff does (graphs.store.connect: WAL, synchronous=NORMAL)
-    so the ratio is the orchestration alone; `bare_default` uses a plain
+    `bare` (the yardstick: Signoff's shape, `build_bare_graph`) opens its SQLite file like
+    Signoff does (graphs.store.connect: WAL, synchronous=NORMAL) so the ratio is the
+    orchestration alone; `bare_default` is the same graph on a plain
     `sqlite3.connect(path, check_same_thread=False)` (SqliteSaver's own WAL, synchronous=FULL),
-    the recipe a bare LangGraph app starts from.
+    the recipe a bare LangGraph app starts from; `bare_minimal` is the previous yardstick
+    (`build_minimal_graph`), opened like `bare`.
     """
     load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="signoff-p1-") as tmp:
@@ -202,14 +311,17 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
         conns = {
             "bare": connect(root / "bare.db"),
             "bare_default": sqlite3.connect(str(root / "bare-default.db"), check_same_thread=False),
+            "bare_minimal": connect(root / "bare-minimal.db"),
         }
         graphs: dict[str, Any] = {}
+        savers: dict[str, Any] = {"signoff": s.checkpointer}
         out_dir = root / "bare-out"
         out_dir.mkdir()
         for name, conn in conns.items():
-            saver = SqliteSaver(conn)
+            saver = savers[name] = SqliteSaver(conn)
             saver.setup()
-            graphs[name] = build_bare_graph(saver, ScriptedChatModel(), out_dir / name)
+            build = build_minimal_graph if name == "bare_minimal" else build_bare_graph
+            graphs[name] = build(saver, ScriptedChatModel(), out_dir / name)
             (out_dir / name).mkdir()
         times: dict[str, list[float]] = {"signoff": [], **{name: [] for name in graphs}}
         try:
@@ -226,6 +338,16 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                     f"p1: thread {n + 1}/{threads}  "
                     + "  ".join(f"{k} {v[-1]:.1f} ms" for k, v in times.items())
                 )
+            shape = {
+                "signoff": saver_calls(savers["signoff"], lambda: signoff_thread(s)),
+                **{
+                    name: saver_calls(
+                        savers[name], lambda g=graph, d=out_dir / name: bare_thread(g, -99, d)
+                    )
+                    for name, graph in graphs.items()
+                    if name != "bare_default"  # the same graph as `bare`
+                },
+            }
         finally:
             s.close()
             for conn in conns.values():
@@ -235,11 +357,45 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
         times,
         {
             "saver": "SqliteSaver on a temp file for every side, durability=sync",
-            "bare": "same shape, SQLite opened like Signoff's (WAL, synchronous=NORMAL)",
-            "bare_default": "same shape, plain sqlite3.connect (synchronous=FULL)",
+            "bare": "Signoff's shape (researcher, writer, Send per channel, branch subgraph:"
+            " draft, gate interrupt, hold interrupt, publisher), SQLite opened like Signoff's"
+            " (WAL, synchronous=NORMAL)",
+            "bare_default": "Signoff's shape, plain sqlite3.connect (synchronous=FULL)",
+            "bare_minimal": "the previous yardstick: the writer drafts both actions, each"
+            " branch starts at its gate (2 checkpoints fewer); opened like bare",
         },
         load,
+        shape,
     )
+
+
+def saver_calls(saver: Any, campaign: Callable[[], Any]) -> dict[str, int]:
+    """One more campaign (untimed), counting what it asks of the saver: checkpoints (`put`),
+    channel writes (the items of each `put_writes`) and their serialised bytes."""
+    counts = {"checkpoints": 0, "checkpoint_bytes": 0, "writes": 0, "write_bytes": 0}
+    own = {name: vars(saver).get(name) for name in ("put", "put_writes")}
+    put, put_writes = saver.put, saver.put_writes
+
+    def counted_put(config: Any, checkpoint: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["checkpoints"] += 1
+        counts["checkpoint_bytes"] += len(saver.serde.dumps_typed(checkpoint)[1])
+        return put(config, checkpoint, *args, **kwargs)
+
+    def counted_writes(config: Any, writes: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["writes"] += len(writes)
+        counts["write_bytes"] += sum(len(saver.serde.dumps_typed(v)[1]) for _, v in writes)
+        return put_writes(config, writes, *args, **kwargs)
+
+    saver.put, saver.put_writes = counted_put, counted_writes
+    try:
+        campaign()
+    finally:
+        for name, method in own.items():
+            if method is None:
+                delattr(saver, name)
+            else:
+                setattr(saver, name, method)
+    return counts
 
 
 PER_THREAD = (
@@ -250,15 +406,20 @@ PER_THREAD = (
 
 
 def figures_of(
-    times: dict[str, list[float]], notes: dict[str, str], load: tuple[float, float]
+    times: dict[str, list[float]],
+    notes: dict[str, str],
+    load: tuple[float, float],
+    shape: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, Any]:
     """Medians, means and the ratios of per-thread times (ms) with what each side is (`notes`)
-    and the 1-minute load average before and after the run."""
+    and the 1-minute load average before and after the run; `shape`: each side's saver calls
+    per campaign (`saver_calls`)."""
     figures: dict[str, Any] = {
         "threads": len(times["signoff"]),
         "times_ms": times,
         "notes": notes,
         "loadavg_1m": load,
+        "shape": shape or {},
     }
     for name, values in times.items():
         figures[f"{name}_ms_median"] = statistics.median(values)
@@ -268,6 +429,10 @@ def figures_of(
     if "bare_default" in times:
         figures["ratio_vs_default_saver"] = (
             figures["signoff_ms_median"] / figures["bare_default_ms_median"]
+        )
+    if "bare_minimal" in times:
+        figures["ratio_vs_minimal"] = (
+            figures["signoff_ms_median"] / figures["bare_minimal_ms_median"]
         )
     return figures
 
@@ -296,8 +461,17 @@ def report(figures: dict[str, Any], prefix: str = "p1") -> list[str]:
         lines.append(f"{prefix}_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
         lines.append(f"{prefix}_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
     lines.append(f"{prefix}_ratio_mean={figures['ratio_mean']:.2f}")
+    for side, counts in figures.get("shape", {}).items():
+        for key, value in counts.items():
+            lines.append(f"{prefix}_{key}_{side}={value}")
     if "ratio_vs_default_saver" in figures:
         lines.append(f"{prefix}_ratio_vs_default_saver={figures['ratio_vs_default_saver']:.2f}")
+    if "ratio_vs_minimal" in figures:
+        lines.append(f"{prefix}_ratio_vs_minimal={figures['ratio_vs_minimal']:.2f}")
+        lines.append(
+            f"{prefix}_ratio_vs_minimal_basis=signoff/bare_minimal of the median per-thread time"
+            " (the previous yardstick: 2 steps fewer than Signoff's shape)"
+        )
     lines += [
         f"{prefix}_ratio_basis=signoff/bare of the median per-thread time",
         f"{prefix}_ratio={figures['ratio']:.2f}",

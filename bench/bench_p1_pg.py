@@ -1,5 +1,6 @@
 """P1 on PostgreSQL: Signoff's full path vs a bare LangGraph graph of the same shape, both on
-PostgresSaver in the same cluster (bench/bench_p1.py has the two sides; this runs them there).
+PostgresSaver in the same cluster (bench/bench_p1.py has the sides and says what "same shape"
+means; this runs them there, the previous yardstick `bare_minimal` included).
 
 The cluster is `SIGNOFF_BENCH_DATABASE_URL` when set (each side gets a schema of its own in it),
 else a throwaway PostgreSQL 15 cluster on loopback started for the run (tests/pg_cluster.py).
@@ -34,9 +35,11 @@ from bench.bench_p1 import (  # noqa: E402
     _stderr,
     bare_thread,
     build_bare_graph,
+    build_minimal_graph,
     figures_of,
     loadavg,
     report,
+    saver_calls,
     signoff_thread,
 )
 from graphs.runtime import Signoff  # noqa: E402
@@ -78,23 +81,38 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             os.environ[ENV] = _schema(url)
             s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
             bare = ExitStack()
-            saver = bare.enter_context(bare_saver(_schema(url)))
+            builders = {"bare": build_bare_graph, "bare_minimal": build_minimal_graph}
+            savers: dict[str, Any] = {"signoff": s.checkpointer}
+            graphs: dict[str, Any] = {}
             out_dir = root / "bare-out"
-            out_dir.mkdir()
-            graph = build_bare_graph(saver, ScriptedChatModel(), out_dir)
-            times: dict[str, list[float]] = {"signoff": [], "bare": []}
+            for name, build in builders.items():  # each on a schema of its own
+                savers[name] = bare.enter_context(bare_saver(_schema(url)))
+                graphs[name] = build(savers[name], ScriptedChatModel(), out_dir / name)
+                (out_dir / name).mkdir(parents=True)
+            times: dict[str, list[float]] = {"signoff": [], **{name: [] for name in graphs}}
             try:
                 for w in range(warmup):
                     log(f"p1-pg: warm-up {w + 1}/{warmup}")
                     signoff_thread(s)
-                    bare_thread(graph, -1 - w, out_dir)
+                    for name, graph in graphs.items():
+                        bare_thread(graph, -1 - w, out_dir / name)
                 for n in range(threads):
                     times["signoff"].append(signoff_thread(s) * 1000)
-                    times["bare"].append(bare_thread(graph, n, out_dir) * 1000)
+                    for name, graph in graphs.items():
+                        times[name].append(bare_thread(graph, n, out_dir / name) * 1000)
                     log(
                         f"p1-pg: thread {n + 1}/{threads}  "
                         + "  ".join(f"{k} {v[-1]:.1f} ms" for k, v in times.items())
                     )
+                shape = {
+                    "signoff": saver_calls(savers["signoff"], lambda: signoff_thread(s)),
+                    **{
+                        name: saver_calls(
+                            savers[name], lambda g=graph, d=out_dir / name: bare_thread(g, -99, d)
+                        )
+                        for name, graph in graphs.items()
+                    },
+                }
             finally:
                 s.close()
                 bare.close()
@@ -110,10 +128,14 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
         {
             "saver": "PostgresSaver (PostgreSQL 15, loopback) for both sides, durability=sync;"
             " Signoff's app tables in the same database",
-            "bare": "same shape, the library's recipe: PostgresSaver.from_conn_string (one"
-            " connection, autocommit, prepare_threshold=0, dict_row), a schema of its own",
+            "bare": "Signoff's shape (bench/bench_p1.py build_bare_graph), the library's recipe:"
+            " PostgresSaver.from_conn_string (one connection, autocommit, prepare_threshold=0,"
+            " dict_row), a schema of its own",
+            "bare_minimal": "the previous yardstick (build_minimal_graph: 2 checkpoints fewer"
+            " than Signoff's shape), the same recipe, a schema of its own",
         },
         (load_before, loadavg()),
+        shape,
     )
 
 

@@ -10,6 +10,7 @@ state, so re-running the gate on resume can never change an action's route under
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -166,48 +167,57 @@ def _assess(
     thread_id = str(get_config()["configurable"]["thread_id"])
     claim_checks = check_claims(action, state["evidence"], runtime)
     allowed = allowed_from(state["brief"], policy.allowlist, ctx.settings, state.get("brand"))
-    facts = gather_facts(state, ctx, policy, thread_id, claim_checks, allowed)
-    routing: dict[str, Any] = dict(route(policy, facts))
-    if ctx.store is not None:
-        spec = policy.action(action["name"])
+    # The reads the route rests on (autonomy level, first contact, the day's count) and the
+    # routing's record in one transaction: one take of the write lock per draft, not two
+    # (on SQLite the checkpointer shares it), and nothing recorded between the reads and the
+    # routing they decide. Not for an ad spend: its budget check reads the ad ledger (another
+    # connection), never under the app tables' lock.
+    one_tx = ctx.store is not None and action["name"] != "spend_ads"
+    with ctx.store.tx() if one_tx else contextlib.nullcontext():
+        facts = gather_facts(state, ctx, policy, thread_id, claim_checks, allowed)
+        routing: dict[str, Any] = dict(route(policy, facts))
+        if ctx.store is not None:
+            spec = policy.action(action["name"])
 
-        def routed(final: str) -> tuple[str, dict[str, Any]]:
-            """The routing's audit entry, committed with it (one transaction)."""
-            if final != routing["route"]:
+            def routed(final: str) -> tuple[str, dict[str, Any]]:
+                """The routing's audit entry, committed with it (one transaction)."""
+                if final != routing["route"]:
+                    routing["reasons"].append(
+                        f"Today's limit of {spec.daily_limit} is reached: skipped."
+                    )
+                    routing["route"] = final
+                return (
+                    "action.routed",
+                    {
+                        "action_id": action["id"],
+                        "action": {"name": action["name"], "args": action["args"]},
+                        "revision": action["revision"],
+                        "route": routing["route"],
+                        "level": routing["level"],
+                        "reasons": routing["reasons"],
+                        "confidence": routing["confidence"],
+                        "checks": routing["checks"],
+                        "policy_version": policy.version,
+                    },
+                )
+
+            _, final = ctx.store.propose(
+                thread_id,
+                action["id"],
+                action["revision"],
+                dict(facts),
+                routing["route"],
+                routing["level"],
+                today(ctx),
+                daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
+                audit=routed,
+                also=also,
+            )
+            if final != routing["route"]:  # recorded before (a re-run): the route it had
                 routing["reasons"].append(
                     f"Today's limit of {spec.daily_limit} is reached: skipped."
                 )
                 routing["route"] = final
-            return (
-                "action.routed",
-                {
-                    "action_id": action["id"],
-                    "action": {"name": action["name"], "args": action["args"]},
-                    "revision": action["revision"],
-                    "route": routing["route"],
-                    "level": routing["level"],
-                    "reasons": routing["reasons"],
-                    "confidence": routing["confidence"],
-                    "checks": routing["checks"],
-                    "policy_version": policy.version,
-                },
-            )
-
-        _, final = ctx.store.propose(
-            thread_id,
-            action["id"],
-            action["revision"],
-            dict(facts),
-            routing["route"],
-            routing["level"],
-            today(ctx),
-            daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
-            audit=routed,
-            also=also,
-        )
-        if final != routing["route"]:  # recorded before (a re-run): the route it had
-            routing["reasons"].append(f"Today's limit of {spec.daily_limit} is reached: skipped.")
-            routing["route"] = final
     if "checks" not in action:  # a draft's own checks stay on the draft (not copied here)
         routing["claim_checks"] = claim_checks
     routing["foreign_contacts"] = facts.get("foreign_contacts", [])

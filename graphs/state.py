@@ -106,13 +106,14 @@ class ActionState(TypedDict):
     channel: NotRequired[str]  # the channel to draft (graphs/channels), when no action yet
     since: NotRequired[float]  # epoch seconds the campaign's drafting began (progress)
     audience: NotRequired[list[dict[str, str]]]  # an email's contacts (one email each)
-    actions: Annotated[list[ProposedAction], merge_actions]  # this branch's, for the campaign
+    # this branch's first draft, for the campaign (a branch starts without it: no write)
+    actions: Annotated[NotRequired[list[ProposedAction]], merge_actions]
     assessment: NotRequired[dict[str, Any]]  # the policy's routing (graphs/assess.py)
     release_at: NotRequired[float]  # epoch seconds a held action may go out
     decision: NotRequired[dict[str, Any]]  # the validated human decision, JSON form
     feedback: NotRequired[list[str]]  # send-back notes, oldest first
     brand: NotRequired[dict[str, Any]]  # the brand settings' snapshot (graphs/brand.py)
-    outcomes: Annotated[list[Outcome], operator.add]
+    outcomes: Annotated[NotRequired[list[Outcome]], operator.add]  # empty until the branch ends
 
 
 @dataclass

@@ -479,8 +479,6 @@ def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["
             brand=brand,
             channel=channel.key,
             since=since,
-            actions=[],
-            outcomes=[],
         )
         if channel.key == "email" and audience:
             branch["audience"] = audience
@@ -498,7 +496,6 @@ def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["
                     brand=brand,
                     action=action,
                     actions=[action],
-                    outcomes=[],
                 ),
             )
         )

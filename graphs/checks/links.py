@@ -12,6 +12,7 @@ link alone sends the action to a person, whatever its tier or autonomy level.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -132,8 +133,24 @@ def _strip_trailing(value: str) -> str:
     return value.rstrip(".,;:!?*_~`")
 
 
+# Texts up to this size are scanned once per process: the brief's and the brand's strings are
+# the same for every draft a campaign routes, and `allowed_from` scans them all each time.
+CACHED_CHARS = 4000
+
+
 def contacts_in(text: str) -> list[Found]:
     """Every link, bare domain, email address, phone number and @handle in `text`."""
+    if len(text) <= CACHED_CHARS:
+        return list(_contacts_cached(text))
+    return _contacts(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _contacts_cached(text: str) -> tuple[Found, ...]:
+    return tuple(_contacts(text))
+
+
+def _contacts(text: str) -> list[Found]:
     found: list[Found] = []
     spans: list[tuple[int, int]] = []
 

@@ -121,6 +121,7 @@ class AutonomyTables(Tables):
         `also`: entries (event, detail) of the same step that commit first, in this transaction,
         whether the routing is new or not (graphs/step_audit.py).
         """
+        stored = json.dumps(facts)  # before the write lock: it is held for the writes only
         with self.tx() as c:
             # read before the entries are written, fetched after: one round trip on PostgreSQL
             earlier = c.execute(
@@ -148,7 +149,7 @@ class AutonomyTables(Tables):
                     revision,
                     facts["action"],
                     facts["channel"],
-                    json.dumps(facts),
+                    stored,
                     route,
                     level,
                     self.policy_version or "",

@@ -53,10 +53,11 @@ class OutboxTables(AuditTables):
         audit: tuple[str, dict[str, Any], str | None] | None = None,
     ) -> None:
         """Record a result; with `audit=(event, detail, thread_id)` its entry commits with it."""
+        stored = json.dumps(result)  # before the write lock: it is held for the writes only
         with self.tx() as c:
             c.execute(
                 "UPDATE outbox SET status = ?, result = ?, updated_at = ? WHERE key = ?",
-                (status, json.dumps(result), now_iso(), key),
+                (status, stored, now_iso(), key),
             )
             if audit is not None:
                 event, detail, thread_id = audit

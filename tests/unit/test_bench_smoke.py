@@ -34,3 +34,9 @@ def test_p1_runs_through_holds_and_prints_its_ratio() -> None:
     # the shipped policy's holds were released as the product releases them
     assert "release both holds" in done.stdout
     assert "p1_thread_01_signoff_ms=" in done.stdout
+    # the yardstick has Signoff's shape: as many checkpoints per campaign (bench/bench_p1.py);
+    # the previous yardstick is still measured and printed
+    counts = dict(re.findall(r"^p1_(checkpoints_\w+)=(\d+)$", done.stdout, re.M))
+    assert counts["checkpoints_bare"] == counts["checkpoints_signoff"], counts
+    assert "checkpoints_bare_minimal" in counts, counts
+    assert re.search(r"^p1_ratio_vs_minimal=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
