@@ -172,15 +172,21 @@ class AuditChain:
 
     def record_head(self, seq: int, digest: str, at: str) -> None:
         """Append a signed head to the anchor file (and the webhook, if any)."""
-        record = self._sign({"seq": seq, "hash": digest, "at": at})
-        line = (json.dumps(record, sort_keys=True) + "\n").encode()
+        self.record_heads([(seq, digest, at)])
+
+    def record_heads(self, heads: list[tuple[int, str, str]]) -> None:
+        """Append signed heads (seq, hash, at) of one transaction to the anchor file in one
+        write (one line each), then send each to the webhook, if any."""
+        records = [self._sign({"seq": seq, "hash": digest, "at": at}) for seq, digest, at in heads]
+        data = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records).encode()
         fd = os.open(self.anchor, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line)
+            os.write(fd, data)
         finally:
             os.close(fd)
         if self.webhook:
-            self._post(record)
+            for record in records:
+                self._post(record)
 
     def _post(self, record: dict[str, Any]) -> None:
         import httpx

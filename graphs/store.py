@@ -65,6 +65,7 @@ class Store(
         """`conn`: `connect(path)` (SQLite) or `open_database(home)` (either database)."""
         self.conn = conn
         self._lock = threading.RLock()
+        self._write_lock = threading.RLock()  # graphs/storage/base.py `Tables`
         self.policy_version = policy_version  # stamped on every audit entry
         self._heads = []
         self.migrate()

@@ -57,7 +57,10 @@ class Tables:
     """Thin, explicit SQL over one connection. Thread-safe through one lock per store."""
 
     conn: Any  # sqlite3.Connection, or PgConnection (same execute/executemany/close)
-    _lock: threading.RLock
+    _lock: threading.RLock  # the connection's: one use of it at a time (reads and writes)
+    # the writer's: taken (after `_lock`) by every write; on SQLite the checkpointer's lock
+    # too (graphs/storage/checkpoints.py `share_lock`), so reads never wait for a checkpoint
+    _write_lock: threading.RLock
     policy_version: str | None  # stamped on every audit entry
     chain: AuditChain  # the audit key and anchor (graphs/audit_chain.py)
     _heads: list[tuple[int, str, str]]  # audit heads to anchor once their transaction commits
@@ -78,7 +81,13 @@ class Tables:
         job queue's claim, which locks its row instead) skips that lock on PostgreSQL.
 
         A `tx()` inside another (on the thread that holds the lock) is part of it: its writes
-        commit, or roll back, with the outer one (several table groups' writes in one commit)."""
+        commit, or roll back, with the outer one (several table groups' writes in one commit).
+
+        The audit heads it wrote are anchored once it committed, after the lock is released:
+        the anchor's file append (and its webhook) never holds up another writer, a checkpoint
+        write of the graph's other branch above all. (The anchor's check does not depend on
+        the order of its lines: graphs/audit_chain.py `verify`.)"""
+        heads: list[tuple[int, str, str]] = []
         with self._lock:
             if self._in_tx:
                 yield self.conn
@@ -90,15 +99,16 @@ class Tables:
             try:
                 self._in_tx = True
                 self._tx_serial = serial or self.dialect == "sqlite"
-                with transaction as c:
+                with self._write_lock, transaction as c:
                     yield c
             except BaseException:
                 self._heads.clear()
                 raise
             finally:
                 self._in_tx = self._tx_serial = False
-            while self._heads:  # committed: anchor the audit heads it wrote
-                self.chain.record_head(*self._heads.pop(0))
+            heads, self._heads = self._heads, []  # committed: the audit heads it wrote
+        if heads:
+            self.chain.record_heads(heads)
 
     @contextmanager
     def _sqlite_transaction(self) -> Iterator[Any]:
@@ -112,7 +122,13 @@ class Tables:
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows (by column name or position) of one read, in the SQLite dialect with `?`
-        placeholders on both databases (graphs/storage/database.py translates)."""
+        placeholders on both databases (graphs/storage/database.py translates).
+
+        Reads (`query`, `reads`) take the connection's lock only, not the writer's: on SQLite
+        (WAL) a read never waits for a write of another connection, so a read of the app tables
+        during a run (a route's lookups, a page's inbox) does not wait for a checkpoint write
+        of the checkpointer's connection. Only ever a read: a write goes through `tx()` or
+        `write_one()`."""
         with self._lock:
             return list(self.conn.execute(sql, params).fetchall())
 
@@ -127,7 +143,7 @@ class Tables:
         """One statement on its own, atomic by itself (autocommit on both databases; no
         `BEGIN`/`COMMIT` round trips, no write lock beyond the statement's): for a write whose
         correctness rests on a key or its WHERE clause alone. Returns the rows it changed."""
-        with self._lock:
+        with self._lock, self._write_lock:
             return int(self.conn.execute(sql, params).rowcount)
 
     def migrate(self) -> None:

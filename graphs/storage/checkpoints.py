@@ -34,7 +34,9 @@ def open_checkpointer(home: Path) -> tuple[BaseCheckpointSaver[Any], Any]:
 
 
 def share_lock(saver: BaseCheckpointSaver[Any], store: Any) -> None:
-    """On SQLite, the saver's lock becomes the app tables' lock (`Tables._lock`, an RLock).
+    """On SQLite, the saver's lock becomes the app tables' writer lock (`Tables._write_lock`, an
+    RLock, which every app-table write takes; reads of the app tables take only the app
+    connection's own lock: in WAL mode a read never waits for the other connection's write).
 
     Both connections write the same file, and SQLite has one writer at a time: a checkpoint
     write that met an app-table transaction (or the reverse) used to wait in SQLite's busy
@@ -43,12 +45,13 @@ def share_lock(saver: BaseCheckpointSaver[Any], store: Any) -> None:
     are unchanged (each side still commits on its own connection), so every guarantee is
     unchanged; other processes still meet the busy timeout as before. No deadlock: neither side
     calls the other while holding the lock (the store never calls the saver, the saver's
-    `cursor()` block only runs its own SQL), and an RLock lets one thread take it again.
+    `cursor()` block only runs its own SQL), the store always takes its connection's lock
+    before the writer lock, and an RLock lets one thread take it again.
     """
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     if isinstance(saver, SqliteSaver) and getattr(store, "dialect", None) == "sqlite":
-        saver.lock = store._lock
+        saver.lock = store._write_lock
 
 
 def postgres_saver(url: str) -> tuple[BaseCheckpointSaver[Any], Any]:
