@@ -39,7 +39,7 @@ class JobTables(Tables):
         LOCKED) instead of queueing on the write lock."""
         now = time.time() if now is None else now
         if self.dialect == "postgresql":
-            rows = self.query(
+            rows = self._write_returning(
                 "WITH picked AS (SELECT id, status AS was, owner AS was_owner FROM jobs"
                 " WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)"
                 " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
@@ -94,6 +94,12 @@ class JobTables(Tables):
             )
         )
 
+    def _write_returning(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """One write statement on its own (as `write_one`, under the same locks) and the rows
+        its RETURNING clause gives."""
+        with self._lock, self._write_lock:
+            return list(self.conn.execute(sql, params).fetchall())
+
     def job(self, job_id: int) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return _job_row(rows[0]) if rows else None
@@ -109,7 +115,7 @@ class JobTables(Tables):
     def claim_this(self, job_id: int, owner: str, *, ttl: float = 60.0) -> dict[str, Any] | None:
         """Claim one given queued job (the CLI running its own job when no worker is alive).
         One statement, the claimed row returned by it."""
-        rows = self.query(
+        rows = self._write_returning(
             "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
             "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'"
             " RETURNING *",

@@ -54,15 +54,16 @@ class LeaseTables(Tables):
             with self.lease(thread_id, ttl=ttl, wait=wait):
                 yield self.reads(reads)
             return
-        taken, *rows = self.reads(
-            [
-                (
-                    "INSERT OR IGNORE INTO leases VALUES (?, ?, ?) RETURNING thread_id",
-                    (thread_id, owner, time.time() + ttl),
-                ),
-                *reads,
-            ]
-        )
+        with self._lock, self._write_lock:  # a write among the reads: as `write_one` locks
+            taken, *rows = self.reads(
+                [
+                    (
+                        "INSERT OR IGNORE INTO leases VALUES (?, ?, ?) RETURNING thread_id",
+                        (thread_id, owner, time.time() + ttl),
+                    ),
+                    *reads,
+                ]
+            )
         if not taken:
             self._take(thread_id, owner, ttl, wait)
             rows = self.reads(reads)
