@@ -30,11 +30,12 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from langgraph.config import get_config
+from langgraph.errors import GraphInterrupt
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from graphs import progress
-from graphs.batch_holds import LAST_ONE, note_cancels
+from graphs.batch_holds import LAST_ONE, note_cancels, supersede
 from graphs.batch_schema import MEMBER_DECISIONS, TAKE_OUT, batch_hold_schema, batch_schema
 from graphs.checks.links import Allowed, allowed_from, foreign_contacts
 from graphs.gate import edit_rules, review_request
@@ -291,7 +292,15 @@ def batch_hold(
     schema = batch_hold_schema(
         template["name"], size, _contact_finder(audience), {**template["args"], TAKE_OUT: ""}
     )
-    decided, interrupt_id = ask(ctx, by_runtime, "hold", request, schema)
+    try:
+        decided, interrupt_id = ask(ctx, by_runtime, "hold", request, schema)
+    except GraphInterrupt as asking:
+        replaces = (state.get("decision") or {}).get("replaces")
+        if replaces and ctx.store is not None:  # asks again after a take-out: one hold, not two
+            thread_id = str(get_config()["configurable"]["thread_id"])
+            for shown in asking.args[0] if asking.args else ():
+                supersede(ctx.store, thread_id, str(replaces), str(shown.id))
+        raise
     value: dict[str, Any] = decided.root  # {"top": hold decision or None, "members": {…}}
     cancels: dict[str, dict[str, Any]] = value["members"]
     if value["top"] is None:  # contacts taken out alone: the rest stays held
@@ -337,8 +346,9 @@ def batch_hold(
             detail={"reason": reason or "Cancelled during its hold.", "contacts": left},
         )
         return Command(update={"outcomes": [*taken_out, outcome]}, goto="__end__")
-    if kind == "take_out":
-        return Command(update={"decision": remaining, "outcomes": taken_out}, goto="hold")
+    if kind == "take_out":  # the hold asks again (a new interrupt id) and replaces this one
+        update = {**remaining, "replaces": interrupt_id}
+        return Command(update={"decision": update, "outcomes": taken_out}, goto="hold")
     if not cancels:
         return Command(goto="publisher")
     return Command(update={"decision": remaining, "outcomes": taken_out}, goto="publisher")

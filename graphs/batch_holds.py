@@ -238,6 +238,46 @@ def note_cancels(
                 )
 
 
+ASKED_AGAIN = "hold.asked_again"
+
+
+def supersede(store: Any, thread_id: str, old_id: str, new_id: str) -> bool:
+    """The audience's hold asked again under `new_id` after contacts were taken out alone under
+    `old_id` (another driver: `langgraph dev`, Studio, Agent Inbox's `take_out`): the hold that
+    asked before is no interrupt any more. In ONE transaction, once: its row leaves the inbox
+    index (else `signoff holds` and the Scheduled page show a second hold of the same audience,
+    which nobody can decide), the contacts' cancels move to the hold that asks now (so its
+    contacts show who was taken out, and a later take-out sees them), and an audit entry
+    (`hold.asked_again`) ties the old id, named by the `hold.contact_cancelled` entries, to the
+    new one. False when there was nothing to move (the node re-ran)."""
+    with store.tx() as c:
+        gone = c.execute(
+            "DELETE FROM inbox WHERE interrupt_id = ? AND thread_id = ? AND kind = 'hold'",
+            (old_id, thread_id),
+        ).rowcount
+        if not gone:
+            return False
+        rows = c.execute(
+            "SELECT interrupt_id FROM decisions WHERE thread_id = ? AND interrupt_id LIKE ?",
+            (thread_id, f"{old_id}-%"),
+        ).fetchall()
+        for row in rows:
+            old_ref = str(row["interrupt_id"])
+            c.execute(
+                "UPDATE decisions SET interrupt_id = ? WHERE interrupt_id = ?",
+                (f"{new_id}-{old_ref.rpartition('-')[2]}", old_ref),
+            )
+        store._append_audit(
+            c,
+            ASKED_AGAIN,
+            {"interrupt_id": new_id, "replaces": old_id, "taken_out": len(rows)},
+            thread_id=thread_id,
+            actor="graph",
+        )
+    log.info("hold %s asks again as %s (%d contacts taken out)", old_id, new_id, len(rows))
+    return True
+
+
 def fold(decision: dict[str, Any], cancels: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """A hold's resume value with its contacts' cancels (`members`), as the batch hold takes it."""
     if not cancels:

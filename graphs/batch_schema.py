@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from pydantic import (
     GetJsonSchemaHandler,
     TypeAdapter,
-    ValidationInfo,
-    model_validator,
 )
 from pydantic.functional_validators import ModelWrapValidatorHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -32,8 +30,39 @@ from pydantic_core import CoreSchema
 
 from graphs.decisions import Cancel, dump, size_problem
 from graphs.dialects import dialect_of
+from graphs.humanize import count
 from graphs.response_schema import DecisionSchema, EditRules, hold_schema, review_schema
 from tools.base import Settings
+
+
+class ShownAsWhole(DecisionSchema):
+    """A batch's decision class whose JSON schema (what clients are shown) is its `_whole`
+    shape with a `_description`; what it accepts is checked by its `_rules`."""
+
+    root: Any
+    _whole: ClassVar[Any] = None
+    _description: ClassVar[str] = ""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shown = json.loads(json.dumps(TypeAdapter(cls._whole).json_schema()))
+        shown["description"] = cls._description
+        return cast(JsonSchemaValue, shown)
+
+
+def _split_members(raw: Any, size: int, what: str, ids: str = "") -> tuple[Any, dict[str, Any]]:
+    """(the decision without 'members', 'members'): at most `size` contacts, as a mapping."""
+    if not (isinstance(raw, dict) and "members" in raw):
+        return raw, {}
+    members = raw["members"]
+    if not isinstance(members, dict) or len(members) > size:
+        raise ValueError(
+            f"'members' maps at most {size} contact ids{ids} to {what}. Nothing was saved."
+        )
+    return {k: v for k, v in raw.items() if k != "members"}, members
+
 
 MEMBER_DECISIONS = ("approve", "edit", "reject")  # what one contact's email can be given
 
@@ -73,37 +102,17 @@ def batch_schema(
         schema = review_schema(action_name, base, member_allowed, unsupported, settings, edit_rules)
         return dump(schema.model_validate(raw))
 
-    class BatchDecision(DecisionSchema):
+    class BatchDecision(ShownAsWhole):
         root: Any
+        _whole: ClassVar[Any] = whole
+        _description: ClassVar[str] = (
+            f"A decision for all {size} emails of the batch; optional 'members' maps "
+            "contact ids (email-1 …) to their own approve/edit/reject."
+        )
 
         @classmethod
-        def __get_pydantic_json_schema__(
-            cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-        ) -> JsonSchemaValue:
-            shown = cast(JsonSchemaValue, json.loads(json.dumps(TypeAdapter(whole).json_schema())))
-            shown["description"] = (
-                f"A decision for all {size} emails of the batch; optional 'members' maps "
-                "contact ids (email-1 …) to their own approve/edit/reject."
-            )
-            return shown
-
-        @model_validator(mode="wrap")
-        @classmethod
-        def _rules(
-            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-        ) -> Any:
-            if isinstance(raw, DecisionSchema):
-                return raw
-            members_raw: dict[str, Any] = {}
-            top_raw = raw
-            if isinstance(raw, dict) and "members" in raw:
-                members_raw = raw["members"]
-                if not isinstance(members_raw, dict) or len(members_raw) > size:
-                    raise ValueError(
-                        f"'members' maps at most {size} contact ids to their decisions. "
-                        "Nothing was saved."
-                    )
-                top_raw = {k: v for k, v in raw.items() if k != "members"}
+        def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+            top_raw, members_raw = _split_members(raw, size, "their decisions")
             members: dict[str, dict[str, Any]] = {}
             for member_id, decision in members_raw.items():
                 problem = size_problem(decision)
@@ -115,7 +124,8 @@ def batch_schema(
             if top_raw or len(members) < size:
                 if isinstance(top_raw, dict) and not top_raw and members:
                     raise ValueError(
-                        f"{size - len(members)} contact(s) of the batch have no decision: give "
+                        f"{count(size - len(members), 'contact')} of the batch "
+                        f"{'has' if size - len(members) == 1 else 'have'} no decision: give "
                         "one for the whole batch ('type') or one for each contact. Nothing was "
                         "saved."
                     )
@@ -126,7 +136,8 @@ def batch_schema(
                 unseen = sorted(must_decide - set(members))
                 if unseen:
                     raise ValueError(
-                        f"{len(unseen)} email(s) of this batch carry links or contacts you did not "
+                        f"{count(len(unseen), 'email')} of this batch "
+                        f"{'carries' if len(unseen) == 1 else 'carry'} links or contacts you did not "
                         f"give ({', '.join(unseen[:5])}); they are never approved with the rest: "
                         "decide each of them in 'members'. Nothing was saved."
                     )
@@ -199,43 +210,25 @@ def batch_hold_schema(
             )
         return {"members": ids_of(edited[TAKE_OUT])}
 
-    class BatchHoldDecision(DecisionSchema):
+    class BatchHoldDecision(ShownAsWhole):
         root: Any
+        _whole: ClassVar[Any] = whole
+        _description: ClassVar[str] = (
+            "The audience's one hold: cancel (none goes out), send_now or release; "
+            "'members' maps contact ids (email-1 …) to {'type': 'cancel'} to take those "
+            "contacts out (with a type: the rest goes out; without: the rest stays held)."
+        )
 
         @classmethod
-        def __get_pydantic_json_schema__(
-            cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-        ) -> JsonSchemaValue:
-            shown = cast(JsonSchemaValue, json.loads(json.dumps(TypeAdapter(whole).json_schema())))
-            shown["description"] = (
-                "The audience's one hold: cancel (none goes out), send_now or release; "
-                "'members' maps contact ids (email-1 …) to {'type': 'cancel'} to take those "
-                "contacts out (with a type: the rest goes out; without: the rest stays held)."
-            )
-            return shown
-
-        @model_validator(mode="wrap")
-        @classmethod
-        def _rules(
-            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-        ) -> Any:
-            if isinstance(raw, DecisionSchema):
-                return raw
+        def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
             dialect = dialect_of(raw)
             problem = size_problem(raw)
             if problem:
                 raise ValueError(f"The decision is too large to be one: {problem}.")
             raw = from_agent_inbox(raw)
-            members_raw: Any = {}
-            top_raw = raw
-            if isinstance(raw, dict) and "members" in raw:
-                members_raw = raw["members"]
-                if not isinstance(members_raw, dict) or len(members_raw) > size:
-                    raise ValueError(
-                        f"'members' maps at most {size} contact ids (email-1 … email-{size}) to "
-                        "{'type': 'cancel'}. Nothing was saved."
-                    )
-                top_raw = {k: v for k, v in raw.items() if k != "members"}
+            top_raw, members_raw = _split_members(
+                raw, size, "{'type': 'cancel'}", f" (email-1 … email-{size})"
+            )
             members: dict[str, dict[str, Any]] = {}
             for member_id, decision in members_raw.items():
                 n = member_id.rpartition("-")[2] if isinstance(member_id, str) else ""

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from graphs.errors import InvalidInput
+from graphs.humanize import count
 from graphs.state import Brief
 from tools.registry import get_tool
 
@@ -66,7 +67,7 @@ def validate_brief(raw: Any) -> Brief:
     unknown = sorted(set(raw) - set(BRIEF_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         problems.append(
-            f"unknown field(s) {unknown}; expected {sorted(BRIEF_FIELDS)} and optional "
+            f"unknown {'field' if len(unknown) == 1 else 'fields'} {unknown}; expected {sorted(BRIEF_FIELDS)} and optional "
             f"{list(OPTIONAL_FIELDS)}"
         )
     to = str(raw.get("to") or DEFAULT_TO).strip()
@@ -207,7 +208,7 @@ def parse_audience_csv(text: str) -> list[dict[str, str]]:
         contacts.append(contact)
     if problems:
         raise InvalidInput(
-            f"The audience file has {len(problems)} bad row(s): "
+            f"The audience file has {count(len(problems), 'bad row')}: "
             + "; ".join(problems[:10])
             + ("; …" if len(problems) > 10 else "")
             + ". Fix them and upload again; nothing was started."

@@ -200,7 +200,7 @@ def validate_decision(
         unknown = sorted(set(data["args"]) - set(get_tool(action_name).args_model.model_fields))
         if unknown:
             raise InvalidDecision(
-                f"Unknown field(s) {unknown} for {action_name}; expected "
+                f"Unknown {'field' if len(unknown) == 1 else 'fields'} {unknown} for {action_name}; expected "
                 f"{sorted(get_tool(action_name).args_model.model_fields)}. Nothing was saved."
             )
         data["args"] = {**original_args, **data["args"]}

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from graphs.humanize import count
+
 log = logging.getLogger(__name__)
 
 # Phrases a marketer strikes from small-model copy. Longest first, so "look no further" is cut
@@ -151,7 +153,7 @@ def format_learning(figures: Mapping[str, Any] | None) -> str:
         return "learning from edits: not run (--learn N runs it on N products)"
     if not figures["phrases_cut"]:
         return (
-            f"learning from edits: {figures['products']} product(s), no stock phrase to edit out "
+            f"learning from edits: {count(figures['products'], 'product')}, no stock phrase to edit out "
             "in the first campaign: nothing to measure"
         )
     line = (

@@ -45,7 +45,7 @@ import httpx
 from graphs.audit_chain import AuditChain
 from graphs.authority import can_take_part, requirement
 from graphs.binding import content_hash
-from graphs.humanize import duration
+from graphs.humanize import count, duration
 from graphs.policy import Policy
 from graphs.store import Store, now_iso
 from tools.base import ConnectorError, Settings
@@ -412,7 +412,12 @@ class Reach:
         msg = EmailMessage()
         msg["From"] = self.settings.notify_from
         msg["To"] = person
-        subject = f"{len(lines)} item(s) wait for your sign-off" if digest else lines[0]["headline"]
+        waits = "waits" if len(lines) == 1 else "wait"
+        subject = (
+            f"{count(len(lines), 'item')} {waits} for your sign-off"
+            if digest
+            else lines[0]["headline"]
+        )
         msg["Subject"] = f"[Signoff] {subject}"
         body = []
         for line in lines:

@@ -328,7 +328,7 @@ def parse_policy(text: str, where: str = "<policy>") -> Policy:
     reach = parse_reach(raw.get("notifications"), problems)
     if problems:
         raise InvalidInput(
-            f"The policy {where} has {len(problems)} problem(s): "
+            f"The policy {where} has {count(len(problems), 'problem')}: "
             + "; ".join(problems)
             + ". Nothing was changed: fix the file and try again."
         )

@@ -57,6 +57,7 @@ from graphs.decisions import (
     size_problem,
 )
 from graphs.dialects import dialect_of, to_signoff
+from graphs.humanize import count
 from tools.base import Settings
 from tools.registry import get_tool
 
@@ -76,6 +77,22 @@ class DecisionSchema(RootModel[Any]):
     @property
     def dialect(self) -> str:
         return self._dialect
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate(
+        cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+    ) -> Any:
+        """The one validator of every decision class: an already validated decision passes as
+        it is; anything else goes through the class's own rules (`_rules`)."""
+        if isinstance(raw, DecisionSchema):
+            return raw
+        return cls._rules(raw, handler)
+
+    @classmethod
+    def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """A decision class's checks around pydantic's own (`handler`); none by default."""
+        return handler(raw)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -288,13 +305,8 @@ def _review_class(action_name: str, allowed: tuple[str, ...]) -> type[DecisionSc
     class ReviewDecision(DecisionSchema):
         root: union
 
-        @model_validator(mode="wrap")
         @classmethod
-        def _rules(
-            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-        ) -> Any:
-            if isinstance(raw, DecisionSchema):
-                return raw
+        def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
             rules = _rules_of(cls)
             original = rules.original
             unsupported = rules.unsupported
@@ -314,7 +326,7 @@ def _review_class(action_name: str, allowed: tuple[str, ...]) -> type[DecisionSc
             if decision.type == "approve" and unsupported and not decision.checked:
                 shown = "; ".join(f"'{c[:90]}'" for c in unsupported[:5])
                 raise ValueError(
-                    f"This draft has {len(unsupported)} claim(s) the evidence does not support: "
+                    f"This draft has {count(len(unsupported), 'claim')} the evidence does not support: "
                     f"{shown}. Check them and approve with checked=true, or edit or send it back."
                 )
             if decision.type == "edit" and rules.settings is not None:
@@ -343,13 +355,8 @@ def hold_schema(action_name: str) -> type[DecisionSchema]:
     class HoldDecision(DecisionSchema):
         root: union
 
-        @model_validator(mode="wrap")
         @classmethod
-        def _rules(
-            cls, raw: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-        ) -> Any:
-            if isinstance(raw, DecisionSchema):
-                return raw
+        def _rules(cls, raw: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
             _refuse_oversized(raw)
             dialect = dialect_of(raw)
             mapped = to_signoff(raw, "hold", action)

@@ -67,11 +67,13 @@ def _began_before(job: dict[str, Any], decided_at: Any, open_jobs: list[dict[str
 
 def approvals_waiting(store: Any, thread_id: str | None = None) -> list[dict[str, Any]]:
     """The approvals (approve, edit) recorded but waiting for their campaign's current run to
-    end, oldest first: {id, thread_id, action_id, title, action, by, at, hold_seconds, busy
-    (what the run does, in words), job (the running job's id)}. Reads the unapplied decisions
-    (a partial index) and the open jobs of each campaign that has one."""
+    end, oldest first: {id, thread_id, campaign (its product), action_id, title, action, by, at,
+    hold_seconds, busy (what the run does, in words), job (the running job's id)}. Reads the
+    unapplied decisions (a partial index), and the open jobs and the row of each campaign that
+    has one."""
     decided = [d for d in store.unapplied(thread_id) if d["decision"].get("type") in APPROVALS]
     jobs: dict[str, list[dict[str, Any]]] = {}
+    products: dict[str, str] = {}
     found: list[dict[str, Any]] = []
     for d in decided:
         thread = str(d["thread_id"])
@@ -85,6 +87,9 @@ def approvals_waiting(store: Any, thread_id: str | None = None) -> list[dict[str
         if not ahead:
             continue
         job = min(ahead, key=lambda j: int(j["id"]))
+        if thread not in products:
+            row = store.campaign(thread) or {}
+            products[thread] = str((row.get("brief") or {}).get("product") or "Campaign")
         item = store.inbox_item(d["interrupt_id"])
         payload = (item or {}).get("payload") or {}
         action = str((payload.get("action") or {}).get("name") or d["action_id"])
@@ -92,6 +97,7 @@ def approvals_waiting(store: Any, thread_id: str | None = None) -> list[dict[str
             {
                 "id": d["interrupt_id"],
                 "thread_id": thread,
+                "campaign": products[thread],
                 "action_id": d["action_id"],
                 "title": str(payload.get("title") or action.replace("_", " ").capitalize()),
                 "action": action,

@@ -108,7 +108,8 @@ def request(
         except httpx.TimeoutException as exc:
             last = ConnectorError(
                 f"{where} did not answer {what} within {settings.http_timeout:g} s "
-                f"({type(exc).__name__}, {attempt + 1} attempt(s)).{fix}",
+                f"({type(exc).__name__}, {attempt + 1} "
+                f"{'attempt' if attempt == 0 else 'attempts'}).{fix}",
                 retryable=True,
             )
             if not idempotent and not isinstance(exc, httpx.ConnectTimeout):
@@ -128,7 +129,8 @@ def request(
             if status >= 500 or status == 429:
                 last = ConnectorError(
                     f"{where} answered {status} {response.reason_phrase} to {what} "
-                    f"{attempt + 1} time(s): {said}. It may be down or busy; retry later.",
+                    f"{'once' if attempt == 0 else f'{attempt + 1} times'}: {said}. "
+                    "It may be down or busy; retry later.",
                     retryable=True,
                     status=status,
                 )

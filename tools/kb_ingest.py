@@ -162,41 +162,32 @@ class KbIngest(KbReading):
         digest = hashlib.sha256(data).hexdigest()
         with self._write() as db:
             row = db.execute("SELECT id FROM kb_sources WHERE uri = ?", (uri,)).fetchone()
+            # the source's row: its columns (names fixed here, never from input) once, for
+            # an update of a URI read before and for a new one
+            fields = {
+                "kind": doc.kind,
+                "name": name,
+                "title": doc.title,
+                "added_at": _now(),
+                "sha256": digest,
+                "flags": json.dumps(source_flags),
+                "reasons": json.dumps(reasons),
+                "product": product,
+                "role": role,
+            }
             if row:
                 source_id = int(row["id"])
                 self._delete_passages(db, source_id)
+                sets = ", ".join(f"{column}=?" for column in fields)
                 db.execute(
-                    "UPDATE kb_sources SET kind=?, name=?, title=?, added_at=?, sha256=?, flags=?, "
-                    "reasons=?, product=?, role=? WHERE id=?",
-                    (
-                        doc.kind,
-                        name,
-                        doc.title,
-                        _now(),
-                        digest,
-                        json.dumps(source_flags),
-                        json.dumps(reasons),
-                        product,
-                        role,
-                        source_id,
-                    ),
+                    f"UPDATE kb_sources SET {sets} WHERE id=?", (*fields.values(), source_id)
                 )
             else:
+                columns = ", ".join(["uri", *fields])
+                marks = ", ".join("?" * (len(fields) + 1))
                 cur = db.execute(
-                    "INSERT INTO kb_sources(uri, kind, name, title, added_at, sha256, flags, reasons,"
-                    " product, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (
-                        uri,
-                        doc.kind,
-                        name,
-                        doc.title,
-                        _now(),
-                        digest,
-                        json.dumps(source_flags),
-                        json.dumps(reasons),
-                        product,
-                        role,
-                    ),
+                    f"INSERT INTO kb_sources({columns}) VALUES ({marks}) RETURNING id",
+                    (uri, *fields.values()),
                 )
                 source_id = int(cur.fetchone()[0])
             stem = Path(name).stem

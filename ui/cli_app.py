@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graphs.humanize import count
 from tools.fetch import MB, FetchLimits
 from ui import cli_common
 from ui.cli_common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, AddParser, CliError, _identity
@@ -71,7 +72,7 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
         subprocess.Popen([*worker, "--warm-model", "-q"], env=env)
     if args.workers > 0:
         print(
-            f"{args.workers} worker(s) run the campaigns; `signoff jobs` shows them.",
+            f"{count(args.workers, 'worker')} {'runs' if args.workers == 1 else 'run'} the campaigns; `signoff jobs` shows them.",
             file=sys.stderr,
         )
         sys.stderr.flush()

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from graphs.humanize import duration
+from graphs.humanize import count, duration
 from ui.cli_common import (
     EXIT_NOT_FOUND,
     EXIT_OK,
@@ -191,7 +191,7 @@ def cmd_simulate(args: argparse.Namespace, home: Path) -> int:
         _emit(result)
         return EXIT_OK
     print(
-        f"Replayed the last {result['replayed']} decided action(s) under {candidate.name} "
+        f"Replayed the last {count(result['replayed'], 'decided action')} under {candidate.name} "
         f"(against policy {result.get('policy_version', '?')}):"
     )
     print(f"  reviews now:             {result['reviews_now']}")
@@ -201,7 +201,7 @@ def cmd_simulate(args: argparse.Namespace, home: Path) -> int:
     if not through:
         print("\nIt lets nothing through that a person reviews today.")
         return EXIT_OK
-    print(f"\nIt would have let {len(through)} action(s) through without a person:")
+    print(f"\nIt would have let {count(len(through), 'action')} through without a person:")
     header = ["CAMPAIGN", "ACTION", "WHAT A PERSON DID", "NOW", "CANDIDATE"]
     table = [
         [

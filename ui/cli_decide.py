@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from graphs.errors import RunStopped
-from graphs.humanize import clip, duration
+from graphs.humanize import clip, count, duration
 from ui.cli_common import (
     BY_HELP,
     EXIT_INVALID,
@@ -73,7 +73,7 @@ def add_parsers(add: AddParser) -> None:
         "ids",
         nargs="+",
         metavar="ID",
-        help="pending action id(s) from `signoff inbox`; without a flag below, the last word is "
+        help="one or more pending action ids from `signoff inbox`; without a flag below, the last word is "
         "the decision: {" + ",".join(DECISION_FLAGS) + "}",
     )
     flags = p.add_mutually_exclusive_group()
@@ -92,6 +92,12 @@ def add_parsers(add: AddParser) -> None:
     )
     p.add_argument("--args", metavar="JSON", help="edit: the fields to change, as a JSON object")
     p.add_argument("--feedback", metavar="TEXT", help="revise: what the writer should change")
+    p.add_argument(
+        "--template",
+        action="store_true",
+        help="revise on one contact of an audience batch: send the batch's one template back "
+        "for every contact (a contact's email is never sent back on its own)",
+    )
     p.add_argument("--reason", metavar="TEXT", help="reject: why it must not go out")
     p.add_argument("--comment", metavar="TEXT", help="reject: an optional note")
     p.add_argument(
@@ -259,8 +265,12 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
     if len(ids) > 1:
         return _decide_many(args, home, ids, decision)
     args.id = ids[0]
+    if getattr(args, "template", False) and decision["type"] != "revise":
+        raise CliError("--template goes with revise --feedback TEXT. Nothing was saved.")
     with _open(home) as s:
         item = next((p for p in s.pending() if p["id"] == args.id), None)
+        if item and (item.get("batch_size") or 0) > 1 and decision["type"] == "revise":
+            return _send_back_template(s, args, item, decision)
         try:
             summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
             summary = _await(s, summary, args)
@@ -328,6 +338,42 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         print(f"\nNext:\n  signoff decide {summary['pending'][0]['id']} approve")
     else:
         print(f"\n\nNext:\n  signoff show {summary['thread_id']}")
+    return EXIT_OK
+
+
+def _send_back_template(
+    s: Any, args: argparse.Namespace, item: dict[str, Any], decision: dict[str, Any]
+) -> int:
+    """revise on one contact of an audience batch: the batch is ONE draft (the template,
+    greeted by name), so a contact is never sent back alone; with --template the template goes
+    back for every contact (one decision on the batch), else say so and what to do."""
+    size = int(item.get("batch_size") or 0)
+    if not args.template:
+        raise CliError(
+            f"{args.id} is one contact's email of an audience batch of {size:,}: every contact's "
+            "email is the batch's one template greeted by name, so it is never sent back on its "
+            f"own. To change it for this contact only: `signoff decide {args.id} edit --args "
+            f"JSON`. To have the writer redo the template for all {size:,} contacts: `signoff "
+            f"decide {args.id} revise --feedback TEXT --template`. Nothing was saved."
+        )
+    try:
+        result = s.decide_batch(
+            item["thread_id"], item["batch"], decision, by=_who(args), on_progress=_progress(args)
+        )
+        summaries = [_await(s, summary, args) for summary in result["summaries"]]
+    except RunStopped as exc:
+        raise _stopped(exc, args.verbose) from exc
+    if args.json:
+        _emit({"sent_back": item["batch"], "contacts": len(result["decisions"]), **summaries[0]})
+        return EXIT_OK
+    print(
+        f"Sent the template of batch {item['batch']} back to the writer for "
+        f"{count(len(result['decisions']), 'contact')}, as {_who(args)}."
+    )
+    still = summaries[0].get("pending", [])
+    if still:
+        print(f"\nThe redraft is waiting for you: {count(len(still), 'draft')}.\n")
+        print(_inbox_table(still))
     return EXIT_OK
 
 

@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from graphs.humanize import clip, duration, to_epoch
+from graphs.humanize import clip, count, duration, to_epoch
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -81,7 +81,8 @@ def _inbox_table(items: list[dict[str, Any]], *, with_thread: bool = False) -> s
     for item, k in zip(items, range(1, len(lines)), strict=True):
         notes = [r for r in item.get("reasons", [])[1:]]  # the first reason is the risk tier
         if item.get("unsupported_claims"):
-            notes = notes or [f"{len(item['unsupported_claims'])} claim(s) cite no evidence"]
+            n = len(item["unsupported_claims"])
+            notes = notes or [f"{count(n, 'claim')} {'cites' if n == 1 else 'cite'} no evidence"]
         if item.get("batch") and (item.get("batch_size") or 0) > 1:
             notes.append(f"one of a batch of {item['batch_size']} ({item['batch']})")
         if item.get("expires_at"):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphs.humanize import clip, duration
+from graphs.humanize import clip, count, duration
 from ui import cli_common
 
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, home: Path) -> int:
     )
     workers = status["workers"]
     if workers:
-        out.write(f"\n{len(workers)} worker(s) alive:\n")
+        out.write(f"\n{count(len(workers), 'worker')} alive:\n")
         for w in workers:
             out.write(f"  {w['name']}  ({w['detail']})\n")
     else:

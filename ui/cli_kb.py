@@ -20,7 +20,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from graphs.humanize import clip
+from graphs.humanize import clip, count
 from tools.kb import SUPPORTED_HELP, KnowledgeBase, SourceInfo
 from ui import cli_common
 
@@ -215,7 +215,7 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
             _out(_sources_table(added))
         flagged = [s for s in added if s.flags]
         _out(
-            f"\nAdded {len(added)} source(s)"
+            f"\nAdded {count(len(added), 'source')}"
             + (f"; {len(flagged)} flagged (see `signoff kb list`)" if flagged else "")
             + (f"; {len(errors)} could not be added" if errors else "")
             + "."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from graphs.humanize import count as counted
 from ui.cli_common import EXIT_OK, AddParser, _by, _emit, _json_flag, _open, _who
 
 
@@ -36,7 +37,7 @@ def cmd_reindex(args: argparse.Namespace, home: Path) -> int:
     if args.json:
         _emit({"reindexed": count, "pending": pending})
     else:
-        print(f"reindexed {count} campaign(s); {pending} action(s) pending")
+        print(f"reindexed {counted(count, 'campaign')}; {counted(pending, 'action')} pending")
     return EXIT_OK
 
 
@@ -46,7 +47,7 @@ def cmd_recover(args: argparse.Namespace, home: Path) -> int:
     if args.json:
         _emit({"applied": applied})
     elif applied:
-        print(f"applied {len(applied)} recorded decision(s): {' '.join(applied)}")
+        print(f"applied {counted(len(applied), 'recorded decision')}: {' '.join(applied)}")
     else:
         print("nothing to recover: every recorded decision has been applied")
     return EXIT_OK
@@ -59,7 +60,7 @@ def cmd_prune(args: argparse.Namespace, home: Path) -> int:
         _emit({"pruned": pruned, "dry_run": args.dry_run})
         return EXIT_OK
     verb = "would prune" if args.dry_run else "pruned"
-    print(f"{verb} the checkpoints of {len(pruned)} finished campaign(s)")
+    print(f"{verb} the checkpoints of {counted(len(pruned), 'finished campaign')}")
     for thread_id in pruned:
         print(f"  {thread_id}")
     return EXIT_OK

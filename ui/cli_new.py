@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from graphs.errors import InvalidInput, RunStopped
+from graphs.humanize import count
 from ui.cli_common import (
     BY_HELP,
     EXIT_NOT_FOUND,
@@ -139,7 +140,9 @@ def cmd_new(args: argparse.Namespace, home: Path) -> int:
         if not args.quiet:
             print(f"Starting a campaign for {brief['product']!r}…", file=sys.stderr, flush=True)
             if audience is not None:
-                print(f"  audience: {len(audience)} recipient(s)", file=sys.stderr, flush=True)
+                print(
+                    f"  audience: {count(len(audience), 'recipient')}", file=sys.stderr, flush=True
+                )
         extra: dict[str, Any] = {"audience": audience} if audience is not None else {}
         try:
             result = s.start(brief, on_progress=_progress(args), by=_who(args), **extra)
@@ -157,7 +160,7 @@ def _print_summary(result: dict[str, Any]) -> None:
     tid = result["thread_id"]
     pending = result["pending"]
     if pending:
-        print(f"Campaign {tid} is waiting for your sign-off on {len(pending)} action(s):\n")
+        print(f"Campaign {tid} is waiting for your sign-off on {count(len(pending), 'action')}:\n")
         print(_inbox_table(pending))
         print("\nNext:")
         first = pending[0]["id"]

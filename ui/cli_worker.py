@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphs.errors import Busy
-from graphs.humanize import clip
+from graphs.humanize import clip, count
 from ui import cli_common
 from ui.cli_common import EXIT_OK, AddParser, _json_flag, _positive_float, log
 from ui.cli_format import _stamp
@@ -118,7 +118,11 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
         pass
     finally:
         _restore_sigterm(previous)
-    print(f"worker stopped ({released} released) after {ran} run(s)", file=sys.stderr, flush=True)
+    print(
+        f"worker stopped ({released} released) after {count(ran, 'run')}",
+        file=sys.stderr,
+        flush=True,
+    )
     return EXIT_OK
 
 

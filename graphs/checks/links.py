@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from graphs.humanize import count
+
 # Fields that are addresses, not content: the recipient is checked as a recipient.
 RECIPIENT_FIELDS = {"send_email": ("to",)}
 # The sender's own domain (tools/email.py FROM_ADDRESS) is always ours.
@@ -265,5 +267,7 @@ def foreign_contacts(action_name: str, args: Mapping[str, Any], allowed: Allowed
     found = foreign(action_name, args, allowed)
     reasons = [describe(f) for f in found[:5]]
     if len(found) > 5:
-        reasons.append(f"and {len(found) - 5} more link(s) or contact(s) you did not give")
+        reasons.append(
+            f"and {count(len(found) - 5, 'more link or contact', 'more links or contacts')} you did not give"
+        )
     return reasons

@@ -29,6 +29,7 @@ from graphs.batch_holds import cancelled_contacts, fold
 from graphs.binding import content_hash
 from graphs.decisions import HOLD_DECISIONS
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound
+from graphs.humanize import count
 from graphs.runtime.inbox import InboxPages, needs_check
 from graphs.runtime.reviews import TRACKED
 from graphs.runtime.runs import Progress
@@ -393,7 +394,7 @@ class Batches(InboxPages):
         covered = [i for i in open_ids if i not in left_open]
         if not covered and held_back:
             raise InvalidInput(
-                f"The {len(held_back)} draft(s) of batch {batch!r} still waiting carry links or "
+                f"The {count(len(held_back), 'draft')} of batch {batch!r} still waiting carry links or "
                 "contacts you did not give (from the audience file or a source); they are never "
                 "approved in bulk. Open them one by one: `signoff inbox`."
             )

@@ -11,6 +11,7 @@ from typing import Any
 from graphs.authority import Decidable, decidable
 from graphs.binding import content_hash
 from graphs.errors import InvalidInput, NotFound
+from graphs.humanize import count
 from graphs.runtime.reviews import Reviews, _inbox_item
 from graphs.runtime.runs import Progress
 
@@ -220,7 +221,7 @@ class InboxPages(Reviews):
                 decisions[row["interrupt_id"]] = one
         if not decisions and held_back:
             raise InvalidInput(
-                f"The {len(held_back)} draft(s) of batch {batch!r} still waiting carry links or "
+                f"The {count(len(held_back), 'draft')} of batch {batch!r} still waiting carry links or "
                 "contacts you did not give (from the audience file or a source); they are never "
                 "approved in bulk. Open them one by one: `signoff inbox`."
             )

@@ -23,6 +23,7 @@ from typing import Any
 from graphs.errors import NotFound
 from graphs.runtime.campaigns import Campaigns
 from graphs.runtime.runs import Progress
+from graphs.runtime.stored import next_branches
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ class RunQueue(Campaigns):
             thread_id = campaign["thread_id"]
             if campaign["status"] != "running" or self.store.thread_jobs(thread_id, open_only=True):
                 continue
-            if self.graph.get_state(self._config(thread_id)).next == ("review",):
+            # read from the checkpoint: the page process never builds the graph for this
+            if next_branches(self.checkpointer, thread_id) == ("review",):
                 self.enqueue_run("retry", thread_id)
         return []
 

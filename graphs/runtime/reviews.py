@@ -13,7 +13,7 @@ from graphs.autonomy import bulk_track
 from graphs.binding import content_hash
 from graphs.decisions import validate_decision
 from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFound
-from graphs.humanize import clip
+from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress
@@ -210,7 +210,7 @@ class Reviews(AutonomyService):
         if valid["type"] == "approve" and payload.get("needs_check") and not valid.get("checked"):
             claims = payload.get("unsupported_claims", [])
             raise InvalidDecision(
-                f"This draft has {len(claims)} claim(s) the evidence does not support: "
+                f"This draft has {count(len(claims), 'claim')} the evidence does not support: "
                 + "; ".join(f"'{clip(c, 90)}'" for c in claims[:5])
                 + ". Check them and approve with checked=true ('I checked these'), or edit or "
                 "send it back. Nothing was saved."

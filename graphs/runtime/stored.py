@@ -61,6 +61,27 @@ def stored_values(
     return values or retention.kept_values(store, thread_id)
 
 
+def next_branches(checkpointer: Any, thread_id: str) -> tuple[str, ...] | None:
+    """What `graph.get_state(config).next` says for a campaign whose writer sent its actions to
+    their branches, read from its last checkpoint without building the graph: one name per
+    branch task that has not finished (no output written; a branch waiting at an interrupt has
+    not), e.g. ("review",). () when no branch is pending (the writer's Send()s stay in the
+    checkpoint until the step that runs them ends); None when the branches are of several
+    kinds and so which ones are left is not known from here."""
+    from langgraph.pregel._task_status import read_task_statuses  # LangGraph's own reading
+
+    saved = last_checkpoint(checkpointer, thread_id)
+    if saved is None:
+        return ()
+    sends = saved.checkpoint.get("channel_values", {}).get(SENDS) or []
+    nodes = [str(getattr(s, "node", "")) for s in sends]
+    if len(set(nodes)) > 1:
+        return None
+    statuses = read_task_statuses(saved.pending_writes or ())
+    done = sum(1 for status in statuses.values() if status.output)
+    return tuple(nodes[: max(0, len(nodes) - done)])
+
+
 def waiting_branches(checkpointer: Any, thread_id: str, saved: Any) -> list[tuple[str, Any]]:
     """(node, values) of each branch waiting at its gate or hold, in the order their interrupts
     were saved: the branch's last saved state, as `get_state(subgraphs=True)`'s tasks show it."""

@@ -36,7 +36,7 @@ def _where(
 ) -> tuple[str, list[Any]]:
     unknown = set(filters) - set(FILTERS)
     if unknown:
-        raise ValueError(f"Unknown inbox filter(s) {sorted(unknown)}; expected some of {FILTERS}.")
+        raise ValueError(f"Unknown inbox filters {sorted(unknown)}; expected some of {FILTERS}.")
     clauses, params = ["decided = 0"], []
     if kind:
         clauses.append("kind = ?")

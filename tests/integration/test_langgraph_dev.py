@@ -10,6 +10,7 @@ the decisions, the outbox and the audit."""
 from __future__ import annotations
 
 import json
+import mailbox
 import os
 import signal
 import socket
@@ -259,3 +260,43 @@ def test_agent_inbox_refusals_never_stick_a_thread(server: Server) -> None:
     )
     assert {e["policy_version"] for e in store.audit_log(limit=10**6)} == {version}
     assert store.verify_audit()["ok"]
+
+
+def test_a_contact_taken_out_leaves_one_hold_for_the_audience(
+    server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Agent Inbox's `take_out` on a held audience: the hold asks again under a new id, and
+    `signoff holds` lists that one hold (not the replaced one beside it), with the contact
+    taken out under its id; the watcher's release sends the rest."""
+    contacts = [{"email": f"p{i}@example.com", "name": f"Pat{i} Lee"} for i in range(1, 4)]
+    thread_id = str(server.client.threads.create()["thread_id"])
+    state = {
+        "brief": {**BRIEF, "channels": ["email"]},
+        "evidence": [],
+        "actions": [],
+        "outcomes": [],
+        "audience": contacts,
+    }
+    server.client.runs.wait(thread_id, "campaign", input=state)
+    [(batch_id, _)] = server.pending(thread_id).values()
+    server.resume(thread_id, {batch_id: [{"type": "accept", "args": None}]}, user="ann")
+    [(first_id, first)] = server.pending(thread_id).values()
+    form = {**first["action_request"]["args"], "take_out": "p2@example.com"}
+    edit = [{"type": "edit", "args": {"action": "send_email", "args": form}}]
+    server.resume(thread_id, {first_id: edit}, user="ann")
+    [(again_id, again)] = server.pending(thread_id).values()
+    assert again_id != first_id and again["batch_size"] == 2
+    code, holds, _ = run_json(capsys, "holds", "--home", str(server.home))
+    mine = [h for h in holds if h["thread_id"] == thread_id]
+    assert code == 0 and [h["id"] for h in mine] == [again_id], mine
+    assert mine[0]["taken_out"] == 1
+    store = server.store()
+    assert [
+        d["interrupt_id"] for d in store.decisions(thread_id) if d["action_id"] == "email-2"
+    ] == [f"{again_id}-2"]
+    done = ServerWatcher(server.url).tick(now=time.time() + 3600)
+    assert again_id in done["released"] and first_id not in done["skipped"]
+    # (other tests' holds on this server are released with it: read only this audience's mail)
+    path = server.home / "maildir"
+    sent = {str(m["To"]) for m in mailbox.Maildir(str(path), create=False)}
+    assert {"p1@example.com", "p3@example.com"} <= sent and "p2@example.com" not in sent

@@ -132,6 +132,36 @@ def test_a_batch_is_one_group_with_one_approve_all(
     assert "Nothing is waiting for you" in texts(at)
 
 
+def test_a_contact_is_not_sent_back_alone_but_the_template_is_for_all(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    """One draft for the whole audience, greeted by name: a contact's open email says it is
+    never sent back on its own (Edit changes it for that contact only); the template is sent
+    back with feedback for every contact, as ONE decision, and comes back as the same batch."""
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert not at.exception
+    assert "never sent back on its own" in texts(at) and "use Edit" in texts(at)
+    at.button(key=f"batch-send-back-{batch}").click().run()  # no feedback: nothing is sent
+    assert not at.exception and submissions == []
+    assert "Say what the writer should change" in " ".join(str(w.value) for w in at.warning)
+    at.text_area(key=f"batch-feedback-{batch}").set_value("Shorter, please.")
+    at.button(key=f"batch-send-back-{batch}").click().run()
+    assert not at.exception
+    revise = {"type": "revise", "feedback": "Shorter, please."}
+    assert submissions == [{**whole(), "decision": revise}]
+    [decided] = seeded.store.decisions(thread)
+    assert decided["decision"]["type"] == "revise"
+    said = " ".join(str(m.value) for m in [*at.info, *at.success])
+    # "the writer is redrafting the template…", or once its run ended, "the redraft … is in
+    # your inbox"
+    assert "Sent back — the" in said and "template of Send email" in said, said
+    assert "4 contacts" in said, said
+    redrafted = [p for p in seeded.pending() if p["action"] == "send_email"]
+    assert len(redrafted) == 4 and {p["revision"] for p in redrafted} == {1}
+
+
 def test_select_some_then_the_rest_goes_when_the_batch_is_decided(
     ui_home: Path, seeded: Signoff, submissions: list[Any]
 ) -> None:

@@ -107,7 +107,7 @@ class KeyedHook:
         ({"product": 5, "audience": ["x"], "goal": None}, ["'product'", "'audience'", "'goal'"]),
         (
             {"product": "B", "audience": "a", "goal": "g", "budget": 5},
-            ["unknown field(s) ['budget']", "optional"],
+            ["unknown field ['budget']", "optional"],
         ),
         (
             {"product": "B", "audience": "a", "goal": "g", "channels": ["email", "tiktok"]},
@@ -235,7 +235,7 @@ def test_an_audience_file_with_bad_rows_names_each_line_and_starts_nothing(
     with pytest.raises(InvalidInput) as refused:
         signoff.start(brief, audience=contacts)
     message = str(refused.value)
-    assert "3 bad row(s)" in message
+    assert "3 bad rows" in message
     assert "line 3: email 'not-an-address'" in message
     assert "line 4: email 'cy@example'" in message
     assert "line 5: ana@example.com appears twice" in message
@@ -433,7 +433,7 @@ def test_a_5xx_storm_is_retried_with_backoff_then_fails_retryably_and_nothing_is
             [failed] = runtime.failed()
             [row] = runtime.store.outbox(post["thread_id"])
         assert failed["retryable"] is True
-        assert "503" in failed["error"] and "4 time(s)" in failed["error"]
+        assert "503" in failed["error"] and "4 times" in failed["error"]
         assert "retry later" in failed["error"]
         assert "s3cret" not in failed["error"]  # a webhook's path is its secret
         assert row["status"] == "failed" and row["args"] == post["args"]
@@ -484,7 +484,7 @@ def test_a_short_5xx_burst_is_absorbed_by_the_retries(
         ("approve", ["is a JSON object", "Allowed types: ['approve', 'edit', 'revise', 'reject']"]),
         (
             {"type": "edit", "args": {"recipient": "x@example.com"}},
-            ["Unknown field(s) ['recipient']", "['body', 'sender', 'subject', 'to']"],
+            ["Unknown field ['recipient']", "['body', 'sender', 'subject', 'to']"],
         ),
         ({"type": "edit"}, ["An edit needs args", "fields to change"]),
         ({"type": "edit", "args": {"subject": 5}}, ["subject", "valid string"]),

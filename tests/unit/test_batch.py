@@ -253,7 +253,7 @@ def test_the_batch_schema_refuses_what_cannot_be_applied():
         schema(unsupported=["It costs $19."]).model_validate({"type": "approve"})
     with pytest.raises(ValidationError, match="not a choice for one contact"):
         schema().model_validate({"type": "approve", "members": {"email-1": {"type": "revise"}}})
-    with pytest.raises(ValidationError, match="have no decision"):
+    with pytest.raises(ValidationError, match="has no decision"):
         schema().model_validate({"members": {"email-1": {"type": "approve"}}})
     edited = schema().model_validate(
         {"members": {"email-1": {"type": "approve"}, "email-2": {"type": "edit", "args": {}}}}
@@ -316,3 +316,68 @@ def test_a_bad_batch_decision_saves_nothing(signoff: Signoff, brief: dict[str, s
     with pytest.raises(InvalidDecision):
         signoff.decide_batch(thread, "audience", {"type": "reject"})  # no reason
     assert signoff.store.decisions(thread) == [] and signoff.pending_count() == 3
+
+
+def test_a_contact_taken_out_under_langgraph_s_server_goes_with_the_hold_that_asks_again(
+    held: Path, brief: dict[str, str]
+):
+    """Under `langgraph dev` a contact taken out alone (Agent Inbox's `take_out`) makes the
+    audience's hold ask again under a new interrupt id. The hold it replaced is not left
+    waiting beside it (`signoff holds` lists ONE hold for the audience, with its contact taken
+    out), the take-out moves to the new id with an audit entry tying the two, and the release
+    of the hold that asks now sends the rest."""
+    from graphs import services
+
+    graph = build_graph(InMemorySaver())
+    context = Context(model=ScriptedChatModel())
+    thread_id = uuid.uuid4().hex
+    config: Any = {"configurable": {"thread_id": thread_id}}
+    state = {
+        "brief": validate_brief({**brief, "channels": ["email"]}),
+        "evidence": [],
+        "actions": [],
+        "outcomes": [],
+        "audience": CONTACTS[:4],
+    }
+    try:
+        graph.invoke(state, config, context=context)
+        [batch] = graph.get_state(config).interrupts
+        accept = [{"type": "accept", "args": None}]
+        graph.invoke(Command(resume={batch.id: accept}), config, context=context)
+        [first] = graph.get_state(config).interrupts
+        form = dict(first.value["action_request"]["args"])
+        take_out = {"action": "send_email", "args": {**form, "take_out": "p2@example.com"}}
+        graph.invoke(
+            Command(resume={first.id: [{"type": "edit", "args": take_out}]}),
+            config,
+            context=context,
+        )
+        [again] = graph.get_state(config).interrupts
+        assert again.id != first.id and again.value["batch_size"] == 3
+        with Signoff(held, model=ScriptedChatModel()) as runtime:
+            holds = [h for h in runtime.holds() if h["thread_id"] == thread_id]
+            assert [h["id"] for h in holds] == [again.id], holds  # not the replaced one beside
+            assert holds[0]["taken_out"] == 1, holds  # its contact taken out, under its id
+            cancels = runtime.store.decisions(thread_id)
+            assert [d["interrupt_id"] for d in cancels if d["action_id"] == "email-2"] == [
+                f"{again.id}-2"
+            ]
+            # the history ties the take-out (under the hold that asked then) to the one now
+            [entry] = runtime.activity(event="hold.contact_cancelled")
+            assert entry["detail"]["interrupt_id"] == first.id, entry
+            [moved] = runtime.activity(event="hold.asked_again")
+            assert moved["detail"] == {
+                "interrupt_id": again.id,
+                "replaces": first.id,
+                "taken_out": 1,
+            }
+        graph.invoke(Command(resume={again.id: {"type": "release"}}), config, context=context)
+        assert sorted(str(m["To"]) for m in messages(held)) == [
+            "p1@example.com",
+            "p3@example.com",
+            "p4@example.com",
+        ]
+    finally:
+        for ctx in services._opened.values():
+            ctx.store.conn.close()
+        services._opened.clear()

@@ -321,7 +321,7 @@ def test_reindex_rebuilds_the_inbox(
         s.store.replace_inbox(campaign["thread_id"], [])  # lose the derived index
         assert s.pending() == []
     code, out, _ = run(capsys, "reindex")
-    assert code == 0 and out.startswith("reindexed 1 campaign(s)")
+    assert code == 0 and out.startswith("reindexed 1 campaign;")
     code, items, _ = run_json(capsys, "inbox")
     assert {i["id"] for i in items} == {p["id"] for p in campaign["pending"]}
     code, data, _ = run_json(capsys, "reindex")
@@ -498,3 +498,35 @@ def test_usage_errors_exit_2_with_json_when_asked(
     assert "usage: signoff decide" in err
     code, out, err = run(capsys, "frob")
     assert code == 2 and out == "" and "invalid choice" in err
+
+
+def test_one_contact_of_a_batch_is_not_sent_back_alone_the_template_is(
+    cli_home: Path,
+    fake_model: list[ScriptedChatModel],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """`decide CONTACT revise` on an audience batch says why a contact's email is never sent
+    back on its own and what to do (edit it, or send the template back); with --template the
+    batch's one template goes back to the writer for every contact, as one decision."""
+    audience = tmp_path / "audience.csv"
+    audience.write_text("email,name\nann@example.com,Ann\nbob@example.com,Bob\ncy@example.com,Cy\n")
+    code, data, _ = run_json(
+        capsys, "new", "--brief", BRIEF, "--channels", "email", "--audience", str(audience)
+    )
+    assert code == 0
+    contact = data["pending"][0]
+    code, out, err = run(capsys, "decide", contact["id"], "revise", "--feedback", "Shorter")
+    assert code != 0 and "never sent back on its own" in err and "--template" in err, err
+    with Signoff(cli_home, recover=False) as s:
+        assert s.store.decisions(data["thread_id"]) == []  # nothing was saved
+    code, out, err = run(
+        capsys, "decide", contact["id"], "revise", "--feedback", "Shorter", "--template"
+    )
+    assert code == 0, err
+    assert "back to the writer for 3 contacts" in out, out
+    with Signoff(cli_home, recover=False) as s:
+        [decided] = s.store.decisions(data["thread_id"])
+        assert decided["decision"] == {"type": "revise", "feedback": "Shorter"}
+        redrafted = s.pending()
+    assert len(redrafted) == 3 and {p["revision"] for p in redrafted} == {1}

@@ -331,7 +331,7 @@ def test_new_with_an_audience_list_drafts_a_batch(
         "cy@example.com,Cy,Cork\n"
     )
     code, data, err = run_json(capsys, "new", "--brief", BRIEF_TEXT, "--audience", str(csv_file))
-    assert code == 0 and "audience: 3 recipient(s)" in err
+    assert code == 0 and "audience: 3 recipients" in err
     emails = [p for p in data["pending"] if p["action"] == "send_email"]
     assert sorted(e["args"]["to"] for e in emails) == [
         "ann@example.com",

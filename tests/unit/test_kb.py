@@ -364,7 +364,7 @@ def test_cli_add_list_search_remove(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "added facts.md (1 passages)" in err and "added notes.txt" in err  # one line each
     assert "flagged: contains instructions" in err
-    assert "facts.md" in out and "Added 2 source(s); 1 flagged" in out
+    assert "facts.md" in out and "Added 2 sources; 1 flagged" in out
 
     assert run_cli("kb", "list", "--json", "--home", home) == 0
     # a new data directory also holds the demo kit (seeded once, tagged with its own product)

@@ -4,12 +4,18 @@ are not supported", never "claim(s)"; the writer's AI review as the page shows i
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from graphs.humanize import ai_review
 from graphs.policy import Facts, load_policy, route
+from graphs.response_schema import review_schema
+from ui.cli_format import _inbox_table
 
 
 def _facts(**kw: Any) -> Facts:
@@ -73,3 +79,71 @@ def test_a_drafted_line_has_no_rounds_or_issues(signoff: Any, brief: dict[str, s
     assert len(drafted) == 2, steps
     assert any("by the AI reviewer;" in m for m in drafted), drafted
     assert not [m for m in drafted if "(s)" in m or "rounds" in m], drafted
+
+
+def _shown_strings(path: Path) -> list[tuple[int, str]]:
+    """The string literals of a module that can reach a person: every one but docstrings and
+    the arguments of a logger's call (log.info(...), log.warning(...))."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                skip.add(id(body[0].value))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in {"log", "logger", "_log", "LOG"}
+        ):
+            for sub in ast.walk(node):
+                skip.add(id(sub))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.append((node.lineno, node.value))
+    return found
+
+
+def test_no_message_says_s_in_brackets() -> None:
+    """'2 claim(s)' nowhere a person reads it: the page, the CLI, errors and notifications count
+    in words ('1 claim', '2 claims'), through graphs.humanize.count."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        f"{path.relative_to(root)}:{line}: {text.strip()[:70]!r}"
+        for folder in ("graphs", "tools", "ui")
+        for path in sorted((root / folder).rglob("*.py"))
+        for line, text in _shown_strings(path)
+        if re.search(r"[a-z]\(s\)", text) and "http(s)" not in text
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize(("n", "said"), [(1, "1 claim cites no evidence"), (2, "2 claims cite")])
+def test_the_inbox_table_counts_claims_in_words(n: int, said: str) -> None:
+    item = {
+        "id": "a1",
+        "thread_id": "t" * 8,
+        "action": "send_email",
+        "risk": "medium",
+        "confidence": 0.9,
+        "created_at": "2026-11-30T10:00:00",
+        "args": {"subject": "Hello"},
+        "reasons": ["medium risk"],
+        "unsupported_claims": [f"claim {k}" for k in range(n)],
+    }
+    table = _inbox_table([item])
+    assert said in table and "(s)" not in table, table
+
+
+@pytest.mark.parametrize(("n", "said"), [(1, "has 1 claim the"), (3, "has 3 claims the")])
+def test_an_unchecked_approval_counts_claims_in_words(n: int, said: str) -> None:
+    original = {"to": "a@example.com", "subject": "Hi", "body": "Hello there."}
+    claims = [f"claim {k}" for k in range(n)]
+    schema = review_schema("send_email", original, ["approve", "edit", "reject"], claims, None)
+    with pytest.raises(ValidationError) as refused:
+        schema.model_validate({"type": "approve"})
+    assert said in str(refused.value) and "(s)" not in str(refused.value)

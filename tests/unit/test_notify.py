@@ -187,7 +187,7 @@ def test_digest_bundles_items_once_a_day(runtime, brief, smtp, hooks, clock):
     first = runtime.start(brief, by=ANN)["pending"]
     runtime.tick()
     [digest] = recorder.to(ANN)
-    assert "2 item(s) wait for your sign-off" in digest["Subject"]
+    assert "2 items wait for your sign-off" in digest["Subject"]
     assert len(links(digest.get_content())) == 2
     [ann_hook] = [h.json for h in hooks.calls("POST", "/hook") if h.json["person"] == ANN]
     assert ann_hook["event"] == "signoff.digest" and len(ann_hook["items"]) == 2

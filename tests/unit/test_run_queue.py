@@ -11,6 +11,7 @@ from fakes import ScriptedChatModel
 
 from graphs.errors import RunStopped
 from graphs.runtime import Signoff
+from graphs.runtime.stored import next_branches
 from graphs.store import Store, connect
 
 
@@ -75,6 +76,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from fakes import ScriptedChatModel
 from graphs.runtime import Signoff
+from graphs.runtime.stored import next_branches
 started = Path(sys.argv[2])
 
 def hang(schema, prompt):
@@ -155,3 +157,33 @@ def test_cli_queues_a_retry_for_the_worker(
         assert runtime.summary(thread)["status"] == "waiting"
     code, _, err = run_json(capsys, "retry", "nope", "--queue")
     assert code == 4
+
+
+def test_a_page_s_start_up_recovery_reads_the_checkpoints_not_the_graph(
+    home: Path, brief: dict[str, str]
+) -> None:
+    """Queued mode (the page, the CLI): recovery at start-up queues a retry for a campaign
+    whose run died past its drafting, and none for one that died while drafting, read from the
+    stored checkpoints: the page process never builds the graph for it (seconds of imports)."""
+
+    def broken(schema: object, prompt: str) -> dict[str, str]:
+        raise ConnectionError("the model went away while drafting")
+
+    with Signoff(home, model=ScriptedChatModel()) as runtime:
+        past = str(runtime.start({**brief, "channels": ["email"]})["thread_id"])
+    with Signoff(home, model=ScriptedChatModel(script=[broken])) as runtime:
+        with pytest.raises(RunStopped):
+            runtime.start(brief)
+        [drafting] = [c["thread_id"] for c in runtime.campaigns() if c["thread_id"] != past]
+        for thread in (past, drafting):  # both died "running", with no job to carry them on
+            runtime.store.set_campaign_status(thread, "running")
+            # what the checkpoint says is what the graph says
+            nxt = runtime.graph.get_state(runtime._config(thread)).next
+            assert next_branches(runtime.checkpointer, thread) == nxt
+    with Signoff(home, queued=True) as page:
+        assert "graph" not in vars(page)  # never built
+        kinds = {
+            t: [j["kind"] for j in page.store.thread_jobs(t, open_only=True)]
+            for t in (past, drafting)
+        }
+        assert kinds == {past: ["retry"], drafting: []}

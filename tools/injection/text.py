@@ -109,7 +109,9 @@ def _invisible(text: str) -> list[str]:
         return reasons
     bidi = len(_BIDI_RE.findall(text))
     if bidi:
-        reasons.append(f"{INVISIBLE}: {bidi} text-direction control character(s)")
+        reasons.append(
+            f"{INVISIBLE}: {bidi} text-direction control character{'' if bidi == 1 else 's'}"
+        )
     body = text[1:] if text.startswith("\ufeff") else text  # a leading byte-order mark is fine
     inside = 0
     total = 0
@@ -122,7 +124,10 @@ def _invisible(text: str) -> list[str]:
             inside += 1  # "ig\u200bnore": splits a word to dodge filters
     if inside or total >= 3 and not _emoji_joiners_only(body):
         where = "inside words" if inside else "in the text"
-        reasons.append(f"{INVISIBLE}: {max(inside, total)} zero-width character(s) {where}")
+        zero = max(inside, total)
+        reasons.append(
+            f"{INVISIBLE}: {zero} zero-width character{'' if zero == 1 else 's'} {where}"
+        )
     return reasons
 
 
@@ -300,7 +305,7 @@ def _disguised(text: str) -> list[str]:
     mixed = [] if text.isascii() else _mixed_words(text)
     if mixed:
         reasons.append(
-            f"{DISGUISED}: {len(mixed)} word(s) mix Latin letters with look-alikes from other "
+            f"{DISGUISED}: {len(mixed)} {'word mixes' if len(mixed) == 1 else 'words mix'} Latin letters with look-alikes from other "
             f"alphabets, e.g. '{_clip(mixed[0], 30)}'"
         )
     return reasons

@@ -98,26 +98,70 @@ def _sample_batch(batch: str, lead: dict[str, Any]) -> None:
     )
 
 
-def _batch_approve_all(batch: str, lead: dict[str, Any], exclude: list[str] | None = None) -> None:
-    """Approve every undecided draft of a batch (but `exclude`, the sample's) in one submission;
-    the runtime reads the batch from the index, so the page never holds all of it."""
+def _queue_batch(
+    lead: dict[str, Any],
+    decision: dict[str, Any],
+    *,
+    exclude: list[str] | None = None,
+    checked: bool = False,
+) -> None:
+    """One submission deciding a whole batch (but `exclude`) with ONE decision on its
+    interrupt; the runtime reads the batch from the index, so the page never holds all of it."""
     st.session_state.setdefault("queued", []).append(
         {
             "batch": {
                 "thread": lead["thread_id"],
                 "name": lead["batch"],
                 "exclude": list(exclude or []),
-                "checked": bool(st.session_state.get(f"batch-checked-{batch}")),
+                "checked": checked,
+                "decision": decision,
             },
             "decisions": {},
-            "label": "approve",
+            "label": decision["type"],
             "titles": {},
             "title": _title(lead),
             "by": reviewer(),
         }
     )
+
+
+def _batch_approve_all(batch: str, lead: dict[str, Any], exclude: list[str] | None = None) -> None:
+    """Approve every undecided draft of a batch (but `exclude`, the sample's) in one submission."""
+    checked = bool(st.session_state.get(f"batch-checked-{batch}"))
+    _queue_batch(lead, {"type": "approve"}, exclude=exclude, checked=checked)
     if exclude is None:
         st.session_state.pop(f"sample-{batch}", None)
+
+
+def _batch_send_back(batch: str, lead: dict[str, Any]) -> None:
+    """Send the batch's one template back to the writer with feedback: ONE decision on the
+    batch's interrupt (the runtime reads the batch from the index); the redraft comes back as
+    the same batch, every contact's email drafted from it again."""
+    feedback = str(st.session_state.get(f"batch-feedback-{batch}") or "").strip()
+    if not feedback:
+        flash("warning", "Say what the writer should change first (the box above the button).")
+        return
+    _queue_batch(lead, {"type": "revise", "feedback": feedback})
+    st.session_state.pop(f"batch-feedback-{batch}", None)
+    st.session_state.pop(f"sample-{batch}", None)
+
+
+def _send_back_form(batch: str, lead: dict[str, Any], template: dict[str, Any], total: int) -> None:
+    """Below the template: feedback and "Send back the template" (when its review allows it)."""
+    if "revise" not in (template.get("allowed_decisions") or []):
+        return
+    st.text_area(
+        "What should the writer change? (for every contact's email)",
+        key=f"batch-feedback-{batch}",
+        placeholder="Shorter, and lead with the winter offer.",
+    )
+    st.button(
+        f"Send back the template ({total:,} contacts)",
+        key=f"batch-send-back-{batch}",
+        icon=":material/undo:",
+        on_click=_batch_send_back,
+        args=(batch, lead),
+    )
 
 
 # -- one batch --------------------------------------------------------------------------------
@@ -215,6 +259,11 @@ def render_open_row(item: dict[str, Any], template: dict[str, Any] | None) -> No
         render_draft(item, limit=post_limit())
         if differs:
             st.caption("Differs from the template: " + " · ".join(plain(d) for d in differs))
+        st.caption(
+            ":material/info: This email is the batch's one template, greeted by name: it is "
+            "never sent back on its own. To change it for this contact only, use Edit; to have "
+            "the writer redo it for every contact, use **Send back the template** above."
+        )
         st.button(
             "Edit",
             key=f"edit-{item_id}",
@@ -288,6 +337,7 @@ def render_batch(
                 icon=":material/description:",
             ):
                 render_preview(template)
+                _send_back_form(batch, lead, template, total)
         if n_flagged:
             st.warning(
                 f"{count(n_flagged, 'draft')} in this batch make claims the evidence does not "

@@ -15,6 +15,7 @@ from ui.state import (
     count,
     duration,
     flash,
+    plain,
     reviewer,
     signoff,
 )
@@ -134,7 +135,7 @@ def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
     result = signoff().decide_batch(
         b["thread"],
         b["name"],
-        {"type": "approve"},
+        dict(b.get("decision") or {"type": "approve"}),
         exclude=b["exclude"],
         checked=b["checked"],
         by=q["by"],
@@ -292,6 +293,17 @@ def _done_message(
     """What happened, read back from the campaigns (the holds and outcomes of these actions);
     before a queued run ended (`ran` False and a summary names its job): what was recorded."""
     decisions = q["decisions"]
+    if q.get("batch") and q["label"] == "revise":
+        if ran:
+            return "success", (
+                f"Sent back — the redraft of the template of {q['title']} is in your inbox, "
+                f"for {count(len(decisions), 'contact')}."
+            )
+        return "info", (
+            f"Sent back — the writer is redrafting the template of {q['title']} for "
+            f"{count(len(decisions), 'contact')}; the redraft comes back to your inbox as one "
+            "batch."
+        )
     if q.get("held_back"):
         level, message = _done_many(summaries, q) if len(decisions) > 1 else ("success", "")
         kept = count(len(q["held_back"]), "draft")
@@ -300,6 +312,8 @@ def _done_message(
             "open them one by one."
         ).strip()
     if len(decisions) > 1 and not ran and any("job" in s for s in summaries):
+        if q["label"] in ("approve", "edit") and (behind := _behind_many(summaries, q)):
+            return "info", behind
         return "info", (
             f"Recorded {count(len(decisions), 'decision')} — what follows (sending, redrafting) "
             "runs in the background; progress shows above."
@@ -371,6 +385,56 @@ def _behind(summaries: list[dict[str, Any]], item_id: str) -> dict[str, Any] | N
         if found is not None:
             return found
     return None
+
+
+def _behind_many(summaries: list[dict[str, Any]], q: dict[str, Any]) -> str:
+    """Several approvals in one submission ("Approve all", a selection) whose campaign is busy
+    with another run (a send-back's redraft): one line per such campaign, not per draft; the
+    approvals of campaigns that are not busy go on in the background. Empty when none waits."""
+    decided = set(q["decisions"])
+    lines: list[str] = []
+    behind = 0
+    for thread_id in dict.fromkeys(str(s["thread_id"]) for s in summaries if s.get("thread_id")):
+        try:
+            waiting = signoff().approvals_waiting(thread_id)
+        except SignoffError:
+            continue
+        if not waiting:
+            continue
+        if (q.get("batch") or {}).get("thread") == thread_id:
+            n = len(decided)  # the batch's one decision: every draft it approved waits with it
+        else:
+            n = sum(1 for w in waiting if w["id"] in decided)
+        if not n:
+            continue
+        behind += n
+        first = waiting[0]
+        hold = max(int(w.get("hold_seconds") or 0) for w in waiting)
+        they = "it" if n == 1 else "they"
+        then = (
+            f"then {they} {'waits' if n == 1 else 'wait'} {duration(hold)} on the Scheduled "
+            "page, where you can cancel"
+            if hold
+            else f"then {they} {'goes' if n == 1 else 'go'} out"
+        )
+        lines.append(
+            f"{plain(first.get('campaign') or 'Campaign')}: {count(n, 'approved draft')} "
+            f"{'is' if n == 1 else 'are'} scheduled as soon as the campaign finishes "
+            f"{first['busy']}; {then}."
+        )
+    if not lines:
+        return ""
+    rest = len(decided) - behind
+    tail = (
+        [
+            f"The other {count(rest, 'draft')} {'goes' if rest == 1 else 'go'} on in the "
+            "background; progress shows above."
+        ]
+        if rest > 0
+        else []
+    )
+    head = f"Approved — {count(len(decided), 'approval')} recorded."
+    return "  \n".join([head, *lines, *tail])
 
 
 def _done_many(summaries: list[dict[str, Any]], q: dict[str, Any]) -> tuple[str, str]:
