@@ -24,7 +24,10 @@ Jobs (JSON objects; `result` is a file the child writes its report to, JSON line
         queues the briefs and approves what comes up, `Signoff(queued=True)`); it forks
         `workers` worker processes that run the jobs. SIGNOFF_CRASH_AT counts the point's
         occurrences across all the workers (a counter file under flock), so exactly one worker
-        is SIGKILLed mid-run; the page snapshots the outbox of the dead worker's runs, forks a
+        is SIGKILLed mid-run, writing first what it held (its job's run, the outbox keys it had
+        claimed and not recorded: CRASH_RECORD); the page attributes the crash windows from that
+        and the jobs it still owns (`crash_windows`, right whether or not another worker took
+        the run over before the page looked), forks a
         replacement, and the survivors take the run over once its lease
         (SIGNOFF_JOB_LEASE_S) runs out. Ends when nothing is queued, running or pending.
 
