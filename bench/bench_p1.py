@@ -149,6 +149,18 @@ def _review_nodes(
     return gate, hold, publisher
 
 
+def _campaign(state: Any, writer: Callable[..., Any], review: Any, checkpointer: Any) -> Any:
+    """researcher → writer → the review branches (`writer` sends them), both bare graphs."""
+    builder = StateGraph(state)
+    builder.add_node("researcher", _researcher)
+    builder.add_node("writer", writer)
+    builder.add_node("review", review.compile())
+    builder.add_edge(START, "researcher")
+    builder.add_edge("researcher", "writer")
+    builder.add_edge("review", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
 def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
     """The yardstick: the minimal LangGraph graph of Signoff's shape (graphs/campaign.py).
 
@@ -191,14 +203,7 @@ def build_bare_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
     review.add_edge("draft", "gate")
     review.add_edge("publisher", END)
 
-    builder = StateGraph(BareState)
-    builder.add_node("researcher", _researcher)
-    builder.add_node("writer", writer)
-    builder.add_node("review", review.compile())
-    builder.add_edge(START, "researcher")
-    builder.add_edge("researcher", "writer")
-    builder.add_edge("review", END)
-    return builder.compile(checkpointer=checkpointer)
+    return _campaign(BareState, writer, review, checkpointer)
 
 
 class MinimalState(TypedDict):
@@ -247,14 +252,7 @@ def build_minimal_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
     review.add_edge(START, "gate")
     review.add_edge("publisher", END)
 
-    builder = StateGraph(MinimalState)
-    builder.add_node("researcher", _researcher)
-    builder.add_node("writer", writer)
-    builder.add_node("review", review.compile())
-    builder.add_edge(START, "researcher")
-    builder.add_edge("researcher", "writer")
-    builder.add_edge("review", END)
-    return builder.compile(checkpointer=checkpointer)
+    return _campaign(MinimalState, writer, review, checkpointer)
 
 
 # -- one thread each way ----------------------------------------------------------------------------

@@ -650,7 +650,9 @@ class Harness:
     ) -> None:
         """In doubt, lost, settle as a person would, then every approved action exactly once."""
 
-        window_keys = {r["key"] for r in before["outbox"] if r["status"] == "sending"}
+        window_keys = {
+            r["key"] for r in before["outbox"] if r.get("window", r["status"] == "sending")
+        }
         doubt_keys = {i["key"] for i in final["in_doubt"]}
         fig.in_doubt = len(doubt_keys)
         if trial.connector == "smtp":

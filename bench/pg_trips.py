@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.waiting import Wait
+from psycopg.waiting import Ready, Wait
 
 ROOT = Path(__file__).resolve().parents[1]
 for extra in (ROOT, ROOT / "tests"):
@@ -51,6 +51,8 @@ class Trips:
         self.roles: dict[int, str] = {}
         self.trips: collections.Counter[tuple[str, str]] = collections.Counter()
         self.wait_s: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.sent: collections.Counter[str] = collections.Counter()
+        self.sent_sql: collections.Counter[tuple[str, str]] = collections.Counter()
         self._lock = threading.Lock()
 
     def name(self, conn: Any, role: str) -> None:
@@ -60,6 +62,8 @@ class Trips:
         with self._lock:
             self.trips.clear()
             self.wait_s.clear()
+            self.sent.clear()
+            self.sent_sql.clear()
 
     @contextmanager
     def counting(self) -> Iterator[Trips]:
@@ -74,9 +78,13 @@ class Trips:
                 try:
                     while True:
                         want = gen.send(sent)
-                        if (want[1] if isinstance(want, tuple) else want) == Wait.R:
-                            blocked[0] = True
                         sent = yield want
+                        # an answer was waited for: a wait for reading (R, or RW as a pipeline's
+                        # flush asks) that ended with data to read (RW ending writable is not)
+                        if int(want[1] if isinstance(want, tuple) else want) & Wait.R and (
+                            sent is not None and int(sent) & Ready.R
+                        ):
+                            blocked[0] = True
                 except StopIteration as stop:
                     return stop.value
 
@@ -90,11 +98,34 @@ class Trips:
                         trips.trips[key] += 1
                         trips.wait_s[key] += time.perf_counter() - t0
 
+        execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
+
+        def sent(cur: Any, query: Any, n: int) -> None:
+            role = trips.roles.get(id(cur.connection))
+            if role is not None:
+                text = query.decode() if isinstance(query, bytes) else str(query)
+                with trips._lock:
+                    trips.sent[role] += n
+                    trips.sent_sql[(role, " ".join(text.split())[:90])] += n
+
+        def counted_execute(cur: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            sent(cur, query, 1)
+            return execute(cur, query, params, **kwargs)
+
+        def counted_executemany(cur: Any, query: Any, params_seq: Any, **kwargs: Any) -> Any:
+            params_seq = list(params_seq)
+            sent(cur, query, len(params_seq))
+            return executemany(cur, query, params_seq, **kwargs)
+
         psycopg.Connection.wait = wait  # type: ignore[method-assign]
+        psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign,assignment]
+        psycopg.Cursor.executemany = counted_executemany  # type: ignore[method-assign]
         try:
             yield self
         finally:
             psycopg.Connection.wait = original  # type: ignore[method-assign]
+            psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+            psycopg.Cursor.executemany = executemany  # type: ignore[method-assign]
 
     def lines(self, campaigns: int, prefix: str = "pgtrips") -> list[str]:
         by_role: collections.Counter[str] = collections.Counter()
@@ -109,45 +140,59 @@ class Trips:
             out.append(
                 f"{prefix}_{key}_wait_ms_per_campaign={wait_role[role] / campaigns * 1000:.1f}"
             )
+            out.append(
+                f"{prefix}_{key}_statements_sent_per_campaign={self.sent[role] / campaigns:.1f}"
+            )
+        for (role, sql), n in sorted(self.sent_sql.items(), key=lambda kv: -kv[1]):
+            out.append(f"{prefix}_sent={role} {n / campaigns:.1f} {sql}")
         for (role, caller), n in sorted(self.trips.items(), key=lambda kv: -kv[1]):
             ms = self.wait_s[(role, caller)] / campaigns * 1000
             out.append(f"{prefix}_by_caller={role} {n / campaigns:.1f} trips {ms:.1f} ms {caller}")
         return out
 
 
+DEPTH = int(os.environ.get("PGTRIPS_DEPTH") or 1)  # callers named per trip (2: and its caller)
+
+
 def _caller() -> str:
-    """The saver's method, or the first frame of this repository outside the connection code."""
+    """The saver's method, or the first frame of this repository outside the connection code
+    (with PGTRIPS_DEPTH=2, also the repository frame that called it)."""
+    found: list[str] = []
     for frame in reversed(traceback.extract_stack(limit=48)[:-3]):
         path = frame.filename
-        if "/langgraph/checkpoint/postgres/" in path and frame.name in SAVER_METHODS:
-            return f"saver.{frame.name}"
-        if path.startswith(str(ROOT)) and "/.venv/" not in path:
+        if not found and "/langgraph/checkpoint/postgres/" in path and frame.name in SAVER_METHODS:
+            found.append(f"saver.{frame.name}")
+        elif path.startswith(str(ROOT)) and "/.venv/" not in path:
             rel = Path(path).relative_to(ROOT).as_posix()
             if rel not in SKIP:
-                return f"{rel}:{frame.name}"
-    return "?"
+                found.append(f"{rel}:{frame.name}")
+        if len(found) >= DEPTH:
+            break
+    return " < ".join(found) or "?"
 
 
 def _statements(url: str, campaigns: int, prefix: str, top: int = 12) -> list[str]:
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT calls, total_exec_time + total_plan_time, regexp_replace(query, '\\s+', ' ', 'g')"
-            " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+            "SELECT calls, total_exec_time + total_plan_time, regexp_replace(query, '\\s+', ' ', 'g'),"
+            " jit_functions, plans, total_plan_time FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
             " ORDER BY 2 DESC"
         ).fetchall()
         conn.execute("SELECT pg_stat_statements_reset()")
     out = [
         f"{prefix}_statements_per_campaign={sum(r[0] for r in rows) / campaigns:.1f}",
         f"{prefix}_server_ms_per_campaign={sum(r[1] for r in rows) / campaigns:.2f}",
+        f"{prefix}_jit_functions={sum(r[3] for r in rows)}",
     ]
-    for calls, ms, query in rows[:top]:
+    for calls, ms, query, _, plans, plan_ms in rows[:top]:
         out.append(
-            f"{prefix}_statement={calls / campaigns:.1f} calls {ms / campaigns:.2f} ms {query[:100]}"
+            f"{prefix}_statement={calls / campaigns:.1f} calls {ms / campaigns:.2f} ms"
+            f" (planned {plans / campaigns:.1f} times, {plan_ms / campaigns:.2f} ms) {query[:100]}"
         )
     return out
 
 
-def run(campaigns: int = 5, log: Callable[[str], None] | None = None) -> list[str]:
+def run(campaigns: int = 5, log: Callable[[str], None] | None = None, top: int = 12) -> list[str]:
     from fakes import ScriptedChatModel
     from pg_cluster import Cluster
 
@@ -187,10 +232,10 @@ def run(campaigns: int = 5, log: Callable[[str], None] | None = None) -> list[st
                 times = {"signoff": 0.0, "bare": 0.0}
                 for _ in range(campaigns):
                     times["signoff"] += signoff_thread(s)
-                lines += _statements(cluster.url, campaigns, "pgtrips_signoff")
+                lines += _statements(cluster.url, campaigns, "pgtrips_signoff", top)
                 for n in range(campaigns):
                     times["bare"] += bare_thread(graph, n, out_dir)
-                lines += _statements(cluster.url, campaigns, "pgtrips_bare")
+                lines += _statements(cluster.url, campaigns, "pgtrips_bare", top)
                 say("pg_trips: done")
             s.close()
         lines += [
@@ -211,8 +256,9 @@ def run(campaigns: int = 5, log: Callable[[str], None] | None = None) -> list[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--campaigns", type=int, default=5)
+    parser.add_argument("--top", type=int, default=12, help="statements listed per side")
     args = parser.parse_args(argv)
-    for line in run(args.campaigns):
+    for line in run(args.campaigns, top=args.top):
         print(line)
     return 0
 

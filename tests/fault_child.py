@@ -24,7 +24,10 @@ Jobs (JSON objects; `result` is a file the child writes its report to, JSON line
         queues the briefs and approves what comes up, `Signoff(queued=True)`); it forks
         `workers` worker processes that run the jobs. SIGNOFF_CRASH_AT counts the point's
         occurrences across all the workers (a counter file under flock), so exactly one worker
-        is SIGKILLed mid-run; the page snapshots the outbox of the dead worker's runs, forks a
+        is SIGKILLed mid-run, writing first what it held (its job's run, the outbox keys it had
+        claimed and not recorded: CRASH_RECORD); the page attributes the crash windows from that
+        and the jobs it still owns (`crash_windows`, right whether or not another worker took
+        the run over before the page looked), forks a
         replacement, and the survivors take the run over once its lease
         (SIGNOFF_JOB_LEASE_S) runs out. Ends when nothing is queued, running or pending.
 
@@ -42,6 +45,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -204,10 +208,88 @@ def settle(job: dict[str, Any], report: Report) -> None:
 WORKERS_TIMEOUT = 150.0  # seconds for a trial's runs in workers to go quiet
 
 
-def arm_shared(counter: Path) -> None:
+CRASH_RECORD = "crash-record.json"  # written by the worker that dies, just before it does
+
+
+class InFlight:
+    """What this worker holds, known in its own process (no timing): the job it runs and the
+    outbox keys it is claiming or has claimed and not yet recorded a result for. The store's
+    claim/retry_claim/finish and job claims are wrapped on this worker's runtime only."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.keys: set[str] = set()
+        self.threads: set[str] = set()
+
+    def watch(self, store: Any) -> None:
+        claim, retry_claim, finish = store.claim, store.retry_claim, store.finish
+        claim_job, claim_this = store.claim_job, store.claim_this
+
+        def claiming(key: str, *args: Any, **kwargs: Any) -> Any:
+            with self.lock:  # before the INSERT: a kill mid-statement still names the key
+                self.keys.add(key)
+            existing = claim(key, *args, **kwargs)
+            if existing is not None:  # not claimed here
+                with self.lock:
+                    self.keys.discard(key)
+            return existing
+
+        def retrying(key: str) -> None:
+            with self.lock:
+                self.keys.add(key)
+            retry_claim(key)
+
+        def finishing(key: str, *args: Any, **kwargs: Any) -> None:
+            finish(key, *args, **kwargs)
+            with self.lock:  # after the commit: a kill mid-commit still names the key
+                self.keys.discard(key)
+
+        def job(claimer: Any) -> Any:
+            def claimed(*args: Any, **kwargs: Any) -> Any:
+                got = claimer(*args, **kwargs)
+                with self.lock:
+                    self.threads = {got["thread_id"]} if got else set()
+                return got
+
+            return claimed
+
+        store.claim, store.retry_claim, store.finish = claiming, retrying, finishing
+        store.claim_job, store.claim_this = job(claim_job), job(claim_this)
+
+    def record(self, path: Path) -> None:
+        with self.lock:
+            held = {"threads": sorted(self.threads), "keys": sorted(self.keys)}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(held), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def crash_windows(
+    outbox: list[dict[str, Any]], threads: set[str], keys: set[str]
+) -> list[dict[str, Any]]:
+    """The outbox rows a killed worker left mid-send, each with `window`: its `sending` rows
+    (the runs it held, `threads`), and the keys it had claimed and not recorded (`keys`, from
+    its own record) that are still `sending` or that a takeover has since moved to `in_doubt`
+    (a row it finished, or never claimed, is `done`/`failed`: no window). Independent of
+    whether another worker took the run over before the page looked."""
+    rows = []
+    for r in outbox:
+        window = (r["thread_id"] in threads and r["status"] == "sending") or (
+            r["key"] in keys and r["status"] in ("sending", "in_doubt")
+        )
+        if r["thread_id"] in threads or window:
+            rows.append(
+                {k: r[k] for k in ("key", "thread_id", "action_id", "name", "status", "attempts")}
+                | {"window": window}
+            )
+    return rows
+
+
+def arm_shared(counter: Path, held: InFlight | None = None) -> None:
     """Replace `faults.point` in this worker: the occurrences of SIGNOFF_CRASH_AT's point are
     counted across every worker of the trial (one file, under flock); the worker that reaches
-    the n-th dies, the others never do."""
+    the n-th writes what it holds (`held`, CRASH_RECORD next to the counter) and dies, the
+    others never do."""
     target = faults.parse(os.environ.get(faults.ENV))
 
     def point(name: str) -> None:
@@ -222,6 +304,8 @@ def arm_shared(counter: Path) -> None:
             f.write(str(count))
             f.flush()
             if count == target[1]:
+                if held is not None:
+                    held.record(counter.parent / CRASH_RECORD)
                 os.kill(os.getpid(), signal.SIGKILL)  # the lock goes with the process
 
     faults.point = point  # type: ignore[assignment]  # the executor calls faults.point(...)
@@ -237,9 +321,11 @@ def _worker(job: dict[str, Any], owner: str, crash: bool, stop: Path) -> None:
         if not crash:
             env.pop(faults.ENV, None)
         apply_env(env)
-        arm_shared(Path(job["home"]) / "crash-count")
         lease = float(os.environ.get("SIGNOFF_JOB_LEASE_S") or 2)
         runtime = Signoff(job["home"], model=ScriptedChatModel(), queued=True, recover=False)
+        held = InFlight()
+        held.watch(runtime.store)
+        arm_shared(Path(job["home"]) / "crash-count", held)
         while not stop.exists():
             if runtime.work_once(owner, ttl=lease) is None:
                 time.sleep(0.1)
@@ -256,6 +342,7 @@ def workers(job: dict[str, Any], report: Report) -> None:
     home.mkdir(parents=True, exist_ok=True)
     stop = home / "stop-workers"
     stop.unlink(missing_ok=True)
+    (home / CRASH_RECORD).unlink(missing_ok=True)
     runtime = Signoff(home, model=ScriptedChatModel(), queued=True, recover=False)
     for plan in job["briefs"]:
         report("starting", product=plan["brief"]["product"])
@@ -285,18 +372,16 @@ def workers(job: dict[str, Any], report: Report) -> None:
                 continue
             owner = procs.pop(pid)
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
-                # the outbox as the kill left it, for the runs the dead worker held
+                # the outbox as the kill left it, for the runs the dead worker held: the jobs it
+                # still owns, and what it said it held as it died (another worker may already
+                # have taken the run over and moved its send to in doubt)
                 threads = {
                     j["thread_id"] for j in runtime.store.jobs("running") if j["owner"] == owner
                 }
-                rows = [
-                    {
-                        k: r[k]
-                        for k in ("key", "thread_id", "action_id", "name", "status", "attempts")
-                    }
-                    for r in runtime.store.outbox()
-                    if r["thread_id"] in threads
-                ]
+                record = home / CRASH_RECORD
+                held = json.loads(record.read_text("utf-8")) if record.exists() else {}
+                threads |= set(held.get("threads", []))
+                rows = crash_windows(runtime.store.outbox(), threads, set(held.get("keys", [])))
                 killed.append({"pid": pid, "owner": owner, "threads": sorted(threads)})
                 report("killed", pid=pid, owner=owner, threads=sorted(threads), outbox=rows)
             else:

@@ -17,6 +17,7 @@ from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress
+from graphs.storage.decisions import unapplied_and_batches_of, unapplied_and_batches_reads
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
@@ -309,8 +310,9 @@ class Reviews(AutonomyService):
 
     def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
         """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
-        with self.store.lease(thread_id):
-            todo, batches = self.store.unapplied_and_batches(thread_id)  # one round trip
+        reads = unapplied_and_batches_reads(thread_id)
+        with self.store.lease_reading(thread_id, reads) as rows:  # one round trip on PostgreSQL
+            todo, batches = unapplied_and_batches_of(rows)
             if not todo:
                 return []
             live = self._pending_ids(thread_id)

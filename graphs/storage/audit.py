@@ -44,7 +44,7 @@ class AuditTables(Tables):
             # write lock keeps every other writer out until it commits), no read
             seq, prev = self._heads[-1][0] + 1, self._heads[-1][1]
         else:
-            last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            last = _head(c, self._tx_serial).fetchone()
             seq = (last["seq"] if last else 0) + 1
             prev = (last["hash"] or "") if last else ""
         at = now_iso()
@@ -128,6 +128,18 @@ class AuditTables(Tables):
                         "chain, and the keyed chain commits to the last of them",
                         last["seq"],
                     )
+
+
+HEAD = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+
+
+def _head(c: Any, serial: bool) -> Any:
+    """The chain's head read. On PostgreSQL a locked transaction sends it right after its write
+    lock (graphs/storage/database.py `read_ahead`): it comes with the transaction's first wait,
+    not in a round trip of its own, and no other writer can append until the commit."""
+    if serial and hasattr(c, "read_ahead"):
+        return c.read_ahead(HEAD)
+    return c.execute(HEAD)
 
 
 def audit_hash(

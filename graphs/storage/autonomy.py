@@ -123,12 +123,14 @@ class AutonomyTables(Tables):
         """
         stored = json.dumps(facts)  # before the write lock: it is held for the writes only
         with self.tx() as c:
-            for event, detail in also:
-                cast(AuditTables, self)._append_audit(c, event, detail, thread_id=thread_id)
-            row = c.execute(
+            # read before the entries are written, fetched after: one round trip on PostgreSQL
+            earlier = c.execute(
                 "SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND revision = ?",
                 (thread_id, action_id, revision),
-            ).fetchone()
+            )
+            for event, detail in also:
+                cast(AuditTables, self)._append_audit(c, event, detail, thread_id=thread_id)
+            row = earlier.fetchone()
             if row is not None:
                 return False, row["route"]
             if daily_limit is not None and route == "auto":

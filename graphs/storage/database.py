@@ -159,6 +159,10 @@ class PgConnection:
         self.chain_path = chain_path
         self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
         self._pipe: psycopg.Pipeline | None = None
+        # reads sent right after the write lock of every locked transaction (`read_ahead`), and
+        # their cursors in the open transaction
+        self._locked_reads: list[str] = []
+        self._ahead: dict[str, Any] = {}
 
     @contextmanager
     def transaction(self, lock: int | None) -> Iterator[PgConnection]:
@@ -185,14 +189,33 @@ class PgConnection:
                     self.raw.execute("BEGIN")
                     if lock:
                         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                        for sql in self._locked_reads:
+                            self._ahead[sql] = _PipedCursor(self.raw.execute(translate(sql)), pipe)
                     yield self
                     self.raw.execute("COMMIT")
                 finally:
                     self._pipe = None
+                    self._ahead.clear()
         except BaseException:
             if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 self.raw.execute("ROLLBACK")
             raise
+
+    def read_ahead(self, sql: str) -> Any:
+        """A read (no parameters) that locked transactions need: its cursor when this locked
+        transaction sent it ahead, else the cursor of running it now (and from now on every
+        locked transaction sends it right after its write lock, so its rows come with the
+        transaction's first wait instead of one of their own).
+
+        The rows are those right after the lock was taken, so a read whose answer only this
+        transaction's own writes can change since (the caller's business) may use them; each
+        is given once per transaction."""
+        cur = self._ahead.pop(sql, None)
+        if cur is not None:
+            return cur
+        if self._pipe is not None and sql not in self._locked_reads:
+            self._locked_reads.append(sql)
+        return self.execute(sql)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cur = self.raw.execute(translate(sql), tuple(params))
@@ -203,10 +226,11 @@ class PgConnection:
         mode; each its own statement, as one after the other would be)."""
         if self._pipe is not None or not psycopg.Pipeline.is_supported():
             return [list(self.execute(sql, params).fetchall()) for sql, params in statements]
-        with self.raw.pipeline() as pipe:
+        with self.raw.pipeline():
             cursors = [self.raw.execute(translate(sql), tuple(p)) for sql, p in statements]
-            pipe.sync()  # all results in one wait, not one per cursor
-            return [list(cur.fetchall()) for cur in cursors]
+        # read once the pipeline is closed: its closing Sync brought every result in one wait
+        # (a `sync()` inside would wait once for the results and once more for that Sync)
+        return [list(cur.fetchall()) for cur in cursors]
 
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cur = self.raw.cursor()

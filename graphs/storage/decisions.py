@@ -66,20 +66,7 @@ class DecisionTables(AuditTables):
     def unapplied_and_batches(self, thread_id: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """`unapplied(thread_id)` and the thread's audience batches indexed (batch interrupt id →
         batch key), in one round trip on PostgreSQL (what a resume reads first)."""
-        todo, batches = self.reads(
-            [
-                (
-                    "SELECT * FROM decisions WHERE applied_at IS NULL AND thread_id = ?"
-                    " ORDER BY decided_at, rowid",
-                    (thread_id,),
-                ),
-                (
-                    "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
-                    (thread_id,),
-                ),
-            ]
-        )
-        return [_decision_row(r) for r in todo], {r["interrupt_id"]: r["batch"] for r in batches}
+        return unapplied_and_batches_of(self.reads(unapplied_and_batches_reads(thread_id)))
 
     def mark_applied(self, interrupt_ids: list[str]) -> None:
         with self.tx() as c:
@@ -93,6 +80,28 @@ class DecisionTables(AuditTables):
             "SELECT * FROM decisions WHERE thread_id = ? ORDER BY decided_at, rowid", (thread_id,)
         )
         return [_decision_row(r) for r in rows]
+
+
+def unapplied_and_batches_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """The reads of `unapplied_and_batches` (for `LeaseTables.lease_reading`)."""
+    return [
+        (
+            "SELECT * FROM decisions WHERE applied_at IS NULL AND thread_id = ?"
+            " ORDER BY decided_at, rowid",
+            (thread_id,),
+        ),
+        (
+            "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
+            (thread_id,),
+        ),
+    ]
+
+
+def unapplied_and_batches_of(
+    rows: list[list[Any]],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    todo, batches = rows
+    return [_decision_row(r) for r in todo], {r["interrupt_id"]: r["batch"] for r in batches}
 
 
 def _decision_row(r: sqlite3.Row) -> dict[str, Any]:

@@ -66,17 +66,22 @@ class InboxTables(AuditTables):
             if wanted == there and (status is None or current in (None, status)):
                 return []  # the derived index already says this: no write
         with self.tx() as c:
+            # sent before the inbox rows are read, so both come in one round trip on PostgreSQL
+            decided = (
+                c.execute(
+                    "SELECT interrupt_id FROM decisions WHERE interrupt_id IN ("
+                    + ", ".join("?" * len(items))
+                    + ")",
+                    tuple(i["interrupt_id"] for i in items),
+                )
+                if proposed is not None and items
+                else None
+            )
             new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add")
-            if proposed is not None and new:
-                fresh = set(new)
+            if proposed is not None and decided is not None and new:
+                fresh = set(new) - {r["interrupt_id"] for r in decided.fetchall()}
                 for item in items:
-                    iid = item["interrupt_id"]
-                    if (
-                        iid not in fresh
-                        or c.execute(
-                            "SELECT 1 FROM decisions WHERE interrupt_id = ?", (iid,)
-                        ).fetchone()
-                    ):
+                    if item["interrupt_id"] not in fresh:
                         continue
                     event, detail = proposed(item)
                     self._append_audit(c, event, detail, thread_id=thread_id)

@@ -34,25 +34,37 @@ class JobTables(Tables):
         self, owner: str, *, ttl: float = 60.0, now: float | None = None
     ) -> dict[str, Any] | None:
         """The oldest queued job, or a running one whose lease expired (taken over); None when
-        there is nothing to do. On PostgreSQL workers skip each other's locked rows (FOR UPDATE
-        SKIP LOCKED) instead of queueing on the write lock."""
+        there is nothing to do. On PostgreSQL one statement (one round trip: the pick, the
+        claim and the claimed row), and workers skip each other's locked rows (FOR UPDATE SKIP
+        LOCKED) instead of queueing on the write lock."""
         now = time.time() if now is None else now
-        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        if self.dialect == "postgresql":
+            rows = self._write_returning(
+                "WITH picked AS (SELECT id, status AS was, owner AS was_owner FROM jobs"
+                " WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)"
+                " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                " UPDATE jobs SET status = 'running', owner = ?, lease_until = ?,"
+                " attempts = attempts + 1, updated_at = ? FROM picked WHERE jobs.id = picked.id"
+                " RETURNING jobs.*, picked.was, picked.was_owner",
+                (now, owner, now + ttl, now_iso()),
+            )
+            if not rows:
+                return None
+            claimed = dict(rows[0])
+            was, was_owner = claimed.pop("was"), claimed.pop("was_owner")
+            if was == "running":
+                _taking_over(claimed["id"], claimed["thread_id"], was_owner)
+            return _job_row(claimed)
         with self.tx(serial=False) as c:
             row = c.execute(
                 "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
-                "lease_until < ?) ORDER BY id LIMIT 1" + skip_locked,
+                "lease_until < ?) ORDER BY id LIMIT 1",
                 (now,),
             ).fetchone()
             if row is None:
                 return None
             if row["status"] == "running":
-                log.warning(
-                    "job %s of %s: the lease of %s ran out; taking it over",
-                    row["id"],
-                    row["thread_id"],
-                    row["owner"],
-                )
+                _taking_over(row["id"], row["thread_id"], row["owner"])
             c.execute(
                 "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
                 "attempts = attempts + 1, updated_at = ? WHERE id = ?",
@@ -61,26 +73,32 @@ class JobTables(Tables):
         return self.job(int(row["id"]))
 
     def heartbeat(self, job_id: int, owner: str, *, ttl: float = 60.0) -> bool:
-        """Extend the lease; False when the job is no longer ours (taken over, or finished)."""
-        with self.tx(serial=False) as c:
-            return bool(
-                c.execute(
-                    "UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? "
-                    "AND status = 'running'",
-                    (time.time() + ttl, now_iso(), job_id, owner),
-                ).rowcount
+        """Extend the lease; False when the job is no longer ours (taken over, or finished).
+        One statement on its own: its WHERE clause is the whole rule."""
+        return bool(
+            self.write_one(
+                "UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? "
+                "AND status = 'running'",
+                (time.time() + ttl, now_iso(), job_id, owner),
             )
+        )
 
     def finish_job(self, job_id: int, owner: str, status: str, error: str | None = None) -> bool:
-        """End a job we hold as `done` or `failed`; False when another worker took it over."""
-        with self.tx(serial=False) as c:
-            return bool(
-                c.execute(
-                    "UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? "
-                    "WHERE id = ? AND owner = ? AND status = 'running'",
-                    (status, error, now_iso(), job_id, owner),
-                ).rowcount
+        """End a job we hold as `done` or `failed`; False when another worker took it over.
+        One statement on its own: its WHERE clause is the whole rule."""
+        return bool(
+            self.write_one(
+                "UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? "
+                "WHERE id = ? AND owner = ? AND status = 'running'",
+                (status, error, now_iso(), job_id, owner),
             )
+        )
+
+    def _write_returning(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """One write statement on its own (as `write_one`, under the same locks) and the rows
+        its RETURNING clause gives."""
+        with self._lock, self._write_lock:
+            return list(self.conn.execute(sql, params).fetchall())
 
     def job(self, job_id: int) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -95,25 +113,26 @@ class JobTables(Tables):
 
     # -- for workers and the pages that read their progress (issue 13 item 2) -----------------
     def claim_this(self, job_id: int, owner: str, *, ttl: float = 60.0) -> dict[str, Any] | None:
-        """Claim one given queued job (the CLI running its own job when no worker is alive)."""
-        with self.tx() as c:
-            got = c.execute(
-                "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
-                "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
-                (owner, time.time() + ttl, now_iso(), job_id),
-            ).rowcount
-        return self.job(job_id) if got else None
+        """Claim one given queued job (the CLI running its own job when no worker is alive).
+        One statement, the claimed row returned by it."""
+        rows = self._write_returning(
+            "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
+            "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'"
+            " RETURNING *",
+            (owner, time.time() + ttl, now_iso(), job_id),
+        )
+        return _job_row(rows[0]) if rows else None
 
     def note_job(self, job_id: int, owner: str, payload: dict[str, Any]) -> bool:
-        """Store a running job's payload (its progress lines); False when it is no longer ours."""
-        with self.tx() as c:
-            return bool(
-                c.execute(
-                    "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND owner = ? "
-                    "AND status = 'running'",
-                    (json.dumps(payload), now_iso(), job_id, owner),
-                ).rowcount
+        """Store a running job's payload (its progress lines); False when it is no longer ours.
+        One statement on its own (no write lock): its WHERE clause is the whole rule."""
+        return bool(
+            self.write_one(
+                "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND owner = ? "
+                "AND status = 'running'",
+                (json.dumps(payload), now_iso(), job_id, owner),
             )
+        )
 
     def thread_jobs(self, thread_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
         """The jobs of one campaign, newest first (only queued/running ones with `open_only`)."""
@@ -154,16 +173,14 @@ class JobTables(Tables):
 
     def worker_beat(self, name: str, detail: str, *, ttl: float) -> None:
         """A worker says it is alive (a row of the leases table named `worker:NAME`)."""
-        with self.tx() as c:
-            c.execute("DELETE FROM leases WHERE thread_id = ?", (f"worker:{name}",))
-            c.execute(
-                "INSERT INTO leases (thread_id, owner, expires) VALUES (?, ?, ?)",
-                (f"worker:{name}", detail, time.time() + ttl),
-            )
+        self.write_one(
+            "INSERT INTO leases (thread_id, owner, expires) VALUES (?, ?, ?) ON CONFLICT"
+            " (thread_id) DO UPDATE SET owner = excluded.owner, expires = excluded.expires",
+            (f"worker:{name}", detail, time.time() + ttl),
+        )
 
     def worker_gone(self, name: str) -> None:
-        with self.tx() as c:
-            c.execute("DELETE FROM leases WHERE thread_id = ?", (f"worker:{name}",))
+        self.write_one("DELETE FROM leases WHERE thread_id = ?", (f"worker:{name}",))
 
     def workers_alive(self, now: float | None = None) -> list[dict[str, Any]]:
         """Workers whose last heartbeat has not run out: name, detail, expires."""
@@ -181,6 +198,10 @@ class JobTables(Tables):
             }
             for r in rows
         ]
+
+
+def _taking_over(job_id: int, thread_id: str, owner: str) -> None:
+    log.warning("job %s of %s: the lease of %s ran out; taking it over", job_id, thread_id, owner)
 
 
 def _job_row(r: Any) -> dict[str, Any]:

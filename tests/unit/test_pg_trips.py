@@ -31,3 +31,20 @@ def test_round_trips_are_counted_per_wait_not_per_statement(postgres: Any, tmp_p
         assert "pgtrips_app_round_trips_per_campaign=2.0" in lines
     finally:
         conn.close()
+
+
+def test_several_reads_are_one_round_trip(postgres: Any, tmp_path: Path) -> None:
+    """`PgConnection.reads` pipelines its reads and waits once (its pipeline's closing Sync
+    brings every result); a pipeline's waits are counted whether psycopg waits for reading
+    alone or for reading and writing (a flush)."""
+    conn = PgConnection(postgres.new_schema(), tmp_path / "chain.db")
+    try:
+        trips = Trips()
+        trips.name(conn.raw, "app")
+        with trips.counting():
+            for n in range(5):
+                rows = conn.reads([("SELECT 1 AS a", ()), ("SELECT ? AS b", (n,))])
+                assert [r[0][0] for r in rows] == [1, n]
+        assert sum(trips.trips.values()) == 5, trips.trips
+    finally:
+        conn.close()
