@@ -66,7 +66,7 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
 
     # 1. One group: its count, its template, the first page of its contacts.
     page.goto(server.url + "/inbox", wait_until="domcontentloaded")
-    page.get_by_role("heading", name="Inbox").wait_for(timeout=STEP_TIMEOUT_MS)
+    page.get_by_role("heading", name="Inbox", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
     expect(group).to_contain_text("Send email × 60", timeout=STEP_TIMEOUT_MS)
     expect(group).to_contain_text("Batch of 60")
     expect(group).to_contain_text("Drafts 1–25 of 60")

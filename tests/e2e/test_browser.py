@@ -44,7 +44,7 @@ def first_campaign(server: Server, page: Any) -> None:
 
     # 3. The Inbox: a card for the email, with its text, why it waits, and its claims.
     page.get_by_role("link", name="Review in the Inbox").click()
-    page.get_by_role("heading", name="Inbox").wait_for(timeout=STEP_TIMEOUT_MS)
+    page.get_by_role("heading", name="Inbox", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
     email_card = page.locator('[class*="st-key-card-"]').filter(has_text="Send email")
     # each action is drafted on its own branch: the post may be ready first, the email joins
     # the open Inbox as soon as it is drafted

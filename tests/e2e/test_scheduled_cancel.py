@@ -90,7 +90,7 @@ def cancel_during_countdown(server: Server, page: Any) -> None:
 
     # 1. Approve the first email in the browser: it is scheduled, not sent.
     page.goto(server.url + "/inbox", wait_until="domcontentloaded")
-    page.get_by_role("heading", name="Inbox").wait_for(timeout=STEP_TIMEOUT_MS)
+    page.get_by_role("heading", name="Inbox", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
     card = page.locator(f'[class*="st-key-card-{to_cancel["id"]}"]')
     expect(card).to_contain_text(CANCELLED, timeout=STEP_TIMEOUT_MS)
     card.get_by_role("button", name="Approve").click()

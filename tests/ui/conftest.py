@@ -76,6 +76,21 @@ def hold_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Path) 
 
 
 @pytest.fixture(autouse=True)
+def no_real_model_in_this_process() -> Iterator[None]:
+    """A page test that drafts (a new campaign, a send-back) must give the app the scripted
+    model (`app_model`): the real embedded model started inside the test process would stay up
+    and be read by every later test as "this process's server" (graphs/model_status.py)."""
+    from graphs import embedded
+
+    before = embedded.current_server()
+    yield
+    started = embedded.current_server()
+    if started is not None and started is not before and started.is_running:
+        started.stop()
+        pytest.fail("this test started the real embedded model: give it the `app_model` fixture")
+
+
+@pytest.fixture(autouse=True)
 def page_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[PageWorker]:
     from streamlit.testing.v1 import AppTest
 

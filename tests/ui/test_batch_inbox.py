@@ -133,7 +133,7 @@ def test_a_batch_is_one_group_with_one_approve_all(
 
 
 def test_a_contact_is_not_sent_back_alone_but_the_template_is_for_all(
-    ui_home: Path, seeded: Signoff, submissions: list[Any]
+    ui_home: Path, seeded: Signoff, submissions: list[Any], app_model: Any
 ) -> None:
     """One draft for the whole audience, greeted by name: a contact's open email says it is
     never sent back on its own (Edit changes it for that contact only); the template is sent

@@ -163,7 +163,7 @@ def test_revisions_are_capped(home, brief):
         ({"type": "publish"}, "expected one of ['approve', 'edit', 'revise', 'reject']"),
         ({"type": "revise"}, "feedback"),
         ({"type": "reject", "reason": ""}, "reason"),
-        ({"type": "edit", "args": {"subjekt": "x"}}, "Unknown field(s) ['subjekt']"),
+        ({"type": "edit", "args": {"subjekt": "x"}}, "Unknown field ['subjekt']"),
         ({"type": "edit", "args": {"to": "not-an-address"}}, "not an email address"),
         ("approve", "is a JSON object"),
     ],
