@@ -12,10 +12,10 @@ from typing import Any
 import streamlit as st
 
 from graphs.humanize import clip
+from ui.components.campaign_link import campaign_link
 from ui.components.preview import render_draft
 from ui.state import (
     ACTION_ICONS,
-    PAGE_CAMPAIGN,
     RISK_COLORS,
     count,
     flash,
@@ -317,13 +317,8 @@ def render_batch(
             soonest = template if template and template.get("expires_at") else None
             if soonest:
                 expiry_badges(soonest)
-        product = products.get(thread, "Campaign")
-        st.page_link(
-            PAGE_CAMPAIGN,
-            label=f"{plain(product)} · campaign {short_id(thread)} · proposed "
-            f"{when(first['created_at'])}",
-            icon=":material/link:",
-            query_params={"thread": thread},
+        campaign_link(
+            thread, products.get(thread, "Campaign"), f"proposed {when(first['created_at'])}"
         )
         waiting = f"{count(n, 'draft')} of this batch wait for you"
         st.caption(

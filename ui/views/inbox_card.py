@@ -9,17 +9,16 @@ import streamlit as st
 
 from tools.base import strip_citations
 from ui.components.authority import render_authority
+from ui.components.campaign_link import campaign_link
 from ui.components.claims import claim_quotes, render_claims
 from ui.components.preview import edit_fields, render_draft, render_sentence_checks
 from ui.state import (
     ACTION_ICONS,
-    PAGE_CAMPAIGN,
     RISK_COLORS,
     count,
     duration,
     expires_in,
     plain,
-    short_id,
     when,
 )
 from ui.views.inbox_decide import (
@@ -212,12 +211,10 @@ def render_card(item: dict[str, Any], products: dict[str, str]) -> None:
             if item.get("revision"):
                 st.badge(f"Redraft #{item['revision']}", color="violet", icon=":material/replay:")
             expiry_badges(item)
-        product = products.get(item["thread_id"], "Campaign")
-        st.page_link(
-            PAGE_CAMPAIGN,
-            label=f"{plain(product)} · campaign {short_id(item['thread_id'])} · proposed {when(item['created_at'])}",
-            icon=":material/link:",
-            query_params={"thread": item["thread_id"]},
+        campaign_link(
+            item["thread_id"],
+            products.get(item["thread_id"], "Campaign"),
+            f"proposed {when(item['created_at'])}",
         )
 
         left, right = st.columns([3, 2], gap="large")

@@ -18,9 +18,9 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, NotFound, SignoffError
 from ui import progress
+from ui.components.campaign_link import campaign_link
 from ui.state import (
     ACTION_ICONS,
-    PAGE_CAMPAIGN,
     PAGE_INBOX,
     clock,
     count,
@@ -29,7 +29,6 @@ from ui.state import (
     plain,
     reviewer,
     scheduler_enabled,
-    short_id,
     show_flash,
     signoff,
 )
@@ -196,7 +195,7 @@ def render_group(group: list[dict[str, Any]], now: float, products: dict[str, st
             icon = ACTION_ICONS.get(first["action"], ":material/bolt:")
             st.markdown(f"**{icon} {plain(title)} × {n}**")
             approvers = sorted({str(h.get("approved_by") or "?") for h in group})
-            campaign_link(first["thread_id"], products, ", ".join(approvers))
+            approved_link(first["thread_id"], products, ", ".join(approvers))
             to = [str((h.get("args") or {}).get("to") or "") for h in group]
             shown = ", ".join(t for t in to[:3] if t)
             more = f" and {n - 3} more" if n > 3 else ""
@@ -258,7 +257,7 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
         info, timer = st.columns([3, 1], vertical_alignment="center")
         with info:
             st.markdown(f"**{ACTION_ICONS.get(hold['action'], ':material/bolt:')} {plain(title)}**")
-            campaign_link(hold["thread_id"], products, str(hold.get("approved_by") or "?"))
+            approved_link(hold["thread_id"], products, str(hold.get("approved_by") or "?"))
             if hold["action"] == "send_email":
                 to = (
                     f"{count(int(audience) - taken, 'contact')} of your audience list, each "
@@ -338,14 +337,12 @@ def campaign_products() -> dict[str, str]:
     return {c["thread_id"]: c["brief"].get("product", "Campaign") for c in runtime.campaigns()}
 
 
-def campaign_link(thread_id: str, products: dict[str, str], approved_by: str, at: str = "") -> None:
+def approved_link(thread_id: str, products: dict[str, str], approved_by: str, at: str = "") -> None:
     """A card's line: its campaign (a link to the Campaign page), who approved it (and when)."""
-    st.page_link(
-        PAGE_CAMPAIGN,
-        label=f"{plain(products.get(thread_id, 'Campaign'))} · campaign {short_id(thread_id)}"
-        f" · approved by {plain(approved_by)}{f' at {at}' if at else ''}",
-        icon=":material/link:",
-        query_params={"thread": thread_id},
+    campaign_link(
+        thread_id,
+        products.get(thread_id, "Campaign"),
+        f"approved by {plain(approved_by)}{f' at {at}' if at else ''}",
     )
 
 
@@ -356,7 +353,7 @@ def list_waiting(waiting: list[dict[str, Any]], products: dict[str, str]) -> Non
         with st.container(border=True, key=f"waiting-{w['id']}"):
             icon = ACTION_ICONS.get(w["action"], ":material/bolt:")
             st.markdown(f"**{icon} {plain(w['title'])}** · approved, not scheduled yet")
-            campaign_link(w["thread_id"], products, str(w["by"]), clock(w["at"]))
+            approved_link(w["thread_id"], products, str(w["by"]), clock(w["at"]))
             hold = int(w.get("hold_seconds") or 0)
             then = (
                 f"it then waits {duration(hold)} here, with its countdown, and you can cancel it"
