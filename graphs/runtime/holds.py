@@ -25,6 +25,7 @@ from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.batches import contact_hold, split_member
 from graphs.runtime.reviews import Reviews
 from graphs.runtime.stored import last_checkpoint, stored_values, waiting_branches
+from graphs.storage.chunked import read_in
 from graphs.waiting_turn import approvals_waiting
 
 log = logging.getLogger(__name__)
@@ -77,21 +78,19 @@ class Holds(Reviews):
         return approvals_waiting(self.store, thread_id)
 
     def _approvers(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """Who approved (or edited) each held (thread, action): one read per 500 actions, not
-        one per hold (the Scheduled page asks every second); the latest decision wins."""
+        """Who approved (or edited) each held (thread, action): one read for them all, not one
+        per hold (the Scheduled page asks every second); the latest decision wins."""
         found: dict[tuple[str, str], str] = {}
-        actions = sorted({a for _, a in keys})
-        for i in range(0, len(actions), 500):
-            chunk = actions[i : i + 500]
-            rows = self.store.query(
-                "SELECT thread_id, action_id, decision, decided_by FROM decisions WHERE action_id"
-                f" IN ({', '.join('?' * len(chunk))}) ORDER BY decided_at, rowid",
-                tuple(chunk),
-            )
-            for r in rows:
-                key = (r["thread_id"], r["action_id"])
-                if key in keys and json.loads(r["decision"])["type"] in ("approve", "edit"):
-                    found[key] = str(r["decided_by"])
+        rows = read_in(  # an action's decisions stay in one statement, in their order
+            self.store,
+            "SELECT thread_id, action_id, decision, decided_by FROM decisions WHERE action_id"
+            " IN ({marks}) ORDER BY decided_at, rowid",
+            sorted({a for _, a in keys}),
+        )
+        for r in rows:
+            key = (r["thread_id"], r["action_id"])
+            if key in keys and json.loads(r["decision"])["type"] in ("approve", "edit"):
+                found[key] = str(r["decided_by"])
         return found
 
     def _audience_approvers(self, threads: set[str]) -> dict[str, str]:
@@ -99,11 +98,10 @@ class Holds(Reviews):
         all") or the people who approved contacts one by one (the batch's record of their
         decisions, `members`, is the graph's, not a person's)."""
         names: dict[str, set[str]] = {}
-        chunk = sorted(threads)
-        rows = self.store.query(
-            "SELECT thread_id, decision, decided_by FROM decisions WHERE thread_id"
-            f" IN ({', '.join('?' * len(chunk))})",
-            tuple(chunk),
+        rows = read_in(
+            self.store,
+            "SELECT thread_id, decision, decided_by FROM decisions WHERE thread_id IN ({marks})",
+            sorted(threads),
         )
         for r in rows:
             if json.loads(r["decision"])["type"] in ("approve", "edit"):
