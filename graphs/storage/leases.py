@@ -49,11 +49,11 @@ class LeaseTables(Tables):
         PostgreSQL the lease's INSERT and the reads go in one round trip, the usual case. When
         the lease was held, the reads are done again once it is ours (rows read before the
         lease are never given)."""
-        owner = _new_owner()
         if self.dialect != "postgresql":
             with self.lease(thread_id, ttl=ttl, wait=wait):
                 yield self.reads(reads)
             return
+        owner = _new_owner()
         with self._lock, self._write_lock:  # a write among the reads: as `write_one` locks
             taken, *rows = self.reads(
                 [
