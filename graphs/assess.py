@@ -179,13 +179,17 @@ def _assess(
         if ctx.store is not None:
             spec = policy.action(action["name"])
 
-            def routed(final: str) -> tuple[str, dict[str, Any]]:
-                """The routing's audit entry, committed with it (one transaction)."""
+            def settle(final: str) -> None:
+                """The route recorded: today's limit may have turned an `auto` into a skip."""
                 if final != routing["route"]:
                     routing["reasons"].append(
                         f"Today's limit of {spec.daily_limit} is reached: skipped."
                     )
                     routing["route"] = final
+
+            def routed(final: str) -> tuple[str, dict[str, Any]]:
+                """The routing's audit entry, committed with it (one transaction)."""
+                settle(final)
                 return (
                     "action.routed",
                     {
@@ -213,11 +217,7 @@ def _assess(
                 audit=routed,
                 also=also,
             )
-            if final != routing["route"]:  # recorded before (a re-run): the route it had
-                routing["reasons"].append(
-                    f"Today's limit of {spec.daily_limit} is reached: skipped."
-                )
-                routing["route"] = final
+            settle(final)  # recorded before (a re-run): the route it had
     if "checks" not in action:  # a draft's own checks stay on the draft (not copied here)
         routing["claim_checks"] = claim_checks
     routing["foreign_contacts"] = facts.get("foreign_contacts", [])
