@@ -256,6 +256,16 @@ def build_minimal_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
 
 
 # -- one thread each way ----------------------------------------------------------------------------
+def clocked(
+    times: dict[str, list[float]], cpu: dict[str, list[float]], name: str, run: Callable[[], float]
+) -> None:
+    """Run one campaign (`run` returns its wall time in s); append its wall time and the
+    process's CPU time over it (every thread's: LangGraph's pool and the saver's too), in ms."""
+    c0 = time.process_time()
+    times[name].append(run() * 1000)
+    cpu[name].append((time.process_time() - c0) * 1000)
+
+
 def signoff_thread(s: Signoff) -> float:
     t0 = time.perf_counter()
     started = s.start(dict(BRIEF))
@@ -322,6 +332,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
             graphs[name] = build(saver, ScriptedChatModel(), out_dir / name)
             (out_dir / name).mkdir()
         times: dict[str, list[float]] = {"signoff": [], **{name: [] for name in graphs}}
+        cpu: dict[str, list[float]] = {name: [] for name in times}
         try:
             for w in range(warmup):
                 log(f"p1: warm-up {w + 1}/{warmup}")
@@ -329,9 +340,14 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                 for name, graph in graphs.items():
                     bare_thread(graph, -1 - w, out_dir / name)
             for n in range(threads):
-                times["signoff"].append(signoff_thread(s) * 1000)
+                clocked(times, cpu, "signoff", lambda: signoff_thread(s))
                 for name, graph in graphs.items():
-                    times[name].append(bare_thread(graph, n, out_dir / name) * 1000)
+                    clocked(
+                        times,
+                        cpu,
+                        name,
+                        lambda g=graph, d=out_dir / name, k=n: bare_thread(g, k, d),
+                    )
                 log(
                     f"p1: thread {n + 1}/{threads}  "
                     + "  ".join(f"{k} {v[-1]:.1f} ms" for k, v in times.items())
@@ -364,6 +380,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
         },
         load,
         shape,
+        cpu,
     )
 
 
@@ -408,10 +425,16 @@ def figures_of(
     notes: dict[str, str],
     load: tuple[float, float],
     shape: dict[str, dict[str, int]] | None = None,
+    cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
     """Medians, means and the ratios of per-thread times (ms) with what each side is (`notes`)
     and the 1-minute load average before and after the run; `shape`: each side's saver calls
-    per campaign (`saver_calls`)."""
+    per campaign (`saver_calls`); `cpu`: each campaign's CPU time (ms, `clocked`).
+
+    `ratio` (the issue's figure) is the ratio of the two medians. Two more views of the same
+    runs, less moved by the machine's load (these VMs' speed drifts by 20-30 % within minutes):
+    `ratio_paired`, the median of each Signoff campaign's time over the bare campaign run right
+    after it, and `cpu_ratio`, the ratio of the median CPU times (work done, not waiting)."""
     figures: dict[str, Any] = {
         "threads": len(times["signoff"]),
         "times_ms": times,
@@ -424,6 +447,14 @@ def figures_of(
         figures[f"{name}_ms_mean"] = statistics.fmean(values)
     figures["ratio"] = figures["signoff_ms_median"] / figures["bare_ms_median"]
     figures["ratio_mean"] = figures["signoff_ms_mean"] / figures["bare_ms_mean"]
+    figures["ratio_paired"] = statistics.median(
+        s / b for s, b in zip(times["signoff"], times["bare"], strict=True)
+    )
+    if cpu and cpu.get("signoff"):
+        figures["cpu_ms"] = cpu
+        for name, values in cpu.items():
+            figures[f"cpu_{name}_ms_median"] = statistics.median(values)
+        figures["cpu_ratio"] = figures["cpu_signoff_ms_median"] / figures["cpu_bare_ms_median"]
     if "bare_default" in times:
         figures["ratio_vs_default_saver"] = (
             figures["signoff_ms_median"] / figures["bare_default_ms_median"]
@@ -459,6 +490,11 @@ def report(figures: dict[str, Any], prefix: str = "p1") -> list[str]:
         lines.append(f"{prefix}_{name}_ms_median={figures[f'{name}_ms_median']:.1f}")
         lines.append(f"{prefix}_{name}_ms_mean={figures[f'{name}_ms_mean']:.1f}")
     lines.append(f"{prefix}_ratio_mean={figures['ratio_mean']:.2f}")
+    lines.append(f"{prefix}_ratio_paired={figures['ratio_paired']:.2f}")
+    if "cpu_ratio" in figures:
+        for name in figures["cpu_ms"]:
+            lines.append(f"{prefix}_cpu_{name}_ms_median={figures[f'cpu_{name}_ms_median']:.1f}")
+        lines.append(f"{prefix}_cpu_ratio={figures['cpu_ratio']:.2f}")
     for side, counts in figures.get("shape", {}).items():
         for key, value in counts.items():
             lines.append(f"{prefix}_{key}_{side}={value}")

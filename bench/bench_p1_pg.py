@@ -36,6 +36,7 @@ from bench.bench_p1 import (  # noqa: E402
     bare_thread,
     build_bare_graph,
     build_minimal_graph,
+    clocked,
     figures_of,
     loadavg,
     report,
@@ -90,6 +91,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                 graphs[name] = build(savers[name], ScriptedChatModel(), out_dir / name)
                 (out_dir / name).mkdir(parents=True)
             times: dict[str, list[float]] = {"signoff": [], **{name: [] for name in graphs}}
+            cpu: dict[str, list[float]] = {name: [] for name in times}
             try:
                 for w in range(warmup):
                     log(f"p1-pg: warm-up {w + 1}/{warmup}")
@@ -97,9 +99,14 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                     for name, graph in graphs.items():
                         bare_thread(graph, -1 - w, out_dir / name)
                 for n in range(threads):
-                    times["signoff"].append(signoff_thread(s) * 1000)
+                    clocked(times, cpu, "signoff", lambda: signoff_thread(s))
                     for name, graph in graphs.items():
-                        times[name].append(bare_thread(graph, n, out_dir / name) * 1000)
+                        clocked(
+                            times,
+                            cpu,
+                            name,
+                            lambda g=graph, d=out_dir / name, k=n: bare_thread(g, k, d),
+                        )
                     log(
                         f"p1-pg: thread {n + 1}/{threads}  "
                         + "  ".join(f"{k} {v[-1]:.1f} ms" for k, v in times.items())
@@ -136,6 +143,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
         },
         (load_before, loadavg()),
         shape,
+        cpu,
     )
 
 
