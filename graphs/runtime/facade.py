@@ -104,9 +104,11 @@ class Signoff(RunQueue, Batches, NotificationsService, AuditService, Executed):
         """The campaign graph, built on first use: importing it (LangGraph, the writer, the
         model's client) takes seconds, and a page that reads only the database never needs it."""
         from graphs.campaign import build_graph
+        from graphs.runtime.handoff import install
         from graphs.runtime.ready import watch
 
         watch(self.checkpointer)  # a branch's interrupt into the inbox once saved (ready.py)
+        install(self.checkpointer)  # a resume's checkpoint read given to its run (handoff.py)
         return build_graph(self.checkpointer)
 
     def _settings(self, smtp_url: str | None) -> Settings:

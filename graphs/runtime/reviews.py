@@ -16,7 +16,7 @@ from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFoun
 from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
-from graphs.runtime.runs import Progress
+from graphs.runtime.runs import Progress, pending_ids
 from graphs.storage.decisions import unapplied_and_batches_of, unapplied_and_batches_reads
 from tools.registry import get_tool
 
@@ -315,7 +315,9 @@ class Reviews(AutonomyService):
             todo, batches = unapplied_and_batches_of(rows)
             if not todo:
                 return []
-            live = self._pending_ids(thread_id)
+            # read once: the run starts from this read (graphs/runtime/handoff.py)
+            saved = self.checkpointer.get_tuple(self._config(thread_id))
+            live = pending_ids(saved)
             resume, applied = self._resumes(thread_id, todo, live, batches)
             if resume:
                 # marked applied (and audited) with the sync that ends the run, once it went
@@ -333,6 +335,7 @@ class Reviews(AutonomyService):
                     on_progress,
                     applied=applied,
                     recorded=recorded,
+                    saved=saved,
                 )
             else:
                 self._sync(thread_id)

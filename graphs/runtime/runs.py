@@ -23,6 +23,7 @@ from graphs.kb_cache import CachedKnowledgeBase
 from graphs.notify import Reach
 from graphs.policy import Policy
 from graphs.record import RECORDED
+from graphs.runtime.handoff import handing_over
 from graphs.runtime.ready import Batcher
 from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
@@ -64,11 +65,7 @@ class Runs:
         `get_state().interrupts` says them, read from the latest checkpoint's writes with
         LangGraph's own rule (`read_task_statuses`: a task's last interrupt, while the task has
         not finished), without rebuilding its state and next tasks."""
-        saved = self.checkpointer.get_tuple(self._config(thread_id))
-        if saved is None:
-            return set()
-        statuses = read_task_statuses(saved.pending_writes or [])
-        return {i.id for status in statuses.values() for i in status.pending_interrupts}
+        return pending_ids(self.checkpointer.get_tuple(self._config(thread_id)))
 
     def _launch(self, thread_id: str, payload: Any, on_progress: Progress | None) -> int | None:
         """A new campaign's first run: here (None), or a queued job's id (RunQueue)."""
@@ -82,11 +79,14 @@ class Runs:
         on_progress: Progress | None,
         applied: list[str] | None = None,
         recorded: dict[str, Any] | None = None,
+        saved: Any = None,
     ) -> None:
         """Stream one run to its next pause, then sync the index. `applied`: the recorded
         decisions this run resumes with; once it went through they are marked applied (and
         audited) in the same transaction as the sync. `recorded`: those decisions as their
-        rows say, by interrupt id (the nodes read them from the run's config, not the table)."""
+        rows say, by interrupt id (the nodes read them from the run's config, not the table).
+        `saved`: the thread's last checkpoint as the caller just read it under the lease,
+        handed to the run's own first read (graphs/runtime/handoff.py)."""
         config = self._config(thread_id)
         if recorded:
             config["configurable"][RECORDED] = recorded
@@ -113,7 +113,11 @@ class Runs:
             # LangGraph run every step on its thread pool beside a waiter thread (see
             # graphs/progress.py); the nodes' progress comes through `listening` instead, and a
             # branch's end (its outcomes) and its interrupts reach the top level's updates.
-            with progress.listening(told), ready_listening(thread_id, reached):
+            with (
+                progress.listening(told),
+                ready_listening(thread_id, reached),
+                handing_over(thread_id, saved),
+            ):
                 for update in self.graph.stream(
                     payload,
                     config,
@@ -200,6 +204,14 @@ class Runs:
 
     def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
         """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""
+
+
+def pending_ids(saved: Any) -> set[str]:
+    """`Runs._pending_ids` of a checkpoint tuple already read (None: no checkpoint)."""
+    if saved is None:
+        return set()
+    statuses = read_task_statuses(saved.pending_writes or [])
+    return {i.id for status in statuses.values() for i in status.pending_interrupts}
 
 
 @dataclass(frozen=True)
