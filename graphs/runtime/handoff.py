@@ -44,9 +44,7 @@ def install(saver: BaseCheckpointSaver[Any]) -> None:
             thread_id = configurable.get("thread_id")
             if thread_id in offered:
                 saved = offered.pop(thread_id)  # once, whatever was asked
-                if not configurable.get("checkpoint_ns") and not configurable.get(
-                    "checkpoint_id"
-                ):
+                if not configurable.get("checkpoint_ns") and not configurable.get("checkpoint_id"):
                     return saved
         return inner(config)
 

@@ -17,7 +17,8 @@ from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress, pending_ids
-from graphs.storage.decisions import unapplied_and_batches_of, unapplied_and_batches_reads
+from graphs.storage.decisions import decision_rows, unapplied_read
+from graphs.storage.inbox import inbox_ids_read, indexed_of
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
@@ -310,11 +311,15 @@ class Reviews(AutonomyService):
 
     def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
         """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
-        reads = unapplied_and_batches_reads(thread_id)
-        with self.store.lease_reading(thread_id, reads) as rows:  # one round trip on PostgreSQL
-            todo, batches = unapplied_and_batches_of(rows)
+        # its recorded decisions and its inbox rows (the run's start needs them, and the
+        # audience batches among them): one round trip on PostgreSQL, with the lease
+        reads = [unapplied_read(thread_id), inbox_ids_read(thread_id)]
+        with self.store.lease_reading(thread_id, reads) as (undecided, rows):
+            todo = decision_rows(undecided)
             if not todo:
                 return []
+            index = indexed_of(rows)
+            batches = index.batches
             # read once: the run starts from this read (graphs/runtime/handoff.py)
             saved = self.checkpointer.get_tuple(self._config(thread_id))
             live = pending_ids(saved)
@@ -336,6 +341,7 @@ class Reviews(AutonomyService):
                     applied=applied,
                     recorded=recorded,
                     saved=saved,
+                    index=index,
                 )
             else:
                 self._sync(thread_id)

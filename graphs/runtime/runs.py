@@ -27,6 +27,7 @@ from graphs.runtime.handoff import handing_over
 from graphs.runtime.ready import Batcher
 from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
+from graphs.storage.inbox import NOTHING_INDEXED, Indexed
 from graphs.store import Store
 from tools.base import Settings
 
@@ -69,7 +70,7 @@ class Runs:
 
     def _launch(self, thread_id: str, payload: Any, on_progress: Progress | None) -> int | None:
         """A new campaign's first run: here (None), or a queued job's id (RunQueue)."""
-        self._run(thread_id, payload, on_progress)
+        self._run(thread_id, payload, on_progress, index=NOTHING_INDEXED)  # a new thread id
         return None
 
     def _run(
@@ -80,26 +81,34 @@ class Runs:
         applied: list[str] | None = None,
         recorded: dict[str, Any] | None = None,
         saved: Any = None,
+        index: Indexed | None = None,
     ) -> None:
         """Stream one run to its next pause, then sync the index. `applied`: the recorded
         decisions this run resumes with; once it went through they are marked applied (and
         audited) in the same transaction as the sync. `recorded`: those decisions as their
         rows say, by interrupt id (the nodes read them from the run's config, not the table).
         `saved`: the thread's last checkpoint as the caller just read it under the lease,
-        handed to the run's own first read (graphs/runtime/handoff.py)."""
+        handed to the run's own first read (graphs/runtime/handoff.py). `index`: the thread's
+        inbox rows as the caller just read them under the lease (`Store.inbox_ids`), else read
+        here."""
         config = self._config(thread_id)
         if recorded:
             config["configurable"][RECORDED] = recorded
         if isinstance(self.context.kb, CachedKnowledgeBase):  # one KB version per run
             config["configurable"][KB_VERSION] = self.context.kb.version()
         ok = False
-        seen, indexed, batched = self.store.inbox_ids(thread_id)
+        if index is None:
+            index = self.store.inbox_ids(thread_id)
+        seen, indexed, batched = set(index.undecided), index.ids, index.batched
+        there = set(index.single)  # the rows of no batch, with those this run adds (a hint)
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
 
         # a branch ready while others still draft: into the inbox within `ready_grace_s` (as
         # the saver stores its interrupt), or with the run's end if that comes first (ready.py)
-        batcher = Batcher(lambda new: self._sync_ready(thread_id, new), ready, self.ready_grace_s)
+        batcher = Batcher(
+            lambda new: there.update(self._sync_ready(thread_id, new)), ready, self.ready_grace_s
+        )
         reached = batcher.reached
 
         def told(event: dict[str, Any]) -> None:  # a node's own progress (graphs/progress.py)
@@ -151,9 +160,15 @@ class Runs:
                 state = _Paused(tuple(raised.values()))
             # no audience batch's rows before the run (this run holds the lease, and only its
             # own sync adds them): none to drop unless a batch is live now (no read)
-            self._sync(thread_id, state=state, applied=applied if ok else None, batched=batched)
+            self._sync(
+                thread_id,
+                state=state,
+                applied=applied if ok else None,
+                batched=batched,
+                there=there,
+            )
 
-    def _sync_ready(self, thread_id: str, interrupts: Any) -> None:
+    def _sync_ready(self, thread_id: str, interrupts: Any) -> list[str]:
         """A branch reached its gate while others still draft: into the inbox at once.
 
         The rows come from the interrupts the saver just saved (graphs/runtime/ready.py) or the
@@ -167,6 +182,7 @@ class Runs:
         self.store.index_thread(
             thread_id, items, replace=False, proposed=_proposed, status=status, keep_error=True
         )
+        return [i["interrupt_id"] for i in items]  # in the index now (new, or there before)
 
     def _sync(
         self,
@@ -174,11 +190,13 @@ class Runs:
         state: Any = None,
         applied: list[str] | None = None,
         batched: bool = True,
+        there: set[str] | None = None,
     ) -> None:
         """Refresh the inbox index and the campaign status from the thread's latest checkpoint
         (or `state`, a `get_state()` the caller just read), and mark `applied` decisions
         applied: one transaction. `batched=False`: the caller knows the thread has no audience
-        batch's rows indexed (under its lease)."""
+        batch's rows indexed (under its lease); `there`: the ids of its rows of no batch as
+        the caller knows them (`InboxTables.index_thread`)."""
         if state is None:
             state = self.graph.get_state(self._config(thread_id))
         # an audience batch's one review: its contacts' rows are kept by _sync_batches
@@ -198,6 +216,7 @@ class Runs:
             status=status,
             keep_error=bool(state.next),
             applied=applied,
+            there=there,
         )
         if batches or batched:
             self._sync_batches(thread_id, state, batches)

@@ -82,19 +82,29 @@ class DecisionTables(AuditTables):
         return [_decision_row(r) for r in rows]
 
 
+def unapplied_read(thread_id: str) -> tuple[str, tuple[Any, ...]]:
+    """The read of `unapplied(thread_id)` (to send it with others: `lease_reading`)."""
+    return (
+        "SELECT * FROM decisions WHERE applied_at IS NULL AND thread_id = ?"
+        " ORDER BY decided_at, rowid",
+        (thread_id,),
+    )
+
+
 def unapplied_and_batches_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
-    """The reads of `unapplied_and_batches` (for `LeaseTables.lease_reading`)."""
+    """The reads of `unapplied_and_batches`."""
     return [
-        (
-            "SELECT * FROM decisions WHERE applied_at IS NULL AND thread_id = ?"
-            " ORDER BY decided_at, rowid",
-            (thread_id,),
-        ),
+        unapplied_read(thread_id),
         (
             "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
             (thread_id,),
         ),
     ]
+
+
+def decision_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    """The decisions of rows read with `unapplied_read` (or any `SELECT * FROM decisions`)."""
+    return [_decision_row(r) for r in rows]
 
 
 def unapplied_and_batches_of(

@@ -8,7 +8,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphs.storage.audit import AuditTables
 from graphs.storage.base import now_iso
@@ -39,6 +39,7 @@ class InboxTables(AuditTables):
         status: str | None = None,
         keep_error: bool = False,
         applied: list[str] | None = None,
+        there: set[str] | None = None,
     ) -> list[str]:
         """One run's sync in one transaction: the thread's rows, the audit entry
         `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
@@ -52,9 +53,15 @@ class InboxTables(AuditTables):
         branch ready while others still draft). When nothing changes, nothing is written.
 
         The rows and their entries commit together, so an index row is never there without its
-        "proposed"/"held" entry (and one commit, where there was one per entry)."""
-        if replace and not applied:  # a run's end: often nothing changed (one read to know)
-            wanted = {i["interrupt_id"] for i in items}
+        "proposed"/"held" entry (and one commit, where there was one per entry).
+
+        `there`: the ids of the thread's rows of no audience batch as the caller knows them
+        (read at its run's start under the thread's lease, with what the run indexed since).
+        When they differ from `items` a write is due, and the read that looks for no change is
+        skipped; a hint only: the transaction reads the rows it changes either way."""
+        wanted = {i["interrupt_id"] for i in items}
+        if replace and not applied and (there is None or there == wanted):
+            # a run's end: often nothing changed (one read to know)
             rows = self.query(  # one round trip: the thread's rows and its campaign's status
                 "SELECT interrupt_id, NULL AS status FROM inbox WHERE thread_id = ?"
                 " AND batch IS NULL UNION ALL"
@@ -143,19 +150,10 @@ class InboxTables(AuditTables):
             people,
         )
 
-    def inbox_ids(self, thread_id: str) -> tuple[set[str], set[str], bool]:
-        """One thread's indexed interrupt ids, payloads unread: (undecided, all, whether any
-        is an audience batch's row)."""
-        rows = self.query(
-            "SELECT i.interrupt_id, i.batch, d.interrupt_id AS decided FROM inbox i"
-            " LEFT JOIN decisions d USING (interrupt_id) WHERE i.thread_id = ?",
-            (thread_id,),
-        )
-        return (
-            {r["interrupt_id"] for r in rows if r["decided"] is None},
-            {r["interrupt_id"] for r in rows},
-            any(r["batch"] is not None for r in rows),
-        )
+    def inbox_ids(self, thread_id: str) -> Indexed:
+        """One thread's indexed interrupt ids, payloads unread (`Indexed`)."""
+        sql, params = inbox_ids_read(thread_id)
+        return indexed_of(self.query(sql, params))
 
     def due(self, now: float, kind: str | tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """Undecided interrupts whose due time has passed: holds to release, reviews to expire
@@ -213,6 +211,39 @@ class InboxTables(AuditTables):
 
     def reminded(self) -> set[str]:
         return {r["interrupt_id"] for r in self.query("SELECT interrupt_id FROM reminders")}
+
+
+class Indexed(NamedTuple):
+    """One thread's rows in the index, as read at a run's start (`inbox_ids`)."""
+
+    undecided: set[str]  # interrupt ids nobody decided yet
+    ids: set[str]  # every row's id
+    batched: bool  # whether any row is an audience batch's
+    single: set[str]  # the ids of rows of no audience batch (the ones `index_thread` syncs)
+    batches: dict[str, str]  # an audience batch's interrupt id -> its batch key
+
+
+NOTHING_INDEXED = Indexed(set(), set(), False, set(), {})  # a campaign's first run
+
+
+def inbox_ids_read(thread_id: str) -> tuple[str, tuple[Any, ...]]:
+    """The read of `inbox_ids` (to send it with others: `Tables.reads`, `lease_reading`)."""
+    return (
+        "SELECT i.interrupt_id, i.batch, i.kind, d.interrupt_id AS decided FROM inbox i"
+        " LEFT JOIN decisions d USING (interrupt_id) WHERE i.thread_id = ?",
+        (thread_id,),
+    )
+
+
+def indexed_of(rows: list[Any]) -> Indexed:
+    """`Indexed` of the rows of `inbox_ids_read`; each set is a new one (the caller's to change)."""
+    return Indexed(
+        {r["interrupt_id"] for r in rows if r["decided"] is None},
+        {r["interrupt_id"] for r in rows},
+        any(r["batch"] is not None for r in rows),
+        {r["interrupt_id"] for r in rows if r["batch"] is None},
+        {r["interrupt_id"]: r["batch"] for r in rows if r["kind"] == "batch"},
+    )
 
 
 def _inbox_sql(
