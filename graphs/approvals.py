@@ -92,6 +92,13 @@ class Approvals:
         self._authors[thread_id] = str(rows[0]["actor"])
         return self._authors[thread_id]
 
+    def started(self, thread_id: str, author: str) -> None:
+        """`author` started `thread_id` (its "campaign.started" entry just committed, with them
+        as its actor): what `author` would read back."""
+        if len(self._authors) >= 10_000:
+            self._authors.clear()
+        self._authors[thread_id] = author
+
     def authors_of(self, thread_ids: list[str]) -> None:
         """Read the authors of many campaigns (one inbox page) in one query into the cache that
         `author` reads, instead of one query per item."""

@@ -48,6 +48,7 @@ class Campaigns(Holds):
             if audience:
                 detail["audience"] = len(audience)
             self.store.add_campaign(thread_id, dict(valid), audit=("campaign.started", detail, by))
+            self.approvals.started(thread_id, by)  # its author, as the entry just written says
             payload: dict[str, Any] = {
                 "brief": valid,
                 "evidence": [],

@@ -95,7 +95,7 @@ class Runs:
         if recorded:
             config["configurable"][RECORDED] = recorded
         if isinstance(self.context.kb, CachedKnowledgeBase):  # one KB version per run
-            config["configurable"][KB_VERSION] = self.context.kb.version()
+            config["configurable"][KB_VERSION] = _RunVersion(self.context.kb)
         ok = False
         if index is None:
             index = self.store.inbox_ids(thread_id)
@@ -223,6 +223,29 @@ class Runs:
 
     def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
         """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""
+
+
+class _RunVersion:
+    """The knowledge base's version for one run (graphs/kb_cache.py `RUN_VERSION`), read when
+    the run first reads the knowledge base, then the same for the rest of the run: one version
+    per run, and no query at all for a run that reads none (a resume through the gate, the hold
+    and the publisher). `kb_cache` takes it with `str()`; the branches' threads share it."""
+
+    __slots__ = ("_kb", "_lock", "_value")
+
+    def __init__(self, kb: CachedKnowledgeBase) -> None:
+        self._kb = kb
+        self._lock = threading.Lock()
+        self._value: str | None = None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        with self._lock:
+            if self._value is None:
+                self._value = self._kb.version()
+            return self._value
 
 
 def pending_ids(saved: Any) -> set[str]:

@@ -38,15 +38,23 @@ class DecisionTables(AuditTables):
             if earlier is not None:
                 return earlier
         with self.tx() as c:
-            row = c.execute(
-                "SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)
-            ).fetchone()
-            if row is not None:
-                return _decision_row(row)
-            c.execute(
-                "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            # the key decides: ours is inserted, or the row there first is read back (one
+            # statement in the usual case, where a read came before the insert)
+            won = c.execute(
+                "INSERT OR IGNORE INTO decisions VALUES (?, ?, ?, ?, ?, ?, NULL)",
                 (interrupt_id, thread_id, action_id, json.dumps(decision), by, now_iso()),
-            )
+            ).rowcount
+            if not won:
+                row = c.execute(
+                    "SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)
+                ).fetchone()
+                if row is None:  # ignored for a missing value, not for a decision there first
+                    raise ValueError(
+                        f"The decision on {interrupt_id!r} could not be recorded: expected a "
+                        f"thread, an action, a decision and who decided, got {thread_id!r}, "
+                        f"{action_id!r}, {decision!r}, {by!r}. Nothing was saved."
+                    )
+                return _decision_row(row)
             if audit is not None:
                 self._append_audit(c, audit[0], audit[1], thread_id=thread_id, actor=by)
             return None
