@@ -252,7 +252,8 @@ class Reviews(AutonomyService):
             "action": payload["action"]["name"],
             "decision": valid,
             "route": payload.get("route"),
-            "content_hash": content_hash(payload),
+            # the plan's: the hash it checked the decision against (`seen`), of this payload
+            "content_hash": plan.content_hash if plan is not None else content_hash(payload),
         }
         if plan is not None and len(plan.approvers) > 1:
             detail["approvers"] = list(plan.approvers)

@@ -129,18 +129,19 @@ class InboxTables(AuditTables):
         from graphs.storage.campaigns import _campaign_row
 
         sql, params = _inbox_sql(thread_id, "review", True)
-        campaign, rows, endorsed = self.reads(
-            [
-                ("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)),
-                (sql, params),
-                (
-                    "SELECT e.interrupt_id, e.person FROM endorsements e"
-                    " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
-                    " ORDER BY e.at, e.rowid",
-                    (thread_id,),
-                ),
-            ]
+        reads = [("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)), (sql, params)]
+        endorsements = (
+            "SELECT e.interrupt_id, e.person FROM endorsements e"
+            " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
+            " ORDER BY e.at, e.rowid",
+            (thread_id,),
         )
+        if self.dialect == "postgresql":  # the three in one round trip
+            campaign, rows, endorsed = self.reads([*reads, endorsements])
+        else:  # no round trips to save: no approvals to read when nothing waits
+            with self._lock:
+                campaign, rows = self.reads(reads)
+                endorsed = self.query(*endorsements) if rows else []
         people: dict[str, list[str]] = {}
         for r in endorsed:
             people.setdefault(r["interrupt_id"], []).append(r["person"])
