@@ -154,7 +154,8 @@ class Approvals:
     def plan(
         self, item: dict[str, Any], decision: dict[str, Any], identity: str, seen: str | None
     ) -> Plan:
-        """Check one review decision; raise NotAllowed/DraftChanged (audited) or say what it does."""
+        """Check one review decision; raise NotAllowed/DraftChanged (audited) or say what it does.
+        The approvals so far are the item's `endorsed` when its reader read them along."""
         current = self.check_seen(item, seen)
         kind = decision["type"]
         me = self.who(identity)
@@ -166,7 +167,8 @@ class Approvals:
         }
         if kind == "approve":
             req = self.requirement(item)
-            earlier = self.endorsers(item["interrupt_id"])
+            known = item.get("endorsed")
+            earlier = list(known) if known is not None else self.endorsers(item["interrupt_id"])
             verdict = assess(self.auth, req, earlier, identity)
             if not verdict.allowed:
                 self.refuse(identity, verdict.why, thread_id=item["thread_id"], **base)

@@ -174,17 +174,23 @@ class InboxTables(AuditTables):
     def item_and_decision(
         self, interrupt_id: str
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """`inbox_item(id)` and `decision(id)`, in one round trip on PostgreSQL."""
+        """`inbox_item(id)` and `decision(id)`, in one round trip on PostgreSQL. The item also
+        carries `endorsed`: who approved it so far, in order (`Approvals.endorsers`), read in
+        the same round trip for the decision's plan."""
         from graphs.storage.decisions import _decision_row
 
-        item, decided = self.reads(
+        item, decided, endorsed = self.reads(
             [
                 ("SELECT * FROM inbox WHERE interrupt_id = ?", (interrupt_id,)),
                 ("SELECT * FROM decisions WHERE interrupt_id = ?", (interrupt_id,)),
+                (
+                    "SELECT person FROM endorsements WHERE interrupt_id = ? ORDER BY at, rowid",
+                    (interrupt_id,),
+                ),
             ]
         )
         return (
-            _inbox_row(item[0]) if item else None,
+            {**_inbox_row(item[0]), "endorsed": [r["person"] for r in endorsed]} if item else None,
             _decision_row(decided[0]) if decided else None,
         )
 
