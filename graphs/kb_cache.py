@@ -14,7 +14,8 @@ one cheap query per read checks it. A write through this object also empties the
 Within a graph run, the version is read once, when the run starts: Signoff's runtime puts it in
 the run's config (`RUN_VERSION`), so the nodes' reads (worker threads, where every statement
 waits for the GIL behind the other branches) make no query at all, and one run reads one
-version of the knowledge base.
+version of the knowledge base. On PostgreSQL that read rides with the run's first read of the
+app tables (`version_beside`: the thread's inbox ids, one round trip for both).
 """
 
 from __future__ import annotations
