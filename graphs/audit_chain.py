@@ -160,12 +160,23 @@ class AuditChain:
         )
 
     # -- MACs ---------------------------------------------------------------------------------
+    def _hmac(self, body: bytes) -> str:
+        """HMAC-SHA256 of `body` under the key: a copy of the keyed HMAC made once per key (the
+        key's pads are not hashed again for every entry)."""
+        keyed = self.__dict__.get("_keyed")
+        if keyed is None or keyed[0] is not self.key:
+            keyed = (self.key, hmac.new(self.key, digestmod=hashlib.sha256))
+            self.__dict__["_keyed"] = keyed
+        h = keyed[1].copy()
+        h.update(body)
+        return h.hexdigest()
+
     def mac(self, *fields: Any) -> str:
-        return hmac.new(self.key, canonical(*fields), hashlib.sha256).hexdigest()
+        return self._hmac(canonical(*fields))
 
     def _sign(self, record: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
-        return {**record, "mac": hmac.new(self.key, body, hashlib.sha256).hexdigest()}
+        return {**record, "mac": self._hmac(body)}
 
     def _signed(self, record: dict[str, Any]) -> bool:
         mac = record.get("mac")
@@ -223,7 +234,7 @@ class AuditChain:
             )
         at_, hash_ = _quote(at), _quote(digest)
         body = f'{{"at":{at_},"hash":{hash_},"seq":{seq}}}'.encode()
-        mac = hmac.new(self.key, body, hashlib.sha256).hexdigest()
+        mac = self._hmac(body)
         return f'{{"at": {at_}, "hash": {hash_}, "mac": "{mac}", "seq": {seq}}}\n'
 
     def _post(self, record: dict[str, Any]) -> None:
