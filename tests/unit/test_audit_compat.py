@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from graphs.audit_chain import canonical, plain_hash
-from graphs.store import Store, connect
+from graphs.store import Store, connect, open_database
 
 FIXTURE = Path(__file__).parents[1] / "data" / "audit_main"
 FIELDS = ("seq", "at", "thread_id", "actor", "event", "detail", "policy_version", "prev_hash")
@@ -24,21 +24,50 @@ def main_rows() -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def store(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+def chain_env(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Main's key, and a copy of main's anchor, for the store opened next."""
     anchor = tmp_path / "anchor.jsonl"
     shutil.copyfile(FIXTURE / "anchor.jsonl", anchor)
     monkeypatch.setenv("SIGNOFF_AUDIT_KEY", (FIXTURE / "key").read_text().strip())
     monkeypatch.setenv("SIGNOFF_AUDIT_ANCHOR", str(anchor))
-    s = Store(connect(home / "signoff.db"), policy_version="policy-7")
-    with (
-        s.tx() as c
-    ):  # the rows as main stored them (an INSERT is allowed; sqlite_sequence follows)
-        c.executemany(
-            "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [tuple(r[k] for k in (*FIELDS, "hash")) for r in main_rows()],
-        )
+    return anchor
+
+
+def with_main_rows(s: Store) -> Store:
+    """The rows as main stored them (an INSERT is allowed; the sequence follows, on SQLite
+    by itself, on PostgreSQL as `_append_audit` keeps it)."""
+    top = (
+        " RETURNING setval(pg_get_serial_sequence('audit', 'seq'), seq)"
+        if s.dialect == "postgresql"
+        else ""
+    )
+    with s.tx() as c:
+        for r in main_rows():
+            c.execute(
+                "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
+                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top,
+                tuple(r[k] for k in (*FIELDS, "hash")),
+            )
+    return s
+
+
+@pytest.fixture
+def store(home: Path, chain_env: Path) -> Iterator[Store]:
+    s = with_main_rows(Store(connect(home / "signoff.db"), policy_version="policy-7"))
     yield s
+    s.conn.close()
+
+
+def test_main_chain_verifies_and_continues_on_both_databases(
+    home: Path, chain_env: Path, database: str
+) -> None:
+    s = with_main_rows(Store(open_database(home), policy_version="policy-7"))
+    assert s.dialect == ("sqlite" if database == "sqlite" else "postgresql")
+    assert s.verify_audit() == {"ok": True, "checked": 9, "first_bad": None, "problem": None}
+    with s.tx() as c:
+        for n in range(2):
+            s._append_audit(c, "action.executed", {"n": n, "by": "Zoë"}, thread_id="t-9")
+    assert s.verify_audit() == {"ok": True, "checked": 11, "first_bad": None, "problem": None}
     s.conn.close()
 
 
