@@ -119,12 +119,16 @@ def read_facts(
     policy: Policy,
     thread_id: str,
     day: str | None = None,
-) -> None:
+    proposal: tuple[str, str, int] | None = None,
+) -> dict[str, Any] | None:
     """The facts read from the tables (and the ad ledger), read fresh, into `facts`: inside the
     routing's transaction when there is one (nothing recorded between these reads and the
-    routing they decide). `day`: today's date, as the routing records it."""
+    routing they decide). `day`: today's date, as the routing records it. Returns the reads
+    (`routing_reads`; with `proposal`, also the route recorded before for it), None without a
+    store."""
     name = facts["action"]
     store = ctx.store
+    seen = None
     if store is not None:  # read fresh (a demotion recorded a moment ago counts), in one read
         spec = policy.action(name)
         emailed = name == "send_email" and "@" in str(args.get("to", ""))
@@ -133,6 +137,7 @@ def read_facts(
             facts["channel"],
             address=str(args["to"]) if emailed else None,
             day=(day or today(ctx)) if spec.daily_limit is not None else None,
+            proposal=proposal,
         )
         facts["level"] = seen["level"]
         if emailed:
@@ -141,6 +146,7 @@ def read_facts(
             facts["over_daily_limit"] = seen["daily"] >= spec.daily_limit
     if name == "spend_ads" and facts["invalid"] is None:
         facts["over_limit"] = _over_budget(policy, ctx, thread_id, args)
+    return seen
 
 
 def _has_word(text: str, word: str) -> bool:
@@ -213,7 +219,8 @@ def _assess(
     day = today(ctx)
     one_tx = ctx.store is not None and action["name"] != "spend_ads"
     with ctx.store.tx() if one_tx else contextlib.nullcontext():
-        read_facts(facts, args, ctx, policy, thread_id, day)
+        proposal = (thread_id, action["id"], action["revision"]) if one_tx else None
+        seen = read_facts(facts, args, ctx, policy, thread_id, day, proposal)
         routing: dict[str, Any] = dict(route(policy, facts))
         if ctx.store is not None:
 
@@ -254,6 +261,7 @@ def _assess(
                 daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
                 audit=routed,
                 also=also,
+                seen=seen,
             )
             settle(final)  # recorded before (a re-run): the route it had
     if "checks" not in action:  # a draft's own checks stay on the draft (not copied here)
