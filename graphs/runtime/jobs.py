@@ -23,7 +23,7 @@ from typing import Any
 from graphs.errors import NotFound
 from graphs.runtime.campaigns import Campaigns
 from graphs.runtime.runs import Progress
-from graphs.runtime.stored import next_branches
+from graphs.runtime.stored import last_checkpoint, next_branches
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,19 @@ MAX_LINES = 200  # progress lines kept per job
 def worker_name() -> str:
     """A name unique to this process: host:pid:nonce."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def past_drafting(checkpointer: Any, thread_id: str) -> bool:
+    """Whether the campaign's run got past its drafting: a branch reached its gate (an
+    interrupt, answered or not) or finished, and none stopped on an error. A branch whose
+    drafting failed (its model call, which may fail again) waits for a person's Retry."""
+    from langgraph.pregel._task_status import read_task_statuses  # LangGraph's own reading
+
+    saved = last_checkpoint(checkpointer, thread_id)
+    statuses = list(read_task_statuses(saved.pending_writes or ()).values()) if saved else []
+    return any(s.output or s.interrupts for s in statuses) and not any(
+        s.error is not None for s in statuses
+    )
 
 
 class RunQueue(Campaigns):
@@ -92,7 +105,12 @@ class RunQueue(Campaigns):
             if campaign["status"] != "running" or self.store.thread_jobs(thread_id, open_only=True):
                 continue
             # read from the checkpoint: the page process never builds the graph for this
-            if next_branches(self.checkpointer, thread_id) == ("review",):
+            nxt = next_branches(self.checkpointer, thread_id)
+            if (
+                nxt
+                and set(nxt) <= {"review", "batch"}
+                and past_drafting(self.checkpointer, thread_id)
+            ):
                 self.enqueue_run("retry", thread_id)
         return []
 
