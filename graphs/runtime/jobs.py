@@ -144,7 +144,10 @@ class RunQueue(Campaigns):
         def beat() -> None:
             while not stop.wait(ttl / 3):
                 if not self.store.heartbeat(job["id"], owner, ttl=ttl):
-                    log.warning("job %s is no longer ours", job["id"])
+                    # a heartbeat that met the job's own finish (`stop` is set before it) is
+                    # the job ending; otherwise another worker took it over
+                    if not stop.is_set():
+                        log.warning("job %s is no longer ours", job["id"])
                     return
 
         pulse = threading.Thread(target=beat, name=f"signoff-job-{job['id']}", daemon=True)
@@ -152,17 +155,19 @@ class RunQueue(Campaigns):
         feed = JobFeed(self.store, job, owner, echo)
         if job["attempts"] > 1:
             feed("worker", "Carrying on where another worker stopped")
+        error: str | None = None
         try:
-            self._execute(job, feed)
-        except Exception as exc:  # the job says why; its worker (or the CLI) reports it
-            log.info(
-                "job %s (%s %s) failed", job["id"], job["kind"], job["thread_id"], exc_info=True
-            )
-            self.store.finish_job(job["id"], owner, "failed", f"{type(exc).__name__}: {exc}")
-        else:
-            self.store.finish_job(job["id"], owner, "done")
+            try:
+                self._execute(job, feed)
+            except Exception as exc:  # the job says why; its worker (or the CLI) reports it
+                log.info(
+                    "job %s (%s %s) failed", job["id"], job["kind"], job["thread_id"], exc_info=True
+                )
+                error = f"{type(exc).__name__}: {exc}"
+            finally:
+                stop.set()  # before the finish: a heartbeat that meets it knows the job ended
+            self.store.finish_job(job["id"], owner, "done" if error is None else "failed", error)
         finally:
-            stop.set()
             pulse.join(timeout=5)
         return self.store.job(job["id"])
 
