@@ -14,7 +14,8 @@ one cheap query per read checks it. A write through this object also empties the
 Within a graph run, the version is read once, when the run starts: Signoff's runtime puts it in
 the run's config (`RUN_VERSION`), so the nodes' reads (worker threads, where every statement
 waits for the GIL behind the other branches) make no query at all, and one run reads one
-version of the knowledge base.
+version of the knowledge base. On PostgreSQL that read rides with the run's first read of the
+app tables (`version_beside`: the thread's inbox ids, one round trip for both).
 """
 
 from __future__ import annotations
@@ -44,8 +45,19 @@ class CachedKnowledgeBase:
 
     def version(self) -> str:
         """The knowledge base's version now (one query)."""
-        rows = [tuple(r) for r in self.kb._rows(VERSION_SQL)]
-        return hashlib.sha256(repr(rows).encode()).hexdigest()
+        return _version_of(self.kb._rows(VERSION_SQL))
+
+    def version_beside(self, store: Any, sql: str, params: tuple[Any, ...]) -> tuple[str, Any]:
+        """The knowledge base's version now, and the rows of the app tables' read `sql`: on
+        PostgreSQL, when the knowledge base is in the app tables' database (the same URL, as
+        `KnowledgeBase.open` and `open_database` both pick), the version's query goes beside
+        that read on the app tables' connection (`Tables.reads`: one round trip for both,
+        each its own statement, so each sees what was committed when it ran, as two round
+        trips would); else the two reads one after the other."""
+        if _same_postgres(self.kb, store):
+            version_rows, rows = store.reads([(VERSION_SQL, ()), (sql, params)])
+            return _version_of(version_rows), rows
+        return self.version(), store.query(sql, params)
 
     def _current(self) -> str:
         """The run's version when called inside a graph run that carries one, else `version()`."""
@@ -120,6 +132,17 @@ class CachedKnowledgeBase:
 _READS = frozenset(
     {"sources", "source", "is_empty", "products", "passages", "_rows", "_passage", "_source"}
 )
+
+
+def _version_of(rows: Any) -> str:
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+def _same_postgres(kb: Any, store: Any) -> bool:
+    """Whether the knowledge base's tables and the app tables are one PostgreSQL database."""
+    kb_url = getattr(getattr(kb, "_conn", None), "url", None)
+    store_url = getattr(getattr(store, "conn", None), "url", None)
+    return getattr(store, "dialect", None) == "postgresql" and bool(kb_url) and kb_url == store_url
 
 
 def _copy(value: Any) -> Any:

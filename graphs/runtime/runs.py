@@ -26,6 +26,7 @@ from graphs.record import RECORDED
 from graphs.runtime.ready import Batcher
 from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
+from graphs.storage.inbox import INBOX_IDS, inbox_ids_of
 from graphs.store import Store
 from tools.base import Settings
 
@@ -91,9 +92,13 @@ class Runs:
         if recorded:
             config["configurable"][RECORDED] = recorded
         if isinstance(self.context.kb, CachedKnowledgeBase):  # one KB version per run
-            config["configurable"][KB_VERSION] = self.context.kb.version()
+            # read beside the thread's inbox ids (one round trip on PostgreSQL)
+            version, rows = self.context.kb.version_beside(self.store, INBOX_IDS, (thread_id,))
+            config["configurable"][KB_VERSION] = version
+            seen, indexed, batched = inbox_ids_of(rows)
+        else:
+            seen, indexed, batched = self.store.inbox_ids(thread_id)
         ok = False
-        seen, indexed, batched = self.store.inbox_ids(thread_id)
         ready = set(seen)
         raised: dict[str, Any] = {}  # the interrupts this run's last step raised, by id
 

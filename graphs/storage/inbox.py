@@ -146,16 +146,7 @@ class InboxTables(AuditTables):
     def inbox_ids(self, thread_id: str) -> tuple[set[str], set[str], bool]:
         """One thread's indexed interrupt ids, payloads unread: (undecided, all, whether any
         is an audience batch's row)."""
-        rows = self.query(
-            "SELECT i.interrupt_id, i.batch, d.interrupt_id AS decided FROM inbox i"
-            " LEFT JOIN decisions d USING (interrupt_id) WHERE i.thread_id = ?",
-            (thread_id,),
-        )
-        return (
-            {r["interrupt_id"] for r in rows if r["decided"] is None},
-            {r["interrupt_id"] for r in rows},
-            any(r["batch"] is not None for r in rows),
-        )
+        return inbox_ids_of(self.query(INBOX_IDS, (thread_id,)))
 
     def due(self, now: float, kind: str | tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """Undecided interrupts whose due time has passed: holds to release, reviews to expire
@@ -300,3 +291,19 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
             rows,
         )
     return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
+
+
+# `inbox_ids`'s read (one thread id), for a caller that sends it beside other reads
+INBOX_IDS = (
+    "SELECT i.interrupt_id, i.batch, d.interrupt_id AS decided FROM inbox i"
+    " LEFT JOIN decisions d USING (interrupt_id) WHERE i.thread_id = ?"
+)
+
+
+def inbox_ids_of(rows: Any) -> tuple[set[str], set[str], bool]:
+    """`inbox_ids` from the rows of its read `INBOX_IDS`."""
+    return (
+        {r["interrupt_id"] for r in rows if r["decided"] is None},
+        {r["interrupt_id"] for r in rows},
+        any(r["batch"] is not None for r in rows),
+    )

@@ -96,7 +96,8 @@ def _copy_template_if_empty(path: Path) -> bool:
     return True
 
 
-def _alembic_sqlite(path: Path) -> None:
+def _alembic_sqlite(path: Path, *, to: str | None = None) -> None:
+    """Alembic's upgrade of the file: to the newest revision, or to revision `to`."""
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
@@ -107,12 +108,13 @@ def _alembic_sqlite(path: Path) -> None:
     sa.event.listen(engine, "begin", _begin_immediate)
     try:
         with engine.connect() as conn:
-            _upgrade(conn, legacy=_user_version(conn))
+            _upgrade(conn, legacy=_user_version(conn), to=to)
     finally:
         engine.dispose()
 
 
-def upgrade_postgres(url: str) -> None:
+def upgrade_postgres(url: str, *, to: str | None = None) -> None:
+    """To the newest revision, or to revision `to` (a test making an older database)."""
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
@@ -123,7 +125,7 @@ def upgrade_postgres(url: str) -> None:
                 lambda: _try_lock(conn)  # polled: see graphs/storage/database.py
             )
             try:
-                _upgrade(conn, legacy=0)
+                _upgrade(conn, legacy=0, to=to)
             finally:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({LOCK_KEY})")
                 conn.commit()
@@ -143,7 +145,7 @@ def current(conn: sa.Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def _upgrade(conn: sa.Connection, *, legacy: int) -> None:
+def _upgrade(conn: sa.Connection, *, legacy: int, to: str | None = None) -> None:
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
@@ -161,7 +163,7 @@ def _upgrade(conn: sa.Connection, *, legacy: int) -> None:
         log.info("a database from before Alembic at migration %d: stamping %s", legacy, start)
         MigrationContext.configure(conn).stamp(script, start)
         conn.commit()
-    target = str(script.get_current_head())
+    target = to or str(script.get_current_head())
 
     def upgrade(rev: Any, context: Any) -> Any:
         return script._upgrade_revs(target, rev)
