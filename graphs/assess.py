@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal, cast
 
 from langgraph.config import get_config
@@ -66,6 +67,20 @@ def gather_facts(
     claim_checks: list[Any],
     allowed: Any = None,
 ) -> Facts:
+    facts, args = text_facts(state, ctx, policy, claim_checks, allowed)
+    read_facts(facts, args, ctx, policy, thread_id)
+    return facts
+
+
+def text_facts(
+    state: ActionState,
+    ctx: Context,
+    policy: Policy,
+    claim_checks: list[Any],
+    allowed: Any = None,
+) -> tuple[Facts, dict[str, Any]]:
+    """The facts that rest on the action and its draft alone (no table reads), and the
+    validated arguments: computed before the routing's transaction takes the write lock."""
     action = state["action"]
     if allowed is None:
         allowed = allowed_from(state["brief"], policy.allowlist, ctx.settings, state.get("brand"))
@@ -94,28 +109,53 @@ def gather_facts(
     except ValueError as exc:
         facts["invalid"] = str(exc)
         args = action["args"]
+    return facts, args
+
+
+def read_facts(
+    facts: Facts,
+    args: dict[str, Any],
+    ctx: Context,
+    policy: Policy,
+    thread_id: str,
+    day: str | None = None,
+    proposal: tuple[str, str, int] | None = None,
+) -> dict[str, Any] | None:
+    """The facts read from the tables (and the ad ledger), read fresh, into `facts`: inside the
+    routing's transaction when there is one (nothing recorded between these reads and the
+    routing they decide). `day`: today's date, as the routing records it. Returns the reads
+    (`routing_reads`; with `proposal`, also the route recorded before for it), None without a
+    store."""
+    name = facts["action"]
     store = ctx.store
+    seen = None
     if store is not None:  # read fresh (a demotion recorded a moment ago counts), in one read
-        spec = policy.action(action["name"])
-        emailed = action["name"] == "send_email" and "@" in str(args.get("to", ""))
+        spec = policy.action(name)
+        emailed = name == "send_email" and "@" in str(args.get("to", ""))
         seen = store.routing_reads(
-            action["name"],
-            tool.channel,
+            name,
+            facts["channel"],
             address=str(args["to"]) if emailed else None,
-            day=today(ctx) if spec.daily_limit is not None else None,
+            day=(day or today(ctx)) if spec.daily_limit is not None else None,
+            proposal=proposal,
         )
         facts["level"] = seen["level"]
         if emailed:
             facts["first_contact"] = not seen["contacted"]
         if spec.daily_limit is not None:
             facts["over_daily_limit"] = seen["daily"] >= spec.daily_limit
-    if action["name"] == "spend_ads" and facts["invalid"] is None:
+    if name == "spend_ads" and facts["invalid"] is None:
         facts["over_limit"] = _over_budget(policy, ctx, thread_id, args)
-    return facts
+    return seen
 
 
 def _has_word(text: str, word: str) -> bool:
-    return re.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text) is not None
+    return _word_pattern(word).search(text) is not None
+
+
+@lru_cache(maxsize=256)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])" + re.escape(word) + r"(?![\w])")
 
 
 def today(ctx: Context) -> str:
@@ -172,12 +212,17 @@ def _assess(
     # (on SQLite the checkpointer shares it), and nothing recorded between the reads and the
     # routing they decide. Not for an ad spend: its budget check reads the ad ledger (another
     # connection), never under the app tables' lock.
+    # Everything that rests on the draft alone is computed before the lock is taken: the
+    # transaction holds only the reads, the route they decide and its record.
+    facts, args = text_facts(state, ctx, policy, claim_checks, allowed)
+    spec = policy.action(action["name"])
+    day = today(ctx)
     one_tx = ctx.store is not None and action["name"] != "spend_ads"
     with ctx.store.tx() if one_tx else contextlib.nullcontext():
-        facts = gather_facts(state, ctx, policy, thread_id, claim_checks, allowed)
+        proposal = (thread_id, action["id"], action["revision"]) if one_tx else None
+        seen = read_facts(facts, args, ctx, policy, thread_id, day, proposal)
         routing: dict[str, Any] = dict(route(policy, facts))
         if ctx.store is not None:
-            spec = policy.action(action["name"])
 
             def settle(final: str) -> None:
                 """The route recorded: today's limit may have turned an `auto` into a skip."""
@@ -212,10 +257,11 @@ def _assess(
                 dict(facts),
                 routing["route"],
                 routing["level"],
-                today(ctx),
+                day,
                 daily_limit=spec.daily_limit if routing["route"] == "auto" else None,
                 audit=routed,
                 also=also,
+                seen=seen,
             )
             settle(final)  # recorded before (a re-run): the route it had
     if "checks" not in action:  # a draft's own checks stay on the draft (not copied here)

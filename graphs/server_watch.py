@@ -102,3 +102,26 @@ class ServerWatcher:
                 key = "released" if decision["type"] == "release" else "expired"
                 done[key].append(interrupt_id)
         return done
+
+
+def server_held_state(client: Any, thread_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(audience, the batch's decision with the contacts' own) of a thread LangGraph's server
+    drives, read from that server (`threads.get_state` with its branches' states): what
+    `signoff holds --contacts` lists for an audience held there (graphs/runtime/holds.py).
+
+    Contacts taken out during the hold are in the branch's decision there (`members` of type
+    cancel, graphs/batch.py `batch_hold`); they are left out of it here, as in a hold the
+    runtime drives, so the listing shows them as taken out (from the data directory's record)
+    rather than not at all."""
+    state = client.threads.get_state(thread_id, subgraphs=True)
+    audience = list((state.get("values") or {}).get("audience") or [])
+    decision: dict[str, Any] = {}
+    for task in state.get("tasks") or []:
+        branch = task.get("state") or {}
+        values = branch.get("values") if isinstance(branch, dict) else None
+        if task.get("name") == "batch" and values and values.get("decision"):
+            decision = dict(values["decision"])
+    members = decision.get("members") or {}
+    decision["members"] = {a: d for a, d in members.items() if d.get("type") != "cancel"}
+    decision.pop("replaces", None)
+    return audience, decision

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from graphs.errors import InvalidInput
 from graphs.humanize import clip, duration
 from ui.cli_common import EXIT_OK, AddParser, _await, _by, _emit, _json_flag, _open, _who
 from ui.cli_format import _clock, _headline, _outcome_detail, _table
@@ -23,6 +24,13 @@ def add_parsers(add: AddParser) -> None:
     )
     p.add_argument("--search", default="", help="with --contacts: only names/emails with this")
     p.add_argument("--page", type=int, default=1, help="with --contacts: the page (100 a page)")
+    p.add_argument(
+        "--langgraph-url",
+        metavar="URL",
+        default=None,
+        help="with --contacts: read the audience from LangGraph's server at URL (langgraph dev, "
+        "a deployment) when it runs the campaign",
+    )
     _json_flag(p)
     for name, what in (
         (
@@ -61,12 +69,32 @@ CONTACTS_PAGE = 100
 def _contacts(args: argparse.Namespace, home: Path) -> int:
     """`signoff holds --contacts HOLD_ID`: a held audience's contacts, a page at a time."""
     page = max(1, int(args.page))
+    held_state = None
+    if args.langgraph_url:  # an audience held in LangGraph's server: its state is there
+        import httpx
+        from langgraph_sdk import get_sync_client
+
+        from graphs.server_watch import server_held_state
+
+        client = get_sync_client(url=args.langgraph_url.rstrip("/"))
+
+        def held_state(thread_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            try:
+                return server_held_state(client, thread_id)
+            except httpx.HTTPError as exc:
+                raise InvalidInput(
+                    f"Could not read campaign {thread_id[:8]} from LangGraph's server at "
+                    f"{args.langgraph_url}: {exc}. Check that the server runs there (`langgraph "
+                    "dev`) and that it runs this campaign. Nothing was changed."
+                ) from None
+
     with _open(home) as s:
         listed = s.hold_contacts(
             args.contacts,
             search=args.search,
             offset=(page - 1) * CONTACTS_PAGE,
             limit=CONTACTS_PAGE,
+            held_state=held_state,
         )
     if args.json:
         _emit(listed)

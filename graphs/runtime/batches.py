@@ -34,6 +34,7 @@ from graphs.runtime.inbox import InboxPages, needs_check
 from graphs.runtime.reviews import TRACKED
 from graphs.runtime.runs import Progress
 from graphs.runtime.stored import stored_values
+from graphs.storage import chunked
 from graphs.store import now_iso
 from tools.registry import get_tool
 
@@ -256,14 +257,27 @@ class Batches(InboxPages):
 
     def _cover(self, thread_id: str, batch: str, exclude: list[str]) -> None:
         """The batch's open contacts decided by the batch's decision (but `exclude`) leave the
-        index at once: their decision is the batch's (one row), not one each."""
-        marks = ",".join("?" * len(exclude))
+        index at once: their decision is the batch's (one row), not one each.
+
+        No statement carries more than `IN_CHUNK` ids, however many contacts are left out: the
+        open ids are read in the same transaction and those covered are deleted chunk by chunk
+        (an unbounded `NOT IN` list failed past 65,535 parameters on PostgreSQL)."""
+        open_rows = (
+            "FROM inbox WHERE thread_id = ? AND batch = ? AND kind = 'review' AND decided = 0"
+        )
         with self.store.tx() as c:
-            c.execute(
-                "DELETE FROM inbox WHERE thread_id = ? AND batch = ? AND kind = 'review' AND "
-                "decided = 0" + (f" AND interrupt_id NOT IN ({marks})" if exclude else ""),
-                (thread_id, batch, *exclude),
-            )
+            if not exclude:  # the whole batch: one statement, no list
+                c.execute("DELETE " + open_rows, (thread_id, batch))
+                return
+            keep = set(exclude)
+            found = c.execute("SELECT interrupt_id " + open_rows, (thread_id, batch)).fetchall()
+            covered = [r[0] for r in found if r[0] not in keep]
+            size = chunked.IN_CHUNK
+            for part in (covered[i : i + size] for i in range(0, len(covered), size)):
+                c.execute(
+                    "DELETE " + open_rows + f" AND interrupt_id IN ({','.join('?' * len(part))})",
+                    (thread_id, batch, *part),
+                )
 
     def _hydrate(
         self, rows: list[dict[str, Any]], cache: dict[str, dict[str, Any]] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -208,11 +209,21 @@ class Holds(Reviews):
         }
 
     def hold_contacts(
-        self, hold_id: str, *, search: str = "", offset: int = 0, limit: int = 50
+        self,
+        hold_id: str,
+        *,
+        search: str = "",
+        offset: int = 0,
+        limit: int = 50,
+        held_state: Callable[[str], tuple[list[dict[str, Any]], dict[str, Any]]] | None = None,
     ) -> dict[str, Any]:
         """The contacts of a held audience (an audience's hold id, or one contact's id), each
         held or taken out (by whom, when, why), a page at a time; `search` matches name or
-        email. {"hold", "thread_id", "total", "held", "taken_out", "matching", "contacts"}."""
+        email. {"hold", "thread_id", "total", "held", "taken_out", "matching", "contacts"}.
+
+        An audience held in LangGraph's server lives in that server's checkpoints: `held_state`
+        (thread id → (audience, batch decision), graphs/server_watch.py `server_held_state`)
+        reads it there; without it such a hold is refused in words (InvalidInput)."""
         found = contact_hold(self.store, hold_id)
         hold = found["hold"] if found else self.store.inbox_item(hold_id)
         if hold is None or hold["kind"] != "hold" or hold["action_id"] != TEMPLATE_ID:
@@ -221,7 +232,14 @@ class Holds(Reviews):
                 "audience's hold shows its number of contacts."
             )
         real_id, thread_id = str(hold["interrupt_id"]), str(hold["thread_id"])
-        audience, decision = self._held_state(thread_id)
+        if held_state is None and hold["payload"].get("driver") == REMOTE_DRIVER:
+            raise InvalidInput(
+                f"The audience of hold {real_id} waits in LangGraph's server (Studio, Agent "
+                "Inbox): its contacts are in that server's checkpoints, not in this data "
+                f"directory. List them from the server: `signoff holds --contacts {real_id} "
+                "--langgraph-url URL` (the server's address, e.g. http://127.0.0.1:2024)."
+            )
+        audience, decision = (held_state or self._held_state)(thread_id)
         cancels = cancelled_contacts(self.store, thread_id, real_id)
         going = held(audience, decision)
         taken = sum(1 for n, _ in going if member_id(n) in cancels)

@@ -23,7 +23,7 @@ from typing import Any
 from graphs.errors import NotFound
 from graphs.runtime.campaigns import Campaigns
 from graphs.runtime.runs import Progress
-from graphs.runtime.stored import next_branches
+from graphs.runtime.stored import last_checkpoint, next_branches
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,19 @@ MAX_LINES = 200  # progress lines kept per job
 def worker_name() -> str:
     """A name unique to this process: host:pid:nonce."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def past_drafting(checkpointer: Any, thread_id: str) -> bool:
+    """Whether the campaign's run got past its drafting: a branch reached its gate (an
+    interrupt, answered or not) or finished, and none stopped on an error. A branch whose
+    drafting failed (its model call, which may fail again) waits for a person's Retry."""
+    from langgraph.pregel._task_status import read_task_statuses  # LangGraph's own reading
+
+    saved = last_checkpoint(checkpointer, thread_id)
+    statuses = list(read_task_statuses(saved.pending_writes or ()).values()) if saved else []
+    return any(s.output or s.interrupts for s in statuses) and not any(
+        s.error is not None for s in statuses
+    )
 
 
 class RunQueue(Campaigns):
@@ -92,7 +105,12 @@ class RunQueue(Campaigns):
             if campaign["status"] != "running" or self.store.thread_jobs(thread_id, open_only=True):
                 continue
             # read from the checkpoint: the page process never builds the graph for this
-            if next_branches(self.checkpointer, thread_id) == ("review",):
+            nxt = next_branches(self.checkpointer, thread_id)
+            if (
+                nxt
+                and set(nxt) <= {"review", "batch"}
+                and past_drafting(self.checkpointer, thread_id)
+            ):
                 self.enqueue_run("retry", thread_id)
         return []
 
@@ -126,7 +144,10 @@ class RunQueue(Campaigns):
         def beat() -> None:
             while not stop.wait(ttl / 3):
                 if not self.store.heartbeat(job["id"], owner, ttl=ttl):
-                    log.warning("job %s is no longer ours", job["id"])
+                    # a heartbeat that met the job's own finish (`stop` is set before it) is
+                    # the job ending; otherwise another worker took it over
+                    if not stop.is_set():
+                        log.warning("job %s is no longer ours", job["id"])
                     return
 
         pulse = threading.Thread(target=beat, name=f"signoff-job-{job['id']}", daemon=True)
@@ -134,17 +155,19 @@ class RunQueue(Campaigns):
         feed = JobFeed(self.store, job, owner, echo)
         if job["attempts"] > 1:
             feed("worker", "Carrying on where another worker stopped")
+        error: str | None = None
         try:
-            self._execute(job, feed)
-        except Exception as exc:  # the job says why; its worker (or the CLI) reports it
-            log.info(
-                "job %s (%s %s) failed", job["id"], job["kind"], job["thread_id"], exc_info=True
-            )
-            self.store.finish_job(job["id"], owner, "failed", f"{type(exc).__name__}: {exc}")
-        else:
-            self.store.finish_job(job["id"], owner, "done")
+            try:
+                self._execute(job, feed)
+            except Exception as exc:  # the job says why; its worker (or the CLI) reports it
+                log.info(
+                    "job %s (%s %s) failed", job["id"], job["kind"], job["thread_id"], exc_info=True
+                )
+                error = f"{type(exc).__name__}: {exc}"
+            finally:
+                stop.set()  # before the finish: a heartbeat that meets it knows the job ended
+            self.store.finish_job(job["id"], owner, "done" if error is None else "failed", error)
         finally:
-            stop.set()
             pulse.join(timeout=5)
         return self.store.job(job["id"])
 

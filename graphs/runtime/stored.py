@@ -66,8 +66,10 @@ def next_branches(checkpointer: Any, thread_id: str) -> tuple[str, ...] | None:
     their branches, read from its last checkpoint without building the graph: one name per
     branch task that has not finished (no output written; a branch waiting at an interrupt has
     not), e.g. ("review",). () when no branch is pending (the writer's Send()s stay in the
-    checkpoint until the step that runs them ends); None when the branches are of several
-    kinds and so which ones are left is not known from here."""
+    checkpoint until the step that runs them ends). With branches of several kinds (an
+    audience's batch beside a post's review) a finished branch's kind is read from the
+    namespace its own checkpoints are under (`<node>:<task id>`): the same names as `next`,
+    in the writer's order by kind; None when a finished branch left no checkpoint to tell."""
     from langgraph.pregel._task_status import read_task_statuses  # LangGraph's own reading
 
     saved = last_checkpoint(checkpointer, thread_id)
@@ -75,11 +77,24 @@ def next_branches(checkpointer: Any, thread_id: str) -> tuple[str, ...] | None:
         return ()
     sends = saved.checkpoint.get("channel_values", {}).get(SENDS) or []
     nodes = [str(getattr(s, "node", "")) for s in sends]
-    if len(set(nodes)) > 1:
-        return None
     statuses = read_task_statuses(saved.pending_writes or ())
-    done = sum(1 for status in statuses.values() if status.output)
-    return tuple(nodes[: max(0, len(nodes) - done)])
+    finished = [task_id for task_id, status in statuses.items() if status.output]
+    if len(set(nodes)) <= 1:
+        return tuple(nodes[: max(0, len(nodes) - len(finished))])
+    left = list(nodes)
+    for task_id in finished:  # which kind of branch it was: where its checkpoints are
+        kind = next(
+            (
+                node
+                for node in dict.fromkeys(left)
+                if checkpointer.get_tuple(_config(thread_id, f"{node}:{task_id}")) is not None
+            ),
+            None,
+        )
+        if kind is None:
+            return None
+        del left[len(left) - 1 - left[::-1].index(kind)]  # its kind's last: one fewer left
+    return tuple(left)
 
 
 def waiting_branches(checkpointer: Any, thread_id: str, saved: Any) -> list[tuple[str, Any]]:

@@ -58,14 +58,29 @@ class AutonomyTables(Tables):
         return dict(rows[0]) if rows else None
 
     def routing_reads(
-        self, action: str, channel: str, address: str | None = None, day: str | None = None
+        self,
+        action: str,
+        channel: str,
+        address: str | None = None,
+        day: str | None = None,
+        *,
+        proposal: tuple[str, str, int] | None = None,
     ) -> dict[str, Any]:
         """What the policy's route reads from the tables, in one statement (one lock, one round
         trip on PostgreSQL), read fresh at every assessment: `level` (the autonomy row's, or
         None), `contacted` (an email to `address` went out before; None without an address) and
-        `daily` (the automatic runs of `action` on `day`; None without a day)."""
+        `daily` (the automatic runs of `action` on `day`; None without a day). With `proposal`
+        (thread_id, action_id, revision) also `earlier`: the route recorded for it before, or
+        None (read inside the routing's transaction, `propose(seen=...)` takes it from here
+        instead of reading it again: one round trip fewer per draft on PostgreSQL)."""
         parts = ["(SELECT level FROM autonomy WHERE action = ? AND channel = ?) AS level"]
         params: list[Any] = [action, channel]
+        if proposal is not None:  # as `propose`
+            parts.append(
+                "(SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND "
+                "revision = ?) AS earlier"
+            )
+            params += list(proposal)
         if address is not None:  # as `OutboxTables.contacted`
             parts.append(
                 "(SELECT 1 FROM outbox WHERE name = 'send_email' AND status = 'done' AND "
@@ -79,11 +94,14 @@ class AutonomyTables(Tables):
             )
             params += [action, day]
         row = self.query("SELECT " + ", ".join(parts), tuple(params))[0]
-        return {
+        seen = {
             "level": row["level"],
             "contacted": bool(row["contacted"]) if address is not None else None,
             "daily": int(row["daily"]) if day is not None else None,
         }
+        if proposal is not None:
+            seen["earlier"] = row["earlier"]
+        return seen
 
     def set_autonomy(self, action: str, channel: str, level: str, by: str) -> None:
         """Set a level; the track record that counts towards the next step starts afresh."""
@@ -109,6 +127,7 @@ class AutonomyTables(Tables):
         daily_limit: int | None = None,
         audit: Callable[[str], tuple[str, dict[str, Any]]] | None = None,
         also: Sequence[tuple[str, dict[str, Any]]] = (),
+        seen: dict[str, Any] | None = None,
     ) -> tuple[bool, str]:
         """Record one routing (once per action revision). Returns (new, route).
 
@@ -120,25 +139,41 @@ class AutonomyTables(Tables):
         route recorded) commits with it: one transaction, and never a routing without its entry.
         `also`: entries (event, detail) of the same step that commit first, in this transaction,
         whether the routing is new or not (graphs/step_audit.py).
+
+        `seen`: `routing_reads(..., proposal=(thread_id, action_id, revision))` of the caller's
+        transaction that this one is part of (no write between): its `earlier` (and its `daily`,
+        when read for `day`) are used instead of reading them again.
         """
         stored = json.dumps(facts)  # before the write lock: it is held for the writes only
+        if not (self._in_tx and getattr(self._lock, "_is_owned", lambda: False)()):
+            seen = None  # no enclosing transaction of this thread: `seen` may be stale
         with self.tx() as c:
-            # read before the entries are written, fetched after: one round trip on PostgreSQL
-            earlier = c.execute(
-                "SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND revision = ?",
-                (thread_id, action_id, revision),
-            )
+            if seen is not None and "earlier" in seen:
+                earlier = None
+            else:  # read before the entries are written, fetched after: one PG round trip
+                earlier = c.execute(
+                    "SELECT route FROM proposals WHERE thread_id = ? AND action_id = ? AND "
+                    "revision = ?",
+                    (thread_id, action_id, revision),
+                )
             for event, detail in also:
                 cast(AuditTables, self)._append_audit(c, event, detail, thread_id=thread_id)
-            row = earlier.fetchone()
-            if row is not None:
-                return False, row["route"]
+            if earlier is not None:
+                row = earlier.fetchone()
+                recorded = row["route"] if row is not None else None
+            else:
+                recorded = cast(dict[str, Any], seen)["earlier"]
+            if recorded is not None:
+                return False, recorded
             if daily_limit is not None and route == "auto":
-                used = c.execute(
-                    "SELECT COUNT(*) AS n FROM proposals WHERE action = ? AND day = ? AND "
-                    "route = 'auto'",
-                    (facts["action"], day),
-                ).fetchone()["n"]
+                if seen is not None and seen.get("daily") is not None:
+                    used = int(seen["daily"])
+                else:
+                    used = c.execute(
+                        "SELECT COUNT(*) AS n FROM proposals WHERE action = ? AND day = ? AND "
+                        "route = 'auto'",
+                        (facts["action"], day),
+                    ).fetchone()["n"]
                 if used >= daily_limit:
                     route = "skip"
             c.execute(

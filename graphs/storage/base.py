@@ -10,6 +10,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,8 +23,17 @@ from graphs.storage.database import PgConnection, database_url
 log = logging.getLogger(__name__)
 
 
+_clock: tuple[int, str] = (-1, "")  # the last second `now_iso` formatted, and its text
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current UTC time to the second, ISO 8601 (`datetime.now(UTC)`'s clock); formatted
+    once per second, not on every call (the audit stamps every entry with it)."""
+    global _clock
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock = (second, datetime.fromtimestamp(second, UTC).isoformat())
+    return _clock[1]
 
 
 def default_home() -> Path:

@@ -300,3 +300,48 @@ def test_a_contact_taken_out_leaves_one_hold_for_the_audience(
     path = server.home / "maildir"
     sent = {str(m["To"]) for m in mailbox.Maildir(str(path), create=False)}
     assert {"p1@example.com", "p3@example.com"} <= sent and "p2@example.com" not in sent
+
+
+def test_holds_contacts_lists_an_audience_held_in_the_server(
+    server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`signoff holds --contacts` on an audience the server holds: its contacts live in the
+    server's checkpoints. Without the server's address the CLI says so and what to run; with
+    `--langgraph-url` it lists them from the server, a contact taken out in Agent Inbox too."""
+    contacts = [{"email": f"q{i}@example.com", "name": f"Quinn{i} Ray"} for i in range(1, 4)]
+    thread_id = str(server.client.threads.create()["thread_id"])
+    state = {
+        "brief": {**BRIEF, "channels": ["email"]},
+        "evidence": [],
+        "actions": [],
+        "outcomes": [],
+        "audience": contacts,
+    }
+    server.client.runs.wait(thread_id, "campaign", input=state)
+    [(batch_id, _)] = server.pending(thread_id).values()
+    server.resume(thread_id, {batch_id: [{"type": "accept", "args": None}]}, user="ann")
+    [(hold_id, _)] = server.pending(thread_id).values()
+    home = ["--home", str(server.home)]
+
+    code, error, _ = run_json(capsys, "holds", "--contacts", hold_id, *home)
+    assert code == 2 and "LangGraph's server" in error["message"]
+    assert f"signoff holds --contacts {hold_id} --langgraph-url URL" in error["message"]
+
+    remote = ["--langgraph-url", server.url]
+    code, listed, _ = run_json(capsys, "holds", "--contacts", hold_id, *remote, *home)
+    assert code == 0 and (listed["total"], listed["held"], listed["taken_out"]) == (3, 3, 0)
+    assert [c["email"] for c in listed["contacts"]] == [c["email"] for c in contacts]
+    assert listed["contacts"][1]["id"] == f"{hold_id}-2"
+
+    form = {**server.pending(thread_id)["send_email"][1]["action_request"]["args"]}
+    edit = [{"type": "edit", "args": {"action": "send_email", "args": {**form, "take_out": "2"}}}]
+    server.resume(thread_id, {hold_id: edit}, user="ann")
+    [(again_id, _)] = server.pending(thread_id).values()
+    code, out, _ = run(capsys, "holds", "--contacts", again_id, *remote, *home)
+    assert code == 0
+    assert "Quinn1 Ray" in out and "q2@example.com" in out and "taken out by ann" in out
+    assert "2 of 3 contacts held, 1 taken out" in out
+    gone = ["--langgraph-url", f"http://127.0.0.1:{_free_port()}"]  # nobody answers there
+    code, error, _ = run_json(capsys, "holds", "--contacts", again_id, *gone, *home)
+    assert code == 2 and "Could not read campaign" in error["message"]
+    server.resume(thread_id, {again_id: {"type": "cancel", "reason": "test done"}}, user="ann")

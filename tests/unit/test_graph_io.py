@@ -44,6 +44,42 @@ def test_routing_reads_are_fresh_on_both_databases(signoff, database):
     assert store.routing_reads("like_post", "social", day="2026-01-02")["daily"] == 0
 
 
+def test_a_routing_read_with_its_proposal_is_recorded_once_on_both_databases(signoff, database):
+    """assess reads the route recorded before (a re-run) with the routing's other reads, in the
+    routing's transaction, and `propose` takes it from there: still once per revision, the
+    day's limit still holds, and a `seen` not read in an enclosing transaction is not used."""
+    store = signoff.store
+    facts = {"action": "like_post", "channel": "social"}
+    day = "2026-02-01"
+
+    def routed(action_id: str, route: str, limit: int | None = None) -> tuple[bool, str]:
+        with store.tx():
+            seen = store.routing_reads(
+                "like_post", "social", day=day, proposal=("t2", action_id, 0)
+            )
+            return store.propose(
+                "t2", action_id, 0, facts, route, "supervised", day, daily_limit=limit, seen=seen
+            )
+
+    assert routed("like-1", "auto", 2) == (True, "auto")
+    assert routed("like-1", "review", 2) == (False, "auto")  # a re-run: the route it had
+    assert routed("like-2", "auto", 2) == (True, "auto")
+    assert routed("like-3", "auto", 2) == (True, "skip")  # over today's limit
+    stale = store.routing_reads("like_post", "social", day=day, proposal=("t2", "like-4", 0))
+    assert stale["earlier"] is None and stale["daily"] == 2
+    store.propose("t2", "like-4", 0, facts, "review", "supervised", day)
+    # outside a transaction `seen` is ignored: the route recorded meanwhile is read afresh
+    again = store.propose("t2", "like-4", 0, facts, "auto", "supervised", day, seen=stale)
+    assert again == (False, "review")
+    rows = store.query("SELECT action_id, route FROM proposals WHERE thread_id = 't2'")
+    assert sorted((r["action_id"], r["route"]) for r in rows) == [
+        ("like-1", "auto"),
+        ("like-2", "auto"),
+        ("like-3", "skip"),
+        ("like-4", "review"),
+    ]
+
+
 def test_a_bad_outcome_between_runs_is_seen_by_the_next_assess(signoff, database, brief):
     """Autonomy is lost at once: a rejection recorded after one campaign's assess and before
     the next one's routes the next post to review, on both databases."""

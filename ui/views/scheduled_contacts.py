@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.batch_holds import TooLate
-from graphs.errors import AlreadyDecided
+from graphs.errors import AlreadyDecided, InvalidInput
 from ui.state import clock, count, flash, plain, reviewer
 
 PAGE_SIZE = 50  # contacts listed at once (an audience may be thousands): search for the rest
@@ -95,7 +95,14 @@ def render_contacts(runtime: Any, hold: dict[str, Any]) -> None:
         key=f"contacts-search-{hold_id}",
         placeholder="Name or email",
     )
-    listed = runtime.hold_contacts(hold_id, search=search, limit=PAGE_SIZE)
+    try:
+        listed = runtime.hold_contacts(hold_id, search=search, limit=PAGE_SIZE)
+    except InvalidInput:  # held in LangGraph's server: its contacts are listed there
+        st.info(
+            "This audience is scheduled from LangGraph Studio or Agent Inbox: see its contacts "
+            "and take someone out there."
+        )
+        return
     for contact in listed["contacts"]:
         name = contact["name"] or contact["email"]
         row, button = st.columns([4, 1], vertical_alignment="center")
