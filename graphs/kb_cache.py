@@ -11,11 +11,12 @@ which rewrites its row (a new hash and time) or removes it, so a change made by 
 page server (the same SQLite file, or PostgreSQL) gives a new version and the next read misses;
 one cheap query per read checks it. A write through this object also empties the cache at once.
 
-Within a graph run, the version is read once, when the run starts: Signoff's runtime puts it in
-the run's config (`RUN_VERSION`), so the nodes' reads (worker threads, where every statement
-waits for the GIL behind the other branches) make no query at all, and one run reads one
-version of the knowledge base. On PostgreSQL that read rides with the run's first read of the
-app tables (`version_beside`: the thread's inbox ids, one round trip for both).
+Within a graph run, the version is read once, when the run first reads the knowledge base:
+Signoff's runtime puts a lazy holder in the run's config (`RUN_VERSION`,
+graphs/runtime/runs.py `_RunVersion`), so the nodes' reads (worker threads, where every
+statement waits for the GIL behind the other branches) make one query per run at most, one run
+reads one version of the knowledge base, and a resume that reads none (through the gate, the
+hold and the publisher) makes no query.
 """
 
 from __future__ import annotations
@@ -46,18 +47,6 @@ class CachedKnowledgeBase:
     def version(self) -> str:
         """The knowledge base's version now (one query)."""
         return _version_of(self.kb._rows(VERSION_SQL))
-
-    def version_beside(self, store: Any, sql: str, params: tuple[Any, ...]) -> tuple[str, Any]:
-        """The knowledge base's version now, and the rows of the app tables' read `sql`: on
-        PostgreSQL, when the knowledge base is in the app tables' database (the same URL, as
-        `KnowledgeBase.open` and `open_database` both pick), the version's query goes beside
-        that read on the app tables' connection (`Tables.reads`: one round trip for both,
-        each its own statement, so each sees what was committed when it ran, as two round
-        trips would); else the two reads one after the other."""
-        if _same_postgres(self.kb, store):
-            version_rows, rows = store.reads([(VERSION_SQL, ()), (sql, params)])
-            return _version_of(version_rows), rows
-        return self.version(), store.query(sql, params)
 
     def _current(self) -> str:
         """The run's version when called inside a graph run that carries one, else `version()`."""
@@ -136,13 +125,6 @@ _READS = frozenset(
 
 def _version_of(rows: Any) -> str:
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
-
-
-def _same_postgres(kb: Any, store: Any) -> bool:
-    """Whether the knowledge base's tables and the app tables are one PostgreSQL database."""
-    kb_url = getattr(getattr(kb, "_conn", None), "url", None)
-    store_url = getattr(getattr(store, "conn", None), "url", None)
-    return getattr(store, "dialect", None) == "postgresql" and bool(kb_url) and kb_url == store_url
 
 
 def _copy(value: Any) -> Any:

@@ -338,20 +338,3 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
             rows,
         )
     return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
-
-
-# a thread's inbox ids without their kinds (`CachedKnowledgeBase.version_beside`'s test reads
-# them beside the KB version; the runtime reads `inbox_ids_read` with the thread's lease)
-INBOX_IDS = (
-    "SELECT i.interrupt_id, i.batch, d.interrupt_id AS decided FROM inbox i"
-    " LEFT JOIN decisions d USING (interrupt_id) WHERE i.thread_id = ?"
-)
-
-
-def inbox_ids_of(rows: Any) -> tuple[set[str], set[str], bool]:
-    """(undecided, all, whether any is an audience batch's row) of the rows of `INBOX_IDS`."""
-    return (
-        {r["interrupt_id"] for r in rows if r["decided"] is None},
-        {r["interrupt_id"] for r in rows},
-        any(r["batch"] is not None for r in rows),
-    )

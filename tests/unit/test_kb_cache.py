@@ -75,37 +75,3 @@ def test_a_graph_run_reads_the_version_it_started_with(kbs) -> None:
     v2 = cached.version()
     assert v2 != v1
     assert count.invoke(None, {"configurable": {RUN_VERSION: v2}}) == n1 + 1
-
-
-def test_the_version_read_beside_the_inbox_ids_is_the_version_and_sees_a_change(
-    kbs, tmp_path: Path, database: str
-) -> None:
-    """`version_beside` (a run's start: the KB version and the thread's inbox ids): the same
-    version as `version()`, the read's rows, and a change made through another connection
-    between two calls is seen. On PostgreSQL (the knowledge base in the app tables' database)
-    both reads are one round trip of the app tables' connection: the knowledge base's own
-    connection is not used."""
-    from bench.pg_trips import Trips
-    from graphs.storage.inbox import INBOX_IDS, inbox_ids_of
-    from graphs.store import Store, open_database
-
-    cached, other = kbs
-    store = Store(open_database(tmp_path))
-    try:
-        v1, rows = cached.version_beside(store, INBOX_IDS, ("t1",))
-        assert v1 == cached.version() and inbox_ids_of(rows) == (set(), set(), False)
-        other.add_text("extra.md", "# Extra\n\nBrightloop 2 smart thermostat ships in 3 colours.")
-        trips = Trips()
-        if database != "sqlite":
-            trips.name(store.conn.raw, "app")
-            trips.name(cached.kb._conn.raw, "kb")
-        with trips.counting():
-            v2, _ = cached.version_beside(store, INBOX_IDS, ("t1",))
-        assert v2 != v1 and v2 == cached.version()
-        if database != "sqlite":
-            by_role = {role: 0 for role in ("app", "kb")}
-            for (role, _), n in trips.trips.items():
-                by_role[role] += n
-            assert by_role == {"app": 1, "kb": 0}, trips.trips
-    finally:
-        store.conn.close()
