@@ -262,13 +262,9 @@ def test_agent_inbox_refusals_never_stick_a_thread(server: Server) -> None:
     assert store.verify_audit()["ok"]
 
 
-def test_a_contact_taken_out_leaves_one_hold_for_the_audience(
-    server: Server, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Agent Inbox's `take_out` on a held audience: the hold asks again under a new id, and
-    `signoff holds` lists that one hold (not the replaced one beside it), with the contact
-    taken out under its id; the watcher's release sends the rest."""
-    contacts = [{"email": f"p{i}@example.com", "name": f"Pat{i} Lee"} for i in range(1, 4)]
+def _held_audience(server: Server, contacts: list[dict[str, str]]) -> tuple[str, str, Any]:
+    """A new email campaign to `contacts` on the server, its audience approved by ann in Agent
+    Inbox's dialect: (thread id, the hold's interrupt id, the hold's payload)."""
     thread_id = str(server.client.threads.create()["thread_id"])
     state = {
         "brief": {**BRIEF, "channels": ["email"]},
@@ -280,7 +276,18 @@ def test_a_contact_taken_out_leaves_one_hold_for_the_audience(
     server.client.runs.wait(thread_id, "campaign", input=state)
     [(batch_id, _)] = server.pending(thread_id).values()
     server.resume(thread_id, {batch_id: [{"type": "accept", "args": None}]}, user="ann")
-    [(first_id, first)] = server.pending(thread_id).values()
+    [(hold_id, hold)] = server.pending(thread_id).values()
+    return thread_id, hold_id, hold
+
+
+def test_a_contact_taken_out_leaves_one_hold_for_the_audience(
+    server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Agent Inbox's `take_out` on a held audience: the hold asks again under a new id, and
+    `signoff holds` lists that one hold (not the replaced one beside it), with the contact
+    taken out under its id; the watcher's release sends the rest."""
+    contacts = [{"email": f"p{i}@example.com", "name": f"Pat{i} Lee"} for i in range(1, 4)]
+    thread_id, first_id, first = _held_audience(server, contacts)
     form = {**first["action_request"]["args"], "take_out": "p2@example.com"}
     edit = [{"type": "edit", "args": {"action": "send_email", "args": form}}]
     server.resume(thread_id, {first_id: edit}, user="ann")
@@ -309,18 +316,7 @@ def test_holds_contacts_lists_an_audience_held_in_the_server(
     server's checkpoints. Without the server's address the CLI says so and what to run; with
     `--langgraph-url` it lists them from the server, a contact taken out in Agent Inbox too."""
     contacts = [{"email": f"q{i}@example.com", "name": f"Quinn{i} Ray"} for i in range(1, 4)]
-    thread_id = str(server.client.threads.create()["thread_id"])
-    state = {
-        "brief": {**BRIEF, "channels": ["email"]},
-        "evidence": [],
-        "actions": [],
-        "outcomes": [],
-        "audience": contacts,
-    }
-    server.client.runs.wait(thread_id, "campaign", input=state)
-    [(batch_id, _)] = server.pending(thread_id).values()
-    server.resume(thread_id, {batch_id: [{"type": "accept", "args": None}]}, user="ann")
-    [(hold_id, _)] = server.pending(thread_id).values()
+    thread_id, hold_id, _ = _held_audience(server, contacts)
     home = ["--home", str(server.home)]
 
     code, error, _ = run_json(capsys, "holds", "--contacts", hold_id, *home)
