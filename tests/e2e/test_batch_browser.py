@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import STEP_TIMEOUT_MS, Server, alive, screenshot, serve
+from e2e_support import STEP_TIMEOUT_MS, Server, alive, screenshot, serve, settled
 from fakes import ScriptedChatModel
 from playwright.sync_api import expect
 from policy_support import write_policy
@@ -108,6 +108,10 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
     ]
     for item_id in ids:  # each card by its own id: a re-render may reorder or keep stale ones
         card = page.locator(f".st-key-card-{item_id}")  # the whole class: -3 is in -33 too
+        # the script run that removed the previous card is over: mid-run, the card that moved
+        # into its place can still hold the previous card's buttons (a click then approves
+        # the previous one again: "Already decided …; nothing was changed")
+        settled(page)
         card.get_by_role("button", name="Approve", exact=True).click()
         expect(card).to_have_count(0, timeout=STEP_TIMEOUT_MS)
     deadline = time.monotonic() + 180
