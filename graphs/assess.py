@@ -59,19 +59,6 @@ def check_claims(
             kb.close()
 
 
-def gather_facts(
-    state: ActionState,
-    ctx: Context,
-    policy: Policy,
-    thread_id: str,
-    claim_checks: list[Any],
-    allowed: Any = None,
-) -> Facts:
-    facts, args = text_facts(state, ctx, policy, claim_checks, allowed)
-    read_facts(facts, args, ctx, policy, thread_id)
-    return facts
-
-
 def text_facts(
     state: ActionState,
     ctx: Context,

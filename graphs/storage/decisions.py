@@ -71,11 +71,6 @@ class DecisionTables(AuditTables):
             params = (thread_id,)
         return [_decision_row(r) for r in self.query(sql + " ORDER BY decided_at, rowid", params)]
 
-    def unapplied_and_batches(self, thread_id: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
-        """`unapplied(thread_id)` and the thread's audience batches indexed (batch interrupt id →
-        batch key), in one round trip on PostgreSQL (what a resume reads first)."""
-        return unapplied_and_batches_of(self.reads(unapplied_and_batches_reads(thread_id)))
-
     def mark_applied(self, interrupt_ids: list[str]) -> None:
         with self.tx() as c:
             c.executemany(
@@ -99,27 +94,9 @@ def unapplied_read(thread_id: str) -> tuple[str, tuple[Any, ...]]:
     )
 
 
-def unapplied_and_batches_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
-    """The reads of `unapplied_and_batches`."""
-    return [
-        unapplied_read(thread_id),
-        (
-            "SELECT interrupt_id, batch FROM inbox WHERE thread_id = ? AND kind = 'batch'",
-            (thread_id,),
-        ),
-    ]
-
-
 def decision_rows(rows: list[Any]) -> list[dict[str, Any]]:
     """The decisions of rows read with `unapplied_read` (or any `SELECT * FROM decisions`)."""
     return [_decision_row(r) for r in rows]
-
-
-def unapplied_and_batches_of(
-    rows: list[list[Any]],
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    todo, batches = rows
-    return [_decision_row(r) for r in todo], {r["interrupt_id"]: r["batch"] for r in batches}
 
 
 def _decision_row(r: sqlite3.Row) -> dict[str, Any]:
