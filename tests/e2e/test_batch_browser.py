@@ -108,11 +108,14 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
     ]
     for item_id in ids:  # each card by its own id: a re-render may reorder or keep stale ones
         card = page.locator(f".st-key-card-{item_id}")  # the whole class: -3 is in -33 too
-        # the script run that removed the previous card is over: mid-run, the card that moved
-        # into its place can still hold the previous card's buttons (a click then approves
-        # the previous one again: "Already decided …; nothing was changed")
+        # The button by its own key, not "the Approve button inside this card": while the page
+        # redraws (after a click, or when a worker's run ends and the page refreshes itself),
+        # a card that moved up keeps the previous occupant's buttons until its own arrive, so
+        # the card's class and the buttons in it can name two different drafts for a moment
+        # (seen twice in CI: the click approved the other draft, "Already decided …"). A
+        # button's key and the button come in one piece: either copy approves this draft.
         settled(page)
-        card.get_by_role("button", name="Approve", exact=True).click()
+        page.locator(f".st-key-approve-{item_id} button").first.click()
         expect(card).to_have_count(0, timeout=STEP_TIMEOUT_MS)
     deadline = time.monotonic() + 180
     while len(recipients(server.home)) < len(CONTACTS) - 1:
