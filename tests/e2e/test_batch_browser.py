@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import mailbox
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,24 @@ def batch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     policy = write_policy(root / "policy.yaml", send_email={"hold_seconds": 0})
     with serve(root / "signoff-home", SIGNOFF_POLICY=str(policy)) as s:
         yield s
+
+
+def quiet(page: Any, home: Path, timeout_s: float = 120) -> None:
+    """No run queued or running (the worker applied every decision so far), then the page's
+    own redraw after the last one ended (it polls every second), then no script run."""
+    deadline = time.monotonic() + timeout_s
+    db = f"file:{home / 'signoff.db'}?mode=ro"
+    while True:
+        with closing(sqlite3.connect(db, uri=True)) as conn:
+            (n,) = conn.execute(
+                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"
+            ).fetchone()
+        if not n:
+            break
+        assert time.monotonic() < deadline, f"{n} runs still open after {timeout_s:.0f} s"
+        time.sleep(0.2)
+    page.wait_for_timeout(2_500)
+    settled(page)
 
 
 def recipients(home: Path) -> list[str]:
@@ -108,13 +128,13 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
     ]
     for item_id in ids:  # each card by its own id: a re-render may reorder or keep stale ones
         card = page.locator(f".st-key-card-{item_id}")  # the whole class: -3 is in -33 too
-        # The button by its own key, not "the Approve button inside this card": while the page
-        # redraws (after a click, or when a worker's run ends and the page refreshes itself),
-        # a card that moved up keeps the previous occupant's buttons until its own arrive, so
-        # the card's class and the buttons in it can name two different drafts for a moment
-        # (seen twice in CI: the click approved the other draft, "Already decided …"). A
-        # button's key and the button come in one piece: either copy approves this draft.
-        settled(page)
+        # Click only once the page is quiet: the worker has applied what was decided before
+        # and the page (which looks for ended runs every second and then redraws itself) has
+        # redrawn. A click that lands in that self-refresh was lost once in CI (no decision,
+        # the card stayed); one that lands mid-redraw can hit the previous card's buttons,
+        # which a card that moved up keeps until its own arrive ("Already decided", once).
+        quiet(page, server.home)
+        # the button by its own key (a button and its key come in one piece)
         page.locator(f".st-key-approve-{item_id} button").first.click()
         expect(card).to_have_count(0, timeout=STEP_TIMEOUT_MS)
     deadline = time.monotonic() + 180
