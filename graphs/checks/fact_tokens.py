@@ -63,6 +63,8 @@ def _title_case(text: str) -> bool:
 
 def _seen_as_name(word: str, context: str) -> bool:
     """Capitalised right after a lower-case word somewhere: a name, not a sentence start."""
+    if word not in context:  # every match has the word itself: no scan of the context
+        return False
     return re.search(r"\b[a-z][\w,’']*\s+" + re.escape(word) + r"\b", context) is not None
 
 
@@ -70,10 +72,11 @@ def _name_facts(tokens: list[Token], text: str, heading: bool, context: str) -> 
     """Keep the name tokens that are names: not ordinary words, not a lone sentence start or a
     heading's capitalised word (unless the draft or the passages capitalise it mid-sentence)."""
     kept: list[Token] = []
+    names = [t for t in tokens if t.kind == "name"]
+    if not names:  # nothing to keep: the title-case test is not needed
+        return kept
     heading = heading or _title_case(text)
-    for t in tokens:
-        if t.kind != "name":
-            continue
+    for t in names:
         phrase = t.text.strip()
         if any(_CODE.fullmatch(w) for w in phrase.split()) and not _is_ordinary(phrase):
             kept.append(t)

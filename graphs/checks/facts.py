@@ -407,7 +407,7 @@ def _restated(plain: str, passages: list[_Passage]) -> tuple[_Passage, str] | No
     """A customer's words, unquoted: the brand claims what a customer said."""
     words = content_words(plain)
     for p in passages:
-        found = _quote_match(words, p.quotes)
+        found = _quote_match(words, p.quotes) if p.quotes else None
         if found:
             _, who = found
             return p, (
