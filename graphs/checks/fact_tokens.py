@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -218,6 +218,23 @@ class _Passage:
     tokens: list[Token]
     quotes: list[tuple[str, str, list[Token]]]  # (quoted words, who said it, their facts)
     words: dict[str, str]
+    # `carried` answers, by fact: a prepared passage is shared by every draft of its product
+    # (`_prepare_one`), and a draft's facts (its product's name, its price) are looked for in
+    # the same passages sentence after sentence and draft after draft
+    found: dict[Token, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def carried(self, fact: Token) -> bool:
+        """`carries(fact, self.tokens, self.lower)`, remembered (at most `MAX_FOUND` facts)."""
+        known = self.found.get(fact)
+        if known is None:
+            known = carries(fact, self.tokens, self.lower)
+            if len(self.found) >= MAX_FOUND:
+                self.found.clear()
+            self.found[fact] = known
+        return known
+
+
+MAX_FOUND = 512  # facts remembered per passage
 
 
 _QUOTED = re.compile(r"[\"“”„«]([^\"“”„«»]{12,}?)[\"“”»]")
