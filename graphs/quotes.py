@@ -88,7 +88,7 @@ def speaker_of(heading: str) -> str:
 def fact_line(text: str, heading: str = "") -> str:
     """One passage as the writer reads it: its words on one line, and its one quotation that
     does not say who said it followed by the speaker from the passage's heading."""
-    return _fact_line(str(text), str(heading))
+    return _fact_line(str(text), str(heading or ""))
 
 
 @lru_cache(maxsize=4096)
