@@ -137,7 +137,8 @@ def read_facts(
 
 
 def _has_word(text: str, word: str) -> bool:
-    return _word_pattern(word).search(text) is not None
+    # every match is the word itself: most policy words are not in the text at all
+    return word in text and _word_pattern(word).search(text) is not None
 
 
 @lru_cache(maxsize=256)

@@ -72,6 +72,12 @@ class CachedKnowledgeBase:
                 self._entries[key] = value
         return _copy(value)
 
+    def memo(self, name: str, args: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """`compute()`, kept for this version of the knowledge base: for what is derived from
+        the cached reads alone (e.g. a product's passages in the checker's form). The value
+        is shared: the caller copies what it hands on."""
+        return self._cached("memo:" + name, args, compute)
+
     def invalidate(self) -> None:
         with self._lock:
             self._version, self._entries = None, {}

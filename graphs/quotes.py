@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from graphs.checks.fact_tokens import ORDINARY
@@ -87,7 +88,14 @@ def speaker_of(heading: str) -> str:
 def fact_line(text: str, heading: str = "") -> str:
     """One passage as the writer reads it: its words on one line, and its one quotation that
     does not say who said it followed by the speaker from the passage's heading."""
-    line = " ".join(str(text).split())
+    return _fact_line(str(text), str(heading or ""))
+
+
+@lru_cache(maxsize=4096)
+def _fact_line(text: str, heading: str) -> str:
+    # The same knowledge-base passages reach the writer's prompt for every draft of a product
+    # (and every AI review round): each is read once per process.
+    line = " ".join(text.split())
     found = quotations(line)
     if len(found) != 1 or attributed(line, found[0]):
         return line

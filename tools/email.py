@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import os
 import re
@@ -76,6 +77,22 @@ class EmailArgs(BaseModel):
 
 def address_problem(value: str) -> str | None:
     """What is wrong with a recipient, in words; None for `name@example.com` or `Name <…>`."""
+    if not isinstance(value, str) or len(value) > _CACHED_CHARS:  # not worth a cache entry
+        return _address_problem(value)
+    return _address_problem_cached(value)
+
+
+_CACHED_CHARS = 320
+
+
+@functools.lru_cache(maxsize=1024)
+def _address_problem_cached(value: str) -> str | None:
+    # The brand's sender and the recipient are checked on every validation of an email's args
+    # (assess, each gate pass, the executor): a pure function of the string, read once.
+    return _address_problem(value)
+
+
+def _address_problem(value: str) -> str | None:
     if not value:
         return "it is empty; expected an address like name@example.com"
     if "@@" in value:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -63,6 +63,8 @@ def _title_case(text: str) -> bool:
 
 def _seen_as_name(word: str, context: str) -> bool:
     """Capitalised right after a lower-case word somewhere: a name, not a sentence start."""
+    if word not in context:  # every match has the word itself: no scan of the context
+        return False
     return re.search(r"\b[a-z][\w,’']*\s+" + re.escape(word) + r"\b", context) is not None
 
 
@@ -70,10 +72,11 @@ def _name_facts(tokens: list[Token], text: str, heading: bool, context: str) -> 
     """Keep the name tokens that are names: not ordinary words, not a lone sentence start or a
     heading's capitalised word (unless the draft or the passages capitalise it mid-sentence)."""
     kept: list[Token] = []
+    names = [t for t in tokens if t.kind == "name"]
+    if not names:  # nothing to keep: the title-case test is not needed
+        return kept
     heading = heading or _title_case(text)
-    for t in tokens:
-        if t.kind != "name":
-            continue
+    for t in names:
         phrase = t.text.strip()
         if any(_CODE.fullmatch(w) for w in phrase.split()) and not _is_ordinary(phrase):
             kept.append(t)
@@ -215,6 +218,23 @@ class _Passage:
     tokens: list[Token]
     quotes: list[tuple[str, str, list[Token]]]  # (quoted words, who said it, their facts)
     words: dict[str, str]
+    # `carried` answers, by fact: a prepared passage is shared by every draft of its product
+    # (`_prepare_one`), and a draft's facts (its product's name, its price) are looked for in
+    # the same passages sentence after sentence and draft after draft
+    found: dict[Token, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def carried(self, fact: Token) -> bool:
+        """`carries(fact, self.tokens, self.lower)`, remembered (at most `MAX_FOUND` facts)."""
+        known = self.found.get(fact)
+        if known is None:
+            known = carries(fact, self.tokens, self.lower)
+            if len(self.found) >= MAX_FOUND:
+                self.found.clear()
+            self.found[fact] = known
+        return known
+
+
+MAX_FOUND = 512  # facts remembered per passage
 
 
 _QUOTED = re.compile(r"[\"“”„«]([^\"“”„«»]{12,}?)[\"“”»]")

@@ -165,7 +165,7 @@ def _support(
     def overlap(p: _Passage) -> int:
         return len(words.keys() & p.words.keys())
 
-    full = [p for p in passages if all(carries(f, p.tokens, p.lower) for f in facts)]
+    full = [p for p in passages if all(p.carried(f) for f in facts)]
     if full:
         full.sort(key=overlap, reverse=True)
         outside = [p for p in full if _outside_quotes(facts, p)]
@@ -181,12 +181,12 @@ def _support(
         )
     quoted_pair: list[_Passage] | None = None
     for a in passages:
-        got = [f for f in facts if carries(f, a.tokens, a.lower)]
+        got = [f for f in facts if a.carried(f)]
         left = [f for f in facts if f not in got]
         if not got or not left:
             continue
         for b in passages:
-            if b is not a and all(carries(f, b.tokens, b.lower) for f in left):
+            if b is not a and all(b.carried(f) for f in left):
                 if _outside_quotes(got, a) and _outside_quotes(left, b):
                     return [a, b], None
                 quoted_pair = quoted_pair or [a, b]
@@ -215,7 +215,7 @@ def _mixed(facts: list[Token], p: _Passage, plain: str = "") -> str | None:
     figures = [f for f in facts if f.kind in _FIGURE_KINDS]
     if len(figures) < 2:
         return None
-    clauses = [(c, facts_of(c), flatten(c)) for c in _CLAUSE.split(p.text) if c.strip()]
+    clauses = _clauses(p.text)
 
     def where(f: Token) -> list[int]:
         return [i for i, (_, tokens, lower) in enumerate(clauses) if carries(f, tokens, lower)]
@@ -249,6 +249,12 @@ def _mixed(facts: list[Token], p: _Passage, plain: str = "") -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[tuple[str, tuple[Token, ...], str], ...]:
+    """A passage's clauses with their facts and lower-cased text, once per process."""
+    return tuple((c, tuple(facts_of(c)), flatten(c)) for c in _CLAUSE.split(text) if c.strip())
+
+
 def _clip(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -271,7 +277,7 @@ _PHONE = re.compile(r"(?<![\w€$£])\+?\(?\d[\d ()-]{6,}\d(?![\w%])")
 def _differs(facts: list[Token], plain: str, passages: list[_Passage]) -> str:
     """What the sentence says that no passage does, with what the closest passage says."""
     words = content_words(plain)
-    missing = [f for f in facts if not any(carries(f, p.tokens, p.lower) for p in passages)]
+    missing = [f for f in facts if not any(p.carried(f) for p in passages)]
     if not missing:
         return f"no one passage of {SHEET} says all of this together"
     phone = _PHONE.search(plain)
@@ -282,7 +288,7 @@ def _differs(facts: list[Token], plain: str, passages: list[_Passage]) -> str:
         )
 
     def closeness(p: _Passage) -> tuple[int, int]:
-        same = sum(1 for f in facts if carries(f, p.tokens, p.lower))
+        same = sum(1 for f in facts if p.carried(f))
         return same, len(words.keys() & p.words.keys())
 
     ranked = sorted(passages, key=closeness, reverse=True)
@@ -372,7 +378,7 @@ def _quote_verdict(
         misquoted = [
             f.text
             for f in facts_of(quoted)
-            if f.kind != "name" and _is_fact(f) and not carries(f, p.tokens, p.lower)
+            if f.kind != "name" and _is_fact(f) and not p.carried(f)
         ]
         if misquoted:
             return (
@@ -407,7 +413,7 @@ def _restated(plain: str, passages: list[_Passage]) -> tuple[_Passage, str] | No
     """A customer's words, unquoted: the brand claims what a customer said."""
     words = content_words(plain)
     for p in passages:
-        found = _quote_match(words, p.quotes)
+        found = _quote_match(words, p.quotes) if p.quotes else None
         if found:
             _, who = found
             return p, (

@@ -48,10 +48,15 @@ def split_sentences(text: str) -> list[str]:
 def _plain(sentence: str) -> tuple[str, bool]:
     """The sentence without Markdown and links (for reading facts); and whether it is a heading."""
     heading = sentence.lstrip().startswith("#")
-    text = _MD_LINK.sub(r"\1", sentence)
+    # Each pattern is tried only when the text has what every match of it needs (a link's
+    # "](", an emphasis mark, a URL's "://" or "www." or an address's "@"): most sentences
+    # have none, and the address pattern is slow to fail.
+    text = _MD_LINK.sub(r"\1", sentence) if "](" in sentence else sentence
     text = _BULLET.sub("", text)
-    text = _EMPHASIS.sub(r"\2", text)
-    text = _URL.sub(" ", text)
+    if "*" in text or "_" in text or "`" in text:
+        text = _EMPHASIS.sub(r"\2", text)
+    if "@" in text or "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
     return " ".join(text.split()), heading
 
 

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graphs.kb_cache import CachedKnowledgeBase
+
 log = logging.getLogger(__name__)
 
 SEARCH_K = 30
@@ -35,22 +37,34 @@ def _as_dict(p: Any) -> dict[str, str]:
     }
 
 
+def _read(kb: Any, product: str) -> list[dict[str, str]]:
+    by_product = getattr(kb, "product_passages", None)
+    found = list(by_product(product)) if callable(by_product) else []
+    if not found:
+        found = list(kb.search(product, k=SEARCH_K))
+    return [_as_dict(p) for p in found]
+
+
+def _of_product(kb: Any, product: str) -> list[dict[str, str]]:
+    """The product's passages as dicts (fresh ones: a caller may change them), converted once
+    per version of a cached knowledge base (graphs/kb_cache.py `memo`), else read each time."""
+    if isinstance(kb, CachedKnowledgeBase):
+        return [dict(p) for p in kb.memo("passage_dicts", (product,), lambda: _read(kb, product))]
+    return _read(kb, product)
+
+
 def product_passages(
     kb: Any, brief: Mapping[str, Any], evidence: Sequence[Mapping[str, Any]] = ()
 ) -> list[dict[str, str]]:
     """Every passage about the brief's product that the knowledge base has, plus the evidence."""
     product = str(brief.get("product") or "")
-    found: list[Any] = []
+    passages: list[dict[str, str]] = []
     if kb is not None and product:
-        by_product = getattr(kb, "product_passages", None)
         try:
-            found = list(by_product(product)) if callable(by_product) else []
-            if not found:
-                found = list(kb.search(product, k=SEARCH_K))
+            passages = _of_product(kb, product)
         except Exception:  # a broken knowledge base must not hide the draft
             log.exception("could not read the passages of %r", product)
-            found = []
-    passages = [_as_dict(p) for p in found]
+            passages = []
     seen = {p["id"] for p in passages}
     for e in evidence:
         ref = str(e.get("ref") or "")

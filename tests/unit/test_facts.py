@@ -124,3 +124,28 @@ def test_figures_of_two_different_things_in_one_passage_are_not_support() -> Non
 def test_a_title_keeps_only_its_names() -> None:
     [title] = check("Trailhead Packs For Every Weekend In Porto")
     assert title.status == "supported" and "Porto" in title.facts
+
+
+def test_a_prepared_passage_remembers_what_it_carries_as_carries_answers() -> None:
+    """`_Passage.carried` is `carries` remembered per fact (a passage is shared by every draft
+    of its product): the same answers, asked once or again, and never more than MAX_FOUND kept."""
+    from graphs.checks.fact_tokens import MAX_FOUND, _prepare, carries, facts_of
+    from graphs.claim_tokens import Token
+
+    [p] = _prepare(
+        [
+            {
+                "id": "p1",
+                "text": "The Trailhead 30 costs €79, weighs 840 grams and has a 7-year warranty.",
+            }
+        ]
+    )
+    facts = facts_of("Trailhead 30 for €79 or €59, 840 g, 10-year warranty, 7-year, made in Porto")
+    expected = [carries(f, p.tokens, p.lower) for f in facts]
+    assert True in expected and False in expected  # both answers are exercised
+    assert [p.carried(f) for f in facts] == expected
+    assert [p.carried(f) for f in facts] == expected  # remembered: the same again
+    for n in range(MAX_FOUND + 5):
+        p.carried(Token("number", (None, 1000.0 + n), str(1000 + n)))
+    assert len(p.found) <= MAX_FOUND
+    assert [p.carried(f) for f in facts] == expected

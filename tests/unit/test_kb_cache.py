@@ -75,3 +75,20 @@ def test_a_graph_run_reads_the_version_it_started_with(kbs) -> None:
     v2 = cached.version()
     assert v2 != v1
     assert count.invoke(None, {"configurable": {RUN_VERSION: v2}}) == n1 + 1
+
+
+def test_the_checkers_passages_are_fresh_dicts_and_follow_a_change(kbs) -> None:
+    """graphs/checks/sources.py keeps a product's passages as dicts per version (`memo`): the
+    same as read without the cache, a caller's change never reaches the next read, and a new
+    source is seen by the next read."""
+    from graphs.checks.sources import product_passages
+
+    cached, other = kbs
+    brief = {"product": PRODUCT}
+    first = product_passages(cached, brief)
+    assert first and first == product_passages(cached.kb, brief)
+    first[0]["text"] = "changed by a caller"
+    assert product_passages(cached, brief)[0]["text"] != "changed by a caller"
+    other.add_text("extra.md", "# Extra\n\nBrightloop 2 smart thermostat ships in 3 colours.")
+    after = product_passages(cached, brief)
+    assert len(after) == len(first) + 1 and any("3 colours" in p["text"] for p in after)

@@ -62,3 +62,20 @@ def test_a_pause_shows_the_classes_json_schema_and_a_resume_is_still_validated(s
     signoff.decide(email["id"], {"type": "approve", "checked": True}, by="ann")
     assert email["id"] not in {p["id"] for p in signoff.pending()}
     assert signoff.store.decision(email["id"]) is not None
+
+
+def test_a_paused_interrupts_schema_is_a_fresh_copy_of_its_json_form():
+    """`for_interrupt` hands each pause its own copy (the interrupt keeps it), equal to the JSON
+    form of the class's schema."""
+    import json
+    import marshal
+
+    from graphs.response_schema import _frozen
+
+    shared, _ = review_decision("send_email", {}, ["approve", "reject"], [], None)
+    schema = TypeAdapter(shared).json_schema()
+    kept = _frozen(schema)
+    one, two = marshal.loads(kept), marshal.loads(kept)
+    assert one == two == json.loads(json.dumps(schema))
+    one["title"] = "changed by a caller"
+    assert marshal.loads(kept) == two and two["title"] != "changed by a caller"
