@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import logging
@@ -154,27 +155,35 @@ def connector(settings: Settings) -> str:
 def _deliver_maildir(msg: Message, key: str, settings: Settings) -> dict[str, Any]:
     """Deliver into `home/maildir` under a file name made from the key, so a second delivery
     of the same key is found by one lookup (not by parsing every message: O(1) per send at
-    10,000 contacts). Written to tmp/ and renamed into new/, as the Maildir format asks."""
-    root = settings.home / "maildir"
-    if not (root / "cur").is_dir():
-        _create_maildir(root)
+    10,000 contacts). Written to tmp/ and renamed into new/, as the Maildir format asks.
+
+    Per message: one stat for cur/, one lookup of an earlier delivery (new/, then cur/ with the
+    flags a reader adds), the file written in tmp/ and linked into new/ (the link fails if a
+    parallel delivery got there first), the tmp/ name removed. The outbox's claim is what runs
+    a key once; the lookup and the link are what keep a retried key (a crash between this and
+    the outbox's record) from a second copy. Plain string paths: this runs on every send."""
+    root = os.path.join(os.fspath(settings.home), "maildir")
+    if not os.path.isdir(os.path.join(root, "cur")):
+        _create_maildir(Path(root))
     wanted = message_id(key)
-    name = "signoff-" + "".join(c for c in key if c.isalnum())[:64]
+    name = "signoff-" + (key if key.isalnum() else "".join(c for c in key if c.isalnum()))[:64]
     found = _delivered(root, name)
     if found is not None:
         log.info("email %s already in the Maildir; not delivering again", wanted)
-        return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": found}
+        return {"transport": "maildir", "message_id": wanted, "path": root, "file": found}
     data = email_mime.wire(msg)  # what mailbox.Maildir.add writes (msg.as_bytes()), faster
-    tmp = root / "tmp" / f"{name}.{os.getpid()}.{threading.get_ident()}"
-    tmp.write_bytes(data)
+    tmp = os.path.join(root, "tmp", f"{name}.{os.getpid()}.{threading.get_ident()}")
+    with open(tmp, "wb") as out:
+        out.write(data)
     try:
-        os.link(tmp, root / "new" / name)  # fails if a parallel delivery got there first
+        os.link(tmp, os.path.join(root, "new", name))  # fails if a parallel delivery got there
     except FileExistsError:
         log.info("email %s already in the Maildir; not delivering again", wanted)
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
     log.info("delivered %s to Maildir %s", wanted, root)
-    return {"transport": "maildir", "message_id": wanted, "path": str(root), "file": name}
+    return {"transport": "maildir", "message_id": wanted, "path": root, "file": name}
 
 
 def _create_maildir(root: Path) -> None:
@@ -194,12 +203,11 @@ def _create_maildir(root: Path) -> None:
         staging.rmdir()
 
 
-def _delivered(root: Path, name: str) -> str | None:
+def _delivered(root: str, name: str) -> str | None:
     """The file name of an earlier delivery of `name` (new/, or cur/ once a reader saw it)."""
-    base = os.fspath(root)  # plain string paths: these stats run on every send
-    if os.path.exists(os.path.join(base, "new", name)):
+    if os.path.exists(os.path.join(root, "new", name)):
         return name
-    cur = os.path.join(base, "cur", name)
+    cur = os.path.join(root, "cur", name)
     for info in ("", ":2,", ":2,S", ":2,RS", ":2,ST"):
         if os.path.exists(cur + info):
             return name + info

@@ -27,12 +27,16 @@ def now() -> str:
 
 def append_once(path: Path, field: str, entry: dict[str, Any]) -> tuple[int, bool]:
     """Append `entry` unless a line has the same `field` value; returns (line number, added)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     wanted = entry[field]
     # A key (hex, or any plain token) appears as itself in its line: only lines holding it are
     # parsed, not every line of the feed on every post. Any other value: every line is parsed.
     needle = wanted if isinstance(wanted, str) and _TOKEN.fullmatch(wanted) else None
-    with open(path, "a+", encoding="utf-8") as feed:
+    try:
+        feed = open(path, "a+", encoding="utf-8")
+    except FileNotFoundError:  # the first entry of a new data directory: its folder first
+        path.parent.mkdir(parents=True, exist_ok=True)
+        feed = open(path, "a+", encoding="utf-8")
+    with feed:
         fcntl.flock(feed, fcntl.LOCK_EX)  # released when the file closes
         feed.seek(0)
         line_no, line = 0, "\n"

@@ -53,16 +53,15 @@ def watch(saver: BaseCheckpointSaver[Any]) -> None:
         configurable = config["configurable"]
         if configurable.get("checkpoint_ns"):
             return  # a subgraph's own write: the top level's follows
-        with _LOCK:
-            listener = _LISTENERS.get(configurable.get("thread_id"))
+        # no lock to read: a dict's get is atomic, and `listening` sets the entry before the
+        # run starts and removes it after the run ended
+        listener = _LISTENERS.get(configurable.get("thread_id"))
         if listener is None:  # not a run of ours
             return
-        interrupts = [
-            i
-            for channel, value in writes
-            if channel == INTERRUPT
-            for i in (value if isinstance(value, Sequence) else (value,))
-        ]
+        interrupts: list[Any] = []
+        for channel, value in writes:
+            if channel == INTERRUPT:
+                interrupts.extend(value if isinstance(value, (list, tuple)) else (value,))
         if not interrupts:
             return
         try:
@@ -101,7 +100,7 @@ class Batcher:
         self._grace_s = grace_s
         self._lock = threading.Lock()
         self._waiting: list[Any] = []
-        self._due = False  # a flush is scheduled
+        self._due: _Entry | None = None  # the flush scheduled on the timer thread
         self._closed = False
 
     def reached(self, interrupts: list[Any]) -> None:
@@ -112,13 +111,12 @@ class Batcher:
             if not new or self._closed:
                 return
             self._waiting.extend(new)
-            if not self._due:
-                self._due = True
-                _later(self._grace_s, self._flush)
+            if self._due is None:
+                self._due = _later(self._grace_s, self._flush)
 
     def _flush(self) -> None:
         with self._lock:  # held while writing: close() waits for a write under way
-            self._due = False
+            self._due = None
             if self._closed or not self._waiting:
                 return
             items, self._waiting = self._waiting, []
@@ -132,25 +130,45 @@ class Batcher:
         with self._lock:
             self._closed = True  # a flush still scheduled finds nothing to do
             self._waiting = []
+            due, self._due = self._due, None
+        if due is not None:  # most runs end within the grace: the timer never wakes for it
+            _cancel(due)
 
 
 # One timer thread for every run's flush (a thread per run costs more than the write it saves).
+_Entry = list[Any]  # [when (monotonic s), sequence number, fn]; fn None: cancelled
 _timer_lock = threading.Condition()
-_timer_heap: list[tuple[float, int, Callable[[], None]]] = []
+_timer_heap: list[_Entry] = []
 _timer_thread: threading.Thread | None = None
 _timer_seq = 0
 
 
-def _later(delay_s: float, fn: Callable[[], None]) -> None:
-    """Call `fn` on the shared timer thread in `delay_s` seconds."""
+def _later(delay_s: float, fn: Callable[[], None]) -> _Entry:
+    """Call `fn` on the shared timer thread in `delay_s` seconds (unless `_cancel`led first).
+    The thread is woken only when this call is due before every other: otherwise it already
+    wakes up in time."""
     global _timer_thread, _timer_seq
     with _timer_lock:
         _timer_seq += 1
-        heapq.heappush(_timer_heap, (time.monotonic() + delay_s, _timer_seq, fn))
+        entry: _Entry = [time.monotonic() + delay_s, _timer_seq, fn]
+        heapq.heappush(_timer_heap, entry)
         if _timer_thread is None or not _timer_thread.is_alive():
             _timer_thread = threading.Thread(target=_timer_loop, name="signoff-ready", daemon=True)
             _timer_thread.start()
-        _timer_lock.notify()
+        elif _timer_heap[0] is entry:
+            _timer_lock.notify()
+    return entry
+
+
+def _cancel(entry: _Entry) -> None:
+    """`entry`'s call will not be made; the timer thread does not wake up for it."""
+    with _timer_lock:
+        entry[2] = None
+        try:
+            _timer_heap.remove(entry)
+        except ValueError:  # taken by the timer thread already: it skips a cancelled call
+            return
+        heapq.heapify(_timer_heap)
 
 
 def _timer_loop() -> None:
@@ -158,7 +176,9 @@ def _timer_loop() -> None:
         with _timer_lock:
             while not _timer_heap or _timer_heap[0][0] > time.monotonic():
                 _timer_lock.wait(_timer_heap[0][0] - time.monotonic() if _timer_heap else None)
-            _, _, fn = heapq.heappop(_timer_heap)
+            fn = heapq.heappop(_timer_heap)[2]
+        if fn is None:
+            continue
         try:
             fn()
         except Exception:  # a flush logs its own failures; the thread goes on

@@ -101,3 +101,28 @@ def test_a_ready_branch_is_written_after_the_grace_unless_the_run_ended_first():
     batcher.close()
     batcher.reached([_Interrupt("d")])  # after the end: nothing
     assert written == []
+
+
+def test_a_run_that_ends_within_the_grace_takes_its_flush_off_the_timer():
+    written: list[list[str]] = []
+    batcher = ready.Batcher(lambda items: written.append([i.id for i in items]), set(), GUARD_S)
+    batcher.reached([_Interrupt("e")])
+    with ready._timer_lock:
+        assert any(entry[2] == batcher._flush for entry in ready._timer_heap)
+    batcher.close()
+    with ready._timer_lock:  # nothing left for the timer thread to wake up for
+        assert not any(entry[2] == batcher._flush for entry in ready._timer_heap)
+    assert written == []
+
+
+def test_the_timer_calls_in_order_and_skips_what_was_cancelled():
+    calls: list[str] = []
+    done = threading.Event()
+    kept_late = ready._later(0.02, lambda: (calls.append("late"), done.set()))
+    dropped = ready._later(0.01, lambda: calls.append("dropped"))
+    ready._later(0.0, lambda: calls.append("first"))
+    ready._cancel(dropped)
+    ready._cancel(dropped)  # twice: no harm
+    assert done.wait(GUARD_S)
+    assert calls == ["first", "late"]
+    assert kept_late[2] is not None
