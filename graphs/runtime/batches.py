@@ -354,10 +354,17 @@ class Batches(InboxPages):
         by: str,
         plan: Any = None,
         track_as: tuple[str, str] | None = None,
-    ) -> None:
-        super()._record(item, valid, by, plan, track_as)
+        lease: bool = False,
+    ) -> str | None:
+        owner = super()._record(item, valid, by, plan, track_as, lease)
         if item["kind"] == "batch":  # the whole batch (or its rest): its contacts are decided
-            self._cover(item["thread_id"], str(item["batch"]), list(valid.get("exclude") or []))
+            try:
+                self._cover(item["thread_id"], str(item["batch"]), list(valid.get("exclude") or []))
+            except BaseException:
+                if owner is not None:  # the lease taken with the decision: not handed over
+                    self.store.release(item["thread_id"], owner)
+                raise
+        return owner
 
     def decide_batch(
         self,

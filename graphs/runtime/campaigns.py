@@ -43,11 +43,16 @@ class Campaigns(Holds):
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
-        with self.store.lease(thread_id):
-            detail: dict[str, Any] = {"brief": valid}
-            if audience:
-                detail["audience"] = len(audience)
-            self.store.add_campaign(thread_id, dict(valid), audit=("campaign.started", detail, by))
+        detail: dict[str, Any] = {"brief": valid}
+        if audience:
+            detail["audience"] = len(audience)
+        # the campaign's row and its lease: one commit
+        with self.store.lease(
+            thread_id,
+            first=lambda: self.store.add_campaign(
+                thread_id, dict(valid), audit=("campaign.started", detail, by)
+            ),
+        ):
             self.approvals.started(thread_id, by)  # its author, as the entry just written says
             payload: dict[str, Any] = {
                 "brief": valid,

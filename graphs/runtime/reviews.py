@@ -125,15 +125,34 @@ class Reviews(AutonomyService):
                 if p.complete and i["kind"] == "review" and v["type"] in TRACKED
             ]
         )
-        for item, valid, plan in checked:
-            if item["thread_id"] not in threads:
-                threads.append(item["thread_id"])
-            if not plan.complete:
-                self.approvals.endorse(item, by, plan)
-                waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(plan.missing)
-                continue
-            self._record(item, valid, by, plan, track_as=together.get(item["interrupt_id"]))
-        jobs = {t: self._carry_on(t, on_progress) for t in threads}
+        # each thread's last decision recorded takes its lease in the same commit, when its
+        # resume runs here right after (`_leases_ahead`): handed to `apply`, else released
+        last = {i["thread_id"]: n for n, (i, _v, p) in enumerate(checked) if p.complete}
+        ahead: dict[str, str] = {}
+        try:
+            for n, (item, valid, plan) in enumerate(checked):
+                if item["thread_id"] not in threads:
+                    threads.append(item["thread_id"])
+                if not plan.complete:
+                    self.approvals.endorse(item, by, plan)
+                    waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(
+                        plan.missing
+                    )
+                    continue
+                owner = self._record(
+                    item,
+                    valid,
+                    by,
+                    plan,
+                    track_as=together.get(item["interrupt_id"]),
+                    lease=self._leases_ahead and last[item["thread_id"]] == n,
+                )
+                if owner is not None:
+                    ahead[item["thread_id"]] = owner
+            jobs = {t: self._carry_on(t, on_progress, leased=ahead.pop(t, None)) for t in threads}
+        finally:
+            for thread_id, owner in ahead.items():  # not handed over (an error before)
+                self.store.release(thread_id, owner)
         return [
             {
                 **self.summary(t),
@@ -143,9 +162,16 @@ class Reviews(AutonomyService):
             for t in threads
         ]
 
-    def _carry_on(self, thread_id: str, on_progress: Progress | None = None) -> int | None:
-        """The run after recorded decisions: here (None), or a queued job's id (RunQueue)."""
-        self.apply(thread_id, on_progress=on_progress)
+    # the resume after recorded decisions runs here, right after them (not queued for a worker,
+    # RunQueue): their transaction may take the thread's lease for it (`Leases.take_within`)
+    _leases_ahead = True
+
+    def _carry_on(
+        self, thread_id: str, on_progress: Progress | None = None, leased: str | None = None
+    ) -> int | None:
+        """The run after recorded decisions: here (None), or a queued job's id (RunQueue).
+        `leased`: the owner of the thread's lease the decisions' commit took (handed over)."""
+        self.apply(thread_id, on_progress=on_progress, leased=leased)
         return None
 
     def _authorize(
@@ -243,7 +269,11 @@ class Reviews(AutonomyService):
         by: str,
         plan: Plan | None = None,
         track_as: tuple[str, str] | None = None,  # (ref, outcome) of a bulk decision
-    ) -> None:
+        lease: bool = False,
+    ) -> str | None:
+        """Record one decision with its audit entry, its proposal's outcome and its track
+        record: one commit. `lease`: take the thread's lease in that commit too (its resume
+        follows); returns the lease's owner, or None (not asked, or held by another)."""
         interrupt_id = item["interrupt_id"]
         payload = item["payload"]
         detail: dict[str, Any] = {
@@ -289,8 +319,15 @@ class Reviews(AutonomyService):
                     item["action_id"],
                     by,
                 )
+            owner = self.store.take_within(item["thread_id"]) if lease else None
         if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
-            self._learn(item, valid, by)  # brand files: after the commit, never fails it
+            try:
+                self._learn(item, valid, by)  # brand files: after the commit, never fails it
+            except BaseException:
+                if owner is not None:
+                    self.store.release(item["thread_id"], owner)
+                raise
+        return owner
 
     def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
@@ -310,12 +347,15 @@ class Reviews(AutonomyService):
                 actor=by,
             )
 
-    def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
-        """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
+    def apply(
+        self, thread_id: str, *, on_progress: Progress | None = None, leased: str | None = None
+    ) -> list[str]:
+        """Apply every recorded, unapplied decision of one thread in one resume, under its lease.
+        `leased`: the owner of the lease the caller took ahead (`take_within`), handed over."""
         # its recorded decisions and its inbox rows (the run's start needs them, and the
         # audience batches among them): one round trip on PostgreSQL, with the lease
         reads = [unapplied_read(thread_id), inbox_ids_read(thread_id)]
-        with self.store.lease_reading(thread_id, reads) as (undecided, rows):
+        with self.store.lease_reading(thread_id, reads, owner=leased) as (undecided, rows):
             todo = decision_rows(undecided)
             if not todo:
                 return []

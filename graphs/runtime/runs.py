@@ -159,13 +159,15 @@ class Runs:
                 # else the checkpoint says (get_state).
                 state = _Paused(tuple(raised.values()))
             # no audience batch's rows before the run (this run holds the lease, and only its
-            # own sync adds them): none to drop unless a batch is live now (no read)
+            # own sync adds them): none to drop unless a batch is live now (no read). The sync
+            # is the last write under the lease: it releases it in its transaction
             self._sync(
                 thread_id,
                 state=state,
                 applied=applied if ok else None,
                 batched=batched,
                 there=there,
+                end_lease=True,
             )
 
     def _sync_ready(self, thread_id: str, interrupts: Any) -> list[str]:
@@ -191,12 +193,15 @@ class Runs:
         applied: list[str] | None = None,
         batched: bool = True,
         there: set[str] | None = None,
+        end_lease: bool = False,
     ) -> None:
         """Refresh the inbox index and the campaign status from the thread's latest checkpoint
         (or `state`, a `get_state()` the caller just read), and mark `applied` decisions
         applied: one transaction. `batched=False`: the caller knows the thread has no audience
         batch's rows indexed (under its lease); `there`: the ids of its rows of no batch as
-        the caller knows them (`InboxTables.index_thread`)."""
+        the caller knows them (`InboxTables.index_thread`). `end_lease`: the sync is the last
+        write under the lease the caller holds (a run's end): released with the index's
+        transaction when no audience batch's rows are synced after it."""
         if state is None:
             state = self.graph.get_state(self._config(thread_id))
         # an audience batch's one review: its contacts' rows are kept by _sync_batches
@@ -217,6 +222,7 @@ class Runs:
             keep_error=bool(state.next),
             applied=applied,
             there=there,
+            end_lease=end_lease and not (batches or batched),
         )
         if batches or batched:
             self._sync_batches(thread_id, state, batches)

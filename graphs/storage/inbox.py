@@ -12,11 +12,12 @@ from typing import Any, NamedTuple
 
 from graphs.storage.audit import AuditTables
 from graphs.storage.base import now_iso
+from graphs.storage.leases import LeaseTables
 
 log = logging.getLogger(__name__)
 
 
-class InboxTables(AuditTables):
+class InboxTables(AuditTables, LeaseTables):
     """The index of pending interrupts, so the inbox never scans checkpoints."""
 
     def replace_inbox(self, thread_id: str, items: list[dict[str, Any]]) -> list[str]:
@@ -40,6 +41,7 @@ class InboxTables(AuditTables):
         keep_error: bool = False,
         applied: list[str] | None = None,
         there: set[str] | None = None,
+        end_lease: bool = False,
     ) -> list[str]:
         """One run's sync in one transaction: the thread's rows, the audit entry
         `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
@@ -58,7 +60,13 @@ class InboxTables(AuditTables):
         `there`: the ids of the thread's rows of no audience batch as the caller knows them
         (read at its run's start under the thread's lease, with what the run indexed since).
         When they differ from `items` a write is due, and the read that looks for no change is
-        skipped; a hint only: the transaction reads the rows it changes either way."""
+        skipped; a hint only: the transaction reads the rows it changes either way.
+
+        `end_lease`: the sync is the last write under the thread's lease this (Python) thread
+        holds (a run's end): the lease is released in the same transaction (one commit, and
+        no moment where the lease is gone but the index not yet written). Not when this is
+        part of an outer transaction (its commit is not this one's), nor when nothing is
+        written (the lease's block releases it then)."""
         wanted = {i["interrupt_id"] for i in items}
         if replace and not applied and (there is None or there == wanted):
             # a run's end: often nothing changed (one read to know)
@@ -72,6 +80,9 @@ class InboxTables(AuditTables):
             current = next((r["status"] for r in rows if r["status"] is not None), None)
             if wanted == there and (status is None or current in (None, status)):
                 return []  # the derived index already says this: no write
+        with self._lock:
+            outer = self._in_tx  # this thread's transaction is open: the lease waits for it
+        ended = None
         with self.tx() as c:
             # sent before the inbox rows are read, so both come in one round trip on PostgreSQL
             decided = (
@@ -106,6 +117,10 @@ class InboxTables(AuditTables):
                 self._append_audit(
                     c, "decision.applied", {"interrupt_ids": list(applied)}, thread_id=thread_id
                 )
+            if end_lease and not outer:
+                ended = self.release_within(c, thread_id)
+        if ended is not None:
+            ended()  # committed: the lease is released
         return new
 
     def inbox(

@@ -1,4 +1,9 @@
-"""Leases: one resumer per thread at a time, across processes."""
+"""Leases: one resumer per thread at a time, across processes.
+
+A lease is taken on its own (one autocommit INSERT) or with the first write of what it guards
+(`lease(first=...)`: one commit), and released on its own or with the last write under it: a
+run's end releases the lease its caller holds in the same transaction as the run's inbox sync
+(`release_within`), so the index change and the release commit together."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,20 +26,41 @@ class LeaseTables(Tables):
     """A lease per thread, with an expiry; a dead process's lease is void."""
 
     @contextmanager
-    def lease(self, thread_id: str, *, ttl: float = 600.0, wait: float = 120.0) -> Iterator[str]:
+    def lease(
+        self,
+        thread_id: str,
+        *,
+        ttl: float = 600.0,
+        wait: float = 120.0,
+        first: Callable[[], Any] | None = None,
+    ) -> Iterator[str]:
+        """Hold the thread's lease for the block. `first`: a write (its own `tx()`, joined)
+        that commits with the lease's INSERT when the lease is free (one commit), else once the
+        lease is ours; it raising means no lease and nothing of it written."""
         owner = _new_owner()
         # The usual case, no lease on the thread: one INSERT takes it (the primary key makes it
         # atomic); otherwise the full step below clears an expired or dead one first.
-        got = self.write_one(
+        insert = (
             "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)",
             (thread_id, owner, time.time() + ttl),
         )
+        if first is None:
+            got = self.write_one(*insert)
+        else:
+            with self.tx() as c:
+                got = c.execute(*insert).rowcount
+                if got:
+                    first()
         if not got:
             self._take(thread_id, owner, ttl, wait)
-        try:
+            if first is not None:
+                try:
+                    first()
+                except BaseException:
+                    self._release(thread_id, owner)
+                    raise
+        with self._holding(thread_id, owner):
             yield owner
-        finally:
-            self._release(thread_id, owner)
 
     @contextmanager
     def lease_reading(
@@ -44,11 +70,22 @@ class LeaseTables(Tables):
         *,
         ttl: float = 600.0,
         wait: float = 120.0,
+        owner: str | None = None,
     ) -> Iterator[list[list[Any]]]:
         """`lease()`, and the rows of `reads` (as `Tables.reads` gives them) read under it: on
         PostgreSQL the lease's INSERT and the reads go in one round trip, the usual case. When
         the lease was held, the reads are done again once it is ours (rows read before the
-        lease are never given)."""
+        lease are never given). `owner`: a lease the caller took ahead (`take_within`), handed
+        over: only the reads are done, and the block's end releases it."""
+        if owner is not None:
+            try:
+                rows = self.reads(reads)
+            except BaseException:
+                self._release(thread_id, owner)
+                raise
+            with self._holding(thread_id, owner):
+                yield rows
+            return
         if self.dialect != "postgresql":
             with self.lease(thread_id, ttl=ttl, wait=wait):
                 yield self.reads(reads)
@@ -66,11 +103,72 @@ class LeaseTables(Tables):
             )
         if not taken:
             self._take(thread_id, owner, ttl, wait)
-            rows = self.reads(reads)
-        try:
+            try:
+                rows = self.reads(reads)
+            except BaseException:
+                self._release(thread_id, owner)
+                raise
+        with self._holding(thread_id, owner):
             yield rows
+
+    @contextmanager
+    def _holding(self, thread_id: str, owner: str) -> Iterator[None]:
+        """The block under a lease just taken: known to this thread (`release_within`), and
+        released at its end unless a transaction released it already (a run's end)."""
+        held = self._held()
+        held[thread_id] = owner
+        try:
+            yield
         finally:
-            self._release(thread_id, owner)
+            if held.get(thread_id) == owner:
+                del held[thread_id]
+                self._release(thread_id, owner)
+
+    def release_within(self, c: Any, thread_id: str) -> Callable[[], None] | None:
+        """Release, inside the caller's transaction `c`, the thread's lease this (Python) thread
+        holds: a run's end, where the sync's writes are the last under the lease. Returns what
+        to call once that transaction committed (then the lease's block releases nothing; if
+        it rolls back, uncalled, the block's end releases the lease as usual), or None when
+        this thread holds no lease on it."""
+        held = self._held()
+        owner = held.get(thread_id)
+        if owner is None:
+            return None
+        c.execute("DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner))
+
+        def committed() -> None:
+            if held.get(thread_id) == owner:
+                del held[thread_id]
+
+        return committed
+
+    def _held(self) -> dict[str, str]:
+        """The leases this Python thread holds: thread id -> owner."""
+        local = self.__dict__.get("_lease_local")
+        if local is None:
+            local = self.__dict__.setdefault("_lease_local", threading.local())
+        held: dict[str, str] | None = getattr(local, "held", None)
+        if held is None:
+            held = local.held = {}
+        return held
+
+    def take_within(self, thread_id: str, *, ttl: float = 600.0) -> str | None:
+        """Take the thread's lease inside the caller's open transaction (`tx()`), so it commits
+        with what the caller writes there (decisions recorded just before their resume): its
+        owner, or None when another holds it (then `lease()` waits for it as usual). The
+        caller hands the owner to `lease_reading(owner=...)`, or `release`s it, whatever
+        happens once the transaction committed."""
+        owner = _new_owner()
+        with self.tx() as c:  # joins the caller's
+            got = c.execute(
+                "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)",
+                (thread_id, owner, time.time() + ttl),
+            ).rowcount
+        return owner if got else None
+
+    def release(self, thread_id: str, owner: str) -> None:
+        """Release a lease taken with `take_within` and never handed over."""
+        self._release(thread_id, owner)
 
     def _take(self, thread_id: str, owner: str, ttl: float, wait: float) -> None:
         """Wait for a held lease: clear it once expired or its process is dead, then take it."""

@@ -1,0 +1,191 @@
+"""A run's lease at its boundaries: taken in the same commit as what comes just before the run (a
+campaign's row, the decisions it resumes with, the scheduler's releases) and released in the
+same commit as the run's inbox sync; released whatever fails in between, so that one runner per
+thread holds and no lease is left behind. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import ScriptedChatModel
+from policy_support import write_policy
+
+from graphs.runtime import Signoff
+from graphs.store import Store, open_database
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+def by_action(pending: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    [item] = [p for p in pending if p["action"] == name]
+    return item
+
+
+def leases(store: Store) -> list[Any]:
+    return store.query("SELECT thread_id, owner FROM leases")
+
+
+def test_a_lease_taken_with_its_first_write_commits_with_it_or_not_at_all(home: Path) -> None:
+    store = Store(open_database(home))
+    try:
+        with store.lease("t", first=lambda: store.set_campaign_status("t", "x")) as owner:
+            [row] = leases(store)
+            assert (row["thread_id"], row["owner"]) == ("t", owner)
+        assert leases(store) == []
+
+        def failing() -> None:
+            with store.tx() as c:
+                c.execute("INSERT INTO reminders VALUES ('r', 'now')")
+                raise RuntimeError("the first write fails")
+
+        with pytest.raises(RuntimeError), store.lease("t", first=failing):
+            pytest.fail("the block runs only once the first write committed")
+        assert leases(store) == [] and store.query("SELECT * FROM reminders") == []
+    finally:
+        store.conn.close()
+
+
+def test_a_lease_released_within_a_transaction_goes_with_its_commit(home: Path) -> None:
+    store = Store(open_database(home))
+    try:
+        with store.lease("t"):
+            with store.tx() as c:
+                ended = store.release_within(c, "t")
+                assert ended is not None
+            ended()
+            assert leases(store) == []  # released with that commit, before the block's end
+            other = store.take_within("t")  # free for another runner at once
+            assert other is not None
+            store.release("t", other)
+        # a release that rolls back leaves the lease held; the block's end releases it
+        with store.lease("t") as owner:
+            with pytest.raises(RuntimeError), store.tx() as c:
+                assert store.release_within(c, "t") is not None
+                raise RuntimeError("the sync fails")
+            assert [r["owner"] for r in leases(store)] == [owner]
+        assert leases(store) == []
+        with store.tx() as c:  # no lease held by this thread: nothing to release
+            assert store.release_within(c, "t") is None
+    finally:
+        store.conn.close()
+
+
+def test_the_full_path_leaves_no_lease_and_releases_none_on_its_own(
+    home: Path, tmp_path: Path, brief: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start, two decisions, the scheduler's release: every lease is taken with the write before
+    its run and released with the run's sync, none by a statement of its own."""
+    policy = write_policy(tmp_path / "held.yaml", send_email={"hold_seconds": 600})
+    with Signoff(home, model=ScriptedChatModel(), policy_path=policy) as s:
+        alone: list[str] = []
+        monkeypatch.setattr(s.store, "_release", lambda t, o: alone.append(t))
+        monkeypatch.setattr(s.store, "_take", lambda *a: pytest.fail("the lease was free"))
+        started = s.start(brief)
+        assert leases(s.store) == []
+        for item in started["pending"]:
+            s.decide(item["id"], {"type": "approve"})
+            assert leases(s.store) == []
+        holds = s.holds()
+        assert holds
+        released = s.tick(now=max(h["release_at"] for h in holds) + 1)["released"]
+        assert sorted(released) == sorted(h["id"] for h in holds)
+        assert leases(s.store) == [] and alone == []
+        assert s.summary(started["thread_id"])["status"] == "done"
+
+
+def test_a_sync_that_fails_still_releases_the_lease(
+    home: Path, brief: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Signoff(home, model=ScriptedChatModel()) as s:
+        started = s.start(brief)
+        email = by_action(started["pending"], "send_email")
+        append = s.store._append_audit
+
+        def failing(c: Any, event: str, *args: Any, **kwargs: Any) -> Any:
+            if event == "decision.applied":
+                raise RuntimeError("the sync's transaction fails")
+            return append(c, event, *args, **kwargs)
+
+        monkeypatch.setattr(s.store, "_append_audit", failing)
+        with pytest.raises(RuntimeError):
+            s.decide(email["id"], {"type": "approve"})
+        assert leases(s.store) == []  # released by the lease's own end
+        assert [d["interrupt_id"] for d in s.store.unapplied(started["thread_id"])] == [email["id"]]
+        monkeypatch.setattr(s.store, "_append_audit", append)
+        s.apply(started["thread_id"])  # the run went through: marked applied now
+        assert s.store.unapplied(started["thread_id"]) == [] and leases(s.store) == []
+
+
+def test_a_lease_taken_with_a_decision_is_released_when_a_later_one_fails(
+    home: Path, brief: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Signoff(home, model=ScriptedChatModel()) as s:
+        first = by_action(s.start(brief)["pending"], "send_email")
+        second = by_action(s.start(brief)["pending"], "send_email")
+        record = s._record
+
+        def failing(item: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            if item["interrupt_id"] == second["id"]:
+                raise RuntimeError("recording the second decision fails")
+            return record(item, *args, **kwargs)
+
+        monkeypatch.setattr(s, "_record", failing)
+        with pytest.raises(RuntimeError):
+            s.decide_many({first["id"]: {"type": "approve"}, second["id"]: {"type": "approve"}})
+        assert leases(s.store) == []  # the first thread's lease, taken with its decision
+        assert [d["interrupt_id"] for d in s.store.unapplied(first["thread_id"])] == [first["id"]]
+        monkeypatch.setattr(s, "_record", record)
+        assert s.apply(first["thread_id"]) == [first["id"]]
+
+
+def test_the_scheduler_frees_the_lease_of_a_resume_that_fails(
+    home: Path, tmp_path: Path, brief: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = write_policy(tmp_path / "held.yaml", send_email={"hold_seconds": 600})
+    with Signoff(home, model=ScriptedChatModel(), policy_path=policy) as s:
+        email = by_action(s.start(brief)["pending"], "send_email")
+        s.decide(email["id"], {"type": "approve"})
+        [hold] = s.holds()
+        get_tuple = s.checkpointer.get_tuple
+
+        def failing(config: Any) -> Any:
+            raise RuntimeError("the checkpoint read fails under the lease")
+
+        monkeypatch.setattr(s.checkpointer, "get_tuple", failing)
+        assert s.tick(now=hold["release_at"] + 1)["released"] == [hold["id"]]  # logged
+        assert leases(s.store) == []
+        monkeypatch.setattr(s.checkpointer, "get_tuple", get_tuple)
+        assert s.apply(email["thread_id"]) == [hold["id"]]  # the release, applied later
+        assert leases(s.store) == []
+        [row] = [r for r in s.store.outbox(email["thread_id"]) if r["name"] == "send_email"]
+        assert row["status"] == "done"
+
+
+def test_a_decision_while_another_runner_holds_the_lease_waits_for_it(
+    home: Path, brief: dict[str, str]
+) -> None:
+    """The decision commits; its resume waits for the lease (never two runners)."""
+    from graphs.errors import Busy
+
+    with Signoff(home, model=ScriptedChatModel()) as s:
+        email = by_action(s.start(brief)["pending"], "send_email")
+        other = Store(open_database(home))
+        try:
+            with other.lease(email["thread_id"]):
+                monkeypatch_wait = s.store.lease_reading
+
+                def short(thread_id: str, reads: Any, **kw: Any) -> Any:
+                    return monkeypatch_wait(thread_id, reads, **{**kw, "wait": 0.2})
+
+                s.store.lease_reading = short  # type: ignore[method-assign]
+                with pytest.raises(Busy):
+                    s.decide(email["id"], {"type": "approve"})
+                [row] = leases(other)
+                assert row["owner"] != "" and s.store.unapplied(email["thread_id"])
+                del s.store.lease_reading
+            assert s.apply(email["thread_id"]) == [email["id"]]
+            assert leases(s.store) == []
+        finally:
+            other.conn.close()
