@@ -95,6 +95,7 @@ def _shown(ctx: Context, interrupt_id: str) -> bool:
 
 def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, Any]) -> None:
     """Index the interrupt (once) and audit it as proposed or held, as the runtime does."""
+    from graphs.storage.inbox import INSERT_ROW, NO_COLUMNS, inbox_columns
     from graphs.store import now_iso
 
     thread_id = str(get_config()["configurable"]["thread_id"])
@@ -117,18 +118,20 @@ def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, A
         )
     event = "action.held" if kind == "hold" else "action.proposed"
     with ctx.store.tx() as c:  # the row and its audit entry commit together
+        payload = {**request, "driver": DRIVER}
         added = c.execute(
-            "INSERT OR IGNORE INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_ROW.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1),
             (
                 interrupt_id,
                 thread_id,
                 str(request.get("action_id", "")),
-                json.dumps({**request, "driver": DRIVER}),
+                json.dumps(payload),
                 now_iso(),
                 kind,
                 due,
                 request.get("batch"),
+                *(inbox_columns(payload) or NO_COLUMNS),
+                interrupt_id,
             ),
         ).rowcount
         if added:

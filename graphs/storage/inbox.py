@@ -268,6 +268,39 @@ def indexed_of(rows: list[Any]) -> Indexed:
     )
 
 
+# An inbox row with its filter columns (revision 14): interrupt_id, thread_id, action_id,
+# payload, created_at, kind, due, batch, then `inbox_columns(payload)` (or `NO_COLUMNS`), then
+# the interrupt id again (decided: whether a decision on it is recorded already)
+INSERT_ROW = (
+    "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at, kind, due,"
+    " batch, action, channel, risk, amount, decided) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " (SELECT COUNT(*) FROM decisions WHERE interrupt_id = ?))"
+)
+NO_COLUMNS = (None, None, None, None)  # the database's trigger fills them (action NULL)
+
+
+def inbox_columns(
+    payload: Any, args: Any = None
+) -> tuple[str, str | None, str | None, float | int | None] | None:
+    """An inbox row's filter columns (action, channel, risk, amount), the values revision 10's
+    trigger reads from its payload (`json_extract` of `$.action.name`, `$.channel`, `$.risk`,
+    and `$.action.args.amount` when it is a number): given with the row's INSERT, so the row
+    is written once (revision 14). None when one is not a plain value (a name that is no
+    string, say): the row goes in without them and the trigger fills them, as before. `args`:
+    the action's arguments when the payload's are not the row's (an audience's contacts)."""
+    action = payload.get("action")
+    name = action.get("name") if isinstance(action, dict) else None
+    channel, risk = payload.get("channel"), payload.get("risk")
+    if not isinstance(name, str) or not all(v is None or isinstance(v, str) for v in (channel, risk)):
+        return None
+    if args is None:
+        args = action.get("args")
+    amount = args.get("amount") if isinstance(args, dict) else None
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        amount = None
+    return name, channel, risk, amount
+
+
 def _inbox_sql(
     thread_id: str | None, kind: str | None, reminders: bool
 ) -> tuple[str, tuple[Any, ...]]:
@@ -344,12 +377,10 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
                 kind,
                 due if kind == "review" else item.get("due"),
                 item.get("batch"),
+                *(inbox_columns(item["payload"]) or NO_COLUMNS),
+                item["interrupt_id"],
             )
         )
     if rows:
-        c.executemany(
-            "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        c.executemany(INSERT_ROW, rows)
     return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]
