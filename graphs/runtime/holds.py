@@ -386,6 +386,7 @@ class Holds(Reviews):
         }
         threads: set[str] = set()
         ahead: dict[str, str] = {}  # the leases taken with the releases, until handed over
+        taken: dict[str, Callable[[], str | None]] = {}
         due = self.store.due(now)
         try:
             # this step's releases, and the leases of their threads' resumes: one commit
@@ -402,10 +403,11 @@ class Holds(Reviews):
                     done[kind].append(row["interrupt_id"])
                     threads.add(row["thread_id"])
                 if self._leases_ahead:
-                    for thread_id in threads:
-                        owner = self.store.take_within(thread_id)
-                        if owner is not None:
-                            ahead[thread_id] = owner
+                    taken = {t: self.store.take_within(t) for t in threads}
+            for thread_id, take in taken.items():  # committed: each lease is ours, or not
+                owner = take()
+                if owner is not None:
+                    ahead[thread_id] = owner
             for thread_id in sorted(threads):
                 try:
                     self._carry_on(thread_id, leased=ahead.pop(thread_id, None))

@@ -319,7 +319,8 @@ class Reviews(AutonomyService):
                     item["action_id"],
                     by,
                 )
-            owner = self.store.take_within(item["thread_id"]) if lease else None
+            taken = self.store.take_within(item["thread_id"]) if lease else None
+        owner = taken() if taken is not None else None  # committed: the lease is ours, or not
         if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
             try:
                 self._learn(item, valid, by)  # brand files: after the commit, never fails it

@@ -291,7 +291,9 @@ def inbox_columns(
     action = payload.get("action")
     name = action.get("name") if isinstance(action, dict) else None
     channel, risk = payload.get("channel"), payload.get("risk")
-    if not isinstance(name, str) or not all(v is None or isinstance(v, str) for v in (channel, risk)):
+    if not isinstance(name, str) or not all(
+        v is None or isinstance(v, str) for v in (channel, risk)
+    ):
         return None
     if args is None:
         args = action.get("args")

@@ -152,19 +152,26 @@ class LeaseTables(Tables):
             held = local.held = {}
         return held
 
-    def take_within(self, thread_id: str, *, ttl: float = 600.0) -> str | None:
+    def take_within(self, thread_id: str, *, ttl: float = 600.0) -> Callable[[], str | None]:
         """Take the thread's lease inside the caller's open transaction (`tx()`), so it commits
-        with what the caller writes there (decisions recorded just before their resume): its
-        owner, or None when another holds it (then `lease()` waits for it as usual). The
-        caller hands the owner to `lease_reading(owner=...)`, or `release`s it, whatever
-        happens once the transaction committed."""
+        with what the caller writes there (decisions recorded just before their resume).
+        Returns what to call once that transaction committed: the lease's owner, or None when
+        another held it (then `lease()` waits for it as usual). On PostgreSQL the INSERT is
+        sent with the transaction's other statements and its answer read after its COMMIT (no
+        round trip of its own). The caller hands the owner to `lease_reading(owner=...)`, or
+        `release`s it, whatever happens once the transaction committed."""
         owner = _new_owner()
         with self.tx() as c:  # joins the caller's
-            got = c.execute(
+            cur = c.execute(
                 "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)",
                 (thread_id, owner, time.time() + ttl),
-            ).rowcount
-        return owner if got else None
+            )
+        count = getattr(cur, "rowcount_after", None)  # a pipelined PostgreSQL transaction's
+
+        def taken() -> str | None:
+            return owner if (count() if count is not None else cur.rowcount) else None
+
+        return taken
 
     def release(self, thread_id: str, owner: str) -> None:
         """Release a lease taken with `take_within` and never handed over."""

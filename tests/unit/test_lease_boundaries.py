@@ -56,7 +56,9 @@ def test_a_lease_released_within_a_transaction_goes_with_its_commit(home: Path) 
                 assert ended is not None
             ended()
             assert leases(store) == []  # released with that commit, before the block's end
-            other = store.take_within("t")  # free for another runner at once
+            with store.tx():  # free for another runner at once
+                taken = store.take_within("t")
+            other = taken()
             assert other is not None
             store.release("t", other)
         # a release that rolls back leaves the lease held; the block's end releases it
@@ -68,6 +70,17 @@ def test_a_lease_released_within_a_transaction_goes_with_its_commit(home: Path) 
         assert leases(store) == []
         with store.tx() as c:  # no lease held by this thread: nothing to release
             assert store.release_within(c, "t") is None
+        other = Store(open_database(home))
+        try:  # a lease another holds is not taken with a transaction: None once it committed
+            with other.lease("t") as held:
+                with store.tx() as c:
+                    c.execute("INSERT INTO reminders VALUES ('r2', 'now')")
+                    taken = store.take_within("t")
+                assert taken() is None
+                assert [r["owner"] for r in leases(store)] == [held]
+                assert len(store.query("SELECT * FROM reminders")) == 1  # the rest committed
+        finally:
+            other.conn.close()
     finally:
         store.conn.close()
 
