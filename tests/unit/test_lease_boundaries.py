@@ -202,3 +202,22 @@ def test_a_decision_while_another_runner_holds_the_lease_waits_for_it(
             assert leases(s.store) == []
         finally:
             other.conn.close()
+
+
+def _drain(home: Path) -> None:
+    with Signoff(home, model=ScriptedChatModel(), recover=False, queued=True) as worker:
+        while worker.work_once("test-worker") is not None:
+            pass
+
+
+def test_a_queued_resume_takes_no_lease_ahead(home: Path, brief: dict[str, str]) -> None:
+    """With the run queue (the page, the CLI) the worker that claims the job takes the lease:
+    the decision's commit takes none, so none is left behind in the page's process."""
+    with Signoff(home, model=ScriptedChatModel(), queued=True) as page:
+        page.start(brief)
+        _drain(home)
+        email = by_action(page.pending(), "send_email")
+        summary = page.decide(email["id"], {"type": "approve"})
+        assert "job" in summary and leases(page.store) == []
+        _drain(home)
+        assert page.store.unapplied(email["thread_id"]) == [] and leases(page.store) == []
