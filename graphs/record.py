@@ -234,9 +234,10 @@ def track_outcome(
 ) -> None:
     """Add to the track record once per `ref` (with who decided); a rejection or a flag demotes
     the action type to `supervised` at once. The one place for it, whoever drives the graph."""
-    if not store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
+    if outcome not in DEMOTING or policy is None:  # nothing follows: the answer is not read
+        store.track(ref, action, channel, outcome, thread_id, action_id, by=by, counted=False)
         return
-    if outcome not in DEMOTING or policy is None:
+    if not store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
         return
     row = store.autonomy_row(action, channel)
     level = policy.level_for(action, row["level"] if row else None)
