@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.types import Command
@@ -17,7 +18,7 @@ from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress, pending_ids
-from graphs.storage.decisions import decision_rows, unapplied_read
+from graphs.storage.decisions import decision_rows, decision_taken, unapplied_read
 from graphs.storage.inbox import inbox_ids_read, indexed_of
 from tools.registry import get_tool
 
@@ -293,7 +294,47 @@ class Reviews(AutonomyService):
             detail["checked_unsupported"] = payload.get("unsupported_claims", [])
         event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"
         outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
-        with self.store.tx():  # the decision, its proposal's outcome, its track record: one commit
+        # the decision, its proposal's outcome, its track record (and the lease): one commit.
+        # A transaction of its own learns that a decision was there first at its COMMIT (one
+        # round trip on PostgreSQL); inside another (the scheduler's releases) it looks at once
+        own = not self.store.in_transaction()
+        try:
+            taken = self._record_tx(item, valid, by, event, detail, outcome, track_as, lease, own)
+        except Exception as exc:
+            if not (own and decision_taken(exc)):
+                raise
+            earlier = self.store.decision(interrupt_id)
+            if earlier is None:
+                raise
+            raise AlreadyDecided(
+                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+            ) from None
+        owner = taken() if taken is not None else None  # committed: the lease is ours, or not
+        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
+            try:
+                self._learn(item, valid, by)  # brand files: after the commit, never fails it
+            except BaseException:
+                if owner is not None:
+                    self.store.release(item["thread_id"], owner)
+                raise
+        return owner
+
+    def _record_tx(
+        self,
+        item: dict[str, Any],
+        valid: dict[str, Any],
+        by: str,
+        event: str,
+        detail: dict[str, Any],
+        outcome: str | None,
+        track_as: tuple[str, str] | None,
+        lease: bool,
+        conflict_raises: bool,
+    ) -> Callable[[], str | None] | None:
+        """`_record`'s transaction; what `take_within` returned when `lease`."""
+        interrupt_id = item["interrupt_id"]
+        payload = item["payload"]
+        with self.store.tx():
             earlier = self.store.record_decision(
                 interrupt_id,
                 item["thread_id"],
@@ -301,6 +342,7 @@ class Reviews(AutonomyService):
                 valid,
                 by,
                 audit=(event, detail),
+                conflict_raises=conflict_raises,
             )
             if earlier is not None:
                 raise AlreadyDecided(
@@ -319,16 +361,7 @@ class Reviews(AutonomyService):
                     item["action_id"],
                     by,
                 )
-            taken = self.store.take_within(item["thread_id"]) if lease else None
-        owner = taken() if taken is not None else None  # committed: the lease is ours, or not
-        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
-            try:
-                self._learn(item, valid, by)  # brand files: after the commit, never fails it
-            except BaseException:
-                if owner is not None:
-                    self.store.release(item["thread_id"], owner)
-                raise
-        return owner
+            return self.store.take_within(item["thread_id"]) if lease else None
 
     def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""

@@ -221,3 +221,38 @@ def test_a_queued_resume_takes_no_lease_ahead(home: Path, brief: dict[str, str])
         assert "job" in summary and leases(page.store) == []
         _drain(home)
         assert page.store.unapplied(email["thread_id"]) == [] and leases(page.store) == []
+
+
+def test_a_decision_recorded_first_by_another_is_met_at_the_commit(
+    home: Path, brief: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the check and the record another process records its decision: ours meets it
+    at its transaction's end (no read inside it), and nothing of ours is written, its lease
+    neither."""
+    from graphs.errors import AlreadyDecided
+
+    with Signoff(home, model=ScriptedChatModel()) as s:
+        email = by_action(s.start(brief)["pending"], "send_email")
+        other = Store(open_database(home))
+        check = s._pending_item
+
+        def racing(interrupt_id: str, seen: Any = None) -> Any:
+            item = check(interrupt_id, seen)
+            other.record_decision(
+                interrupt_id, item["thread_id"], item["action_id"], {"type": "reject"}, "bob"
+            )
+            return item
+
+        monkeypatch.setattr(s, "_pending_item", racing)
+        entries = len(s.store.audit_log(limit=1000))
+        try:
+            with pytest.raises(AlreadyDecided) as raised:
+                s.decide(email["id"], {"type": "approve"}, by="ann")
+            assert "bob" in str(raised.value)
+            assert s.store.decision(email["id"])["by"] == "bob"
+            assert len(s.store.audit_log(limit=1000)) == entries  # no entry of ours
+            assert s.store.track_record("send_email", "email") == []
+            assert leases(s.store) == []
+            assert s.store.verify_audit()["ok"]
+        finally:
+            other.conn.close()
