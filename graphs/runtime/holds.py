@@ -24,7 +24,7 @@ from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.humanize import duration
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.batches import contact_hold, split_member
-from graphs.runtime.reviews import Reviews
+from graphs.runtime.reviews import Reviews, apply_reads
 from graphs.runtime.stored import last_checkpoint, stored_values, waiting_branches
 from graphs.storage.chunked import read_in
 from graphs.waiting_turn import approvals_waiting
@@ -403,7 +403,7 @@ class Holds(Reviews):
                     done[kind].append(row["interrupt_id"])
                     threads.add(row["thread_id"])
                 if self._leases_ahead:
-                    taken = {t: self.store.take_within(t) for t in threads}
+                    taken = {t: self.store.take_within(t, reads=apply_reads(t)) for t in threads}
             for thread_id, take in taken.items():  # committed: each lease is ours, or not
                 owner = take()
                 if owner is not None:

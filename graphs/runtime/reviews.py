@@ -361,7 +361,9 @@ class Reviews(AutonomyService):
                     item["action_id"],
                     by,
                 )
-            return self.store.take_within(item["thread_id"]) if lease else None
+            if not lease:
+                return None
+            return self.store.take_within(item["thread_id"], reads=apply_reads(item["thread_id"]))
 
     def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
@@ -388,7 +390,7 @@ class Reviews(AutonomyService):
         `leased`: the owner of the lease the caller took ahead (`take_within`), handed over."""
         # its recorded decisions and its inbox rows (the run's start needs them, and the
         # audience batches among them): one round trip on PostgreSQL, with the lease
-        reads = [unapplied_read(thread_id), inbox_ids_read(thread_id)]
+        reads = apply_reads(thread_id)
         with self.store.lease_reading(thread_id, reads, owner=leased) as (undecided, rows):
             todo = decision_rows(undecided)
             if not todo:
@@ -465,6 +467,12 @@ class Reviews(AutonomyService):
             "status": campaign["status"],
             "pending": self._pending_of(rows, None, endorsed),
         }
+
+
+def apply_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """What `apply` reads under the thread's lease: its recorded, unapplied decisions and its
+    inbox rows (`lease_reading`; `take_within` when the lease is taken with the decisions)."""
+    return [unapplied_read(thread_id), inbox_ids_read(thread_id)]
 
 
 def _inbox_item(

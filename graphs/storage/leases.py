@@ -76,10 +76,12 @@ class LeaseTables(Tables):
         PostgreSQL the lease's INSERT and the reads go in one round trip, the usual case. When
         the lease was held, the reads are done again once it is ours (rows read before the
         lease are never given). `owner`: a lease the caller took ahead (`take_within`), handed
-        over: only the reads are done, and the block's end releases it."""
+        over: only the reads are done (none when `take_within` did them, the same reads, with
+        the lease's commit), and the block's end releases it."""
         if owner is not None:
             try:
-                rows = self.reads(reads)
+                ahead = self._read_ahead().pop(owner, None)  # read with the lease's commit
+                rows = ahead if ahead is not None else self.reads(reads)
             except BaseException:
                 self._release(thread_id, owner)
                 raise
@@ -152,29 +154,61 @@ class LeaseTables(Tables):
             held = local.held = {}
         return held
 
-    def take_within(self, thread_id: str, *, ttl: float = 600.0) -> Callable[[], str | None]:
+    def take_within(
+        self,
+        thread_id: str,
+        *,
+        ttl: float = 600.0,
+        reads: list[tuple[str, tuple[Any, ...]]] | None = None,
+    ) -> Callable[[], str | None]:
         """Take the thread's lease inside the caller's open transaction (`tx()`), so it commits
         with what the caller writes there (decisions recorded just before their resume).
         Returns what to call once that transaction committed: the lease's owner, or None when
         another held it (then `lease()` waits for it as usual). On PostgreSQL the INSERT is
         sent with the transaction's other statements and its answer read after its COMMIT (no
         round trip of its own). The caller hands the owner to `lease_reading(owner=...)`, or
-        `release`s it, whatever happens once the transaction committed."""
+        `release`s it, whatever happens once the transaction committed.
+
+        `reads`: what the resume reads under the lease (`lease_reading`'s), done at the end of
+        this transaction (as the lease's holder: the rows its commit leaves), so that
+        `lease_reading(owner=...)` reads nothing again; on PostgreSQL they come with the
+        COMMIT, no round trip of their own."""
         owner = _new_owner()
         with self.tx() as c:  # joins the caller's
             cur = c.execute(
                 "INSERT OR IGNORE INTO leases VALUES (?, ?, ?)",
                 (thread_id, owner, time.time() + ttl),
             )
+            if reads and self.dialect == "postgresql":  # fetched once the COMMIT brought them
+                cursors = [c.execute(sql, params) for sql, params in reads]
+            elif reads:
+                rows = [list(c.execute(sql, params).fetchall()) for sql, params in reads]
         count = getattr(cur, "rowcount_after", None)  # a pipelined PostgreSQL transaction's
 
         def taken() -> str | None:
-            return owner if (count() if count is not None else cur.rowcount) else None
+            if not (count() if count is not None else cur.rowcount):
+                return None
+            if reads:
+                self._read_ahead()[owner] = (
+                    [list(read.fetchall()) for read in cursors]
+                    if self.dialect == "postgresql"
+                    else rows
+                )
+            return owner
 
         return taken
 
+    def _read_ahead(self) -> dict[str, list[list[Any]]]:
+        """Rows `take_within` read for the resume under a lease it took, by the lease's owner,
+        until `lease_reading(owner=...)` (or `release`) takes them."""
+        found: dict[str, list[list[Any]]] | None = self.__dict__.get("_lease_reads")
+        if found is None:
+            found = self.__dict__.setdefault("_lease_reads", {})
+        return found
+
     def release(self, thread_id: str, owner: str) -> None:
         """Release a lease taken with `take_within` and never handed over."""
+        self._read_ahead().pop(owner, None)
         self._release(thread_id, owner)
 
     def _take(self, thread_id: str, owner: str, ttl: float, wait: float) -> None:

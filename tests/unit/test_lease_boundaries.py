@@ -61,6 +61,16 @@ def test_a_lease_released_within_a_transaction_goes_with_its_commit(home: Path) 
             other = taken()
             assert other is not None
             store.release("t", other)
+        # reads done with the lease's commit, handed to the resume's `lease_reading`: the rows
+        # as the lease's holder sees them (its own lease row), read once
+        owner_read = [("SELECT owner FROM leases WHERE thread_id = ?", ("t",))]
+        with store.tx():
+            taken = store.take_within("t", reads=owner_read)
+        ahead = taken()
+        assert ahead is not None and list(store._read_ahead()) == [ahead]
+        with store.lease_reading("t", owner_read, owner=ahead) as [rows]:
+            assert [r["owner"] for r in rows] == [ahead] and store._read_ahead() == {}
+        assert leases(store) == []
         # a release that rolls back leaves the lease held; the block's end releases it
         with store.lease("t") as owner:
             with pytest.raises(RuntimeError), store.tx() as c:
@@ -106,6 +116,7 @@ def test_the_full_path_leaves_no_lease_and_releases_none_on_its_own(
         assert sorted(released) == sorted(h["id"] for h in holds)
         assert leases(s.store) == [] and alone == []
         assert s.summary(started["thread_id"])["status"] == "done"
+        assert s.store._read_ahead() == {}  # each resume took the rows read with its lease
 
 
 def test_a_sync_that_fails_still_releases_the_lease(
@@ -148,6 +159,7 @@ def test_a_lease_taken_with_a_decision_is_released_when_a_later_one_fails(
         with pytest.raises(RuntimeError):
             s.decide_many({first["id"]: {"type": "approve"}, second["id"]: {"type": "approve"}})
         assert leases(s.store) == []  # the first thread's lease, taken with its decision
+        assert s.store._read_ahead() == {}  # and the rows read with it, dropped
         assert [d["interrupt_id"] for d in s.store.unapplied(first["thread_id"])] == [first["id"]]
         monkeypatch.setattr(s, "_record", record)
         assert s.apply(first["thread_id"]) == [first["id"]]
