@@ -19,7 +19,7 @@ from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
 from graphs.runtime.runs import Progress, pending_ids
 from graphs.storage.decisions import decision_rows, decision_taken, unapplied_read
-from graphs.storage.inbox import inbox_ids_read, indexed_of
+from graphs.storage.inbox import inbox_ids_read, indexed_of, summary_of
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
@@ -150,18 +150,21 @@ class Reviews(AutonomyService):
                 )
                 if owner is not None:
                     ahead[item["thread_id"]] = owner
-            jobs = {t: self._carry_on(t, on_progress, leased=ahead.pop(t, None)) for t in threads}
+            with self.summaries_after_runs():  # each run's end reads the summary shown here
+                jobs = {
+                    t: self._carry_on(t, on_progress, leased=ahead.pop(t, None)) for t in threads
+                }
+                return [
+                    {
+                        **self.summary(t),
+                        "waiting_for": waiting.get(t, {}),
+                        **({"job": jobs[t]} if jobs[t] is not None else {}),
+                    }
+                    for t in threads
+                ]
         finally:
             for thread_id, owner in ahead.items():  # not handed over (an error before)
                 self.store.release(thread_id, owner)
-        return [
-            {
-                **self.summary(t),
-                "waiting_for": waiting.get(t, {}),
-                **({"job": jobs[t]} if jobs[t] is not None else {}),
-            }
-            for t in threads
-        ]
 
     # the resume after recorded decisions runs here, right after them (not queued for a worker,
     # RunQueue): their transaction may take the thread's lease for it (`Leases.take_within`)
@@ -458,8 +461,13 @@ class Reviews(AutonomyService):
         }
 
     def summary(self, thread_id: str) -> dict[str, Any]:
-        # the campaign, its pending rows and their approvals so far: one round trip
-        campaign, rows, endorsed = self.store.summary_reads(thread_id)
+        # the campaign, its pending rows and their approvals so far: one round trip, or none
+        # when its run just read them (`summaries_after_runs`)
+        ahead = self._summaries_wanted()
+        read = ahead.pop(thread_id, None) if ahead is not None else None
+        campaign, rows, endorsed = (
+            summary_of(read) if read is not None else self.store.summary_reads(thread_id)
+        )
         if campaign is None:
             raise NotFound(f"No campaign {thread_id!r}. list campaigns with `signoff campaigns`.")
         return {

@@ -42,6 +42,8 @@ class InboxTables(AuditTables, LeaseTables):
         applied: list[str] | None = None,
         there: set[str] | None = None,
         end_lease: bool = False,
+        read_after: tuple[list[tuple[str, tuple[Any, ...]]], Callable[[list[list[Any]]], None]]
+        | None = None,
     ) -> list[str]:
         """One run's sync in one transaction: the thread's rows, the audit entry
         `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
@@ -66,7 +68,11 @@ class InboxTables(AuditTables, LeaseTables):
         holds (a run's end): the lease is released in the same transaction (one commit, and
         no moment where the lease is gone but the index not yet written). Not when this is
         part of an outer transaction (its commit is not this one's), nor when nothing is
-        written (the lease's block releases it then)."""
+        written (the lease's block releases it then).
+
+        `read_after=(reads, given)`: when the sync writes, `reads` are done at the end of its
+        transaction (the rows it leaves) and `given` their rows once it committed; on
+        PostgreSQL they come with the COMMIT, no round trip of their own (a run's summary)."""
         wanted = {i["interrupt_id"] for i in items}
         if replace and not applied and (there is None or there == wanted):
             # a run's end: often nothing changed (one read to know)
@@ -119,8 +125,16 @@ class InboxTables(AuditTables, LeaseTables):
                 )
             if end_lease and not outer:
                 ended = self.release_within(c, thread_id)
+            if read_after is not None and self.dialect == "postgresql":
+                cursors = [c.execute(sql, params) for sql, params in read_after[0]]
+            elif read_after is not None:
+                rows = [list(c.execute(sql, params).fetchall()) for sql, params in read_after[0]]
         if ended is not None:
             ended()  # committed: the lease is released
+        if read_after is not None:  # committed: on PostgreSQL its rows came with the COMMIT
+            if self.dialect == "postgresql":
+                rows = [list(read.fetchall()) for read in cursors]
+            read_after[1](rows)
         return new
 
     def inbox(
@@ -141,30 +155,12 @@ class InboxTables(AuditTables, LeaseTables):
         """What a campaign's summary shows, in one round trip on PostgreSQL: its campaign row,
         its undecided reviews with their reminders (as `inbox(thread_id, reminders=True)`),
         and the approvals so far of its items (interrupt id → people, in order)."""
-        from graphs.storage.campaigns import _campaign_row
-
-        sql, params = _inbox_sql(thread_id, "review", True)
-        reads = [("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)), (sql, params)]
-        endorsements = (
-            "SELECT e.interrupt_id, e.person FROM endorsements e"
-            " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
-            " ORDER BY e.at, e.rowid",
-            (thread_id,),
-        )
+        *reads, endorsements = summary_read(thread_id)
         if self.dialect == "postgresql":  # the three in one round trip
-            campaign, rows, endorsed = self.reads([*reads, endorsements])
-        else:  # no round trips to save: no approvals to read when nothing waits
-            with self._lock:
-                campaign, rows = self.reads(reads)
-                endorsed = self.query(*endorsements) if rows else []
-        people: dict[str, list[str]] = {}
-        for r in endorsed:
-            people.setdefault(r["interrupt_id"], []).append(r["person"])
-        return (
-            _campaign_row(campaign[0]) if campaign else None,
-            _inbox_rows(rows, True),
-            people,
-        )
+            return summary_of(self.reads([*reads, endorsements]))
+        with self._lock:  # no round trips to save: no approvals to read when nothing waits
+            campaign, rows = self.reads(reads)
+            return summary_of([campaign, rows, self.query(*endorsements) if rows else []])
 
     def inbox_ids(self, thread_id: str) -> Indexed:
         """One thread's indexed interrupt ids, payloads unread (`Indexed`)."""
@@ -233,6 +229,38 @@ class InboxTables(AuditTables, LeaseTables):
 
     def reminded(self) -> set[str]:
         return {r["interrupt_id"] for r in self.query("SELECT interrupt_id FROM reminders")}
+
+
+def summary_read(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """The reads of `summary_reads` (to send them with others: `index_thread(read_after=)`)."""
+    sql, params = _inbox_sql(thread_id, "review", True)
+    return [
+        ("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)),
+        (sql, params),
+        (
+            "SELECT e.interrupt_id, e.person FROM endorsements e"
+            " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
+            " ORDER BY e.at, e.rowid",
+            (thread_id,),
+        ),
+    ]
+
+
+def summary_of(
+    rows: list[list[Any]],
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, list[str]]]:
+    """`summary_reads`'s answer from the rows of `summary_read`."""
+    from graphs.storage.campaigns import _campaign_row
+
+    campaign, pending, endorsed = rows
+    people: dict[str, list[str]] = {}
+    for r in endorsed:
+        people.setdefault(r["interrupt_id"], []).append(r["person"])
+    return (
+        _campaign_row(campaign[0]) if campaign else None,
+        _inbox_rows(pending, True),
+        people,
+    )
 
 
 class Indexed(NamedTuple):

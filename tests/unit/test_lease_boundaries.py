@@ -268,3 +268,28 @@ def test_a_decision_recorded_first_by_another_is_met_at_the_commit(
             assert s.store.verify_audit()["ok"]
         finally:
             other.conn.close()
+
+
+def test_a_runs_summary_is_read_with_its_sync_and_says_what_a_fresh_read_says(
+    home: Path, brief: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Signoff(home, model=ScriptedChatModel()) as s:
+        read_alone: list[str] = []
+        summary_reads = s.store.summary_reads
+
+        def counting(thread_id: str) -> Any:
+            read_alone.append(thread_id)
+            return summary_reads(thread_id)
+
+        monkeypatch.setattr(s.store, "summary_reads", counting)
+        started = s.start(brief)
+        first = started["pending"][0]
+        decided = s.decide(first["id"], {"type": "approve"})
+        assert read_alone == []  # both read with their run's sync
+        assert s._summaries_wanted() is None  # nothing kept past the call
+        fresh = s.summary(started["thread_id"])
+        assert read_alone == [started["thread_id"]]
+        assert {k: decided[k] for k in fresh} == fresh
+        assert [p["id"] for p in decided["pending"]] == [
+            p["id"] for p in started["pending"] if p["id"] != first["id"]
+        ]
