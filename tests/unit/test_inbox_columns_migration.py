@@ -151,6 +151,12 @@ def test_the_app_fills_the_columns_as_the_trigger_would(home: Path, database: st
                     ),
                 )
         assert inbox_columns(bodies["odd-name"]) is None
+        ignoring = INSERT_ROW.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)  # graphs/record.py
+        for _ in range(2):
+            with store.tx() as c:
+                body = bodies["plain"]
+                row = ("app-again", "t", "x", json.dumps(body), "c", "review", None, None)
+                c.execute(ignoring, (*row, *(inbox_columns(body) or NO_COLUMNS), "app-again"))
         rows = {
             r[0]: tuple(r[1:])
             for r in store.query(
@@ -161,6 +167,7 @@ def test_the_app_fills_the_columns_as_the_trigger_would(home: Path, database: st
             assert rows[f"app-{name}"] == rows[f"old-{name}"], name
         assert rows["app-amount-int"][3] == 250 and rows["app-amount-text"][3] is None
         assert rows["app-decided"][4] == 1 and rows["app-plain"][4] == 0
+        assert rows["app-again"] == rows["app-plain"]
         assert counted(store.conn, COUNTS) == counted(store.conn, RECOUNT)
     finally:
         store.conn.close()
