@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFoun
 from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
+from graphs.runtime.review_items import _diff, _inbox_item
 from graphs.runtime.runs import Progress, pending_ids
 from graphs.storage.decisions import decision_rows, decision_taken, unapplied_read
 from graphs.storage.inbox import inbox_ids_read, indexed_of, summary_of
@@ -481,52 +481,3 @@ def apply_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
     """What `apply` reads under the thread's lease: its recorded, unapplied decisions and its
     inbox rows (`lease_reading`; `take_within` when the lease is taken with the decisions)."""
     return [unapplied_read(thread_id), inbox_ids_read(thread_id)]
-
-
-def _inbox_item(
-    row: dict[str, Any], now: float, remind_before: int, reminded: bool
-) -> dict[str, Any]:
-    p = row["payload"]
-    expires_at = row["due"]
-    return {
-        "id": row["interrupt_id"],
-        "thread_id": row["thread_id"],
-        "action": p["action"]["name"],
-        "risk": p["risk"],
-        "reasons": p["reasons"],
-        "args": p["action"]["args"],
-        "confidence": p["confidence"],
-        "created_at": row["created_at"],
-        "action_id": row["action_id"],
-        "channel": p.get("channel"),
-        "title": p.get("title"),
-        "text": p.get("text"),
-        "route": p.get("route"),
-        "level": p.get("level"),
-        "claims": p.get("claims", []),
-        "claim_checks": p.get("claim_checks", []),
-        "evidence": p.get("evidence", []),
-        "unsupported_claims": p.get("unsupported_claims", []),
-        "needs_check": p.get("needs_check", False),
-        "flagged_sources": p.get("flagged_sources", []),
-        "foreign_contacts": p.get("foreign_contacts", []),
-        "allowed_decisions": p["allowed_decisions"],
-        "revision": p.get("revision", 0),
-        "feedback": p.get("feedback", []),
-        "review_notes": p.get("review_notes", []),
-        "review_rounds": p.get("review_rounds", 0),
-        "changes": p.get("changes", ""),
-        "hold_seconds": p.get("hold_seconds", 0),
-        "batch": row["batch"],
-        "batch_size": p.get("batch_size", 1),
-        "expires_at": expires_at,
-        "reminder": reminded or (expires_at is not None and expires_at - remind_before <= now),
-    }
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
-    import difflib
-
-    a = json.dumps(before, indent=1, sort_keys=True).splitlines()
-    b = json.dumps(after, indent=1, sort_keys=True).splitlines()
-    return "\n".join(difflib.unified_diff(a, b, "proposed", "approved", lineterm=""))
