@@ -95,6 +95,7 @@ def _shown(ctx: Context, interrupt_id: str) -> bool:
 
 def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, Any]) -> None:
     """Index the interrupt (once) and audit it as proposed or held, as the runtime does."""
+    from graphs.storage.inbox import INSERT_ROW, NO_COLUMNS, inbox_columns
     from graphs.store import now_iso
 
     thread_id = str(get_config()["configurable"]["thread_id"])
@@ -117,18 +118,20 @@ def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, A
         )
     event = "action.held" if kind == "hold" else "action.proposed"
     with ctx.store.tx() as c:  # the row and its audit entry commit together
+        payload = {**request, "driver": DRIVER}
         added = c.execute(
-            "INSERT OR IGNORE INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_ROW.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1),
             (
                 interrupt_id,
                 thread_id,
                 str(request.get("action_id", "")),
-                json.dumps({**request, "driver": DRIVER}),
+                json.dumps(payload),
                 now_iso(),
                 kind,
                 due,
                 request.get("batch"),
+                *(inbox_columns(payload) or NO_COLUMNS),
+                interrupt_id,
             ),
         ).rowcount
         if added:
@@ -231,9 +234,10 @@ def track_outcome(
 ) -> None:
     """Add to the track record once per `ref` (with who decided); a rejection or a flag demotes
     the action type to `supervised` at once. The one place for it, whoever drives the graph."""
-    if not store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
+    if outcome not in DEMOTING or policy is None:  # nothing follows: the answer is not read
+        store.track(ref, action, channel, outcome, thread_id, action_id, by=by, counted=False)
         return
-    if outcome not in DEMOTING or policy is None:
+    if not store.track(ref, action, channel, outcome, thread_id, action_id, by=by):
         return
     row = store.autonomy_row(action, channel)
     level = policy.level_for(action, row["level"] if row else None)

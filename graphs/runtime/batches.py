@@ -35,6 +35,7 @@ from graphs.runtime.reviews import TRACKED
 from graphs.runtime.runs import Progress
 from graphs.runtime.stored import stored_values
 from graphs.storage import chunked
+from graphs.storage.inbox import INSERT_ROW, NO_COLUMNS, inbox_columns
 from graphs.store import now_iso
 from tools.registry import get_tool
 
@@ -175,6 +176,9 @@ class Batches(InboxPages):
         for k in ("action", "action_id", "text", "foreign_contacts"):
             shared.pop(k, None)
         common = json.dumps(shared)[1:-1]  # dumped once; each row adds its own fields
+        # each row's filter columns, as its payload (the action, with `shared`) gives them
+        probe = {"action": {"name": name}, "channel": shared.get("channel")}
+        probe["risk"] = shared.get("risk")
         rows = []
         for n, contact in enumerate(audience, start=1):
             action_id = f"email-{n}"
@@ -197,13 +201,14 @@ class Batches(InboxPages):
                     "review",
                     None,
                     key,
+                    *(inbox_columns(probe, args) or NO_COLUMNS),
+                    f"{interrupt_id}-{n}",
                 )
             )
         batch_payload = {**payload, "batch": key}
         with self.store.tx() as c:
             c.execute(
-                "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at, kind,"
-                " due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                INSERT_ROW,
                 (
                     interrupt_id,
                     thread_id,
@@ -213,13 +218,11 @@ class Batches(InboxPages):
                     "batch",
                     due,
                     key,
+                    *(inbox_columns(batch_payload) or NO_COLUMNS),
+                    interrupt_id,
                 ),
             )
-            c.executemany(
-                "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at, kind,"
-                " due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            c.executemany(INSERT_ROW, rows)
             if self.store.decision(interrupt_id) is None:
                 self.store._append_audit(
                     c,
@@ -354,10 +357,17 @@ class Batches(InboxPages):
         by: str,
         plan: Any = None,
         track_as: tuple[str, str] | None = None,
-    ) -> None:
-        super()._record(item, valid, by, plan, track_as)
+        lease: bool = False,
+    ) -> str | None:
+        owner = super()._record(item, valid, by, plan, track_as, lease)
         if item["kind"] == "batch":  # the whole batch (or its rest): its contacts are decided
-            self._cover(item["thread_id"], str(item["batch"]), list(valid.get("exclude") or []))
+            try:
+                self._cover(item["thread_id"], str(item["batch"]), list(valid.get("exclude") or []))
+            except BaseException:
+                if owner is not None:  # the lease taken with the decision: not handed over
+                    self.store.release(item["thread_id"], owner)
+                raise
+        return owner
 
     def decide_batch(
         self,

@@ -43,23 +43,30 @@ class Campaigns(Holds):
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
         thread_id = uuid.uuid4().hex
-        with self.store.lease(thread_id):
-            detail: dict[str, Any] = {"brief": valid}
-            if audience:
-                detail["audience"] = len(audience)
-            self.store.add_campaign(thread_id, dict(valid), audit=("campaign.started", detail, by))
-            self.approvals.started(thread_id, by)  # its author, as the entry just written says
-            payload: dict[str, Any] = {
-                "brief": valid,
-                "evidence": [],
-                "actions": [],
-                "outcomes": [],
-                "brand": brand,
-            }
-            if audience:
-                payload["audience"] = audience
-            job = self._launch(thread_id, payload, on_progress)
-        return {**self.summary(thread_id), **({"job": job} if job is not None else {})}
+        detail: dict[str, Any] = {"brief": valid}
+        if audience:
+            detail["audience"] = len(audience)
+        payload: dict[str, Any] = {
+            "brief": valid,
+            "evidence": [],
+            "actions": [],
+            "outcomes": [],
+            "brand": brand,
+        }
+        if audience:
+            payload["audience"] = audience
+        # the run's end reads the summary shown here (`summaries_after_runs`)
+        with self.summaries_after_runs():
+            # the campaign's row and its lease: one commit
+            with self.store.lease(
+                thread_id,
+                first=lambda: self.store.add_campaign(
+                    thread_id, dict(valid), audit=("campaign.started", detail, by)
+                ),
+            ):
+                self.approvals.started(thread_id, by)  # its author, as the entry just said
+                job = self._launch(thread_id, payload, on_progress)
+            return {**self.summary(thread_id), **({"job": job} if job is not None else {})}
 
     def _require_facts(self, brief: Mapping[str, Any]) -> None:
         """A campaign that drafts copy needs facts about its own product: say so before drafting

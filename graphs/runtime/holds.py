@@ -24,7 +24,7 @@ from graphs.errors import AlreadyDecided, InvalidInput, NotFound
 from graphs.humanize import duration
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.batches import contact_hold, split_member
-from graphs.runtime.reviews import Reviews
+from graphs.runtime.reviews import Reviews, apply_reads
 from graphs.runtime.stored import last_checkpoint, stored_values, waiting_branches
 from graphs.storage.chunked import read_in
 from graphs.waiting_turn import approvals_waiting
@@ -385,24 +385,37 @@ class Holds(Reviews):
             "notified": [],
         }
         threads: set[str] = set()
+        ahead: dict[str, str] = {}  # the leases taken with the releases, until handed over
+        taken: dict[str, Callable[[], str | None]] = {}
         due = self.store.due(now)
-        with self.store.tx() if due else nullcontext():  # this step's releases: one commit
-            for row in due:
-                if row["payload"].get("driver") == REMOTE_DRIVER:
-                    continue  # the server's threads: `signoff worker --langgraph-url URL`
-                decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
+        try:
+            # this step's releases, and the leases of their threads' resumes: one commit
+            with self.store.tx() if due else nullcontext():
+                for row in due:
+                    if row["payload"].get("driver") == REMOTE_DRIVER:
+                        continue  # the server's threads: `signoff worker --langgraph-url URL`
+                    decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
+                    try:
+                        self._record(row, decision, "scheduler")
+                    except AlreadyDecided:
+                        continue  # a person (or another scheduler) got there first
+                    kind = "released" if row["kind"] == "hold" else "expired"
+                    done[kind].append(row["interrupt_id"])
+                    threads.add(row["thread_id"])
+                if self._leases_ahead:
+                    taken = {t: self.store.take_within(t, reads=apply_reads(t)) for t in threads}
+            for thread_id, take in taken.items():  # committed: each lease is ours, or not
+                owner = take()
+                if owner is not None:
+                    ahead[thread_id] = owner
+            for thread_id in sorted(threads):
                 try:
-                    self._record(row, decision, "scheduler")
-                except AlreadyDecided:
-                    continue  # a person (or another scheduler) got there first
-                kind = "released" if row["kind"] == "hold" else "expired"
-                done[kind].append(row["interrupt_id"])
-                threads.add(row["thread_id"])
-        for thread_id in sorted(threads):
-            try:
-                self._carry_on(thread_id)
-            except Exception:
-                log.exception("scheduler: could not apply to %s; will retry", thread_id)
+                    self._carry_on(thread_id, leased=ahead.pop(thread_id, None))
+                except Exception:
+                    log.exception("scheduler: could not apply to %s; will retry", thread_id)
+        finally:
+            for thread_id, owner in ahead.items():  # not handed over (an error before)
+                self.store.release(thread_id, owner)
         soon = now + self.policy.remind_before  # reviews and an audience's one review, no holds
         reviews = self.store.due(soon, kind=("review", "batch"))  # one read for both
         for row in sorted(reviews, key=lambda r: r["due"]):

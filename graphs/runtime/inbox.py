@@ -12,7 +12,8 @@ from graphs.authority import Decidable, decidable
 from graphs.binding import content_hash
 from graphs.errors import InvalidInput, NotFound
 from graphs.humanize import count
-from graphs.runtime.reviews import Reviews, _inbox_item
+from graphs.runtime.review_items import _inbox_item
+from graphs.runtime.reviews import Reviews
 from graphs.runtime.runs import Progress
 
 log = logging.getLogger(__name__)

@@ -72,9 +72,17 @@ class RunQueue(Campaigns):
             return super()._launch(thread_id, payload, on_progress)
         return self.enqueue_run("start", thread_id, {"input": payload})
 
-    def _carry_on(self, thread_id: str, on_progress: Progress | None = None) -> int | None:
+    @property
+    def _leases_ahead(self) -> bool:  # type: ignore[override]
+        return not self.queued  # a queued resume: the worker that claims it takes the lease
+
+    def _carry_on(
+        self, thread_id: str, on_progress: Progress | None = None, leased: str | None = None
+    ) -> int | None:
         if not self.queued:
-            return super()._carry_on(thread_id, on_progress)
+            return super()._carry_on(thread_id, on_progress, leased)
+        if leased is not None:  # never taken for a queued resume (`_leases_ahead`); if so, freed
+            self.store.release(thread_id, leased)
         if not self.store.unapplied(thread_id):
             return None  # endorsements only: nothing to resume
         for job in self.store.thread_jobs(thread_id, open_only=True):

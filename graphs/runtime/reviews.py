@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.types import Command
@@ -16,9 +16,10 @@ from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFoun
 from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
 from graphs.runtime.autonomy import AutonomyService
+from graphs.runtime.review_items import _diff, _inbox_item
 from graphs.runtime.runs import Progress, pending_ids
-from graphs.storage.decisions import decision_rows, unapplied_read
-from graphs.storage.inbox import inbox_ids_read, indexed_of
+from graphs.storage.decisions import decision_rows, decision_taken, unapplied_read
+from graphs.storage.inbox import inbox_ids_read, indexed_of, summary_of
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
@@ -125,27 +126,56 @@ class Reviews(AutonomyService):
                 if p.complete and i["kind"] == "review" and v["type"] in TRACKED
             ]
         )
-        for item, valid, plan in checked:
-            if item["thread_id"] not in threads:
-                threads.append(item["thread_id"])
-            if not plan.complete:
-                self.approvals.endorse(item, by, plan)
-                waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(plan.missing)
-                continue
-            self._record(item, valid, by, plan, track_as=together.get(item["interrupt_id"]))
-        jobs = {t: self._carry_on(t, on_progress) for t in threads}
-        return [
-            {
-                **self.summary(t),
-                "waiting_for": waiting.get(t, {}),
-                **({"job": jobs[t]} if jobs[t] is not None else {}),
-            }
-            for t in threads
-        ]
+        # each thread's last decision recorded takes its lease in the same commit, when its
+        # resume runs here right after (`_leases_ahead`): handed to `apply`, else released
+        last = {i["thread_id"]: n for n, (i, _v, p) in enumerate(checked) if p.complete}
+        ahead: dict[str, str] = {}
+        try:
+            for n, (item, valid, plan) in enumerate(checked):
+                if item["thread_id"] not in threads:
+                    threads.append(item["thread_id"])
+                if not plan.complete:
+                    self.approvals.endorse(item, by, plan)
+                    waiting.setdefault(item["thread_id"], {})[item["interrupt_id"]] = list(
+                        plan.missing
+                    )
+                    continue
+                owner = self._record(
+                    item,
+                    valid,
+                    by,
+                    plan,
+                    track_as=together.get(item["interrupt_id"]),
+                    lease=self._leases_ahead and last[item["thread_id"]] == n,
+                )
+                if owner is not None:
+                    ahead[item["thread_id"]] = owner
+            with self.summaries_after_runs():  # each run's end reads the summary shown here
+                jobs = {
+                    t: self._carry_on(t, on_progress, leased=ahead.pop(t, None)) for t in threads
+                }
+                return [
+                    {
+                        **self.summary(t),
+                        "waiting_for": waiting.get(t, {}),
+                        **({"job": jobs[t]} if jobs[t] is not None else {}),
+                    }
+                    for t in threads
+                ]
+        finally:
+            for thread_id, owner in ahead.items():  # not handed over (an error before)
+                self.store.release(thread_id, owner)
 
-    def _carry_on(self, thread_id: str, on_progress: Progress | None = None) -> int | None:
-        """The run after recorded decisions: here (None), or a queued job's id (RunQueue)."""
-        self.apply(thread_id, on_progress=on_progress)
+    # the resume after recorded decisions runs here, right after them (not queued for a worker,
+    # RunQueue): their transaction may take the thread's lease for it (`Leases.take_within`)
+    _leases_ahead = True
+
+    def _carry_on(
+        self, thread_id: str, on_progress: Progress | None = None, leased: str | None = None
+    ) -> int | None:
+        """The run after recorded decisions: here (None), or a queued job's id (RunQueue).
+        `leased`: the owner of the thread's lease the decisions' commit took (handed over)."""
+        self.apply(thread_id, on_progress=on_progress, leased=leased)
         return None
 
     def _authorize(
@@ -243,7 +273,11 @@ class Reviews(AutonomyService):
         by: str,
         plan: Plan | None = None,
         track_as: tuple[str, str] | None = None,  # (ref, outcome) of a bulk decision
-    ) -> None:
+        lease: bool = False,
+    ) -> str | None:
+        """Record one decision with its audit entry, its proposal's outcome and its track
+        record: one commit. `lease`: take the thread's lease in that commit too (its resume
+        follows); returns the lease's owner, or None (not asked, or held by another)."""
         interrupt_id = item["interrupt_id"]
         payload = item["payload"]
         detail: dict[str, Any] = {
@@ -263,7 +297,47 @@ class Reviews(AutonomyService):
             detail["checked_unsupported"] = payload.get("unsupported_claims", [])
         event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"
         outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
-        with self.store.tx():  # the decision, its proposal's outcome, its track record: one commit
+        # the decision, its proposal's outcome, its track record (and the lease): one commit.
+        # A transaction of its own learns that a decision was there first at its COMMIT (one
+        # round trip on PostgreSQL); inside another (the scheduler's releases) it looks at once
+        own = not self.store.in_transaction()
+        try:
+            taken = self._record_tx(item, valid, by, event, detail, outcome, track_as, lease, own)
+        except Exception as exc:
+            if not (own and decision_taken(exc)):
+                raise
+            earlier = self.store.decision(interrupt_id)
+            if earlier is None:
+                raise
+            raise AlreadyDecided(
+                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
+            ) from None
+        owner = taken() if taken is not None else None  # committed: the lease is ours, or not
+        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
+            try:
+                self._learn(item, valid, by)  # brand files: after the commit, never fails it
+            except BaseException:
+                if owner is not None:
+                    self.store.release(item["thread_id"], owner)
+                raise
+        return owner
+
+    def _record_tx(
+        self,
+        item: dict[str, Any],
+        valid: dict[str, Any],
+        by: str,
+        event: str,
+        detail: dict[str, Any],
+        outcome: str | None,
+        track_as: tuple[str, str] | None,
+        lease: bool,
+        conflict_raises: bool,
+    ) -> Callable[[], str | None] | None:
+        """`_record`'s transaction; what `take_within` returned when `lease`."""
+        interrupt_id = item["interrupt_id"]
+        payload = item["payload"]
+        with self.store.tx():
             earlier = self.store.record_decision(
                 interrupt_id,
                 item["thread_id"],
@@ -271,6 +345,7 @@ class Reviews(AutonomyService):
                 valid,
                 by,
                 audit=(event, detail),
+                conflict_raises=conflict_raises,
             )
             if earlier is not None:
                 raise AlreadyDecided(
@@ -289,8 +364,9 @@ class Reviews(AutonomyService):
                     item["action_id"],
                     by,
                 )
-        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
-            self._learn(item, valid, by)  # brand files: after the commit, never fails it
+            if not lease:
+                return None
+            return self.store.take_within(item["thread_id"], reads=apply_reads(item["thread_id"]))
 
     def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
         """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
@@ -310,12 +386,15 @@ class Reviews(AutonomyService):
                 actor=by,
             )
 
-    def apply(self, thread_id: str, *, on_progress: Progress | None = None) -> list[str]:
-        """Apply every recorded, unapplied decision of one thread in one resume, under its lease."""
+    def apply(
+        self, thread_id: str, *, on_progress: Progress | None = None, leased: str | None = None
+    ) -> list[str]:
+        """Apply every recorded, unapplied decision of one thread in one resume, under its lease.
+        `leased`: the owner of the lease the caller took ahead (`take_within`), handed over."""
         # its recorded decisions and its inbox rows (the run's start needs them, and the
         # audience batches among them): one round trip on PostgreSQL, with the lease
-        reads = [unapplied_read(thread_id), inbox_ids_read(thread_id)]
-        with self.store.lease_reading(thread_id, reads) as (undecided, rows):
+        reads = apply_reads(thread_id)
+        with self.store.lease_reading(thread_id, reads, owner=leased) as (undecided, rows):
             todo = decision_rows(undecided)
             if not todo:
                 return []
@@ -382,8 +461,13 @@ class Reviews(AutonomyService):
         }
 
     def summary(self, thread_id: str) -> dict[str, Any]:
-        # the campaign, its pending rows and their approvals so far: one round trip
-        campaign, rows, endorsed = self.store.summary_reads(thread_id)
+        # the campaign, its pending rows and their approvals so far: one round trip, or none
+        # when its run just read them (`summaries_after_runs`)
+        ahead = self._summaries_wanted()
+        read = ahead.pop(thread_id, None) if ahead is not None else None
+        campaign, rows, endorsed = (
+            summary_of(read) if read is not None else self.store.summary_reads(thread_id)
+        )
         if campaign is None:
             raise NotFound(f"No campaign {thread_id!r}. list campaigns with `signoff campaigns`.")
         return {
@@ -393,50 +477,7 @@ class Reviews(AutonomyService):
         }
 
 
-def _inbox_item(
-    row: dict[str, Any], now: float, remind_before: int, reminded: bool
-) -> dict[str, Any]:
-    p = row["payload"]
-    expires_at = row["due"]
-    return {
-        "id": row["interrupt_id"],
-        "thread_id": row["thread_id"],
-        "action": p["action"]["name"],
-        "risk": p["risk"],
-        "reasons": p["reasons"],
-        "args": p["action"]["args"],
-        "confidence": p["confidence"],
-        "created_at": row["created_at"],
-        "action_id": row["action_id"],
-        "channel": p.get("channel"),
-        "title": p.get("title"),
-        "text": p.get("text"),
-        "route": p.get("route"),
-        "level": p.get("level"),
-        "claims": p.get("claims", []),
-        "claim_checks": p.get("claim_checks", []),
-        "evidence": p.get("evidence", []),
-        "unsupported_claims": p.get("unsupported_claims", []),
-        "needs_check": p.get("needs_check", False),
-        "flagged_sources": p.get("flagged_sources", []),
-        "foreign_contacts": p.get("foreign_contacts", []),
-        "allowed_decisions": p["allowed_decisions"],
-        "revision": p.get("revision", 0),
-        "feedback": p.get("feedback", []),
-        "review_notes": p.get("review_notes", []),
-        "review_rounds": p.get("review_rounds", 0),
-        "changes": p.get("changes", ""),
-        "hold_seconds": p.get("hold_seconds", 0),
-        "batch": row["batch"],
-        "batch_size": p.get("batch_size", 1),
-        "expires_at": expires_at,
-        "reminder": reminded or (expires_at is not None and expires_at - remind_before <= now),
-    }
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
-    import difflib
-
-    a = json.dumps(before, indent=1, sort_keys=True).splitlines()
-    b = json.dumps(after, indent=1, sort_keys=True).splitlines()
-    return "\n".join(difflib.unified_diff(a, b, "proposed", "approved", lineterm=""))
+def apply_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """What `apply` reads under the thread's lease: its recorded, unapplied decisions and its
+    inbox rows (`lease_reading`; `take_within` when the lease is taken with the decisions)."""
+    return [unapplied_read(thread_id), inbox_ids_read(thread_id)]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from graphs.runtime.handoff import handing_over
 from graphs.runtime.ready import Batcher
 from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
-from graphs.storage.inbox import NOTHING_INDEXED, Indexed
+from graphs.storage.inbox import NOTHING_INDEXED, Indexed, summary_read
 from graphs.store import Store
 from tools.base import Settings
 
@@ -159,13 +161,15 @@ class Runs:
                 # else the checkpoint says (get_state).
                 state = _Paused(tuple(raised.values()))
             # no audience batch's rows before the run (this run holds the lease, and only its
-            # own sync adds them): none to drop unless a batch is live now (no read)
+            # own sync adds them): none to drop unless a batch is live now (no read). The sync
+            # is the last write under the lease: it releases it in its transaction
             self._sync(
                 thread_id,
                 state=state,
                 applied=applied if ok else None,
                 batched=batched,
                 there=there,
+                end_lease=True,
             )
 
     def _sync_ready(self, thread_id: str, interrupts: Any) -> list[str]:
@@ -191,12 +195,15 @@ class Runs:
         applied: list[str] | None = None,
         batched: bool = True,
         there: set[str] | None = None,
+        end_lease: bool = False,
     ) -> None:
         """Refresh the inbox index and the campaign status from the thread's latest checkpoint
         (or `state`, a `get_state()` the caller just read), and mark `applied` decisions
         applied: one transaction. `batched=False`: the caller knows the thread has no audience
         batch's rows indexed (under its lease); `there`: the ids of its rows of no batch as
-        the caller knows them (`InboxTables.index_thread`)."""
+        the caller knows them (`InboxTables.index_thread`). `end_lease`: the sync is the last
+        write under the lease the caller holds (a run's end): released with the index's
+        transaction when no audience batch's rows are synced after it."""
         if state is None:
             state = self.graph.get_state(self._config(thread_id))
         # an audience batch's one review: its contacts' rows are kept by _sync_batches
@@ -209,6 +216,8 @@ class Runs:
             status = "running"
         else:
             status = "done"
+        last = end_lease and not (batches or batched)  # no batch's rows synced after it
+        summaries = self._summaries_wanted()
         self.store.index_thread(
             thread_id,
             items,
@@ -217,9 +226,37 @@ class Runs:
             keep_error=bool(state.next),
             applied=applied,
             there=there,
+            end_lease=last,
+            # the summary the caller shows next, read with the sync (`summaries_after_runs`)
+            read_after=(summary_read(thread_id), partial(summaries.__setitem__, thread_id))
+            if last and summaries is not None
+            else None,
         )
         if batches or batched:
             self._sync_batches(thread_id, state, batches)
+
+    @contextmanager
+    def summaries_after_runs(self) -> Iterator[dict[str, Any]]:
+        """A caller that shows the summaries of the campaigns it runs (start, decide): within
+        the block, a run's end reads its campaign's summary rows (`summary_read`) in its sync's
+        transaction, by thread id, for `summary()` to take (on PostgreSQL no round trip of their
+        own). A summary taken is the campaign as its run left it; the rows go with the block."""
+        local = self.__dict__.get("_summaries_local")
+        if local is None:
+            local = self.__dict__.setdefault("_summaries_local", threading.local())
+        if getattr(local, "rows", None) is not None:  # an outer block's
+            yield local.rows
+            return
+        local.rows = {}
+        try:
+            yield local.rows
+        finally:
+            local.rows = None
+
+    def _summaries_wanted(self) -> dict[str, Any] | None:
+        """The rows of `summaries_after_runs` this (Python) thread collects, or None."""
+        local = self.__dict__.get("_summaries_local")
+        return getattr(local, "rows", None) if local is not None else None
 
     def _sync_batches(self, thread_id: str, state: Any, interrupts: list[Any]) -> None:
         """Index the contacts of each batch interrupt (graphs/runtime/batches.py)."""

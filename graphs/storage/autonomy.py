@@ -27,15 +27,18 @@ class AutonomyTables(Tables):
         action_id: str,
         *,
         by: str | None = None,
+        counted: bool = True,
     ) -> bool:
+        """Add one entry to the track record (once per `ref`): whether it was added. With
+        `counted=False` the answer is not waited for (True): inside a pipelined PostgreSQL
+        transaction the INSERT then goes with its other statements, no round trip of its own."""
         with self.tx() as c:
-            return bool(
-                c.execute(
-                    "INSERT OR IGNORE INTO track (ref, at, action, channel, outcome, thread_id,"
-                    " action_id, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ref, now_iso(), action, channel, outcome, thread_id, action_id, by),
-                ).rowcount
+            cur = c.execute(
+                "INSERT OR IGNORE INTO track (ref, at, action, channel, outcome, thread_id,"
+                " action_id, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (ref, now_iso(), action, channel, outcome, thread_id, action_id, by),
             )
+            return bool(cur.rowcount) if counted else True
 
     def track_record(
         self, action: str | None = None, channel: str | None = None, since_id: int = 0

@@ -120,6 +120,11 @@ class Tables:
         if heads:
             self.chain.record_heads(heads)
 
+    def in_transaction(self) -> bool:
+        """Whether this (Python) thread has a `tx()` open (a `tx()` now would be part of it)."""
+        with self._lock:  # held by the thread whose transaction is open, if any
+            return self._in_tx
+
     @contextmanager
     def _sqlite_transaction(self) -> Iterator[Any]:
         self.conn.execute("BEGIN IMMEDIATE")

@@ -260,6 +260,11 @@ class _PipedCursor:
         self._pipe.sync()
         return self._cur.rowcount
 
+    def rowcount_after(self) -> int:
+        """The row count once the transaction ended (its COMMIT brought every result in): no
+        wait of its own, where `rowcount` inside the transaction costs one."""
+        return self._cur.rowcount
+
     def fetchone(self) -> Any:
         return self._cur.fetchone()
 

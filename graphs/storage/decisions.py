@@ -26,10 +26,25 @@ class DecisionTables(AuditTables):
         *,
         audit: tuple[str, dict[str, Any]] | None = None,
         first_read: bool = False,
+        conflict_raises: bool = False,
     ) -> dict[str, Any] | None:
         """Insert the decision; returns None when ours won, else the row that was there first.
 
-        With `audit=(event, detail)` the decision's audit entry commits with it."""
+        With `audit=(event, detail)` the decision's audit entry commits with it.
+
+        `conflict_raises`: a decision there first is not looked for inside the transaction; the
+        INSERT meets it as an error instead (at its statement on SQLite, at the COMMIT of the
+        pipelined transaction on PostgreSQL: no wait in between) and the whole transaction
+        rolls back; the caller, whose transaction it is, tells it by `decision_taken(exc)`."""
+        if conflict_raises:
+            with self.tx() as c:
+                c.execute(
+                    "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                    (interrupt_id, thread_id, action_id, json.dumps(decision), by, now_iso()),
+                )
+                if audit is not None:
+                    self._append_audit(c, audit[0], audit[1], thread_id=thread_id, actor=by)
+            return None
         if first_read:
             # A decision row is never removed and its decision never changes once written (the first one wins), so
             # one seen by a plain read is final: no write transaction to find it again (the
@@ -83,6 +98,14 @@ class DecisionTables(AuditTables):
             "SELECT * FROM decisions WHERE thread_id = ? ORDER BY decided_at, rowid", (thread_id,)
         )
         return [_decision_row(r) for r in rows]
+
+
+def decision_taken(exc: BaseException) -> bool:
+    """Whether `exc` is a decision's INSERT meeting the decision recorded first (the primary
+    key of `decisions`), on either database (`record_decision(conflict_raises=True)`)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "decisions.interrupt_id" in str(exc)
+    return type(exc).__name__ == "UniqueViolation" and "decisions_pkey" in str(exc)
 
 
 def unapplied_read(thread_id: str) -> tuple[str, tuple[Any, ...]]:

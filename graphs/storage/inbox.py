@@ -12,11 +12,12 @@ from typing import Any, NamedTuple
 
 from graphs.storage.audit import AuditTables
 from graphs.storage.base import now_iso
+from graphs.storage.leases import LeaseTables
 
 log = logging.getLogger(__name__)
 
 
-class InboxTables(AuditTables):
+class InboxTables(AuditTables, LeaseTables):
     """The index of pending interrupts, so the inbox never scans checkpoints."""
 
     def replace_inbox(self, thread_id: str, items: list[dict[str, Any]]) -> list[str]:
@@ -40,6 +41,9 @@ class InboxTables(AuditTables):
         keep_error: bool = False,
         applied: list[str] | None = None,
         there: set[str] | None = None,
+        end_lease: bool = False,
+        read_after: tuple[list[tuple[str, tuple[Any, ...]]], Callable[[list[list[Any]]], None]]
+        | None = None,
     ) -> list[str]:
         """One run's sync in one transaction: the thread's rows, the audit entry
         `proposed(item)` of each new item nobody decided yet, and the campaign's `status`
@@ -58,7 +62,17 @@ class InboxTables(AuditTables):
         `there`: the ids of the thread's rows of no audience batch as the caller knows them
         (read at its run's start under the thread's lease, with what the run indexed since).
         When they differ from `items` a write is due, and the read that looks for no change is
-        skipped; a hint only: the transaction reads the rows it changes either way."""
+        skipped; a hint only: the transaction reads the rows it changes either way.
+
+        `end_lease`: the sync is the last write under the thread's lease this (Python) thread
+        holds (a run's end): the lease is released in the same transaction (one commit, and
+        no moment where the lease is gone but the index not yet written). Not when this is
+        part of an outer transaction (its commit is not this one's), nor when nothing is
+        written (the lease's block releases it then).
+
+        `read_after=(reads, given)`: when the sync writes, `reads` are done at the end of its
+        transaction (the rows it leaves) and `given` their rows once it committed; on
+        PostgreSQL they come with the COMMIT, no round trip of their own (a run's summary)."""
         wanted = {i["interrupt_id"] for i in items}
         if replace and not applied and (there is None or there == wanted):
             # a run's end: often nothing changed (one read to know)
@@ -72,6 +86,9 @@ class InboxTables(AuditTables):
             current = next((r["status"] for r in rows if r["status"] is not None), None)
             if wanted == there and (status is None or current in (None, status)):
                 return []  # the derived index already says this: no write
+        with self._lock:
+            outer = self._in_tx  # this thread's transaction is open: the lease waits for it
+        ended = None
         with self.tx() as c:
             # sent before the inbox rows are read, so both come in one round trip on PostgreSQL
             decided = (
@@ -106,6 +123,18 @@ class InboxTables(AuditTables):
                 self._append_audit(
                     c, "decision.applied", {"interrupt_ids": list(applied)}, thread_id=thread_id
                 )
+            if end_lease and not outer:
+                ended = self.release_within(c, thread_id)
+            if read_after is not None and self.dialect == "postgresql":
+                cursors = [c.execute(sql, params) for sql, params in read_after[0]]
+            elif read_after is not None:
+                rows = [list(c.execute(sql, params).fetchall()) for sql, params in read_after[0]]
+        if ended is not None:
+            ended()  # committed: the lease is released
+        if read_after is not None:  # committed: on PostgreSQL its rows came with the COMMIT
+            if self.dialect == "postgresql":
+                rows = [list(read.fetchall()) for read in cursors]
+            read_after[1](rows)
         return new
 
     def inbox(
@@ -126,30 +155,12 @@ class InboxTables(AuditTables):
         """What a campaign's summary shows, in one round trip on PostgreSQL: its campaign row,
         its undecided reviews with their reminders (as `inbox(thread_id, reminders=True)`),
         and the approvals so far of its items (interrupt id → people, in order)."""
-        from graphs.storage.campaigns import _campaign_row
-
-        sql, params = _inbox_sql(thread_id, "review", True)
-        reads = [("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)), (sql, params)]
-        endorsements = (
-            "SELECT e.interrupt_id, e.person FROM endorsements e"
-            " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
-            " ORDER BY e.at, e.rowid",
-            (thread_id,),
-        )
+        *reads, endorsements = summary_read(thread_id)
         if self.dialect == "postgresql":  # the three in one round trip
-            campaign, rows, endorsed = self.reads([*reads, endorsements])
-        else:  # no round trips to save: no approvals to read when nothing waits
-            with self._lock:
-                campaign, rows = self.reads(reads)
-                endorsed = self.query(*endorsements) if rows else []
-        people: dict[str, list[str]] = {}
-        for r in endorsed:
-            people.setdefault(r["interrupt_id"], []).append(r["person"])
-        return (
-            _campaign_row(campaign[0]) if campaign else None,
-            _inbox_rows(rows, True),
-            people,
-        )
+            return summary_of(self.reads([*reads, endorsements]))
+        with self._lock:  # no round trips to save: no approvals to read when nothing waits
+            campaign, rows = self.reads(reads)
+            return summary_of([campaign, rows, self.query(*endorsements) if rows else []])
 
     def inbox_ids(self, thread_id: str) -> Indexed:
         """One thread's indexed interrupt ids, payloads unread (`Indexed`)."""
@@ -220,6 +231,38 @@ class InboxTables(AuditTables):
         return {r["interrupt_id"] for r in self.query("SELECT interrupt_id FROM reminders")}
 
 
+def summary_read(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """The reads of `summary_reads` (to send them with others: `index_thread(read_after=)`)."""
+    sql, params = _inbox_sql(thread_id, "review", True)
+    return [
+        ("SELECT * FROM campaigns WHERE thread_id = ?", (thread_id,)),
+        (sql, params),
+        (
+            "SELECT e.interrupt_id, e.person FROM endorsements e"
+            " JOIN inbox i ON i.interrupt_id = e.interrupt_id WHERE i.thread_id = ?"
+            " ORDER BY e.at, e.rowid",
+            (thread_id,),
+        ),
+    ]
+
+
+def summary_of(
+    rows: list[list[Any]],
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, list[str]]]:
+    """`summary_reads`'s answer from the rows of `summary_read`."""
+    from graphs.storage.campaigns import _campaign_row
+
+    campaign, pending, endorsed = rows
+    people: dict[str, list[str]] = {}
+    for r in endorsed:
+        people.setdefault(r["interrupt_id"], []).append(r["person"])
+    return (
+        _campaign_row(campaign[0]) if campaign else None,
+        _inbox_rows(pending, True),
+        people,
+    )
+
+
 class Indexed(NamedTuple):
     """One thread's rows in the index, as read at a run's start (`inbox_ids`)."""
 
@@ -251,6 +294,41 @@ def indexed_of(rows: list[Any]) -> Indexed:
         {r["interrupt_id"] for r in rows if r["batch"] is None},
         {r["interrupt_id"]: r["batch"] for r in rows if r["kind"] == "batch"},
     )
+
+
+# An inbox row with its filter columns (revision 14): interrupt_id, thread_id, action_id,
+# payload, created_at, kind, due, batch, then `inbox_columns(payload)` (or `NO_COLUMNS`), then
+# the interrupt id again (decided: whether a decision on it is recorded already)
+INSERT_ROW = (
+    "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at, kind, due,"
+    " batch, action, channel, risk, amount, decided) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " (SELECT COUNT(*) FROM decisions WHERE interrupt_id = ?))"
+)
+NO_COLUMNS = (None, None, None, None)  # the database's trigger fills them (action NULL)
+
+
+def inbox_columns(
+    payload: Any, args: Any = None
+) -> tuple[str, str | None, str | None, float | int | None] | None:
+    """An inbox row's filter columns (action, channel, risk, amount), the values revision 10's
+    trigger reads from its payload (`json_extract` of `$.action.name`, `$.channel`, `$.risk`,
+    and `$.action.args.amount` when it is a number): given with the row's INSERT, so the row
+    is written once (revision 14). None when one is not a plain value (a name that is no
+    string, say): the row goes in without them and the trigger fills them, as before. `args`:
+    the action's arguments when the payload's are not the row's (an audience's contacts)."""
+    action = payload.get("action")
+    name = action.get("name") if isinstance(action, dict) else None
+    channel, risk = payload.get("channel"), payload.get("risk")
+    if not isinstance(name, str) or not all(
+        v is None or isinstance(v, str) for v in (channel, risk)
+    ):
+        return None
+    if args is None:
+        args = action.get("args")
+    amount = args.get("amount") if isinstance(args, dict) else None
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        amount = None
+    return name, channel, risk, amount
 
 
 def _inbox_sql(
@@ -329,12 +407,10 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
                 kind,
                 due if kind == "review" else item.get("due"),
                 item.get("batch"),
+                *(inbox_columns(item["payload"]) or NO_COLUMNS),
+                item["interrupt_id"],
             )
         )
     if rows:
-        c.executemany(
-            "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at,"
-            " kind, due, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        c.executemany(INSERT_ROW, rows)
     return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]

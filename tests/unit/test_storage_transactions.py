@@ -122,3 +122,21 @@ def test_several_reads_in_one_call_give_each_its_rows(home: Path, database: str)
         status, _, _ = store.reads(statements)
         assert status[0]["status"] == "inside"
     assert store.campaign("t1")["status"] == "inside"
+
+
+def test_a_track_entry_not_counted_is_still_added_once(home: Path, database: str) -> None:
+    """`track(counted=False)` does not wait for its answer (its INSERT goes with the rest of a
+    pipelined transaction) and still adds one entry per ref."""
+    store = Store(open_database(home))
+    try:
+        for _ in range(2):
+            with store.tx():
+                added = store.track(
+                    "i1", "send_email", "email", "approved", "t1", "a1", by="ann", counted=False
+                )
+                assert added is True
+        [entry] = store.track_record("send_email", "email")
+        assert (entry["ref"], entry["decided_by"]) == ("i1", "ann")
+        assert not store.track("i1", "send_email", "email", "approved", "t1", "a1", by="bob")
+    finally:
+        store.conn.close()
