@@ -33,6 +33,7 @@ import logging
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's escaper
@@ -112,15 +113,7 @@ def load_key(db_path: Path) -> bytes:
         os.environ.get("SIGNOFF_AUDIT_KEY_FILE") or config_dir(db_path) / "audit.key"
     ).expanduser()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it just now
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32) + "\n")
-            log.info("created the audit key %s (owner-only)", path)
+        _create_key(path)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise InvalidInput(
@@ -134,6 +127,33 @@ def load_key(db_path: Path) -> bytes:
             "least 16. Delete it only if the audit log is empty; a new key cannot verify old entries."
         )
     return key.encode()
+
+
+def _create_key(path: Path) -> None:
+    """Write a new key where none is, whole or not at all: the page and the worker that `make
+    run` starts together on a new data directory both come here. The key is written and synced
+    in a file of its own, then linked to its name (atomic: it fails if another process's key got
+    there first, and then that one is the key). Before, the name was created first and the key
+    written into it, so the other process could read an empty file and refuse to start."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, spare = tempfile.mkstemp(dir=path.parent, prefix=".audit.key.")  # owner-only (0600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_hex(32) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            return  # another process's key is the key
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the name, too, survives a crash
+        finally:
+            os.close(folder)
+        log.info("created the audit key %s (owner-only)", path)
+    finally:
+        os.unlink(spare)
 
 
 def anchor_path(db_path: Path) -> Path:
