@@ -360,7 +360,13 @@ _DECIDED = frozenset({"rejected", "cancelled", "expired", "skipped"})
 
 def _describe(update: dict[str, Any], seen: set[str]) -> Iterator[tuple[str, str]]:
     """Progress lines of one top-level update. A branch (review, batch) reports when it ends,
-    with its outcomes; what happens inside it is told by its nodes (graphs/progress.py)."""
+    with its outcomes; what happens inside it is told by its nodes (graphs/progress.py).
+
+    An update LangGraph marks `cached` replays what an earlier run of the same step already
+    wrote (a resume re-emits the writes of the step's tasks that had finished, e.g. the email
+    sent before the post was approved): it was told then, and is not told again as news."""
+    if (update.get("__metadata__") or {}).get("cached"):
+        return
     for node, value in update.items():
         if node == "__interrupt__":
             for intr in value:

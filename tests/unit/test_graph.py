@@ -335,6 +335,20 @@ def test_progress_tells_each_step_once(signoff, brief):
     assert "Publish social post" in steps[-1][1]
 
 
+def test_a_resume_does_not_retell_what_an_earlier_run_did(signoff, brief):
+    """A resume re-emits the writes of the step's branches that ended in an earlier run (as
+    LangGraph's `cached` updates): the email that went out before the post was approved is
+    not reported again as if it went out now (the CLI printed "send_email: executed" twice)."""
+    pending = signoff.start(brief)["pending"]
+    email, post = by_action(pending, "send_email"), by_action(pending, "publish_post")
+    steps: list[tuple[str, str]] = []
+    signoff.decide(email["id"], {"type": "approve"}, on_progress=lambda *s: steps.append(s))
+    assert steps == [("publisher", "send_email: executed")]  # no hold in the tests' policy
+    steps.clear()
+    signoff.decide(post["id"], {"type": "approve"}, on_progress=lambda *s: steps.append(s))
+    assert steps == [("publisher", "publish_post: executed")]
+
+
 def test_an_email_is_assembled_from_the_brand_and_the_brief(signoff, brief, home):
     """Greeting, link, signature and footer are the system's, never the model's."""
     brief.update(link="https://brightloop.example/winter", channels=["email", "social"])
