@@ -181,6 +181,9 @@ def test_two_people_sign_in_the_author_cannot_approve_alone_a_budget_owner_can(
             button = page.locator(f'[class*="st-key-{card}"] button')
             expect(button).to_be_visible(timeout=STEP_TIMEOUT_MS)
             expect(page.get_by_text("still needs someone other than the campaign")).to_be_visible()
+            # the page's first script run is over before the click (a click right after the
+            # page loaded was lost once in CI: no decision recorded, the card stayed)
+            settled(page)
             button.click()
             expect(page.get_by_text("Your approval is recorded")).to_be_visible(
                 timeout=STEP_TIMEOUT_MS
@@ -213,6 +216,7 @@ def test_two_people_sign_in_the_author_cannot_approve_alone_a_budget_owner_can(
             expect(bob.get_by_text("Your approval is enough")).to_be_visible(
                 timeout=STEP_TIMEOUT_MS
             )
+            settled(bob)
             bob.locator(f'[class*="st-key-{card}"] button').click()
             expect(bob.get_by_text("Nothing is waiting for you")).to_be_visible(
                 timeout=STEP_TIMEOUT_MS
