@@ -9,8 +9,10 @@ Prints plain ``key=value`` lines. What each figure includes:
   six chunks are joined and hashed into a temporary directory (the user's cache is untouched).
 * ``model_start_s``: starting the llama.cpp child until ``/health`` is 200. Join excluded.
 * ``model_first_draft_s``: the first ``with_structured_output(..., method="json_schema")``
-  email draft on the fresh server (prompt reading + generation, grammar-constrained).
-* ``model_draft_tokens_per_s``: that draft's output tokens / its wall time.
+  email draft on the fresh server (prompt reading + generation, grammar-constrained), tried
+  again as the writer does when the model runs into max_tokens or returns what does not parse
+  (``model_first_draft_attempts``: how many attempts it took; all of them are in the time).
+* ``model_draft_tokens_per_s``: the successful attempt's output tokens / its wall time.
 * ``model_free_tokens_per_s``: the baseline, the same prompt without a schema, in the same run,
   and ``model_warm_draft_tokens_per_s`` a second structured draft, both on the warm server;
   ``model_draft_vs_free_speed`` is their ratio (1.0 = the grammar costs nothing).
@@ -35,6 +37,7 @@ if str(ROOT) not in sys.path:  # `python bench/bench_model.py` as well as `-m be
 
 from graphs import embedded  # noqa: E402
 from graphs.model import load_chat_model  # noqa: E402
+from graphs.writer import ATTEMPTS, RETRYABLE  # noqa: E402
 
 SAMPLE_BRIEF = (
     "Product: Brightloop 2 smart thermostat. Audience: homeowners with high heating bills. "
@@ -60,6 +63,28 @@ def _rss_mib(pid: int | None) -> float | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return None
+
+
+def _draft(
+    structured: Any, messages: list[tuple[str, str]]
+) -> tuple[dict[str, Any], float, float, int]:
+    """One structured draft the way the writer makes it (graphs/writer.py `_draft`): a draft cut
+    off at max_tokens, or one that does not parse, is tried again, up to `ATTEMPTS` times.
+    Returns the result, the wall time of every attempt together, that of the last one (the
+    draft's tokens per second are of that one), and the number of attempts."""
+    started = time.perf_counter()
+    for attempt in range(1, ATTEMPTS + 1):
+        began = time.perf_counter()
+        try:
+            result = structured.invoke(messages)
+            if result["parsing_error"] is not None:
+                raise ValueError(f"the draft did not parse: {result['parsing_error']}")
+            ended = time.perf_counter()
+            return result, ended - started, ended - began, attempt
+        except RETRYABLE as exc:
+            if attempt == ATTEMPTS:
+                raise RuntimeError(f"no draft in {ATTEMPTS} attempts: {exc}") from exc
+    raise AssertionError("unreachable")
 
 
 def measure(prompt_brief: str | None = None, *, cold: bool = False) -> dict[str, Any]:
@@ -92,17 +117,14 @@ def measure(prompt_brief: str | None = None, *, cold: bool = False) -> dict[str,
         messages = [("system", SYSTEM), ("user", brief)]
         chat = load_chat_model()
         structured = chat.with_structured_output(EmailDraft, method="json_schema", include_raw=True)
-        started = time.perf_counter()
-        result = structured.invoke(messages)
-        elapsed = time.perf_counter() - started
-        if result["parsing_error"] is not None:
-            raise RuntimeError(f"the draft did not parse: {result['parsing_error']}")
+        result, elapsed, last, attempts = _draft(structured, messages)
         usage = result["raw"].usage_metadata or {}
         out_tokens = int(usage.get("output_tokens", 0))
         figures["model_first_draft_s"] = elapsed
+        figures["model_first_draft_attempts"] = attempts
         figures["model_draft_prompt_tokens"] = int(usage.get("input_tokens", 0))
         figures["model_draft_output_tokens"] = out_tokens
-        figures["model_draft_tokens_per_s"] = out_tokens / elapsed if elapsed else 0.0
+        figures["model_draft_tokens_per_s"] = out_tokens / last if last else 0.0
         figures["model_draft_confidence"] = result["parsed"].confidence
         figures["model_server_rss_mib"] = round(_rss_mib(server.pid) or 0.0, 1)
 
@@ -113,9 +135,8 @@ def measure(prompt_brief: str | None = None, *, cold: bool = False) -> dict[str,
         free_elapsed = time.perf_counter() - started
         free_tokens = int((free.usage_metadata or {}).get("output_tokens", 0))
         free_tps = free_tokens / free_elapsed if free_elapsed else 0.0
-        started = time.perf_counter()
-        again = structured.invoke(messages)
-        again_elapsed = time.perf_counter() - started
+        again, _, again_elapsed, again_attempts = _draft(structured, messages)
+        figures["model_warm_draft_attempts"] = again_attempts
         again_tokens = int((again["raw"].usage_metadata or {}).get("output_tokens", 0))
         warm_tps = again_tokens / again_elapsed if again_elapsed else 0.0
         figures["model_free_tokens_per_s"] = free_tps

@@ -28,4 +28,5 @@ def test_bench_prints_p1_and_the_model_figures(embedded_env: pytest.MonkeyPatch)
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"^p1_ratio=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
     assert re.search(r"^model_first_draft_s=\d", done.stdout, re.M), done.stdout[-3000:]
+    assert re.search(r"^model_first_draft_attempts=[123]$", done.stdout, re.M), done.stdout[-3000:]
     assert "model_bench=" not in done.stdout, done.stdout[-2000:]  # not skipped, not failed
