@@ -114,13 +114,14 @@ def test_runs_with_the_pool_in_their_config_reuse_its_threads_others_keep_langgr
     graph = _graph(tmp_path)
     shared = ThreadPoolExecutor(max_workers=64, thread_name_prefix="kept")
     kept: set[str] = set()
-    for n in range(4):
+    for n in range(8):
         config = {"configurable": {"thread_id": f"p{n}", pool.POOL: shared}}
         done = graph.invoke({"names": ["a", "b", "c"], "done": []}, config)["done"]
         assert len(done) == 3
         kept.update(done)
     assert all(name.startswith("kept") for name in kept)
-    assert len(kept) <= 6  # the same few threads, run after run (LangGraph's: 3 new per run)
+    # the same few threads, run after run (LangGraph's pools: 3 new threads or more per run)
+    assert len(kept) <= 16
     own: set[str] = set()
     for n in range(2):
         config = {"configurable": {"thread_id": f"o{n}"}}
