@@ -105,8 +105,10 @@ class Signoff(RunQueue, Batches, NotificationsService, AuditService, Executed):
         model's client) takes seconds, and a page that reads only the database never needs it."""
         from graphs.campaign import build_graph
         from graphs.runtime.handoff import install
+        from graphs.runtime.pool import install as keep_threads
         from graphs.runtime.ready import watch
 
+        keep_threads()  # its runs' tasks on threads kept from run to run (pool.py)
         watch(self.checkpointer)  # a branch's interrupt into the inbox once saved (ready.py)
         install(self.checkpointer)  # a resume's checkpoint read given to its run (handoff.py)
         return build_graph(self.checkpointer)

@@ -26,6 +26,7 @@ from graphs.notify import Reach
 from graphs.policy import Policy
 from graphs.record import RECORDED
 from graphs.runtime.handoff import handing_over
+from graphs.runtime.pool import POOL, shared
 from graphs.runtime.ready import Batcher
 from graphs.runtime.ready import listening as ready_listening
 from graphs.state import Context
@@ -98,6 +99,8 @@ class Runs:
             config["configurable"][RECORDED] = recorded
         if isinstance(self.context.kb, CachedKnowledgeBase):  # one KB version per run
             config["configurable"][KB_VERSION] = _RunVersion(self.context.kb)
+        # the run's tasks on the threads kept from earlier runs (graphs/runtime/pool.py)
+        config["configurable"][POOL] = shared()
         ok = False
         if index is None:
             index = self.store.inbox_ids(thread_id)
