@@ -24,6 +24,12 @@ Both sides, in the same process and run, on the same kind of saver (SqliteSaver 
   the campaign's own step and each branch starts at its gate, two checkpoints fewer than
   Signoff's shape (15 against 17).
 
+- bare_pooled: `build_bare_graph` again, its runs on threads kept from run to run as Signoff's
+  runs are (graphs/runtime/pool.py; LangGraph by default starts and joins a new pool per run and
+  subgraph run). `ratio` compares Signoff with LangGraph as it ships; `ratio_vs_pooled_bare`
+  takes that saving out and is what Signoff's own work (records, audit, routing, checks,
+  outbox) costs.
+
 Both use the scripted fake chat model (tests/fakes.py) and the same knowledge-base search, and run
 with `durability="sync"`: the figures are orchestration overhead, not model time. After the timed
 runs one more untimed campaign per side counts its saver calls (`saver_calls`: checkpoints and
@@ -61,6 +67,8 @@ from fakes import ScriptedChatModel  # noqa: E402
 from graphs.channels.email import EmailDraft  # noqa: E402
 from graphs.channels.post import schema_for  # noqa: E402
 from graphs.runtime import Signoff  # noqa: E402
+from graphs.runtime.pool import POOL, shared  # noqa: E402
+from graphs.runtime.pool import install as keep_threads  # noqa: E402
 from graphs.store import connect  # noqa: E402
 from tools.knowledge import search  # noqa: E402
 
@@ -73,6 +81,16 @@ APPROVE = {"type": "approve"}
 HOLD_SKIP_S = 3600.0  # past every hold of the shipped policy
 
 Log = Callable[[str], None]
+
+# The bare graph again, its runs on threads kept from run to run as Signoff's are: LangGraph by
+# default starts and joins a new pool per run and subgraph run (~28 threads a campaign), which
+# Signoff's runs avoid (graphs/runtime/pool.py). Against it (`ratio_vs_pooled_bare`) the ratio
+# is what Signoff's own work costs, with that saving taken out.
+POOLED = "bare_pooled"
+POOLED_NOTE = (
+    "Signoff's shape, its runs on threads kept from run to run as Signoff's runs are"
+    " (graphs/runtime/pool.py), not LangGraph's new pool per run"
+)
 
 
 def _stderr(message: str) -> None:
@@ -279,8 +297,13 @@ def signoff_thread(s: Signoff) -> float:
     return elapsed
 
 
-def bare_thread(graph: Any, n: int, out_dir: Path) -> float:
-    config = {"configurable": {"thread_id": f"bare-{n}"}}
+def bare_thread(graph: Any, n: int, out_dir: Path, *, pooled: bool = False) -> float:
+    """One bare campaign; `pooled`: its runs on threads kept from run to run, as Signoff's runs
+    are (graphs/runtime/pool.py), instead of LangGraph's new pool per run and subgraph run."""
+    config: dict[str, Any] = {"configurable": {"thread_id": f"bare-{n}"}}
+    if pooled:
+        keep_threads()
+        config["configurable"][POOL] = shared()
     t0 = time.perf_counter()
     result = graph.invoke(
         {"brief": dict(BRIEF), "evidence": [], "actions": [], "outcomes": []},
@@ -320,6 +343,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
             "bare": connect(root / "bare.db"),
             "bare_default": sqlite3.connect(str(root / "bare-default.db"), check_same_thread=False),
             "bare_minimal": connect(root / "bare-minimal.db"),
+            "bare_pooled": connect(root / "bare-pooled.db"),
         }
         graphs: dict[str, Any] = {}
         savers: dict[str, Any] = {"signoff": s.checkpointer}
@@ -338,7 +362,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                 log(f"p1: warm-up {w + 1}/{warmup}")
                 signoff_thread(s)
                 for name, graph in graphs.items():
-                    bare_thread(graph, -1 - w, out_dir / name)
+                    bare_thread(graph, -1 - w, out_dir / name, pooled=name == POOLED)
             for n in range(threads):
                 clocked(times, cpu, "signoff", lambda: signoff_thread(s))
                 for name, graph in graphs.items():
@@ -346,7 +370,9 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                         times,
                         cpu,
                         name,
-                        lambda g=graph, d=out_dir / name, k=n: bare_thread(g, k, d),
+                        lambda g=graph, d=out_dir / name, k=n, p=name == POOLED: bare_thread(
+                            g, k, d, pooled=p
+                        ),
                     )
                 log(
                     f"p1: thread {n + 1}/{threads}  "
@@ -359,7 +385,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                         savers[name], lambda g=graph, d=out_dir / name: bare_thread(g, -99, d)
                     )
                     for name, graph in graphs.items()
-                    if name != "bare_default"  # the same graph as `bare`
+                    if name not in ("bare_default", POOLED)  # the same graph as `bare`
                 },
             }
         finally:
@@ -377,6 +403,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
             "bare_default": "Signoff's shape, plain sqlite3.connect (synchronous=FULL)",
             "bare_minimal": "the previous yardstick: the writer drafts both actions, each"
             " branch starts at its gate (2 checkpoints fewer); opened like bare",
+            POOLED: POOLED_NOTE + "; opened like bare",
         },
         load,
         shape,
@@ -463,6 +490,14 @@ def figures_of(
         figures["ratio_vs_minimal"] = (
             figures["signoff_ms_median"] / figures["bare_minimal_ms_median"]
         )
+    if POOLED in times:
+        figures["ratio_vs_pooled_bare"] = (
+            figures["signoff_ms_median"] / figures[f"{POOLED}_ms_median"]
+        )
+        if cpu and cpu.get(POOLED):
+            figures["cpu_ratio_vs_pooled_bare"] = (
+                figures["cpu_signoff_ms_median"] / figures[f"cpu_{POOLED}_ms_median"]
+            )
     return figures
 
 
@@ -505,6 +540,16 @@ def report(figures: dict[str, Any], prefix: str = "p1") -> list[str]:
         lines.append(
             f"{prefix}_ratio_vs_minimal_basis=signoff/bare_minimal of the median per-thread time"
             " (the previous yardstick: 2 steps fewer than Signoff's shape)"
+        )
+    if "ratio_vs_pooled_bare" in figures:
+        lines.append(f"{prefix}_ratio_vs_pooled_bare={figures['ratio_vs_pooled_bare']:.2f}")
+        if "cpu_ratio_vs_pooled_bare" in figures:
+            lines.append(
+                f"{prefix}_cpu_ratio_vs_pooled_bare={figures['cpu_ratio_vs_pooled_bare']:.2f}"
+            )
+        lines.append(
+            f"{prefix}_ratio_vs_pooled_bare_basis=signoff/{POOLED} of the median per-thread time"
+            " (Signoff's own work: the bare graph on kept threads too)"
         )
     lines += [
         f"{prefix}_ratio_basis=signoff/bare of the median per-thread time",

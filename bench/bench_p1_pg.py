@@ -31,6 +31,8 @@ for extra in (ROOT, ROOT / "tests"):
 from fakes import ScriptedChatModel  # noqa: E402
 
 from bench.bench_p1 import (  # noqa: E402
+    POOLED,
+    POOLED_NOTE,
     Log,
     _stderr,
     bare_thread,
@@ -82,7 +84,11 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             os.environ[ENV] = _schema(url)
             s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
             bare = ExitStack()
-            builders = {"bare": build_bare_graph, "bare_minimal": build_minimal_graph}
+            builders = {
+                "bare": build_bare_graph,
+                "bare_minimal": build_minimal_graph,
+                POOLED: build_bare_graph,
+            }
             savers: dict[str, Any] = {"signoff": s.checkpointer}
             graphs: dict[str, Any] = {}
             out_dir = root / "bare-out"
@@ -97,7 +103,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                     log(f"p1-pg: warm-up {w + 1}/{warmup}")
                     signoff_thread(s)
                     for name, graph in graphs.items():
-                        bare_thread(graph, -1 - w, out_dir / name)
+                        bare_thread(graph, -1 - w, out_dir / name, pooled=name == POOLED)
                 for n in range(threads):
                     clocked(times, cpu, "signoff", lambda: signoff_thread(s))
                     for name, graph in graphs.items():
@@ -105,7 +111,9 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                             times,
                             cpu,
                             name,
-                            lambda g=graph, d=out_dir / name, k=n: bare_thread(g, k, d),
+                            lambda g=graph, d=out_dir / name, k=n, p=name == POOLED: bare_thread(
+                                g, k, d, pooled=p
+                            ),
                         )
                     log(
                         f"p1-pg: thread {n + 1}/{threads}  "
@@ -118,6 +126,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                             savers[name], lambda g=graph, d=out_dir / name: bare_thread(g, -99, d)
                         )
                         for name, graph in graphs.items()
+                        if name != POOLED  # the same graph as `bare`
                     },
                 }
             finally:
@@ -140,6 +149,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             " dict_row), a schema of its own",
             "bare_minimal": "the previous yardstick (build_minimal_graph: 2 checkpoints fewer"
             " than Signoff's shape), the same recipe, a schema of its own",
+            POOLED: POOLED_NOTE + "; the same recipe, a schema of its own",
         },
         (load_before, loadavg()),
         shape,

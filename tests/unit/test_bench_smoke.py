@@ -41,6 +41,14 @@ def test_p1_runs_through_holds_and_prints_its_ratio() -> None:
     assert "checkpoints_bare_minimal" in counts, counts
     assert re.search(r"^p1_ratio_vs_minimal=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
     # the same runs seen two more ways: per pair of campaigns, and by CPU time
-    for key in ("ratio_paired", "cpu_ratio", "cpu_signoff_ms_median", "cpu_bare_ms_median"):
+    # and against the bare graph on kept threads as Signoff's runs are (Signoff's own work)
+    for key in (
+        "ratio_paired",
+        "cpu_ratio",
+        "cpu_signoff_ms_median",
+        "cpu_bare_ms_median",
+        "ratio_vs_pooled_bare",
+        "cpu_ratio_vs_pooled_bare",
+    ):
         found = re.search(rf"^p1_{key}=(\d+\.\d+)$", done.stdout, re.M)
         assert found and float(found.group(1)) > 0, (key, done.stdout[-2000:])

@@ -292,6 +292,9 @@ def test_p1_on_postgres_prints_its_ratio(postgres: Any) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"^p1pg_ratio=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
     assert re.search(r"^p1pg_cpu_ratio=\d+\.\d+$", done.stdout, re.M), done.stdout[-2000:]
+    assert re.search(r"^p1pg_ratio_vs_pooled_bare=\d+\.\d+$", done.stdout, re.M), done.stdout[
+        -2000:
+    ]
 
 
 # -- the ad-spend ledger on PostgreSQL: one budget for every machine --------------------------
