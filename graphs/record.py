@@ -185,7 +185,7 @@ def settle(
         "recorded_by": "graph",
     }
     if decision["type"] == "edit":
-        detail["diff"] = _diff(request["action"]["args"], decision["args"])
+        detail["diff"] = edit_diff(request["action"]["args"], decision["args"])
     if decision.get("checked"):
         detail["checked_unsupported"] = request.get("unsupported_claims", [])
     event = f"hold.{decision['type']}" if kind == "hold" else "decision.recorded"
@@ -257,7 +257,9 @@ def track_outcome(
         )
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
+def edit_diff(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """An edit as the audit records it: a unified diff of the proposed and the approved
+    arguments (keys sorted, so the diff shows what changed, not where)."""
     import difflib
 
     a = json.dumps(before, indent=1, sort_keys=True).splitlines()

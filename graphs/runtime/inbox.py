@@ -12,7 +12,7 @@ from graphs.authority import Decidable, decidable
 from graphs.binding import content_hash
 from graphs.errors import InvalidInput, NotFound
 from graphs.humanize import count
-from graphs.runtime.review_items import _inbox_item
+from graphs.runtime.review_items import inbox_item
 from graphs.runtime.reviews import Reviews
 from graphs.runtime.runs import Progress
 
@@ -43,7 +43,7 @@ class InboxPages(Reviews):
         remind = self.policy.remind_before
         return [
             {
-                **_inbox_item(r, now, remind, r["interrupt_id"] in reminded),
+                **inbox_item(r, now, remind, r["interrupt_id"] in reminded),
                 **({"open": r["open"]} if "open" in r else {}),
                 "content_hash": content_hash(r["payload"]),
                 "authority": self.approvals.view(r, person, endorsed[r["interrupt_id"]]),

@@ -1,13 +1,12 @@
-"""The shapes of reviews: an inbox row as a pending item (`pending()`, the summary, the
-Inbox page), and an edit's diff as the audit records it."""
+"""The shape of a review: an inbox row as a pending item (`pending()`, the summary, the Inbox
+page). (An edit's diff as the audit records it is `graphs.record.edit_diff`.)"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
-def _inbox_item(
+def inbox_item(
     row: dict[str, Any], now: float, remind_before: int, reminded: bool
 ) -> dict[str, Any]:
     p = row["payload"]
@@ -46,11 +45,3 @@ def _inbox_item(
         "expires_at": expires_at,
         "reminder": reminded or (expires_at is not None and expires_at - remind_before <= now),
     }
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
-    import difflib
-
-    a = json.dumps(before, indent=1, sort_keys=True).splitlines()
-    b = json.dumps(after, indent=1, sort_keys=True).splitlines()
-    return "\n".join(difflib.unified_diff(a, b, "proposed", "approved", lineterm=""))

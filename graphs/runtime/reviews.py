@@ -15,8 +15,9 @@ from graphs.decisions import validate_decision
 from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFound
 from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
+from graphs.record import edit_diff
 from graphs.runtime.autonomy import AutonomyService
-from graphs.runtime.review_items import _diff, _inbox_item
+from graphs.runtime.review_items import inbox_item
 from graphs.runtime.runs import Progress, pending_ids
 from graphs.storage.decisions import decision_rows, decision_taken, unapplied_read
 from graphs.storage.inbox import inbox_ids_read, indexed_of, summary_of
@@ -61,7 +62,7 @@ class Reviews(AutonomyService):
             endorsed = self.approvals.endorsers_of([r["interrupt_id"] for r in rows])
         return [
             {
-                **_inbox_item(row, now, remind, row["reminded"]),
+                **inbox_item(row, now, remind, row["reminded"]),
                 "content_hash": content_hash(row["payload"]),
                 "authority": self.approvals.view(
                     row, person, endorsed.get(row["interrupt_id"], [])
@@ -292,7 +293,7 @@ class Reviews(AutonomyService):
         if plan is not None and len(plan.approvers) > 1:
             detail["approvers"] = list(plan.approvers)
         if valid["type"] == "edit":
-            detail["diff"] = _diff(payload["action"]["args"], valid["args"])
+            detail["diff"] = edit_diff(payload["action"]["args"], valid["args"])
         if valid.get("checked"):
             detail["checked_unsupported"] = payload.get("unsupported_claims", [])
         event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"

@@ -1,6 +1,6 @@
 """A review card's claims: highlighted in the draft, each with its quote one click away.
 
-`render_claims(item)` takes an inbox item (see `graphs.runtime._inbox_item`): `args` (the draft),
+`render_claims(item)` takes an inbox item (see `graphs.runtime.review_items.inbox_item`): `args` (the draft),
 `claims`, `evidence` ([{claim, sources: [Evidence]}]), `unsupported_claims` and, when the runtime
 ran the verifier, `claim_checks` ([ClaimCheck]). Supported claims are highlighted green,
 unsupported ones orange with the reason; evidence flagged "contains instructions" gets a warning.
