@@ -36,13 +36,19 @@ runtime = signoff()
 
 # -- the page ---------------------------------------------------------------------------------
 st.title("Inbox")
-progress.report_finished()  # what queued runs did, once they ended
-show_flash()
-apply_queued()
-apply_outbox_queue()
-progress.open_runs()  # what workers are doing now, polled until each run ends
-stopped = render_stopped()  # campaigns whose run stopped, with Retry
-render_trouble()
+# Everything above the drafts that comes and goes (messages, the runs' progress, stopped
+# campaigns, failed sends) sits in one container that every run draws, so the drafts below keep
+# their places when it changes. The page redraws itself when a run ends (ui/progress.py): had
+# the drafts moved up or down a place then, the browser would have replaced their buttons under
+# a press, and the click was lost (no decision, nothing sent to the server: CI, twice).
+with st.container(key="inbox-news", gap=None):
+    progress.report_finished()  # what queued runs did, once they ended
+    show_flash()
+    apply_queued()
+    apply_outbox_queue()
+    progress.open_runs()  # what workers are doing now, polled until each run ends
+    stopped = render_stopped()  # campaigns whose run stopped, with Retry
+    render_trouble()
 
 filters: dict[str, str | None] = {"campaign": None, "channel": None, "risk": None}
 if runtime.counts()["pending"]:

@@ -402,15 +402,19 @@ def list_holds() -> None:
 
 
 st.title("Scheduled")
-progress.report_finished()  # what queued runs did, once they ended
-show_flash()
-progress.open_runs()  # the runs of Send now and Cancel, polled until they end
-if not releasing():
-    st.info(
-        "Scheduled actions are not sent on their own right now: nothing is running that "
-        "sends them when their time comes. Press Send now, or ask whoever runs Signoff to "
-        "start its background worker.",
-        icon=":material/pause_circle:",
-    )
-    st.caption(":material/dns: For whoever runs Signoff", help=STOPPED_HELP)
+# What comes and goes above the scheduled actions sits in one container every run draws: the
+# actions keep their places when the page redraws itself, so a press on Cancel or Send now is
+# never replaced under the pointer (the Inbox's lost click: ui/views/inbox.py).
+with st.container(key="scheduled-news", gap=None):
+    progress.report_finished()  # what queued runs did, once they ended
+    show_flash()
+    progress.open_runs()  # the runs of Send now and Cancel, polled until they end
+    if not releasing():
+        st.info(
+            "Scheduled actions are not sent on their own right now: nothing is running that "
+            "sends them when their time comes. Press Send now, or ask whoever runs Signoff to "
+            "start its background worker.",
+            icon=":material/pause_circle:",
+        )
+        st.caption(":material/dns: For whoever runs Signoff", help=STOPPED_HELP)
 list_holds()
