@@ -14,6 +14,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound, SignoffError
 from ui.audit_text import describe, event_label
+from ui.clicks import applying, done, waiting
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -54,39 +55,46 @@ def _toggle_flag(notification_id: int) -> None:
 
 
 def apply_queued() -> None:
-    queued = st.session_state.pop("activity-queue", [])
+    queued = waiting("activity-queue")
     if not queued:
         return
     for q in queued:
-        try:
-            if q["kind"] == "ack":
-                runtime.acknowledge(q["target"], by=q["by"])
-                flash("success", f"Acknowledged notification {q['target']}.")
-            elif q["kind"] == "flag":
-                if not q["reason"]:
-                    flash("error", "Say what was wrong before flagging it. Nothing was saved.")
-                    st.session_state[f"flag-open-{q['target']}"] = True
-                    continue
-                runtime.flag(q["target"], by=q["by"], reason=q["reason"])
-                st.session_state.pop(f"flag-open-{q['target']}", None)
-                flash(
-                    "warning",
-                    f"Flagged notification {q['target']}: {q['reason']}. That action type now "
-                    "waits for a person again (see Autonomy).",
-                )
-            elif q["kind"] == "undo":
-                with st.spinner("Undoing…"):
-                    runtime.undo(q["target"], by=q["by"])
-                flash("success", f"Undone: {q.get('title') or q['target']}.")
-        except AlreadyDecided as err:
-            flash("info", str(err)[:1].upper() + str(err)[1:])
-        except (InvalidInput, NotFound) as err:
-            flash("error", str(err))
-        except SignoffError as err:
-            flash("error", str(err))
-        except Exception as err:  # a connector failed while undoing
-            flash("error", f"Could not undo it: {err}.")
+        with applying("activity-queue", q):
+            _apply_one(q)
     st.rerun()
+
+
+def _apply_one(q: dict[str, Any]) -> None:
+    """One queued Acknowledge, Flag or Undo; what happened goes to the next run's messages."""
+    try:
+        if q["kind"] == "ack":
+            runtime.acknowledge(q["target"], by=q["by"])
+            flash("success", f"Acknowledged notification {q['target']}.")
+        elif q["kind"] == "flag":
+            if not q["reason"]:
+                flash("error", "Say what was wrong before flagging it. Nothing was saved.")
+                st.session_state[f"flag-open-{q['target']}"] = True
+                return
+            runtime.flag(q["target"], by=q["by"], reason=q["reason"])
+            st.session_state.pop(f"flag-open-{q['target']}", None)
+            flash(
+                "warning",
+                f"Flagged notification {q['target']}: {q['reason']}. That action type now "
+                "waits for a person again (see Autonomy).",
+            )
+        elif q["kind"] == "undo":
+            with st.spinner("Undoing…"):
+                runtime.undo(q["target"], by=q["by"])
+                done("activity-queue", q)  # undone: a run stopped from here on must not lose it
+            flash("success", f"Undone: {q.get('title') or q['target']}.")
+    except AlreadyDecided as err:
+        flash("info", str(err)[:1].upper() + str(err)[1:])
+    except (InvalidInput, NotFound) as err:
+        flash("error", str(err))
+    except SignoffError as err:
+        flash("error", str(err))
+    except Exception as err:  # a connector failed while undoing
+        flash("error", f"Could not undo it: {err}.")
 
 
 # -- notifications ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import streamlit as st
 
 from graphs.errors import InvalidInput, NotFound, SignoffError
 from graphs.humanize import to_epoch
+from ui.clicks import applying, waiting
 from ui.state import (
     ACTION_ICONS,
     clock,
@@ -62,25 +63,32 @@ def _promote(action: str, channel: str) -> None:
 
 
 def apply_queued() -> None:
-    queued = st.session_state.pop("promote-queue", [])
+    queued = waiting("promote-queue")
     if not queued:
         return
-    for action, channel, by in queued:
-        try:
-            result = runtime.promote(action, channel, by=by)
-        except (InvalidInput, NotFound) as err:
-            flash("error", str(err))
-        except SignoffError as err:
-            flash("error", str(err))
-        else:
-            level = result.get("level") or result.get("to") if isinstance(result, dict) else None
-            flash(
-                "success",
-                f"Promoted {action} on {channel}"
-                + (f" to {level}" if level else "")
-                + f", confirmed by {plain(by)}. A rejection or a flag drops it back at once.",
-            )
+    for click in queued:
+        action, channel, by = click
+        with applying("promote-queue", click):
+            _apply_promotion(action, channel, by)
     st.rerun()
+
+
+def _apply_promotion(action: str, channel: str, by: str) -> None:
+    """One queued promotion; what happened goes to the next run's messages."""
+    try:
+        result = runtime.promote(action, channel, by=by)
+    except (InvalidInput, NotFound) as err:
+        flash("error", str(err))
+    except SignoffError as err:
+        flash("error", str(err))
+    else:
+        level = result.get("level") or result.get("to") if isinstance(result, dict) else None
+        flash(
+            "success",
+            f"Promoted {action} on {channel}"
+            + (f" to {level}" if level else "")
+            + f", confirmed by {plain(by)}. A rejection or a flag drops it back at once.",
+        )
 
 
 # -- one action type × channel ------------------------------------------------------------------

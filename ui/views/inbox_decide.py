@@ -11,6 +11,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
 from ui import progress
+from ui.clicks import applying, done, waiting
 from ui.state import (
     count,
     duration,
@@ -186,76 +187,89 @@ DONE = {
 
 def apply_queued() -> None:
     """Apply the submissions queued by clicks: one `decide_many` call each."""
-    queued = st.session_state.pop("queued", [])
-    for q in queued:
-        decisions = q["decisions"]
-        n = len(decisions)
-        kind = q["label"]
-        name = next(iter(q["titles"].values())) if n == 1 else count(n, "draft")
-        if q.get("batch"):
-            name = f"every waiting draft of {q['title']}"
-        try:
-            if n == 1 and not q.get("batch"):  # does it wait out a hold window once approved?
-                q["hold_seconds"] = {
-                    i["id"]: i.get("hold_seconds") or 0 for i in signoff().items(list(decisions))
-                }
-            # Recorded at once; what follows runs in a worker (ui/progress.py shows it).
-            with st.spinner(WORKING.get(kind, "Deciding: {title}…").format(title=name)):
-                result = _decide(q, None)
-            jobs = [int(s["job"]) for s in result if "job" in s]
-            flash(*_done_message(result, q))  # what was recorded, at once
-            # what the worker's run did, once it ended (read back from the campaigns then)
-            progress.when_done(
-                jobs, lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)
-            )
-        except AlreadyDecided as err:
-            st.info(title_case(str(err)), icon=":material/info:")
-        except InvalidDecision as err:
-            st.error(str(err))
-        except Busy as err:
-            st.warning(str(err))
-        except NotFound as err:
-            st.warning(str(err))
-        except SignoffError as err:
-            st.error(str(err))
-        except Exception as err:  # a connector or the model failed
-            st.error(
-                f"Your decision was recorded but could not be applied: {err}. "
-                "Open the campaign to see where it stopped."
-            )
-        else:
-            st.rerun()
+    for q in waiting("queued"):
+        with applying("queued", q):
+            _apply_one(q)
+
+
+def _apply_one(q: dict[str, Any]) -> None:
+    """One queued submission: recorded, its messages queued, the page redrawn."""
+    decisions = q["decisions"]
+    n = len(decisions)
+    kind = q["label"]
+    name = next(iter(q["titles"].values())) if n == 1 else count(n, "draft")
+    if q.get("batch"):
+        name = f"every waiting draft of {q['title']}"
+    try:
+        if n == 1 and not q.get("batch"):  # does it wait out a hold window once approved?
+            q["hold_seconds"] = {
+                i["id"]: i.get("hold_seconds") or 0 for i in signoff().items(list(decisions))
+            }
+        # Recorded at once; what follows runs in a worker (ui/progress.py shows it).
+        with st.spinner(WORKING.get(kind, "Deciding: {title}…").format(title=name)):
+            result = _decide(q, None)
+            done("queued", q)  # recorded: a run stopped from here on must not lose it
+        jobs = [int(s["job"]) for s in result if "job" in s]
+        flash(*_done_message(result, q))  # what was recorded, at once
+        # what the worker's run did, once it ended (read back from the campaigns then)
+        progress.when_done(
+            jobs, lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)
+        )
+    except AlreadyDecided as err:
+        st.info(title_case(str(err)), icon=":material/info:")
+    except InvalidDecision as err:
+        st.error(str(err))
+    except Busy as err:
+        st.warning(str(err))
+    except NotFound as err:
+        st.warning(str(err))
+    except SignoffError as err:
+        st.error(str(err))
+    except Exception as err:  # a connector or the model failed
+        st.error(
+            f"Your decision was recorded but could not be applied: {err}. "
+            "Open the campaign to see where it stopped."
+        )
+    else:
+        st.rerun()
 
 
 def apply_outbox_queue() -> None:
     """In-doubt and failed actions: mark sent, send again, retry."""
-    queued = st.session_state.pop("outbox-queue", [])
+    queued = waiting("outbox-queue")
     for q in queued:
-        try:
-            with st.spinner(f"{q['title']}…"):
-                if q["kind"] == "retry":
-                    result = signoff().retry_action(q["key"], by=q["by"])
-                else:
-                    result = signoff().settle(q["key"], q["kind"], by=q["by"])
-        except SignoffError as err:
-            flash("error", str(err))
-        except Exception as err:  # the connector failed again
-            flash("error", f"{q['title']}: it failed again ({err}).")
-        else:
-            if result.get("status") == "failed":
-                error = (result.get("detail") or {}).get("error") or "no reason given"
-                flash("error", f"{q['title']} failed again: {error}")
-                continue
-            flash(
-                "success",
-                {
-                    "mark_sent": f"Marked as sent — {q['title']} will not be sent again.",
-                    "send_again": f"Sent again — {q['title']}.",
-                    "retry": f"Tried again — {q['title']}.",
-                }[q["kind"]],
-            )
+        with applying("outbox-queue", q):
+            _apply_outbox(q)
     if queued:
         st.rerun()
+
+
+def _apply_outbox(q: dict[str, Any]) -> None:
+    """One queued mark-sent, send-again or retry, its message queued."""
+    try:
+        with st.spinner(f"{q['title']}…"):
+            if q["kind"] == "retry":
+                result = signoff().retry_action(q["key"], by=q["by"])
+            else:
+                result = signoff().settle(q["key"], q["kind"], by=q["by"])
+            done("outbox-queue", q)  # settled: a run stopped from here on must not lose it
+    except SignoffError as err:
+        flash("error", str(err))
+    except Exception as err:  # the connector failed again
+        flash("error", f"{q['title']}: it failed again ({err}).")
+    else:
+        if result.get("status") == "failed":
+            error = (result.get("detail") or {}).get("error") or "no reason given"
+            flash("error", f"{q['title']} failed again: {error}")
+            return
+        flash(
+            "success",
+            {
+                "mark_sent": f"Marked as sent — {q['title']} will not be sent again.",
+                "send_again": f"Sent again — {q['title']}.",
+                "retry": f"Tried again — {q['title']}.",
+            }[q["kind"]],
+        )
 
 
 def _results(summaries: list[dict[str, Any]], ids: set[str]) -> dict[str, dict[str, Any]]:

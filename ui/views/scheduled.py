@@ -18,6 +18,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, NotFound, SignoffError
 from ui import progress
+from ui.clicks import applying, done, waiting
 from ui.components.campaign_link import campaign_link
 from ui.state import (
     ACTION_ICONS,
@@ -95,50 +96,57 @@ def _went_out(summary: dict[str, Any], hold: dict[str, Any]) -> str:
 
 def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
     """Apply the clicks queued since the last run, then redraw the whole page."""
-    queued = st.session_state.pop("hold-queue", [])
+    queued = waiting("hold-queue")
     if not queued:
         return
     for q in queued:
-        hold = holds.get(q["id"], {"id": q["id"], "thread_id": "", "action_id": ""})
-        title = q["title"]
-        try:
-            if q["verb"] == "take_out":  # one contact out of an audience's hold
-                take_out(runtime, q)
-            elif q.get("ids"):  # a whole group: one submission, one run per campaign
-                _apply_group(q)
-            elif q["verb"] == "cancel":
-                summary = runtime.cancel(q["id"], by=q["by"])
-                done = f"Cancelled — {title} will not go out."
-                flash("success" if "job" not in summary else "info", done)
-                progress.when_done(  # said again once the worker recorded it
-                    [summary["job"]] if "job" in summary else [],
-                    lambda done=done: ("success", done),
+        with applying("hold-queue", q):
+            _apply_one(q, holds)
+    st.rerun()
+
+
+def _apply_one(q: dict[str, Any], holds: dict[str, dict[str, Any]]) -> None:
+    """One queued Cancel, Send now or Take out; what happened goes to the next run's messages."""
+    hold = holds.get(q["id"], {"id": q["id"], "thread_id": "", "action_id": ""})
+    title = q["title"]
+    try:
+        if q["verb"] == "take_out":  # one contact out of an audience's hold
+            take_out(runtime, q)
+        elif q.get("ids"):  # a whole group: one submission, one run per campaign
+            _apply_group(q)
+        elif q["verb"] == "cancel":
+            summary = runtime.cancel(q["id"], by=q["by"])
+            said = f"Cancelled — {title} will not go out."
+            flash("success" if "job" not in summary else "info", said)
+            progress.when_done(  # said again once the worker recorded it
+                [summary["job"]] if "job" in summary else [],
+                lambda said=said: ("success", said),
+            )
+        else:
+            with st.spinner(f"Sending {title} now…"):
+                summary = runtime.send_now(q["id"], by=q["by"])
+                done("hold-queue", q)  # sent: a run stopped from here on must not lose it
+            if "job" in summary:  # a worker sends it; said once it went out
+                flash("info", f"Sending now — {title} goes out in a moment.")
+                progress.when_done(
+                    [summary["job"]],
+                    lambda summary=summary, hold=hold, title=title: (
+                        "success",
+                        f"Sent now — {title} went out." + _went_out(summary, hold),
+                    ),
                 )
             else:
-                with st.spinner(f"Sending {title} now…"):
-                    summary = runtime.send_now(q["id"], by=q["by"])
-                if "job" in summary:  # a worker sends it; said once it went out
-                    flash("info", f"Sending now — {title} goes out in a moment.")
-                    progress.when_done(
-                        [summary["job"]],
-                        lambda summary=summary, hold=hold, title=title: (
-                            "success",
-                            f"Sent now — {title} went out." + _went_out(summary, hold),
-                        ),
-                    )
-                else:
-                    flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
-        except AlreadyDecided as err:
-            flash("warning", _too_late(err, title, q["verb"]))
-        except NotFound as err:
-            flash("warning", f"{title}: {err}")
-        except Busy as err:
-            flash("warning", f"{title}: {err} Try again in a moment.")
-        except SignoffError as err:
-            flash("error", str(err))
-        except Exception as err:  # a connector failed on send-now
-            flash("error", f"{title} could not be sent: {err}. See the Inbox for failed actions.")
-    st.rerun()
+                flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
+    except AlreadyDecided as err:
+        flash("warning", _too_late(err, title, q["verb"]))
+    except NotFound as err:
+        flash("warning", f"{title}: {err}")
+    except Busy as err:
+        flash("warning", f"{title}: {err} Try again in a moment.")
+    except SignoffError as err:
+        flash("error", str(err))
+    except Exception as err:  # a connector failed on send-now
+        flash("error", f"{title} could not be sent: {err}. See the Inbox for failed actions.")
 
 
 def _queue_group(group: list[dict[str, Any]], verb: str) -> None:
@@ -163,11 +171,12 @@ def _apply_group(q: dict[str, Any]) -> None:
     title = q["title"]
     with st.spinner(f"{'Cancelling' if q['verb'] == 'cancel' else 'Sending'} {title}…"):
         summaries = runtime.decide_many({i: {"type": q["verb"]} for i in q["ids"]}, by=q["by"])
+        done("hold-queue", q)  # recorded: a run stopped from here on must not lose it
     jobs = [int(s["job"]) for s in summaries if "job" in s]
     if q["verb"] == "cancel":
-        done = f"Cancelled — {title} will not go out."
-        flash("info" if jobs else "success", done)
-        progress.when_done(jobs, lambda: ("success", done))
+        said = f"Cancelled — {title} will not go out."
+        flash("info" if jobs else "success", said)
+        progress.when_done(jobs, lambda: ("success", said))
         return
     flash("info" if jobs else "success", f"Sending now — {title} go out in a moment.")
     progress.when_done(jobs, lambda: ("success", f"Sent now — {title} went out."))
