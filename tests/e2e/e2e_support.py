@@ -32,6 +32,13 @@ class Server:
 
 DRAFT_TIMEOUT_MS = 420_000  # model start-up + research + two drafts on 2 cores (~1-3 min)
 STEP_TIMEOUT_MS = 60_000
+# The brief the browser tests seed their campaigns with (an email each; a test adds its own keys).
+EMAIL_BRIEF = {
+    "product": "Brightloop 2 smart thermostat",
+    "audience": "Homeowners with high heating bills",
+    "goal": "Pre-orders before winter",
+    "channels": ["email"],
+}
 
 
 HEALTH_TIMEOUT_S = 90

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import STEP_TIMEOUT_MS, Server, alive, screenshot, serve, settled
+from e2e_support import EMAIL_BRIEF, STEP_TIMEOUT_MS, Server, alive, screenshot, serve, settled
 from fakes import ScriptedChatModel
 from playwright.sync_api import expect
 from policy_support import write_policy
@@ -26,12 +26,7 @@ from policy_support import write_policy
 from graphs.runtime import Signoff
 
 CONTACTS = [{"email": f"c{n}@example.com", "name": f"Contact{n} Lee"} for n in range(1, 61)]
-BRIEF = {
-    "product": "Brightloop 2 smart thermostat",
-    "audience": "Homeowners with high heating bills",
-    "goal": "Pre-orders before winter",
-    "channels": ["email"],
-}
+BRIEF = EMAIL_BRIEF
 
 
 @pytest.fixture(scope="module")

@@ -22,19 +22,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import ARTIFACTS, ROOT, STEP_TIMEOUT_MS, Server, alive, screenshot, serve, settled
+from e2e_support import (
+    ARTIFACTS,
+    EMAIL_BRIEF,
+    ROOT,
+    STEP_TIMEOUT_MS,
+    Server,
+    alive,
+    screenshot,
+    serve,
+    settled,
+)
 from fakes import ScriptedChatModel
 from playwright.sync_api import expect
 from policy_support import no_holds
 
 from graphs.runtime import Signoff
 
-BRIEF = {
-    "product": "Brightloop 2 smart thermostat",
-    "audience": "Homeowners with high heating bills",
-    "goal": "Pre-orders before winter",
-    "channels": ["email"],
-}
+BRIEF = EMAIL_BRIEF
 RUN_PANEL = "Carrying out your decisions"
 CARDS = 5
 
