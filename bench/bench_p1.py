@@ -273,6 +273,17 @@ def build_minimal_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
     return _campaign(MinimalState, writer, review, checkpointer)
 
 
+def build_pooled_graph(checkpointer: Any, model: Any, out_dir: Path) -> Any:
+    """`build_bare_graph` whose runs (and their subgraph runs) take their threads from the pool
+    Signoff's runs use (graphs/runtime/pool.py) instead of LangGraph's new pool per run."""
+    keep_threads()
+    graph = build_bare_graph(checkpointer, model, out_dir)
+    return graph.with_config(configurable={POOL: shared()})
+
+
+BUILDERS = {"bare_minimal": build_minimal_graph, POOLED: build_pooled_graph}
+
+
 # -- one thread each way ----------------------------------------------------------------------------
 def clocked(
     times: dict[str, list[float]], cpu: dict[str, list[float]], name: str, run: Callable[[], float]
@@ -297,13 +308,8 @@ def signoff_thread(s: Signoff) -> float:
     return elapsed
 
 
-def bare_thread(graph: Any, n: int, out_dir: Path, *, pooled: bool = False) -> float:
-    """One bare campaign; `pooled`: its runs on threads kept from run to run, as Signoff's runs
-    are (graphs/runtime/pool.py), instead of LangGraph's new pool per run and subgraph run."""
-    config: dict[str, Any] = {"configurable": {"thread_id": f"bare-{n}"}}
-    if pooled:
-        keep_threads()
-        config["configurable"][POOL] = shared()
+def bare_thread(graph: Any, n: int, out_dir: Path) -> float:
+    config = {"configurable": {"thread_id": f"bare-{n}"}}
     t0 = time.perf_counter()
     result = graph.invoke(
         {"brief": dict(BRIEF), "evidence": [], "actions": [], "outcomes": []},
@@ -352,7 +358,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
         for name, conn in conns.items():
             saver = savers[name] = SqliteSaver(conn)
             saver.setup()
-            build = build_minimal_graph if name == "bare_minimal" else build_bare_graph
+            build = BUILDERS.get(name, build_bare_graph)
             graphs[name] = build(saver, ScriptedChatModel(), out_dir / name)
             (out_dir / name).mkdir()
         times: dict[str, list[float]] = {"signoff": [], **{name: [] for name in graphs}}
@@ -362,7 +368,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                 log(f"p1: warm-up {w + 1}/{warmup}")
                 signoff_thread(s)
                 for name, graph in graphs.items():
-                    bare_thread(graph, -1 - w, out_dir / name, pooled=name == POOLED)
+                    bare_thread(graph, -1 - w, out_dir / name)
             for n in range(threads):
                 clocked(times, cpu, "signoff", lambda: signoff_thread(s))
                 for name, graph in graphs.items():
@@ -370,9 +376,7 @@ def run_p1(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict[st
                         times,
                         cpu,
                         name,
-                        lambda g=graph, d=out_dir / name, k=n, p=name == POOLED: bare_thread(
-                            g, k, d, pooled=p
-                        ),
+                        lambda g=graph, d=out_dir / name, k=n: bare_thread(g, k, d),
                     )
                 log(
                     f"p1: thread {n + 1}/{threads}  "

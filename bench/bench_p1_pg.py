@@ -31,13 +31,13 @@ for extra in (ROOT, ROOT / "tests"):
 from fakes import ScriptedChatModel  # noqa: E402
 
 from bench.bench_p1 import (  # noqa: E402
+    BUILDERS,
     POOLED,
     POOLED_NOTE,
     Log,
     _stderr,
     bare_thread,
     build_bare_graph,
-    build_minimal_graph,
     clocked,
     figures_of,
     loadavg,
@@ -84,11 +84,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             os.environ[ENV] = _schema(url)
             s = Signoff(root / "signoff-home", model=ScriptedChatModel(), recover=False)
             bare = ExitStack()
-            builders = {
-                "bare": build_bare_graph,
-                "bare_minimal": build_minimal_graph,
-                POOLED: build_bare_graph,
-            }
+            builders = {"bare": build_bare_graph, **BUILDERS}
             savers: dict[str, Any] = {"signoff": s.checkpointer}
             graphs: dict[str, Any] = {}
             out_dir = root / "bare-out"
@@ -103,7 +99,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                     log(f"p1-pg: warm-up {w + 1}/{warmup}")
                     signoff_thread(s)
                     for name, graph in graphs.items():
-                        bare_thread(graph, -1 - w, out_dir / name, pooled=name == POOLED)
+                        bare_thread(graph, -1 - w, out_dir / name)
                 for n in range(threads):
                     clocked(times, cpu, "signoff", lambda: signoff_thread(s))
                     for name, graph in graphs.items():
@@ -111,9 +107,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
                             times,
                             cpu,
                             name,
-                            lambda g=graph, d=out_dir / name, k=n, p=name == POOLED: bare_thread(
-                                g, k, d, pooled=p
-                            ),
+                            lambda g=graph, d=out_dir / name, k=n: bare_thread(g, k, d),
                         )
                     log(
                         f"p1-pg: thread {n + 1}/{threads}  "
