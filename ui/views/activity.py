@@ -14,7 +14,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, InvalidInput, NotFound, SignoffError
 from ui.audit_text import describe, event_label
-from ui.clicks import applying, done, waiting
+from ui.clicks import apply_each, done, queue
 from ui.state import (
     ACTION_ICONS,
     PAGE_CAMPAIGN,
@@ -39,9 +39,7 @@ runtime = signoff()
 
 # -- clicks: queue in the callback, apply in the body -----------------------------------------
 def _queue(kind: str, target: Any, **extra: Any) -> None:
-    st.session_state.setdefault("activity-queue", []).append(
-        {"kind": kind, "target": target, "by": reviewer(), **extra}
-    )
+    queue("activity-queue", {"kind": kind, "target": target, "by": reviewer(), **extra})
 
 
 def _flag(notification_id: int) -> None:
@@ -55,13 +53,8 @@ def _toggle_flag(notification_id: int) -> None:
 
 
 def apply_queued() -> None:
-    queued = waiting("activity-queue")
-    if not queued:
-        return
-    for q in queued:
-        with applying("activity-queue", q):
-            _apply_one(q)
-    st.rerun()
+    if apply_each("activity-queue", _apply_one):
+        st.rerun()
 
 
 def _apply_one(q: dict[str, Any]) -> None:

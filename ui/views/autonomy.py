@@ -17,7 +17,7 @@ import streamlit as st
 
 from graphs.errors import InvalidInput, NotFound, SignoffError
 from graphs.humanize import to_epoch
-from ui.clicks import applying, waiting
+from ui.clicks import apply_each, queue
 from ui.state import (
     ACTION_ICONS,
     clock,
@@ -59,18 +59,12 @@ runtime = signoff()
 
 # -- promotion ----------------------------------------------------------------------------------
 def _promote(action: str, channel: str) -> None:
-    st.session_state.setdefault("promote-queue", []).append((action, channel, reviewer()))
+    queue("promote-queue", (action, channel, reviewer()))
 
 
 def apply_queued() -> None:
-    queued = waiting("promote-queue")
-    if not queued:
-        return
-    for click in queued:
-        action, channel, by = click
-        with applying("promote-queue", click):
-            _apply_promotion(action, channel, by)
-    st.rerun()
+    if apply_each("promote-queue", lambda click: _apply_promotion(*click)):
+        st.rerun()
 
 
 def _apply_promotion(action: str, channel: str, by: str) -> None:

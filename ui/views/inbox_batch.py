@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.humanize import clip
+from ui.clicks import queue
 from ui.components.campaign_link import campaign_link
 from ui.components.preview import render_draft
 from ui.state import (
@@ -107,7 +108,8 @@ def _queue_batch(
 ) -> None:
     """One submission deciding a whole batch (but `exclude`) with ONE decision on its
     interrupt; the runtime reads the batch from the index, so the page never holds all of it."""
-    st.session_state.setdefault("queued", []).append(
+    queue(
+        "queued",
         {
             "batch": {
                 "thread": lead["thread_id"],
@@ -121,7 +123,7 @@ def _queue_batch(
             "titles": {},
             "title": _title(lead),
             "by": reviewer(),
-        }
+        },
     )
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, InvalidDecision, NotFound, SignoffError
 from ui import progress
-from ui.clicks import applying, done, waiting
+from ui.clicks import apply_each, done, queue
 from ui.state import (
     count,
     duration,
@@ -45,9 +45,7 @@ def _approval(item: dict[str, Any], checked: bool) -> dict[str, Any]:
 # -- clicks: queue a submission, apply it in the body ------------------------------------------
 def _submit(decisions: dict[str, dict[str, Any]], label: str, titles: dict[str, str]) -> None:
     """One click, one submission: every decision in it goes to one `decide_many` call."""
-    st.session_state.setdefault("queued", []).append(
-        {"decisions": decisions, "label": label, "titles": titles, "by": reviewer()}
-    )
+    queue("queued", {"decisions": decisions, "label": label, "titles": titles, "by": reviewer()})
     for item_id in decisions:
         st.session_state.pop(f"panel-{item_id}", None)
 
@@ -160,9 +158,7 @@ def _to_page(number: int) -> None:
 
 
 def _queue_outbox(kind: str, key: str, title: str) -> None:
-    st.session_state.setdefault("outbox-queue", []).append(
-        {"kind": kind, "key": key, "title": title, "by": reviewer()}
-    )
+    queue("outbox-queue", {"kind": kind, "key": key, "title": title, "by": reviewer()})
 
 
 WORKING = {
@@ -187,9 +183,7 @@ DONE = {
 
 def apply_queued() -> None:
     """Apply the submissions queued by clicks: one `decide_many` call each."""
-    for q in waiting("queued"):
-        with applying("queued", q):
-            _apply_one(q)
+    apply_each("queued", _apply_one)
 
 
 def _apply_one(q: dict[str, Any]) -> None:
@@ -236,11 +230,7 @@ def _apply_one(q: dict[str, Any]) -> None:
 
 def apply_outbox_queue() -> None:
     """In-doubt and failed actions: mark sent, send again, retry."""
-    queued = waiting("outbox-queue")
-    for q in queued:
-        with applying("outbox-queue", q):
-            _apply_outbox(q)
-    if queued:
+    if apply_each("outbox-queue", _apply_outbox):
         st.rerun()
 
 

@@ -18,7 +18,7 @@ import streamlit as st
 
 from graphs.errors import AlreadyDecided, Busy, NotFound, SignoffError
 from ui import progress
-from ui.clicks import applying, done, waiting
+from ui.clicks import apply_each, done, queue
 from ui.components.campaign_link import campaign_link
 from ui.state import (
     ACTION_ICONS,
@@ -50,13 +50,14 @@ def releasing() -> bool:
 
 
 def _queue(hold: dict[str, Any], verb: str) -> None:
-    st.session_state.setdefault("hold-queue", []).append(
+    queue(
+        "hold-queue",
         {
             "id": hold["id"],
             "title": hold.get("title") or hold["action"],
             "verb": verb,
             "by": reviewer(),
-        }
+        },
     )
 
 
@@ -96,13 +97,8 @@ def _went_out(summary: dict[str, Any], hold: dict[str, Any]) -> str:
 
 def apply_queued(holds: dict[str, dict[str, Any]]) -> None:
     """Apply the clicks queued since the last run, then redraw the whole page."""
-    queued = waiting("hold-queue")
-    if not queued:
-        return
-    for q in queued:
-        with applying("hold-queue", q):
-            _apply_one(q, holds)
-    st.rerun()
+    if apply_each("hold-queue", lambda q: _apply_one(q, holds)):
+        st.rerun()
 
 
 def _apply_one(q: dict[str, Any], holds: dict[str, dict[str, Any]]) -> None:
@@ -150,14 +146,15 @@ def _apply_one(q: dict[str, Any], holds: dict[str, dict[str, Any]]) -> None:
 
 
 def _queue_group(group: list[dict[str, Any]], verb: str) -> None:
-    st.session_state.setdefault("hold-queue", []).append(
+    queue(
+        "hold-queue",
         {
             "id": group[0]["id"],
             "ids": [h["id"] for h in group],
             "title": _group_title(group),
             "verb": verb,
             "by": reviewer(),
-        }
+        },
     )
 
 

@@ -15,19 +15,21 @@ import streamlit as st
 
 from graphs.batch_holds import TooLate
 from graphs.errors import AlreadyDecided, InvalidInput
+from ui.clicks import queue
 from ui.state import clock, count, flash, plain, reviewer
 
 PAGE_SIZE = 50  # contacts listed at once (an audience may be thousands): search for the rest
 
 
 def _queue_take_out(contact: dict[str, Any]) -> None:
-    st.session_state.setdefault("hold-queue", []).append(
+    queue(
+        "hold-queue",
         {
             "id": contact["id"],
             "title": contact["name"] or contact["email"],
             "verb": "take_out",
             "by": reviewer(),
-        }
+        },
     )
 
 
