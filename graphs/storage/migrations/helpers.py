@@ -41,3 +41,34 @@ def user_version(number: int) -> None:
     """SQLite files keep counting their migrations in `PRAGMA user_version` too."""
     if not is_pg():
         op.execute(f"PRAGMA user_version = {number}")
+
+
+def create_index_online(
+    name: str, table: str, columns: list[Any], *, where: sa.TextClause | None = None
+) -> None:
+    """An index on a table that may already be large and in use (an upgrade of a running
+    deployment). On PostgreSQL it is built with `CREATE INDEX CONCURRENTLY`, outside the
+    revision's transaction (Alembic's `autocommit_block`): the table's writers go on while it
+    builds, where a plain `CREATE INDEX` holds a SHARE lock that stops every INSERT, UPDATE and
+    DELETE on the table until the build ends (at 1,000,000 campaigns, minutes of a frozen inbox
+    and outbox). A build that was cut short (a crash, a cancel) leaves an INVALID index of that
+    name: it is dropped and built again; a valid one left by a revision that built it but did
+    not get to record itself is kept. On SQLite, a plain index inside the revision's
+    transaction (one writer at a time there anyway)."""
+    if not is_pg():
+        op.create_index(name, table, columns, sqlite_where=where)
+        return
+    with op.get_context().autocommit_block():
+        bind = op.get_bind()
+        valid = bind.execute(
+            sa.text(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE c.oid = to_regclass(:name)"
+            ),
+            {"name": name},
+        ).scalar()
+        if valid:
+            return
+        if valid is not None:  # a build cut short
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        op.create_index(name, table, columns, postgresql_where=where, postgresql_concurrently=True)

@@ -3,8 +3,6 @@ campaign's history): without it every such read scans the whole audit."""
 
 from __future__ import annotations
 
-from alembic import op
-
 from graphs.storage.migrations import helpers
 
 revision = "0008"
@@ -14,5 +12,5 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("audit_thread_event", "audit", ["thread_id", "event", "seq"])
+    helpers.create_index_online("audit_thread_event", "audit", ["thread_id", "event", "seq"])
     helpers.user_version(8)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from alembic import op
-
 from graphs.storage.migrations import helpers
 
 revision = "0009"
@@ -13,5 +11,5 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("jobs_thread", "jobs", ["thread_id", "id"])
+    helpers.create_index_online("jobs_thread", "jobs", ["thread_id", "id"])
     helpers.user_version(9)

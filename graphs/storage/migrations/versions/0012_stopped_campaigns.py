@@ -5,7 +5,6 @@ of scanning every campaign (1,000,000 campaigns at the inbox's measured scale)."
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from graphs.storage.migrations import helpers
 
@@ -17,11 +16,5 @@ depends_on = None
 
 def upgrade() -> None:
     stopped = sa.text("status = 'error'")
-    op.create_index(
-        "campaigns_stopped",
-        "campaigns",
-        ["updated_at"],
-        sqlite_where=stopped,
-        postgresql_where=stopped,
-    )
+    helpers.create_index_online("campaigns_stopped", "campaigns", ["updated_at"], where=stopped)
     helpers.user_version(12)

@@ -13,7 +13,6 @@ from the rows already there.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from graphs.storage.migrations import helpers
 
@@ -25,11 +24,7 @@ depends_on = None
 
 def upgrade() -> None:
     sent = sa.text("name = 'send_email' AND status = 'done'")
-    op.create_index(
-        "outbox_sent_to",
-        "outbox",
-        [sa.text("lower(json_extract(args, '$.to'))")],
-        sqlite_where=sent,
-        postgresql_where=sent,
+    helpers.create_index_online(
+        "outbox_sent_to", "outbox", [sa.text("lower(json_extract(args, '$.to'))")], where=sent
     )
     helpers.user_version(13)
