@@ -5,10 +5,11 @@ means; this runs them there, the previous yardstick `bare_minimal` included).
 The cluster is `SIGNOFF_BENCH_DATABASE_URL` when set (each side gets a schema of its own in it),
 else a throwaway PostgreSQL 15 cluster on loopback started for the run (tests/pg_cluster.py).
 Signoff's side runs with `SIGNOFF_DATABASE_URL` pointing at its schema (checkpoints and app
-tables). The bare side is the yardstick and stays the library's plain recipe whatever Signoff's
-own connections do: `PostgresSaver.from_conn_string(url)` (one connection: autocommit,
-prepare_threshold=0, dict_row; no pipeline) and `setup()`, on its own schema. Threads alternate,
-as on SQLite.
+tables). The bare side is the yardstick, the library's plain recipe whatever else Signoff's own
+connections do: `PostgresSaver.from_conn_string(url)` (one connection: autocommit,
+prepare_threshold=0, dict_row; no pipeline) and `setup()`, on its own schema, with the one
+session setting Signoff's saver connection makes that any LangGraph user could make too (lz4
+compression, `prefer_lz4`): both sides on the same saver. Threads alternate, as on SQLite.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from bench.bench_p1 import (  # noqa: E402
     signoff_thread,
 )
 from graphs.runtime import Signoff  # noqa: E402
-from graphs.storage.database import ENV, libpq_url, pg_connect  # noqa: E402
+from graphs.storage.database import ENV, libpq_url, pg_connect, prefer_lz4  # noqa: E402
 
 
 def _schema(url: str) -> str:
@@ -59,11 +60,14 @@ def _schema(url: str) -> str:
 
 @contextmanager
 def bare_saver(url: str) -> Iterator[Any]:
-    """The yardstick's checkpointer: LangGraph's own recipe, untouched by Signoff's settings."""
+    """The yardstick's checkpointer: LangGraph's own recipe, with the one setting Signoff's
+    saver connection makes that any LangGraph user could make too (lz4 compression of what the
+    session writes, `prefer_lz4`), so both sides run on the same saver."""
     from langgraph.checkpoint.postgres import PostgresSaver
 
     with PostgresSaver.from_conn_string(libpq_url(url)) as saver:
         saver.setup()
+        prefer_lz4(saver.conn)
         yield saver
 
 
@@ -140,7 +144,7 @@ def run_p1_pg(threads: int = 20, *, warmup: int = 1, log: Log = _stderr) -> dict
             " Signoff's app tables in the same database",
             "bare": "Signoff's shape (bench/bench_p1.py build_bare_graph), the library's recipe:"
             " PostgresSaver.from_conn_string (one connection, autocommit, prepare_threshold=0,"
-            " dict_row), a schema of its own",
+            " dict_row; lz4 compression as on Signoff's saver session), a schema of its own",
             "bare_minimal": "the previous yardstick (build_minimal_graph: 2 checkpoints fewer"
             " than Signoff's shape), the same recipe, a schema of its own",
             POOLED: POOLED_NOTE + "; the same recipe, a schema of its own",

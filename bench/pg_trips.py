@@ -12,7 +12,9 @@ library's plain PostgresSaver) on a throwaway PostgreSQL 15 cluster on loopback
   knowledge base; the bare saver) with the wall time spent waiting, and per caller (the
   saver's method, or the first frame in this repository above graphs/storage/database.py);
 - the server's statements and execution + planning time per campaign (pg_stat_statements),
-  each side measured alone, heaviest statements first.
+  each side measured alone, heaviest statements first;
+- the CPU time of each connection's server process per campaign (`backend_cpu_s`: all the
+  server does for it, protocol and commits included; less moved by the machine's load).
 
 A diagnostic, not a gate: the figures move with the machine's load (printed), the counts do not.
 """
@@ -192,6 +194,38 @@ def _statements(url: str, campaigns: int, prefix: str, top: int = 12) -> list[st
     return out
 
 
+def backend_cpu_s(conns: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds each connection's server process has run so far (Linux: the first field of
+    /proc/<pid>/schedstat, in ns), by role; empty where it cannot be read (another machine's
+    server, another OS). Unlike pg_stat_statements' execution time, it counts all the server
+    does for the connection (protocol, transactions, commits, triggers) and waiting for a
+    core is not in it, so it moves less with the machine's load."""
+    out = {}
+    for role, conn in conns.items():
+        if conn is None:
+            continue
+        try:
+            with open(f"/proc/{conn.info.backend_pid}/schedstat") as f:
+                out[role] = int(f.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError, psycopg.Error):  # a closed connection too
+            continue
+    return out
+
+
+def cpu_lines(
+    before: dict[str, float], after: dict[str, float], campaigns: int, side: str
+) -> list[str]:
+    spent = {role: after[role] - before[role] for role in after if role in before}
+    lines = [
+        f"pgtrips_server_cpu_ms_per_campaign={role} {ms / campaigns * 1000:.2f}"
+        for role, ms in sorted(spent.items())
+    ]
+    if spent:
+        total = sum(spent.values()) / campaigns * 1000
+        lines.append(f"pgtrips_{side}_server_cpu_ms_per_campaign={total:.2f}")
+    return lines
+
+
 def run(campaigns: int = 5, log: Callable[[str], None] | None = None, top: int = 12) -> list[str]:
     from fakes import ScriptedChatModel
     from pg_cluster import Cluster
@@ -221,20 +255,28 @@ def run(campaigns: int = 5, log: Callable[[str], None] | None = None, top: int =
             out_dir.mkdir()
             with bare_saver(_schema(cluster.url)) as saver, trips.counting():
                 graph = build_bare_graph(saver, ScriptedChatModel(), out_dir)
-                trips.name(s._saver_conn, "signoff-saver")
-                trips.name(getattr(s.store.conn, "raw", s.store.conn), "signoff-app")
-                trips.name(getattr(getattr(s.kb, "_conn", None), "raw", None), "signoff-kb")
-                trips.name(saver.conn, "bare-saver")
+                signoff = {
+                    "signoff-saver": s._saver_conn,
+                    "signoff-app": getattr(s.store.conn, "raw", s.store.conn),
+                    "signoff-kb": getattr(getattr(s.kb, "_conn", None), "raw", None),
+                }
+                bare = {"bare-saver": saver.conn}
+                for role, conn in {**signoff, **bare}.items():
+                    trips.name(conn, role)
                 signoff_thread(s)
                 bare_thread(graph, -1, out_dir)
                 trips.reset()
                 _statements(cluster.url, 1, "ignored")
                 times = {"signoff": 0.0, "bare": 0.0}
+                cpu = backend_cpu_s(signoff)
                 for _ in range(campaigns):
                     times["signoff"] += signoff_thread(s)
+                lines += cpu_lines(cpu, backend_cpu_s(signoff), campaigns, "signoff")
                 lines += _statements(cluster.url, campaigns, "pgtrips_signoff", top)
+                cpu = backend_cpu_s(bare)
                 for n in range(campaigns):
                     times["bare"] += bare_thread(graph, n, out_dir)
+                lines += cpu_lines(cpu, backend_cpu_s(bare), campaigns, "bare")
                 lines += _statements(cluster.url, campaigns, "pgtrips_bare", top)
                 say("pg_trips: done")
             s.close()

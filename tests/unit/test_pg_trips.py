@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.pg_trips import Trips
+from bench.pg_trips import Trips, backend_cpu_s, cpu_lines
 from graphs.storage.database import PgConnection
 
 
@@ -46,5 +46,27 @@ def test_several_reads_are_one_round_trip(postgres: Any, tmp_path: Path) -> None
                 rows = conn.reads([("SELECT 1 AS a", ()), ("SELECT ? AS b", (n,))])
                 assert [r[0][0] for r in rows] == [1, n]
         assert sum(trips.trips.values()) == 5, trips.trips
+    finally:
+        conn.close()
+
+
+def test_server_cpu_is_read_per_connection(postgres: Any, tmp_path: Path) -> None:
+    """`backend_cpu_s` reads the CPU time of each connection's own server process, which grows
+    as that connection's statements run (a closed or foreign connection is left out)."""
+    conn = PgConnection(postgres.new_schema(), tmp_path / "chain.db")
+    other = PgConnection(postgres.new_schema(), tmp_path / "chain2.db")
+    try:
+        conns = {"app": conn.raw, "other": other.raw, "none": None}
+        before = backend_cpu_s(conns)
+        assert set(before) == {"app", "other"}
+        for n in range(200):
+            conn.execute("SELECT ?", (n,)).fetchone()
+        after = backend_cpu_s(conns)
+        assert after["app"] > before["app"]
+        [line, total] = cpu_lines({"app": before["app"]}, {"app": after["app"]}, 2, "signoff")
+        assert line.startswith("pgtrips_server_cpu_ms_per_campaign=app ")
+        assert total.startswith("pgtrips_signoff_server_cpu_ms_per_campaign=")
+        other.close()
+        assert set(backend_cpu_s({"other": other.raw})) == set()
     finally:
         conn.close()
