@@ -75,6 +75,10 @@ class Tables:
     chain: AuditChain  # the audit key and anchor (graphs/audit_chain.py)
     _heads: list[tuple[int, str, str]]  # audit heads to anchor once their transaction commits
     _in_tx: bool = False  # a `tx()` is open (on the thread that holds `_lock`)
+    # PostgreSQL: the audit chain's head (seq, hash) as this connection last read or committed
+    # it, the guess a locked transaction's entries chain on (graphs/storage/audit.py)
+    _audit_head: tuple[int, str] | None = None
+    _guessed: list[list[Any]] | None = None  # the open transaction's entries chained on it
     _tx_serial: bool = False  # ... and holds the write lock (no other writer until it ends)
 
     @property
@@ -103,7 +107,10 @@ class Tables:
                 yield self.conn
                 return
             if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
-                transaction = self.conn.transaction(WRITE_LOCK if serial else None)
+                guess = serial and self._audit_head is not None
+                transaction = self.conn.transaction(
+                    WRITE_LOCK if serial else None, guessed=self if guess else None
+                )
             else:
                 transaction = self._sqlite_transaction()
             try:
@@ -116,7 +123,10 @@ class Tables:
                 raise
             finally:
                 self._in_tx = self._tx_serial = False
+                self._guessed = None
             heads, self._heads = self._heads, []  # committed: the audit heads it wrote
+            if heads:
+                self._audit_head = (heads[-1][0], heads[-1][1])
         if heads:
             self.chain.record_heads(heads)
 

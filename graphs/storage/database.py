@@ -188,20 +188,28 @@ class PgConnection:
         self.chain_path = chain_path
         self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
         self._pipe: psycopg.Pipeline | None = None
+        self.guessing = False  # a `transaction(guessed=)` is open (graphs/storage/audit.py)
         # reads sent right after the write lock of every locked transaction (`read_ahead`), and
         # their cursors in the open transaction
         self._locked_reads: list[str] = []
         self._ahead: dict[str, Any] = {}
 
     @contextmanager
-    def transaction(self, lock: int | None) -> Iterator[PgConnection]:
+    def transaction(self, lock: int | None, guessed: Any = None) -> Iterator[PgConnection]:
         """One transaction (BEGIN, the transaction-scoped advisory lock `lock` when given, the
         block's statements, COMMIT) in pipeline mode: statements are sent without waiting for
         their results, and the connection waits only where the block reads one (a fetch, a
         row count) and at the COMMIT. Where there were 2 + n round trips (BEGIN and the lock,
         each statement, COMMIT) there are 1 + the reads. The statements, their order and the
         transaction are the same; an error surfaces at the next wait instead of at its own
-        statement, still inside the block, and rolls the transaction back."""
+        statement, still inside the block, and rolls the transaction back.
+
+        `guessed` (the audit tables, graphs/storage/audit.py): while it is given, `guessing`
+        is true and the block's audit entries chain on the head this connection knows; their
+        statements (`guessed.guessed_writes()`) go after the block's, behind a savepoint, and
+        when their guard finds another head (`guessed.guess_missed(exc)`) they are rolled back
+        to it and sent again as `guessed.guessed_again(self)` gives them (the lock still held,
+        the block's statements kept), then the transaction commits."""
         if not psycopg.Pipeline.is_supported():  # libpq < 14: one round trip per statement
             self.script(f"BEGIN; SELECT pg_advisory_xact_lock({lock})" if lock else "BEGIN")
             try:
@@ -211,24 +219,50 @@ class PgConnection:
                 raise
             self.raw.execute("COMMIT")
             return
+        writes: list[tuple[str, Sequence[Any]]] = []
         try:
             with self.raw.pipeline() as pipe:
                 self._pipe = pipe
+                self.guessing = guessed is not None
                 try:
                     self.raw.execute("BEGIN")
                     if lock:
                         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-                        for sql in self._locked_reads:
+                        for sql in self._locked_reads if guessed is None else ():
                             self._ahead[sql] = _PipedCursor(self.raw.execute(translate(sql)), pipe)
                     yield self
+                    writes = guessed.guessed_writes() if guessed is not None else []
+                    if writes:
+                        self.raw.execute("SAVEPOINT guessed_audit_head")
+                        for sql, params in writes:
+                            self.raw.execute(translate(sql), tuple(params))
                     self.raw.execute("COMMIT")
                 finally:
                     self._pipe = None
+                    self.guessing = False
                     self._ahead.clear()
+        except psycopg.Error as exc:
+            if not (writes and guessed.guess_missed(exc) and self._in_error()):
+                self._rollback()
+                raise
+            try:  # the guess missed: the entries again, on the head as it is
+                self.raw.execute("ROLLBACK TO SAVEPOINT guessed_audit_head")
+                for sql, params in guessed.guessed_again(self):
+                    self.raw.execute(translate(sql), tuple(params))
+                self.raw.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
         except BaseException:
-            if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                self.raw.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _in_error(self) -> bool:
+        return bool(self.raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR)
+
+    def _rollback(self) -> None:
+        if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.raw.execute("ROLLBACK")
 
     def read_ahead(self, sql: str) -> Any:
         """A read (no parameters) that locked transactions need: its cursor when this locked
