@@ -387,7 +387,14 @@ class Holds(Reviews):
         threads: set[str] = set()
         ahead: dict[str, str] = {}  # the leases taken with the releases, until handed over
         taken: dict[str, Callable[[], str | None]] = {}
-        due = self.store.due(now)
+        soon = now + self.policy.remind_before  # reviews and an audience's one review, no holds
+        by_soon = None  # on PostgreSQL: what is due by `soon`, read with what is due now
+        if self.store.dialect == "postgresql":  # one round trip for both reads
+            by_soon = self.store.due(max(now, soon))
+            due = [r for r in by_soon if r["due"] <= now]
+        else:
+            due = self.store.due(now)
+        decided: set[str] = set()  # due rows this step recorded, or found decided already
         try:
             # this step's releases, and the leases of their threads' resumes: one commit
             with self.store.tx() if due else nullcontext():
@@ -398,7 +405,9 @@ class Holds(Reviews):
                     try:
                         self._record(row, decision, "scheduler")
                     except AlreadyDecided:
+                        decided.add(row["interrupt_id"])
                         continue  # a person (or another scheduler) got there first
+                    decided.add(row["interrupt_id"])
                     kind = "released" if row["kind"] == "hold" else "expired"
                     done[kind].append(row["interrupt_id"])
                     threads.add(row["thread_id"])
@@ -416,8 +425,16 @@ class Holds(Reviews):
         finally:
             for thread_id, owner in ahead.items():  # not handed over (an error before)
                 self.store.release(thread_id, owner)
-        soon = now + self.policy.remind_before  # reviews and an audience's one review, no holds
-        reviews = self.store.due(soon, kind=("review", "batch"))  # one read for both
+        if by_soon is None:
+            reviews = self.store.due(soon, kind=("review", "batch"))  # one read for both
+        else:  # as that read would give them: the undecided ones (those due now are decided)
+            reviews = [
+                r
+                for r in by_soon
+                if r["kind"] in ("review", "batch")
+                and r["due"] <= soon
+                and r["interrupt_id"] not in decided
+            ]
         for row in sorted(reviews, key=lambda r: r["due"]):
             if self.store.remind_once(row["interrupt_id"]):
                 p = row["payload"]

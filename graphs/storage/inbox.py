@@ -377,6 +377,9 @@ def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: 
     `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
     and adds the new ones; "add" only adds the new ones."""
     # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
+    if not items and replace != "add":  # none pending: every row goes, none to read first
+        c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
+        return []
     old = {
         r["interrupt_id"]: (r["created_at"], r["due"])
         for r in c.execute(
