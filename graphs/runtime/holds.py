@@ -27,6 +27,7 @@ from graphs.runtime.batches import contact_hold, split_member
 from graphs.runtime.reviews import Reviews, apply_reads
 from graphs.runtime.stored import last_checkpoint, stored_values, waiting_branches
 from graphs.storage.chunked import read_in
+from graphs.storage.decisions import decision_taken
 from graphs.waiting_turn import approvals_waiting
 
 log = logging.getLogger(__name__)
@@ -375,6 +376,37 @@ class Holds(Reviews):
             )
         return self.decide_many({resolved: decision}, by=by)[0]
 
+    def _releases(
+        self, due: list[dict[str, Any]], done: dict[str, list[str]], *, raising: bool
+    ) -> tuple[set[str], set[str], dict[str, Callable[[], str | None]]]:
+        """`tick`'s releases and expiries of `due` in one transaction, with the leases of their
+        threads' resumes: the rows recorded or found decided, the threads to carry on, and
+        the leases' `take_within`. `raising`: a decision there first is not looked for; it
+        fails the transaction (`decision_taken`), nothing of it written or added to `done`."""
+        decided: set[str] = set()  # due rows this step recorded, or found decided already
+        threads: set[str] = set()
+        taken: dict[str, Callable[[], str | None]] = {}
+        recorded: dict[str, list[str]] = {"released": [], "expired": []}
+        with self.store.tx() if due else nullcontext():
+            for row in due:
+                if row["payload"].get("driver") == REMOTE_DRIVER:
+                    continue  # the server's threads: `signoff worker --langgraph-url URL`
+                decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
+                try:
+                    self._record(row, decision, "scheduler", conflict_raises=raising)
+                except AlreadyDecided:
+                    decided.add(row["interrupt_id"])
+                    continue  # a person (or another scheduler) got there first
+                decided.add(row["interrupt_id"])
+                kind = "released" if row["kind"] == "hold" else "expired"
+                recorded[kind].append(row["interrupt_id"])
+                threads.add(row["thread_id"])
+            if self._leases_ahead:
+                taken = {t: self.store.take_within(t, reads=apply_reads(t)) for t in threads}
+        for kind, ids in recorded.items():  # committed
+            done[kind] += ids
+        return decided, threads, taken
+
     def tick(self, now: float | None = None) -> dict[str, list[str]]:
         """One scheduler step: release due holds, expire overdue reviews, send reminders."""
         now = self.clock() if now is None else now
@@ -394,25 +426,22 @@ class Holds(Reviews):
             due = [r for r in by_soon if r["due"] <= now]
         else:
             due = self.store.due(now)
-        decided: set[str] = set()  # due rows this step recorded, or found decided already
         try:
-            # this step's releases, and the leases of their threads' resumes: one commit
-            with self.store.tx() if due else nullcontext():
-                for row in due:
-                    if row["payload"].get("driver") == REMOTE_DRIVER:
-                        continue  # the server's threads: `signoff worker --langgraph-url URL`
-                    decision = {"type": "release"} if row["kind"] == "hold" else {"type": "expire"}
-                    try:
-                        self._record(row, decision, "scheduler")
-                    except AlreadyDecided:
-                        decided.add(row["interrupt_id"])
-                        continue  # a person (or another scheduler) got there first
-                    decided.add(row["interrupt_id"])
-                    kind = "released" if row["kind"] == "hold" else "expired"
-                    done[kind].append(row["interrupt_id"])
-                    threads.add(row["thread_id"])
-                if self._leases_ahead:
-                    taken = {t: self.store.take_within(t, reads=apply_reads(t)) for t in threads}
+            # this step's releases, and the leases of their threads' resumes: one commit. On
+            # PostgreSQL first without a wait per release: a decision there first (a person's,
+            # another scheduler's) fails the whole step, which is then done again looking
+            # before each release, as on SQLite
+            raising = self.store.dialect == "postgresql"
+            while True:
+                try:
+                    decided, threads, taken = self._releases(due, done, raising=raising)
+                except Exception as exc:
+                    if not (raising and decision_taken(exc)):
+                        raise
+                    log.info("scheduler: a due item was decided meanwhile; releasing one by one")
+                    raising = False
+                    continue
+                break
             for thread_id, take in taken.items():  # committed: each lease is ours, or not
                 owner = take()
                 if owner is not None:
