@@ -18,6 +18,7 @@ from graphs.runtime.held_contacts import HOLD_DECISIONS, HeldContacts
 from graphs.runtime.reviews import apply_reads
 from graphs.storage.chunked import read_in
 from graphs.storage.decisions import decision_taken
+from graphs.storage.guesses import guessing_first
 from graphs.waiting_turn import approvals_waiting
 
 log = logging.getLogger(__name__)
@@ -221,17 +222,13 @@ class Holds(HeldContacts):
             # PostgreSQL first without a wait per release: a decision there first (a person's,
             # another scheduler's) fails the whole step, which is then done again looking
             # before each release, as on SQLite
-            raising = self.store.dialect == "postgresql"
-            while True:
-                try:
-                    decided, threads, taken = self._releases(due, done, raising=raising)
-                except Exception as exc:
-                    if not (raising and decision_taken(exc)):
-                        raise
-                    log.info("scheduler: a due item was decided meanwhile; releasing one by one")
-                    raising = False
-                    continue
-                break
+            # (graphs/storage/guesses.py: the guess is that nobody decided them)
+            decided, threads, taken = guessing_first(
+                lambda raising: self._releases(due, done, raising=raising),
+                guess=self.store.dialect == "postgresql",
+                what="scheduler's releases",
+                missed_by=decision_taken,
+            )
             for thread_id, take in taken.items():  # committed: each lease is ours, or not
                 owner = take()
                 if owner is not None:

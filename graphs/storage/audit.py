@@ -9,6 +9,7 @@ from typing import Any
 
 from graphs.audit_chain import plain_hash
 from graphs.storage.base import Tables, now_iso
+from graphs.storage.guesses import checked, missed
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,9 @@ class AuditTables(Tables):
         c.execute(self._insert_sql(), (*fields, digest))
         return seq
 
-    def _insert_sql(self) -> str:
+    def _insert_sql(self, rows: int = 1, *, guarded: bool = False) -> str:
+        """The INSERT of `rows` entries (one statement); `guarded`: the first one's `seq` is
+        `GUESSED` (its parameters: the guessed head's seq, then its own)."""
         # on PostgreSQL the identity sequence keeps the highest number ever given, as
         # sqlite_sequence does on SQLite (a tail cut off is told from one never written)
         top = (
@@ -88,31 +91,22 @@ class AuditTables(Tables):
             if self.dialect == "postgresql"
             else ""
         )
-        return INSERT + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top
+        row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        first = "(" + GUESSED + row[2:] if guarded else row
+        return INSERT + " VALUES " + ", ".join([first] + [row] * (rows - 1)) + top
 
     # -- the guessed head's entries (graphs/storage/database.py `PgConnection.transaction`)
     def guessed_writes(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """The statements of the entries chained on the guessed head: the first one guarded
-        (its `seq` is NULL, and its INSERT fails, unless the chain's head is the guessed one)."""
+        """The statement of the entries chained on the guessed head, one INSERT whose first
+        row is guarded (it fails the transaction unless the chain's head is the guessed one)."""
         if not self._guessed:
             return []
-        first, *rest = self._guessed
-        plain = self._insert_sql()
-        guarded = plain.replace(" VALUES (?,", " VALUES (" + GUESSED + ",", 1)
-        return [
-            (guarded, (first[0] - 1, first[0], *first[1:])),
-            *((plain, tuple(entry)) for entry in rest),
-        ]
+        sql = self._insert_sql(len(self._guessed), guarded=True)
+        return [(sql, (self._guessed[0][0] - 1, *(v for entry in self._guessed for v in entry)))]
 
     def guess_missed(self, exc: BaseException) -> bool:
         """Whether `exc` is the guard of `guessed_writes` finding another head."""
-        diag = getattr(exc, "diag", None)
-        return (
-            bool(self._guessed)
-            and type(exc).__name__ == "NotNullViolation"
-            and getattr(diag, "table_name", None) == "audit"
-            and getattr(diag, "column_name", None) == "seq"
-        )
+        return bool(self._guessed) and missed(exc, "audit head")
 
     def guessed_again(self, c: Any) -> list[tuple[str, tuple[Any, ...]]]:
         """The guessed entries chained on the head as read now (the write lock still held),
@@ -120,16 +114,16 @@ class AuditTables(Tables):
         last = c.execute(HEAD).fetchone()
         seq, prev = (last["seq"], last["hash"] or "") if last else (0, "")
         log.info("audit head moved to #%d since this connection's last entry; chained again", seq)
-        heads, statements = [], []
-        for entry in self._guessed or []:
+        entries = self._guessed or []
+        heads = []
+        for entry in entries:
             seq += 1
             entry[0], entry[7] = seq, prev
             digest = self.chain.mac(*entry[:8])
             entry[8] = prev = digest
             heads.append((seq, digest, entry[1]))
-            statements.append((self._insert_sql(), tuple(entry)))
         self._heads[:] = heads
-        return statements
+        return [(self._insert_sql(len(entries)), tuple(v for entry in entries for v in entry))]
 
     def audit_log(
         self,
@@ -201,8 +195,12 @@ INSERT = (
     "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version, prev_hash, hash)"
 )
 # the first guessed entry's seq: its own when the chain's head is the guessed one (the entry
-# before it), else NULL (a NOT NULL violation: the guess missed); parameters: that head, seq
-GUESSED = "(SELECT CASE WHEN COALESCE(MAX(seq), 0) = ? THEN ? END FROM audit)"
+# before it), else the transaction fails (graphs/storage/guesses.py); parameters: that head, seq
+GUESSED = (
+    "(SELECT "
+    + checked("COALESCE(MAX(seq), 0) = ?", "audit head", "CAST(? AS TEXT)")
+    + " FROM audit)"
+)
 
 
 def _head(c: Any, serial: bool) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from graphs.storage.audit import AuditTables
 from graphs.storage.base import now_iso
+from graphs.storage.guesses import guard, guessing_first
 from graphs.storage.leases import LeaseTables
 
 log = logging.getLogger(__name__)
@@ -90,16 +91,16 @@ class InboxTables(AuditTables, LeaseTables):
             outer = self._in_tx  # this thread's transaction is open: the lease waits for it
         sync = (thread_id, items, replace, proposed, status, keep_error, applied, read_after)
         # on PostgreSQL, with the rows known (a run's end, under the thread's lease): the
-        # transaction does not wait to read them; a guard fails it if they are not as known
+        # transaction does not wait to read them; a guard fails it if they are not as known,
+        # and it is done again reading them (graphs/storage/guesses.py)
         known = there if replace and there is not None and not outer else None
-        if known is not None and self.dialect == "postgresql":
-            try:
-                return self._index_tx(*sync, end_lease=end_lease and not outer, known=known)
-            except Exception as exc:
-                if not rows_moved(exc):
-                    raise
-                log.info("the inbox rows of %s were not as known; read them", thread_id)
-        return self._index_tx(*sync, end_lease=end_lease and not outer, known=None)
+        return guessing_first(
+            lambda guess: self._index_tx(
+                *sync, end_lease=end_lease and not outer, known=known if guess else None
+            ),
+            guess=known is not None and self.dialect == "postgresql",
+            what=f"inbox sync of {thread_id}",
+        )
 
     def _index_tx(
         self,
@@ -117,22 +118,22 @@ class InboxTables(AuditTables, LeaseTables):
         known: set[str] | None,
     ) -> list[str]:
         """`index_thread`'s transaction. `known`: the thread's rows of no batch, not read: the
-        first statement (`KNOWN_GUARD`) fails the transaction unless they are exactly these
-        and nobody decided the new items (`rows_moved(exc)` tells it, once it rolled back)."""
+        first statement, a guard (`KNOWN`), fails the transaction unless they are exactly these
+        and nobody decided the new items (graphs/storage/guesses.py)."""
         ended = None
         with self.tx() as c:
             if known is not None:
                 fresh_ids = [i["interrupt_id"] for i in items if i["interrupt_id"] not in known]
-                c.execute(
-                    KNOWN_GUARD,
+                guard(
+                    c,
+                    KNOWN,
                     (
-                        thread_id,
-                        sorted(known),
-                        thread_id,
                         sorted(known),
                         len(known),
+                        thread_id,
                         fresh_ids if proposed is not None else [],
                     ),
+                    "inbox rows",
                 )
                 decided = None
             else:
@@ -314,20 +315,14 @@ def summary_of(
     )
 
 
-# PostgreSQL: fails its transaction (a cast error, `rows_moved`) unless the thread's inbox rows
-# of no batch are exactly the known ones (their ids, twice, and how many) and no decision on
-# the new items (ids) is recorded; parameters: thread, known ids, thread, known ids, count, new
-KNOWN_GUARD = (
-    "SELECT CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM inbox WHERE thread_id = ? AND batch IS NULL"
-    " AND NOT (interrupt_id = ANY(?))) AND (SELECT COUNT(*) FROM inbox WHERE thread_id = ?"
-    " AND batch IS NULL AND interrupt_id = ANY(?)) = ? AND NOT EXISTS (SELECT 1 FROM decisions"
-    " WHERE interrupt_id = ANY(?)) THEN '0' ELSE 'signoff: inbox rows moved' END AS INTEGER)"
+# the guard of a sync on known rows (graphs/storage/guesses.py): the thread's rows of no batch
+# are exactly the known ids (none other, and as many), and no decision on the new items is
+# recorded; parameters: known ids, how many, thread, new ids
+KNOWN = (
+    "(SELECT COUNT(*) FILTER (WHERE interrupt_id <> ALL(?)) = 0 AND COUNT(*) = ? FROM inbox"
+    " WHERE thread_id = ? AND batch IS NULL)"
+    " AND NOT EXISTS (SELECT 1 FROM decisions WHERE interrupt_id = ANY(?))"
 )
-
-
-def rows_moved(exc: BaseException) -> bool:
-    """Whether `exc` is `KNOWN_GUARD` failing (the rows were not as known)."""
-    return type(exc).__name__ == "InvalidTextRepresentation" and "inbox rows moved" in str(exc)
 
 
 class Indexed(NamedTuple):
@@ -450,7 +445,7 @@ def _put_inbox(
 
     `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
     and adds the new ones; "add" only adds the new ones. `known` ("sync" or "add"): the ids
-    of the thread's rows of no batch, as the caller's guard (`KNOWN_GUARD`) holds them to be:
+    of the thread's rows of no batch, as the caller's guard (`KNOWN`) holds them to be:
     not read."""
     # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
     if not items and replace != "add":  # none pending: every row goes, none to read first

@@ -204,10 +204,10 @@ def test_a_hold_decided_while_the_scheduler_releases_keeps_its_decision(
         first, second = sorted(due, key=lambda r: r["interrupt_id"])
         s.cancel(first["interrupt_id"], by="ann")
         monkeypatch.setattr(s.store, "due", lambda *a, **k: list(due))  # read before the cancel
-        caplog.set_level("INFO", logger="graphs.runtime.holds")
+        caplog.set_level("INFO", logger="graphs.storage.guesses")
         done = s.tick(now=max(h["release_at"] for h in holds) + 1)
         assert done["released"] == [second["interrupt_id"]]
-        assert ("decided meanwhile" in caplog.text) == (database != "sqlite")
+        assert ("releases: a guess missed" in caplog.text) == (database != "sqlite")
         assert s.store.decision(first["interrupt_id"])["decision"]["type"] == "cancel"  # type: ignore[index]
         assert s.store.decision(second["interrupt_id"])["decision"]["type"] == "release"  # type: ignore[index]
         events = [e["event"] for e in s.store.audit_log(first["thread_id"], oldest_first=True)]

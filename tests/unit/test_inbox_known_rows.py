@@ -38,12 +38,14 @@ def proposals(store: Store) -> list[str]:
 def test_rows_not_as_known_are_read_and_synced_right(
     home: Path, database: str, caplog: Any
 ) -> None:
-    caplog.set_level(logging.INFO, logger="graphs.storage.inbox")
+    caplog.set_level(logging.INFO, logger="graphs.storage.guesses")
+    caplog.set_level(logging.INFO, logger="graphs.storage.audit")
     store = Store(open_database(home))
+    other = Store(open_database(home))  # another connection (a person's, another process's)
     try:
         store.add_campaign("t", {})
         assert store.index_thread("t", [item("A")], there=set(), proposed=proposed) == ["A"]
-        assert "not as known" not in caplog.text  # as known: no read, no retry
+        assert "a guess missed" not in caplog.text  # as known: no read, no retry
         # the caller thinks there are none (A is there): A stays, B is new
         assert store.index_thread("t", [item("A"), item("B")], there=set(), proposed=proposed) == [
             "B"
@@ -53,15 +55,32 @@ def test_rows_not_as_known_are_read_and_synced_right(
             "t", [item("B"), item("C")], there={"A", "B", "C"}, proposed=proposed
         )
         assert new == ["C"] and rows(store) == {"B", "C"}
-        # D decided before its sync (as known otherwise): indexed, never "proposed"
-        store.record_decision("D", "t", "a-D", {"type": "approve"}, "ann")
+        # D decided by another connection before its sync (as known otherwise): indexed,
+        # never "proposed"
+        other.record_decision(
+            "D", "t", "a-D", {"type": "approve"}, "ann", audit=("decision.recorded", {})
+        )
         new = store.index_thread(
             "t", [item("B"), item("C"), item("D")], there={"B", "C"}, proposed=proposed
         )
         assert new == ["D"] and rows(store) == {"B", "C", "D"}
-        assert proposals(store) == ["A", "B", "C"]
-        retried = caplog.text.count("not as known")
-        assert retried == (0 if database == "sqlite" else 3)
+        assert "chained again" not in caplog.text
+        # another connection appends to the audit chain and the caller does not know of D: the
+        # rows' guard fails the first try, and the audit's guessed head fails the second,
+        # whose entry ("proposed" E) is chained again on the real head
+        other.audit("test.other", {})
+        new = store.index_thread(
+            "t", [item("B"), item("C"), item("D"), item("E")], there={"B", "C"}, proposed=proposed
+        )
+        assert new == ["E"] and rows(store) == {"B", "C", "D", "E"}
+        assert proposals(store) == ["A", "B", "C", "E"]
+        retried = caplog.text.count("inbox sync of t: a guess missed")
+        assert retried == (0 if database == "sqlite" else 4)
+        assert ("chained again" in caplog.text) == (database != "sqlite")
         assert store.verify_audit()["ok"], store.verify_audit()
+        assert [e["event"] for e in other.audit_log("t", oldest_first=True)].count(
+            "decision.recorded"
+        ) == 1
     finally:
         store.conn.close()
+        other.conn.close()
