@@ -66,7 +66,7 @@ class AuditTables(Tables):
             seq, prev = self._audit_head[0] + 1, self._audit_head[1]
             self._guessed = []
         else:
-            last = _head(c, self._tx_serial).fetchone()
+            last = c.execute(HEAD).fetchone()
             seq = (last["seq"] if last else 0) + 1
             prev = (last["hash"] or "") if last else ""
             self._audit_head = (seq - 1, prev)
@@ -201,15 +201,6 @@ GUESSED = (
     + checked("COALESCE(MAX(seq), 0) = ?", "audit head", "CAST(? AS TEXT)")
     + " FROM audit)"
 )
-
-
-def _head(c: Any, serial: bool) -> Any:
-    """The chain's head read. On PostgreSQL a locked transaction sends it right after its write
-    lock (graphs/storage/database.py `read_ahead`): it comes with the transaction's first wait,
-    not in a round trip of its own, and no other writer can append until the commit."""
-    if serial and hasattr(c, "read_ahead"):
-        return c.read_ahead(HEAD)
-    return c.execute(HEAD)
 
 
 def audit_hash(

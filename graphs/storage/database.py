@@ -189,10 +189,6 @@ class PgConnection:
         self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
         self._pipe: psycopg.Pipeline | None = None
         self.guessing = False  # a `transaction(guessed=)` is open (graphs/storage/audit.py)
-        # reads sent right after the write lock of every locked transaction (`read_ahead`), and
-        # their cursors in the open transaction
-        self._locked_reads: list[str] = []
-        self._ahead: dict[str, Any] = {}
 
     @contextmanager
     def transaction(self, lock: int | None, guessed: Any = None) -> Iterator[PgConnection]:
@@ -228,8 +224,6 @@ class PgConnection:
                     self.raw.execute("BEGIN")
                     if lock:
                         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-                        for sql in self._locked_reads if guessed is None else ():
-                            self._ahead[sql] = _PipedCursor(self.raw.execute(translate(sql)), pipe)
                     yield self
                     writes = guessed.guessed_writes() if guessed is not None else []
                     if writes:
@@ -240,7 +234,6 @@ class PgConnection:
                 finally:
                     self._pipe = None
                     self.guessing = False
-                    self._ahead.clear()
         except psycopg.Error as exc:
             if not (writes and guessed.guess_missed(exc) and self._in_error()):
                 self._rollback()
@@ -263,22 +256,6 @@ class PgConnection:
     def _rollback(self) -> None:
         if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.raw.execute("ROLLBACK")
-
-    def read_ahead(self, sql: str) -> Any:
-        """A read (no parameters) that locked transactions need: its cursor when this locked
-        transaction sent it ahead, else the cursor of running it now (and from now on every
-        locked transaction sends it right after its write lock, so its rows come with the
-        transaction's first wait instead of one of their own).
-
-        The rows are those right after the lock was taken, so a read whose answer only this
-        transaction's own writes can change since (the caller's business) may use them; each
-        is given once per transaction."""
-        cur = self._ahead.pop(sql, None)
-        if cur is not None:
-            return cur
-        if self._pipe is not None and sql not in self._locked_reads:
-            self._locked_reads.append(sql)
-        return self.execute(sql)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cur = self.raw.execute(translate(sql), tuple(params))
