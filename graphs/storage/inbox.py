@@ -92,8 +92,9 @@ class InboxTables(AuditTables, LeaseTables):
         sync = (thread_id, items, replace, proposed, status, keep_error, applied, read_after)
         # on PostgreSQL, with the rows known (a run's end, under the thread's lease): the
         # transaction does not wait to read them; a guard fails it if they are not as known,
-        # and it is done again reading them (graphs/storage/guesses.py)
-        known = there if replace and there is not None and not outer else None
+        # and it is done again reading them (graphs/storage/guesses.py). With none pending
+        # there is nothing to guess: every row goes, none read first (`_put_inbox`)
+        known = there if replace and there is not None and not outer and items else None
         return guessing_first(
             lambda guess: self._index_tx(
                 *sync, end_lease=end_lease and not outer, known=known if guess else None
