@@ -57,14 +57,13 @@ class AuditTables(Tables):
         (under the write lock still held) and sent again (graphs/storage/database.py
         `transaction`). No round trip waits for the head in the usual case; the returned
         number is the guess's (`audit()` returns the committed one)."""
-        guessing = bool(getattr(c, "guessing", False)) and self._in_tx and self._tx_serial
+        guessing = self._guessed is not None and self._in_tx  # `tx()` says so
         if self._heads and self._in_tx and self._tx_serial:
             # a second entry of this transaction: the head is the entry it just wrote (the
             # write lock keeps every other writer out until it commits), no read
             seq, prev = self._heads[-1][0] + 1, self._heads[-1][1]
         elif guessing and self._audit_head is not None:
             seq, prev = self._audit_head[0] + 1, self._audit_head[1]
-            self._guessed = []
         else:
             last = c.execute(HEAD).fetchone()
             seq = (last["seq"] if last else 0) + 1
@@ -95,7 +94,7 @@ class AuditTables(Tables):
         first = "(" + GUESSED + row[2:] if guarded else row
         return INSERT + " VALUES " + ", ".join([first] + [row] * (rows - 1)) + top
 
-    # -- the guessed head's entries (graphs/storage/database.py `PgConnection.transaction`)
+    # -- the guessed head's entries: the `tail` of graphs/storage/database.py `transaction`
     def guessed_writes(self) -> list[tuple[str, tuple[Any, ...]]]:
         """The statement of the entries chained on the guessed head, one INSERT whose first
         row is guarded (it fails the transaction unless the chain's head is the guessed one)."""
@@ -105,7 +104,8 @@ class AuditTables(Tables):
         return [(sql, (self._guessed[0][0] - 1, *(v for entry in self._guessed for v in entry)))]
 
     def guess_missed(self, exc: BaseException) -> bool:
-        """Whether `exc` is the guard of `guessed_writes` finding another head."""
+        """Whether `exc` is the guard of `guessed_writes` finding another head (not another
+        error, nor another guess's guard)."""
         return bool(self._guessed) and missed(exc, "audit head")
 
     def guessed_again(self, c: Any) -> list[tuple[str, tuple[Any, ...]]]:

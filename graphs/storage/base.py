@@ -78,7 +78,8 @@ class Tables:
     # PostgreSQL: the audit chain's head (seq, hash) as this connection last read or committed
     # it, the guess a locked transaction's entries chain on (graphs/storage/audit.py)
     _audit_head: tuple[int, str] | None = None
-    _guessed: list[list[Any]] | None = None  # the open transaction's entries chained on it
+    # the open transaction's entries chained on it (a list while the transaction guesses)
+    _guessed: list[list[Any]] | None = None
     _tx_serial: bool = False  # ... and holds the write lock (no other writer until it ends)
 
     @property
@@ -107,9 +108,12 @@ class Tables:
                 yield self.conn
                 return
             if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
-                guess = serial and self._audit_head is not None
+                # with the write lock and a known head, the audit entries chain on that head
+                # and are sent last, guarded (graphs/storage/audit.py `guessed_writes`)
+                guess = serial and self._audit_head is not None and self.conn.pipelined
+                self._guessed = [] if guess else None
                 transaction = self.conn.transaction(
-                    WRITE_LOCK if serial else None, guessed=self if guess else None
+                    WRITE_LOCK if serial else None, tail=self if guess else None
                 )
             else:
                 transaction = self._sqlite_transaction()

@@ -188,10 +188,11 @@ class PgConnection:
         self.chain_path = chain_path
         self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
         self._pipe: psycopg.Pipeline | None = None
-        self.guessing = False  # a `transaction(guessed=)` is open (graphs/storage/audit.py)
+        # libpq >= 14: transactions are pipelined, and may have a `tail` (`transaction`)
+        self.pipelined = psycopg.Pipeline.is_supported()
 
     @contextmanager
-    def transaction(self, lock: int | None, guessed: Any = None) -> Iterator[PgConnection]:
+    def transaction(self, lock: int | None, tail: Any = None) -> Iterator[PgConnection]:
         """One transaction (BEGIN, the transaction-scoped advisory lock `lock` when given, the
         block's statements, COMMIT) in pipeline mode: statements are sent without waiting for
         their results, and the connection waits only where the block reads one (a fetch, a
@@ -200,13 +201,13 @@ class PgConnection:
         transaction are the same; an error surfaces at the next wait instead of at its own
         statement, still inside the block, and rolls the transaction back.
 
-        `guessed` (the audit tables, graphs/storage/audit.py): while it is given, `guessing`
-        is true and the block's audit entries chain on the head this connection knows; their
-        statements (`guessed.guessed_writes()`) go after the block's, behind a savepoint, and
-        when their guard finds another head (`guessed.guess_missed(exc)`) they are rolled back
-        to it and sent again as `guessed.guessed_again(self)` gives them (the lock still held,
-        the block's statements kept), then the transaction commits."""
-        if not psycopg.Pipeline.is_supported():  # libpq < 14: one round trip per statement
+        `tail` (the audit tables, graphs/storage/audit.py): statements sent last, behind a
+        savepoint (`tail.guessed_writes()`: audit entries chained on a guessed head, guarded).
+        When their guard fails (`tail.guess_missed(exc)`), they are rolled back to the
+        savepoint and `tail.guessed_again(self)` is sent instead (the entries chained on the
+        real head), the lock still held and the block's statements kept; then the transaction
+        commits."""
+        if not self.pipelined:  # libpq < 14: one round trip per statement (and no `tail`)
             self.script(f"BEGIN; SELECT pg_advisory_xact_lock({lock})" if lock else "BEGIN")
             try:
                 yield self
@@ -219,13 +220,12 @@ class PgConnection:
         try:
             with self.raw.pipeline() as pipe:
                 self._pipe = pipe
-                self.guessing = guessed is not None
                 try:
                     self.raw.execute("BEGIN")
                     if lock:
                         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
                     yield self
-                    writes = guessed.guessed_writes() if guessed is not None else []
+                    writes = tail.guessed_writes() if tail is not None else []
                     if writes:
                         self.raw.execute("SAVEPOINT guessed_audit_head")
                         for sql, params in writes:
@@ -233,14 +233,13 @@ class PgConnection:
                     self.raw.execute("COMMIT")
                 finally:
                     self._pipe = None
-                    self.guessing = False
         except psycopg.Error as exc:
-            if not (writes and guessed.guess_missed(exc) and self._in_error()):
+            if not (writes and self._in_error() and tail.guess_missed(exc)):
                 self._rollback()
                 raise
             try:  # the guess missed: the entries again, on the head as it is
                 self.raw.execute("ROLLBACK TO SAVEPOINT guessed_audit_head")
-                for sql, params in guessed.guessed_again(self):
+                for sql, params in tail.guessed_again(self):
                     self.raw.execute(translate(sql), tuple(params))
                 self.raw.execute("COMMIT")
             except BaseException:
