@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -43,20 +44,40 @@ class CachedKnowledgeBase:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._entries: dict[tuple[Any, ...], Any] = {}
+        self._pins = threading.local()  # `pinned()`'s version, per (Python) thread
 
     def version(self) -> str:
         """The knowledge base's version now (one query)."""
         return _version_of(self.kb._rows(VERSION_SQL))
 
+    @contextmanager
+    def pinned(self) -> Iterator[str]:
+        """Read the version once (one query) and use it for this (Python) thread's reads
+        outside a run until the block ends, and as the version of a run started there
+        (graphs/runtime/runs.py `_RunVersion`): a campaign's start checks its product's facts
+        and its first run reads the knowledge base at one version, with one query for both."""
+        version = self.version()
+        previous = getattr(self._pins, "version", None)
+        self._pins.version = version
+        try:
+            yield version
+        finally:
+            self._pins.version = previous
+
+    def pinned_version(self) -> str | None:
+        """The version `pinned()` holds on this (Python) thread, or None."""
+        return getattr(self._pins, "version", None)
+
     def _current(self) -> str:
-        """The run's version when called inside a graph run that carries one, else `version()`."""
+        """The run's version when called inside a graph run that carries one, else the version
+        pinned on this thread (`pinned()`), else `version()`."""
         try:
             from langgraph.config import get_config
 
             found = get_config().get("configurable", {}).get(RUN_VERSION)
         except RuntimeError:  # outside a run
             found = None
-        return str(found) if found else self.version()
+        return str(found) if found else (self.pinned_version() or self.version())
 
     def _cached(self, name: str, args: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         version = self._current()

@@ -20,6 +20,7 @@ Where things are (one concern per module, all behind `Signoff`):
     batches.py        Batches: an audience batch's one interrupt, its contacts in the index,
                       approve all / the rest as one decision, the batch's one resume
     holds.py          Holds: held actions and the scheduler
+    held_contacts.py  HeldContacts: a held audience's contacts (list, take one out)
     autonomy.py       AutonomyService: track record, levels, promote, simulate
     notifications.py  NotificationsService: the feed of actions that ran
     audit.py          AuditService: activity, verify, CSV

@@ -358,8 +358,9 @@ class Batches(InboxPages):
         plan: Any = None,
         track_as: tuple[str, str] | None = None,
         lease: bool = False,
+        conflict_raises: bool = False,
     ) -> str | None:
-        owner = super()._record(item, valid, by, plan, track_as, lease)
+        owner = super()._record(item, valid, by, plan, track_as, lease, conflict_raises)
         if item["kind"] == "batch":  # the whole batch (or its rest): its contacts are decided
             try:
                 self._cover(item["thread_id"], str(item["batch"]), list(valid.get("exclude") or []))

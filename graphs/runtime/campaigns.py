@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphs import retention
-from graphs.brief import parse_audience_csv, validate_brief
+from graphs.brief import Brief, parse_audience_csv, validate_brief
 from graphs.errors import Busy, InvalidInput, NotFound
 from graphs.runtime.drawing import graph_dot
 from graphs.runtime.holds import Holds
@@ -39,6 +40,19 @@ class Campaigns(Holds):
         from graphs.brand import BrandBook, snapshot
 
         brand = snapshot(BrandBook(self.home).for_brief(valid))
+        # the facts checked here and the first run's reads: one version of the knowledge base
+        pinned = getattr(self.context.kb, "pinned", None)
+        with pinned() if pinned is not None else contextlib.nullcontext():
+            return self._start(valid, brand, audience, on_progress, by)
+
+    def _start(
+        self,
+        valid: Brief,
+        brand: Any,
+        audience: list[dict[str, str]] | None,
+        on_progress: Progress | None,
+        by: str,
+    ) -> dict[str, Any]:
         self._require_facts(valid)
         if audience is not None:
             audience = parse_audience_csv(_to_csv(audience)) if audience else []
@@ -72,7 +86,7 @@ class Campaigns(Holds):
         """A campaign that drafts copy needs facts about its own product: say so before drafting
         instead of drafting from someone else's facts."""
         drafted = {"email", "social", "cms"} & set(brief.get("channels") or ["email", "social"])
-        if drafted and not self.kb.product_sources(brief["product"]):
+        if drafted and not self.context.kb.product_sources(brief["product"]):
             raise InvalidInput(
                 f"No facts about {brief['product']} yet: add a fact sheet (its prices, offers and "
                 "features) on the Knowledge page, or with `signoff kb add --text ... --product "

@@ -275,6 +275,7 @@ class Reviews(AutonomyService):
         plan: Plan | None = None,
         track_as: tuple[str, str] | None = None,  # (ref, outcome) of a bulk decision
         lease: bool = False,
+        conflict_raises: bool = False,
     ) -> str | None:
         """Record one decision with its audit entry, its proposal's outcome and its track
         record: one commit. `lease`: take the thread's lease in that commit too (its resume
@@ -301,9 +302,13 @@ class Reviews(AutonomyService):
         # the decision, its proposal's outcome, its track record (and the lease): one commit.
         # A transaction of its own learns that a decision was there first at its COMMIT (one
         # round trip on PostgreSQL); inside another (the scheduler's releases) it looks at once
+        # (`conflict_raises`: inside another too, whose caller tells it by `decision_taken`)
         own = not self.store.in_transaction()
+        raises = own or conflict_raises
         try:
-            taken = self._record_tx(item, valid, by, event, detail, outcome, track_as, lease, own)
+            taken = self._record_tx(
+                item, valid, by, event, detail, outcome, track_as, lease, raises
+            )
         except Exception as exc:
             if not (own and decision_taken(exc)):
                 raise

@@ -276,7 +276,8 @@ class _RunVersion:
     def __init__(self, kb: CachedKnowledgeBase) -> None:
         self._kb = kb
         self._lock = threading.Lock()
-        self._value: str | None = None
+        # a run started under `kb.pinned()` (a campaign's start): that version, no query
+        self._value: str | None = kb.pinned_version()
 
     def __bool__(self) -> bool:
         return True

@@ -9,6 +9,7 @@ from typing import Any
 
 from graphs.audit_chain import plain_hash
 from graphs.storage.base import Tables, now_iso
+from graphs.storage.guesses import checked, missed
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,10 @@ class AuditTables(Tables):
     ) -> int:
         """Append one entry; returns its sequence number."""
         with self.tx() as c:
-            return self._append_audit(c, event, detail, thread_id=thread_id, actor=actor)
+            self._append_audit(c, event, detail, thread_id=thread_id, actor=actor)
+            ours = len(self._heads) - 1
+            heads = self._heads
+        return heads[ours][0]  # as committed (a guessed head taken again changes it)
 
     def _append_audit(
         self,
@@ -42,19 +46,43 @@ class AuditTables(Tables):
         actor: str = "signoff",
     ) -> int:
         """Append inside the caller's transaction, so a state change and its entry commit
-        together (a crash between them would leave an unaudited change)."""
+        together (a crash between them would leave an unaudited change).
+
+        On PostgreSQL a locked transaction does not read the chain's head when this connection
+        knows it (`_audit_head`, what it last read or committed): its entries chain on that
+        guess and are sent at its end, just before the COMMIT, behind a savepoint, the first
+        one with a guard (`GUESSED`) that makes its INSERT fail unless the head is still the
+        guessed one. When another writer appended since, the transaction's own statements
+        stand, the entries are rolled back to the savepoint, chained on the head read then
+        (under the write lock still held) and sent again (graphs/storage/database.py
+        `transaction`). No round trip waits for the head in the usual case; the returned
+        number is the guess's (`audit()` returns the committed one)."""
+        guessing = self._guessed is not None and self._in_tx  # `tx()` says so
         if self._heads and self._in_tx and self._tx_serial:
             # a second entry of this transaction: the head is the entry it just wrote (the
             # write lock keeps every other writer out until it commits), no read
             seq, prev = self._heads[-1][0] + 1, self._heads[-1][1]
+        elif guessing and self._audit_head is not None:
+            seq, prev = self._audit_head[0] + 1, self._audit_head[1]
         else:
-            last = _head(c, self._tx_serial).fetchone()
+            last = c.execute(HEAD).fetchone()
             seq = (last["seq"] if last else 0) + 1
             prev = (last["hash"] or "") if last else ""
+            self._audit_head = (seq - 1, prev)
         at = now_iso()
         body = DETAIL.encode(detail)
-        digest = self.chain.mac(seq, at, thread_id, actor, event, body, self.policy_version, prev)
+        fields = [seq, at, thread_id, actor, event, body, self.policy_version, prev]
+        digest = self.chain.mac(*fields)
         self._heads.append((seq, digest, at))
+        if self._guessed is not None and guessing:
+            self._guessed.append([*fields, digest])  # sent at the transaction's end
+            return seq
+        c.execute(self._insert_sql(), (*fields, digest))
+        return seq
+
+    def _insert_sql(self, rows: int = 1, *, guarded: bool = False) -> str:
+        """The INSERT of `rows` entries (one statement); `guarded`: the first one's `seq` is
+        `GUESSED` (its parameters: the guessed head's seq, then its own)."""
         # on PostgreSQL the identity sequence keeps the highest number ever given, as
         # sqlite_sequence does on SQLite (a tail cut off is told from one never written)
         top = (
@@ -62,12 +90,40 @@ class AuditTables(Tables):
             if self.dialect == "postgresql"
             else ""
         )
-        c.execute(
-            "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + top,
-            (seq, at, thread_id, actor, event, body, self.policy_version, prev, digest),
-        )
-        return seq
+        row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        first = "(" + GUESSED + row[2:] if guarded else row
+        return INSERT + " VALUES " + ", ".join([first] + [row] * (rows - 1)) + top
+
+    # -- the guessed head's entries: the `tail` of graphs/storage/database.py `transaction`
+    def guessed_writes(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The statement of the entries chained on the guessed head, one INSERT whose first
+        row is guarded (it fails the transaction unless the chain's head is the guessed one)."""
+        if not self._guessed:
+            return []
+        sql = self._insert_sql(len(self._guessed), guarded=True)
+        return [(sql, (self._guessed[0][0] - 1, *(v for entry in self._guessed for v in entry)))]
+
+    def guess_missed(self, exc: BaseException) -> bool:
+        """Whether `exc` is the guard of `guessed_writes` finding another head (not another
+        error, nor another guess's guard)."""
+        return bool(self._guessed) and missed(exc, "audit head")
+
+    def guessed_again(self, c: Any) -> list[tuple[str, tuple[Any, ...]]]:
+        """The guessed entries chained on the head as read now (the write lock still held),
+        their heads and this connection's guess replaced."""
+        last = c.execute(HEAD).fetchone()
+        seq, prev = (last["seq"], last["hash"] or "") if last else (0, "")
+        log.info("audit head moved to #%d since this connection's last entry; chained again", seq)
+        entries = self._guessed or []
+        heads = []
+        for entry in entries:
+            seq += 1
+            entry[0], entry[7] = seq, prev
+            digest = self.chain.mac(*entry[:8])
+            entry[8] = prev = digest
+            heads.append((seq, digest, entry[1]))
+        self._heads[:] = heads
+        return [(self._insert_sql(len(entries)), tuple(v for entry in entries for v in entry))]
 
     def audit_log(
         self,
@@ -135,15 +191,16 @@ class AuditTables(Tables):
 
 
 HEAD = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
-
-
-def _head(c: Any, serial: bool) -> Any:
-    """The chain's head read. On PostgreSQL a locked transaction sends it right after its write
-    lock (graphs/storage/database.py `read_ahead`): it comes with the transaction's first wait,
-    not in a round trip of its own, and no other writer can append until the commit."""
-    if serial and hasattr(c, "read_ahead"):
-        return c.read_ahead(HEAD)
-    return c.execute(HEAD)
+INSERT = (
+    "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version, prev_hash, hash)"
+)
+# the first guessed entry's seq: its own when the chain's head is the guessed one (the entry
+# before it), else the transaction fails (graphs/storage/guesses.py); parameters: that head, seq
+GUESSED = (
+    "(SELECT "
+    + checked("COALESCE(MAX(seq), 0) = ?", "audit head", "CAST(? AS TEXT)")
+    + " FROM audit)"
+)
 
 
 def audit_hash(

@@ -75,6 +75,11 @@ class Tables:
     chain: AuditChain  # the audit key and anchor (graphs/audit_chain.py)
     _heads: list[tuple[int, str, str]]  # audit heads to anchor once their transaction commits
     _in_tx: bool = False  # a `tx()` is open (on the thread that holds `_lock`)
+    # PostgreSQL: the audit chain's head (seq, hash) as this connection last read or committed
+    # it, the guess a locked transaction's entries chain on (graphs/storage/audit.py)
+    _audit_head: tuple[int, str] | None = None
+    # the open transaction's entries chained on it (a list while the transaction guesses)
+    _guessed: list[list[Any]] | None = None
     _tx_serial: bool = False  # ... and holds the write lock (no other writer until it ends)
 
     @property
@@ -103,7 +108,13 @@ class Tables:
                 yield self.conn
                 return
             if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
-                transaction = self.conn.transaction(WRITE_LOCK if serial else None)
+                # with the write lock and a known head, the audit entries chain on that head
+                # and are sent last, guarded (graphs/storage/audit.py `guessed_writes`)
+                guess = serial and self._audit_head is not None and self.conn.pipelined
+                self._guessed = [] if guess else None
+                transaction = self.conn.transaction(
+                    WRITE_LOCK if serial else None, tail=self if guess else None
+                )
             else:
                 transaction = self._sqlite_transaction()
             try:
@@ -116,7 +127,10 @@ class Tables:
                 raise
             finally:
                 self._in_tx = self._tx_serial = False
+                self._guessed = None
             heads, self._heads = self._heads, []  # committed: the audit heads it wrote
+            if heads:
+                self._audit_head = (heads[-1][0], heads[-1][1])
         if heads:
             self.chain.record_heads(heads)
 

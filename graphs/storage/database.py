@@ -188,21 +188,26 @@ class PgConnection:
         self.chain_path = chain_path
         self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
         self._pipe: psycopg.Pipeline | None = None
-        # reads sent right after the write lock of every locked transaction (`read_ahead`), and
-        # their cursors in the open transaction
-        self._locked_reads: list[str] = []
-        self._ahead: dict[str, Any] = {}
+        # libpq >= 14: transactions are pipelined, and may have a `tail` (`transaction`)
+        self.pipelined = psycopg.Pipeline.is_supported()
 
     @contextmanager
-    def transaction(self, lock: int | None) -> Iterator[PgConnection]:
+    def transaction(self, lock: int | None, tail: Any = None) -> Iterator[PgConnection]:
         """One transaction (BEGIN, the transaction-scoped advisory lock `lock` when given, the
         block's statements, COMMIT) in pipeline mode: statements are sent without waiting for
         their results, and the connection waits only where the block reads one (a fetch, a
         row count) and at the COMMIT. Where there were 2 + n round trips (BEGIN and the lock,
         each statement, COMMIT) there are 1 + the reads. The statements, their order and the
         transaction are the same; an error surfaces at the next wait instead of at its own
-        statement, still inside the block, and rolls the transaction back."""
-        if not psycopg.Pipeline.is_supported():  # libpq < 14: one round trip per statement
+        statement, still inside the block, and rolls the transaction back.
+
+        `tail` (the audit tables, graphs/storage/audit.py): statements sent last, behind a
+        savepoint (`tail.guessed_writes()`: audit entries chained on a guessed head, guarded).
+        When their guard fails (`tail.guess_missed(exc)`), they are rolled back to the
+        savepoint and `tail.guessed_again(self)` is sent instead (the entries chained on the
+        real head), the lock still held and the block's statements kept; then the transaction
+        commits."""
+        if not self.pipelined:  # libpq < 14: one round trip per statement (and no `tail`)
             self.script(f"BEGIN; SELECT pg_advisory_xact_lock({lock})" if lock else "BEGIN")
             try:
                 yield self
@@ -211,6 +216,7 @@ class PgConnection:
                 raise
             self.raw.execute("COMMIT")
             return
+        writes: list[tuple[str, Sequence[Any]]] = []
         try:
             with self.raw.pipeline() as pipe:
                 self._pipe = pipe
@@ -218,33 +224,37 @@ class PgConnection:
                     self.raw.execute("BEGIN")
                     if lock:
                         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-                        for sql in self._locked_reads:
-                            self._ahead[sql] = _PipedCursor(self.raw.execute(translate(sql)), pipe)
                     yield self
+                    writes = tail.guessed_writes() if tail is not None else []
+                    if writes:
+                        self.raw.execute("SAVEPOINT guessed_audit_head")
+                        for sql, params in writes:
+                            self.raw.execute(translate(sql), tuple(params))
                     self.raw.execute("COMMIT")
                 finally:
                     self._pipe = None
-                    self._ahead.clear()
+        except psycopg.Error as exc:
+            if not (writes and self._in_error() and tail.guess_missed(exc)):
+                self._rollback()
+                raise
+            try:  # the guess missed: the entries again, on the head as it is
+                self.raw.execute("ROLLBACK TO SAVEPOINT guessed_audit_head")
+                for sql, params in tail.guessed_again(self):
+                    self.raw.execute(translate(sql), tuple(params))
+                self.raw.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
         except BaseException:
-            if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                self.raw.execute("ROLLBACK")
+            self._rollback()
             raise
 
-    def read_ahead(self, sql: str) -> Any:
-        """A read (no parameters) that locked transactions need: its cursor when this locked
-        transaction sent it ahead, else the cursor of running it now (and from now on every
-        locked transaction sends it right after its write lock, so its rows come with the
-        transaction's first wait instead of one of their own).
+    def _in_error(self) -> bool:
+        return bool(self.raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR)
 
-        The rows are those right after the lock was taken, so a read whose answer only this
-        transaction's own writes can change since (the caller's business) may use them; each
-        is given once per transaction."""
-        cur = self._ahead.pop(sql, None)
-        if cur is not None:
-            return cur
-        if self._pipe is not None and sql not in self._locked_reads:
-            self._locked_reads.append(sql)
-        return self.execute(sql)
+    def _rollback(self) -> None:
+        if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.raw.execute("ROLLBACK")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cur = self.raw.execute(translate(sql), tuple(params))

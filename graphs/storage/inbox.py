@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from graphs.storage.audit import AuditTables
 from graphs.storage.base import now_iso
+from graphs.storage.guesses import guard, guessing_first
 from graphs.storage.leases import LeaseTables
 
 log = logging.getLogger(__name__)
@@ -88,22 +89,74 @@ class InboxTables(AuditTables, LeaseTables):
                 return []  # the derived index already says this: no write
         with self._lock:
             outer = self._in_tx  # this thread's transaction is open: the lease waits for it
+        sync = (thread_id, items, replace, proposed, status, keep_error, applied, read_after)
+        # on PostgreSQL, with the rows known (a run's end, under the thread's lease): the
+        # transaction does not wait to read them; a guard fails it if they are not as known,
+        # and it is done again reading them (graphs/storage/guesses.py). With none pending
+        # there is nothing to guess: every row goes, none read first (`_put_inbox`)
+        known = there if replace and there is not None and not outer and items else None
+        return guessing_first(
+            lambda guess: self._index_tx(
+                *sync, end_lease=end_lease and not outer, known=known if guess else None
+            ),
+            guess=known is not None and self.dialect == "postgresql",
+            what=f"inbox sync of {thread_id}",
+        )
+
+    def _index_tx(
+        self,
+        thread_id: str,
+        items: list[dict[str, Any]],
+        replace: bool,
+        proposed: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None,
+        status: str | None,
+        keep_error: bool,
+        applied: list[str] | None,
+        read_after: tuple[list[tuple[str, tuple[Any, ...]]], Callable[[list[list[Any]]], None]]
+        | None,
+        *,
+        end_lease: bool,
+        known: set[str] | None,
+    ) -> list[str]:
+        """`index_thread`'s transaction. `known`: the thread's rows of no batch, not read: the
+        first statement, a guard (`KNOWN`), fails the transaction unless they are exactly these
+        and nobody decided the new items (graphs/storage/guesses.py)."""
         ended = None
         with self.tx() as c:
-            # sent before the inbox rows are read, so both come in one round trip on PostgreSQL
-            decided = (
-                c.execute(
-                    "SELECT interrupt_id FROM decisions WHERE interrupt_id IN ("
-                    + ", ".join("?" * len(items))
-                    + ")",
-                    tuple(i["interrupt_id"] for i in items),
+            if known is not None:
+                fresh_ids = [i["interrupt_id"] for i in items if i["interrupt_id"] not in known]
+                guard(
+                    c,
+                    KNOWN,
+                    (
+                        sorted(known),
+                        len(known),
+                        thread_id,
+                        fresh_ids if proposed is not None else [],
+                    ),
+                    "inbox rows",
                 )
-                if proposed is not None and items
-                else None
-            )
-            new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add")
-            if proposed is not None and decided is not None and new:
-                fresh = set(new) - {r["interrupt_id"] for r in decided.fetchall()}
+                decided = None
+            else:
+                # sent before the inbox rows are read, so both come in one round trip on
+                # PostgreSQL
+                decided = (
+                    c.execute(
+                        "SELECT interrupt_id FROM decisions WHERE interrupt_id IN ("
+                        + ", ".join("?" * len(items))
+                        + ")",
+                        tuple(i["interrupt_id"] for i in items),
+                    )
+                    if proposed is not None and items
+                    else None
+                )
+            new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add", known=known)
+            if proposed is not None and new and (decided is not None or known is not None):
+                fresh = set(new) - (
+                    {r["interrupt_id"] for r in decided.fetchall()}
+                    if decided is not None
+                    else set()
+                )
                 for item in items:
                     if item["interrupt_id"] not in fresh:
                         continue
@@ -123,7 +176,7 @@ class InboxTables(AuditTables, LeaseTables):
                 self._append_audit(
                     c, "decision.applied", {"interrupt_ids": list(applied)}, thread_id=thread_id
                 )
-            if end_lease and not outer:
+            if end_lease:
                 ended = self.release_within(c, thread_id)
             if read_after is not None and self.dialect == "postgresql":
                 cursors = [c.execute(sql, params) for sql, params in read_after[0]]
@@ -263,6 +316,16 @@ def summary_of(
     )
 
 
+# the guard of a sync on known rows (graphs/storage/guesses.py): the thread's rows of no batch
+# are exactly the known ids (none other, and as many), and no decision on the new items is
+# recorded; parameters: known ids, how many, thread, new ids
+KNOWN = (
+    "(SELECT COUNT(*) FILTER (WHERE interrupt_id <> ALL(?)) = 0 AND COUNT(*) = ? FROM inbox"
+    " WHERE thread_id = ? AND batch IS NULL)"
+    " AND NOT EXISTS (SELECT 1 FROM decisions WHERE interrupt_id = ANY(?))"
+)
+
+
 class Indexed(NamedTuple):
     """One thread's rows in the index, as read at a run's start (`inbox_ids`)."""
 
@@ -371,19 +434,35 @@ def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def _put_inbox(c: Any, thread_id: str, items: list[dict[str, Any]], *, replace: str) -> list[str]:
+def _put_inbox(
+    c: Any,
+    thread_id: str,
+    items: list[dict[str, Any]],
+    *,
+    replace: str,
+    known: set[str] | None = None,
+) -> list[str]:
     """Write one thread's rows inside the caller's transaction; the ids that are new.
 
     `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
-    and adds the new ones; "add" only adds the new ones."""
+    and adds the new ones; "add" only adds the new ones. `known` ("sync" or "add"): the ids
+    of the thread's rows of no batch, as the caller's guard (`KNOWN`) holds them to be:
+    not read."""
     # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
-    old = {
-        r["interrupt_id"]: (r["created_at"], r["due"])
-        for r in c.execute(
-            "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ? AND batch IS NULL",
-            (thread_id,),
-        )
-    }
+    if not items and replace != "add":  # none pending: every row goes, none to read first
+        c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
+        return []
+    if known is not None and replace != "all":  # a kept row is never rewritten: ids suffice
+        old: dict[str, tuple[Any, Any]] = dict.fromkeys(known, (None, None))
+    else:
+        old = {
+            r["interrupt_id"]: (r["created_at"], r["due"])
+            for r in c.execute(
+                "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?"
+                " AND batch IS NULL",
+                (thread_id,),
+            )
+        }
     wanted = {i["interrupt_id"] for i in items}
     if replace == "all":
         c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))

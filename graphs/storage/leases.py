@@ -46,6 +46,19 @@ class LeaseTables(Tables):
         )
         if first is None:
             got = self.write_one(*insert)
+        elif self.dialect == "postgresql" and not self.in_transaction():
+            # no wait for the INSERT's row count: a held lease makes it fail (the primary key),
+            # at the COMMIT of the pipelined transaction or at a read of `first`, and the whole
+            # transaction, `first`'s writes too, rolls back; then the full step below
+            try:
+                with self.tx() as c:
+                    c.execute("INSERT INTO leases VALUES (?, ?, ?)", insert[1])
+                    first()
+                got = 1
+            except Exception as exc:
+                if not lease_taken(exc):
+                    raise
+                got = 0
         else:
             with self.tx() as c:
                 got = c.execute(*insert).rowcount
@@ -244,6 +257,16 @@ class LeaseTables(Tables):
 
     def _release(self, thread_id: str, owner: str) -> None:
         self.write_one("DELETE FROM leases WHERE thread_id = ? AND owner = ?", (thread_id, owner))
+
+
+def lease_taken(exc: BaseException) -> bool:
+    """Whether `exc` is a lease's INSERT meeting the thread's lease held by another (the
+    primary key of `leases`, PostgreSQL)."""
+    diag = getattr(exc, "diag", None)
+    return (
+        type(exc).__name__ == "UniqueViolation"
+        and getattr(diag, "constraint_name", None) == "leases_pkey"
+    )
 
 
 def _new_owner() -> str:

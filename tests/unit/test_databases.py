@@ -180,6 +180,41 @@ def test_a_held_send_is_released_by_the_scheduler(
         assert (row["name"], row["status"]) == ("send_email", "done")
 
 
+def test_a_hold_decided_while_the_scheduler_releases_keeps_its_decision(
+    home: Path,
+    tmp_path: Path,
+    brief: dict[str, str],
+    database: str,
+    monkeypatch: Any,
+    caplog: Any,
+) -> None:
+    """The scheduler read two holds as due, and a person cancelled one before its releases
+    were recorded: the cancel stands (first wins), the other hold is released, once, and the
+    audit chain verifies (on PostgreSQL the step's first try fails on the cancel, and is done
+    again looking before each release)."""
+    policy = write_policy(
+        tmp_path / "held.yaml", send_email={"hold_seconds": 600}, publish_post={"hold_seconds": 600}
+    )
+    with Signoff(home, model=ScriptedChatModel(), policy_path=policy) as s:
+        for item in s.start(brief)["pending"]:
+            s.decide(item["id"], {"type": "approve"}, by="ann")
+        holds = s.holds()
+        assert len(holds) == 2
+        due = s.store.due(max(h["release_at"] for h in holds) + 1)
+        first, second = sorted(due, key=lambda r: r["interrupt_id"])
+        s.cancel(first["interrupt_id"], by="ann")
+        monkeypatch.setattr(s.store, "due", lambda *a, **k: list(due))  # read before the cancel
+        caplog.set_level("INFO", logger="graphs.storage.guesses")
+        done = s.tick(now=max(h["release_at"] for h in holds) + 1)
+        assert done["released"] == [second["interrupt_id"]]
+        assert ("releases: a guess missed" in caplog.text) == (database != "sqlite")
+        assert s.store.decision(first["interrupt_id"])["decision"]["type"] == "cancel"  # type: ignore[index]
+        assert s.store.decision(second["interrupt_id"])["decision"]["type"] == "release"  # type: ignore[index]
+        events = [e["event"] for e in s.store.audit_log(first["thread_id"], oldest_first=True)]
+        assert events.count("hold.release") == 1 and events.count("hold.cancel") == 1
+        assert s.store.verify_audit()["ok"]
+
+
 def test_inbox_pages_and_counts(signoff: Signoff, brief: dict[str, str], database: str) -> None:
     contacts = [{"email": f"c{n}@example.com", "name": f"C{n}"} for n in range(5)]
     signoff.start(brief)

@@ -92,3 +92,31 @@ def test_the_checkers_passages_are_fresh_dicts_and_follow_a_change(kbs) -> None:
     other.add_text("extra.md", "# Extra\n\nBrightloop 2 smart thermostat ships in 3 colours.")
     after = product_passages(cached, brief)
     assert len(after) == len(first) + 1 and any("3 colours" in p["text"] for p in after)
+
+
+def test_a_pinned_version_serves_its_thread_and_the_run_started_there(kbs) -> None:
+    """A campaign's start: its facts check and its first run read one version, queried once;
+    outside the block (or on another thread) a change is seen again."""
+    import threading
+
+    from graphs.runtime.runs import _RunVersion
+
+    cached, other = kbs
+    queries = []
+    version = cached.version
+    cached.version = lambda: queries.append(1) or version()  # type: ignore[method-assign]
+    with cached.pinned() as pinned:
+        before = cached.product_passages(PRODUCT)
+        run_version = _RunVersion(cached)
+        other.add_text("extra.md", "# Extra\n\nBrightloop 2 smart thermostat ships in 3 colours.")
+        assert str(run_version) == pinned and cached.product_passages(PRODUCT) == before
+        assert len(queries) == 1  # the pin's own read, nothing else
+        seen: list[int] = []
+        elsewhere = threading.Thread(
+            target=lambda: seen.append(len(cached.product_passages(PRODUCT)))
+        )
+        elsewhere.start()
+        elsewhere.join()
+        assert seen == [len(before) + 1]  # another thread reads the version now
+    assert cached.pinned_version() is None
+    assert len(cached.product_passages(PRODUCT)) == len(before) + 1

@@ -293,3 +293,22 @@ def test_a_runs_summary_is_read_with_its_sync_and_says_what_a_fresh_read_says(
         assert [p["id"] for p in decided["pending"]] == [
             p["id"] for p in started["pending"] if p["id"] != first["id"]
         ]
+
+
+def test_a_held_lease_keeps_its_first_write_out_until_the_lease_is_ours(home: Path) -> None:
+    store = Store(open_database(home))
+    try:
+        # a dead process's lease on the thread: the first try is refused, nothing of its first
+        # write is kept, and once the stale lease is cleared the write commits, once
+        with store.tx() as c:
+            c.execute("INSERT INTO leases VALUES ('t', '999999999:1:dead', 1e12)")
+        with store.lease(
+            "t", wait=5, first=lambda: store.add_campaign("t", {}, audit=("c.s", {}, "ann"))
+        ) as owner:
+            assert [r["owner"] for r in leases(store)] == [owner]
+        assert leases(store) == []
+        assert [c["thread_id"] for c in store.campaigns()] == ["t"]
+        assert [e["event"] for e in store.audit_log("t")] == ["c.s"]
+        assert store.verify_audit()["ok"]
+    finally:
+        store.conn.close()

@@ -171,7 +171,8 @@ def test_hold_race_scheduler_cancel_send_now_one_outcome_each(home, model, clock
         signoff.close()
 
 
-def test_expiry_and_reminder_with_a_controlled_clock(held, brief, home, clock):
+def test_expiry_and_reminder_with_a_controlled_clock(database, held, brief, home, clock):
+    # on both databases: on PostgreSQL the scheduler reads what is due now and soon at once
     brief["channels"] = ["email"]
     thread = held.start(brief)
     email = next(p for p in thread["pending"] if p["action"] == "send_email")

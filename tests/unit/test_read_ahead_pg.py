@@ -1,7 +1,7 @@
-"""On PostgreSQL a locked transaction sends the audit chain's head read right after its write
-lock (graphs/storage/database.py `read_ahead`): an audited write that also reads waits once
-before its commit, not twice, and the head it uses is the one after the lock, however many
-other writers appended before it."""
+"""On PostgreSQL a locked transaction chains its audit entries on the head its connection
+knows, checked by a guard (graphs/storage/audit.py `_append_audit`): an audited write that also
+reads waits once before its commit, not twice, and the head it uses is the one after the lock,
+however many other writers appended before it."""
 
 from __future__ import annotations
 
