@@ -135,9 +135,30 @@ class Row(Sequence[Any]):
         return f"Row({dict(zip(self._index, self._values, strict=False))!r})"
 
 
+# a result's column names (as the server sent them) -> their `Row` index; a handful of distinct
+# column lists in all, so a statement's rows share one index instead of one per result
+_indexes: dict[tuple[bytes | None, ...], dict[str, int]] = {}
+
+
 def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
-    index = {c.name: i for i, c in enumerate(cursor.description or ())}
-    return lambda values: Row(values, index)
+    """psycopg's row factory (called for every result, a write's too): rows as `Row`s whose
+    names are the result's columns. Their index is built once per distinct list of column
+    names, not for every result (psycopg's `description` makes a `Column` per column)."""
+    res = cursor.pgresult
+    nfields = res.nfields if res is not None else 0
+    if not nfields:
+        return _no_columns
+    names = tuple(map(res.fname, range(nfields)))
+    index = _indexes.get(names)
+    if index is None:
+        if len(_indexes) >= 512:  # a bound, should some caller make column lists on the fly
+            _indexes.clear()
+        index = _indexes[names] = {c.name: i for i, c in enumerate(cursor.description)}
+    return functools.partial(Row, index=index)
+
+
+def _no_columns(values: Sequence[Any]) -> Row:
+    return Row(values, {})
 
 
 _IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
