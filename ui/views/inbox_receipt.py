@@ -1,0 +1,518 @@
+"""A decided card leaves a receipt in its place: what was decided, on what, by whom, and what
+became of it ("Approved · Email «A warmer home» · by Ann · sends at 10:42 UTC"), with Cancel
+while an approved send is still held.
+
+Why: a decided card used to vanish on the next redraw and every card below moved up by a card's
+height; a reviewer working down the list with the pointer where the next card's Approve button
+was found another card's button under it. So the Inbox keeps the list it showed (its order, in
+the session) until it is read again for another reason (a filter, another page of the list,
+another page of the app, a reload): an entry that no longer waits is drawn as its receipt, in
+the same place, and a small script in the page gives the receipt the height the card had (the
+browser keeps the last height of every card), so nothing below it moves.
+
+A card decided elsewhere (another reviewer, the CLI) while the page is open becomes a receipt
+too, saying who decided it: the page asks every few seconds whether anything it shows was
+decided (`watch`), and a click on the card before that is refused by the runtime ("already
+decided by …"), which the receipt then says.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from graphs.errors import AlreadyDecided, SignoffError
+from graphs.humanize import clip
+from ui import progress
+from ui.clicks import apply_each, done, queue
+from ui.state import ACTION_ICONS, plain, reviewer, short_id, signoff
+from ui.stopped import NOTHING_LOST, what_happened
+
+LIST = "inbox-list"  # the list the page showed: {"sig", "order", "entries"}
+RECEIPTS = "inbox-receipts"  # entry key → its receipt
+CANCELS = "receipt-queue"  # Cancel clicks on receipts, applied by the next run
+OPEN = ("queued", "running")
+WATCH_S = 3  # how often the page asks whether anything it shows was decided elsewhere
+
+VERBS = {
+    "approve": "Approved",
+    "edit": "Edited and approved",
+    "revise": "Sent back with your notes",
+    "reject": "Rejected",
+    "expire": "Expired",
+}
+ICONS = {
+    "approve": ":material/check_circle:",
+    "edit": ":material/edit_note:",
+    "revise": ":material/undo:",
+    "reject": ":material/block:",
+    "expire": ":material/timer_off:",
+}
+
+# Keeps each receipt at the height its card had: every card's and batch's height is noted as the
+# page changes; a receipt that takes a card's place gets that height before the browser paints.
+# Static text (nothing from the page's data), run once per browser tab.
+KEEP_HEIGHTS = """
+<script>
+(() => {
+  const w = window;
+  if (w.__signoffKeepHeights) return;
+  w.__signoffKeepHeights = true;
+  const heights = new Map();
+  const ENTRY = /(?:^|\\s)st-key-((?:card|batch)-\\S+)/;
+  const RECEIPT = /(?:^|\\s)st-key-receipt-(\\S+)/;
+  const keep = () => {
+    for (const el of document.querySelectorAll('[class*="st-key-card-"],[class*="st-key-batch-"]')) {
+      const m = ENTRY.exec(el.className);
+      const h = m && el.getBoundingClientRect().height;
+      if (h > 0) heights.set(m[1], h);
+    }
+    for (const el of document.querySelectorAll('[class*="st-key-receipt-"]')) {
+      const m = RECEIPT.exec(el.className);
+      const h = m && heights.get(m[1]);
+      if (h && el.style.minHeight !== h + "px") el.style.minHeight = h + "px";
+    }
+  };
+  new MutationObserver(keep).observe(document.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["class"],
+  });
+  w.addEventListener("resize", keep);
+  keep();
+})();
+</script>
+"""
+
+
+def keep_heights() -> None:
+    """The script above, in a place every run draws (it takes no room)."""
+    st.html(KEEP_HEIGHTS, unsafe_allow_javascript=True)
+
+
+# -- the list as it was shown ------------------------------------------------------------------
+def entry_key(item: dict[str, Any]) -> str:
+    """A list entry's key, the same as its container's: 'card-<id>', or 'batch-<batch>'."""
+    if item.get("batch") and not (item.get("open", 1) == 1 and (item.get("batch_size") or 1) <= 1):
+        return f"batch-{short_id(item['thread_id'])}-{item['batch']}"
+    return f"card-{item['id']}"
+
+
+def batch_entry(thread_id: str, name: str) -> str:
+    return f"batch-{short_id(thread_id)}-{name}"
+
+
+def what(item: dict[str, Any], *, batch: int = 0) -> str:
+    """What a person calls it: 'Email «A warmer home for less»', '25 emails «…»', 'Post «…»'."""
+    args = item.get("args") or {}
+    if item.get("action") == "send_email":
+        noun = f"{batch:,} emails" if batch > 1 else "Email"
+        return f"{noun} «{clip(str(args.get('subject') or ''), 60)}»"
+    if item.get("action") == "publish_post":
+        return f"Post «{clip(str(args.get('text') or ''), 48)}»"
+    if item.get("action") == "publish_page":
+        return f"Page «{clip(str(args.get('title') or ''), 60)}»"
+    return str(item.get("title") or str(item.get("action", "action")).replace("_", " ").title())
+
+
+def _describe(item: dict[str, Any]) -> dict[str, Any]:
+    batch = int(item.get("open") or 1) if entry_key(item).startswith("batch-") else 0
+    return {
+        "what": what(item, batch=batch),
+        "action": item.get("action"),
+        "icon": ACTION_ICONS.get(item.get("action", ""), ":material/bolt:"),
+        "thread_id": item["thread_id"],
+        "action_id": item.get("action_id"),
+        "item_id": item["id"],
+        "batch": item.get("batch") if batch else None,
+    }
+
+
+def forget() -> None:
+    """The list will be read again (another page of the app): no receipt outlives it."""
+    st.session_state.pop(LIST, None)
+    st.session_state.pop(RECEIPTS, None)
+
+
+def kept(sig: tuple[Any, ...]) -> bool:
+    """Did the page show a list under `sig` (filters, page of the list)? Then its entries keep
+    their places (decided ones as receipts), even when none of them waits any more."""
+    shown = st.session_state.get(LIST)
+    return bool(shown and shown["sig"] == sig and shown["order"])
+
+
+def any_kept() -> bool:
+    """Is a list on the page (its receipts keep the filters there when nothing else waits)?"""
+    shown = st.session_state.get(LIST)
+    return bool(shown and shown["order"])
+
+
+def arrange(items: list[dict[str, Any]], sig: tuple[Any, ...]) -> list[tuple[str, Any]]:
+    """The entries to draw, in the order the page showed them: ("live", item) for what still
+    waits, ("receipt", key) for what was decided since; new entries go below. A new `sig` (a
+    filter, another page of the list) starts a new list, without receipts."""
+    current = {entry_key(i): i for i in items}
+    shown = st.session_state.get(LIST)
+    if shown is None or shown["sig"] != sig:
+        st.session_state[LIST] = {
+            "sig": sig,
+            "order": list(current),
+            "entries": {k: _describe(i) for k, i in current.items()},
+        }
+        st.session_state[RECEIPTS] = {}
+        return [("live", i) for i in items]
+    receipts = st.session_state.setdefault(RECEIPTS, {})
+    runtime = signoff()
+    for key in shown["order"]:
+        if key in current or key in receipts:
+            continue
+        entry = shown["entries"][key]
+        still = _still_waiting(entry)
+        if still is not None:  # it only moved to another page of the list: it stays here
+            current[key] = still
+        else:
+            receipts[key] = _decided_elsewhere(runtime, entry)
+    drawn: list[tuple[str, Any]] = []
+    for key in shown["order"]:
+        if key in current:
+            receipts.pop(key, None)  # waiting again (a batch's redraft, under the same name)
+            drawn.append(("live", current[key]))
+        else:
+            drawn.append(("receipt", key))
+    for key, item in current.items():
+        if key not in shown["order"]:
+            shown["order"].append(key)
+            shown["entries"][key] = _describe(item)
+            drawn.append(("live", item))
+    return drawn
+
+
+def _still_waiting(entry: dict[str, Any]) -> dict[str, Any] | None:
+    runtime = signoff()
+    try:
+        if entry["batch"]:
+            lead = runtime.batch_items(entry["thread_id"], entry["batch"], limit=1)
+            if not lead:
+                return None
+            opened = len(runtime.batch_ids(entry["thread_id"], entry["batch"]))
+            return {**lead[0], "open": opened}
+        found = runtime.items([entry["item_id"]])
+    except SignoffError:
+        return None
+    return found[0] if found else None
+
+
+def _decided_elsewhere(runtime: Any, entry: dict[str, Any]) -> dict[str, Any]:
+    """The receipt of an entry decided while the page showed it, by someone else or elsewhere."""
+    receipt: dict[str, Any] = {"kind": "gone", "by": "", "at": "", "elsewhere": True, "jobs": []}
+    try:
+        decisions = runtime.campaign(entry["thread_id"])["decisions"]
+    except SignoffError:
+        decisions = []
+    if entry["batch"]:  # the batch's one decision, or the last of its members'
+        people = [d for d in decisions if d["decision"].get("type") in VERBS]
+        found = people[-1] if people else None
+    else:
+        found = next((d for d in decisions if d["interrupt_id"] == entry["item_id"]), None)
+    if found is not None:
+        receipt.update(kind=found["decision"].get("type"), by=found["by"], at=found["at"])
+    if receipt["kind"] not in VERBS:
+        receipt.update(kind="gone", final=True)
+        receipt["level"], receipt["message"] = (
+            "info",
+            "It no longer waits for anyone: its campaign was stopped or cleared.",
+        )
+    elif receipt["kind"] == "expire":
+        receipt["final"] = True
+        receipt["level"], receipt["message"] = "info", "Nobody decided it in time: it expired."
+    else:
+        receipt["level"], receipt["message"] = (
+            "info",
+            f"Decided by {receipt['by']} at {_hm(receipt['at'])}, not on this page (another "
+            "reviewer, or the command line). Nothing for you to do here.",
+        )
+    return receipt
+
+
+# -- receipts of this page's own decisions -------------------------------------------------------
+def _own_key(q: dict[str, Any]) -> str | None:
+    """The list entry a submission decided as a whole (one card; a whole batch), if it is one
+    the page shows; None for a part of an entry (a selection of a batch, its sample's card)."""
+    shown = st.session_state.get(LIST)
+    if not shown:
+        return None
+    if q.get("batch"):
+        b = q["batch"]
+        if b.get("exclude") or q.get("held_back"):
+            return None  # the rest of the batch still waits: the batch stays
+        key = batch_entry(b["thread"], b["name"])
+    elif len(q["decisions"]) == 1:
+        key = f"card-{next(iter(q['decisions']))}"
+    else:
+        return None
+    return key if key in shown["order"] else None
+
+
+def record(
+    q: dict[str, Any],
+    said: tuple[str, str],
+    jobs: list[int],
+    report: Callable[[], tuple[str, str]],
+) -> bool:
+    """A receipt for this submission, in its entry's place; False if it decided no whole entry
+    the page shows (then the page's message says it, as before)."""
+    key = _own_key(q)
+    if key is None:
+        return False
+    decision = next(iter(q["decisions"].values()), {}) if not q.get("batch") else {}
+    entry = st.session_state[LIST]["entries"][key]
+    if decision.get("type") == "edit":  # what goes out is the edited version
+        entry["what"] = what({"action": entry.get("action"), "args": decision.get("args")})
+    st.session_state.setdefault(RECEIPTS, {})[key] = {
+        "kind": q["label"],
+        "by": q["by"],
+        "at": time.time(),
+        "level": said[0],
+        "message": said[1],
+        "jobs": list(jobs),
+        "report": report,
+    }
+    return True
+
+
+def record_refused(q: dict[str, Any], err: AlreadyDecided) -> bool:
+    """The card was decided before this click (elsewhere): its receipt says by whom."""
+    key = _own_key(q)
+    if key is None:
+        return False
+    st.session_state.setdefault(RECEIPTS, {})[key] = {
+        "kind": err.decision,
+        "by": err.by,
+        "at": err.at,
+        "elsewhere": True,
+        "level": "info",
+        "message": f"{str(err)[:1].upper()}{str(err)[1:]}",
+        "jobs": [],
+    }
+    return True
+
+
+# -- what became of it ---------------------------------------------------------------------------
+def _resolve(runtime: Any, key: str, receipt: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Its run's report once the run ended; then, for an approval, its hold or its outcome."""
+    if receipt.get("final"):
+        return
+    receipt["running"] = []
+    if receipt["jobs"]:
+        found = [runtime.job(j) for j in receipt["jobs"]]
+        running = [j for j in found if j is not None and j["status"] in OPEN]
+        if running:
+            receipt["running"] = [runtime.job_view(j) for j in running]
+            return
+        failed = [j for j in found if j is not None and j["status"] == "failed"]
+        if failed:
+            error = str(failed[0].get("error") or "")
+            said = " ".join(s for s in (what_happened(error), NOTHING_LOST) if s)
+            receipt["level"], receipt["message"] = (
+                "error",
+                f"It stopped part-way. {said} Retry it from the Inbox.",
+            )
+        elif receipt.get("report") is not None:
+            receipt["level"], receipt["message"] = receipt["report"]()
+        receipt["jobs"] = []
+    if receipt["kind"] not in ("approve", "edit"):
+        receipt["final"] = True
+        return
+    hold, outcome = _fate(runtime, entry)
+    receipt["hold"] = hold
+    receipt["outcome"] = outcome
+    if outcome is not None:
+        receipt["final"] = True
+
+
+def _fate(
+    runtime: Any, entry: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The approved action's hold (id, release time, how many) and its outcome, read back."""
+    try:
+        if entry["batch"]:
+            result = runtime.batch_result(entry["thread_id"])
+            row = result["hold"]
+            hold = (
+                {
+                    "id": row["interrupt_id"],
+                    "release_at": float(row["payload"]["release_at"]),
+                    "size": int(row["payload"].get("batch_size") or 0),
+                }
+                if row
+                else None
+            )
+            return hold, result["outcome"]
+        holds = [
+            h
+            for h in runtime.holds()
+            if h["thread_id"] == entry["thread_id"] and h["action_id"] == entry["action_id"]
+        ]
+        if holds:
+            return {"id": holds[0]["id"], "release_at": float(holds[0]["release_at"])}, None
+        outcomes = runtime.campaign(entry["thread_id"])["outcomes"]
+    except SignoffError:
+        return None, None
+    return None, next((o for o in outcomes if o["action_id"] == entry["action_id"]), None)
+
+
+def refresh() -> None:
+    """Bring the receipts of the list up to date (once per page run, before they are drawn)."""
+    receipts = st.session_state.get(RECEIPTS) or {}
+    shown = st.session_state.get(LIST)
+    if not receipts or not shown:
+        return
+    runtime = signoff()
+    for key, receipt in receipts.items():
+        if key in shown["entries"]:
+            _resolve(runtime, key, receipt, shown["entries"][key])
+
+
+def running_jobs() -> list[int]:
+    """Runs the receipts show (the page's progress panel leaves them out, and polls them)."""
+    return [j for r in (st.session_state.get(RECEIPTS) or {}).values() for j in r.get("jobs", [])]
+
+
+# -- Cancel on a receipt ---------------------------------------------------------------------
+def _queue_cancel(key: str, hold_id: str) -> None:
+    queue(CANCELS, {"key": key, "hold": hold_id, "by": reviewer()})
+
+
+def apply_cancels() -> None:
+    """Apply the Cancel clicks on receipts: each through the runtime's `cancel` (the same call
+    as the Scheduled page's Cancel; first of cancel, send now and release wins)."""
+    if apply_each(CANCELS, _cancel_one):
+        st.rerun()
+
+
+def _cancel_one(q: dict[str, Any]) -> None:
+    receipt = (st.session_state.get(RECEIPTS) or {}).get(q["key"])
+    entry = (st.session_state.get(LIST) or {}).get("entries", {}).get(q["key"])
+    try:
+        summary = signoff().cancel(q["hold"], by=q["by"])
+        done(CANCELS, q)  # recorded: a run stopped from here on must not lose it
+    except AlreadyDecided as err:
+        if receipt is not None:
+            gone = {"release": "released", "send_now": "sent", "cancel": "cancelled"}
+            who = "the scheduler" if err.by == "scheduler" else err.by
+            receipt["level"], receipt["message"] = (
+                "warning",
+                f"Too late to cancel: {who} {gone.get(err.decision, err.decision)} it at "
+                f"{_hm(err.at)}. Nothing was changed.",
+            )
+            receipt.pop("final", None)
+        return
+    except SignoffError as err:
+        if receipt is not None:
+            receipt["level"], receipt["message"] = "error", str(err)
+        return
+    if receipt is None or entry is None:
+        return
+    said = f"Cancelled — {entry['what']} will not go out."
+    receipt.update(
+        cancelled={"by": q["by"], "at": time.time()},
+        hold=None,
+        level="info" if "job" in summary else "success",
+        message=said,
+        jobs=[int(summary["job"])] if "job" in summary else [],
+        report=lambda said=said: ("success", said),
+    )
+    receipt.pop("final", None)
+
+
+# -- drawing ---------------------------------------------------------------------------------
+def _hm(value: Any) -> str:
+    """'10:42 UTC' for today, '2026-11-21 10:42 UTC' for another day."""
+    if isinstance(value, int | float):
+        stamp = time.gmtime(float(value))
+        day, hm = time.strftime("%Y-%m-%d", stamp), time.strftime("%H:%M", stamp)
+    else:
+        text = str(value or "")
+        day, _, rest = text.partition("T")
+        hm = rest[:5]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    return f"{hm} UTC" if day == today else f"{day} {hm} UTC"
+
+
+def _fate_words(receipt: dict[str, Any]) -> str:
+    """The end of the receipt's line: what became of it, in a few words."""
+    kind = receipt["kind"]
+    if kind == "reject":
+        return "it will not go out"
+    if kind == "revise":
+        return "the redraft comes back to your inbox"
+    if kind == "expire":
+        return "it will not go out"
+    if kind not in ("approve", "edit"):
+        return "no longer waiting"
+    if receipt.get("cancelled"):
+        return f"cancelled by {receipt['cancelled']['by']} — it will not go out"
+    if receipt.get("hold"):
+        return f"sends at {_hm(receipt['hold']['release_at'])}"
+    outcome = receipt.get("outcome")
+    if outcome is not None:
+        if outcome.get("status") == "executed":
+            return "sent"
+        if outcome.get("status") == "cancelled":
+            return "cancelled — it will not go out"
+        return f"did not go out ({str(outcome.get('status', '')).replace('_', ' ')})"
+    if receipt.get("running") or receipt.get("jobs"):
+        return "going out in a moment"
+    return "waiting to go out"
+
+
+def render_receipt(key: str) -> None:
+    """The receipt in the entry's place: one line, the page's message about it, its run while
+    it goes, and Cancel while the approved send is held."""
+    receipt = st.session_state[RECEIPTS][key]
+    entry = st.session_state[LIST]["entries"][key]
+    kind = receipt["kind"]
+    verb = VERBS.get(kind, "No longer waiting")
+    by = f"by {receipt['by']}" if receipt.get("by") else ""
+    if receipt.get("elsewhere") and receipt.get("by"):
+        by += f" at {_hm(receipt['at'])}, not on this page"
+    parts = [
+        f"**{verb}**",
+        f"{entry['icon']} {plain(entry['what'])}",
+        plain(by),
+        plain(_fate_words(receipt)),
+    ]
+    with st.container(border=True, key=f"receipt-{key}"):
+        st.markdown(f"{ICONS.get(kind, ':material/info:')} " + " · ".join(p for p in parts if p))
+        if receipt.get("message"):
+            level = receipt.get("level", "info")
+            show = {"success": st.success, "info": st.info, "warning": st.warning}.get(
+                level, st.error
+            )
+            show(receipt["message"], icon=":material/check_circle:" if level == "success" else None)
+        workers = len(signoff().workers()) if receipt.get("running") else 0
+        for job in receipt.get("running") or []:
+            progress.draw(job, workers=workers)
+        hold = receipt.get("hold")
+        if hold and not receipt.get("cancelled"):
+            size = int(hold.get("size") or 0)
+            st.button(
+                f"Cancel all {size:,}" if size > 1 else "Cancel the send",
+                key=f"receipt-cancel-{key}",
+                icon=":material/cancel:",
+                on_click=_queue_cancel,
+                args=(key, hold["id"]),
+                help=f"It is held until {_hm(hold['release_at'])}: cancel it and it never goes "
+                "out. Recorded in the audit log.",
+            )
+
+
+@st.fragment(run_every=WATCH_S)
+def watch(seen: tuple[int, int]) -> None:
+    """Every few seconds, one COUNT query: when the number of drafts waiting or of held sends
+    changed (someone decided one elsewhere, a hold was released), the page is drawn again, so a
+    card decided elsewhere becomes its receipt instead of staying there to be clicked."""
+    counts = signoff().counts()
+    if (counts["pending"], counts["holds"]) != seen:
+        st.rerun(scope="app")
