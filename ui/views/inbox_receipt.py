@@ -54,7 +54,11 @@ ICONS = {
 
 # Keeps each receipt at the height its card had: every card's and batch's height is noted as the
 # page changes; a receipt that takes a card's place gets that height before the browser paints.
-# Static text (nothing from the page's data), run once per browser tab.
+# A fixed height (a minimum and a maximum: the container is a flex item), not only a minimum:
+# until the run that drew the receipt ends, Streamlit leaves the card's old elements in the same
+# container below the receipt's (measured: 16 px taller for a moment, in one run of three). A
+# receipt taller than its card scrolls inside it. No `//` comments in the script: the page may
+# join its lines. Static text (nothing from the page's data), run once per browser tab.
 KEEP_HEIGHTS = """
 <script>
 (() => {
@@ -73,7 +77,11 @@ KEEP_HEIGHTS = """
     for (const el of document.querySelectorAll('[class*="st-key-receipt-"]')) {
       const m = RECEIPT.exec(el.className);
       const h = m && heights.get(m[1]);
-      if (h && el.style.minHeight !== h + "px") el.style.minHeight = h + "px";
+      if (h && el.style.minHeight !== h + "px") {
+        el.style.minHeight = h + "px";
+        el.style.maxHeight = h + "px";
+        el.style.overflowY = "auto";
+      }
     }
   };
   new MutationObserver(keep).observe(document.body, {
