@@ -211,3 +211,30 @@ def test_cancel_on_the_receipt_of_a_held_send(
     assert outcome["status"] == "cancelled"
     [cancelled] = seeded.activity(event="hold.cancel")
     assert cancelled["actor"] == "ann"
+
+
+def test_a_whole_batch_approved_leaves_one_receipt_with_cancel_all(
+    ui_home: Path, hold_policy: Path, ann: str
+) -> None:
+    from test_batch_inbox import CONTACTS, batch_key, batch_of
+
+    with Signoff(ui_home, model=ScriptedChatModel(), recover=False) as s:
+        thread, emails = batch_of(s)
+        [single] = s.start({**BRIEF, "channels": ["email"]})["pending"]
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    below = place(at.main, f"approve-{single['id']}")
+    at.button(key=f"batch-approve-{batch}").click().run()  # one decision, held for 10 min
+    assert not at.exception
+    assert place(at.main, f"approve-{single['id']}") == below
+    line = receipt_line(at)
+    subject = emails[0]["args"]["subject"]
+    assert f"Approved · :material/mail: 4 emails «{subject}» · by ann · sends at " in line, line
+    at.button(key=f"receipt-cancel-batch-{batch}").click().run()
+    assert not at.exception
+    assert "cancelled by ann — it will not go out" in receipt_line(at)
+    assert place(at.main, f"approve-{single['id']}") == below
+    with Signoff(ui_home, model=ScriptedChatModel(), recover=False) as s:
+        s.tick(now=time.time() + 3600)
+        assert s.holds() == []
+    assert maildir(ui_home) == [] and len(CONTACTS) == 4

@@ -119,30 +119,7 @@ entries = receipts.arrange(pending, sig)  # as shown before: a decided card is i
 
 if not entries and any(filters.values()):
     st.info("Nothing waiting matches these filters.", icon=":material/filter_alt_off:")
-elif not entries:
-    with st.container(border=True, key="inbox-empty"):
-        writing = runtime.queue_status()["open"]  # runs queued or running (their progress above)
-        st.markdown(
-            "### :material/inbox: Nothing is waiting for you yet"
-            if writing
-            else "### :material/inbox: No drafts are waiting for you"
-            if stopped
-            else "### :material/inbox: Nothing is waiting for you"
-        )
-        st.markdown(
-            "Signoff is still at work on your campaign (its progress is shown above): each "
-            "draft lands here for your sign-off as soon as it is written and checked."
-            if writing
-            else "The campaign that stopped (above) drafts again once you retry it; its drafts "
-            "land here for your sign-off."
-            if stopped
-            else "When Signoff drafts an email or a post, it lands here for your sign-off. "
-            "Start a campaign and the drafts will appear in about a minute."
-        )
-        with st.container(horizontal=True):
-            st.page_link(PAGE_NEW, label="Start a new campaign", icon=":material/edit_square:")
-            st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")
-else:
+elif entries:
     st.caption(
         f"{count(view['pending'], 'action')} waiting for your sign-off. Approve each to send it, "
         "edit it first, send it back to the writer with feedback, or reject it."
@@ -178,3 +155,32 @@ else:
                 args=(view["page"] + 1,),
                 disabled=view["page"] >= view["pages"],
             )
+
+if (
+    not any(kind == "live" for kind, _ in entries)
+    and not any(filters.values())
+    and not (view["pending"])
+):
+    # nothing (else) waits: below what was decided, if anything, where it cannot move a card
+    with st.container(border=True, key="inbox-empty"):
+        writing = runtime.queue_status()["open"]  # runs queued or running (their progress above)
+        st.markdown(
+            "### :material/inbox: Nothing is waiting for you yet"
+            if writing
+            else "### :material/inbox: No drafts are waiting for you"
+            if stopped
+            else "### :material/inbox: Nothing is waiting for you"
+        )
+        st.markdown(
+            "Signoff is still at work on your campaign (its progress is shown above): each "
+            "draft lands here for your sign-off as soon as it is written and checked."
+            if writing
+            else "The campaign that stopped (above) drafts again once you retry it; its drafts "
+            "land here for your sign-off."
+            if stopped
+            else "When Signoff drafts an email or a post, it lands here for your sign-off. "
+            "Start a campaign and the drafts will appear in about a minute."
+        )
+        with st.container(horizontal=True):
+            st.page_link(PAGE_NEW, label="Start a new campaign", icon=":material/edit_square:")
+            st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")

@@ -209,7 +209,7 @@ def _apply_one(q: dict[str, Any]) -> None:
         # what the worker's run did, once it ended (read back from the campaigns then)
         report = lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)  # noqa: E731
         # a card (or a whole batch) says it in its receipt, in its place; the rest above the list
-        if not receipts.record(q, said, jobs, report):
+        if not receipts.record(q, said, jobs, report, result):
             flash(*said)
             progress.when_done(jobs, report)
     except AlreadyDecided as err:

@@ -28,7 +28,7 @@ from graphs.errors import AlreadyDecided, SignoffError
 from graphs.humanize import clip
 from ui import progress
 from ui.clicks import apply_each, done, queue
-from ui.state import ACTION_ICONS, plain, reviewer, short_id, signoff
+from ui.state import ACTION_ICONS, flash, plain, reviewer, short_id, signoff
 from ui.stopped import NOTHING_LOST, what_happened
 
 LIST = "inbox-list"  # the list the page showed: {"sig", "order", "entries"}
@@ -184,7 +184,10 @@ def arrange(items: list[dict[str, Any]], sig: tuple[Any, ...]) -> list[tuple[str
     drawn: list[tuple[str, Any]] = []
     for key in shown["order"]:
         if key in current:
-            receipts.pop(key, None)  # waiting again (a batch's redraft, under the same name)
+            again = receipts.pop(key, None)  # waiting again (a batch's redraft, same name)
+            if again is not None and again.get("message") and not again.get("elsewhere"):
+                flash(again.get("level", "info"), again["message"])  # said above, once
+                st.rerun()
             drawn.append(("live", current[key]))
         else:
             drawn.append(("receipt", key))
@@ -267,11 +270,13 @@ def record(
     said: tuple[str, str],
     jobs: list[int],
     report: Callable[[], tuple[str, str]],
+    summaries: list[dict[str, Any]],
 ) -> bool:
     """A receipt for this submission, in its entry's place; False if it decided no whole entry
-    the page shows (then the page's message says it, as before)."""
+    the page shows, or the entry still waits (an approval that needs another person's): then
+    the page's message says it, above the list, as before."""
     key = _own_key(q)
-    if key is None:
+    if key is None or any(i in s.get("waiting_for", {}) for s in summaries for i in q["decisions"]):
         return False
     decision = next(iter(q["decisions"].values()), {}) if not q.get("batch") else {}
     entry = st.session_state[LIST]["entries"][key]
@@ -316,7 +321,16 @@ def _resolve(runtime: Any, key: str, receipt: dict[str, Any], entry: dict[str, A
         found = [runtime.job(j) for j in receipt["jobs"]]
         running = [j for j in found if j is not None and j["status"] in OPEN]
         if running:
-            receipt["running"] = [runtime.job_view(j) for j in running]
+            going = {  # one run per campaign at a time: a queued one may wait for another
+                j["thread_id"] for j in runtime.queue_status()["open"] if j["status"] == "running"
+            }
+            receipt["running"] = [
+                {
+                    **runtime.job_view(j),
+                    "behind": j["status"] == "queued" and j["thread_id"] in going,
+                }
+                for j in running
+            ]
             return
         failed = [j for j in found if j is not None and j["status"] == "failed"]
         if failed:
@@ -501,7 +515,7 @@ def render_receipt(key: str) -> None:
             show(receipt["message"], icon=":material/check_circle:" if level == "success" else None)
         workers = len(signoff().workers()) if receipt.get("running") else 0
         for job in receipt.get("running") or []:
-            progress.draw(job, workers=workers)
+            progress.draw(job, workers=workers, behind=bool(job.get("behind")))
         hold = receipt.get("hold")
         if hold and not receipt.get("cancelled"):
             size = int(hold.get("size") or 0)
