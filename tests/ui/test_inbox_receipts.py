@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fakes import ScriptedChatModel
 from test_inbox_places import place
-from ui_support import BRIEF, keys, maildir, open_app, texts
+from ui_support import BRIEF, keys, maildir, open_app, texts, tick
 
 from graphs.runtime import Signoff
 
@@ -165,7 +165,7 @@ def test_a_card_decided_elsewhere_becomes_a_receipt_that_says_who(
     below = place(at.main, f"approve-{third['id']}")
     # Bob rejects the second draft from the CLI while ann's page shows it.
     seeded.decide(second["id"], {"type": "reject", "reason": "Off-brand"}, by="bob")
-    at.run()  # the page's watch notices within seconds and redraws it
+    tick(at)  # the page's watch (a fragment, every few seconds) notices and redraws the page
     assert not at.exception
     assert f"approve-{second['id']}" not in keys(at)  # no stale card to click
     assert place(at.main, f"approve-{third['id']}") == below
