@@ -200,8 +200,16 @@ def test_cancel_on_the_receipt_of_a_held_send(
     assert "cancelled by ann — it will not go out" in line, line
     assert cancel not in keys(at)
     assert f"Cancelled — Email «{first['args']['subject']}» will not go out." in said(at)
-    seeded.tick(now=time.time() + 3600)  # long past its release time: nothing goes out
-    assert maildir(ui_home) == []
+    at.button(key=f"approve-{second['id']}").click().run()  # the other one: left to go out
+    assert not at.exception
+    seeded.tick(now=time.time() + 3600)  # long past both release times
+    at.run()
+    assert not at.exception
+    page = said(at)
+    assert f"Approved — Email «{second['args']['subject']}» went out." in page, page
+    assert "by ann · sent" in page and "cancelled by ann — it will not go out" in page
+    [message] = maildir(ui_home)  # the second only
+    assert message["To"] == second["args"]["to"]
     decisions = seeded.campaign(first["thread_id"])["decisions"]
     assert [(d["decision"]["type"], d["by"]) for d in decisions] == [
         ("approve", "ann"),

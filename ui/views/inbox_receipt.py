@@ -25,7 +25,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.errors import AlreadyDecided, SignoffError
-from graphs.humanize import clip
+from graphs.humanize import clip, duration
 from ui import progress
 from ui.clicks import apply_each, done, queue
 from ui.state import ACTION_ICONS, flash, plain, reviewer, short_id, signoff
@@ -346,11 +346,35 @@ def _resolve(runtime: Any, key: str, receipt: dict[str, Any], entry: dict[str, A
     if receipt["kind"] not in ("approve", "edit"):
         receipt["final"] = True
         return
+    was_held = bool(receipt.get("hold"))
     hold, outcome = _fate(runtime, entry)
     receipt["hold"] = hold
     receipt["outcome"] = outcome
     if outcome is not None:
         receipt["final"] = True
+    if entry["batch"] or receipt.get("cancelled"):
+        return  # a batch's message counts its sends; a cancel from here said it already
+    title = entry["what"]
+    verb = "Approved with your edits" if receipt["kind"] == "edit" else "Approved"
+    if hold is not None:  # said again on each run, so the time left is never stale
+        left = max(0.0, hold["release_at"] - time.time())
+        receipt["level"], receipt["message"] = (
+            "success",
+            f"{verb} — {title} is scheduled: it goes out in {duration(left)} unless you cancel "
+            "it (here, or on the Scheduled page).",
+        )
+    elif was_held and outcome is not None:  # released, sent now or cancelled meanwhile
+        receipt["level"], receipt["message"] = (
+            ("success", f"{verb} — {title} went out.")
+            if outcome.get("status") == "executed"
+            else ("info", f"Cancelled — {title} will not go out.")
+            if outcome.get("status") == "cancelled"
+            else (
+                "warning",
+                f"{title} did not go out ({str(outcome.get('status', '')).replace('_', ' ')}). "
+                "Open the campaign for details.",
+            )
+        )
 
 
 def _fate(
