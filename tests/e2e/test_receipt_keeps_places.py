@@ -174,3 +174,62 @@ def approve_then_cancel(server: Server, page: Any) -> None:
         del thread
     assert sent(server.home) == []
     assert rows(server.home, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Three drafts, no holds: what another reviewer approves goes out at once."""
+    root = tmp_path_factory.mktemp("e2e-elsewhere")
+    policy = write_policy(root / "policy.yaml", send_email={"hold_seconds": 0})
+    home = root / "signoff-home"
+    with Signoff(home, model=ScriptedChatModel(), recover=False, policy_path=policy) as s:
+        for n in range(CARDS):
+            s.start({**EMAIL_BRIEF, "to": f"contact{n}@example.com"})
+    with serve(home, SIGNOFF_POLICY=str(policy), SIGNOFF_SCHEDULER="off") as server:
+        yield server
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_a_card_decided_elsewhere_turns_into_its_receipt_in_place(
+    shared_server: Server, page: Any
+) -> None:
+    """Bob approves the first draft from the CLI while the page shows it: without a click, the
+    card becomes a receipt that says Bob approved it, and the next card does not move."""
+    server = shared_server
+    try:
+        page.set_viewport_size({"width": 1400, "height": 3000})
+        page.goto(server.url + "/inbox", wait_until="domcontentloaded")
+        expect(page.locator('[class*="st-key-approve-"]')).to_have_count(
+            CARDS, timeout=STEP_TIMEOUT_MS
+        )
+        settled(page)
+        first, second, *_ = ids_on(page)
+        target = f".st-key-approve-{second} button"
+        before = page.locator(target).first.bounding_box()
+        assert before is not None
+        page.evaluate(WATCH, target)
+        with Signoff(
+            server.home,
+            model=ScriptedChatModel(),
+            recover=False,
+            policy_path=server.home.parent / "policy.yaml",
+        ) as s:
+            s.decide(first, {"type": "approve"}, by="bob")  # sent at once, in this process
+        receipt = page.locator(f".st-key-receipt-card-{first}")
+        expect(receipt).to_contain_text("by bob at", timeout=STEP_TIMEOUT_MS)
+        expect(receipt).to_contain_text("not on this page")
+        expect(receipt).to_contain_text("· sent")  # what became of it, read back
+        expect(page.locator(f".st-key-approve-{first}")).to_have_count(0)
+        settled(page)
+        page.wait_for_timeout(500)
+        seen = page.evaluate("() => { window.__stop = true; return window.__seen; }")
+        moved = max(abs(seen["max"] - before["y"]), abs(seen["min"] - before["y"]))
+        print(f"decided elsewhere: the next Approve button moved at most {moved:.1f} px")
+        assert moved <= TOLERANCE_PX, (before["y"], seen)
+        assert sent(server.home) == ["contact0@example.com"]
+        alive(page, server)
+        screenshot(page, "receipt-4-elsewhere")
+    except BaseException:
+        screenshot(page, "receipt-elsewhere-failure")
+        raise

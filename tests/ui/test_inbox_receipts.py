@@ -171,6 +171,7 @@ def test_a_card_decided_elsewhere_becomes_a_receipt_that_says_who(
     assert place(at.main, f"approve-{third['id']}") == below
     line = receipt_line(at)
     assert "Rejected · " in line and "by bob at " in line and "not on this page" in line, line
+    assert "it will not go out" in line, line
 
     # A click that lands before the page noticed: refused by the runtime, said in the receipt.
     seeded.decide(first["id"], {"type": "approve"}, by="bob")
@@ -178,6 +179,8 @@ def test_a_card_decided_elsewhere_becomes_a_receipt_that_says_who(
     assert not at.exception
     assert f"approve-{first['id']}" not in keys(at)
     assert "Already decided by bob at" in said(at)
+    assert "Approved · :material/mail: Email" in said(at) and "by bob at" in said(at)
+    assert "· sent" in said(at)  # bob's approval went out: read back from the campaign
     assert place(at.main, f"approve-{third['id']}") == below
     [decision] = [d for d in seeded.campaign(first["thread_id"])["decisions"]]
     assert decision["by"] == "bob"  # ann's click changed nothing

@@ -181,6 +181,7 @@ def arrange(items: list[dict[str, Any]], sig: tuple[Any, ...]) -> list[tuple[str
             current[key] = still
         else:
             receipts[key] = _decided_elsewhere(runtime, entry)
+            _resolve(runtime, key, receipts[key], entry)  # what became of it: held, sent…
     drawn: list[tuple[str, Any]] = []
     for key in shown["order"]:
         if key in current:
