@@ -23,6 +23,7 @@ from ui.state import (
     signoff,
 )
 from ui.views import inbox_receipt as receipts
+from ui.views import inbox_receipt_view as receipt_view
 from ui.views.inbox_batch import batch_key, render_batch
 from ui.views.inbox_card import render_card
 from ui.views.inbox_decide import _to_page, apply_outbox_queue, apply_queued
@@ -43,17 +44,17 @@ st.title("Inbox")
 # the drafts moved up or down a place then, the browser would have replaced their buttons under
 # a press, and the click was lost (no decision, nothing sent to the server: CI, twice).
 with st.container(key="inbox-news", gap=None):
-    receipts.keep_heights()  # a decided card's receipt keeps the card's height (no room taken)
+    receipt_view.keep_heights()  # a decided card's receipt keeps the card's height (no room taken)
     progress.report_finished()  # what queued runs did, once they ended
     show_flash()
     apply_queued()
     apply_outbox_queue()
-    receipts.apply_cancels()
+    receipt_view.apply_cancels()
     receipts.refresh()  # what became of the decided cards (their runs, holds, outcomes)
     # what workers are doing now, polled until each run ends (a receipt shows its own run)
     progress.open_runs(drawn_elsewhere=receipts.running_jobs())
     figures = runtime.counts()
-    receipts.watch((figures["pending"], figures["holds"]))  # a card decided elsewhere: redrawn
+    receipt_view.watch((figures["pending"], figures["holds"]))  # a card decided elsewhere: redrawn
     stopped = render_stopped()  # campaigns whose run stopped, with Retry
     render_trouble()
 
@@ -129,7 +130,7 @@ elif entries:
     )
     for kind, entry in entries:
         if kind == "receipt":
-            receipts.render_receipt(entry)
+            receipt_view.render_receipt(entry)
         elif (group := batch_key(entry)) is None or (
             entry.get("open", 1) == 1 and (entry.get("batch_size") or 1) <= 1
         ):
