@@ -44,7 +44,10 @@ st.title("Inbox")
 # the drafts moved up or down a place then, the browser would have replaced their buttons under
 # a press, and the click was lost (no decision, nothing sent to the server: CI, twice).
 with st.container(key="inbox-news", gap=None):
-    receipt_view.keep_heights()  # a decided card's receipt keeps the card's height (no room taken)
+    # a decided card's receipt keeps the card's height; this element (no height) also keeps
+    # this container on the page when it says nothing: an empty one is hidden, and one that
+    # showed only while a click was applied moved the list by its gap (16 px, measured)
+    receipt_view.keep_heights()
     progress.report_finished()  # what queued runs did, once they ended
     show_flash()
     apply_queued()
