@@ -32,6 +32,7 @@ from ui.state import (
     scheduler_enabled,
     signoff,
 )
+from ui.views.inbox_receipt import forget as forget_receipts
 
 if not logging.getLogger().handlers:  # the server's log shows what the agent does
     logging.basicConfig(
@@ -100,6 +101,8 @@ pages = [
     st.Page("views/brand.py", title="Brand", icon=":material/storefront:", url_path="brand"),
 ]
 page = st.navigation(pages)
+if page.url_path != "inbox":  # the Inbox's list is read afresh next time: its receipts go
+    forget_receipts()
 
 with st.sidebar:
     me = runtime.identity(identity)

@@ -140,10 +140,11 @@ def campaign_run(thread_id: str) -> bool:
 
 
 @st.fragment(run_every=POLL_S)
-def _live_all(known: tuple[int, ...], pending_then: int) -> None:
+def _live_all(known: tuple[int, ...], pending_then: int, drawn_elsewhere: tuple[int, ...]) -> None:
     runtime = signoff()
     status = runtime.queue_status()
     now_open = tuple(j["id"] for j in status["open"])
+    status["open"] = [j for j in status["open"] if j["id"] not in drawn_elsewhere]
     if any(j not in now_open for j in known):
         st.rerun()  # a run ended: its drafts (or outcomes) belong on the page now
     if runtime.counts()["pending"] > pending_then:
@@ -156,14 +157,16 @@ def _live_all(known: tuple[int, ...], pending_then: int) -> None:
         st.caption(f"…and {len(status['open']) - 5} more runs in the queue.")
 
 
-def open_runs() -> None:
+def open_runs(drawn_elsewhere: list[int] | None = None) -> None:
     """Every run queued or running (all campaigns), polled until each ends; and the runs this
-    session waits for (`when_done`), so their report shows as soon as they end."""
+    session waits for (`when_done`), so their report shows as soon as they end. Runs in
+    `drawn_elsewhere` (the Inbox's receipts show their own) are polled but not drawn here."""
     status = signoff().queue_status()
     awaited = [j for jobs, *_ in st.session_state.get(AFTER) or [] for j in jobs]
-    known = tuple(sorted({j["id"] for j in status["open"]} | set(awaited)))
+    elsewhere = tuple(sorted(drawn_elsewhere or []))
+    known = tuple(sorted({j["id"] for j in status["open"]} | set(awaited) | set(elsewhere)))
     if known:
-        _live_all(known, signoff().counts()["pending"])
+        _live_all(known, signoff().counts()["pending"], elsewhere)
 
 
 # -- what a queued run did, said once it ended ---------------------------------------------------

@@ -62,10 +62,10 @@ def test_approving_a_held_send_says_scheduled_once(
     assert not at.exception
     said = [m for m in alerts(at) if "is scheduled: it goes out in" in m]
     assert len(said) == 1, said
-    assert said[0].startswith("Approved — Send email is scheduled")
+    assert said[0].startswith("Approved — Email «")  # in its receipt: the email, by its subject
     assert len(seeded.holds()) == 1
-    at.run()  # and a later redraw says nothing again
-    assert not [m for m in alerts(at) if "is scheduled" in m]
+    at.run()  # a later redraw does not say it again: its receipt, in the card's place, keeps
+    assert len([m for m in alerts(at) if "is scheduled" in m]) == 1  # the one message
 
 
 def test_cancelling_says_cancelled_once(

@@ -22,6 +22,8 @@ from ui.state import (
     show_flash,
     signoff,
 )
+from ui.views import inbox_receipt as receipts
+from ui.views import inbox_receipt_view as receipt_view
 from ui.views.inbox_batch import batch_key, render_batch
 from ui.views.inbox_card import render_card
 from ui.views.inbox_decide import _to_page, apply_outbox_queue, apply_queued
@@ -42,16 +44,25 @@ st.title("Inbox")
 # the drafts moved up or down a place then, the browser would have replaced their buttons under
 # a press, and the click was lost (no decision, nothing sent to the server: CI, twice).
 with st.container(key="inbox-news", gap=None):
+    # a decided card's receipt keeps the card's height; this element (no height) also keeps
+    # this container on the page when it says nothing: an empty one is hidden, and one that
+    # showed only while a click was applied moved the list by its gap (16 px, measured)
+    receipt_view.keep_heights()
     progress.report_finished()  # what queued runs did, once they ended
     show_flash()
     apply_queued()
     apply_outbox_queue()
-    progress.open_runs()  # what workers are doing now, polled until each run ends
+    receipt_view.apply_cancels()
+    receipts.refresh()  # what became of the decided cards (their runs, holds, outcomes)
+    # what workers are doing now, polled until each run ends (a receipt shows its own run)
+    progress.open_runs(drawn_elsewhere=receipts.running_jobs())
+    figures = runtime.counts()
+    receipt_view.watch((figures["pending"], figures["holds"]))  # a card decided elsewhere: redrawn
     stopped = render_stopped()  # campaigns whose run stopped, with Retry
     render_trouble()
 
 filters: dict[str, str | None] = {"campaign": None, "channel": None, "risk": None}
-if runtime.counts()["pending"]:
+if figures["pending"] or receipts.any_kept():  # the filters stay while the list's receipts do
     campaigns = runtime.campaigns()
     labels = {
         c["thread_id"]: f"{c['brief'].get('product', 'Campaign')} · {short_id(c['thread_id'])}"
@@ -100,15 +111,61 @@ if str(st.query_params.get("per_page", "")).isdigit():  # a link may ask for ano
 view = runtime.inbox_page(
     int(st.session_state.get("inbox-page", 1)), per_page, person=reviewer(), **filters
 )
-if view["page"] > view["pages"]:  # decided the last entries of the last page
+# what the list is: read again when one of these changes, and only then its receipts go
+sig = (*filters.values(), view["page"], per_page, st.query_params.get("item"))
+if view["page"] > view["pages"] and not receipts.kept(sig):  # decided the last page's entries
     st.session_state["inbox-page"] = view["pages"]
     view = runtime.inbox_page(view["pages"], per_page, person=reviewer(), **filters)
+    sig = (*filters.values(), view["page"], per_page, st.query_params.get("item"))
 pending = focus(runtime, view["items"])  # a notification's link opens one item
 products = view["products"]
+entries = receipts.arrange(pending, sig)  # as shown before: a decided card is its receipt
 
-if not pending and any(filters.values()):
+if not entries and any(filters.values()):
     st.info("Nothing waiting matches these filters.", icon=":material/filter_alt_off:")
-elif not pending:
+elif entries:
+    st.caption(
+        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve each to send it, "
+        "edit it first, send it back to the writer with feedback, or reject it."
+        if view["pending"]
+        else "Nothing else waits for your sign-off. What you decided stays here until you leave "
+        "the page."
+    )
+    for kind, entry in entries:
+        if kind == "receipt":
+            receipt_view.render_receipt(entry)
+        elif (group := batch_key(entry)) is None or (
+            entry.get("open", 1) == 1 and (entry.get("batch_size") or 1) <= 1
+        ):
+            render_card(entry, products)
+        else:
+            render_batch(group, entry, products, entry.get("open"))
+    if view["pages"] > 1:
+        with st.container(horizontal=True, vertical_alignment="center", key="inbox-pager"):
+            st.button(
+                "Previous",
+                key="inbox-prev",
+                icon=":material/chevron_left:",
+                on_click=_to_page,
+                args=(view["page"] - 1,),
+                disabled=view["page"] <= 1,
+            )
+            st.caption(f"Page {view['page']} of {max(view['pages'], view['page'])}")
+            st.button(
+                "Next",
+                key="inbox-next",
+                icon=":material/chevron_right:",
+                on_click=_to_page,
+                args=(view["page"] + 1,),
+                disabled=view["page"] >= view["pages"],
+            )
+
+if (
+    not any(kind == "live" for kind, _ in entries)
+    and not any(filters.values())
+    and not (view["pending"])
+):
+    # nothing (else) waits: below what was decided, if anything, where it cannot move a card
     with st.container(border=True, key="inbox-empty"):
         writing = runtime.queue_status()["open"]  # runs queued or running (their progress above)
         st.markdown(
@@ -131,33 +188,3 @@ elif not pending:
         with st.container(horizontal=True):
             st.page_link(PAGE_NEW, label="Start a new campaign", icon=":material/edit_square:")
             st.page_link(PAGE_SCHEDULED, label="Scheduled", icon=":material/schedule:")
-else:
-    st.caption(
-        f"{count(view['pending'], 'action')} waiting for your sign-off. Approve each to send it, "
-        "edit it first, send it back to the writer with feedback, or reject it."
-    )
-    for item in pending:
-        group = batch_key(item)
-        if group is None or (item.get("open", 1) == 1 and (item.get("batch_size") or 1) <= 1):
-            render_card(item, products)
-        else:
-            render_batch(group, item, products, item.get("open"))
-    if view["pages"] > 1:
-        with st.container(horizontal=True, vertical_alignment="center", key="inbox-pager"):
-            st.button(
-                "Previous",
-                key="inbox-prev",
-                icon=":material/chevron_left:",
-                on_click=_to_page,
-                args=(view["page"] - 1,),
-                disabled=view["page"] <= 1,
-            )
-            st.caption(f"Page {view['page']} of {view['pages']}")
-            st.button(
-                "Next",
-                key="inbox-next",
-                icon=":material/chevron_right:",
-                on_click=_to_page,
-                args=(view["page"] + 1,),
-                disabled=view["page"] >= view["pages"],
-            )

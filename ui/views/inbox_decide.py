@@ -20,6 +20,7 @@ from ui.state import (
     reviewer,
     signoff,
 )
+from ui.views import inbox_receipt as receipts
 
 REJECT_REASONS = ["Off-brand", "Inaccurate claim", "Wrong audience", "Bad timing", "Other"]
 
@@ -204,13 +205,16 @@ def _apply_one(q: dict[str, Any]) -> None:
             result = _decide(q, None)
             done("queued", q)  # recorded: a run stopped from here on must not lose it
         jobs = [int(s["job"]) for s in result if "job" in s]
-        flash(*_done_message(result, q))  # what was recorded, at once
+        said = _done_message(result, q)  # what was recorded, at once
         # what the worker's run did, once it ended (read back from the campaigns then)
-        progress.when_done(
-            jobs, lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)
-        )
+        report = lambda result=result, q=q: _done_message(_refreshed(result), q, ran=True)  # noqa: E731
+        # a card (or a whole batch) says it in its receipt, in its place; the rest above the list
+        if not receipts.record(q, said, jobs, report, result):
+            flash(*said)
+            progress.when_done(jobs, report)
     except AlreadyDecided as err:
-        st.info(title_case(str(err)), icon=":material/info:")
+        if not receipts.record_refused(q, err):
+            st.info(title_case(str(err)), icon=":material/info:")
     except InvalidDecision as err:
         st.error(str(err))
     except Busy as err:
