@@ -56,7 +56,10 @@ class AuditTables(Tables):
         stand, the entries are rolled back to the savepoint, chained on the head read then
         (under the write lock still held) and sent again (graphs/storage/database.py
         `transaction`). No round trip waits for the head in the usual case; the returned
-        number is the guess's (`audit()` returns the committed one)."""
+        number is the guess's (`audit()` returns the committed one). After a miss (other
+        processes are writing) the connection reads the head instead, until a read finds it
+        where this connection left it (`_guess_head`): a miss costs two waits more than the
+        read it would have saved."""
         guessing = self._guessed is not None and self._in_tx  # `tx()` says so
         if self._heads and self._in_tx and self._tx_serial:
             # a second entry of this transaction: the head is the entry it just wrote (the
@@ -68,6 +71,8 @@ class AuditTables(Tables):
             last = c.execute(HEAD).fetchone()
             seq = (last["seq"] if last else 0) + 1
             prev = (last["hash"] or "") if last else ""
+            # a guess would have hit: nobody else wrote since this connection did (guess again)
+            self._guess_head = self._guess_head or self._audit_head == (seq - 1, prev)
             self._audit_head = (seq - 1, prev)
         at = now_iso()
         body = DETAIL.encode(detail)
@@ -114,6 +119,7 @@ class AuditTables(Tables):
         last = c.execute(HEAD).fetchone()
         seq, prev = (last["seq"], last["hash"] or "") if last else (0, "")
         log.info("audit head moved to #%d since this connection's last entry; chained again", seq)
+        self._guess_head = False  # read the head until it is found where this connection left it
         entries = self._guessed or []
         heads = []
         for entry in entries:

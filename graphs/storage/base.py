@@ -78,6 +78,10 @@ class Tables:
     # PostgreSQL: the audit chain's head (seq, hash) as this connection last read or committed
     # it, the guess a locked transaction's entries chain on (graphs/storage/audit.py)
     _audit_head: tuple[int, str] | None = None
+    # ... and whether to guess it: not after a guess missed (other processes are writing; a
+    # miss costs more than the read it saves) until a read finds the head where this
+    # connection left it again (graphs/storage/audit.py)
+    _guess_head: bool = True
     # the open transaction's entries chained on it (a list while the transaction guesses)
     _guessed: list[list[Any]] | None = None
     _tx_serial: bool = False  # ... and holds the write lock (no other writer until it ends)
@@ -110,7 +114,12 @@ class Tables:
             if self.dialect == "postgresql":  # pipelined: graphs/storage/database.py
                 # with the write lock and a known head, the audit entries chain on that head
                 # and are sent last, guarded (graphs/storage/audit.py `guessed_writes`)
-                guess = serial and self._audit_head is not None and self.conn.pipelined
+                guess = (
+                    serial
+                    and self._guess_head
+                    and self._audit_head is not None
+                    and self.conn.pipelined
+                )
                 self._guessed = [] if guess else None
                 transaction = self.conn.transaction(
                     WRITE_LOCK if serial else None, tail=self if guess else None

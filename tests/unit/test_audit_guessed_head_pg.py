@@ -129,3 +129,34 @@ def test_stores_appending_at_once_keep_one_chain(
     finally:
         for store in stores:
             store.conn.close()
+
+
+def test_a_connection_stops_guessing_while_others_write_and_starts_again_alone(
+    home: Path, postgres: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    """Two writers taking turns: each guess would miss (a miss costs two waits more than the
+    read it saves), so after its first miss a connection reads the head, and guesses again
+    once a read finds the head where it left it."""
+    a, b = _stores(home, postgres, monkeypatch, 2)
+    try:
+        with caplog.at_level(logging.INFO, logger="graphs.storage.audit"):
+            for n in range(10):
+                a.audit("test.a", {"n": n})
+                b.audit("test.b", {"n": n})
+            assert caplog.text.count("chained again") == 2  # one miss each, not 18
+            caplog.clear()
+            trips = Trips()
+            trips.name(a.conn.raw, "app")
+            for n in range(3):  # alone now: a read finds the head where `a` left it
+                with trips.counting():
+                    a.audit("test.alone", {"n": n})
+            assert "chained again" not in caplog.text
+        # the first reads the head (moved by b) and the second finds it unmoved: a wait for the
+        # read and one for the commit each; the third guesses: its commit's wait only
+        assert sum(trips.trips.values()) == 2 + 2 + 1, trips.trips
+        assert a._guess_head
+        assert a.verify_audit()["ok"], a.verify_audit()
+        assert len(a.audit_log(limit=100)) == 23
+    finally:
+        a.conn.close()
+        b.conn.close()
