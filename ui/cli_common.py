@@ -237,3 +237,36 @@ def _done(args: argparse.Namespace, result: Any, message: str) -> int:
     else:
         print(message)
     return EXIT_OK
+
+
+MIN_PREFIX = 4  # the shortest campaign id prefix taken (the CLI and the page show 8 characters)
+
+
+def _campaign_id(s: Any, given: str) -> str:
+    """The full id of the campaign `given` names: its id, or a unique prefix of it (the 8
+    characters shown in CAMPAIGN columns and on the page). NotFound (exit 4) for no campaign,
+    CliError (exit 2) for a prefix several campaigns share, naming them."""
+    from graphs.errors import NotFound
+
+    text = given.strip()
+    if not text:
+        raise CliError("The campaign id is empty. Run `signoff campaigns` to list them.")
+    matches = s.campaign_ids(text)
+    if text in matches:
+        return text
+    if len(text) < MIN_PREFIX:
+        raise CliError(
+            f"Campaign id {text!r} is too short: give at least {MIN_PREFIX} characters of it "
+            "(`signoff campaigns` lists them). Nothing was changed."
+        )
+    if not matches:
+        raise NotFound(f"No campaign {text!r}. Run `signoff campaigns` to list them.")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:10]) + (
+            f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+        )
+        raise CliError(
+            f"Campaign id {text!r} is ambiguous: {len(matches)} campaigns start with it "
+            f"({shown}). Give more characters. Nothing was changed."
+        )
+    return str(matches[0])

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphs.errors import RunStopped
+from graphs.errors import InvalidInput, RunStopped
 from graphs.humanize import clip, count, duration
 from ui.cli_common import (
     BY_HELP,
@@ -19,6 +22,7 @@ from ui.cli_common import (
     AddParser,
     CliError,
     _await,
+    _campaign_id,
     _emit,
     _identity,
     _json_flag,
@@ -27,7 +31,14 @@ from ui.cli_common import (
     _stopped,
     _who,
 )
-from ui.cli_format import _clock, _inbox_table, _outcome_detail, _past
+from ui.cli_format import (
+    _clock,
+    _inbox_table,
+    _outcome_detail,
+    _past,
+    decide_hints,
+    why_not_approve,
+)
 
 # The CLI flags each decision takes; the facade (graphs.decisions) validates the values.
 DECISION_FLAGS = {
@@ -47,7 +58,11 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument(
         "--limit", type=int, default=100, metavar="N", help="items per page (default 100)"
     )
-    p.add_argument("--campaign", metavar="ID", help="only this campaign")
+    p.add_argument(
+        "--campaign",
+        metavar="ID",
+        help="only this campaign (its id, or its first characters: the 8 in the CAMPAIGN column)",
+    )
     p.add_argument("--channel", help="only this channel (email, social, cms, ads)")
     p.add_argument("--risk", help="only this risk tier (low, medium, high)")
     p.add_argument(
@@ -112,10 +127,11 @@ def add_parsers(add: AddParser) -> None:
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
+        campaign = _campaign_id(s, args.campaign) if args.campaign else None
         view = s.pending_page(
             args.page,
             args.limit,
-            campaign=args.campaign,
+            campaign=campaign,
             channel=args.channel,
             risk=args.risk,
             person=_identity(),
@@ -149,7 +165,58 @@ def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
         f"\n{view['pending']} pending.{more} Decide with: signoff decide ID "
         f"{{{','.join(DECISION_FLAGS)}}}"
     )
+    for item in items:
+        allowed = item.get("allowed_decisions") or list(DECISION_FLAGS)
+        if "approve" not in allowed:
+            print(
+                f"  {item['id']}: approve is not offered ({why_not_approve(item)}); "
+                f"{_words(allowed)} it."
+            )
+        elif item.get("needs_check"):
+            print(
+                f"  {item['id']}: approve --checked, after checking the claims that cite no evidence."
+            )
     return EXIT_OK
+
+
+def _words(allowed: list[str]) -> str:
+    """['edit', 'revise', 'reject'] → 'edit (`--args`), send back (`revise`) or reject'."""
+    words = {
+        "approve": "approve",
+        "edit": "edit (`edit --args JSON`)",
+        "revise": "send back (`revise --feedback TEXT`)",
+        "reject": "reject (`reject --reason TEXT`)",
+    }
+    said = [words.get(d, d) for d in allowed]
+    return ", ".join(said[:-1]) + " or " + said[-1] if len(said) > 1 else "".join(said)
+
+
+def _not_allowed(item: dict[str, Any], kind: str) -> CliError:
+    """A decision the item does not offer (approve on a spend over its budget), before the
+    facade is asked: what it allows and why."""
+    allowed = item.get("allowed_decisions") or list(DECISION_FLAGS)
+    why = f" ({why_not_approve(item)})" if kind == "approve" else ""
+    return CliError(
+        f"{item['id']} does not take {kind}{why}: {_words(allowed)} it. Nothing was saved."
+    )
+
+
+@contextmanager
+def _cli_words(interrupt_id: str | None = None) -> Iterator[None]:
+    """The facade's messages name its fields (`checked=true`); the CLI's flag is --checked."""
+    try:
+        yield
+    except InvalidInput as exc:
+        message = str(exc)
+        command = f"`signoff decide {interrupt_id} approve --checked`" if interrupt_id else ""
+        translated = re.sub(
+            r"approve with checked=true(?: \('I checked these'\))?",
+            "approve with --checked ('I checked these'" + (f": {command})" if command else ")"),
+            message,
+        ).replace("checked=true", "--checked")
+        if translated == message:
+            raise
+        raise type(exc)(translated) from exc
 
 
 def _authority_line(item: dict[str, Any]) -> str:
@@ -271,8 +338,11 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         item = next((p for p in s.pending() if p["id"] == args.id), None)
         if item and (item.get("batch_size") or 0) > 1 and decision["type"] == "revise":
             return _send_back_template(s, args, item, decision)
+        if item and decision["type"] not in (item.get("allowed_decisions") or DECISION_FLAGS):
+            raise _not_allowed(item, decision["type"])
         try:
-            summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
+            with _cli_words(args.id):
+                summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
             summary = _await(s, summary, args)
         except RunStopped as exc:  # e.g. the model failed while redrafting after `revise`
             raise _stopped(exc, args.verbose) from exc
@@ -335,7 +405,7 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
     if summary["pending"]:
         print(f" Still waiting: {len(summary['pending'])}.\n")
         print(_inbox_table(summary["pending"]))
-        print(f"\nNext:\n  signoff decide {summary['pending'][0]['id']} approve")
+        print("\n" + "\n".join(decide_hints(summary["pending"][0])))
     else:
         print(f"\n\nNext:\n  signoff show {summary['thread_id']}")
     return EXIT_OK
@@ -388,9 +458,10 @@ def _decide_many(
     with _open(home) as s:
         items = {p["id"]: p for p in s.pending()}
         try:
-            summaries = s.decide_many(
-                {i: dict(decision) for i in ids}, by=_who(args), on_progress=_progress(args)
-            )
+            with _cli_words():
+                summaries = s.decide_many(
+                    {i: dict(decision) for i in ids}, by=_who(args), on_progress=_progress(args)
+                )
             summaries = [_await(s, summary, args) for summary in summaries]
         except RunStopped as exc:
             raise _stopped(exc, args.verbose) from exc

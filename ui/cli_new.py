@@ -23,7 +23,7 @@ from ui.cli_common import (
     _stopped,
     _who,
 )
-from ui.cli_format import _inbox_table
+from ui.cli_format import _inbox_table, decide_hints
 
 
 def add_parsers(add: AddParser) -> None:
@@ -162,11 +162,8 @@ def _print_summary(result: dict[str, Any]) -> None:
     if pending:
         print(f"Campaign {tid} is waiting for your sign-off on {count(len(pending), 'action')}:\n")
         print(_inbox_table(pending))
-        print("\nNext:")
-        first = pending[0]["id"]
-        print(f"  signoff decide {first} approve")
-        print(f"  signoff decide {first} revise --feedback 'what to change'")
-        print(f"  signoff decide {first} reject --reason 'why'")
+        print("")
+        print("\n".join(decide_hints(pending[0])))
         print(f"  signoff show {tid}")
     else:
         print(f"Campaign {tid} is {result['status']}; nothing is waiting for you.")

@@ -14,6 +14,7 @@ from ui.cli_common import (
     AddParser,
     CliError,
     _by,
+    _campaign_id,
     _done,
     _emit,
     _json_flag,
@@ -60,7 +61,11 @@ def add_parsers(add: AddParser) -> None:
     )
     p.add_argument("--verify", action="store_true", help="check the hash chain (exit 6 if broken)")
     p.add_argument("--csv", metavar="FILE", help="write the log as CSV to FILE ('-': stdout)")
-    p.add_argument("--thread", metavar="THREAD_ID", help="only this campaign")
+    p.add_argument(
+        "--thread",
+        metavar="THREAD_ID",
+        help="only this campaign (its id, or its first characters: the 8 shown in CAMPAIGN columns)",
+    )
     p.add_argument("--event", metavar="EVENT", help="only this event, e.g. decision.recorded")
     p.add_argument("--actor", metavar="NAME", help="only entries by this person or process")
     p.add_argument(
@@ -198,7 +203,10 @@ def cmd_audit(args: argparse.Namespace, home: Path) -> int:
                 print(f"audit chain OK: {n} {'entry' if n == 1 else 'entries'} checked")
             return EXIT_OK
         rows = s.activity(
-            thread_id=args.thread, event=args.event, actor=args.actor, limit=args.limit
+            thread_id=_campaign_id(s, args.thread) if args.thread else None,
+            event=args.event,
+            actor=args.actor,
+            limit=args.limit,
         )
     if args.json:
         _emit(rows)

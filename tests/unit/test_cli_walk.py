@@ -1,0 +1,147 @@
+"""What a new user met on a first walk through the CLI: short campaign ids, hints that name
+only the decisions an item allows, the CLI's own flag in the facade's messages, exit codes and
+messages that say what to do, and Ctrl-C on `signoff ui` (what `make run` starts).
+
+In-process (`cli.main`) with the scripted model behind the one seam, except Ctrl-C (a real
+process group)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import ScriptedChatModel
+from support import maildir_count, run, run_json
+
+from graphs.runtime import Signoff
+
+BRIEF = {
+    "product": "Brightloop 2 smart thermostat",
+    "audience": "homeowners with high heating bills",
+    "goal": "pre-orders before winter",
+}
+BRIEF_TEXT = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal: pre-orders"
+
+
+@contextmanager
+def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signoff]:
+    runtime = Signoff(home, model=model or ScriptedChatModel(), recover=False)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+# -- 1. the short campaign id shown everywhere is taken everywhere ------------------------------
+def test_a_short_campaign_id_is_taken_by_every_command(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with seeded(cli_home) as s:
+        first, second = s.start(dict(BRIEF)), s.start(dict(BRIEF))
+    short = first["thread_id"][:8]  # what the CAMPAIGN column and the page show
+    code, shown, _ = run_json(capsys, "show", short)
+    assert code == 0 and shown["thread_id"] == first["thread_id"]
+    code, items, _ = run_json(capsys, "inbox", "--campaign", short)
+    assert code == 0
+    assert sorted(i["id"] for i in items) == sorted(p["id"] for p in first["pending"])
+    assert len(items) == 2
+    code, out, _ = run(capsys, "inbox", "--campaign", short)
+    assert code == 0 and "2 pending" in out and "Nothing is waiting" not in out
+    code, rows, _ = run_json(capsys, "audit", "--thread", short)
+    assert code == 0 and rows and {r["thread_id"] for r in rows} == {first["thread_id"]}
+    code, queued, _ = run_json(capsys, "retry", short, "--queue")
+    assert code == 0 and queued["thread_id"] == first["thread_id"]
+    assert second["thread_id"] != first["thread_id"]
+
+
+def test_an_ambiguous_or_unknown_campaign_id_says_what_to_do(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with seeded(cli_home) as s:
+        for tail in ("aaaa", "bbbb"):
+            s.store.add_campaign("abcd1234" + tail, dict(BRIEF))
+    code, error, _ = run_json(capsys, "show", "abcd1234")
+    assert code == 2 and "ambiguous" in error["message"]
+    assert "abcd1234aaaa" in error["message"] and "abcd1234bbbb" in error["message"]
+    assert "more characters" in error["message"]
+    code, error, _ = run_json(capsys, "inbox", "--campaign", "abcd")
+    assert code == 2 and "ambiguous" in error["message"]
+    code, error, _ = run_json(capsys, "show", "abcd1234a")
+    assert code == 0 and error["thread_id"] == "abcd1234aaaa"
+    for argv in (["show", "ffffffff"], ["inbox", "--campaign", "ffffffff"]):
+        code, error, _ = run_json(capsys, *argv)
+        assert code == 4 and error["error"] == "not_found", argv
+        assert "'ffffffff'" in error["message"] and "signoff campaigns" in error["message"]
+
+
+# -- 2. the "Next:" hints name only what the item allows ----------------------------------------
+def test_a_spend_over_its_budget_is_not_offered_approve_and_the_hint_says_so(
+    cli_home: Path, fake_model: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "new", "--brief", BRIEF_TEXT, "--channels", "ads", "--ad-budget", "5000", "-q"
+    )
+    assert code == 0
+    with seeded(cli_home) as s:
+        [item] = s.pending()
+    assert "approve" not in item["allowed_decisions"]
+    assert f"signoff decide {item['id']} approve" not in out
+    assert "approve is not offered: over the daily ad budget" in out
+    edit = f"signoff decide {item['id']} edit --args '{{\"amount\": 200}}'"
+    assert edit in out and f"signoff decide {item['id']} reject --reason" in out
+    code, out, _ = run(capsys, "inbox")
+    assert f"{item['id']}: approve is not offered (over the daily ad budget" in out
+    # approve anyway: what it allows and why, not "Unknown decision"
+    code, error, _ = run_json(capsys, "decide", item["id"], "approve")
+    assert code == 2 and "Unknown decision" not in error["message"]
+    assert "over the daily ad budget" in error["message"] and "edit" in error["message"]
+    # the hinted command works
+    code, data, _ = run_json(capsys, "decide", item["id"], "edit", "--args", '{"amount": 200}')
+    assert code == 0 and data["decided"]["decision"]["args"] == {"amount": 200}
+
+
+def test_decide_prints_the_next_items_hints(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with seeded(cli_home) as s:
+        first = s.start({**BRIEF, "channels": ["email", "ads"], "ad_budget": 5000})
+    [email] = [p for p in first["pending"] if p["action"] == "send_email"]
+    [ads] = [p for p in first["pending"] if p["action"] == "spend_ads"]
+    code, out, _ = run(capsys, "decide", email["id"], "reject", "--reason", "not now", "-q")
+    assert code == 0
+    assert f"signoff decide {ads['id']} approve" not in out
+    assert f"signoff decide {ads['id']} edit --args" in out
+
+
+# -- 3. the claims check names the CLI's flag ---------------------------------------------------
+def test_approving_unsupported_claims_names_the_checked_flag(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = ScriptedChatModel(
+        script=[
+            {
+                "subject": "Save big",
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and "
+                "keep your home warm all winter long. Reply to this email.",
+            }
+        ]
+        * 3
+    )
+    with seeded(cli_home, model) as s:
+        [email] = [p for p in s.start(dict(BRIEF))["pending"] if p["action"] == "send_email"]
+    assert email["needs_check"]
+    for argv in (["decide", email["id"], "approve"], ["decide", email["id"], "--approve"]):
+        code, error, _ = run_json(capsys, *argv)
+        assert code == 2 and "costs $19 today only" in error["message"]
+        assert "--checked" in error["message"] and "checked=true" not in error["message"]
+    code, out, _ = run(capsys, "inbox")
+    assert f"{email['id']}: approve --checked" in out
+    assert maildir_count(cli_home) == 0
+    with seeded(cli_home) as s:  # the graph's own message is unchanged for other drivers
+        with pytest.raises(Exception, match="checked=true"):
+            s.decide(email["id"], {"type": "approve"}, by="tester")
+    assert json.loads(run(capsys, "decide", email["id"], "approve", "--checked", "--json")[1])
