@@ -9,7 +9,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,10 @@ BY_HELP = "only your own identity ($SIGNOFF_USER or your login name); no one spe
 EPILOG = """\
 exit codes:
   0  done
-  1  other error (the message says what happened; -v shows the traceback)
+  1  other error (the message says what happened; -v also prints its traceback)
   2  malformed input: bad brief, bad decision or flags; nothing was saved
   3  already decided: someone (or the scheduler) got to this action or hold first; nothing changed
-  4  not found: no pending action / campaign with that id
+  4  not found: no pending action, campaign, key or file with that id or name
   5  busy: another process is updating the same campaign; try again
   6  audit chain broken (`audit --verify`): an entry was changed or removed; the message names it
   7  not allowed: the policy's authority does not let you do this (the attempt is audited)
@@ -93,7 +94,7 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--verbose",
         action="store_true",
         default=False if top else argparse.SUPPRESS,
-        help="log INFO messages to stderr",
+        help="log INFO messages to stderr, and the traceback of an unexpected error",
     )
     parser.add_argument(
         "-q",
@@ -270,3 +271,17 @@ def _campaign_id(s: Any, given: str) -> str:
             f"({shown}). Give more characters. Nothing was changed."
         )
     return str(matches[0])
+
+
+@contextmanager
+def _outbox_key(listing: str) -> Iterator[None]:
+    """An unknown outbox key (`undo`, `settle`, `failed --retry`): the facade's message as a
+    sentence (not a KeyError's quoted repr) and the command that lists the keys."""
+    from graphs.errors import NotFound
+
+    try:
+        yield
+    except NotFound as exc:
+        message = str(exc).strip().strip("\"'").strip()
+        message = message.removesuffix("Check the key.").rstrip()
+        raise NotFound(f"{message} {listing}") from exc

@@ -89,6 +89,14 @@ def read_brief(
     if text == "-":
         text = sys.stdin.read()
     raw = parse_brief_text(text)
+    if text.strip() and raw == {
+        "product": text.strip(),
+        "audience": "our customers",
+        "goal": text.strip(),
+    }:
+        # one sentence without `product:` / `audience:` / `goal:`: say what a brief needs
+        # (the library reads it as all three fields, which then fails later for want of facts)
+        raise InvalidInput(_what_a_brief_needs(text.strip()))
     if to:
         raw["to"] = to
     if engage:
@@ -100,6 +108,16 @@ def read_brief(
     raw.update({k: v for k, v in (extras or {}).items() if v})
     validate_brief(raw)  # InvalidInput naming each missing field, before anything is opened
     return raw
+
+
+def _what_a_brief_needs(text: str) -> str:
+    from graphs.brief import BRIEF_FIELDS
+
+    needs = "; ".join(f"'{name}: …' ({hint})" for name, hint in BRIEF_FIELDS.items())
+    return (
+        f"The brief is incomplete: {text[:80]!r} names no product, audience or goal. Give one "
+        f"line each: {needs}; or JSON with those fields. Nothing was started."
+    )
 
 
 def read_audience(path: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from ui.cli_common import (
     _emit,
     _json_flag,
     _open,
+    _outbox_key,
     _positive_int,
     _who,
 )
@@ -133,7 +134,8 @@ def cmd_notifications(args: argparse.Namespace, home: Path) -> int:
 def cmd_undo(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
         if args.key:
-            done = s.undo(args.key, by=_who(args))
+            with _outbox_key("Run `signoff undo` (no key) to list the keys of what can be undone."):
+                done = s.undo(args.key, by=_who(args))
             return _done(args, done, f"Undone {args.key} as {_who(args)}.")
         rows = s.undoable()
     if args.json:

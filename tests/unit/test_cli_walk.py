@@ -145,3 +145,62 @@ def test_approving_unsupported_claims_names_the_checked_flag(
         with pytest.raises(Exception, match="checked=true"):
             s.decide(email["id"], {"type": "approve"}, by="tester")
     assert json.loads(run(capsys, "decide", email["id"], "approve", "--checked", "--json")[1])
+
+
+# -- 4. exit codes and messages -----------------------------------------------------------------
+def test_kb_add_of_a_file_that_is_not_there_exits_4_like_other_unknown_files(
+    cli_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nonexistent.md")
+    code, _, err = run(capsys, "kb", "add", missing)
+    assert code == 4 and "does not exist" in err
+    code, error, _ = run_json(capsys, "kb", "add", missing)
+    assert code == 4 and error["error"] == "not_found" and error["exit_code"] == 4
+    assert run(capsys, "new", "--brief", BRIEF_TEXT, "--audience", missing)[0] == 4  # the same
+    facts = tmp_path / "facts.md"
+    facts.write_text("# Brightloop 2\n\nThe Brightloop 2 costs $149.\n")
+    code, out, err = run(capsys, "kb", "add", str(facts), "--product", "Brightloop 2")
+    assert code == 0 and "(1 passage)" in err and "passages)" not in err
+
+
+def test_undo_of_an_unknown_key_says_how_to_list_the_keys(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "undo", "nosuchkey")
+    assert code == 4
+    assert err.startswith("signoff: No action with key 'nosuchkey'"), err  # no KeyError repr
+    assert "`signoff undo` (no key)" in err
+    code, _, err = run(capsys, "settle", "nosuchkey", "mark_sent")
+    assert code == 4 and '"' not in err and "signoff in-doubt" in err
+    code, _, err = run(capsys, "failed", "--retry", "nosuchkey")
+    assert code == 4 and '"' not in err and "`signoff failed`" in err
+
+
+def test_a_brief_without_fields_says_what_a_brief_needs(
+    cli_home: Path, fake_model: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, error, _ = run_json(capsys, "new", "--brief", "hello world")
+    assert code == 2 and error["error"] == "invalid_input"
+    assert "No facts" not in error["message"]
+    for field in ("'product: …'", "'audience: …'", "'goal: …'"):
+        assert field in error["message"]
+    code, error, _ = run_json(capsys, "new", "--brief", "product: hello world")
+    assert code == 2 and "'audience' is missing" in error["message"]  # before the facts
+
+
+def test_a_bad_option_prints_the_commands_own_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "inbox", "--bogus")
+    assert code == 2 and out == ""
+    assert err.startswith("usage: signoff inbox") and "--campaign" in err
+    assert "unrecognized arguments: --bogus" in err and "`signoff inbox --help`" in err
+    code, out, err = run(capsys, "kb", "add", "--bogus")
+    assert code == 2 and err.startswith("usage: signoff kb add")
+
+
+def test_the_help_says_what_v_does_in_one_way(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inbox", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "-v shows the traceback" not in text
+    assert "log INFO messages to stderr, and the traceback of an unexpected error" in text
+    assert "-v also prints its traceback" in text
