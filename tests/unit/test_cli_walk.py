@@ -204,3 +204,72 @@ def test_the_help_says_what_v_does_in_one_way(capsys: pytest.CaptureFixture[str]
     assert "-v shows the traceback" not in text
     assert "log INFO messages to stderr, and the traceback of an unexpected error" in text
     assert "-v also prints its traceback" in text
+
+
+# -- 5. Ctrl-C on `signoff ui --workers 1` (what `make run` starts) ------------------------------
+def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
+    """SIGINT to the process group, as a terminal's Ctrl-C does, then once more to the process
+    (`uv run`, which `make run` goes through, forwards it again): "Stopped.", exit 0 (so `make`
+    adds no error line), no traceback, and the page server and the worker are gone."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import psutil
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        # the worker's --warm-model then starts no model server: an address nobody answers
+        "OPENAI_API_KEY": "unused",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "SIGNOFF_MODEL": "openai:unused",
+    }
+    command = [sys.executable, "-m", "ui", "ui", "--port", str(port), "--workers", "1"]
+    ui = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        process_group=0,  # a job of its own, as in a terminal
+        # a terminal's job takes Ctrl-C (the test runner's may ignore SIGINT)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    started: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert ui.poll() is None, ui.communicate()[0]
+            assert time.monotonic() < deadline, "the page did not answer"
+            started = psutil.Process(ui.pid).children(recursive=True)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    pass
+            except OSError:
+                time.sleep(0.5)
+                continue
+            if any("worker" in p.cmdline() for p in started):
+                break
+        time.sleep(1.0)  # the worker is past its start
+        os.killpg(ui.pid, signal.SIGINT)
+        time.sleep(0.05)
+        ui.send_signal(signal.SIGINT)
+        out = ui.communicate(timeout=60)[0].decode()
+    finally:
+        for p in [*started, psutil.Process(ui.pid) if ui.poll() is None else None]:
+            if p is not None and p.is_running():
+                p.kill()
+        if ui.poll() is None:
+            ui.wait()
+    assert ui.returncode == 0, out
+    assert "Stopped." in out
+    assert "Traceback" not in out and "Aborted!" not in out and "KeyboardInterrupt" not in out
+    psutil.wait_procs(started, timeout=10)
+    assert [p.pid for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
