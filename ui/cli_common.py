@@ -241,12 +241,16 @@ def _done(args: argparse.Namespace, result: Any, message: str) -> int:
 
 
 MIN_PREFIX = 4  # the shortest campaign id prefix taken (the CLI and the page show 8 characters)
+FULL_ID = 32  # a campaign's id: 32 hex digits (a LangGraph server's thread: a UUID, 36)
 
 
-def _campaign_id(s: Any, given: str) -> str:
+def _campaign_id(s: Any, given: str, *, full_ids_elsewhere: bool = False) -> str:
     """The full id of the campaign `given` names: its id, or a unique prefix of it (the 8
     characters shown in CAMPAIGN columns and on the page). NotFound (exit 4) for no campaign,
-    CliError (exit 2) for a prefix several campaigns share, naming them."""
+    CliError (exit 2) for a prefix several campaigns share, naming them.
+
+    `full_ids_elsewhere`: a full-length id no campaign has is taken as given (the inbox and the
+    audit also hold the threads LangGraph's server runs, which have no campaign row here)."""
     from graphs.errors import NotFound
 
     text = given.strip()
@@ -260,6 +264,8 @@ def _campaign_id(s: Any, given: str) -> str:
             f"Campaign id {text!r} is too short: give at least {MIN_PREFIX} characters of it "
             "(`signoff campaigns` lists them). Nothing was changed."
         )
+    if not matches and full_ids_elsewhere and len(text) >= FULL_ID:
+        return text
     if not matches:
         raise NotFound(f"No campaign {text!r}. Run `signoff campaigns` to list them.")
     if len(matches) > 1:

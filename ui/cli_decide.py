@@ -127,7 +127,9 @@ def add_parsers(add: AddParser) -> None:
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
-        campaign = _campaign_id(s, args.campaign) if args.campaign else None
+        campaign = (
+            _campaign_id(s, args.campaign, full_ids_elsewhere=True) if args.campaign else None
+        )
         view = s.pending_page(
             args.page,
             args.limit,
@@ -457,6 +459,10 @@ def _decide_many(
         )
     with _open(home) as s:
         items = {p["id"]: p for p in s.pending()}
+        for i in ids:  # approve on one that does not take it: which one and why (nothing saved)
+            allowed = items[i].get("allowed_decisions") if i in items else None
+            if decision["type"] == "approve" and allowed and "approve" not in allowed:
+                raise _not_allowed(items[i], "approve")
         try:
             with _cli_words():
                 summaries = s.decide_many(

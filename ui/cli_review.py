@@ -205,7 +205,9 @@ def cmd_audit(args: argparse.Namespace, home: Path) -> int:
                 print(f"audit chain OK: {n} {'entry' if n == 1 else 'entries'} checked")
             return EXIT_OK
         rows = s.activity(
-            thread_id=_campaign_id(s, args.thread) if args.thread else None,
+            thread_id=_campaign_id(s, args.thread, full_ids_elsewhere=True)
+            if args.thread
+            else None,
             event=args.event,
             actor=args.actor,
             limit=args.limit,

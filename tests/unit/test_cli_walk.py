@@ -111,6 +111,9 @@ def test_decide_prints_the_next_items_hints(
         first = s.start({**BRIEF, "channels": ["email", "ads"], "ad_budget": 5000})
     [email] = [p for p in first["pending"] if p["action"] == "send_email"]
     [ads] = [p for p in first["pending"] if p["action"] == "spend_ads"]
+    code, error, _ = run_json(capsys, "decide", email["id"], ads["id"], "--approve")
+    assert code == 2 and f"{ads['id']} does not take approve" in error["message"]
+    assert "over the daily ad budget" in error["message"]
     code, out, _ = run(capsys, "decide", email["id"], "reject", "--reason", "not now", "-q")
     assert code == 0
     assert f"signoff decide {ads['id']} approve" not in out
@@ -273,3 +276,17 @@ def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
     assert "Traceback" not in out and "Aborted!" not in out and "KeyboardInterrupt" not in out
     psutil.wait_procs(started, timeout=10)
     assert [p.pid for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def test_a_full_thread_id_without_a_campaign_row_still_filters(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The inbox and the audit also hold threads LangGraph's server runs (no campaign row here):
+    their full id is taken as given."""
+    with seeded(cli_home):
+        pass
+    remote = "0b6f7c1e-2d4a-4c1b-9f3e-5a6b7c8d9e0f"
+    code, out, _ = run(capsys, "inbox", "--campaign", remote)
+    assert code == 0 and "Nothing is waiting" in out
+    code, rows, _ = run_json(capsys, "audit", "--thread", remote)
+    assert code == 0 and rows == []
