@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphs.errors import InvalidInput, RunStopped
+from graphs.errors import RunStopped
 from graphs.humanize import clip, count, duration
+from ui.cli_allowed import (
+    allowed_words,
+    cli_words,
+    decide_hints,
+    not_allowed,
+    why_not_approve,
+)
 from ui.cli_common import (
     BY_HELP,
     EXIT_INVALID,
@@ -31,14 +35,7 @@ from ui.cli_common import (
     _stopped,
     _who,
 )
-from ui.cli_format import (
-    _clock,
-    _inbox_table,
-    _outcome_detail,
-    _past,
-    decide_hints,
-    why_not_approve,
-)
+from ui.cli_format import _clock, _inbox_table, _outcome_detail, _past
 
 # The CLI flags each decision takes; the facade (graphs.decisions) validates the values.
 DECISION_FLAGS = {
@@ -172,53 +169,13 @@ def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
         if "approve" not in allowed:
             print(
                 f"  {item['id']}: approve is not offered ({why_not_approve(item)}); "
-                f"{_words(allowed)} it."
+                f"{allowed_words(allowed)} it."
             )
         elif item.get("needs_check"):
             print(
                 f"  {item['id']}: approve --checked, after checking the claims that cite no evidence."
             )
     return EXIT_OK
-
-
-def _words(allowed: list[str]) -> str:
-    """['edit', 'revise', 'reject'] → 'edit (`--args`), send back (`revise`) or reject'."""
-    words = {
-        "approve": "approve",
-        "edit": "edit (`edit --args JSON`)",
-        "revise": "send back (`revise --feedback TEXT`)",
-        "reject": "reject (`reject --reason TEXT`)",
-    }
-    said = [words.get(d, d) for d in allowed]
-    return ", ".join(said[:-1]) + " or " + said[-1] if len(said) > 1 else "".join(said)
-
-
-def _not_allowed(item: dict[str, Any], kind: str) -> CliError:
-    """A decision the item does not offer (approve on a spend over its budget), before the
-    facade is asked: what it allows and why."""
-    allowed = item.get("allowed_decisions") or list(DECISION_FLAGS)
-    why = f" ({why_not_approve(item)})" if kind == "approve" else ""
-    return CliError(
-        f"{item['id']} does not take {kind}{why}: {_words(allowed)} it. Nothing was saved."
-    )
-
-
-@contextmanager
-def _cli_words(interrupt_id: str | None = None) -> Iterator[None]:
-    """The facade's messages name its fields (`checked=true`); the CLI's flag is --checked."""
-    try:
-        yield
-    except InvalidInput as exc:
-        message = str(exc)
-        command = f"`signoff decide {interrupt_id} approve --checked`" if interrupt_id else ""
-        translated = re.sub(
-            r"approve with checked=true(?: \('I checked these'\))?",
-            "approve with --checked ('I checked these'" + (f": {command})" if command else ")"),
-            message,
-        ).replace("checked=true", "--checked")
-        if translated == message:
-            raise
-        raise type(exc)(translated) from exc
 
 
 def _authority_line(item: dict[str, Any]) -> str:
@@ -341,9 +298,9 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         if item and (item.get("batch_size") or 0) > 1 and decision["type"] == "revise":
             return _send_back_template(s, args, item, decision)
         if item and decision["type"] not in (item.get("allowed_decisions") or DECISION_FLAGS):
-            raise _not_allowed(item, decision["type"])
+            raise not_allowed(item, decision["type"])
         try:
-            with _cli_words(args.id):
+            with cli_words(args.id):
                 summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
             summary = _await(s, summary, args)
         except RunStopped as exc:  # e.g. the model failed while redrafting after `revise`
@@ -462,9 +419,9 @@ def _decide_many(
         for i in ids:  # approve on one that does not take it: which one and why (nothing saved)
             allowed = items[i].get("allowed_decisions") if i in items else None
             if decision["type"] == "approve" and allowed and "approve" not in allowed:
-                raise _not_allowed(items[i], "approve")
+                raise not_allowed(items[i], "approve")
         try:
-            with _cli_words():
+            with cli_words():
                 summaries = s.decide_many(
                     {i: dict(decision) for i in ids}, by=_who(args), on_progress=_progress(args)
                 )

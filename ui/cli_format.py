@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
@@ -119,61 +118,3 @@ def _past(kind: str) -> str:
         "revise": "Sent back",
         "reject": "Rejected",
     }.get(kind, kind)
-
-
-# The reasons the policy gives when approve is not offered (graphs/policy.py), up to the words
-# that say what to do instead: what follows is the CLI's own list of what the item allows.
-_NO_APPROVE = (". No autonomy level lifts this", " Edit it or send it back.")
-
-
-def why_not_approve(item: dict[str, Any]) -> str:
-    """Why an item does not offer approve ("Over the daily ad budget: 5000.00 of 200.00 EUR with
-    this spend"), from the reasons the policy gave."""
-    for reason in item.get("reasons") or []:
-        for marker in _NO_APPROVE:
-            if marker in reason:
-                why = str(reason.split(marker)[0]).strip().rstrip(".")
-                return why[:1].lower() + why[1:]
-    return "the policy does not let this draft go out as it is"
-
-
-def _edit_example(item: dict[str, Any]) -> str:
-    """The `--args` of an edit hint: for a spend over its budget, what is left of the budget."""
-    args = item.get("args") or {}
-    if "amount" in args:
-        left = None
-        found = re.search(r"([\d.]+) of ([\d.]+)", why_not_approve(item))
-        if found:
-            total, budget = float(found.group(1)), float(found.group(2))
-            left = round(budget - (total - float(args["amount"])), 2)
-        amount = f"{left:g}" if left is not None and left > 0 else "AMOUNT"
-        return '{"amount": ' + amount + "}"
-    field = next((k for k in ("subject", "text", "title", "body") if k in args), "subject")
-    return '{"' + field + '": "…"}'
-
-
-def decide_hints(item: dict[str, Any]) -> list[str]:
-    """The `signoff decide` commands an item allows (its `allowed_decisions`), first line the
-    heading: 'Next:', or why approve is not offered."""
-    allowed = item.get("allowed_decisions") or ["approve", "edit", "revise", "reject"]
-    i = item["id"]
-    lines = []
-    if "approve" in allowed:
-        lines.append(
-            f"  signoff decide {i} approve --checked   # after checking the claims that cite no evidence"
-            if item.get("needs_check")
-            else f"  signoff decide {i} approve"
-        )
-    elif "edit" in allowed:
-        note = "a smaller amount" if "amount" in (item.get("args") or {}) else "your own words"
-        lines.append(f"  signoff decide {i} edit --args '{_edit_example(item)}'   # {note}")
-    if "revise" in allowed:
-        lines.append(f"  signoff decide {i} revise --feedback 'what to change'")
-    if "reject" in allowed:
-        lines.append(f"  signoff decide {i} reject --reason 'why'")
-    head = (
-        "Next:"
-        if "approve" in allowed
-        else f"Next (approve is not offered: {why_not_approve(item)}):"
-    )
-    return [head, *lines]

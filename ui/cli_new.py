@@ -9,6 +9,7 @@ from typing import Any
 
 from graphs.errors import InvalidInput, RunStopped
 from graphs.humanize import count
+from ui.cli_allowed import decide_hints
 from ui.cli_common import (
     BY_HELP,
     EXIT_NOT_FOUND,
@@ -23,7 +24,7 @@ from ui.cli_common import (
     _stopped,
     _who,
 )
-from ui.cli_format import _inbox_table, decide_hints
+from ui.cli_format import _inbox_table
 
 
 def add_parsers(add: AddParser) -> None:
