@@ -116,7 +116,9 @@ def supervise(page: list[str], workers: list[list[str]], env: dict[str, str]) ->
     try:
         server = _child(page, env)
         children.append(server)
-        children.extend(_child(worker, env) for worker in workers)
+        for worker in workers:
+            if not stop.is_set():  # a Ctrl-C while they start: none started after it
+                children.append(_child(worker, env))
         while not stop.is_set() and server.poll() is None:
             stop.wait(0.5)
     finally:

@@ -8,6 +8,13 @@ process group)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -210,20 +217,46 @@ def test_the_help_says_what_v_does_in_one_way(capsys: pytest.CaptureFixture[str]
 
 
 # -- 5. Ctrl-C on `signoff ui --workers 1` (what `make run` starts) ------------------------------
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, from /proc; None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process under `pid` (pid: its command line), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = stat[1]
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                try:
+                    found[child] = Path(f"/proc/{child}/cmdline").read_text().replace("\0", " ")
+                except OSError:
+                    found[child] = ""
+                frontier.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    stat = _proc_stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
     """SIGINT to the process group, as a terminal's Ctrl-C does, then once more to the process
     (`uv run`, which `make run` goes through, forwards it again): "Stopped.", exit 0 (so `make`
     adds no error line), no traceback, and the page server and the worker are gone."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    import psutil
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -245,20 +278,20 @@ def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
         # a terminal's job takes Ctrl-C (the test runner's may ignore SIGINT)
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    started: list[psutil.Process] = []
+    started: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 120
         while True:
             assert ui.poll() is None, ui.communicate()[0]
             assert time.monotonic() < deadline, "the page did not answer"
-            started = psutil.Process(ui.pid).children(recursive=True)
+            started = _descendants(ui.pid)
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
                     pass
             except OSError:
                 time.sleep(0.5)
                 continue
-            if any("worker" in p.cmdline() for p in started):
+            if any(" worker " in c for c in started.values()):
                 break
         time.sleep(1.0)  # the worker is past its start
         os.killpg(ui.pid, signal.SIGINT)
@@ -266,16 +299,20 @@ def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
         ui.send_signal(signal.SIGINT)
         out = ui.communicate(timeout=60)[0].decode()
     finally:
-        for p in [*started, psutil.Process(ui.pid) if ui.poll() is None else None]:
-            if p is not None and p.is_running():
-                p.kill()
         if ui.poll() is None:
+            ui.kill()
             ui.wait()
+        for pid in started:  # only what this test started
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
     assert ui.returncode == 0, out
     assert "Stopped." in out
     assert "Traceback" not in out and "Aborted!" not in out and "KeyboardInterrupt" not in out
-    psutil.wait_procs(started, timeout=10)
-    assert [p.pid for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    assert any("streamlit" in c for c in started.values()), started
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert {pid: c for pid, c in started.items() if _running(pid)} == {}
 
 
 def test_a_full_thread_id_without_a_campaign_row_still_filters(
