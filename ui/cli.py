@@ -147,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the command's own parser: its usage, not the top level's
+            _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     except CliError as exc:  # a usage error
         return _fail(
             "--json" in (sys.argv[1:] if argv is None else argv), exc.code, "usage", str(exc)
@@ -200,6 +202,21 @@ def _main(argv: list[str] | None = None) -> int:
         if args.verbose:
             log.exception("unexpected error")
         return _fail(as_json, EXIT_ERROR, "error", f"{type(exc).__name__}: {exc}{hint}")
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command `args` ran: `signoff kb add`'s for `kb add --bogus`."""
+    while True:
+        chosen = None
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                name = getattr(args, action.dest or "", None)
+                chosen = action.choices.get(name) if name else None
+        if chosen is None:
+            return parser
+        parser = chosen
 
 
 def _setup_logging(verbose: bool) -> None:

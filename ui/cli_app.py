@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from graphs.humanize import count
 from tools.fetch import MB, FetchLimits
@@ -67,14 +73,94 @@ def cmd_ui(args: argparse.Namespace, home: Path) -> int:
     env = {**os.environ, "SIGNOFF_HOME": str(home)}
     if cli_common._POLICY:
         env["SIGNOFF_POLICY"] = cli_common._POLICY
-    for _ in range(max(0, args.workers)):  # they stop when this process (then Streamlit) ends
-        worker = [sys.executable, "-m", "ui", "worker", "--parent", str(os.getpid())]
-        subprocess.Popen([*worker, "--warm-model", "-q"], env=env)
-    if args.workers > 0:
+    workers = [
+        [sys.executable, "-m", "ui", "worker", "--parent", str(os.getpid()), "--warm-model", "-q"]
+        for _ in range(max(0, args.workers))
+    ]
+    if workers:
         print(
-            f"{count(args.workers, 'worker')} {'runs' if args.workers == 1 else 'run'} the campaigns; `signoff jobs` shows them.",
+            f"{count(len(workers), 'worker')} {'runs' if len(workers) == 1 else 'run'} the "
+            "campaigns; `signoff jobs` shows them.",
             file=sys.stderr,
         )
         sys.stderr.flush()
-    os.execvpe(command[0], command, env)
-    return EXIT_OK  # pragma: no cover - execvp does not return
+    return supervise(command, workers, env)
+
+
+# After a stop is asked, how long the page server and the workers get to end on their own (a
+# worker finishes its current step; a run cut short is taken over from its last checkpoint).
+STOP_GRACE_S = 10.0
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def supervise(page: list[str], workers: list[list[str]], env: dict[str, str]) -> int:
+    """Run the page server and the workers as children until Ctrl-C (or SIGTERM, SIGHUP), then
+    stop every one of them and say "Stopped." (exit 0: `make run` adds no error line).
+
+    Each child runs in its own session, so a Ctrl-C in the terminal reaches this process only,
+    however many times it is delivered (`uv run` forwards it once more): the page server and the
+    workers are then stopped with SIGTERM, each once, and end without a traceback (Streamlit
+    answers SIGINT with "Aborted!" and exit 1). A child that outlives STOP_GRACE_S is killed. If
+    this process is killed outright, Linux stops the children too (PR_SET_PDEATHSIG) and the
+    workers also watch their parent (`--parent`). The model server a worker starts stops with it.
+    """
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        server = _child(page, env)
+        children.append(server)
+        for worker in workers:
+            if not stop.is_set():  # a Ctrl-C while they start: none started after it
+                children.append(_child(worker, env))
+        while not stop.is_set() and server.poll() is None:
+            stop.wait(0.5)
+    finally:
+        _stop(children)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stop.is_set():
+        print("Stopped.", file=sys.stderr, flush=True)
+        return EXIT_OK
+    raise CliError(
+        f"The page server stopped on its own (exit code {server.returncode}); its messages are "
+        "above. The workers were stopped.",
+        EXIT_ERROR,
+        "error",
+    )
+
+
+def _child(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_stop_with_parent)
+
+
+def _stop_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """Linux: the child gets SIGTERM when this process ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each child still running, once; SIGKILL to those still running after
+    STOP_GRACE_S; every one reaped."""
+    for child in children:
+        if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

@@ -12,6 +12,7 @@ from ui.cli_common import (
     EXIT_OK,
     AddParser,
     _await,
+    _campaign_id,
     _emit,
     _json_flag,
     _open,
@@ -21,18 +22,20 @@ from ui.cli_common import (
 from ui.cli_format import _args_text, _inbox_table, _outcome_detail
 from ui.cli_new import _print_summary
 
+ID_HELP = "the campaign's id, or its first characters (the 8 shown in CAMPAIGN columns)"
+
 
 def add_parsers(add: AddParser) -> None:
     """`signoff show`, `retry` and `campaigns`."""
     p = add("show", "a campaign: status, decisions, executed actions and their outbox keys")
-    p.add_argument("thread_id", metavar="THREAD_ID")
+    p.add_argument("thread_id", metavar="THREAD_ID", help=ID_HELP)
     _json_flag(p)
 
     p = add(
         "retry",
         "carry on a campaign that stopped part-way (model error, crash)",
     )
-    p.add_argument("thread_id", metavar="THREAD_ID")
+    p.add_argument("thread_id", metavar="THREAD_ID", help=ID_HELP)
     p.add_argument(
         "--queue",
         action="store_true",
@@ -47,6 +50,7 @@ def add_parsers(add: AddParser) -> None:
 def cmd_retry(args: argparse.Namespace, home: Path) -> int:
     if args.queue:
         with _open(home) as s:
+            args.thread_id = _campaign_id(s, args.thread_id)
             s.summary(args.thread_id)  # NotFound for an unknown campaign
             job = s.enqueue_run("retry", args.thread_id)
         if args.json:
@@ -55,6 +59,7 @@ def cmd_retry(args: argparse.Namespace, home: Path) -> int:
             print(f"Queued as job {job}; a worker (`signoff worker`) carries it on.")
         return EXIT_OK
     with _open(home) as s:
+        args.thread_id = _campaign_id(s, args.thread_id)
         try:
             result = s.retry(args.thread_id, on_progress=_progress(args))
             result = _await(s, result, args)
@@ -69,6 +74,7 @@ def cmd_retry(args: argparse.Namespace, home: Path) -> int:
 
 def cmd_show(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
+        args.thread_id = _campaign_id(s, args.thread_id)
         try:
             c = s.campaign(args.thread_id)
         except NotFound as exc:

@@ -9,7 +9,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,10 @@ BY_HELP = "only your own identity ($SIGNOFF_USER or your login name); no one spe
 EPILOG = """\
 exit codes:
   0  done
-  1  other error (the message says what happened; -v shows the traceback)
+  1  other error (the message says what happened; -v also prints its traceback)
   2  malformed input: bad brief, bad decision or flags; nothing was saved
   3  already decided: someone (or the scheduler) got to this action or hold first; nothing changed
-  4  not found: no pending action / campaign with that id
+  4  not found: no pending action, campaign, key or file with that id or name
   5  busy: another process is updating the same campaign; try again
   6  audit chain broken (`audit --verify`): an entry was changed or removed; the message names it
   7  not allowed: the policy's authority does not let you do this (the attempt is audited)
@@ -93,7 +94,7 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--verbose",
         action="store_true",
         default=False if top else argparse.SUPPRESS,
-        help="log INFO messages to stderr",
+        help="log INFO messages to stderr, and the traceback of an unexpected error",
     )
     parser.add_argument(
         "-q",
@@ -237,3 +238,56 @@ def _done(args: argparse.Namespace, result: Any, message: str) -> int:
     else:
         print(message)
     return EXIT_OK
+
+
+MIN_PREFIX = 4  # the shortest campaign id prefix taken (the CLI and the page show 8 characters)
+FULL_ID = 32  # a campaign's id: 32 hex digits (a LangGraph server's thread: a UUID, 36)
+
+
+def _campaign_id(s: Any, given: str, *, full_ids_elsewhere: bool = False) -> str:
+    """The full id of the campaign `given` names: its id, or a unique prefix of it (the 8
+    characters shown in CAMPAIGN columns and on the page). NotFound (exit 4) for no campaign,
+    CliError (exit 2) for a prefix several campaigns share, naming them.
+
+    `full_ids_elsewhere`: a full-length id no campaign has is taken as given (the inbox and the
+    audit also hold the threads LangGraph's server runs, which have no campaign row here)."""
+    from graphs.errors import NotFound
+
+    text = given.strip()
+    if not text:
+        raise CliError("The campaign id is empty. Run `signoff campaigns` to list them.")
+    matches = s.campaign_ids(text)
+    if text in matches:
+        return text
+    if len(text) < MIN_PREFIX:
+        raise CliError(
+            f"Campaign id {text!r} is too short: give at least {MIN_PREFIX} characters of it "
+            "(`signoff campaigns` lists them). Nothing was changed."
+        )
+    if not matches and full_ids_elsewhere and len(text) >= FULL_ID:
+        return text
+    if not matches:
+        raise NotFound(f"No campaign {text!r}. Run `signoff campaigns` to list them.")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:10]) + (
+            f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+        )
+        raise CliError(
+            f"Campaign id {text!r} is ambiguous: {len(matches)} campaigns start with it "
+            f"({shown}). Give more characters. Nothing was changed."
+        )
+    return str(matches[0])
+
+
+@contextmanager
+def _outbox_key(listing: str) -> Iterator[None]:
+    """An unknown outbox key (`undo`, `settle`, `failed --retry`): the facade's message as a
+    sentence (not a KeyError's quoted repr) and the command that lists the keys."""
+    from graphs.errors import NotFound
+
+    try:
+        yield
+    except NotFound as exc:
+        message = str(exc).strip().strip("\"'").strip()
+        message = message.removesuffix("Check the key.").rstrip()
+        raise NotFound(f"{message} {listing}") from exc

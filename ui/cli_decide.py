@@ -12,6 +12,13 @@ from typing import Any
 
 from graphs.errors import RunStopped
 from graphs.humanize import clip, count, duration
+from ui.cli_allowed import (
+    allowed_words,
+    cli_words,
+    decide_hints,
+    not_allowed,
+    why_not_approve,
+)
 from ui.cli_common import (
     BY_HELP,
     EXIT_INVALID,
@@ -19,6 +26,7 @@ from ui.cli_common import (
     AddParser,
     CliError,
     _await,
+    _campaign_id,
     _emit,
     _identity,
     _json_flag,
@@ -47,7 +55,11 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument(
         "--limit", type=int, default=100, metavar="N", help="items per page (default 100)"
     )
-    p.add_argument("--campaign", metavar="ID", help="only this campaign")
+    p.add_argument(
+        "--campaign",
+        metavar="ID",
+        help="only this campaign (its id, or its first characters: the 8 in the CAMPAIGN column)",
+    )
     p.add_argument("--channel", help="only this channel (email, social, cms, ads)")
     p.add_argument("--risk", help="only this risk tier (low, medium, high)")
     p.add_argument(
@@ -112,10 +124,13 @@ def add_parsers(add: AddParser) -> None:
 
 def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
+        campaign = (
+            _campaign_id(s, args.campaign, full_ids_elsewhere=True) if args.campaign else None
+        )
         view = s.pending_page(
             args.page,
             args.limit,
-            campaign=args.campaign,
+            campaign=campaign,
             channel=args.channel,
             risk=args.risk,
             person=_identity(),
@@ -149,6 +164,17 @@ def cmd_inbox(args: argparse.Namespace, home: Path) -> int:
         f"\n{view['pending']} pending.{more} Decide with: signoff decide ID "
         f"{{{','.join(DECISION_FLAGS)}}}"
     )
+    for item in items:
+        allowed = item.get("allowed_decisions") or list(DECISION_FLAGS)
+        if "approve" not in allowed:
+            print(
+                f"  {item['id']}: approve is not offered ({why_not_approve(item)}); "
+                f"{allowed_words(allowed)} it."
+            )
+        elif item.get("needs_check"):
+            print(
+                f"  {item['id']}: approve --checked, after checking the claims that cite no evidence."
+            )
     return EXIT_OK
 
 
@@ -271,8 +297,11 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
         item = next((p for p in s.pending() if p["id"] == args.id), None)
         if item and (item.get("batch_size") or 0) > 1 and decision["type"] == "revise":
             return _send_back_template(s, args, item, decision)
+        if item and decision["type"] not in (item.get("allowed_decisions") or DECISION_FLAGS):
+            raise not_allowed(item, decision["type"])
         try:
-            summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
+            with cli_words(args.id):
+                summary = s.decide(args.id, decision, by=_who(args), on_progress=_progress(args))
             summary = _await(s, summary, args)
         except RunStopped as exc:  # e.g. the model failed while redrafting after `revise`
             raise _stopped(exc, args.verbose) from exc
@@ -335,7 +364,7 @@ def cmd_decide(args: argparse.Namespace, home: Path) -> int:
     if summary["pending"]:
         print(f" Still waiting: {len(summary['pending'])}.\n")
         print(_inbox_table(summary["pending"]))
-        print(f"\nNext:\n  signoff decide {summary['pending'][0]['id']} approve")
+        print("\n" + "\n".join(decide_hints(summary["pending"][0])))
     else:
         print(f"\n\nNext:\n  signoff show {summary['thread_id']}")
     return EXIT_OK
@@ -387,10 +416,15 @@ def _decide_many(
         )
     with _open(home) as s:
         items = {p["id"]: p for p in s.pending()}
+        for i in ids:  # approve on one that does not take it: which one and why (nothing saved)
+            allowed = items[i].get("allowed_decisions") if i in items else None
+            if decision["type"] == "approve" and allowed and "approve" not in allowed:
+                raise not_allowed(items[i], "approve")
         try:
-            summaries = s.decide_many(
-                {i: dict(decision) for i in ids}, by=_who(args), on_progress=_progress(args)
-            )
+            with cli_words():
+                summaries = s.decide_many(
+                    {i: dict(decision) for i in ids}, by=_who(args), on_progress=_progress(args)
+                )
             summaries = [_await(s, summary, args) for summary in summaries]
         except RunStopped as exc:
             raise _stopped(exc, args.verbose) from exc

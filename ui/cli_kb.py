@@ -8,7 +8,8 @@
     signoff kb remove ID            a source and its passages
 
 Each takes `--json` and `--home` like every other command. Exit codes follow `ui/cli.py`:
-2 for input the knowledge base cannot take (the message says what to do), 4 for an unknown id.
+2 for input the knowledge base cannot take (the message says what to do), 4 for an unknown id
+or a file or folder that is not there.
 """
 
 from __future__ import annotations
@@ -164,11 +165,12 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
     quiet = bool(getattr(args, "quiet", False))
     added: list[SourceInfo] = []
     errors: list[str] = []
+    missing: list[str] = []  # files or folders that are not there: exit 4, like every unknown file
 
     def progress(info: SourceInfo) -> None:
         added.append(info)
         if not quiet:
-            _err(f"  added {info.name} ({info.passages} passages){_flag_note(info)}")
+            _err(f"  added {info.name} ({count(info.passages, 'passage')}){_flag_note(info)}")
 
     def refused(exc: ValueError) -> None:  # said at once; the others are still added
         errors.append(str(exc))
@@ -202,12 +204,23 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
             else:
                 kb.add_path(Path(item), on_progress=progress, product=product)
         except ValueError as exc:
+            if not _is_url(item) and not Path(item).expanduser().exists():
+                missing.append(item)
             refused(exc)
+    code = (
+        cli_common.EXIT_NOT_FOUND
+        if missing
+        else cli_common.EXIT_INVALID
+        if errors
+        else cli_common.EXIT_OK
+    )
     if as_json:
         result: dict[str, Any] = {"added": [s.as_dict() for s in added]}
         if errors:
             result.update(
-                error="invalid_input", message=" ".join(errors), exit_code=cli_common.EXIT_INVALID
+                error="not_found" if missing else "invalid_input",
+                message=" ".join(errors),
+                exit_code=code,
             )
         cli_common._emit(result)
     else:
@@ -220,7 +233,7 @@ def _add(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
             + (f"; {len(errors)} could not be added" if errors else "")
             + "."
         )
-    return cli_common.EXIT_INVALID if errors else cli_common.EXIT_OK
+    return code
 
 
 def _list(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
@@ -296,7 +309,7 @@ def _remove(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int:
     if as_json:
         cli_common._emit({"removed": removed.as_dict()})
     else:
-        _out(f"Removed source {removed.id}: {removed.name} ({removed.passages} passages).")
+        _out(f"Removed source {removed.id}: {removed.name} ({count(removed.passages, 'passage')}).")
     return cli_common.EXIT_OK
 
 
@@ -319,7 +332,7 @@ def _passages(kb: KnowledgeBase, args: argparse.Namespace, as_json: bool) -> int
         return cli_common.EXIT_OK
     about = f"about {info.product}" if info.product else "about any product it names"
     role = "a style guide (never evidence)" if info.role == "voice" else about
-    _out(f"{info.name}: {len(passages)} passages, {role}")
+    _out(f"{info.name}: {count(len(passages), 'passage')}, {role}")
     for n, p in enumerate(passages, start=1):
         flags = f"  ! {', '.join(p.flags)}" if p.flags else ""
         _out(f"[{n}] {p.location}{flags}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from graphs.errors import InvalidInput, RunStopped
 from graphs.humanize import count
+from ui.cli_allowed import decide_hints
 from ui.cli_common import (
     BY_HELP,
     EXIT_NOT_FOUND,
@@ -89,6 +90,14 @@ def read_brief(
     if text == "-":
         text = sys.stdin.read()
     raw = parse_brief_text(text)
+    if text.strip() and raw == {
+        "product": text.strip(),
+        "audience": "our customers",
+        "goal": text.strip(),
+    }:
+        # one sentence without `product:` / `audience:` / `goal:`: say what a brief needs
+        # (the library reads it as all three fields, which then fails later for want of facts)
+        raise InvalidInput(_what_a_brief_needs(text.strip()))
     if to:
         raw["to"] = to
     if engage:
@@ -100,6 +109,16 @@ def read_brief(
     raw.update({k: v for k, v in (extras or {}).items() if v})
     validate_brief(raw)  # InvalidInput naming each missing field, before anything is opened
     return raw
+
+
+def _what_a_brief_needs(text: str) -> str:
+    from graphs.brief import BRIEF_FIELDS
+
+    needs = "; ".join(f"'{name}: …' ({hint})" for name, hint in BRIEF_FIELDS.items())
+    return (
+        f"The brief is incomplete: {text[:80]!r} names no product, audience or goal. Give one "
+        f"line each: {needs}; or JSON with those fields. Nothing was started."
+    )
 
 
 def read_audience(path: str) -> list[dict[str, Any]]:
@@ -162,11 +181,8 @@ def _print_summary(result: dict[str, Any]) -> None:
     if pending:
         print(f"Campaign {tid} is waiting for your sign-off on {count(len(pending), 'action')}:\n")
         print(_inbox_table(pending))
-        print("\nNext:")
-        first = pending[0]["id"]
-        print(f"  signoff decide {first} approve")
-        print(f"  signoff decide {first} revise --feedback 'what to change'")
-        print(f"  signoff decide {first} reject --reason 'why'")
+        print("")
+        print("\n".join(decide_hints(pending[0])))
         print(f"  signoff show {tid}")
     else:
         print(f"Campaign {tid} is {result['status']}; nothing is waiting for you.")

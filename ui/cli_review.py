@@ -14,10 +14,12 @@ from ui.cli_common import (
     AddParser,
     CliError,
     _by,
+    _campaign_id,
     _done,
     _emit,
     _json_flag,
     _open,
+    _outbox_key,
     _positive_int,
     _who,
 )
@@ -60,7 +62,11 @@ def add_parsers(add: AddParser) -> None:
     )
     p.add_argument("--verify", action="store_true", help="check the hash chain (exit 6 if broken)")
     p.add_argument("--csv", metavar="FILE", help="write the log as CSV to FILE ('-': stdout)")
-    p.add_argument("--thread", metavar="THREAD_ID", help="only this campaign")
+    p.add_argument(
+        "--thread",
+        metavar="THREAD_ID",
+        help="only this campaign (its id, or its first characters: the 8 shown in CAMPAIGN columns)",
+    )
     p.add_argument("--event", metavar="EVENT", help="only this event, e.g. decision.recorded")
     p.add_argument("--actor", metavar="NAME", help="only entries by this person or process")
     p.add_argument(
@@ -128,7 +134,8 @@ def cmd_notifications(args: argparse.Namespace, home: Path) -> int:
 def cmd_undo(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
         if args.key:
-            done = s.undo(args.key, by=_who(args))
+            with _outbox_key("Run `signoff undo` (no key) to list the keys of what can be undone."):
+                done = s.undo(args.key, by=_who(args))
             return _done(args, done, f"Undone {args.key} as {_who(args)}.")
         rows = s.undoable()
     if args.json:
@@ -198,7 +205,12 @@ def cmd_audit(args: argparse.Namespace, home: Path) -> int:
                 print(f"audit chain OK: {n} {'entry' if n == 1 else 'entries'} checked")
             return EXIT_OK
         rows = s.activity(
-            thread_id=args.thread, event=args.event, actor=args.actor, limit=args.limit
+            thread_id=_campaign_id(s, args.thread, full_ids_elsewhere=True)
+            if args.thread
+            else None,
+            event=args.event,
+            actor=args.actor,
+            limit=args.limit,
         )
     if args.json:
         _emit(rows)

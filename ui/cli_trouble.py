@@ -6,7 +6,17 @@ import argparse
 from pathlib import Path
 
 from graphs.humanize import clip
-from ui.cli_common import EXIT_OK, AddParser, _by, _done, _emit, _json_flag, _open, _who
+from ui.cli_common import (
+    EXIT_OK,
+    AddParser,
+    _by,
+    _done,
+    _emit,
+    _json_flag,
+    _open,
+    _outbox_key,
+    _who,
+)
 from ui.cli_format import _clock, _headline, _table
 
 SETTLE_CHOICES = ("mark_sent", "send_again")
@@ -67,7 +77,8 @@ def cmd_in_doubt(args: argparse.Namespace, home: Path) -> int:
 
 def cmd_settle(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
-        done = s.settle(args.key, args.choice, by=_who(args))
+        with _outbox_key("Run `signoff in-doubt` to list the keys of sends in doubt."):
+            done = s.settle(args.key, args.choice, by=_who(args))
     words = {
         "mark_sent": "Marked as sent: it will not be sent again.",
         "send_again": "Sent again.",
@@ -78,7 +89,8 @@ def cmd_settle(args: argparse.Namespace, home: Path) -> int:
 def cmd_failed(args: argparse.Namespace, home: Path) -> int:
     with _open(home) as s:
         if args.retry:
-            done = s.retry_action(args.retry, by=_who(args))
+            with _outbox_key("Run `signoff failed` (no --retry) to list the failed keys."):
+                done = s.retry_action(args.retry, by=_who(args))
             return _done(args, done, f"Tried {args.retry} again as {_who(args)}.")
         rows = s.failed()
     if args.json:

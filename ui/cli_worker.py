@@ -118,11 +118,12 @@ def cmd_worker(args: argparse.Namespace, home: Path) -> int:
         pass
     finally:
         _restore_sigterm(previous)
-    print(
-        f"worker stopped ({released} released) after {count(ran, 'run')}",
-        file=sys.stderr,
-        flush=True,
-    )
+    if not args.quiet:  # `signoff ui --workers` starts its workers with -q and says "Stopped."
+        print(
+            f"worker stopped ({released} released) after {count(ran, 'run')}",
+            file=sys.stderr,
+            flush=True,
+        )
     return EXIT_OK
 
 

@@ -181,6 +181,11 @@ class Campaigns(Holds):
     def campaigns(self) -> list[dict[str, Any]]:
         return self.store.campaigns()
 
+    def campaign_ids(self, prefix: str = "") -> list[str]:
+        """The ids of the campaigns that start with `prefix` (every id with ""): how a short id
+        (the 8 characters the CLI and the page show) finds its campaign."""
+        return sorted(t for t in self.store.thread_ids() if t.startswith(prefix))
+
     def stopped(self, limit: int = 20) -> list[dict[str, Any]]:
         """Campaigns whose run stopped (status "error": the model timed out, the server went
         away) and that no queued or running run is carrying on yet, the latest first; each with

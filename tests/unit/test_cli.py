@@ -388,9 +388,14 @@ def test_ui_runs_streamlit_on_loopback(
 ) -> None:
     seen: list[list[str]] = []
     envs: list[dict[str, str]] = []
-    monkeypatch.setattr(
-        os, "execvpe", lambda file, argv, env: (seen.append(argv), envs.append(env))
-    )
+    from ui import cli_app
+
+    def supervise(page: list[str], workers: list[list[str]], env: dict[str, str]) -> int:
+        seen.append(page)
+        envs.append(env)
+        return 0
+
+    monkeypatch.setattr(cli_app, "supervise", supervise)
     code, _, _ = run(capsys, "ui", "--port", "8765")
     assert code == 0
     [argv] = seen

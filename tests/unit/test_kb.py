@@ -362,7 +362,7 @@ def test_cli_add_list_search_remove(tmp_path, capsys):
     )
     assert run_cli("kb", "add", str(docs), "--home", home) == 0
     out, err = capsys.readouterr()
-    assert "added facts.md (1 passages)" in err and "added notes.txt" in err  # one line each
+    assert "added facts.md (1 passage)" in err and "added notes.txt" in err  # one line each
     assert "flagged: contains instructions" in err
     assert "facts.md" in out and "Added 2 sources; 1 flagged" in out
 
