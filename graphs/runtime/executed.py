@@ -94,7 +94,8 @@ def _outbox_errors(what: str) -> Iterator[None]:
     try:
         yield
     except KeyError as exc:
-        raise NotFound(str(exc).strip("'")) from exc
+        # the message itself: str() of a KeyError is its repr, in quotes
+        raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from exc
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     except ConnectorError as exc:

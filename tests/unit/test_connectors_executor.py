@@ -424,3 +424,21 @@ def test_every_tool_is_registered_and_an_unknown_one_is_named():
         "spend_ads": "ledger",
         "publish_linkedin_post": "feed",
     }
+
+
+def test_an_unknown_outbox_key_is_told_in_plain_words_by_the_facade(home: Path) -> None:
+    """Every caller of the facade (page, CLI, notebook) gets the sentence, not a KeyError's
+    quoted repr."""
+    from fakes import ScriptedChatModel
+
+    from graphs.errors import NotFound
+    from graphs.runtime import Signoff
+
+    with Signoff(home, model=ScriptedChatModel()) as runtime:
+        for call in (
+            lambda: runtime.undo("nosuchkey"),
+            lambda: runtime.retry_action("nosuchkey"),
+        ):
+            with pytest.raises(NotFound) as raised:
+                call()
+            assert str(raised.value).startswith("No action with key 'nosuchkey'"), raised.value
