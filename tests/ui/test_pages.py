@@ -254,6 +254,29 @@ def test_reject_sends_nothing(ui_home: Path, seeded: Signoff) -> None:
     assert outcome["detail"] == {"reason": "Inaccurate claim", "comment": "The price is wrong"}
 
 
+def test_reject_records_only_what_the_person_chose(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"reject-{post['id']}").click().run()
+    assert at.selectbox(key=f"reject-reason-{post['id']}").value is None  # none preselected
+    at.text_input(key=f"reject-comment-{post['id']}").input("Too salesy")
+    at.button(key=f"reject-confirm-{post['id']}").click().run()
+    assert not at.exception
+    assert seeded.campaign(thread)["outcomes"] == []  # nothing recorded yet
+    assert f"approve-{post['id']}" in keys(at)
+    assert (
+        "Pick a reason first: Off-brand, Inaccurate claim, Wrong audience, Bad timing or Other."
+        in texts(at)
+    )
+    assert at.text_input(key=f"reject-comment-{post['id']}").value == "Too salesy"  # kept
+    at.selectbox(key=f"reject-reason-{post['id']}").select("Other")
+    at.button(key=f"reject-confirm-{post['id']}").click().run()
+    assert not at.exception
+    [outcome] = seeded.campaign(thread)["outcomes"]
+    assert outcome["detail"] == {"reason": "Other", "comment": "Too salesy"}
+    assert "Off-brand" not in texts(open_app(CAMPAIGN, thread=thread))
+
+
 def test_edit_sends_the_edited_version(ui_home: Path, seeded: Signoff) -> None:
     thread, email, post = start(seeded)
     at = open_app(INBOX)
