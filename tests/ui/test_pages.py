@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from ui_support import BRIEF, PageWorker, keys, maildir, open_app, texts
+from ui_support import BRIEF, PageWorker, keys, maildir, open_app, runs, texts
 
 from graphs.errors import RunStopped
 from graphs.runtime import Signoff, strip_citations
@@ -97,7 +97,7 @@ def test_new_campaign_is_queued_and_the_page_shows_the_wait(
         "queued",
         campaign["thread_id"],
     )
-    assert at.status[0].label == "Researching and drafting — waiting its turn"
+    assert runs(at)[0] == "Researching and drafting — waiting its turn"
     page = texts(at)
     assert "No background worker is running" in page
     assert "being drafted in the background" in page
@@ -222,7 +222,7 @@ def test_approve_sends_once_and_the_card_goes(
     assert not at.exception
     assert "goes out in a moment" in at.info[0].value
     assert maildir(ui_home) == [] and f"approve-{email['id']}" not in keys(at)
-    assert at.status[0].label == "Carrying out your decisions — waiting its turn"
+    assert runs(at)[0] == "Carrying out your decisions — waiting its turn"
     page_worker.enabled = True  # the worker sends it; the page redraws
     at.run()
     assert not at.exception
