@@ -123,6 +123,19 @@ def test_new_campaign_bad_input_says_why_and_keeps_the_form(
     assert seeded.campaigns() == [] and not app_model.calls
 
 
+def test_ads_without_a_budget_names_the_forms_field(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = open_app(NEW)
+    at.multiselect(key="channels").set_value(["email", "ads"])
+    at.button(key="start").click().run()
+    assert not at.exception
+    [error] = at.error
+    assert "Ads need a budget" in error.value and "in Ad budget" in error.value
+    assert "ad_budget" not in error.value and "'ads'" not in error.value
+    assert seeded.campaigns() == [] and not app_model.calls
+
+
 # -- inbox ------------------------------------------------------------------------------------
 def test_empty_inbox_points_to_new_campaign(ui_home: Path) -> None:
     at = open_app(INBOX)
@@ -400,7 +413,10 @@ def test_campaign_page_unknown_thread_says_so(ui_home: Path, seeded: Signoff) ->
     start(seeded)
     at = open_app(CAMPAIGN, thread="nope")
     assert not at.exception
-    assert "No campaign 'nope'" in at.error[0].value
+    [error] = at.error
+    assert "Signoff has no campaign at this address" in error.value
+    assert "Pick a campaign in the Campaign box above" in error.value  # where to find them
+    assert "signoff campaigns" not in texts(at) and "'nope'" not in texts(at)  # no command, id
 
 
 def test_campaign_page_without_campaigns(ui_home: Path) -> None:
