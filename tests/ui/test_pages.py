@@ -282,6 +282,10 @@ def test_reject_records_only_what_the_person_chose(ui_home: Path, seeded: Signof
         in texts(at)
     )
     assert at.text_input(key=f"reject-comment-{post['id']}").value == "Too salesy"  # kept
+    at.button(key=f"reject-{post['id']}").click().run()  # closed and opened again: no warning
+    at.button(key=f"reject-{post['id']}").click().run()
+    assert "Pick a reason first" not in texts(at)
+    at.text_input(key=f"reject-comment-{post['id']}").input("Too salesy")
     at.selectbox(key=f"reject-reason-{post['id']}").select("Other")
     at.button(key=f"reject-confirm-{post['id']}").click().run()
     assert not at.exception

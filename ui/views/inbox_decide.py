@@ -137,6 +137,7 @@ def _reject(item: dict[str, Any]) -> None:
 def _toggle_panel(item_id: str, panel: str) -> None:
     key = f"panel-{item_id}"
     st.session_state[key] = None if st.session_state.get(key) == panel else panel
+    st.session_state.pop(f"reject-unpicked-{item_id}", None)  # a reopened form starts afresh
 
 
 def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:
