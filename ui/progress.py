@@ -36,7 +36,20 @@ def _seconds(value: float | None) -> str:
 
 # "Drafting the email… (0 s)": the writer's line when a draft begins; its count never moves
 _DRAFTING = re.compile(r"^(?P<head>(?:Re)?[Dd]rafting the (?P<thing>.+?)(?: with your feedback)?…)")
+_DRAFTED = re.compile(r"^(?:Re)?[Dd]rafted the (?P<thing>.+?)(?: in | with your feedback|$)")
 _STALE_COUNT = re.compile(r"… \(\d+ s\)$")
+# the writer's plan: "Drafting the social post, the email and the landing page, each on its own"
+_PLAN = re.compile(r"^Drafting (?P<things>.+), each on its own$")
+# the publisher's line for an action that ran: "like_post: executed" (graphs/runtime/runs.py)
+_OUTCOME = re.compile(r"^(?P<name>[a-z][a-z_]*): (?P<status>[a-z_]+)$")
+OUTCOME_WORDS = {
+    "executed": "done",
+    "failed": "it failed; see the Inbox",
+    "in_doubt": "not known whether it went out; see the Inbox",
+}
+# An open run's box: st.status shows a check mark as soon as the page's script has run (the
+# panel polls, so that is most of the time), which read as "done" while it was still working.
+RUNNING_ICON = ":material/progress_activity:"
 
 
 def _once(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -52,25 +65,51 @@ def _once(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(first.values())
 
 
+def _drafted_later(lines: list[dict[str, Any]], n: int, thing: str) -> bool:
+    for later in lines[n + 1 :]:
+        done = _DRAFTED.match(str(later["message"]))
+        if done and done.group("thing") == thing:
+            return True
+    return False
+
+
+def _action_words(name: str, status: str) -> str:
+    """'like_post: executed' → 'Like a post: done' (the action's title, as on its card)."""
+    from tools.registry import get_tool
+
+    try:
+        title = get_tool(name).title
+    except (KeyError, ValueError):
+        title = name.replace("_", " ").capitalize()
+    return f"{title}: {OUTCOME_WORDS.get(status, status.replace('_', ' '))}"
+
+
 def _lines(progress: dict[str, Any]) -> list[str]:
     """Each progress line as a marketer reads it: a draft still being written says for how
-    long so far (the run's clock, not the stale count the line was written with)."""
+    long so far (the run's clock, not the stale count the line was written with); a draft
+    already written says so once (its "Drafting…" line goes); actions by their titles."""
     lines = _once(progress["lines"])[-12:]
     running = progress["status"] == "running" and progress.get("elapsed") is not None
     shown = []
     for n, line in enumerate(lines):
         message = str(line["message"])
+        plan = _PLAN.match(message)
+        if plan:
+            things = re.split(r", | and ", plan.group("things"))
+            if len(things) == 1:  # one draft: its own "Drafting the email…" line says it
+                continue
         drafting = _DRAFTING.match(message)
         if drafting:
+            if _drafted_later(lines, n, drafting.group("thing")):
+                continue  # drafted since: the "Drafted the …" line below says so
             message = _STALE_COUNT.sub("…", message)
-            thing = drafting.group("thing")
-            done = any(
-                str(later["message"]).startswith(f"Drafted the {thing}") for later in lines[n + 1 :]
-            )
             since = line.get("elapsed")
             so_far = progress["elapsed"] - since if running and since is not None else 0.0
-            if not done and so_far >= 1:
+            if so_far >= 1:
                 message += f" {duration(so_far)} so far"
+        outcome = _OUTCOME.match(message) if line.get("step") == "publisher" else None
+        if outcome:
+            message = _action_words(outcome.group("name"), outcome.group("status"))
         if line.get("times", 1) > 1:  # e.g. one review per contact of an audience
             message += f" ({line['times']} times)"
         icon = ProgressFeed.STEP_ICONS.get(line["step"], ":material/arrow_right:")
@@ -98,7 +137,12 @@ def draw(progress: dict[str, Any], *, workers: int, behind: bool = False) -> Non
     else:
         label += f" — done in {_seconds(progress['elapsed'])}"
         state = "complete"
-    with st.status(label, state=state, expanded=progress["status"] in OPEN):  # type: ignore[arg-type]
+    box = (
+        st.expander(label, expanded=True, icon=RUNNING_ICON)
+        if state == "running"
+        else st.status(label, state=state, expanded=False)  # type: ignore[arg-type]
+    )
+    with box:
         if progress["status"] == "queued" and not workers:
             st.warning(
                 "No background worker is running, so this waits. Whoever runs Signoff starts one "

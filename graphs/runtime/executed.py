@@ -34,6 +34,7 @@ class Executed(Runs):
                     "title": tool.title,
                     "args": row["args"],
                     "at": row["updated_at"],
+                    "ran_at": row["created_at"],  # claimed to run (`at` moves when undone)
                     "undone": row["status"] == "undone",
                 }
             )

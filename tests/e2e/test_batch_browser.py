@@ -109,6 +109,8 @@ def sample_then_the_rest(server: Server, page: Any) -> None:
     first = cards.first
     rejected = next(c["email"] for c in CONTACTS if c["email"] in first.inner_text())
     first.get_by_role("button", name="Reject").click()
+    first.locator('[class*="st-key-reject-reason-"]').click()  # no reason is preselected
+    page.get_by_role("option", name="Off-brand").click()
     first.locator('[class*="st-key-reject-confirm-"] button').click()
     expect(cards).to_have_count(2, timeout=STEP_TIMEOUT_MS)
     screenshot(page, "batch-2-sample")

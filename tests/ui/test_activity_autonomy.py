@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from ui_support import BRIEF, keys, open_app, texts
 
 from graphs.runtime import Signoff
+from ui.state import clock
 
 ACTIVITY = "views/activity.py"
 AUTONOMY = "views/autonomy.py"
@@ -42,6 +43,21 @@ def open_tab(at: AppTest, label: str) -> AppTest:
     """Activity with one of its tabs opened (only the open tab's content runs)."""
     at.session_state["activity-tab"] = label
     return at.run()
+
+
+def at_keys(at: AppTest) -> set[str]:
+    """The keys of every element on the page (containers included)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        key = getattr(node, "key", None) or getattr(getattr(node, "proto", None), "id", None)
+        if isinstance(key, str):
+            found.add(key)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
 
 
 def element(at: AppTest, key: str) -> Any:
@@ -122,6 +138,42 @@ def test_undo_a_reversible_action(ui_home: Path, seeded: Signoff) -> None:
     assert after["like_post"]["undone"] and not after["follow_account"]["undone"]
     [event] = seeded.activity(event="action.undone")
     assert event["detail"]["key"] == like["key"]
+
+
+def test_undo_is_offered_only_for_what_the_policy_says_can_be_undone(
+    ui_home: Path, seeded: Signoff
+) -> None:
+    started = start(seeded, channels=["social"], engage=["https://social.example/@ann/1"])
+    [post] = [p for p in started["pending"] if p["action"] == "publish_post"]
+    seeded.decide_many({post["id"]: {"type": "approve", "checked": True}}, by="ann")
+    rows = {r["action"]: r for r in seeded.undoable()}
+    published, like = rows["publish_post"], rows["like_post"]  # the connector could undo both
+    with sqlite3.connect(ui_home / "signoff.db") as db:  # it ran a while ago
+        db.execute(
+            "UPDATE outbox SET created_at = ?, updated_at = ? WHERE key = ?",
+            ("2026-01-02T03:04:05+00:00", "2026-01-02T03:04:06+00:00", like["key"]),
+        )
+    seeded.undo(like["key"], by="ann")  # undone now: the row's update time moves
+    at = open_tab(open_app(ACTIVITY), "Undo")
+    assert not at.exception
+    # the policy: a published post cannot be undone (as the Inbox card and README say)
+    assert not any(k.startswith(f"undo-{published['key']}") for k in keys(at))
+    assert not any(k.startswith(f"undoable-{published['key'][:16]}") for k in at_keys(at))
+    assert "Publish social post" not in texts(at)
+    # the like is listed with the time it ran, not the time it was undone
+    [undone] = [r for r in seeded.undoable() if r["action"] == "like_post"]
+    assert undone["undone"] and undone["ran_at"] == "2026-01-02T03:04:05+00:00"
+    page = texts(at)
+    assert f"ran {clock(undone['ran_at'])}" in page
+    assert clock(undone["at"]) not in page
+
+
+def test_nothing_to_undo_says_what_can_be(ui_home: Path, seeded: Signoff) -> None:
+    at = open_tab(open_app(ACTIVITY), "Undo")
+    assert not at.exception
+    line = next(c.value for c in at.caption if "Nothing to undo" in c.value)
+    assert "like a post" in line and "published posts" not in line
+    assert "publish social post" not in line
 
 
 # -- Activity: the audit log ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fakes import ScriptedChatModel, default_answer
-from ui_support import BRIEF, PageWorker, open_app, texts
+from ui_support import BRIEF, PageWorker, open_app, runs, texts
 
 from graphs.runtime import Signoff
 
@@ -53,11 +53,11 @@ def test_an_approval_behind_a_redraft_says_it_waits_for_the_redraft(
         assert "still redrafting the social post" in said, said
         assert "scheduled as soon as that finishes" in said, said
         assert seeded.holds() == []  # truly not scheduled yet
-        runs = [s.label for s in at.status]
+        boxes = runs(at)
         assert any(
             "Carrying out your decisions — waiting for this campaign's current run" in r
-            for r in runs
-        ), runs
+            for r in boxes
+        ), boxes
         [waiting] = seeded.approvals_waiting()
         assert (waiting["id"], waiting["busy"]) == (email["id"], "redrafting the social post")
 

@@ -195,6 +195,26 @@ def test_select_some_then_the_rest_goes_when_the_batch_is_decided(
     assert outcomes[cy["action_id"]] == "rejected"
 
 
+def test_reject_selected_records_only_the_reason_picked(
+    ui_home: Path, seeded: Signoff, submissions: list[Any]
+) -> None:
+    thread, emails = batch_of(seeded)
+    batch = batch_key(thread, emails[0])
+    at = open_app(INBOX)
+    assert at.selectbox(key=f"batch-reject-reason-{batch}").value is None  # none preselected
+    at.checkbox(key=f"select-{emails[0]['id']}").check().run()
+    at.button(key=f"batch-reject-selected-{batch}").click().run()
+    assert not at.exception
+    assert submissions == []  # nothing recorded: the page asks for a reason
+    assert "pick a reason first: Off-brand, Inaccurate claim" in at.warning[0].value
+    assert len(seeded.pending()) == len(emails)
+    at.selectbox(key=f"batch-reject-reason-{batch}").select("Bad timing")
+    at.button(key=f"batch-reject-selected-{batch}").click().run()
+    assert submissions == [
+        {emails[0]["id"]: {"type": "reject", "reason": "Bad timing", "comment": ""}}
+    ]
+
+
 def test_approve_selected_needs_a_selection(ui_home: Path, seeded: Signoff) -> None:
     thread, emails = batch_of(seeded)
     batch = batch_key(thread, emails[0])
@@ -221,6 +241,7 @@ def test_review_a_sample_then_approve_the_rest(
     assert "A random sample of 3" in texts(at)
     first, *others = sample
     at.button(key=f"reject-{first['id']}").click().run()
+    at.selectbox(key=f"reject-reason-{first['id']}").select("Off-brand")
     at.button(key=f"reject-confirm-{first['id']}").click().run()
     assert not at.exception
     assert "goes out when the rest" not in at.success[0].value  # a rejection

@@ -98,6 +98,7 @@ def test_each_decision_says_what_it_was(
     rejected, sent_back, edited, waiting = seed(ui_home, 4)
     at = open_app(INBOX)
     at.button(key=f"reject-{rejected['id']}").click().run()
+    at.selectbox(key=f"reject-reason-{rejected['id']}").select("Off-brand")
     at.button(key=f"reject-confirm-{rejected['id']}").click().run()
     at.button(key=f"revise-{sent_back['id']}").click().run()
     at.text_area(key=f"revise-feedback-{sent_back['id']}").input("Shorter, please")

@@ -150,6 +150,42 @@ def test_add_a_web_page_and_an_unreachable_one(ui_home: Path, web: str) -> None:
     assert any("Could not fetch URL" in e.value and "saved HTML file" in e.value for e in at.error)
 
 
+def path_of(node: Any, match: Any, path: tuple[int, ...] = ()) -> tuple[int, ...] | None:
+    """Where the first element for which `match(element)` holds sits in the page's tree."""
+    for n, child in getattr(node, "children", {}).items():
+        here = (*path, n)
+        if match(child):
+            return here
+        found = path_of(child, match, here)
+        if found is not None:
+            return found
+    return None
+
+
+def test_a_local_address_is_refused_by_the_box_in_words_a_marketer_can_act_on(
+    ui_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIGNOFF_FETCH_ALLOW", raising=False)
+    at = page()
+    before = source_names(ui_home)
+    at.text_input(key="kb-url").input("http://127.0.0.1:9/prices")
+    at.button(key="kb-add-url").click().run()
+    assert not at.exception
+    [error] = at.error
+    said = error.value.replace("\\", "")
+    assert "ask whoever runs Signoff to allow this site" in said, said
+    assert "only adds public web pages" in said
+    assert "SIGNOFF_FETCH_ALLOW" not in said and "host" not in said
+    # by the "Add page" box (in its form), not at the top of the page
+    button = path_of(at.main, lambda e: getattr(e, "key", None) == "kb-add-url")
+    where = path_of(at.main, lambda e: getattr(e, "type", None) == "error")
+    assert button is not None and where is not None
+    assert where[:-1] == button[:-1], (where, button)
+    assert source_names(ui_home) == before  # nothing added
+    at.run()  # said until the next try
+    assert at.error
+
+
 # -- the claims component --------------------------------------------------------------------
 PRICE = {
     "id": "E1",

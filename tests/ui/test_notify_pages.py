@@ -58,3 +58,5 @@ def test_settings_page_saves_the_choice(ui_home: Path, seeded: Signoff) -> None:
     assert seeded.notify_preference(local_user()) == "digest"  # local mode: the OS user
     assert "Saved: one summary a day." in texts(at)
     assert "No way to send messages is set up yet" in texts(at)
+    assert "README" not in texts(at)  # a marketer asks whoever runs Signoff, in words
+    assert "ask whoever runs Signoff to set up email or a team chat" in texts(at)

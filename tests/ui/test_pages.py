@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from ui_support import BRIEF, PageWorker, keys, maildir, open_app, texts
+from ui_support import BRIEF, PageWorker, keys, maildir, open_app, runs, texts
 
 from graphs.errors import RunStopped
 from graphs.runtime import Signoff, strip_citations
@@ -97,7 +97,7 @@ def test_new_campaign_is_queued_and_the_page_shows_the_wait(
         "queued",
         campaign["thread_id"],
     )
-    assert at.status[0].label == "Researching and drafting — waiting its turn"
+    assert runs(at)[0] == "Researching and drafting — waiting its turn"
     page = texts(at)
     assert "No background worker is running" in page
     assert "being drafted in the background" in page
@@ -120,6 +120,19 @@ def test_new_campaign_bad_input_says_why_and_keeps_the_form(
     assert "'product' is missing" in error.value and "'to' must be an email address" in error.value
     assert at.text_input(key="audience").value == "Landlords"
     assert at.text_input(key="to").value == "not-an-address"
+    assert seeded.campaigns() == [] and not app_model.calls
+
+
+def test_ads_without_a_budget_names_the_forms_field(
+    ui_home: Path, app_model: ScriptedChatModel, seeded: Signoff
+) -> None:
+    at = open_app(NEW)
+    at.multiselect(key="channels").set_value(["email", "ads"])
+    at.button(key="start").click().run()
+    assert not at.exception
+    [error] = at.error
+    assert "Ads need a budget" in error.value and "in Ad budget" in error.value
+    assert "ad_budget" not in error.value and "'ads'" not in error.value
     assert seeded.campaigns() == [] and not app_model.calls
 
 
@@ -222,7 +235,7 @@ def test_approve_sends_once_and_the_card_goes(
     assert not at.exception
     assert "goes out in a moment" in at.info[0].value
     assert maildir(ui_home) == [] and f"approve-{email['id']}" not in keys(at)
-    assert at.status[0].label == "Carrying out your decisions — waiting its turn"
+    assert runs(at)[0] == "Carrying out your decisions — waiting its turn"
     page_worker.enabled = True  # the worker sends it; the page redraws
     at.run()
     assert not at.exception
@@ -252,6 +265,33 @@ def test_reject_sends_nothing(ui_home: Path, seeded: Signoff) -> None:
     [outcome] = c["outcomes"]
     assert outcome["status"] == "rejected"
     assert outcome["detail"] == {"reason": "Inaccurate claim", "comment": "The price is wrong"}
+
+
+def test_reject_records_only_what_the_person_chose(ui_home: Path, seeded: Signoff) -> None:
+    thread, email, post = start(seeded)
+    at = open_app(INBOX)
+    at.button(key=f"reject-{post['id']}").click().run()
+    assert at.selectbox(key=f"reject-reason-{post['id']}").value is None  # none preselected
+    at.text_input(key=f"reject-comment-{post['id']}").input("Too salesy")
+    at.button(key=f"reject-confirm-{post['id']}").click().run()
+    assert not at.exception
+    assert seeded.campaign(thread)["outcomes"] == []  # nothing recorded yet
+    assert f"approve-{post['id']}" in keys(at)
+    assert (
+        "Pick a reason first: Off-brand, Inaccurate claim, Wrong audience, Bad timing or Other."
+        in texts(at)
+    )
+    assert at.text_input(key=f"reject-comment-{post['id']}").value == "Too salesy"  # kept
+    at.button(key=f"reject-{post['id']}").click().run()  # closed and opened again: no warning
+    at.button(key=f"reject-{post['id']}").click().run()
+    assert "Pick a reason first" not in texts(at)
+    at.text_input(key=f"reject-comment-{post['id']}").input("Too salesy")
+    at.selectbox(key=f"reject-reason-{post['id']}").select("Other")
+    at.button(key=f"reject-confirm-{post['id']}").click().run()
+    assert not at.exception
+    [outcome] = seeded.campaign(thread)["outcomes"]
+    assert outcome["detail"] == {"reason": "Other", "comment": "Too salesy"}
+    assert "Off-brand" not in texts(open_app(CAMPAIGN, thread=thread))
 
 
 def test_edit_sends_the_edited_version(ui_home: Path, seeded: Signoff) -> None:
@@ -377,7 +417,10 @@ def test_campaign_page_unknown_thread_says_so(ui_home: Path, seeded: Signoff) ->
     start(seeded)
     at = open_app(CAMPAIGN, thread="nope")
     assert not at.exception
-    assert "No campaign 'nope'" in at.error[0].value
+    [error] = at.error
+    assert "Signoff has no campaign at this address" in error.value
+    assert "Pick a campaign in the Campaign box above" in error.value  # where to find them
+    assert "signoff campaigns" not in texts(at) and "'nope'" not in texts(at)  # no command, id
 
 
 def test_campaign_page_without_campaigns(ui_home: Path) -> None:

@@ -81,3 +81,33 @@ def release_time(epoch: float) -> str:
     from ui.state import clock
 
     return clock(epoch)
+
+
+def test_the_card_counts_the_contacts_still_scheduled(
+    ui_home: Path, hold_policy: Path, seeded: Signoff
+) -> None:
+    """After taking contacts out the card said "Send email × 4" and "Cancel all 1"; the page's
+    count said "1 approved action" where the Inbox had said "4 actions scheduled"."""
+    _, hold = held_audience(seeded)
+    at = open_app(SCHEDULED)
+    page = texts(at)
+    assert "Send email × 4" in page
+    assert "4 approved actions waiting to go out" in page  # as the Inbox counted them
+    assert [b.label for b in at.button if b.key == f"cancel-{hold['id']}"] == ["Cancel all 4"]
+    at.toggle(key=f"contacts-{hold['id']}").set_value(True).run()
+    for n in (2, 3):
+        at.button(key=f"take-out-{hold['id']}-{n}").click().run()
+        assert not at.exception
+    page = texts(at)
+    assert "Send email × 2" in page and "Send email × 4" not in page
+    assert "2 contacts of your audience list, each their own email (2 taken out)" in page
+    assert "2 approved actions waiting to go out" in page
+    assert [b.label for b in at.button if b.key == f"cancel-{hold['id']}"] == ["Cancel all 2"]
+    at.button(key=f"take-out-{hold['id']}-4").click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "Send email × " not in page  # one email: "Send email"
+    assert "1 contact of your audience list (3 taken out)" in page
+    assert "each their own email" not in page
+    assert "1 approved action waiting to go out" in page
+    assert [b.label for b in at.button if b.key == f"cancel-{hold['id']}"] == ["Cancel"]

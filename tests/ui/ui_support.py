@@ -47,6 +47,14 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts).replace("\\", "")
 
 
+def runs(at: AppTest) -> list[str]:
+    """The labels of the progress panel's run boxes: open runs (an expander with the working
+    icon, ui/progress.py) first, then ended ones (st.status)."""
+    from ui.progress import RUNNING_ICON
+
+    return [e.label for e in at.expander if e.icon == RUNNING_ICON] + [s.label for s in at.status]
+
+
 def keys(at: AppTest) -> set[str]:
     """The keys of every button on the page."""
     return {b.key for b in at.button if b.key}

@@ -179,9 +179,17 @@ def render_notifications() -> None:
 
 # -- undo ---------------------------------------------------------------------------------------
 def render_undo() -> None:
-    rows = runtime.undoable()
+    # The policy says what can be undone (its `reversible`, the Inbox's "cannot be undone"): a
+    # connector that could take an action back (a published post) does not make it undoable.
+    table = runtime.policy.routing_table()
+    reversible = {r["action"]: str(r["title"]) for r in table if r["reversible"]}
+    rows = [r for r in runtime.undoable() if r["action"] in reversible]
     if not rows:
-        st.caption("Nothing to undo: executed reversible actions (e.g. published posts) show here.")
+        kinds = [title.lower() for title in reversible.values()]
+        st.caption(
+            "Nothing to undo yet. What the policy lets you undo shows here once it has run"
+            + (f": {', '.join(kinds)}." if kinds else ".")
+        )
         return
     for r in rows:
         key = r["key"]
@@ -192,7 +200,7 @@ def render_undo() -> None:
             detail = args.get("subject") or args.get("text") or args.get("url") or ""
             text.markdown(
                 f"{ACTION_ICONS.get(r['action'], ':material/bolt:')} **{plain(what)}** · "
-                f"{clock(r.get('at'))} · campaign {short_id(r['thread_id'])}"
+                f"ran {clock(r.get('ran_at') or r.get('at'))} · campaign {short_id(r['thread_id'])}"
             )
             if detail:
                 text.caption(plain(str(detail)[:200]))

@@ -246,8 +246,13 @@ def render_retry(thread: str, c: dict[str, Any]) -> None:
 def render_campaign(thread: str) -> None:
     try:
         c = runtime.campaign(thread)
-    except NotFound as err:
-        st.error(str(err), icon=":material/search_off:")
+    except NotFound:
+        st.error(
+            "Signoff has no campaign at this address: the link may be cut short, or the "
+            "campaign was removed. Pick a campaign in the Campaign box above; the Inbox and "
+            "Activity pages link to each campaign too.",
+            icon=":material/search_off:",
+        )
         return
     brief = c["brief"]
     decided = [d for d in c["decisions"] if d["decision"]["type"] in ("approve", "edit", "reject")]

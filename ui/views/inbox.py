@@ -32,6 +32,9 @@ from ui.views.inbox_trouble import render_trouble
 
 PER_PAGE = 20  # inbox entries (a draft, or a whole batch) per page
 RISKS = ["low", "medium", "high"]
+# "All" is an option of its own, never None: a selectbox whose value is None shows no selection
+# ("Choose an option", and a clear button that leads there), not the option None stands for
+ANY = ""
 
 runtime = signoff()
 
@@ -70,32 +73,41 @@ if figures["pending"] or receipts.any_kept():  # the filters stay while the list
     }
     channels = sorted({str(a.get("channel")) for a in runtime.autonomy() if a.get("channel")})
     with st.container(horizontal=True, key="inbox-filters"):
-        filters["campaign"] = st.selectbox(
-            "Campaign",
-            [None, *labels],
-            format_func=lambda t: "All campaigns" if t is None else labels[t],
-            key="inbox-filter-campaign",
-            on_change=_to_page,
-            args=(1,),
-            width=320,
+        filters["campaign"] = (
+            st.selectbox(
+                "Campaign",
+                [ANY, *labels],
+                format_func=lambda t: "All campaigns" if t == ANY else labels[t],
+                key="inbox-filter-campaign",
+                on_change=_to_page,
+                args=(1,),
+                width=320,
+            )
+            or None
         )
-        filters["channel"] = st.selectbox(
-            "Channel",
-            [None, *channels],
-            format_func=lambda c: "All channels" if c is None else str(c).capitalize(),
-            key="inbox-filter-channel",
-            on_change=_to_page,
-            args=(1,),
-            width=200,
+        filters["channel"] = (
+            st.selectbox(
+                "Channel",
+                [ANY, *channels],
+                format_func=lambda c: "All channels" if c == ANY else str(c).capitalize(),
+                key="inbox-filter-channel",
+                on_change=_to_page,
+                args=(1,),
+                width=200,
+            )
+            or None
         )
-        filters["risk"] = st.selectbox(
-            "Risk",
-            [None, *RISKS],
-            format_func=lambda r: "Any risk" if r is None else f"{str(r).capitalize()} risk",
-            key="inbox-filter-risk",
-            on_change=_to_page,
-            args=(1,),
-            width=200,
+        filters["risk"] = (
+            st.selectbox(
+                "Risk",
+                [ANY, *RISKS],
+                format_func=lambda r: "Any risk" if r == ANY else f"{str(r).capitalize()} risk",
+                key="inbox-filter-risk",
+                on_change=_to_page,
+                args=(1,),
+                width=200,
+            )
+            or None
         )
         if not runtime.identity(reviewer())["local"]:  # with a team: roles decide who may
             mine = st.toggle(

@@ -28,6 +28,7 @@ from ui.state import (
 )
 from ui.views.inbox_card import expiry_badges, render_card, render_panel, render_preview
 from ui.views.inbox_decide import (
+    REASON_NEEDED,
     REJECT_REASONS,
     _approval,
     _submit,
@@ -61,7 +62,13 @@ def _batch_selected(batch: str, items: list[dict[str, Any]], kind: str) -> None:
     if kind == "approve":
         _batch_approve(batch, chosen)
     else:
-        reason = st.session_state.get(f"batch-reject-reason-{batch}") or "Other"
+        reason = st.session_state.get(f"batch-reject-reason-{batch}")
+        if reason not in REJECT_REASONS:  # none picked: nothing recorded
+            flash(
+                "warning",
+                f"To reject the selected drafts, {REASON_NEEDED[0].lower()}{REASON_NEEDED[1:]}",
+            )
+            return
         _submit(
             {
                 i["id"]: {
@@ -443,6 +450,8 @@ def render_batch(
             st.selectbox(
                 "Reason",
                 REJECT_REASONS,
+                index=None,
+                placeholder="Pick a reason",
                 key=f"batch-reject-reason-{batch}",
                 label_visibility="collapsed",
                 width=200,

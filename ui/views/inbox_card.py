@@ -22,6 +22,7 @@ from ui.state import (
     when,
 )
 from ui.views.inbox_decide import (
+    REASON_NEEDED,
     REJECT_REASONS,
     _approve,
     _draft_checks,
@@ -115,10 +116,18 @@ def render_panel(item: dict[str, Any], panel: str) -> None:
     elif panel == "reject":
         with st.form(f"reject-form-{item_id}", border=False):
             cols = st.columns([1, 2])
-            cols[0].selectbox("Reason", REJECT_REASONS, key=f"reject-reason-{item_id}")
+            cols[0].selectbox(
+                "Reason",
+                REJECT_REASONS,
+                index=None,
+                placeholder="Pick a reason",
+                key=f"reject-reason-{item_id}",
+            )
             cols[1].text_input(
                 "Comment (optional)", key=f"reject-comment-{item_id}", placeholder="What was wrong?"
             )
+            if st.session_state.get(f"reject-unpicked-{item_id}"):
+                st.warning(REASON_NEEDED, icon=":material/arrow_upward:")
             st.form_submit_button(
                 "Reject — it will not go out",
                 icon=":material/block:",

@@ -23,6 +23,11 @@ from ui.state import (
 from ui.views import inbox_receipt as receipts
 
 REJECT_REASONS = ["Off-brand", "Inaccurate claim", "Wrong audience", "Bad timing", "Other"]
+REASON_NEEDED = (
+    "Pick a reason first: "
+    + ", ".join(REJECT_REASONS[:-2])
+    + f", {REJECT_REASONS[-2]} or {REJECT_REASONS[-1]}."
+)
 
 
 def needs_check(item: dict[str, Any]) -> bool:
@@ -109,7 +114,11 @@ def _revise(item: dict[str, Any]) -> None:
 
 def _reject(item: dict[str, Any]) -> None:
     item_id = item["id"]
-    reason = st.session_state.get(f"reject-reason-{item_id}") or "Other"
+    reason = st.session_state.get(f"reject-reason-{item_id}")
+    if reason not in REJECT_REASONS:  # none picked: nothing recorded, the form says what it needs
+        st.session_state[f"reject-unpicked-{item_id}"] = True
+        return
+    st.session_state.pop(f"reject-unpicked-{item_id}", None)
     comment = str(st.session_state.get(f"reject-comment-{item_id}", "")).strip()
     _submit(
         {
@@ -128,6 +137,7 @@ def _reject(item: dict[str, Any]) -> None:
 def _toggle_panel(item_id: str, panel: str) -> None:
     key = f"panel-{item_id}"
     st.session_state[key] = None if st.session_state.get(key) == panel else panel
+    st.session_state.pop(f"reject-unpicked-{item_id}", None)  # a reopened form starts afresh
 
 
 def _decide_batch(q: dict[str, Any], feed: Any) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ exactly what a first campaign would quote.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +88,36 @@ def add_uploads(kb: KnowledgeBase, files: list[Any], product: str = "") -> None:
             flash("error", str(err))
 
 
+URL_ERROR = "kb-url-error"  # said by the "Add page" box, not at the top of the page
+# tools/fetch.py's refusal of a private or local address names the setting that admits one
+_REFUSED = re.compile(r"^Refused to fetch (?P<host>\S+): it is (?P<why>.+?) \((?P<address>[^)]*)\)")
+
+
+def url_problem(error: str) -> str:
+    """A fetch error as the person adding a page can act on it (no setting names)."""
+    refused = _REFUSED.match(error)
+    if refused:
+        return (
+            f"Signoff did not add this page: {refused.group('host')} is not on the public web "
+            "(a private or local address), and Signoff only adds public web pages. If it is "
+            "your company's own site, ask whoever runs Signoff to allow this site, then add it "
+            "again."
+        )
+    return error
+
+
 def add_url(kb: KnowledgeBase, url: str, product: str = "") -> None:
     url = url.strip()
+    st.session_state.pop(URL_ERROR, None)
     if not _allowed():
         return
     if not url:
-        flash("error", "Type a web address first, starting with https://.")
+        st.session_state[URL_ERROR] = "Type a web address first, starting with https://."
         return
     try:
         _added(kb.add_url(url, product=product))
     except ValueError as err:
-        flash("error", str(err))
+        st.session_state[URL_ERROR] = url_problem(str(err))
 
 
 def add_pasted(kb: KnowledgeBase, product: str, name: str, text: str) -> None:
@@ -172,6 +192,9 @@ def render_add(kb: KnowledgeBase) -> None:
         if st.form_submit_button("Add page", icon=":material/language:", key="kb-add-url"):
             add_url(kb, url, product)
             st.rerun()
+        problem = st.session_state.get(URL_ERROR)
+        if problem:
+            st.error(plain(problem), icon=":material/language:")
 
 
 def render_search(kb: KnowledgeBase) -> None:

@@ -244,6 +244,11 @@ with form_col:
     if submitted:
         brief = brief_from_form()
         try:
+            if "ads" in brief.get("channels", []) and not brief.get("ad_budget"):
+                raise InvalidInput(
+                    "Ads need a budget: enter the most this campaign may spend in Ad budget, "
+                    "or take Ads out of Channels."
+                )
             validate_brief(brief)  # bad input: say so before showing any progress
             over = budget_problem(brief)
             if over:

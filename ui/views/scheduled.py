@@ -11,6 +11,7 @@ first, the page says so.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -252,6 +253,18 @@ def render_group(group: list[dict[str, Any]], now: float, products: dict[str, st
                 st.caption(f"…and {n - GROUP_ROWS} more, cancelled or sent with the buttons above.")
 
 
+_COUNTED = re.compile(r" × [\d,]+$")
+
+
+def sends(hold: dict[str, Any]) -> int:
+    """How many sends a held action still makes: an audience's contacts not taken out, else 1
+    (the Inbox counts an approved audience so: "3 actions scheduled")."""
+    audience = hold.get("batch_size")
+    if not audience:
+        return 1
+    return max(int(audience) - int(hold.get("taken_out") or 0), 0)
+
+
 def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> None:
     hold_id = hold["id"]
     title = hold.get("title") or hold["action"]
@@ -259,6 +272,9 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
     args = hold.get("args") or {}
     audience = hold.get("batch_size")
     taken = int(hold.get("taken_out") or 0)
+    going = sends(hold)  # an audience's contacts still scheduled
+    if audience:  # "Send email × 3" was the batch when approved: say how many go now
+        title = _COUNTED.sub("", str(title)) + (f" × {going:,}" if going > 1 else "")
     with st.container(border=True, key=f"hold-{hold_id}"):
         info, timer = st.columns([3, 1], vertical_alignment="center")
         with info:
@@ -266,8 +282,9 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
             approved_link(hold["thread_id"], products, str(hold.get("approved_by") or "?"))
             if hold["action"] == "send_email":
                 to = (
-                    f"{count(int(audience) - taken, 'contact')} of your audience list, each "
-                    "their own email" + (f" ({taken} taken out)" if taken else "")
+                    f"{count(going, 'contact')} of your audience list"
+                    + (", each their own email" if going > 1 else "")
+                    + (f" ({taken} taken out)" if taken else "")
                     if audience
                     else plain(args.get("to", ""))
                 )
@@ -293,14 +310,14 @@ def render_hold(hold: dict[str, Any], now: float, products: dict[str, str]) -> N
             render_contacts(runtime, hold)
         with st.container(horizontal=True):
             st.button(
-                f"Cancel all {int(audience) - taken}" if audience else "Cancel",
+                f"Cancel all {going}" if audience and going > 1 else "Cancel",
                 key=f"cancel-{hold_id}",
                 icon=":material/cancel:",
                 on_click=_queue,
                 args=(hold, "cancel"),
                 help="None of the audience's emails goes out; to keep the rest, take one contact "
                 "out instead. Recorded in the audit log."
-                if audience
+                if audience and going > 1
                 else "It will not go out. Recorded in the audit log.",
             )
             st.button(
@@ -380,7 +397,8 @@ def list_holds() -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         if holds:
             st.caption(
-                f"{count(len(holds), 'approved action')} waiting to go out. Cancel one and it "
+                f"{count(sum(sends(h) for h in holds), 'approved action')} waiting to go out. "
+                "Cancel one and it "
                 "never leaves; Send now skips the wait."
             )
         st.button("Refresh", key="holds-refresh", icon=":material/refresh:", type="tertiary")

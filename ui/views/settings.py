@@ -45,8 +45,8 @@ if ways:
     )
 else:
     st.caption(
-        "No way to send messages is set up yet: ask whoever runs Signoff to set up email or a "
-        "chat webhook (see 'Running it for a team' in the README)."
+        "No way to send messages is set up yet: ask whoever runs Signoff to set up email or "
+        "a team chat for these messages."
     )
 if runtime.policy.authority.open:
     st.caption("Signoff runs for one person here (no team in the policy): nothing is sent.")
