@@ -142,7 +142,10 @@ def cmd_undo(args: argparse.Namespace, home: Path) -> int:
         _emit(rows)
         return EXIT_OK
     if not rows:
-        print("Nothing to undo: executed reversible actions (e.g. published posts) show here.")
+        print(
+            "Nothing to undo: executed actions the policy marks reversible (likes, follows, "
+            "reposts, pages) show here."
+        )
         return EXIT_OK
     header = ["KEY", "CAMPAIGN", "ACTION", "WHEN", "STATE", "WHAT"]
     table = [

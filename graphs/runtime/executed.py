@@ -18,12 +18,23 @@ log = logging.getLogger(__name__)
 class Executed(Runs):
     """Work on outbox rows: undo, settle in-doubt sends, retry failed ones."""
 
+    def _reversible(self, name: str) -> bool:
+        """What the policy says (`reversible`, the Inbox's "cannot be undone"): a connector that
+        could take an action back (a published post) does not make it undoable."""
+        try:
+            return bool(self.policy.action(name).reversible)
+        except InvalidInput:  # an action the policy and the tools no longer know
+            return False
+
     def undoable(self) -> list[dict[str, Any]]:
-        """Executed actions whose connector can undo them (likes, follows, reposts, pages…)."""
+        """Executed actions the policy marks reversible and whose connector can undo them
+        (likes, follows, reposts, pages…)."""
         result = []
         for row in reversed(self.store.outbox()):
             tool = get_tool(row["name"])
             if tool.undo is None or row["status"] not in ("done", "undoing", "undone"):
+                continue
+            if not self._reversible(row["name"]):
                 continue
             result.append(
                 {
@@ -44,6 +55,14 @@ class Executed(Runs):
         """Undo an executed reversible action (unlike, unfollow, unpublish…), once."""
         self.approvals.require(by, "undo", "undo an action", key=key)
         by = self.approvals.who(by)
+        found = self.store.query("SELECT name FROM outbox WHERE key = ?", (key,))
+        if found and not self._reversible(found[0]["name"]):
+            title = get_tool(found[0]["name"]).title
+            raise InvalidInput(
+                f"{title} cannot be undone: the policy marks it as not reversible (once out, "
+                "people may have seen it). Take it back by hand where it went out; to let "
+                f"Signoff undo it, set `reversible: true` for {found[0]['name']} in the policy."
+            )
         with _outbox_errors("The undo did not go through"):
             return cast(dict[str, Any], self.executor.undo(key, by))
 

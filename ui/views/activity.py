@@ -179,11 +179,11 @@ def render_notifications() -> None:
 
 # -- undo ---------------------------------------------------------------------------------------
 def render_undo() -> None:
-    # The policy says what can be undone (its `reversible`, the Inbox's "cannot be undone"): a
-    # connector that could take an action back (a published post) does not make it undoable.
+    # what the policy marks reversible (the runtime's rule: `undoable`, `undo`), named when
+    # nothing has run yet
     table = runtime.policy.routing_table()
     reversible = {r["action"]: str(r["title"]) for r in table if r["reversible"]}
-    rows = [r for r in runtime.undoable() if r["action"] in reversible]
+    rows = runtime.undoable()
     if not rows:
         kinds = [title.lower() for title in reversible.values()]
         st.caption(
