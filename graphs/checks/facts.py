@@ -236,17 +236,49 @@ def _mixed(facts: list[Token], p: _Passage, plain: str = "") -> str | None:
             at_a, at_b = where(a), where(b)
             if not at_a or not at_b or set(at_a) & set(at_b):
                 continue
+            # another value of a's kind in b's clause: not a itself, nor b (the sheet's two
+            # prices, each in its own clause, are not rivals of each other)
             rival = [
                 t.text
                 for t in clauses[at_b[0]][1]
-                if t.kind == a.kind and not carries(a, [t], "") and t.kind != "name"
+                if t.kind == a.kind
+                and not carries(a, [t], "")
+                and not carries(b, [t], "")
+                and t.kind != "name"
             ]
             if rival:
                 return (
                     f"mixes two facts: {SHEET} gives {a.text} in “{_clip(clauses[at_a[0]][0])}” "
                     f"and {b.text} with {rival[0]} in “{_clip(clauses[at_b[0]][0])}”"
                 )
+            if a.kind == b.kind and _swapped(a, b, plain, clauses[at_a[0]][0], clauses[at_b[0]][0]):
+                return (
+                    f"swaps two facts: {SHEET} gives {a.text} in “{_clip(clauses[at_a[0]][0])}” "
+                    f"and {b.text} in “{_clip(clauses[at_b[0]][0])}”"
+                )
     return None
+
+
+def _swapped(a: Token, b: Token, plain: str, sheet_a: str, sheet_b: str) -> bool:
+    """Two values of one kind put with each other's things: the sentence's part (between
+    commas) that gives `a` shares more words with the sheet's clause of `b` than with its own,
+    and the part that gives `b` more with the clause of `a` ("The thermostat costs $39, the
+    sensors $149" where the sheet prices the thermostat at $149, the sensors at $39)."""
+    parts = [(flatten(c), content_words(c)) for c in plain.split(",") if c.strip()]
+
+    def part(f: Token) -> dict[str, str] | None:
+        found = [words for lower, words in parts if carries(f, facts_of(lower), lower)]
+        return found[0] if len(found) == 1 else None
+
+    part_a, part_b = part(a), part(b)
+    if part_a is None or part_b is None or part_a is part_b:
+        return False
+    own_a, own_b = content_words(sheet_a).keys(), content_words(sheet_b).keys()
+
+    def leans(words: dict[str, str], own: Any, other: Any) -> bool:
+        return len(words.keys() & other) > len(words.keys() & own)
+
+    return leans(part_a, own_a, own_b) and leans(part_b, own_b, own_a)
 
 
 @lru_cache(maxsize=4096)

@@ -121,6 +121,30 @@ def test_figures_of_two_different_things_in_one_passage_are_not_support() -> Non
     assert right.status == "supported"
 
 
+def test_two_prices_each_with_its_own_thing_are_not_mixed_and_swapped_ones_are() -> None:
+    """The sheet's two prices, each in a clause of its own: a sentence that keeps each with its
+    own thing is supported (it was flagged "mixes two facts … $39 with $39": the second price
+    taken for a rival of the first); one that swaps them is not."""
+    passages = [
+        {
+            "id": "pricing",
+            "source": "pricing.md",
+            "text": "The Brightloop 2 thermostat costs $149. A pack of two room sensors costs $39.",
+        }
+    ]
+    [right] = check_text("The cost is $149, a pack of two room sensors costs $39.", passages)
+    assert right.status == "supported", right.differs
+    [also] = check_text(
+        "The Brightloop 2 thermostat costs $149, a pack of two room sensors costs $39.", passages
+    )
+    assert also.status == "supported", also.differs
+    [swapped] = check_text(
+        "The Brightloop 2 thermostat costs $39, a pack of two room sensors costs $149.", passages
+    )
+    assert swapped.status == "unsupported"
+    assert swapped.differs is not None and "swaps two facts" in swapped.differs
+
+
 def test_a_title_keeps_only_its_names() -> None:
     [title] = check("Trailhead Packs For Every Weekend In Porto")
     assert title.status == "supported" and "Porto" in title.facts
