@@ -43,16 +43,31 @@ HOLD_SECONDS = 3600  # held for the whole test: only Cancel can end it
 TOLERANCE_PX = 1.0
 
 
-@pytest.fixture(scope="module")
-def held_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("e2e-receipt")
-    policy = write_policy(root / "policy.yaml", send_email={"hold_seconds": HOLD_SECONDS})
+def serve_cards(root: Path, hold_seconds: int) -> Iterator[Server]:
+    """CARDS email drafts, one each to its own address, served with emails held
+    `hold_seconds` and no scheduler."""
+    policy = write_policy(root / "policy.yaml", send_email={"hold_seconds": hold_seconds})
     home = root / "signoff-home"
     with Signoff(home, model=ScriptedChatModel(), recover=False, policy_path=policy) as s:
-        for n in range(CARDS):  # one email draft each, to its own address
+        for n in range(CARDS):
             s.start({**EMAIL_BRIEF, "to": f"contact{n}@example.com"})
     with serve(home, SIGNOFF_POLICY=str(policy), SIGNOFF_SCHEDULER="off") as server:
         yield server
+
+
+def facade(server: Server) -> Signoff:
+    """The runtime over the served data directory and its policy (another reviewer, a check)."""
+    return Signoff(
+        server.home,
+        model=ScriptedChatModel(),
+        recover=False,
+        policy_path=server.home.parent / "policy.yaml",
+    )
+
+
+@pytest.fixture(scope="module")
+def held_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from serve_cards(tmp_path_factory.mktemp("e2e-receipt"), HOLD_SECONDS)
 
 
 def ids_on(page: Any) -> list[str]:
@@ -154,12 +169,7 @@ def approve_then_cancel(server: Server, page: Any) -> None:
     assert abs(page.locator(target).first.bounding_box()["y"] - before["y"]) <= TOLERANCE_PX
     alive(page, server)
     screenshot(page, "receipt-3-cancelled")
-    with Signoff(
-        server.home,
-        model=ScriptedChatModel(),
-        recover=False,
-        policy_path=server.home.parent / "policy.yaml",
-    ) as s:
+    with facade(server) as s:
         thread = next(h for h in s.campaigns() if h["thread_id"])  # any: find it by decision
         decided = [
             (d["decision"]["type"], d["by"])
@@ -179,14 +189,7 @@ def approve_then_cancel(server: Server, page: Any) -> None:
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Three drafts, no holds: what another reviewer approves goes out at once."""
-    root = tmp_path_factory.mktemp("e2e-elsewhere")
-    policy = write_policy(root / "policy.yaml", send_email={"hold_seconds": 0})
-    home = root / "signoff-home"
-    with Signoff(home, model=ScriptedChatModel(), recover=False, policy_path=policy) as s:
-        for n in range(CARDS):
-            s.start({**EMAIL_BRIEF, "to": f"contact{n}@example.com"})
-    with serve(home, SIGNOFF_POLICY=str(policy), SIGNOFF_SCHEDULER="off") as server:
-        yield server
+    yield from serve_cards(tmp_path_factory.mktemp("e2e-elsewhere"), 0)
 
 
 @pytest.mark.e2e
@@ -209,12 +212,7 @@ def test_a_card_decided_elsewhere_turns_into_its_receipt_in_place(
         before = page.locator(target).first.bounding_box()
         assert before is not None
         page.evaluate(WATCH, target)
-        with Signoff(
-            server.home,
-            model=ScriptedChatModel(),
-            recover=False,
-            policy_path=server.home.parent / "policy.yaml",
-        ) as s:
+        with facade(server) as s:
             s.decide(first, {"type": "approve"}, by="bob")  # sent at once, in this process
         receipt = page.locator(f".st-key-receipt-card-{first}")
         expect(receipt).to_contain_text("by bob at", timeout=STEP_TIMEOUT_MS)

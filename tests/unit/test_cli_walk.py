@@ -252,7 +252,6 @@ def _running(pid: int) -> bool:
     return stat is not None and stat[0] != "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
     """SIGINT to the process group, as a terminal's Ctrl-C does, then once more to the process
     (`uv run`, which `make run` goes through, forwards it again): "Stopped.", exit 0 (so `make`
