@@ -6,6 +6,10 @@ never asked for, is "unchanged". The writer then asks once more, with the review
 more forcefully and the previous text named as what must change, and, where the model seam
 offers them, a higher temperature and a fixed seed. Still unchanged: the draft goes to the person
 with a note in a marketer's words, and the audit says so (`draft.unchanged`).
+
+A redraft that pasted the reviewer's instruction into its text ("Please make it warmer and
+mention the warranty" inside the email) is caught by `copied_feedback`: the AI review sends it
+back to the writer, and what is left reaches the person with a note.
 """
 
 from __future__ import annotations
@@ -101,6 +105,64 @@ def flag(action: ProposedAction, feedback: Sequence[str]) -> ProposedAction:
     flagged = ProposedAction(**action)
     flagged["review_notes"] = [note(feedback), *action.get("review_notes", [])]
     return flagged
+
+
+# -- the reviewer's words pasted into the redraft ------------------------------------------------
+COPIED_RUN = 5  # this many of the reviewer's words in a row, new in the redraft: pasted
+_QUOTE = re.compile(r"[\"“‘][^\"”’]{1,200}[\"”’]|(?<!\w)'[^']{1,200}'(?!\w)")
+
+
+def copied_feedback(
+    copy: str, feedback: Sequence[str], previous_copy: str = "", sources: Sequence[str] = ()
+) -> str | None:
+    """The reviewer's instruction where the redraft pasted it into its text, in the reviewer's
+    words; None when it did not. Pasted: `COPIED_RUN` of the note's words in a row (or the whole
+    note, three words or more) that the redraft says and the previous draft did not. Words the
+    note quotes for the draft to say ("say 'Pre-order today'") and words of the facts
+    (`sources`: passages, the brief) are the draft's to use."""
+    if not feedback:
+        return None
+    note = feedback[-1]
+    said = words(copy)
+    before = " " + " ".join(words(previous_copy)) + " "
+    known = [" " + " ".join(words(text)) + " " for text in sources]
+    text = " " + " ".join(said) + " "
+    for part in _QUOTE.split(note):  # the quoted words are the draft's to say
+        asked = words(part)
+        need = COPIED_RUN if len(asked) > COPIED_RUN else max(len(asked), 3)
+        for start in range(0, len(asked) - need + 1):
+            # the longest run from here that the redraft says
+            end = start + need
+            run = " " + " ".join(asked[start:end]) + " "
+            if run not in text or run in before or any(run in k for k in known):
+                continue
+            while end < len(asked) and " " + " ".join(asked[start : end + 1]) + " " in text:
+                end += 1
+            return _as_written(note, asked[start:end])
+    return None
+
+
+def _as_written(note: str, run: Sequence[str]) -> str:
+    """The run of the note's words as the reviewer wrote them (case and punctuation kept)."""
+    pattern = r"\W+".join(re.escape(w) for w in run)
+    found = re.search(pattern, note, re.IGNORECASE)
+    return found.group(0) if found else " ".join(run)
+
+
+def copied_note(copied: str) -> str:
+    """What the card says when the redraft pasted the reviewer's words in, a marketer's words."""
+    return (
+        f"Your send-back note was copied into the draft (“{clip(copied, 80)}”) instead of being "
+        "followed. Edit it out, send it back with other words, or reject it."
+    )
+
+
+def copied_feedback_for_writer(copied: str) -> str:
+    """The same for the writer's next round."""
+    return (
+        f"You pasted the reviewer's instruction into the text (“{clip(copied, 80)}”). Do not "
+        "write the instruction: do what it asks, in the draft's own words."
+    )
 
 
 def audit(
