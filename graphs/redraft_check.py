@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -25,6 +25,7 @@ from langgraph.config import get_config
 
 from graphs import prompts
 from graphs.channels import Channel
+from graphs.checks.draft import Problem
 from graphs.humanize import clip
 from graphs.state import ProposedAction
 
@@ -163,6 +164,24 @@ def copied_feedback_for_writer(copied: str) -> str:
         f"You pasted the reviewer's instruction into the text (“{clip(copied, 80)}”). Do not "
         "write the instruction: do what it asks, in the draft's own words."
     )
+
+
+def pasted(
+    channel: Channel,
+    args: Mapping[str, Any],
+    feedback: Sequence[str],
+    previous: ProposedAction,
+    checkable: Sequence[Mapping[str, Any]],
+    brief: Mapping[str, Any],
+) -> list[Problem]:
+    """The reviewer's instruction pasted into the redraft's text, as a problem of the AI review
+    (graphs/writer.py `draft_action`): the writer is asked again, the person told."""
+    sources = [str(p.get("text") or p.get("quote") or "") for p in checkable]
+    sources += [str(v) for v in brief.values() if isinstance(v, str)]
+    copied = copied_feedback(channel.copy(args), feedback, channel.copy(previous["args"]), sources)
+    if copied is None:
+        return []
+    return [Problem("feedback", copied_note(copied), copied_feedback_for_writer(copied))]
 
 
 def audit(

@@ -246,7 +246,7 @@ def draft_action(
                 Problem("feedback", left, left)
                 for left in feedback_left(channel, args, feedback, previous["args"])
             ]
-            problems += _pasted(channel, args, feedback, previous, checkable, brief)
+            problems += redraft_check.pasted(channel, args, feedback, previous, checkable, brief)
         rounds.append(
             {
                 "round": n + 1,
@@ -269,34 +269,6 @@ def draft_action(
                 task += "\n\n" + prompts.REVISE_REMINDER.format(feedback=asks[-1])
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
-
-
-def _pasted(
-    channel: Channel,
-    args: Mapping[str, Any],
-    feedback: Sequence[str],
-    previous: ProposedAction,
-    checkable: Sequence[Mapping[str, Any]],
-    brief: Brief,
-) -> list[Any]:
-    """The reviewer's instruction pasted into the redraft's text, as a problem of the AI review
-    (graphs/redraft_check.py `copied_feedback`): the writer is asked again, the person told."""
-    from graphs.checks.draft import Problem
-
-    sources = [str(p.get("text") or p.get("quote") or "") for p in checkable]
-    sources += [str(v) for v in brief.values() if isinstance(v, str)]
-    copied = redraft_check.copied_feedback(
-        channel.copy(args), feedback, channel.copy(previous["args"]), sources
-    )
-    if copied is None:
-        return []
-    return [
-        Problem(
-            "feedback",
-            redraft_check.copied_note(copied),
-            redraft_check.copied_feedback_for_writer(copied),
-        )
-    ]
 
 
 def _quote_task(feedback: Sequence[str], facts: Sequence[Evidence]) -> str:
