@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from graphs.channels.base import Channel
+from graphs.channels.text import sentences
 from graphs.checks.scripts import foreign_scripts
 
 log = logging.getLogger(__name__)
@@ -219,9 +220,6 @@ def review(
 
 
 MAX_REPEATS_SHOWN = 3  # repeated sentences named, each once with how often it is said
-# Sentence ends: after . ! ? (and a closing quote), or a full stop with no space before a
-# capital ("…average.Brightloop…", as the 0.5B writes when it runs sentences together).
-_ENDS = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|(?<=[a-z0-9%)][.!?])(?=[A-Z])")
 
 
 def repeated_sentences(copy: str) -> list[tuple[str, int]]:
@@ -236,7 +234,7 @@ def repeated_sentences(copy: str) -> list[tuple[str, int]]:
     for line in lines:
         if line.startswith("#"):
             continue
-        for sentence in _ENDS.split(line):
+        for sentence in sentences(line):
             key = re.sub(r"\W+", " ", sentence.lower()).strip()
             if len(key) <= 12 or len(key.split()) < 3:
                 continue
