@@ -84,7 +84,7 @@ def saving_differs(
     sentence: str, sources: Sequence[str], where: str = "the fact sheet"
 ) -> str | None:
     """What differs when `sentence` states a saving no source gives, in a marketer's words
-    ("says you save €59; the fact sheet gives a saving of €20 (€79, now €59)"); None when every
+    ("says you save €59; the saving in the fact sheet is €20, from €79 to €59"); None when every
     saving it states is given, or it states none. `where`: what the sources are called."""
     said = savings_in(sentence)
     if not said:
@@ -108,11 +108,11 @@ def saving_differs(
             continue
         known = sorted(s for s in stated | set(offers) if s[0] == money[0])
         if not known:
-            return f"says you save {token.text}, a saving {where} does not give"
+            return f"says you save {token.text}; there is no such saving in {where}"
         best = known[0]
         why = ""
         if best in offers and best not in stated:
             high, low = offers[best]
-            why = f" ({_show(high, prices)}, now {_show(low, prices)})"
-        return f"says you save {token.text}; {where} gives a saving of {_show(best, prices)}{why}"
+            why = f", from {_show(high, prices)} to {_show(low, prices)}"
+        return f"says you save {token.text}; the saving in {where} is {_show(best, prices)}{why}"
     return None

@@ -29,7 +29,7 @@ def status(sentence: str) -> tuple[str, str | None]:
 def test_the_offer_price_stated_as_a_saving_is_flagged_with_the_sheets_saving() -> None:
     said, differs = status("Save €59 on the Trailhead 30 with the code TRAIL30.")
     assert said == "unsupported"
-    assert differs == "says you save €59; the fact sheet gives a saving of €20 (€79, now €59)"
+    assert differs == "says you save €59; the saving in the fact sheet is €20, from €79 to €59"
     assert status("Get €59 off your Trailhead 30 until 30 April.")[0] == "unsupported"
 
 
@@ -55,5 +55,7 @@ def test_the_claim_verifier_reads_a_saving_the_same_way() -> None:
         Claim(text="The Trailhead 30 costs €59 with the code TRAIL30", evidence_ids=["E1"]),
     ]
     wrong, right = verify_claims(claims, evidence, {"r1": OFFER}.get)
-    assert not wrong["supported"] and "gives a saving of €20" in wrong["reason"]
+    assert not wrong["supported"] and wrong["reason"].endswith(
+        "the saving in the cited quote is €20, from €79 to €59"
+    )
     assert right["supported"]
