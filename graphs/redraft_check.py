@@ -120,7 +120,8 @@ def copied_feedback(
     words; None when it did not. Pasted: `COPIED_RUN` of the note's words in a row (or the whole
     note, three words or more) that the redraft says and the previous draft did not. Words the
     note quotes for the draft to say ("say 'Pre-order today'") and words of the facts
-    (`sources`: passages, the brief) are the draft's to use."""
+    (`sources`: passages, the brief) are the draft's to use, and so is a run without a word of
+    instruction ("make", "mention", "please", "tone"...): copy the reviewer dictated."""
     if not feedback:
         return None
     note = feedback[-1]
@@ -139,8 +140,18 @@ def copied_feedback(
                 continue
             while end < len(asked) and " " + " ".join(asked[start : end + 1]) + " " in text:
                 end += 1
-            return _as_written(note, asked[start:end])
+            if _INSTRUCTING & set(asked[start:end]):  # "make it warmer", not the words asked for
+                return _as_written(note, asked[start:end])
     return None
+
+
+# Words that make a run of the note an instruction rather than copy the reviewer dictated
+# ("Mention that it weighs 840 grams" → "It weighs 840 grams" is the draft doing as asked).
+_INSTRUCTING = frozenset(
+    "please make mention add remove drop delete cut change rewrite reword replace shorten "
+    "shorter longer warmer friendlier punchier tone draft subject sentence paragraph wording "
+    "instead should needs need reviewer feedback".split()
+)
 
 
 def _as_written(note: str, run: Sequence[str]) -> str:

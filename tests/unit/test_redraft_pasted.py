@@ -72,3 +72,7 @@ def test_words_the_note_quotes_or_the_facts_give_are_the_drafts_to_use() -> None
     note = ["Mention that shipping is free on orders over $99 in the United States"]
     assert copied_feedback("Shipping is free on orders over $99.", note, before, facts) is None
     assert copied_feedback("Make it shorter. It costs $149.", ["Make it shorter"], before)
+    # copy the reviewer dictated is the redraft doing as asked
+    dictated = ["Mention that the Trailhead 30 weighs 840 grams and is made in Porto"]
+    done = "The Trailhead 30 weighs 840 grams and is made in Porto. Order now."
+    assert copied_feedback(done, dictated, before) is None
