@@ -108,7 +108,9 @@ def _foreign_scripts(texts: list[str], state: ActionState) -> list[str]:
     campaign = [str(v) for v in state["brief"].values() if isinstance(v, str)]
     campaign += [str(v) for v in (state.get("brand") or {}).values() if isinstance(v, str)]
     campaign += [str(e.get("quote") or "") for e in state["evidence"]]
-    found = foreign_scripts(" ".join(texts), campaign)
+    # a contact's name is theirs to be greeted by ("Hello Дмитрий"), whatever its script
+    names = [str(v) for c in state.get("audience") or [] for v in c.values()]
+    found = foreign_scripts(" ".join(texts), campaign, names)
     return [f"{kind} ({', '.join(f'“{w}”' for w in words)})" for kind, words in found.items()]
 
 

@@ -63,14 +63,20 @@ def scripts_in(text: str) -> frozenset[str]:
     return frozenset(s for s in map(script_of, set(text)) if s)
 
 
-def foreign_scripts(text: str, campaign: Iterable[str]) -> dict[str, list[str]]:
+def foreign_scripts(
+    text: str, campaign: Iterable[str], names: Iterable[str] = ()
+) -> dict[str, list[str]]:
     """The scripts of `text` that none of the `campaign` texts (brief, brand, knowledge) use,
-    each with up to `SHOWN` of the words that use it, as written ("智能家居")."""
+    each with up to `SHOWN` of the words that use it, as written ("智能家居"). `names`: texts
+    whose words are fine as written, whatever their script (a contact greeted by name)."""
     used = {LATIN}  # always: names, codes and links are written in Latin letters anyway
     for known in campaign:
         used |= scripts_in(known)
+    own = {w for name in names for w in re.findall(r"[^\W\d_]+", name)}
     out: dict[str, list[str]] = {}
     for word in re.findall(r"[^\W\d_]+", text):
+        if word in own:
+            continue
         for kind in {s for s in map(script_of, word) if s} - used:
             seen = out.setdefault(kind, [])
             if word not in seen and len(seen) < SHOWN:

@@ -132,3 +132,16 @@ def test_a_subject_the_message_repeats_and_headings_are_not_repeats() -> None:
     assert reasons("send_email", args) == []
     post = {"text": f"{SAID} Order now. {SAID}"}
     assert reasons("publish_post", post) == [f"Says the same sentence twice: “{SAID}”"]
+
+
+def test_a_contacts_own_name_in_its_script_is_no_flag() -> None:
+    from graphs.assess import _foreign_scripts
+
+    state: Any = {
+        "brief": BRIEF,
+        "brand": {"name": "Brightloop"},
+        "evidence": [{"quote": FACTS[0]["text"]}],
+        "audience": [{"email": "d@example.com", "name": "Дмитрий"}],
+    }
+    assert _foreign_scripts(["Hello Дмитрий,", "It costs $149."], state) == []
+    assert _foreign_scripts(["Привет Дмитрий,"], state) == ["Cyrillic letters (“Привет”)"]
