@@ -88,6 +88,7 @@ def text_facts(
         over_daily_limit=False,
         invalid=None,
         placeholders=sorted(set(PLACEHOLDER.findall(" ".join(texts)))),
+        foreign_scripts=_foreign_scripts(texts, state),
         revision=action["revision"],
         foreign_contacts=foreign_contacts(action["name"], action["args"], allowed),
     )
@@ -97,6 +98,20 @@ def text_facts(
         facts["invalid"] = str(exc)
         args = action["args"]
     return facts, args
+
+
+def _foreign_scripts(texts: list[str], state: ActionState) -> list[str]:
+    """Scripts the draft writes in that the brief, the brand and the evidence do not use
+    ("Chinese characters (“智能”)"), however the draft got here (graphs/checks/scripts.py)."""
+    from graphs.checks.scripts import foreign_scripts
+
+    campaign = [str(v) for v in state["brief"].values() if isinstance(v, str)]
+    campaign += [str(v) for v in (state.get("brand") or {}).values() if isinstance(v, str)]
+    campaign += [str(e.get("quote") or "") for e in state["evidence"]]
+    # a contact's name is theirs to be greeted by ("Hello Дмитрий"), whatever its script
+    names = [str(v) for c in state.get("audience") or [] for v in c.values()]
+    found = foreign_scripts(" ".join(texts), campaign, names)
+    return [f"{kind} ({', '.join(f'“{w}”' for w in words)})" for kind, words in found.items()]
 
 
 def read_facts(

@@ -83,7 +83,7 @@ def second_campaigns(
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """Edit each first campaign's drafts, learn from the edits, run the brief again, count."""
-    from graphs.eval_drafts import brief_for
+    from graphs.eval_drafts import brief_for, passages_of
     from graphs.learning import learn
 
     cut_total = repeated = control_total = control_repeated = 0
@@ -91,6 +91,7 @@ def second_campaigns(
     per_product = []
     for product, first in firsts:
         brief = brief_for(product)
+        sheet = [p["text"] for p in passages_of(product)]
         edited: dict[str, list[str]] = {}  # channel -> phrases cut
         control: dict[str, list[str]] = {}  # channel -> phrases left in
         for item in first.items:
@@ -101,7 +102,7 @@ def second_campaigns(
             edited[item["channel"]] = chosen
             control[item["channel"]] = phrases[CUTS_PER_DRAFT:]
             after = cut(item["args"], chosen)
-            rules += learn(home, brief, item["args"], {"type": "edit", "args": after})
+            rules += learn(home, brief, item["args"], {"type": "edit", "args": after}, sheet)
         if not edited:
             per_product.append({"slug": product["slug"], "cut": 0, "repeated": 0})
             say(f"    {product['slug']}: no stock phrase to edit out; no second campaign")

@@ -413,6 +413,7 @@ class Facts(TypedDict, total=False):
     invalid: str | None  # why the args cannot go out as they are
     foreign_contacts: list[str]  # links/contacts not from the brief, brand or allowlist
     placeholders: list[str]
+    foreign_scripts: list[str]  # writing the campaign does not use: "Chinese characters (“智能”)"
     revision: int  # > 0: a redraft after a person's feedback; it goes back to them
 
 
@@ -564,6 +565,13 @@ def route(policy: Policy, facts: Facts) -> Routing:
             "The draft has placeholders that would go out as written: "
             + ", ".join(facts.get("placeholders", []))
             + "."
+        )
+    if facts.get("foreign_scripts"):
+        exceptions.append("another script")
+        reasons.append(
+            "The draft is written partly in "
+            + " and ".join(facts.get("foreign_scripts", []))
+            + ", which neither the brief nor the facts use: check the wording."
         )
     if facts.get("revision"):
         exceptions.append("redraft")

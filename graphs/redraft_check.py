@@ -6,6 +6,10 @@ never asked for, is "unchanged". The writer then asks once more, with the review
 more forcefully and the previous text named as what must change, and, where the model seam
 offers them, a higher temperature and a fixed seed. Still unchanged: the draft goes to the person
 with a note in a marketer's words, and the audit says so (`draft.unchanged`).
+
+A redraft that pasted the reviewer's instruction into its text ("Please make it warmer and
+mention the warranty" inside the email) is caught by `copied_feedback`: the AI review sends it
+back to the writer, and what is left reaches the person with a note.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -21,6 +25,7 @@ from langgraph.config import get_config
 
 from graphs import prompts
 from graphs.channels import Channel
+from graphs.checks.draft import Problem
 from graphs.humanize import clip
 from graphs.state import ProposedAction
 
@@ -101,6 +106,93 @@ def flag(action: ProposedAction, feedback: Sequence[str]) -> ProposedAction:
     flagged = ProposedAction(**action)
     flagged["review_notes"] = [note(feedback), *action.get("review_notes", [])]
     return flagged
+
+
+# -- the reviewer's words pasted into the redraft ------------------------------------------------
+COPIED_RUN = 5  # this many of the reviewer's words in a row, new in the redraft: pasted
+_QUOTE = re.compile(r"[\"“‘][^\"”’]{1,200}[\"”’]|(?<!\w)'[^']{1,200}'(?!\w)")
+
+
+def copied_feedback(
+    copy: str, feedback: Sequence[str], previous_copy: str = "", sources: Sequence[str] = ()
+) -> str | None:
+    """The reviewer's instruction where the redraft pasted it into its text, in the reviewer's
+    words; None when it did not. Pasted: `COPIED_RUN` of the note's words in a row (or the whole
+    note, three words or more) that the redraft says and the previous draft did not. Words the
+    note quotes for the draft to say ("say 'Pre-order today'") and words of the facts
+    (`sources`: passages, the brief) are the draft's to use, and so is a run without a word of
+    instruction ("make", "mention", "please", "tone"...): copy the reviewer dictated."""
+    if not feedback:
+        return None
+    note = feedback[-1]
+    said = words(copy)
+    before = " " + " ".join(words(previous_copy)) + " "
+    known = [" " + " ".join(words(text)) + " " for text in sources]
+    text = " " + " ".join(said) + " "
+    for part in _QUOTE.split(note):  # the quoted words are the draft's to say
+        asked = words(part)
+        need = COPIED_RUN if len(asked) > COPIED_RUN else max(len(asked), 3)
+        for start in range(0, len(asked) - need + 1):
+            # the longest run from here that the redraft says
+            end = start + need
+            run = " " + " ".join(asked[start:end]) + " "
+            if run not in text or run in before or any(run in k for k in known):
+                continue
+            while end < len(asked) and " " + " ".join(asked[start : end + 1]) + " " in text:
+                end += 1
+            if _INSTRUCTING & set(asked[start:end]):  # "make it warmer", not the words asked for
+                return _as_written(note, asked[start:end])
+    return None
+
+
+# Words that make a run of the note an instruction rather than copy the reviewer dictated
+# ("Mention that it weighs 840 grams" → "It weighs 840 grams" is the draft doing as asked).
+_INSTRUCTING = frozenset(
+    "please make mention add remove drop delete cut change rewrite reword replace shorten "
+    "shorter longer warmer friendlier punchier tone draft subject sentence paragraph wording "
+    "instead should needs need reviewer feedback".split()
+)
+
+
+def _as_written(note: str, run: Sequence[str]) -> str:
+    """The run of the note's words as the reviewer wrote them (case and punctuation kept)."""
+    pattern = r"\W+".join(re.escape(w) for w in run)
+    found = re.search(pattern, note, re.IGNORECASE)
+    return found.group(0) if found else " ".join(run)
+
+
+def copied_note(copied: str) -> str:
+    """What the card says when the redraft pasted the reviewer's words in, a marketer's words."""
+    return (
+        f"Your send-back note was copied into the draft (“{clip(copied, 80)}”) instead of being "
+        "followed. Edit it out, send it back with other words, or reject it."
+    )
+
+
+def copied_feedback_for_writer(copied: str) -> str:
+    """The same for the writer's next round."""
+    return (
+        f"You pasted the reviewer's instruction into the text (“{clip(copied, 80)}”). Do not "
+        "write the instruction: do what it asks, in the draft's own words."
+    )
+
+
+def pasted(
+    channel: Channel,
+    args: Mapping[str, Any],
+    feedback: Sequence[str],
+    previous: ProposedAction,
+    checkable: Sequence[Mapping[str, Any]],
+    brief: Mapping[str, Any],
+) -> list[Problem]:
+    """The reviewer's instruction pasted into the redraft's text, as a problem of the AI review
+    (graphs/writer.py `draft_action`): the writer is asked again, the person told."""
+    sources = [str(p.get("text") or p.get("quote") or "") for p in checkable]
+    sources += [str(v) for v in brief.values() if isinstance(v, str)]
+    copied = copied_feedback(channel.copy(args), feedback, channel.copy(previous["args"]), sources)
+    if copied is None:
+        return []
+    return [Problem("feedback", copied_note(copied), copied_feedback_for_writer(copied))]
 
 
 def audit(

@@ -11,6 +11,9 @@ A claim is *supported* only when
 4. the claim keeps the quote's polarity (a "not" the quote does not have flips the meaning), and
    enough of its words are the quote's words (a claim can reuse a number for another fact).
 
+A stated saving must be one the quotes give ("save €59" where €59 is the offer price is not:
+graphs/checks/savings.py).
+
 The reasons are written for a marketer: "the price $199 is not in the cited quote (it says $149)".
 `checkable_tokens(text)` lists what rule 3 checks, for tests and for the review card.
 """
@@ -22,6 +25,7 @@ from collections.abc import Callable
 
 from typing_extensions import TypedDict
 
+from graphs.checks.savings import saving_differs
 from graphs.claim_tokens import Token, _stem, checkable_tokens, content_words
 from graphs.claim_words import NEGATIONS
 from graphs.state import Claim, Evidence
@@ -220,6 +224,9 @@ def _check(
     missing = _missing_fact(claim_tokens, quote_tokens, _norm(context).lower())
     if missing:
         return False, missing
+    saving = saving_differs(text, [context], "the cited quote")  # "save €59" where €59 is a price
+    if saving:
+        return False, saving
     unbound = _unbound(claim_tokens, cited)
     if unbound:
         return False, unbound

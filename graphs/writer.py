@@ -246,6 +246,7 @@ def draft_action(
                 Problem("feedback", left, left)
                 for left in feedback_left(channel, args, feedback, previous["args"])
             ]
+            problems += redraft_check.pasted(channel, args, feedback, previous, checkable, brief)
         rounds.append(
             {
                 "round": n + 1,

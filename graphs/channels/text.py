@@ -27,8 +27,13 @@ _SIGNATURE_LINE = re.compile(
 _LINKISH = re.compile(r"\bhttps?:?/*\S*|\bwww\.\S+", re.IGNORECASE)
 
 
+# A sentence ends at . ! ? and a space, or at a full stop run into the next sentence's capital
+# ("…on average.Brightloop 2…", as the 0.5B writes): a repeat glued on is still a repeat.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[a-z0-9%)][.!?])(?=[A-Z][a-z])")
+
+
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
 
 
 def clean(text: str) -> str:

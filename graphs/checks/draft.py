@@ -16,6 +16,7 @@ from typing import Any
 
 from graphs.channels.base import Channel
 from graphs.channels.text import sentences
+from graphs.checks.scripts import foreign_scripts
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ MIN_WORDS = {"publish_page": 100}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact | placeholder | length | avoid | offer | link | repeat | channel
+    kind: str  # fact | placeholder | length | avoid | offer | link | repeat | script | channel
     reason: str  # for the reviewer
     feedback: str  # for the writer
 
@@ -191,20 +192,55 @@ def review(
             Problem("link", f"The link {link} is missing", f"Keep the link {link} in the text.")
         )
     problems += channel.checks(args, brief)
-    seen: set[str] = set()
-    for sentence in sentences(copy):
-        key = re.sub(r"\W+", " ", sentence.lower()).strip()
-        if len(key) > 12 and key in seen:
-            problems.append(
-                Problem(
-                    "repeat",
-                    f"Says the same thing twice: “{_short(sentence)}”",
-                    f"You wrote “{_short(sentence)}” twice; say each thing once.",
-                )
+    for sentence, times in repeated_sentences(copy)[:MAX_REPEATS_SHOWN]:
+        said = "twice" if times == 2 else f"{times} times"
+        problems.append(
+            Problem(
+                "repeat",
+                f"Says the same sentence {said}: “{_short(sentence)}”",
+                f"You wrote “{_short(sentence)}” {said}; say each thing once.",
             )
-            break
-        seen.add(key)
+        )
+    campaign = [
+        *(str(v) for v in brief.values() if isinstance(v, str)),
+        *(str(v) for v in brand.values() if isinstance(v, str)),
+        *(str(p.get("text") or p.get("quote") or "") for p in passages),
+    ]
+    for script, written in foreign_scripts(copy, campaign).items():
+        shown = ", ".join(f"“{w}”" for w in written)
+        problems.append(
+            Problem(
+                "script",
+                f"Written partly in {script} ({shown}), which neither the brief nor the facts "
+                "use: check the wording before it goes out",
+                f"Write only in the language of the brief and the facts: replace {shown}.",
+            )
+        )
     return problems, checks
+
+
+MAX_REPEATS_SHOWN = 3  # repeated sentences named, each once with how often it is said
+
+
+def repeated_sentences(copy: str) -> list[tuple[str, int]]:
+    """The sentences said more than once in one draft (case, spacing and punctuation aside),
+    each with how often, in the order they first come. Headings are not sentences; nor is a
+    subject or title (the first line, when it ends without a full stop) that the text repeats."""
+    lines = [line.strip() for line in copy.splitlines() if line.strip()]
+    if len(lines) > 1 and "\n" in copy.strip() and not re.search(r"[.!?]$", lines[0]):
+        lines = lines[1:]
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        for sentence in sentences(line):
+            key = re.sub(r"\W+", " ", sentence.lower()).strip()
+            if len(key) <= 12 or len(key.split()) < 3:
+                continue
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, sentence.strip())
+    return [(first[k], n) for k, n in counts.items() if n > 1]
 
 
 _QUOTED = r"[\"“'‘]([^\"”'’]{2,60})[\"”'’]"

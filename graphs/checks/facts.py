@@ -17,8 +17,9 @@ passages given (the product's knowledge), not only the one the model cited:
 - `no_facts`: nothing to check (greetings, calls to action, plain prose).
 
 Unit variants match ("12-week" / "12 weeks", "90 minutes" / "an hour and a half",
-"€59" / "59 EUR"); ordinary capitalised words (sentence starts, headings, common words) are not
-names. `known` texts (the brief, the brand's settings, the contact) support facts as well.
+"€59" / "59 EUR"); a saving must be one the sheet gives ("save €59" where €79 is €59 with the
+code is unsupported: graphs/checks/savings.py); ordinary capitalised words (sentence starts,
+headings, common words) are not names. `known` texts (the brief, the brand's settings, the contact) support facts as well.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from graphs.checks.fact_tokens import (  # noqa: F401 - FACT_KINDS importable fr
     facts_of,
     flatten,
 )
+from graphs.checks.savings import saving_differs
 from graphs.checks.sentences import (
     _GREETING,
     _SIGNATURE,
@@ -95,7 +97,9 @@ def check_text(
         # a word counts as a name when it is capitalised mid-sentence *elsewhere*: a title-case
         # subject ("Discover the Ultimate Solution...") is no evidence for its own words
         elsewhere = context.replace(sentence, " ")
-        checks.append(_check_sentence(sentence, prepared, known_tokens, known_lower, elsewhere))
+        checks.append(
+            _check_sentence(sentence, prepared, known_tokens, known_lower, elsewhere, known_text)
+        )
     return checks
 
 
@@ -105,6 +109,7 @@ def _check_sentence(
     known_tokens: list[Token],
     known_lower: str,
     context: str,
+    known_text: str = "",
 ) -> SentenceCheck:
     plain, heading = _plain(sentence)
 
@@ -134,6 +139,11 @@ def _check_sentence(
     if quote is not None:
         status, by, differs = quote
         return verdict(status, facts, by, differs)
+    # a saving is a difference of two prices, not any price the sheet gives ("save €59" where
+    # the sheet's €79 is €59 with the code): the brief's offer counts as a source
+    saving = saving_differs(plain, [known_text, *(p.text for p in passages)], SHEET)
+    if saving is not None:
+        return verdict("unsupported", facts, [], saving)
     if not facts:
         restated = _restated(plain, passages)
         if restated:

@@ -380,7 +380,13 @@ class Reviews(AutonomyService):
 
         try:
             brief = (self.store.campaign(item["thread_id"]) or {}).get("brief") or {}
-            rules = learn(self.home, brief, item["payload"]["action"]["args"], valid)
+            payload = item["payload"]
+            quotes = [  # the knowledge the draft was written from: its words for the product
+                str(source.get("quote") or "")
+                for claim in payload.get("evidence") or []
+                for source in claim.get("sources") or []
+            ]
+            rules = learn(self.home, brief, payload["action"]["args"], valid, quotes)
         except Exception:  # a broken brand file must not lose the decision
             log.warning("could not learn from the decision on %s", item["action_id"], exc_info=True)
             return

@@ -62,3 +62,22 @@ def test_an_unknown_source_gets_a_readable_name() -> None:
         "Supported by Brightloop pricing › Price"
     )
     assert in_words("Supported by notes/launch-plan.md", known) == "Supported by Launch plan"
+
+
+def test_a_draft_in_another_script_says_so_once_in_plain_words(ui_home: Path) -> None:
+    from fakes import ScriptedChatModel, default_answer
+
+    def chinese_subject(schema: object, prompt: str) -> dict:
+        data = default_answer(schema, prompt)  # type: ignore[arg-type]
+        if "subject" in data:
+            data["subject"] = "智能 " + data["subject"]
+        return data
+
+    with Signoff(ui_home, model=ScriptedChatModel(script=[chinese_subject] * 20)) as runtime:
+        [email] = runtime.start({**BRIEF, "channels": ["email"]})["pending"]
+    at = open_app(INBOX)
+    assert not at.exception
+    card = at.get_by_key(f"card-{email['id']}")
+    shown = "\n".join(str(m.value).replace("\\", "") for m in card.get("markdown"))
+    assert shown.count("Chinese characters (“智能”)") == 1, shown
+    assert "written partly in Chinese characters (“智能”), which neither the brief nor" in shown

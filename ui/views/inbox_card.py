@@ -281,7 +281,13 @@ def render_ai_review(item: dict[str, Any], *, flagged: bool = False) -> None:
     """What the AI review left for the person and why, and what a redraft changed. `flagged`:
     the card shows sentences or claims to check (the review never says "nothing left" then)."""
     rounds = int(item.get("review_rounds") or 0)
-    notes = [n for n in item.get("review_notes") or [] if not n.startswith("Not in the facts")]
+    # each warning once: unsupported sentences are shown with the facts, another script with
+    # why the draft is here (the routing's reason)
+    notes = [
+        n
+        for n in item.get("review_notes") or []
+        if not n.startswith(("Not in the facts", "Written partly in"))
+    ]
     if rounds > 1 or notes:
         st.markdown(
             f"**AI review** ({count(rounds, 'round')}): "
