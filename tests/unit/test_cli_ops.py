@@ -15,12 +15,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import BRIEF, BRIEF_TEXT, seeded
 from fakes import ScriptedChatModel
 from policy_support import shipped, write_policy
 from support import maildir_count, run, run_json
@@ -29,12 +28,6 @@ from graphs.runtime import Signoff
 from ui import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-BRIEF = {
-    "product": "Brightloop 2 smart thermostat",
-    "audience": "homeowners with high heating bills",
-    "goal": "pre-orders before winter",
-}
-BRIEF_TEXT = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal: pre-orders"
 
 
 # -- fixtures and helpers ---------------------------------------------------------------------
@@ -50,16 +43,6 @@ def holds_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_home: Path) ->
         return path
 
     return use
-
-
-@contextmanager
-def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signoff]:
-    """The facade over the same data directory (and policy), to set a scene and check it."""
-    runtime = Signoff(home, model=model or ScriptedChatModel(), recover=False)
-    try:
-        yield runtime
-    finally:
-        runtime.close()
 
 
 def start(s: Signoff, **extra: Any) -> dict[str, Any]:

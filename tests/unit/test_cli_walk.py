@@ -15,32 +15,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import BRIEF, BRIEF_TEXT, seeded
 from fakes import ScriptedChatModel
 from support import maildir_count, run, run_json
-
-from graphs.runtime import Signoff
-
-BRIEF = {
-    "product": "Brightloop 2 smart thermostat",
-    "audience": "homeowners with high heating bills",
-    "goal": "pre-orders before winter",
-}
-BRIEF_TEXT = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal: pre-orders"
-
-
-@contextmanager
-def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signoff]:
-    runtime = Signoff(home, model=model or ScriptedChatModel(), recover=False)
-    try:
-        yield runtime
-    finally:
-        runtime.close()
 
 
 # -- 1. the short campaign id shown everywhere is taken everywhere ------------------------------
