@@ -1,8 +1,12 @@
-"""Helpers the CLI tests share: the brief they start campaigns from, and the facade over the
-CLI's data directory (to set a scene and check it)."""
+"""Helpers the CLI tests share: the brief they start campaigns from, the facade over the CLI's
+data directory (to set a scene and check it), and a `signoff decide` killed mid-send."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +15,7 @@ from fakes import ScriptedChatModel
 
 from graphs.runtime import Signoff
 
+ROOT = Path(__file__).resolve().parents[1]
 BRIEF = {
     "product": "Brightloop 2 smart thermostat",
     "audience": "homeowners with high heating bills",
@@ -27,3 +32,17 @@ def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signo
         yield runtime
     finally:
         runtime.close()
+
+
+def crash_after_claim(item_id: str, smtp: str) -> None:
+    """`signoff decide ITEM approve` in a process of its own that dies right after claiming the
+    send (as if killed mid-send) over plain SMTP, which cannot tell whether a message went out."""
+    crashed = subprocess.run(
+        [sys.executable, "-m", "ui", "decide", item_id, "approve", "-q"],
+        cwd=ROOT,
+        env={**os.environ, "SIGNOFF_CRASH_AT": "after_claim", "SIGNOFF_SMTP_URL": smtp},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import BRIEF, BRIEF_TEXT, seeded
+from cli_support import BRIEF, BRIEF_TEXT, crash_after_claim, seeded
 from fakes import ScriptedChatModel
 from policy_support import shipped, write_policy
 from support import maildir_count, run, run_json
@@ -516,17 +516,7 @@ def test_a_crash_mid_send_leaves_an_in_doubt_item_to_settle(
     with seeded(cli_home) as s:
         email = by_action(start(s)["pending"], "send_email")
     smtp = f"smtp://127.0.0.1:{free_port()}"
-    # The process dies right after claiming the send (as if killed mid-send) over plain SMTP,
-    # which cannot tell whether a message went out.
-    crashed = subprocess.run(
-        [sys.executable, "-m", "ui", "decide", email["id"], "approve", "-q"],
-        cwd=ROOT,
-        env={**os.environ, "SIGNOFF_CRASH_AT": "after_claim", "SIGNOFF_SMTP_URL": smtp},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    crash_after_claim(email["id"], smtp)
     monkeypatch.setenv("SIGNOFF_SMTP_URL", smtp)
     assert run_json(capsys, "recover")[0] == 0
     code, rows, _ = run_json(capsys, "in-doubt")
