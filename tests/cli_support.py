@@ -34,6 +34,21 @@ def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signo
         runtime.close()
 
 
+def unsupported_claim_model() -> ScriptedChatModel:
+    """A model whose every draft (the first and both AI review rounds) claims a price the
+    facts do not hold: "costs $19 today only"."""
+    return ScriptedChatModel(
+        script=[
+            {
+                "subject": "Save big",
+                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and "
+                "keep your home warm all winter long. Reply to this email.",
+            }
+        ]
+        * 3
+    )
+
+
 def crash_after_claim(item_id: str, smtp: str) -> None:
     """`signoff decide ITEM approve` in a process of its own that dies right after claiming the
     send (as if killed mid-send) over plain SMTP, which cannot tell whether a message went out."""

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import BRIEF, BRIEF_TEXT, crash_after_claim, seeded
-from fakes import ScriptedChatModel
+from cli_support import BRIEF, BRIEF_TEXT, crash_after_claim, seeded, unsupported_claim_model
 from policy_support import shipped, write_policy
 from support import maildir_count, run, run_json
 
@@ -53,6 +52,14 @@ def start(s: Signoff, **extra: Any) -> dict[str, Any]:
 def by_action(pending: list[dict[str, Any]], name: str) -> dict[str, Any]:
     [item] = [p for p in pending if p["action"] == name]
     return item
+
+
+def approved_and_held(s: Signoff) -> dict[str, Any]:
+    """A new campaign's email, approved by ann: its hold (the policy holds email)."""
+    email = by_action(start(s)["pending"], "send_email")
+    s.decide(email["id"], {"type": "approve"}, by="ann")
+    [hold] = s.holds()
+    return hold
 
 
 def free_port() -> int:
@@ -103,9 +110,7 @@ def test_cancel_after_the_scheduler_released_it_is_exit_3(
 ) -> None:
     holds_of(600)
     with seeded(cli_home) as s:
-        email = by_action(start(s)["pending"], "send_email")
-        s.decide(email["id"], {"type": "approve"}, by="ann")
-        [hold] = s.holds()
+        hold = approved_and_held(s)
         assert s.tick(now=hold["release_at"] + 1)["released"] == [hold["id"]]
     assert maildir_count(cli_home) == 1
     code, error, err = run_json(capsys, "cancel", hold["id"])
@@ -157,9 +162,7 @@ def test_worker_releases_held_email_and_stops_cleanly_on_ctrl_c(
 ) -> None:
     holds_of(1)
     with seeded(cli_home) as s:
-        email = by_action(start(s)["pending"], "send_email")
-        s.decide(email["id"], {"type": "approve"}, by="ann")
-        [hold] = s.holds()
+        hold = approved_and_held(s)
     assert maildir_count(cli_home) == 0
     worker = subprocess.Popen(
         [sys.executable, "-m", "ui", "worker", "--interval", "0.2"],
@@ -199,9 +202,7 @@ def test_worker_json_lines(
     """`--json`: one object per event; SIGTERM stops it like Ctrl-C (here: after 2 steps)."""
     holds_of(600)
     with seeded(cli_home) as s:
-        email = by_action(start(s)["pending"], "send_email")
-        s.decide(email["id"], {"type": "approve"}, by="ann")
-        [hold] = s.holds()
+        hold = approved_and_held(s)
     steps = []
     real_tick = Signoff.tick
 
@@ -279,16 +280,7 @@ def test_decide_several_ids_one_bad_saves_nothing(
 def test_approving_unsupported_claims_needs_checked(
     cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    model = ScriptedChatModel(
-        script=[
-            {
-                "subject": "Save big",
-                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
-            }
-        ]
-        * 3  # the first draft and both AI review rounds
-    )
-    with seeded(cli_home, model) as s:
+    with seeded(cli_home, unsupported_claim_model()) as s:
         email = by_action(start(s)["pending"], "send_email")
     assert email["needs_check"]
     code, error, _ = run_json(capsys, "decide", email["id"], "approve")

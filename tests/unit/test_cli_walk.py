@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import BRIEF, BRIEF_TEXT, seeded
-from fakes import ScriptedChatModel
+from cli_support import BRIEF, BRIEF_TEXT, seeded, unsupported_claim_model
 from support import maildir_count, run, run_json
 
 
@@ -112,17 +111,7 @@ def test_decide_prints_the_next_items_hints(
 def test_approving_unsupported_claims_names_the_checked_flag(
     cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    model = ScriptedChatModel(
-        script=[
-            {
-                "subject": "Save big",
-                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and "
-                "keep your home warm all winter long. Reply to this email.",
-            }
-        ]
-        * 3
-    )
-    with seeded(cli_home, model) as s:
+    with seeded(cli_home, unsupported_claim_model()) as s:
         [email] = [p for p in s.start(dict(BRIEF))["pending"] if p["action"] == "send_email"]
     assert email["needs_check"]
     for argv in (["decide", email["id"], "approve"], ["decide", email["id"], "--approve"]):
