@@ -3,35 +3,28 @@ its server gone (the owner exited) is sent once more to the server that took ove
 
 from __future__ import annotations
 
-import http.server
 import socket
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
+from loopback import PageHandler, serving
 
 from graphs import embedded, model_share
 
 
-class Answer(http.server.BaseHTTPRequestHandler):
+class Answer(PageHandler):
     def do_POST(self) -> None:  # noqa: N802 - the standard library's name
         body = self.rfile.read(int(self.headers["content-length"]))
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"took over: " + body)
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def survivor() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
+    with serving(Answer) as port:
+        yield port
 
 
 def _closed_port() -> int:
