@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cli_support import crash_after_claim
 from fakes import ScriptedChatModel
-from policy_support import write_policy
+from policy_support import drop_holds, write_policy
 from streamlit.testing.v1 import AppTest
 from ui_support import BRIEF, keys, maildir, open_app, present, texts
 
@@ -341,8 +341,7 @@ def test_expiry_and_the_reminder_badge(
 ) -> None:
     def soon(doc: dict[str, Any]) -> None:
         doc["expiry"].update(high=3600, remind_before=7200)  # a reminder from the start
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
+        drop_holds(doc)
 
     monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "soon.yaml", soon)))
     with Signoff(ui_home, model=ScriptedChatModel()) as seeded:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from cli_support import BRIEF, BRIEF_TEXT, crash_after_claim, seeded, unsupported_claim_model
-from policy_support import shipped, write_policy
+from policy_support import promotes_quickly, shipped, write_policy
 from support import maildir_count, run, run_json
 
 from graphs.runtime import Signoff
@@ -550,12 +550,7 @@ def test_policy_prints_the_routing_table(
 def test_autonomy_suggests_and_a_person_promotes(
     cli_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    def quick_promotion(doc: dict[str, Any]) -> None:
-        doc["promotion"].update(min_decisions=3, min_lower_bound=0.3)
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
-
-    monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "p.yaml", quick_promotion)))
+    monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "p.yaml", promotes_quickly)))
     with seeded(cli_home) as s:
         for _ in range(4):
             email = by_action(start(s, channels=["email"])["pending"], "send_email")

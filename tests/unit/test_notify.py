@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from loopback import Loopback, Reply
-from policy_support import Clock, write_policy
+from policy_support import Clock, drop_holds, write_policy
 
 from graphs.errors import InvalidInput
 from graphs.notify import STALE
@@ -69,8 +69,7 @@ def hooks() -> Iterator[Loopback]:
 
 
 def team(doc: dict[str, Any]) -> None:
-    for spec in doc["actions"].values():
-        spec["hold_seconds"] = 0
+    drop_holds(doc)
     doc["people"] = {
         ANN: ["marketer"],
         BOB: ["budget_owner"],
