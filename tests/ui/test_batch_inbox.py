@@ -6,7 +6,6 @@ Every submission is one `decide_many` call: a spy on the class counts them.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from cli_support import crash_after_claim
 from fakes import ScriptedChatModel
 from policy_support import drop_holds, write_policy
 from streamlit.testing.v1 import AppTest
+from support import free_port
 from ui_support import BRIEF, keys, maildir, open_app, present, texts
 
 from graphs.runtime import Signoff
@@ -355,12 +355,6 @@ def test_expiry_and_the_reminder_badge(
 
 
 # -- sends in doubt and failed ----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_failed_send_is_shown_and_retried(ui_home: Path) -> None:
     smtp = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
     with Signoff(ui_home, model=ScriptedChatModel(), smtp_url=smtp) as broken:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 from loopback import PageHandler, serving
 from streamlit.testing.v1 import AppTest
+from support import free_port
 from ui_support import open_app
 
 from tools.kb import KnowledgeBase
@@ -129,9 +129,7 @@ def test_add_a_web_page_and_an_unreachable_one(ui_home: Path, web: str) -> None:
     assert not at.exception
     assert any("Added" in s.value and "/kettle" in s.value for s in at.success)
     assert f"{web}/kettle" in source_names(ui_home)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
+    closed = free_port()
     at.text_input(key="kb-url").input(f"http://127.0.0.1:{closed}/")
     at.button(key="kb-add-url").click().run()
     assert not at.exception

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 from cli_support import BRIEF, BRIEF_TEXT, crash_after_claim, seeded, unsupported_claim_model
 from policy_support import promotes_quickly, shipped, write_policy
-from support import maildir_count, run, run_json
+from support import free_port, maildir_count, run, run_json
 
 from graphs.runtime import Signoff
 from ui import cli
@@ -60,12 +59,6 @@ def approved_and_held(s: Signoff) -> dict[str, Any]:
     s.decide(email["id"], {"type": "approve"}, by="ann")
     [hold] = s.holds()
     return hold
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- holds: list, cancel, send now ------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 from cli_support import BRIEF, BRIEF_TEXT, seeded, unsupported_claim_model
-from support import maildir_count, run, run_json
+from support import free_port, maildir_count, run, run_json
 
 
 # -- 1. the short campaign id shown everywhere is taken everywhere ------------------------------
@@ -226,9 +225,7 @@ def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
     """SIGINT to the process group, as a terminal's Ctrl-C does, then once more to the process
     (`uv run`, which `make run` goes through, forwards it again): "Stopped.", exit 0 (so `make`
     adds no error line), no traceback, and the page server and the worker are gone."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from loopback import PageHandler, serving
+from support import free_port
 
 from tools.kb import KnowledgeBase
 
@@ -57,12 +57,6 @@ def kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
         yield base
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_add_url_keeps_the_main_text_with_its_headings(kb, server):
     url = f"{server}/article"
     info = kb.add_url(url)
@@ -107,7 +101,7 @@ def test_http_errors_say_what_came_back(kb, server):
 
 def test_unreachable_url_gives_the_clear_message(kb, monkeypatch):
     monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
-    url = f"http://127.0.0.1:{closed_port()}/page"
+    url = f"http://127.0.0.1:{free_port()}/page"
     with pytest.raises(ValueError) as err:
         kb.add_url(url)
     message = str(err.value)
