@@ -10,6 +10,11 @@ from a script, or like a tiny Mastodon / WordPress / ad platform.
         masto = Mastodon(server, token="t0ken")   # honours Idempotency-Key like the real one
 
 Handlers run on the server's threads; a `delay` is cut short when the server stops.
+
+A test whose server is a few lines of `do_GET` serves its own `PageHandler` subclass instead:
+
+    with serving(Handler) as port:
+        ...                                  # http://127.0.0.1:{port}/...
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -59,6 +65,35 @@ class _QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class PageHandler(BaseHTTPRequestHandler):
+    """A plain `http.server` handler, quiet, with one call that sends a whole body."""
+
+    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """`handler` served on 127.0.0.1 from a thread of its own: yields the port; stops it after."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
 
 
 class Loopback:

@@ -26,12 +26,32 @@ def write_policy(path: Path, edit: Any = None, **actions: dict[str, Any]) -> Pat
     return path
 
 
-def no_holds(path: Path) -> Path:
-    def drop(doc: dict[str, Any]) -> None:
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
+def drop_holds(doc: dict[str, Any]) -> None:
+    """No hold windows: an approved action runs at once (an edit for `write_policy`)."""
+    for spec in doc["actions"].values():
+        spec["hold_seconds"] = 0
 
-    return write_policy(path, drop)
+
+def promotes_quickly(doc: dict[str, Any]) -> None:
+    """No holds, and a promotion suggested after 3 clean approvals."""
+    doc["promotion"].update(min_decisions=3, min_lower_bound=0.3)
+    drop_holds(doc)
+
+
+def split_spend_authority(doc: dict[str, Any]) -> None:
+    """Marketers approve every action but spends, which an admin approves; a spend above 500
+    needs a budget owner too."""
+    doc["authority"]["approve"] = [
+        {"action": "*", "roles": ["marketer"]},
+        {"action": "spend_ads", "roles": ["admin"]},
+    ]
+    doc["authority"]["thresholds"] = [
+        {"action": "spend_ads", "above": 500, "roles": ["budget_owner"]}
+    ]
+
+
+def no_holds(path: Path) -> Path:
+    return write_policy(path, drop_holds)
 
 
 class Clock:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from policy_support import shipped, write_policy
+from policy_support import promotes_quickly, shipped, write_policy
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from ui_support import BRIEF, keys, open_app, texts
@@ -260,13 +260,7 @@ def test_verify_the_audit_chain_and_download_it(
 @pytest.fixture
 def quick_promotion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Path) -> Path:
     """No holds, and a promotion suggested after 3 clean approvals (for the app and `seeded`)."""
-
-    def edit(doc: dict[str, Any]) -> None:
-        doc["promotion"].update(min_decisions=3, min_lower_bound=0.3)
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
-
-    path = write_policy(tmp_path / "quick.yaml", edit)
+    path = write_policy(tmp_path / "quick.yaml", promotes_quickly)
     monkeypatch.setenv("SIGNOFF_POLICY", str(path))
     return path
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from policy_support import write_policy
+from policy_support import drop_holds, write_policy
 from ui_support import keys, open_app, texts
 
 from graphs.runtime import Signoff
@@ -27,8 +27,7 @@ BRIEF = {
 @pytest.fixture
 def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Path) -> Signoff:
     def edit(doc: dict[str, Any]) -> None:
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
+        drop_holds(doc)
         doc["people"] = {ANN: ["marketer"], BOB: ["budget_owner", "admin"], DAN: ["viewer"]}
         doc["authority"]["logins"] = {"ann": ANN, "dan": DAN}
 

@@ -6,25 +6,21 @@ Every submission is one `decide_many` call: a spy on the class counts them.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import crash_after_claim
 from fakes import ScriptedChatModel
-from policy_support import write_policy
+from policy_support import drop_holds, write_policy
 from streamlit.testing.v1 import AppTest
+from support import free_port
 from ui_support import BRIEF, keys, maildir, open_app, present, texts
 
 from graphs.runtime import Signoff
 
 INBOX = "views/inbox.py"
 NEW = "views/new_campaign.py"
-ROOT = Path(__file__).resolve().parents[2]
 CONTACTS = [
     {"email": f"{name.lower()}@example.com", "name": name, "company": company}
     for name, company in [("Ann", "Acme"), ("Bob", "Bolt"), ("Cy", "Cork"), ("Dee", "Dune")]
@@ -345,8 +341,7 @@ def test_expiry_and_the_reminder_badge(
 ) -> None:
     def soon(doc: dict[str, Any]) -> None:
         doc["expiry"].update(high=3600, remind_before=7200)  # a reminder from the start
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
+        drop_holds(doc)
 
     monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "soon.yaml", soon)))
     with Signoff(ui_home, model=ScriptedChatModel()) as seeded:
@@ -360,12 +355,6 @@ def test_expiry_and_the_reminder_badge(
 
 
 # -- sends in doubt and failed ----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_failed_send_is_shown_and_retried(ui_home: Path) -> None:
     smtp = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
     with Signoff(ui_home, model=ScriptedChatModel(), smtp_url=smtp) as broken:
@@ -390,17 +379,7 @@ def test_a_send_in_doubt_can_be_sent_again(ui_home: Path, seeded: Signoff) -> No
     result = seeded.start(dict(BRIEF))
     email = next(p for p in result["pending"] if p["action"] == "send_email")
     smtp = f"smtp://127.0.0.1:{free_port()}"
-    # A process dies right after claiming the send over plain SMTP (which cannot tell whether
-    # a message went out); on recovery the send is in doubt.
-    crashed = subprocess.run(
-        [sys.executable, "-m", "ui", "decide", email["id"], "approve", "-q"],
-        cwd=ROOT,
-        env={**os.environ, "SIGNOFF_CRASH_AT": "after_claim", "SIGNOFF_SMTP_URL": smtp},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    crash_after_claim(email["id"], smtp)  # on recovery the send is in doubt
     with Signoff(ui_home, model=ScriptedChatModel(), smtp_url=smtp, recover=False) as after_crash:
         assert after_crash.recover() == [email["id"]]
         [doubt] = after_crash.in_doubt()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from policy_support import write_policy
+from policy_support import drop_holds, write_policy
 from ui_support import BRIEF, open_app, present, texts
 
 from graphs.runtime import Signoff
@@ -21,8 +21,7 @@ ANN, CAT, DAN = "ann@example.com", "cat@example.com", "dan@example.com"
 @pytest.fixture
 def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ui_home: Path) -> Iterator[Signoff]:
     def edit(doc: dict[str, Any]) -> None:
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
+        drop_holds(doc)
         doc["people"] = {ANN: ["marketer"], CAT: ["admin", "budget_owner"], DAN: ["viewer"]}
         doc["authority"]["logins"] = {"ann": ANN, "cat": CAT, "dan": DAN}
         doc["authority"]["approve"] = [

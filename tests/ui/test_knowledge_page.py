@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback import PageHandler, serving
 from streamlit.testing.v1 import AppTest
+from support import free_port
 from ui_support import open_app
 
 from tools.kb import KnowledgeBase
@@ -48,28 +47,17 @@ def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # a loopback server stands for the web: allowlisted, as an intranet source would be
     monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(PageHandler):
         def do_GET(self) -> None:  # noqa: N802
             body = (
                 b"<html><head><title>Kettle</title></head><body><article><h1>Acme kettle</h1>"
                 b"<p>The Acme kettle boils a litre of water in 95 seconds flat.</p>"
                 b"</article></body></html>"
             )
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_body(200, body, "text/html")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 # -- the page --------------------------------------------------------------------------------
@@ -141,9 +129,7 @@ def test_add_a_web_page_and_an_unreachable_one(ui_home: Path, web: str) -> None:
     assert not at.exception
     assert any("Added" in s.value and "/kettle" in s.value for s in at.success)
     assert f"{web}/kettle" in source_names(ui_home)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
+    closed = free_port()
     at.text_input(key="kb-url").input(f"http://127.0.0.1:{closed}/")
     at.button(key="kb-add-url").click().run()
     assert not at.exception

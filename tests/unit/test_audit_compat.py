@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from audit_support import broken, intact
 
 from graphs.audit_chain import canonical, plain_hash
 from graphs.store import Store, connect, open_database
@@ -63,11 +64,11 @@ def test_main_chain_verifies_and_continues_on_both_databases(
 ) -> None:
     s = with_main_rows(Store(open_database(home), policy_version="policy-7"))
     assert s.dialect == ("sqlite" if database == "sqlite" else "postgresql")
-    assert s.verify_audit() == {"ok": True, "checked": 9, "first_bad": None, "problem": None}
+    assert s.verify_audit() == intact(9)
     with s.tx() as c:
         for n in range(2):
             s._append_audit(c, "action.executed", {"n": n, "by": "Zoë"}, thread_id="t-9")
-    assert s.verify_audit() == {"ok": True, "checked": 11, "first_bad": None, "problem": None}
+    assert s.verify_audit() == intact(11)
     s.conn.close()
 
 
@@ -81,7 +82,7 @@ def tamper(store: Store) -> sqlite3.Connection:
 
 def test_main_chain_verifies(store: Store) -> None:
     assert len(main_rows()) == 9
-    assert store.verify_audit() == {"ok": True, "checked": 9, "first_bad": None, "problem": None}
+    assert store.verify_audit() == intact(9)
 
 
 def test_new_entries_continue_main_chain(store: Store) -> None:
@@ -89,7 +90,7 @@ def test_new_entries_continue_main_chain(store: Store) -> None:
     with store.tx() as c:
         for n in range(2):
             store._append_audit(c, "action.executed", {"n": n}, thread_id="t-9")
-    assert store.verify_audit() == {"ok": True, "checked": 12, "first_bad": None, "problem": None}
+    assert store.verify_audit() == intact(12)
     new = store.query("SELECT seq, prev_hash FROM audit WHERE seq = 10")[0]
     assert new["prev_hash"] == main_rows()[-1]["hash"]
     assert [r["seq"] for r in store.chain.read_anchor() if "seq" in r] == list(range(1, 13))
@@ -110,27 +111,24 @@ def test_hand_built_bytes_are_mains(store: Store) -> None:
 def test_altered_main_entry_is_caught(store: Store) -> None:
     conn = tamper(store)
     conn.execute("UPDATE audit SET detail = ? WHERE seq = 3", ('{"text": "nothing to see"}',))
-    result = store.verify_audit()
-    assert (result["ok"], result["first_bad"]) == (False, 3)
-    assert "altered" in result["problem"]
+    result = broken(store)
+    assert result["first_bad"] == 3 and "altered" in result["problem"]
 
 
 def test_main_entry_rehashed_without_the_key_is_caught(store: Store) -> None:
     conn = tamper(store)
     row = conn.execute(f"SELECT {', '.join(FIELDS)} FROM audit WHERE seq = 9").fetchone()
     conn.execute("UPDATE audit SET hash = ? WHERE seq = 9", (plain_hash(*row),))
-    result = store.verify_audit()
-    assert (result["ok"], result["first_bad"]) == (False, 9)
-    assert "re-hashed without the audit key" in result["problem"]
+    result = broken(store)
+    assert result["first_bad"] == 9 and "re-hashed without the audit key" in result["problem"]
 
 
 def test_main_tail_cut_is_caught(store: Store) -> None:
     conn = tamper(store)
     conn.execute("DELETE FROM audit WHERE seq >= 8")
     conn.execute("UPDATE sqlite_sequence SET seq = 7 WHERE name = 'audit'")
-    result = store.verify_audit()
-    assert (result["ok"], result["first_bad"]) == (False, 8)
-    assert "cut from the end" in result["problem"]
+    result = broken(store)
+    assert result["first_bad"] == 8 and "cut from the end" in result["problem"]
 
 
 def test_forged_line_in_mains_anchor_is_caught(store: Store) -> None:
@@ -138,5 +136,4 @@ def test_forged_line_in_mains_anchor_is_caught(store: Store) -> None:
     forged = {k: v for k, v in head.items() if k != "_line"} | {"at": "2020-01-01T00:00:00+00:00"}
     with store.chain.anchor.open("a") as out:
         out.write(json.dumps(forged, sort_keys=True) + "\n")
-    result = store.verify_audit()
-    assert not result["ok"] and "not signed with the audit key" in result["problem"]
+    assert "not signed with the audit key" in broken(store)["problem"]

@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from audit_support import verifies
+
 from bench.pg_trips import Trips
 from graphs.store import Store, open_database
 
@@ -34,7 +36,7 @@ def test_an_audited_write_on_a_known_head_waits_only_for_its_commit(
                 store._append_audit(c, "test.entry", {}, thread_id="t")
         assert sum(trips.trips.values()) == 1, trips.trips
         assert [e["seq"] for e in store.audit_log(limit=10, oldest_first=True)] == [1, 2, 3]
-        assert store.verify_audit()["ok"], store.verify_audit()
+        verifies(store)
     finally:
         store.conn.close()
 
@@ -65,7 +67,7 @@ def test_a_missed_guess_chains_again_and_keeps_the_transactions_writes(
             (5, "test.after"),
         ]
         assert a.decision("i1") is not None  # the block's own write committed, once
-        assert a.verify_audit()["ok"], a.verify_audit()
+        verifies(a)
     finally:
         a.conn.close()
         b.conn.close()
@@ -94,7 +96,7 @@ def test_a_missed_guess_does_not_hide_the_blocks_own_error(
             "test.c",
         ]
         assert a.decision("i1")["by"] == "ann"  # type: ignore[index]
-        assert a.verify_audit()["ok"], a.verify_audit()
+        verifies(a)
     finally:
         a.conn.close()
         b.conn.close()
@@ -125,7 +127,7 @@ def test_stores_appending_at_once_keep_one_chain(
         entries = stores[0].audit_log(limit=1000, oldest_first=True)
         assert [e["seq"] for e in entries] == list(range(1, 76))
         assert len(stores[0].reminded()) == 75  # every transaction's own write, once
-        assert stores[0].verify_audit()["ok"], stores[0].verify_audit()
+        verifies(stores[0])
     finally:
         for store in stores:
             store.conn.close()
@@ -156,7 +158,7 @@ def test_a_connection_stops_guessing_while_others_write_and_starts_again_alone(
         # statement's first PREPARE, once per connection, is counted apart)
         assert sum(trips.trips.values()) == 2 + 2 + 1, trips.trips
         assert a._guess_head
-        assert a.verify_audit()["ok"], a.verify_audit()
+        verifies(a)
         assert len(a.audit_log(limit=100)) == 23
     finally:
         a.conn.close()

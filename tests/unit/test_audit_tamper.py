@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from audit_support import broken, intact, verifies
 from loopback import Loopback
 
 from graphs.audit_chain import AuditChain, canonical
@@ -60,14 +61,8 @@ def sha256(fields: list[object]) -> str:
     return audit_hash(*fields)  # type: ignore[arg-type]
 
 
-def verdict(store: Store) -> dict[str, object]:
-    result = store.verify_audit()
-    assert not result["ok"], result
-    return result
-
-
 def test_untouched_log_verifies_and_every_head_is_anchored(store: Store) -> None:
-    assert store.verify_audit() == {"ok": True, "checked": 8, "first_bad": None, "problem": None}
+    assert store.verify_audit() == intact(8)
     heads = [r for r in store.chain.read_anchor() if "seq" in r]
     assert [h["seq"] for h in heads] == list(range(1, 9))
     assert store.chain.genesis()["keyed_from"] == 1  # type: ignore[index]
@@ -80,7 +75,7 @@ def test_untouched_log_verifies_and_every_head_is_anchored(store: Store) -> None
 def test_altered_entry(store: Store, db: Path) -> None:
     with tamper(db) as conn:
         conn.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 4")
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 4 and result["problem"] == "entry #4 was altered"
 
 
@@ -88,7 +83,7 @@ def test_altered_entry(store: Store, db: Path) -> None:
 def test_removed_entry(store: Store, db: Path) -> None:
     with tamper(db) as conn:
         conn.execute("DELETE FROM audit WHERE seq = 5")
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 6 and "#5 was removed" in str(result["problem"])
 
 
@@ -99,7 +94,7 @@ def test_removed_entry_renumbered_and_rechained_with_sha256(store: Store, db: Pa
         conn.execute("UPDATE audit SET seq = seq - 1 WHERE seq > 5")
         conn.execute("UPDATE sqlite_sequence SET seq = 7 WHERE name = 'audit'")
         rechain(conn, sha256)
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 1 and "re-hashed without the audit key" in str(result["problem"])
 
 
@@ -108,7 +103,7 @@ def test_rewritten_and_rehashed_with_plain_sha256(store: Store, db: Path) -> Non
     with tamper(db) as conn:
         conn.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 3")
         rechain(conn, sha256)
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 1
     assert result["problem"] == "entry #1 was re-hashed without the audit key"
 
@@ -121,7 +116,7 @@ def test_rewritten_and_rehashed_with_a_guessed_key(store: Store, db: Path) -> No
     with tamper(db) as conn:
         conn.execute("UPDATE audit SET detail = '{}' WHERE seq = 2")
         rechain(conn, guessed)
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 1 and result["problem"] == "entry #1 was altered"
 
 
@@ -129,7 +124,7 @@ def test_rewritten_and_rehashed_with_a_guessed_key(store: Store, db: Path) -> No
 def test_null_hashes_after_the_chain_began(store: Store, db: Path) -> None:
     with tamper(db) as conn:
         conn.execute("UPDATE audit SET hash = NULL, prev_hash = NULL")
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 1 and "lost its hash after the chain began" in str(
         result["problem"]
     )
@@ -139,7 +134,7 @@ def test_null_hashes_after_the_chain_began(store: Store, db: Path) -> None:
 def test_null_hashes_on_the_tail_only(store: Store, db: Path) -> None:
     with tamper(db) as conn:
         conn.execute("UPDATE audit SET hash = NULL, prev_hash = NULL WHERE seq >= 6")
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 6 and "lost its hash" in str(result["problem"])
 
 
@@ -148,7 +143,7 @@ def test_entries_cut_from_the_end_with_the_sequence_reset(store: Store, db: Path
     with tamper(db) as conn:
         conn.execute("DELETE FROM audit WHERE seq > 5")
         conn.execute("UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit'")
-    result = verdict(store)
+    result = broken(store)
     assert result["first_bad"] == 6
     assert "(#6–#8) were cut from the end (the anchor saw #8)" in str(result["problem"])
 
@@ -158,7 +153,7 @@ def test_entries_cut_from_the_end_and_sequence_table_dropped(store: Store, db: P
     with tamper(db) as conn:
         conn.execute("DELETE FROM audit WHERE seq > 2")
         conn.execute("DELETE FROM sqlite_sequence WHERE name = 'audit'")
-    assert "cut from the end" in str(verdict(store)["problem"])
+    assert "cut from the end" in str(broken(store)["problem"])
 
 
 # 10
@@ -180,7 +175,7 @@ def test_database_rolled_back_to_an_older_copy(home: Path) -> None:
     s = Store(connect(db))
     s.audit("decision.recorded", {"n": "something else"})
     s.audit("decision.recorded", {"n": "and more"})
-    result = verdict(s)
+    result = broken(s)
     assert result["first_bad"] == 7 and "not the one the anchor recorded" in str(result["problem"])
     s.conn.close()
 
@@ -189,14 +184,14 @@ def test_database_rolled_back_to_an_older_copy(home: Path) -> None:
 def test_forged_anchor_line(store: Store, db: Path) -> None:
     with store.chain.anchor.open("a") as out:
         out.write(json.dumps({"seq": 99, "hash": "0" * 64, "at": "now", "mac": "f" * 64}) + "\n")
-    result = verdict(store)
+    result = broken(store)
     assert "is not signed with the audit key" in str(result["problem"])
 
 
 # 12
 def test_anchor_deleted(store: Store) -> None:
     store.chain.anchor.unlink()
-    result = verdict(store)
+    result = broken(store)
     assert "is missing or empty" in str(result["problem"])
 
 
@@ -205,7 +200,7 @@ def test_other_key_cannot_verify(store: Store, db: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("SIGNOFF_AUDIT_KEY", "an-entirely-different-secret")
     other = Store(connect(db), policy_version="v1")
     try:
-        assert "not signed with the audit key" in str(verdict(other)["problem"])
+        assert "not signed with the audit key" in str(broken(other)["problem"])
     finally:
         other.conn.close()
 
@@ -227,7 +222,8 @@ def test_key_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SIGNOFF_AUDIT_ANCHOR", str(home.parent / "anchors" / "env.jsonl"))
     s = Store(connect(home / "env.db"))
     s.audit("policy.loaded", {})
-    assert s.verify_audit()["ok"] and (home.parent / "anchors" / "env.jsonl").exists()
+    verifies(s)
+    assert (home.parent / "anchors" / "env.jsonl").exists()
     assert not (home.parent / ".signoff-config" / "audit.key").exists()
     s.conn.close()
 
@@ -237,7 +233,7 @@ def test_rolled_back_entry_is_not_anchored(store: Store) -> None:
         store._append_audit(c, "decision.recorded", {"n": "rolled back"})
         raise RuntimeError("crash before commit")
     store.audit("decision.recorded", {"n": "after"})
-    assert store.verify_audit()["ok"]
+    verifies(store)
 
 
 def test_heads_go_to_the_anchor_webhook(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -281,7 +277,7 @@ def test_existing_database_keeps_its_plain_chain_and_is_protected_from_then_on(
     s = Store(connect(db), policy_version="v1")
     assert s.chain.genesis()["keyed_from"] == 6  # type: ignore[index]
     s.audit("decision.recorded", {"after": "key"})
-    assert s.verify_audit() == {"ok": True, "checked": 6, "first_bad": None, "problem": None}
+    assert s.verify_audit() == intact(6)
     # the pre-key entries rewritten and their plain chain recomputed: the keyed entry and the
     # genesis still commit to the old last hash
     with tamper(db) as conn:
@@ -292,7 +288,7 @@ def test_existing_database_keeps_its_plain_chain_and_is_protected_from_then_on(
             h = audit_hash(*[*list(r)[:-1], prev])
             conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, h, seq))
             prev = h
-    result = verdict(s)
+    result = broken(s)
     assert result["first_bad"] == 6 and "does not follow" in str(result["problem"])
     s.conn.close()
 
@@ -303,7 +299,7 @@ def test_pre_key_entries_cannot_shed_their_hashes(home: Path) -> None:
     s = Store(connect(db))
     with tamper(db) as conn:
         conn.execute("UPDATE audit SET hash = NULL, prev_hash = NULL WHERE seq = 4")
-    assert "#4 lost its hash after the chain began" in str(verdict(s)["problem"])
+    assert "#4 lost its hash after the chain began" in str(broken(s)["problem"])
     s.conn.close()
 
 

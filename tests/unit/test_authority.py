@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from fakes import ScriptedChatModel
-from policy_support import shipped, write_policy
+from policy_support import drop_holds, shipped, write_policy
 from support import run, run_json
 
 from graphs.errors import DraftChanged, InvalidInput, NotAllowed
@@ -24,8 +24,7 @@ DAN = "dan@example.com"  # a viewer: no role that decides anything
 
 
 def team(doc: dict[str, Any]) -> None:
-    for spec in doc["actions"].values():
-        spec["hold_seconds"] = 0
+    drop_holds(doc)
     doc["actions"]["spend_ads"]["limits"].update(budget_per_day=5000, budget_per_campaign=5000)
     doc["people"] = {
         ANN: ["marketer"],

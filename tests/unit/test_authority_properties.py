@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,29 +145,48 @@ def attempts(rng: random.Random) -> list[tuple[int, str]]:
 
 # Hypothesis draws a seed; the policy and the attempts are built from it with `random` (drawing
 # each choice through Hypothesis made an example ~70 ms; this way 10,000 take a minute or two).
+def cases(n: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`n` examples of (seed, action, amount, author), with no deadline."""
+
+    def decorate(test: Callable[..., None]) -> Callable[..., None]:
+        drawn = given(
+            seed=st.integers(0, 2**32 - 1),
+            action=st.sampled_from(list(ACTIONS)),
+            amount=st.sampled_from([50, 300, 700, 1200]),
+            author=st.integers(0, 5),
+        )(test)
+        return settings(
+            max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        )(drawn)
+
+    return decorate
 
 
-@settings(max_examples=9000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    action=st.sampled_from(list(ACTIONS)),
-    amount=st.sampled_from([50, 300, 700, 1200]),
-    author=st.integers(0, 5),
-)
+def scene(seed: int, author: int) -> tuple[dict[str, Any], list[tuple[int, str]], list[str], str]:
+    """From the seed: the policy, the attempts, the people's addresses (the outsider last, for
+    every index past the team) and the author's."""
+    rng = random.Random(seed)
+    doc, tries = policy(rng), attempts(rng)
+    emails = [p["email"] for p in doc["people"]] + [OUTSIDER]
+    return doc, tries, emails, person(emails, author)
+
+
+def person(emails: list[str], index: int) -> str:
+    return emails[min(index, len(emails) - 1)]
+
+
+@cases(9000)
 def test_pure_rules_hold_for_random_policies_people_and_attempts(
     seed: int, action: str, amount: float, author: int
 ) -> None:
-    rng = random.Random(seed)
-    doc, tries = policy(rng), attempts(rng)
+    doc, tries, emails, author_email = scene(seed, author)
     auth = parse(doc)
-    emails = [p["email"] for p in doc["people"]] + [OUTSIDER]
-    author_email = emails[min(author, len(emails) - 1)]
     req = requirement(
         auth, action, ACTIONS[action], TIERS[action], {"amount": amount}, author_email
     )
     endorsers: list[str] = []
     for index, _kind in tries:
-        who = emails[min(index, len(emails) - 1)]
+        who = person(emails, index)
         verdict = assess(auth, req, endorsers, who)
         if not verdict.allowed:
             assert not (roles_of(doc, who) & demanded(doc, action, amount)[0]) or who in endorsers
@@ -188,23 +208,14 @@ def store() -> Store:
     return _DB["store"]
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    action=st.sampled_from(list(ACTIONS)),
-    amount=st.sampled_from([50, 300, 700, 1200]),
-    author=st.integers(0, 5),
-)
+@cases(1000)
 def test_the_runtime_checks_record_endorsements_apply_once_and_audit_refusals(
     seed: int, action: str, amount: float, author: int
 ) -> None:
     """The same attempts through `Approvals` over a real store, as `Signoff.decide` makes them."""
-    rng = random.Random(seed)
-    doc, tries = policy(rng), attempts(rng)
+    doc, tries, emails, author_email = scene(seed, author)
     s = store()
     approvals = Approvals(s, parse(doc))
-    emails = [p["email"] for p in doc["people"]] + [OUTSIDER]
-    author_email = emails[min(author, len(emails) - 1)]
     thread = uuid.uuid4().hex
     s.audit("campaign.started", {}, thread_id=thread, actor=author_email)
     item = {
@@ -220,7 +231,7 @@ def test_the_runtime_checks_record_endorsements_apply_once_and_audit_refusals(
     }
     applied: list[str] | None = None
     for index, kind in tries:
-        who = emails[min(index, len(emails) - 1)]
+        who = person(emails, index)
         refused_before = len(s.audit_log(thread, 10**6, event="authority.refused"))
         decision = {"type": kind} if kind == "approve" else {"type": "reject", "reason": "no"}
         try:

@@ -4,7 +4,7 @@ suggestion names whose decisions earned it, and only an admin confirms a promoti
 from __future__ import annotations
 
 import pytest
-from policy_support import write_policy
+from policy_support import drop_holds, write_policy
 
 from graphs.autonomy import bulk_track, suggest
 from graphs.errors import NotAllowed
@@ -15,8 +15,7 @@ ANN, CAT = "ann@example.com", "cat@example.com"
 
 
 def team(doc):  # type: ignore[no-untyped-def]
-    for spec in doc["actions"].values():
-        spec["hold_seconds"] = 0
+    drop_holds(doc)
     doc["people"] = {
         ANN: ["marketer"],
         "bob@example.com": ["marketer", "budget_owner"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 import json
 import mailbox
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fakes import ScriptedChatModel
 from loopback import Loopback, Mastodon, Reply, Request, WordPress
-from support import run_json
+from support import free_port, run_json
 
 from graphs.errors import InvalidDecision, InvalidInput
 from graphs.runtime import Signoff
@@ -60,12 +59,6 @@ def assert_nothing_started(runtime: Signoff, model: ScriptedChatModel) -> None:
     assert "campaign.started" not in events(runtime)
     assert runtime.store.outbox() == []
     assert model.calls == []  # refused before any drafting
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class SmtpRecorder:

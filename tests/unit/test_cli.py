@@ -471,25 +471,17 @@ def test_console_script(cli_home: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "signoff"
     assert script.exists(), "the `signoff` console script is not installed (uv sync)"
     env = {**os.environ, "SIGNOFF_HOME": str(tmp_path / "cs")}
-    done = subprocess.run(
-        [str(script), "inbox", "--json"], env=env, capture_output=True, text=True, timeout=120
-    )
+
+    def signoff(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), *argv], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    done = signoff("inbox", "--json")
     assert done.returncode == 0 and json.loads(done.stdout) == []
-    done = subprocess.run(
-        [str(script), "decide", "abc", "approve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = signoff("decide", "abc", "approve")
     assert done.returncode == 4 and "No pending action" in done.stderr and done.stdout == ""
-    done = subprocess.run(
-        [str(script), "decide", "abc", "maybe"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = signoff("decide", "abc", "maybe")
     assert done.returncode == 2 and "expected one of" in done.stderr
 
 

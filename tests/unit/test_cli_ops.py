@@ -10,31 +10,22 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import ScriptedChatModel
-from policy_support import shipped, write_policy
-from support import maildir_count, run, run_json
+from cli_support import BRIEF, BRIEF_TEXT, crash_after_claim, seeded, unsupported_claim_model
+from policy_support import promotes_quickly, shipped, write_policy
+from support import free_port, maildir_count, run, run_json
 
 from graphs.runtime import Signoff
 from ui import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-BRIEF = {
-    "product": "Brightloop 2 smart thermostat",
-    "audience": "homeowners with high heating bills",
-    "goal": "pre-orders before winter",
-}
-BRIEF_TEXT = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal: pre-orders"
 
 
 # -- fixtures and helpers ---------------------------------------------------------------------
@@ -52,16 +43,6 @@ def holds_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_home: Path) ->
     return use
 
 
-@contextmanager
-def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signoff]:
-    """The facade over the same data directory (and policy), to set a scene and check it."""
-    runtime = Signoff(home, model=model or ScriptedChatModel(), recover=False)
-    try:
-        yield runtime
-    finally:
-        runtime.close()
-
-
 def start(s: Signoff, **extra: Any) -> dict[str, Any]:
     audience = extra.pop("audience", None)
     return s.start({**BRIEF, **extra}, audience=audience)
@@ -72,10 +53,12 @@ def by_action(pending: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return item
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def approved_and_held(s: Signoff) -> dict[str, Any]:
+    """A new campaign's email, approved by ann: its hold (the policy holds email)."""
+    email = by_action(start(s)["pending"], "send_email")
+    s.decide(email["id"], {"type": "approve"}, by="ann")
+    [hold] = s.holds()
+    return hold
 
 
 # -- holds: list, cancel, send now ------------------------------------------------------------
@@ -120,9 +103,7 @@ def test_cancel_after_the_scheduler_released_it_is_exit_3(
 ) -> None:
     holds_of(600)
     with seeded(cli_home) as s:
-        email = by_action(start(s)["pending"], "send_email")
-        s.decide(email["id"], {"type": "approve"}, by="ann")
-        [hold] = s.holds()
+        hold = approved_and_held(s)
         assert s.tick(now=hold["release_at"] + 1)["released"] == [hold["id"]]
     assert maildir_count(cli_home) == 1
     code, error, err = run_json(capsys, "cancel", hold["id"])
@@ -174,9 +155,7 @@ def test_worker_releases_held_email_and_stops_cleanly_on_ctrl_c(
 ) -> None:
     holds_of(1)
     with seeded(cli_home) as s:
-        email = by_action(start(s)["pending"], "send_email")
-        s.decide(email["id"], {"type": "approve"}, by="ann")
-        [hold] = s.holds()
+        hold = approved_and_held(s)
     assert maildir_count(cli_home) == 0
     worker = subprocess.Popen(
         [sys.executable, "-m", "ui", "worker", "--interval", "0.2"],
@@ -216,9 +195,7 @@ def test_worker_json_lines(
     """`--json`: one object per event; SIGTERM stops it like Ctrl-C (here: after 2 steps)."""
     holds_of(600)
     with seeded(cli_home) as s:
-        email = by_action(start(s)["pending"], "send_email")
-        s.decide(email["id"], {"type": "approve"}, by="ann")
-        [hold] = s.holds()
+        hold = approved_and_held(s)
     steps = []
     real_tick = Signoff.tick
 
@@ -296,16 +273,7 @@ def test_decide_several_ids_one_bad_saves_nothing(
 def test_approving_unsupported_claims_needs_checked(
     cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    model = ScriptedChatModel(
-        script=[
-            {
-                "subject": "Save big",
-                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and keep your home warm all winter long. Reply to this email.",
-            }
-        ]
-        * 3  # the first draft and both AI review rounds
-    )
-    with seeded(cli_home, model) as s:
+    with seeded(cli_home, unsupported_claim_model()) as s:
         email = by_action(start(s)["pending"], "send_email")
     assert email["needs_check"]
     code, error, _ = run_json(capsys, "decide", email["id"], "approve")
@@ -533,17 +501,7 @@ def test_a_crash_mid_send_leaves_an_in_doubt_item_to_settle(
     with seeded(cli_home) as s:
         email = by_action(start(s)["pending"], "send_email")
     smtp = f"smtp://127.0.0.1:{free_port()}"
-    # The process dies right after claiming the send (as if killed mid-send) over plain SMTP,
-    # which cannot tell whether a message went out.
-    crashed = subprocess.run(
-        [sys.executable, "-m", "ui", "decide", email["id"], "approve", "-q"],
-        cwd=ROOT,
-        env={**os.environ, "SIGNOFF_CRASH_AT": "after_claim", "SIGNOFF_SMTP_URL": smtp},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    crash_after_claim(email["id"], smtp)
     monkeypatch.setenv("SIGNOFF_SMTP_URL", smtp)
     assert run_json(capsys, "recover")[0] == 0
     code, rows, _ = run_json(capsys, "in-doubt")
@@ -585,12 +543,7 @@ def test_policy_prints_the_routing_table(
 def test_autonomy_suggests_and_a_person_promotes(
     cli_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    def quick_promotion(doc: dict[str, Any]) -> None:
-        doc["promotion"].update(min_decisions=3, min_lower_bound=0.3)
-        for spec in doc["actions"].values():
-            spec["hold_seconds"] = 0
-
-    monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "p.yaml", quick_promotion)))
+    monkeypatch.setenv("SIGNOFF_POLICY", str(write_policy(tmp_path / "p.yaml", promotes_quickly)))
     with seeded(cli_home) as s:
         for _ in range(4):
             email = by_action(start(s, channels=["email"])["pending"], "send_email")

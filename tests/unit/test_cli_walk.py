@@ -10,37 +10,16 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import ScriptedChatModel
-from support import maildir_count, run, run_json
-
-from graphs.runtime import Signoff
-
-BRIEF = {
-    "product": "Brightloop 2 smart thermostat",
-    "audience": "homeowners with high heating bills",
-    "goal": "pre-orders before winter",
-}
-BRIEF_TEXT = "product: Brightloop 2 smart thermostat\naudience: homeowners\ngoal: pre-orders"
-
-
-@contextmanager
-def seeded(home: Path, model: ScriptedChatModel | None = None) -> Iterator[Signoff]:
-    runtime = Signoff(home, model=model or ScriptedChatModel(), recover=False)
-    try:
-        yield runtime
-    finally:
-        runtime.close()
+from cli_support import BRIEF, BRIEF_TEXT, seeded, unsupported_claim_model
+from support import free_port, maildir_count, run, run_json
 
 
 # -- 1. the short campaign id shown everywhere is taken everywhere ------------------------------
@@ -131,17 +110,7 @@ def test_decide_prints_the_next_items_hints(
 def test_approving_unsupported_claims_names_the_checked_flag(
     cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    model = ScriptedChatModel(
-        script=[
-            {
-                "subject": "Save big",
-                "body": "The Brightloop 2 costs $19 today only. Order yours before midnight and "
-                "keep your home warm all winter long. Reply to this email.",
-            }
-        ]
-        * 3
-    )
-    with seeded(cli_home, model) as s:
+    with seeded(cli_home, unsupported_claim_model()) as s:
         [email] = [p for p in s.start(dict(BRIEF))["pending"] if p["action"] == "send_email"]
     assert email["needs_check"]
     for argv in (["decide", email["id"], "approve"], ["decide", email["id"], "--approve"]):
@@ -256,9 +225,7 @@ def test_ctrl_c_stops_the_page_and_its_workers_quietly(cli_home: Path) -> None:
     """SIGINT to the process group, as a terminal's Ctrl-C does, then once more to the process
     (`uv run`, which `make run` goes through, forwards it again): "Stopped.", exit 0 (so `make`
     adds no error line), no traceback, and the page server and the worker are gone."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),

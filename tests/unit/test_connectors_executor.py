@@ -6,7 +6,6 @@ import email
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from loopback import Loopback, Mastodon, Reply
+from support import smtp_on_loopback
 
 from graphs import faults
 from graphs.executor import Executor, idempotency_key
@@ -142,12 +141,6 @@ class Recorder:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 EMAIL = {"to": "customers@example.com", "subject": "Winter", "body": "Warm homes [1]."}
 
 
@@ -179,16 +172,12 @@ def test_settle_mark_sent_records_who_and_never_sends(executor, home):
 
 
 def test_settle_send_again_sends_once_more(executor):
-    recorder, port = Recorder(), free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    recorder = Recorder()
+    with smtp_on_loopback(recorder) as port:
         smtp = with_settings(executor, smtp_url=f"smtp://127.0.0.1:{port}")
         key = in_doubt(smtp)
         assert recorder.messages == []
         outcome = smtp.settle(key, "send_again", "bob")
-    finally:
-        controller.stop()
     assert outcome["status"] == "executed" and outcome["detail"]["transport"] == "smtp"
     [message] = recorder.messages
     assert message["Message-ID"] == f"<{key[:32]}@signoff.local>"

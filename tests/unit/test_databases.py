@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import broken, intact, verifies
 from fakes import ScriptedChatModel
 from policy_support import write_policy
 
@@ -140,7 +141,7 @@ def test_first_decision_wins_between_two_processes(home: Path, database: str) ->
     for me, ids in won.items():
         assert all(store.decision(f"i{i}")["by"] == me for i in ids)  # type: ignore[index]
     assert len(store.audit_log(event="decision.recorded", limit=1000)) == 60
-    assert store.verify_audit()["ok"]
+    verifies(store)
     store.conn.close()
 
 
@@ -149,7 +150,7 @@ def test_audit_is_append_only_and_its_chain_verifies(home: Path, database: str) 
     store = Store(open_database(home))
     for n in range(5):
         store.audit("decision.recorded", {"n": n}, actor="ann")
-    assert store.verify_audit() == {"ok": True, "checked": 5, "first_bad": None, "problem": None}
+    assert store.verify_audit() == intact(5)
     for statement in ("UPDATE audit SET actor = 'mallory' WHERE seq = 3", "DELETE FROM audit"):
         with pytest.raises(Exception, match="append-only"), store.tx() as c:
             c.execute(statement)
@@ -159,8 +160,7 @@ def test_audit_is_append_only_and_its_chain_verifies(home: Path, database: str) 
             c.execute("ALTER TABLE audit DISABLE TRIGGER USER")
             c.execute("DELETE FROM audit WHERE seq > 3")
             c.execute("ALTER TABLE audit ENABLE TRIGGER USER")
-        result = store.verify_audit()
-        assert not result["ok"] and "#4–#5" in str(result["problem"])
+        assert "#4–#5" in str(broken(store)["problem"])
     store.conn.close()
 
 
@@ -212,7 +212,7 @@ def test_a_hold_decided_while_the_scheduler_releases_keeps_its_decision(
         assert s.store.decision(second["interrupt_id"])["decision"]["type"] == "release"  # type: ignore[index]
         events = [e["event"] for e in s.store.audit_log(first["thread_id"], oldest_first=True)]
         assert events.count("hold.release") == 1 and events.count("hold.cancel") == 1
-        assert s.store.verify_audit()["ok"]
+        verifies(s.store)
 
 
 def test_inbox_pages_and_counts(signoff: Signoff, brief: dict[str, str], database: str) -> None:

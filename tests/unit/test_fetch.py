@@ -5,13 +5,12 @@ intranet source would be; the others prove it is refused, redirects included."""
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from loopback import PageHandler, serving
 from support import run
 
 from tools.fetch import MB, FetchError, FetchLimits, fetch, internal_why, pinned
@@ -21,7 +20,7 @@ PAGE = b"<html><body><article><h1>Kettle</h1><p>The internal kettle boils in 95 
 BOMB = gzip.compress(b"\0" * (60 * MB), compresslevel=9)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(PageHandler):
     hits: list[str] = []
     hosts: list[str] = []
 
@@ -30,7 +29,7 @@ class Handler(BaseHTTPRequestHandler):
         Handler.hosts.append(self.headers.get("Host", ""))
         port = self.server.server_address[1]
         if self.path == "/internal":
-            self._send(200, PAGE, "text/html")
+            self.send_body(200, PAGE, "text/html")
         elif self.path == "/to-internal":
             self.send_response(302)
             self.send_header("Location", f"http://127.0.0.1:{port}/internal")
@@ -73,33 +72,15 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
         else:
-            self._send(404, b"not found", "text/plain")
-
-    def _send(self, status: int, body: bytes, ctype: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+            self.send_body(404, b"not found", "text/plain")
 
 
 @pytest.fixture
 def server() -> Iterator[int]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    Handler.hits = []
-    Handler.hosts = []
-    try:
-        yield int(httpd.server_address[1])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as port:
+        Handler.hits = []
+        Handler.hosts = []
+        yield port
 
 
 @pytest.fixture

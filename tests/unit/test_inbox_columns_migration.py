@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from migration_support import at_revision
+
 from graphs.storage.inbox import INSERT_ROW, NO_COLUMNS, inbox_columns
-from graphs.storage.migrate import _alembic_sqlite, head, upgrade_postgres
+from graphs.storage.migrate import head
 from graphs.store import Store, open_database
 
 OLD_INSERT = (  # as revision 13's writers inserted a row: the trigger fills the columns
@@ -55,13 +57,7 @@ def old_row(db: Any, iid: str, body: dict[str, Any], batch: str | None = None) -
 
 
 def test_a_revision_13_database_upgrades_with_the_same_counts(home: Path, database: str) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    if database == "sqlite":
-        _alembic_sqlite(home / "signoff.db", to="0013")
-    else:
-        upgrade_postgres(database, to="0013")
-    old = open_database(home)
-    assert [r[0] for r in old.execute("SELECT version_num FROM alembic_version")] == ["0013"]
+    old = at_revision(home, database, "0013")
     old.execute("INSERT INTO decisions VALUES ('s3', 't', 'a-s3', '{}', 'ann', 'x', NULL)")
     for iid, body, batch in (
         ("s1", payload(channel="email", risk="high"), None),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import verifies
 
 from graphs.store import Store, open_database
 
@@ -80,7 +81,7 @@ def test_rows_not_as_known_are_read_and_synced_right(
         retried = caplog.text.count("inbox sync of t: a guess missed")
         assert retried == (0 if database == "sqlite" else 4)
         assert ("chained again" in caplog.text) == (database != "sqlite")
-        assert store.verify_audit()["ok"], store.verify_audit()
+        verifies(store)
         assert [e["event"] for e in other.audit_log("t", oldest_first=True)].count(
             "decision.recorded"
         ) == 1

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from policy_support import write_policy
+from policy_support import split_spend_authority, write_policy
 
 from graphs.runtime import Signoff
 
@@ -36,13 +36,7 @@ def team(doc: dict[str, Any]) -> None:
         CAT: ["admin"],
         DAN: ["viewer"],
     }
-    doc["authority"]["approve"] = [
-        {"action": "*", "roles": ["marketer"]},
-        {"action": "spend_ads", "roles": ["admin"]},
-    ]
-    doc["authority"]["thresholds"] = [
-        {"action": "spend_ads", "above": 500, "roles": ["budget_owner"]}
-    ]
+    split_spend_authority(doc)
 
 
 @pytest.fixture

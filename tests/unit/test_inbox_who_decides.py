@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedChatModel
-from policy_support import write_policy
+from policy_support import drop_holds, split_spend_authority, write_policy
 from support import run, run_json
 
 from graphs.authority import decidable
@@ -23,8 +23,7 @@ DAN = "dan@example.com"  # viewer: nothing
 
 
 def team(doc: dict[str, Any]) -> None:
-    for spec in doc["actions"].values():
-        spec["hold_seconds"] = 0
+    drop_holds(doc)
     doc["actions"]["spend_ads"]["limits"].update(budget_per_day=5000, budget_per_campaign=5000)
     doc["people"] = {
         ANN: ["marketer"],
@@ -33,13 +32,7 @@ def team(doc: dict[str, Any]) -> None:
         DAN: ["viewer"],
     }
     doc["authority"]["logins"] = {"ann": ANN}
-    doc["authority"]["approve"] = [
-        {"action": "*", "roles": ["marketer"]},
-        {"action": "spend_ads", "roles": ["admin"]},
-    ]
-    doc["authority"]["thresholds"] = [
-        {"action": "spend_ads", "above": 500, "roles": ["budget_owner"]}
-    ]
+    split_spend_authority(doc)
 
 
 @pytest.fixture

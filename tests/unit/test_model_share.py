@@ -3,41 +3,28 @@ its server gone (the owner exited) is sent once more to the server that took ove
 
 from __future__ import annotations
 
-import http.server
-import socket
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
+from loopback import PageHandler, serving
+from support import free_port
 
 from graphs import embedded, model_share
 
 
-class Answer(http.server.BaseHTTPRequestHandler):
+class Answer(PageHandler):
     def do_POST(self) -> None:  # noqa: N802 - the standard library's name
         body = self.rfile.read(int(self.headers["content-length"]))
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"took over: " + body)
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def survivor() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    with serving(Answer) as port:
+        yield port
 
 
 def test_a_request_to_a_gone_server_goes_to_the_one_that_took_over(
@@ -48,7 +35,7 @@ def test_a_request_to_a_gone_server_goes_to_the_one_that_took_over(
             return f"http://127.0.0.1:{survivor}/v1"
 
     monkeypatch.setattr(embedded, "current_server", lambda: Shared())
-    gone = _closed_port()
+    gone = free_port()
     with httpx.HTTPTransport() as transport:
         request = httpx.Request(
             "POST", f"http://127.0.0.1:{gone}/v1/chat/completions", content=b"x"
@@ -60,7 +47,7 @@ def test_a_request_to_a_gone_server_goes_to_the_one_that_took_over(
 
 def test_no_shared_server_means_the_error_stands(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedded, "current_server", lambda: None)
-    request = httpx.Request("POST", f"http://127.0.0.1:{_closed_port()}/v1/x", content=b"x")
+    request = httpx.Request("POST", f"http://127.0.0.1:{free_port()}/v1/x", content=b"x")
     with httpx.HTTPTransport() as transport, pytest.raises(httpx.ConnectError):
         model_share.retry_on_lost_server(transport.handle_request, request)
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from loopback import Loopback, Reply
-from policy_support import Clock, write_policy
+from policy_support import Clock, drop_holds, write_policy
+from support import smtp_on_loopback
 
 from graphs.errors import InvalidInput
 from graphs.notify import STALE
@@ -49,15 +48,8 @@ class Recorder:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_on_loopback(recorder) as port:
         yield recorder, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -69,8 +61,7 @@ def hooks() -> Iterator[Loopback]:
 
 
 def team(doc: dict[str, Any]) -> None:
-    for spec in doc["actions"].values():
-        spec["hold_seconds"] = 0
+    drop_holds(doc)
     doc["people"] = {
         ANN: ["marketer"],
         BOB: ["budget_owner"],

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graphs.storage.migrate import _alembic_sqlite, head, upgrade_postgres
+from migration_support import at_revision
+
+from graphs.storage.migrate import head
 from graphs.store import Store, open_database
 
 CONTACTED = (
@@ -24,13 +26,7 @@ def _outbox_row(key: str, name: str, to: str, status: str) -> tuple[str, ...]:
 def test_a_revision_12_database_upgrades_and_reads_first_contacts_from_the_index(
     home: Path, database: str
 ) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    if database == "sqlite":
-        _alembic_sqlite(home / "signoff.db", to="0012")
-    else:
-        upgrade_postgres(database, to="0012")
-    old = open_database(home)
-    assert [r[0] for r in old.execute("SELECT version_num FROM alembic_version")] == ["0012"]
+    old = at_revision(home, database, "0012")
     for row in (
         _outbox_row("k1", "send_email", "Ann@Example.com", "done"),
         _outbox_row("k2", "send_email", "bob@example.com", "pending"),

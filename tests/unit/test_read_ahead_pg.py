@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from audit_support import verifies
+
 from bench.pg_trips import Trips
 from graphs.store import Store, open_database
 
@@ -25,7 +27,7 @@ def test_two_stores_appending_in_turn_keep_one_chain(
                     store._append_audit(c, "test.entry", {"n": n}, thread_id="t")
         seqs = [e["seq"] for e in a.audit_log(limit=100, oldest_first=True)]
         assert seqs == list(range(seqs[0], seqs[0] + 24)), seqs
-        assert a.verify_audit()["ok"], a.verify_audit()
+        verifies(a)
     finally:
         a.conn.close()
         b.conn.close()
@@ -47,6 +49,6 @@ def test_an_audited_write_with_a_read_waits_once_before_its_commit(
                 store._append_audit(c, "test.entry", {}, thread_id="t")  # no wait
             # the COMMIT: a wait
         assert sum(trips.trips.values()) == 2, trips.trips
-        assert store.verify_audit()["ok"]
+        verifies(store)
     finally:
         store.conn.close()

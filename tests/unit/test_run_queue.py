@@ -15,6 +15,23 @@ from graphs.runtime.stored import next_branches
 from graphs.store import Store, connect
 
 
+def stopped(home: Path, brief: dict[str, str], why: str) -> Signoff:
+    """The facade, with one campaign started on it whose model raised `ConnectionError(why)`
+    while drafting: the run stopped."""
+
+    def broken(schema: object, prompt: str) -> dict[str, str]:
+        raise ConnectionError(why)
+
+    runtime = Signoff(home, model=ScriptedChatModel(script=[broken]))
+    try:
+        with pytest.raises(RunStopped):
+            runtime.start(brief)
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime
+
+
 def test_claim_heartbeat_take_over_finish(tmp_path: Path) -> None:
     store = Store(connect(tmp_path / "q.db"))
     first = store.enqueue("retry", "t1")
@@ -40,12 +57,7 @@ def test_claim_heartbeat_take_over_finish(tmp_path: Path) -> None:
 
 
 def test_a_run_a_dead_worker_held_is_carried_on_by_another(home: Path, brief: dict[str, str]):
-    def broken(schema: object, prompt: str) -> dict[str, str]:
-        raise ConnectionError("the worker died while drafting")
-
-    with Signoff(home, model=ScriptedChatModel(script=[broken])) as runtime:
-        with pytest.raises(RunStopped):
-            runtime.start(brief)
+    with stopped(home, brief, "the worker died while drafting") as runtime:
         [campaign] = runtime.campaigns()
         thread = campaign["thread_id"]
         job = runtime.enqueue_run("retry", thread)
@@ -97,12 +109,7 @@ def test_a_worker_killed_mid_run_is_taken_over(
     import subprocess
     import sys
 
-    def broken(schema: object, prompt: str) -> dict[str, str]:
-        raise ConnectionError("the model server went away")
-
-    with Signoff(home, model=ScriptedChatModel(script=[broken])) as runtime:
-        with pytest.raises(RunStopped):
-            runtime.start(brief)
+    with stopped(home, brief, "the model server went away") as runtime:
         thread = runtime.campaigns()[0]["thread_id"]
         job = runtime.enqueue_run("retry", thread)
         started = tmp_path / "started"
@@ -139,12 +146,7 @@ def test_cli_queues_a_retry_for_the_worker(
 ) -> None:
     from support import run_json
 
-    def broken(schema: object, prompt: str) -> dict[str, str]:
-        raise ConnectionError("the model server went away")
-
-    with Signoff(cli_home, model=ScriptedChatModel(script=[broken])) as runtime:
-        with pytest.raises(RunStopped):
-            runtime.start(brief)
+    with stopped(cli_home, brief, "the model server went away") as runtime:
         thread = runtime.campaigns()[0]["thread_id"]
     code, queued, _ = run_json(capsys, "retry", thread, "--queue")
     assert code == 0 and queued["status"] == "queued"
@@ -165,15 +167,9 @@ def test_a_page_s_start_up_recovery_reads_the_checkpoints_not_the_graph(
     """Queued mode (the page, the CLI): recovery at start-up queues a retry for a campaign
     whose run died past its drafting, and none for one that died while drafting, read from the
     stored checkpoints: the page process never builds the graph for it (seconds of imports)."""
-
-    def broken(schema: object, prompt: str) -> dict[str, str]:
-        raise ConnectionError("the model went away while drafting")
-
     with Signoff(home, model=ScriptedChatModel()) as runtime:
         past = str(runtime.start({**brief, "channels": ["email"]})["thread_id"])
-    with Signoff(home, model=ScriptedChatModel(script=[broken])) as runtime:
-        with pytest.raises(RunStopped):
-            runtime.start(brief)
+    with stopped(home, brief, "the model went away while drafting") as runtime:
         [drafting] = [c["thread_id"] for c in runtime.campaigns() if c["thread_id"] != past]
         for thread in (past, drafting):  # both died "running", with no job to carry them on
             runtime.store.set_campaign_status(thread, "running")

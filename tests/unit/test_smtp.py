@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
+from support import free_port, smtp_on_loopback
 
 from graphs.executor import idempotency_key
 from graphs.runtime import Signoff
@@ -28,22 +28,11 @@ class Recorder:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_on_loopback(recorder) as port:
         yield recorder, port
-    finally:
-        controller.stop()
 
 
 def test_approved_email_goes_through_smtp_once_with_a_stable_message_id(

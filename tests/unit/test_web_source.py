@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from loopback import PageHandler, serving
+from support import free_port
 
 from tools.kb import KnowledgeBase
 
@@ -33,50 +32,29 @@ PAGES = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(PageHandler):
     version = {"n": 1}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         status, ctype, body = PAGES.get(self.path, (404, "text/plain", "not found"))
         if self.path == "/article" and Handler.version["n"] == 2:
             body = body.replace("costs $49", "costs $45")
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(status, body.encode(), ctype)
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # a loopback server stands for the web: allowlisted, as an intranet source would be
     monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    Handler.version["n"] = 1
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as port:
+        Handler.version["n"] = 1
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
 def kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
     with KnowledgeBase(tmp_path / "signoff.db") as base:
         yield base
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_add_url_keeps_the_main_text_with_its_headings(kb, server):
@@ -123,7 +101,7 @@ def test_http_errors_say_what_came_back(kb, server):
 
 def test_unreachable_url_gives_the_clear_message(kb, monkeypatch):
     monkeypatch.setenv("SIGNOFF_FETCH_ALLOW", "127.0.0.1")
-    url = f"http://127.0.0.1:{closed_port()}/page"
+    url = f"http://127.0.0.1:{free_port()}/page"
     with pytest.raises(ValueError) as err:
         kb.add_url(url)
     message = str(err.value)
