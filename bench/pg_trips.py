@@ -43,14 +43,7 @@ for extra in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(extra))
 
 SAVER_METHODS = ("put", "put_writes", "get_tuple", "list", "setup", "delete_thread")
-SKIP = (
-    "graphs/storage/database.py",
-    "graphs/storage/pg_batch.py",
-    "graphs/storage/base.py",
-    "bench/pg_trips.py",
-)
-# a statement's PREPARE, once per connection (graphs/storage/pg_batch.py): told apart
-PREPARING = "pg_batch.prepare_due"
+SKIP = ("graphs/storage/database.py", "graphs/storage/base.py", "bench/pg_trips.py")
 
 
 class Trips:
@@ -60,7 +53,6 @@ class Trips:
         self.roles: dict[int, str] = {}
         self.trips: collections.Counter[tuple[str, str]] = collections.Counter()
         self.wait_s: collections.Counter[tuple[str, str]] = collections.Counter()
-        self.prepares: collections.Counter[tuple[str, str]] = collections.Counter()
         self.sent: collections.Counter[str] = collections.Counter()
         self.sent_sql: collections.Counter[tuple[str, str]] = collections.Counter()
         self._lock = threading.Lock()
@@ -71,7 +63,6 @@ class Trips:
     def reset(self) -> None:
         with self._lock:
             self.trips.clear()
-            self.prepares.clear()
             self.wait_s.clear()
             self.sent.clear()
             self.sent_sql.clear()
@@ -106,9 +97,7 @@ class Trips:
                 if blocked[0] and id(conn) in trips.roles:  # the named connections only
                     key = (trips.roles[id(conn)], _caller())
                     with trips._lock:
-                        # a statement's PREPARE (once per connection) is counted apart
-                        counter = trips.prepares if key[1] == PREPARING else trips.trips
-                        counter[key] += 1
+                        trips.trips[key] += 1
                         trips.wait_s[key] += time.perf_counter() - t0
 
         execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
@@ -117,13 +106,9 @@ class Trips:
             role = trips.roles.get(id(cur.connection))
             if role is not None:
                 text = query.decode() if isinstance(query, bytes) else str(query)
-                # a batch of the app's connection: its statements, one per line's end
-                # (graphs/storage/pg_batch.py `Batch.send`), counted one by one
-                parts = text.split(";\n") if n == 1 else [text]
                 with trips._lock:
-                    for part in parts:
-                        trips.sent[role] += n
-                        trips.sent_sql[(role, " ".join(part.split())[:90])] += n
+                    trips.sent[role] += n
+                    trips.sent_sql[(role, " ".join(text.split())[:90])] += n
 
         def counted_execute(cur: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
             sent(cur, query, 1)
@@ -160,9 +145,6 @@ class Trips:
             out.append(
                 f"{prefix}_{key}_statements_sent_per_campaign={self.sent[role] / campaigns:.1f}"
             )
-            prepares = sum(n for (r, _), n in self.prepares.items() if r == role)
-            if prepares:  # a statement's first PREPARE on its connection (warming up)
-                out.append(f"{prefix}_{key}_prepares_per_campaign={prepares / campaigns:.1f}")
         for (role, sql), n in sorted(self.sent_sql.items(), key=lambda kv: -kv[1]):
             out.append(f"{prefix}_sent={role} {n / campaigns:.1f} {sql}")
         for (role, caller), n in sorted(self.trips.items(), key=lambda kv: -kv[1]):
@@ -182,8 +164,6 @@ def _caller() -> str:
         path = frame.filename
         if not found and "/langgraph/checkpoint/postgres/" in path and frame.name in SAVER_METHODS:
             found.append(f"saver.{frame.name}")
-        elif path.endswith("graphs/storage/pg_batch.py") and frame.name == "prepare_due":
-            return PREPARING
         elif path.startswith(str(ROOT)) and "/.venv/" not in path:
             rel = Path(path).relative_to(ROOT).as_posix()
             if rel not in SKIP:

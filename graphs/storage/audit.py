@@ -50,16 +50,15 @@ class AuditTables(Tables):
 
         On PostgreSQL a locked transaction does not read the chain's head when this connection
         knows it (`_audit_head`, what it last read or committed): its entries chain on that
-        guess and are sent with its COMMIT, last; a guard (`HEAD_IS`) goes ahead of every
-        statement the transaction still holds and fails it unless the head is still the
-        guessed one. When another writer appended since, the held statements have not run:
-        the transaction goes back to where it was (a savepoint, or all of it when nothing was
-        sent yet), the entries are chained on the head read then (under the write lock, still
-        or again held) and sent with the held statements (graphs/storage/database.py
+        guess and are sent at its end, just before the COMMIT, behind a savepoint, the first
+        one with a guard (`GUESSED`) that makes its INSERT fail unless the head is still the
+        guessed one. When another writer appended since, the transaction's own statements
+        stand, the entries are rolled back to the savepoint, chained on the head read then
+        (under the write lock still held) and sent again (graphs/storage/database.py
         `transaction`). No round trip waits for the head in the usual case; the returned
         number is the guess's (`audit()` returns the committed one). After a miss (other
         processes are writing) the connection reads the head instead, until a read finds it
-        where this connection left it (`_guess_head`): a miss costs one wait more than the
+        where this connection left it (`_guess_head`): a miss costs two waits more than the
         read it would have saved."""
         guessing = self._guessed is not None and self._in_tx  # `tx()` says so
         if self._heads and self._in_tx and self._tx_serial:
@@ -86,8 +85,9 @@ class AuditTables(Tables):
         c.execute(self._insert_sql(), (*fields, digest))
         return seq
 
-    def _insert_sql(self, rows: int = 1) -> str:
-        """The INSERT of `rows` entries (one statement)."""
+    def _insert_sql(self, rows: int = 1, *, guarded: bool = False) -> str:
+        """The INSERT of `rows` entries (one statement); `guarded`: the first one's `seq` is
+        `GUESSED` (its parameters: the guessed head's seq, then its own)."""
         # on PostgreSQL the identity sequence keeps the highest number ever given, as
         # sqlite_sequence does on SQLite (a tail cut off is told from one never written)
         top = (
@@ -96,22 +96,17 @@ class AuditTables(Tables):
             else ""
         )
         row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        return INSERT + " VALUES " + ", ".join([row] * rows) + top
+        first = "(" + GUESSED + row[2:] if guarded else row
+        return INSERT + " VALUES " + ", ".join([first] + [row] * (rows - 1)) + top
 
     # -- the guessed head's entries: the `tail` of graphs/storage/database.py `transaction`
-    def guessed_guard(self) -> tuple[str, tuple[Any, ...]] | None:
-        """The guard of the open transaction's guessed head (`HEAD_IS`, sent ahead of what the
-        transaction still holds), or None when it chained no entry on a guess."""
-        if not self._guessed:
-            return None
-        return HEAD_IS, (self._guessed[0][0] - 1,)
-
     def guessed_writes(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """The entries chained on the guessed head, one INSERT, sent last (after every other
-        statement of the transaction: the sequence it moves is not rolled back)."""
+        """The statement of the entries chained on the guessed head, one INSERT whose first
+        row is guarded (it fails the transaction unless the chain's head is the guessed one)."""
         if not self._guessed:
             return []
-        return [(self._insert_sql(len(self._guessed)), tuple(v for e in self._guessed for v in e))]
+        sql = self._insert_sql(len(self._guessed), guarded=True)
+        return [(sql, (self._guessed[0][0] - 1, *(v for entry in self._guessed for v in entry)))]
 
     def guess_missed(self, exc: BaseException) -> bool:
         """Whether `exc` is the guard of `guessed_writes` finding another head (not another
@@ -205,9 +200,13 @@ HEAD = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
 INSERT = (
     "INSERT INTO audit (seq, at, thread_id, actor, event, detail, policy_version, prev_hash, hash)"
 )
-# the guard of a guessed head (graphs/storage/guesses.py): fails the transaction unless the
-# chain's head is the guessed one (its parameter: that head's seq)
-HEAD_IS = "SELECT " + checked("COALESCE(MAX(seq), 0) = ?", "audit head") + " FROM audit"
+# the first guessed entry's seq: its own when the chain's head is the guessed one (the entry
+# before it), else the transaction fails (graphs/storage/guesses.py); parameters: that head, seq
+GUESSED = (
+    "(SELECT "
+    + checked("COALESCE(MAX(seq), 0) = ?", "audit head", "CAST(? AS TEXT)")
+    + " FROM audit)"
+)
 
 
 def audit_hash(

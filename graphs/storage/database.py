@@ -32,8 +32,6 @@ from typing import Any
 
 import psycopg
 
-from graphs.storage.pg_batch import Batch, Held, Prepared
-
 log = logging.getLogger(__name__)
 
 ENV = "SIGNOFF_DATABASE_URL"
@@ -80,8 +78,7 @@ def pg_connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
     (PgBouncer >= 1.21 with `max_prepared_statements`); otherwise connect directly.
 
     The session compresses what it writes with lz4 where the server has it (`prefer_lz4`)."""
-    kwargs.setdefault("prepare_threshold", 0)
-    conn = psycopg.connect(libpq_url(url), autocommit=True, **kwargs)
+    conn = psycopg.connect(libpq_url(url), autocommit=True, prepare_threshold=0, **kwargs)
     prefer_lz4(conn)
     return conn
 
@@ -203,120 +200,99 @@ def translate(sql: str) -> str:
 class PgConnection:
     """The app tables' connection to PostgreSQL, with sqlite3's `execute` / `executemany` /
     `close` and rows readable by name or position. `chain_path` is the file the audit chain's
-    key and anchor are placed beside (graphs/audit_chain.py), as for a SQLite file.
-
-    Its statements go out as simple queries of prepared statements (graphs/storage/pg_batch.py):
-    a transaction's held and sent together (`transaction`), a read or a write outside one on
-    its own."""
+    key and anchor are placed beside (graphs/audit_chain.py), as for a SQLite file."""
 
     dialect = "postgresql"
-    # a transaction's statements are held and sent together (`transaction`): the audit tables
-    # may then chain entries on a guessed head (graphs/storage/base.py `tx`)
-    pipelined = True
 
     def __init__(self, url: str, chain_path: Path) -> None:
         self.url = libpq_url(url)
         self.chain_path = chain_path
-        # psycopg's own preparing off: this connection prepares its statements itself
-        self.raw: psycopg.Connection[Any] = pg_connect(
-            url, row_factory=_row_factory, prepare_threshold=None
-        )
-        self._prepared = Prepared(self.raw)
-        self._batch: Batch | None = None
+        self.raw: psycopg.Connection[Any] = pg_connect(url, row_factory=_row_factory)
+        self._pipe: psycopg.Pipeline | None = None
+        # libpq >= 14: transactions are pipelined, and may have a `tail` (`transaction`)
+        self.pipelined = psycopg.Pipeline.is_supported()
 
     @contextmanager
     def transaction(self, lock: int | None, tail: Any = None) -> Iterator[PgConnection]:
         """One transaction (BEGIN, the transaction-scoped advisory lock `lock` when given, the
-        block's statements, COMMIT) whose statements are held and sent together
-        (graphs/storage/pg_batch.py `Batch`) where the block reads a result (a fetch, a row
-        count) and at the COMMIT: one round trip for a block that only writes, one more per
-        read. The statements, their order and the transaction are the server's as if sent one
-        by one; an error surfaces at the next read or at the COMMIT, still inside the block,
-        and rolls the transaction back.
+        block's statements, COMMIT) in pipeline mode: statements are sent without waiting for
+        their results, and the connection waits only where the block reads one (a fetch, a
+        row count) and at the COMMIT. Where there were 2 + n round trips (BEGIN and the lock,
+        each statement, COMMIT) there are 1 + the reads. The statements, their order and the
+        transaction are the same; an error surfaces at the next wait instead of at its own
+        statement, still inside the block, and rolls the transaction back.
 
-        `tail` (the audit tables, graphs/storage/audit.py): its entries chained on a guessed
-        head go out last, with the COMMIT (`tail.guessed_writes()`: after every other statement,
-        for the sequence they move is not rolled back), and their guard first
-        (`tail.guessed_guard()`: ahead of every statement still held, behind a savepoint when
-        some were sent already). When the guard fails (`tail.guess_missed(exc)`) nothing held
-        has run: the transaction goes back to the savepoint (or is rolled back and begun again,
-        the lock taken again), `tail.guessed_again(self)` chains the entries on the real head
-        (read under the lock) and they go out with the held statements and the COMMIT."""
-        opening = ["BEGIN"] + ([f"SELECT pg_advisory_xact_lock({int(lock)})"] if lock else [])
-        batch = self._batch = Batch(self.raw, self._prepared, opening)
+        `tail` (the audit tables, graphs/storage/audit.py): statements sent last, behind a
+        savepoint (`tail.guessed_writes()`: audit entries chained on a guessed head, guarded).
+        When their guard fails (`tail.guess_missed(exc)`), they are rolled back to the
+        savepoint and `tail.guessed_again(self)` is sent instead (the entries chained on the
+        real head), the lock still held and the block's statements kept; then the transaction
+        commits."""
+        if not self.pipelined:  # libpq < 14: one round trip per statement (and no `tail`)
+            self.script(f"BEGIN; SELECT pg_advisory_xact_lock({lock})" if lock else "BEGIN")
+            try:
+                yield self
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+            return
+        writes: list[tuple[str, Sequence[Any]]] = []
         try:
-            yield self
-            held = batch.take()
-            guard = tail.guessed_guard() if tail is not None else None
-            if guard is None:
-                batch.send([*held, Held("COMMIT")])
-            else:
-                fresh = not batch.sent  # nothing sent yet: a miss rolls back all of it
-                if not fresh:
-                    batch.hold("SAVEPOINT guessed_audit_head")
-                batch.hold(translate(guard[0]), guard[1])
+            with self.raw.pipeline() as pipe:
+                self._pipe = pipe
                 try:
-                    checked = batch.take()
-                    batch.send([*checked, *held, *self._bound(tail.guessed_writes()), _COMMIT()])
-                except psycopg.Error as exc:
-                    if not tail.guess_missed(exc):
-                        raise
-                    # the guard failed before `held` ran: the entries again, on the head as
-                    # it is (read under the lock, taken again when all was rolled back)
-                    if fresh:
-                        batch.reopen(["ROLLBACK", *opening])
-                    else:
-                        batch.hold("ROLLBACK TO SAVEPOINT guessed_audit_head")
-                    again = self._bound(tail.guessed_again(self))
-                    batch.send([*batch.take(), *held, *again, _COMMIT()])
+                    self.raw.execute("BEGIN")
+                    if lock:
+                        self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                    yield self
+                    writes = tail.guessed_writes() if tail is not None else []
+                    if writes:
+                        self.raw.execute("SAVEPOINT guessed_audit_head")
+                        for sql, params in writes:
+                            self.raw.execute(translate(sql), tuple(params))
+                    self.raw.execute("COMMIT")
+                finally:
+                    self._pipe = None
+        except psycopg.Error as exc:
+            if not (writes and self._in_error() and tail.guess_missed(exc)):
+                self._rollback()
+                raise
+            try:  # the guess missed: the entries again, on the head as it is
+                self.raw.execute("ROLLBACK TO SAVEPOINT guessed_audit_head")
+                for sql, params in tail.guessed_again(self):
+                    self.raw.execute(translate(sql), tuple(params))
+                self.raw.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
         except BaseException:
             self._rollback()
             raise
-        finally:
-            self._batch = None
-        self._prepared.prepare_due()
 
-    def _bound(self, statements: list[tuple[str, Sequence[Any]]]) -> list[Held]:
-        """`statements` bound by the open transaction's batch, not held."""
-        assert self._batch is not None
-        for sql, params in statements:
-            self._batch.hold(translate(sql), params)
-        return self._batch.take()
+    def _in_error(self) -> bool:
+        return bool(self.raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR)
 
     def _rollback(self) -> None:
         if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.raw.execute("ROLLBACK")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """In a transaction: the statement, held (its rows and row count when read). Outside
-        one: run now, on its own (a read, or a write atomic by itself)."""
-        if self._batch is not None:
-            return self._batch.hold(translate(sql), params)
-        (done,) = self._now([(sql, params)])
-        return done
+        cur = self.raw.execute(translate(sql), tuple(params))
+        return cur if self._pipe is None else _PipedCursor(cur, self._pipe)
 
     def reads(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
-        """The rows of several reads, sent together and answered in one round trip (each its
-        own statement, as one after the other would be)."""
-        if self._batch is not None:
-            held = [self._batch.hold(translate(sql), params) for sql, params in statements]
-            return [list(one.fetchall()) for one in held]
-        return [list(done.fetchall()) for done in self._now(statements)]
+        """The rows of several reads, sent together and answered in one round trip (pipeline
+        mode; each its own statement, as one after the other would be)."""
+        if self._pipe is not None or not psycopg.Pipeline.is_supported():
+            return [list(self.execute(sql, params).fetchall()) for sql, params in statements]
+        with self.raw.pipeline():
+            cursors = [self.raw.execute(translate(sql), tuple(p)) for sql, p in statements]
+        # read once the pipeline is closed: its closing Sync brought every result in one wait
+        # (a `sync()` inside would wait once for the results and once more for that Sync)
+        return [list(cur.fetchall()) for cur in cursors]
 
-    def _now(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Held]:
-        batch = Batch(self.raw, self._prepared)
-        held = [batch.hold(translate(sql), params) for sql, params in statements]
-        batch.send(batch.take())
-        self._prepared.prepare_due()
-        return held
-
-    def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> Any:
-        if self._batch is not None and len(seq) <= _HELD_ROWS:
-            for params in seq:
-                self._batch.hold(translate(sql), params)
-            return None
-        if self._batch is not None:  # many rows: psycopg's own pipelined executemany
-            self._batch.send(self._batch.take())  # what the transaction holds goes first
+    def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cur = self.raw.cursor()
         cur.executemany(translate(sql), [tuple(p) for p in seq])
         return cur
@@ -329,13 +305,34 @@ class PgConnection:
         self.raw.close()
 
 
-def _COMMIT() -> Held:  # noqa: N802 - reads as the statement it is
-    return Held("COMMIT")
+class _PipedCursor:
+    """A cursor of a pipelined transaction: its rows and its row count wait for its result
+    (psycopg syncs the pipeline for a fetch, but not for `rowcount`)."""
 
+    __slots__ = ("_cur", "_pipe")
 
-# an `executemany` of more rows inside a transaction goes out by itself (psycopg's pipelined
-# executemany) rather than as that many statements held
-_HELD_ROWS = 64
+    def __init__(self, cur: psycopg.Cursor[Any], pipe: psycopg.Pipeline) -> None:
+        self._cur = cur
+        self._pipe = pipe
+
+    @property
+    def rowcount(self) -> int:
+        self._pipe.sync()
+        return self._cur.rowcount
+
+    def rowcount_after(self) -> int:
+        """The row count once the transaction ended (its COMMIT brought every result in): no
+        wait of its own, where `rowcount` inside the transaction costs one."""
+        return self._cur.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cur.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cur.fetchall())
 
 
 def wait_for_lock(

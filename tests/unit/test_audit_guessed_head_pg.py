@@ -154,8 +154,7 @@ def test_a_connection_stops_guessing_while_others_write_and_starts_again_alone(
                     a.audit("test.alone", {"n": n})
             assert "chained again" not in caplog.text
         # the first reads the head (moved by b) and the second finds it unmoved: a wait for the
-        # read and one for the commit each; the third guesses: its commit's wait only (a
-        # statement's first PREPARE, once per connection, is counted apart)
+        # read and one for the commit each; the third guesses: its commit's wait only
         assert sum(trips.trips.values()) == 2 + 2 + 1, trips.trips
         assert a._guess_head
         verifies(a)
