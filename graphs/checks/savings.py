@@ -69,13 +69,17 @@ def _given(text: str) -> tuple[frozenset[Money], tuple[Pair, ...]]:
     drafts). `offer`: the source gives just those two prices, with an offer's words."""
     stated = frozenset(_money(t) for t in savings_in(text))
     prices = [t for t in checkable_tokens(text) if t.kind == "price"]
+    # an offer: the source gives just two prices of that currency, with an offer's words
+    amounts: dict[str, set[Money]] = {}
+    for t in prices:
+        amounts.setdefault(str(t.value[0]), set()).add(_money(t))
+    worded = _OFFER.search(text) is not None
     pairs = []
     for high in prices:
         for low in prices:
             (c1, a1), (c2, a2) = _money(high), _money(low)
             if c1 == c2 and a1 > a2 and high.value[2] == low.value[2]:
-                same = {_money(t) for t in prices if t.value[0] == c1}
-                offer = len(same) == 2 and _OFFER.search(text) is not None
+                offer = worded and len(amounts[c1]) == 2
                 pairs.append(((c1, round(a1 - a2, 2)), (c1, a1), (c2, a2), offer))
     return stated, tuple(pairs)
 
