@@ -113,6 +113,26 @@ def test_search_shows_quote_source_and_location(ui_home: Path) -> None:
     assert any("No passage matches" in i.value for i in at.info)
 
 
+def test_search_puts_facts_before_the_style_guide(ui_home: Path) -> None:
+    """Searching "price" matches the style guide's "Prices and numbers" best, but that passage is never
+    quoted as evidence: the fact sheet's price comes first, the style rule after it, labelled."""
+    at = page()
+    at.text_input(key="kb-query").input("price").run()
+    assert not at.exception
+    quotes = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("> ")]
+    assert quotes[0].startswith("> The Brightloop 2 thermostat costs $149.")
+    rule = next(i for i, q in enumerate(quotes) if "dollar sign" in q)
+    assert all("style guide" not in c for c in captions_before(at, rule))
+    shown = texts(at).replace("\\", "")
+    assert "style.md › Prices and numbers · style guide: how to write, never quoted" in shown
+    assert "a campaign would quote, best match first; then 2 style-guide passages." in shown
+
+
+def captions_before(at: Any, n: int) -> list[str]:
+    """The source lines of the first `n` hits."""
+    return [c.value for c in at.caption if "› " in c.value][:n]
+
+
 def test_remove_a_source(ui_home: Path) -> None:
     at = page()
     at.button(key="kb-remove-2").click().run()

@@ -210,11 +210,28 @@ def render_search(kb: KnowledgeBase) -> None:
     if not hits:
         st.info(f"No passage matches {plain(query)}.", icon=":material/search_off:")
         return
-    st.caption(f"{count(len(hits), 'passage')}, best match first — what a campaign would quote.")
+    # a style guide's passages say how to write, never what is true: the facts come first
+    voice = {s.id for s in kb.sources() if s.role == "voice"}
+    hits.sort(key=lambda hit: hit.source_id in voice)  # stable: best match first in each
+    quoted = sum(hit.source_id not in voice for hit in hits)
+    st.caption(
+        f"{count(quoted, 'passage')} a campaign would quote, best match first"
+        + (
+            f"; then {count(len(hits) - quoted, 'style-guide passage')}"
+            if quoted < len(hits)
+            else ""
+        )
+        + "."
+    )
     for hit in hits:
         with st.container(border=True):
             st.markdown(f"> {plain(hit.text)}")
-            st.caption(f":material/description: {plain(hit.source)} › {plain(hit.location)}")
+            about = (
+                " · style guide: how to write, never quoted as evidence"
+                if hit.source_id in voice
+                else ""
+            )
+            st.caption(f":material/description: {plain(hit.source)} › {plain(hit.location)}{about}")
             flags = list(dict.fromkeys([*hit.flags, *hit.source_flags]))
             if flags:
                 st.warning(
