@@ -161,6 +161,15 @@ def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _common(lower: str) -> bool:
+    """A word that starts sentences without being a name: a common word, or a compound of
+    lower-case parts ending in one ("pre-order", "re-order", "one-click")."""
+    if lower in COMMON:
+        return True
+    head, _, last = lower.rpartition("-")
+    return bool(head) and head.replace("-", "").isalpha() and last in COMMON
+
+
 def _names(text: str) -> list[Token]:
     """Capitalised word runs that are not sentence starters or common words; codes like LOOP26."""
     words = list(_WORD.finditer(text))
@@ -176,7 +185,7 @@ def _names(text: str) -> list[Token]:
 
     def close() -> None:
         # A sentence start carries common words that are not names ("Customers", "The").
-        while run and run_at_start and run[0].lower() in COMMON:
+        while run and run_at_start and _common(run[0].lower()):
             run.pop(0)
         if run:
             phrase = " ".join(run)
@@ -204,7 +213,7 @@ def _names(text: str) -> list[Token]:
             if title_case and lower in COMMON:
                 close()  # in a title, common words separate names
                 continue
-            if at_start and lower in COMMON and not run:
+            if at_start and _common(lower) and not run:
                 continue
             if len(word) == 1 and not run:
                 continue  # "A study…"

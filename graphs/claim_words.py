@@ -219,7 +219,7 @@ COMMON = frozenset(
     they this those though through to too under until up upon us very was we were what when where
     which while who whom why will with within without would yes yet you your yours
     add adds buy buys call cut cuts cutting enjoy find get give go join keep learn learns let lower
-    lowers meet order orders pay plan plans reduce reduces save saves saving savings shop sign
+    lowers meet order orders preorder preorders pay plan plans reduce reduces save saves saving savings shop sign
     start starts stay stays switch take try turn upgrade use uses want warm work works
     customer customers home homes homeowner homeowners family families people everyone anyone
     team teams user users owner owners renter renters business businesses office offices room rooms

@@ -64,6 +64,15 @@ def test_ordinary_capitalised_words_are_not_names():
     assert [c.status for c in checks] == ["no_facts", "no_facts", "no_facts"]
 
 
+def test_a_sentence_starting_with_an_ordinary_compound_word_keeps_only_its_names():
+    """A sentence "Pre-order Trailhead 30" names the product after an imperative, not a name "Pre-order
+    Trailhead"; an invented name after the same word is still one."""
+    assert [c.status for c in check("Pre-order Trailhead 30 today.")] == ["supported"]
+    assert [c.status for c in check("Preorder Trailhead 30 today.")] == ["supported"]
+    [c] = check("Pre-order Summitmax today.")
+    assert c.status == "unsupported" and c.differs is not None and "'Summitmax'" in c.differs
+
+
 def test_an_invented_name_is_flagged():
     [c] = check("The pack is sewn in Porto by Ribeiro Textiles.")
     assert c.status == "unsupported"
