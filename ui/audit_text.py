@@ -97,6 +97,16 @@ def _action(detail: dict[str, Any]) -> str:
     return "the action" if not isinstance(name, str) else name.replace("_", " ")
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """An entry's field that should hold a mapping, as one (a malformed one reads as empty)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """An entry's field that should hold a list, as one (a malformed one reads as empty)."""
+    return value if isinstance(value, list) else []
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -118,7 +128,7 @@ def describe(entry: dict[str, Any]) -> str:
     d = d if isinstance(d, dict) else {}
     what = _action(d)
     if event == "campaign.started":
-        brief = d.get("brief") if isinstance(d.get("brief"), dict) else {}
+        brief = _dict(d.get("brief"))
         text = f"{_text(brief.get('product')) or 'A campaign'}"
         if brief.get("audience"):
             text += f" for {_text(brief.get('audience'))}"
@@ -126,8 +136,8 @@ def describe(entry: dict[str, Any]) -> str:
     if event == "campaign.error":
         return f"It stopped: {_text(d.get('error')) or 'an error'}. Open the campaign to retry."
     if event == "draft.reviewed":
-        rounds = d.get("rounds") if isinstance(d.get("rounds"), list) else []
-        left = d.get("left") if isinstance(d.get("left"), list) else []
+        rounds = _list(d.get("rounds"))
+        left = _list(d.get("left"))
         text = f"The AI reviewed {what}: {_count(len(rounds), 'round')}, "
         text += f"{_count(len(left), 'issue')} left" if left else "nothing left to fix"
         return text + (f" (first: {_text(left[0])})" if left else "")
@@ -139,7 +149,7 @@ def describe(entry: dict[str, Any]) -> str:
             )
         return f"The AI could not change {what} as asked{asked}: it waits for you with a note"
     if event in ("action.routed", "action.proposed"):
-        reasons = d.get("reasons") if isinstance(d.get("reasons"), list) else []
+        reasons = _list(d.get("reasons"))
         route = {"review": "waits for a person", "notify": "runs, then tells you"}.get(
             str(d.get("route")), "runs on its own"
         )
@@ -170,7 +180,7 @@ def describe(entry: dict[str, Any]) -> str:
     if event == "action.retried":
         return f"{what.capitalize()} tried again"
     if event in ("decision.recorded", "hold.cancel", "hold.send_now"):
-        decision = d.get("decision") if isinstance(d.get("decision"), dict) else {}
+        decision = _dict(d.get("decision"))
         kind = str(decision.get("type") or event.removeprefix("hold."))
         text = f"{DECIDED.get(kind, 'Decided')} {what}"
         checked = d.get("checked_unsupported")
@@ -194,7 +204,7 @@ def describe(entry: dict[str, Any]) -> str:
     if event == "authority.refused":
         return _text(d.get("why") or d.get("reason")) or "Not allowed by the policy"
     if event == "brand.rules_learned":
-        rules = d.get("rules") if isinstance(d.get("rules"), list) else []
+        rules = _list(d.get("rules"))
         return "; ".join(_text(r) for r in rules[:3]) or "New rules from your edits"
     if event == "review.reminder":
         due = _at(d.get("expires_at"))

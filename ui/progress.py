@@ -234,7 +234,7 @@ def when_done(
         return
     if replaces is None:
         said = st.session_state.get("flash") or []
-        replaces = tuple(said[-1]) if said else None  # type: ignore[assignment]
+        replaces = tuple(said[-1]) if said else None
     st.session_state.setdefault(AFTER, []).append((list(jobs), report, replaces))
 
 

@@ -76,8 +76,8 @@ def _pick_campaign(campaigns: list[dict[str, Any]]) -> str | None:
     if not thread and campaigns:
         thread = campaigns[0]["thread_id"]
         st.query_params["thread"] = thread
-    if not campaigns:
-        return thread
+    if not campaigns or not thread:
+        return thread or None
     options = [c["thread_id"] for c in campaigns]
     labels = {c["thread_id"]: campaign_label(c) for c in campaigns}
     if thread not in options:

@@ -349,8 +349,8 @@ def _done_message(
         return "info", f"Your approval is recorded — {title} still {'; '.join(still)}."
     if not ran and any("job" in s for s in summaries):  # a worker carries it out
         hold = (q.get("hold_seconds") or {}).get(item_id) or 0
-        behind = _behind(summaries, item_id) if kind in ("approve", "edit") else None
-        if behind is not None:  # one run per campaign: it goes with the run after this one
+        ahead = _behind(summaries, item_id) if kind in ("approve", "edit") else None
+        if ahead is not None:  # one run per campaign: it goes with the run after this one
             then = (
                 f"it then waits {duration(hold)} before it goes out, and you can cancel it on "
                 "the Scheduled page"
@@ -359,7 +359,7 @@ def _done_message(
             )
             return "info", (
                 f"Approved — your approval of {title} is recorded. The campaign is still "
-                f"{behind['busy']}: {title} is scheduled as soon as that finishes; {then}."
+                f"{ahead['busy']}: {title} is scheduled as soon as that finishes; {then}."
             )
         if kind in ("approve", "edit") and hold:
             return "info", (

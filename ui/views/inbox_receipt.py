@@ -225,7 +225,7 @@ def record(
     key = _own_key(q)
     if key is None or any(i in s.get("waiting_for", {}) for s in summaries for i in q["decisions"]):
         return False
-    decision = next(iter(q["decisions"].values()), {}) if not q.get("batch") else {}
+    decision: dict[str, Any] = next(iter(q["decisions"].values()), {}) if not q.get("batch") else {}
     entry = st.session_state[LIST]["entries"][key]
     if decision.get("type") == "edit":  # what goes out is the edited version
         entry["what"] = what({"action": entry.get("action"), "args": decision.get("args")})

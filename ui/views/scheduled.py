@@ -117,7 +117,7 @@ def _apply_one(q: dict[str, Any], holds: dict[str, dict[str, Any]]) -> None:
             flash("success" if "job" not in summary else "info", said)
             progress.when_done(  # said again once the worker recorded it
                 [summary["job"]] if "job" in summary else [],
-                lambda said=said: ("success", said),
+                lambda: ("success", said),
             )
         else:
             with st.spinner(f"Sending {title} now…"):
@@ -127,10 +127,7 @@ def _apply_one(q: dict[str, Any], holds: dict[str, dict[str, Any]]) -> None:
                 flash("info", f"Sending now — {title} goes out in a moment.")
                 progress.when_done(
                     [summary["job"]],
-                    lambda summary=summary, hold=hold, title=title: (
-                        "success",
-                        f"Sent now — {title} went out." + _went_out(summary, hold),
-                    ),
+                    lambda: ("success", f"Sent now — {title} went out." + _went_out(summary, hold)),
                 )
             else:
                 flash("success", f"Sent now — {title} went out." + _went_out(summary, hold))
