@@ -12,6 +12,7 @@ from ui_support import BRIEF, PageWorker, keys, maildir, open_app, runs, texts
 
 from graphs.errors import RunStopped
 from graphs.runtime import Signoff, strip_citations
+from ui.components import model_state
 
 INBOX = "views/inbox.py"
 NEW = "views/new_campaign.py"
@@ -45,6 +46,9 @@ def test_new_campaign_form_is_ready_to_start(
     ui_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no model server here
+    # the sidebar keeps the model's state 2 s: an earlier test's page may have read a model
+    # server this machine runs (a `make run` beside the tests) under the real cache folder
+    model_state._status.clear()
     at = open_app(NEW)
     assert not at.exception
     assert at.text_input(key="product").value.startswith("Brightloop 2")
