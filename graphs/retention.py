@@ -24,13 +24,19 @@ PRUNED = "campaign.pruned"
 
 
 def parse_age(text: str) -> float:
-    """'90d', '12h', '30m', '3600s' (or plain seconds) → seconds."""
+    """'90d', '12h', '30m', '3600s' → seconds. The unit is required: a bare '90' could mean
+    90 days to the person typing it and 90 seconds to us, and pruning is not undone."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", str(text))
     if not match:
         raise InvalidInput(
             f"Expected an age such as 90d, 12h, 30m or 3600s; got {text!r}. Nothing was pruned."
         )
-    return float(match.group(1)) * UNITS[match.group(2) or "s"]
+    if not match.group(2):
+        raise InvalidInput(
+            f"An age needs its unit: d, h, m or s; got {text.strip()!r}. Did you mean "
+            f"{match.group(1)}d? Nothing was pruned."
+        )
+    return float(match.group(1)) * UNITS[match.group(2)]
 
 
 def prunable(store: Any, older_than: float, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -63,3 +63,16 @@ def test_prune_refuses_a_bad_age(signoff: Signoff, home, capsys):
         signoff.prune("ninety days")
     code, out, _ = run_json(capsys, "prune", "--older-than", "soon", "--home", str(home))
     assert code == 2 and "Nothing was pruned" in out["message"]
+
+
+def test_prune_refuses_an_age_without_its_unit(signoff: Signoff, brief, home, capsys):
+    started = signoff.start(brief)
+    for item in started["pending"]:
+        signoff.decide(item["id"], {"type": "reject", "reason": "not now"}, by="ann")
+    thread_id = started["thread_id"]
+    assert signoff.campaign(thread_id)["status"] == "done"
+    with pytest.raises(InvalidInput, match="Did you mean 90d"):
+        signoff.prune("90")
+    code, out, _ = run_json(capsys, "prune", "--older-than", "0", "--home", str(home))
+    assert code == 2 and "Did you mean 0d" in out["message"]
+    assert signoff.prune("0s", dry_run=True) == [thread_id]  # nothing was pruned by the refusals
