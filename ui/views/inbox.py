@@ -24,8 +24,7 @@ from ui.state import (
 )
 from ui.views import inbox_receipt as receipts
 from ui.views import inbox_receipt_view as receipt_view
-from ui.views.inbox_batch import batch_key, render_batch
-from ui.views.inbox_card import render_card
+from ui.views import inbox_rows as rows
 from ui.views.inbox_decide import _to_page, apply_outbox_queue, apply_queued
 from ui.views.inbox_stopped import render_stopped
 from ui.views.inbox_trouble import render_trouble
@@ -117,6 +116,7 @@ if figures["pending"] or receipts.any_kept():  # the filters stay while the list
                 args=(1,),
             )
             filters["decider"] = reviewer() if mine else None
+        rows.switch()
 per_page = PER_PAGE
 if str(st.query_params.get("per_page", "")).isdigit():  # a link may ask for another page size
     per_page = min(max(int(st.query_params["per_page"]), 1), 100)
@@ -143,15 +143,11 @@ elif entries:
         else "Nothing else waits for your sign-off. What you decided stays here until you leave "
         "the page."
     )
-    for kind, entry in entries:
-        if kind == "receipt":
-            receipt_view.render_receipt(entry)
-        elif (group := batch_key(entry)) is None or (
-            entry.get("open", 1) == 1 and (entry.get("batch_size") or 1) <= 1
-        ):
-            render_card(entry, products)
-        else:
-            render_batch(group, entry, products, entry.get("open"))
+    if rows.wanted():  # one line each, the open one beside them
+        rows.render_rows(entries, products)
+    else:
+        for kind, entry in entries:
+            rows.render_entry(kind, entry, products)
     if view["pages"] > 1:
         with st.container(horizontal=True, vertical_alignment="center", key="inbox-pager"):
             st.button(
