@@ -19,7 +19,7 @@ from ui.cli_common import (
     _progress,
     _stopped,
 )
-from ui.cli_format import _args_text, _inbox_table, _outcome_detail
+from ui.cli_format import _args_text, _clock, _inbox_table, _outcome_detail, _table
 from ui.cli_new import _print_summary
 
 ID_HELP = "the campaign's id, or its first characters (the 8 shown in CAMPAIGN columns)"
@@ -139,8 +139,20 @@ def cmd_campaigns(args: argparse.Namespace, home: Path) -> int:
     if not rows:
         print("No campaigns yet. Start one with: signoff new --brief 'product: …'")
         return EXIT_OK
-    for r in rows:
-        print(
-            f"{r['thread_id']}  {r['status']:<8}  {r.get('created_at', '')}  {clip(r['brief'].get('product', ''), 50)}"
-        )
+    header = ["CAMPAIGN", "STATUS", "STARTED", "LAST CHANGE", "PRODUCT"]
+    table = [
+        [
+            r["thread_id"][:8],
+            r["status"],
+            _clock(r.get("created_at")),
+            _clock(r.get("updated_at")),
+            clip(str(r["brief"].get("product", "")), 50),
+        ]
+        for r in rows
+    ]
+    print(_table(header, table))
+    print(
+        f"\n{len(rows)} campaign{'s' if len(rows) != 1 else ''}, the latest first. "
+        "`signoff show CAMPAIGN` for one (its first characters are enough)."
+    )
     return EXIT_OK

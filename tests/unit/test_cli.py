@@ -312,6 +312,10 @@ def test_show_unknown_campaign(cli_home: Path, capsys: pytest.CaptureFixture[str
 def test_campaigns_lists_them(campaign: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     code, rows, _ = run_json(capsys, "campaigns")
     assert code == 0 and [r["thread_id"] for r in rows] == [campaign["thread_id"]]
+    code, out, _ = run(capsys, "campaigns")
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["CAMPAIGN", "STATUS", "STARTED", "LAST", "CHANGE", "PRODUCT"]
+    assert row.startswith(campaign["thread_id"][:8] + "  ") and "waiting" in row
 
 
 def test_reindex_rebuilds_the_inbox(
