@@ -44,6 +44,17 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+def money(amount: Any, currency: Any = "") -> str:
+    """money(150.0, 'EUR') → '150 EUR'; money(149.5, 'EUR') → '149.50 EUR'; money(1200) →
+    '1,200'. Whatever is not a number is shown as it came."""
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        return f"{amount} {currency or ''}".strip()
+    figure = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return f"{figure} {currency or ''}".strip()
+
+
 def ai_review(rounds: int, left: int) -> str:
     """What the AI reviewer did to a draft: 'checked once by the AI reviewer; nothing left to
     fix', 'checked 3 times by the AI reviewer; 1 point left for you to check'."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphs.channels.base import Channel, register
+from graphs.humanize import money
 
 _AMOUNT = re.compile(r"(?<![\w.])(\d{1,7}(?:[.,]\d{1,2})?)(?![\w%])")
 
@@ -48,7 +49,7 @@ CHANNEL = register(
         label="ad spend",
         assemble=assemble,
         preview=lambda args: (
-            f"Spend {args.get('amount')} {args.get('currency', '')}: {args.get('description', '')}"
+            f"Spend {money(args.get('amount'), args.get('currency'))}: {args.get('description', '')}"
         ),
     )
 )

@@ -20,6 +20,7 @@ from typing import Any
 import streamlit as st
 
 from graphs.checks.facts import strip_citations
+from graphs.humanize import money
 from ui.components.sources import readable
 from ui.state import plain
 
@@ -71,8 +72,7 @@ def render_draft(item: dict[str, Any], *, limit: int | None = POST_LIMIT) -> Non
             st.markdown(f"# {plain(out(args.get('title')))}")
             st.markdown(out(args.get("body")))  # Markdown, rendered as the page shows it
         elif action == "spend_ads":
-            amount = args.get("amount")
-            st.markdown(f"**Spend {amount} {plain(args.get('currency', ''))}**")
+            st.markdown(f"**Spend {plain(money(args.get('amount'), args.get('currency')))}**")
             st.caption(plain(out(args.get("description"))))
         elif (channel := registered(action)) is not None and channel.preview is not None:
             # any other channel draws itself: its preview is registered with it
