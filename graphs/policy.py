@@ -168,6 +168,15 @@ def load_policy(path: Path | str | None = None) -> Policy:
     return parse_policy(raw_bytes.decode("utf-8", errors="replace"), str(where))
 
 
+def _title(action: str) -> str:
+    """The action as its tool names it ("Spend on ads", "Publish web page"), or its name in
+    words for an action no tool registers (send_email: "Send email")."""
+    from tools.registry import TOOLS
+
+    tool = TOOLS.get(action)
+    return str(getattr(tool, "title", "") or action.replace("_", " ").capitalize())
+
+
 def parse_policy(text: str, where: str = "<policy>") -> Policy:
     """Validate policy YAML text; every problem names its key, the bad value and what is allowed."""
     from tools.registry import TOOLS
@@ -511,7 +520,7 @@ def route(policy: Policy, facts: Facts) -> Routing:
         )
 
     who = f"{spec.risk}-risk, {'reversible' if spec.reversible else 'cannot be undone'}"
-    title = str(facts["action"]).replace("_", " ").capitalize()  # send_email: "Send email"
+    title = _title(str(facts["action"]))
     reasons.append(f"{title} is {who}. {_trust_words(policy, spec, level, base)}")
     if spec.risk == "low" and spec.reversible and not facts.get("foreign_contacts"):
         # A reversible low-risk action never waits: it runs and is logged, or is skipped when

@@ -66,6 +66,21 @@ def test_why_it_waits_counts_in_words(unsupported: int, flagged: int, said: str)
     assert any(said in r for r in found), found
 
 
+@pytest.mark.parametrize(
+    ("action", "channel", "said"),
+    [
+        ("spend_ads", "ads", "Spend on ads is high-risk"),
+        ("publish_page", "cms", "Publish web page is"),
+        ("send_email", "email", "Send email is high-risk"),
+    ],
+)
+def test_why_it_waits_names_the_action_as_its_tool_does(
+    action: str, channel: str, said: str
+) -> None:
+    reasons = " ".join(route(load_policy(), _facts(action=action, channel=channel))["reasons"])
+    assert said in reasons, reasons
+
+
 def test_the_writer_says_its_ai_review_in_words() -> None:
     assert ai_review(1, 0) == "checked once by the AI reviewer; nothing left to fix"
     assert ai_review(3, 1) == "checked 3 times by the AI reviewer; 1 point left for you to check"
