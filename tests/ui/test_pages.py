@@ -138,6 +138,8 @@ def test_ads_without_a_budget_names_the_forms_field(
     assert "Ads need a budget" in error.value and "in Ad budget" in error.value
     assert "ad_budget" not in error.value and "'ads'" not in error.value
     assert seeded.campaigns() == [] and not app_model.calls
+    currency = seeded.policy.action("spend_ads").limits["currency"]
+    assert at.number_input(key="ad_budget").label == f"Ad budget ({currency})"
 
 
 # -- inbox ------------------------------------------------------------------------------------

@@ -36,7 +36,12 @@ STEPS = [
         "Research",
         "reads your knowledge base and keeps the passages it uses as evidence.",
     ),
-    (":material/edit_note:", "Draft", "writes an email and a social post, citing that evidence."),
+    (
+        ":material/edit_note:",
+        "Draft",
+        "writes one draft for each channel you pick (an email, a social post, a web page, an "
+        "ad spend), citing that evidence.",
+    ),
     (
         ":material/how_to_reg:",
         "You sign off",
@@ -98,6 +103,14 @@ def brief_from_form() -> dict[str, Any]:
         if value:
             brief[name] = value
     return brief
+
+
+def ad_currency() -> str:
+    """The currency the policy spends ads in ("EUR"), or "" when it sets none."""
+    policy = signoff().policy
+    if "spend_ads" not in policy.actions:
+        return ""
+    return str(policy.action("spend_ads").limits.get("currency") or "")
 
 
 def budget_problem(brief: dict[str, Any]) -> str | None:
@@ -221,7 +234,7 @@ with form_col:
                 help="What the writer drafts. Ads need a budget.",
             )
             st.number_input(
-                "Ad budget",
+                f"Ad budget ({currency})" if (currency := ad_currency()) else "Ad budget",
                 min_value=0.0,
                 value=0.0,
                 step=50.0,
