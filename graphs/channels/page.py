@@ -36,6 +36,40 @@ class PageDraft(DraftModel):
     call_to_action: str = Field(min_length=5, max_length=160, pattern=NO_PLACEHOLDER)
 
 
+# A section headed with a part of the form instead of words for a reader ("## Call to Action").
+TEMPLATE_HEADING = re.compile(
+    r"^(?:call[ -]to[ -]action|cta|intro(?:duction)?|conclusion|summary|title|body|text|"
+    r"(?:section|heading)(?:\s+(?:\d+|one|two|three))?)[.:!]?$",
+    re.IGNORECASE,
+)
+
+
+def template_headings(body: str) -> list[str]:
+    """The `## ` headings of `body` that name a part of the template, as written."""
+    headings = [
+        line.strip().lstrip("#").strip()
+        for line in body.splitlines()
+        if line.lstrip().startswith("#")
+    ]
+    return [h for h in headings if TEMPLATE_HEADING.match(h)]
+
+
+def checks(args: Mapping[str, Any], brief: Mapping[str, Any]) -> list[Any]:
+    """A page's own: every section heading is words for a reader, not the template's name."""
+    from graphs.checks.draft import Problem
+
+    return [
+        Problem(
+            "channel",
+            f"A section is headed “{heading}”, the template's name for a part, not words for a "
+            "reader",
+            f"The heading “{heading}” names a part of the page; write a heading of two to four "
+            "words about what its section says.",
+        )
+        for heading in template_headings(str(args.get("body") or ""))
+    ]
+
+
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:60].strip("-") or "campaign"
@@ -79,5 +113,6 @@ CHANNEL = register(
         copy=copy,
         limit=lambda: 4000,
         preview=lambda args: f"# {args.get('title', '')}\n\n{args.get('body', '')}",
+        checks=checks,
     )
 )

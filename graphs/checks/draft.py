@@ -16,6 +16,7 @@ from typing import Any
 
 from graphs.channels.base import Channel
 from graphs.channels.text import sentences
+from graphs.checks.asks import unfollowable
 from graphs.checks.scripts import foreign_scripts
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,18 @@ _OFFER_TOKEN = re.compile(
 )
 
 
+# What a reader can always do instead of an ask the campaign gives no means for (graphs/checks/asks.py)
+ASK_INSTEAD = {"send_email": "reply to this email"}
+
 # The fewest words a channel's copy may have (a landing page: graphs/checks/drafts.py PAGE_WORDS).
 MIN_WORDS = {"publish_page": 100}
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact | placeholder | length | avoid | offer | link | repeat | script | channel
+    kind: (
+        str  # fact | placeholder | length | avoid | offer | link | ask | repeat | script | channel
+    )
     reason: str  # for the reviewer
     feedback: str  # for the writer
 
@@ -191,6 +197,22 @@ def review(
         problems.append(
             Problem("link", f"The link {link} is missing", f"Keep the link {link} in the text.")
         )
+    campaign = [
+        *(str(v) for v in brief.values() if isinstance(v, str)),
+        *(str(v) for v in brand.values() if isinstance(v, str)),
+        *(str(p.get("text") or p.get("quote") or "") for p in passages),
+    ]
+    for ask in unfollowable(copy, campaign, link):
+        instead = f"visit {link}" if link else ASK_INSTEAD.get(channel.action, "leave the ask out")
+        problems.append(
+            Problem(
+                "ask",
+                f"Asks readers to “{ask.sentence}”, but the campaign gives no {ask.missing}: "
+                "they cannot do it",
+                f"Do not write “{ask.sentence}”: readers have no {ask.missing} to use. End with "
+                f"something they can do: {instead}.",
+            )
+        )
     problems += channel.checks(args, brief)
     for sentence, times in repeated_sentences(copy)[:MAX_REPEATS_SHOWN]:
         said = "twice" if times == 2 else f"{times} times"
@@ -201,11 +223,6 @@ def review(
                 f"You wrote “{_short(sentence)}” {said}; say each thing once.",
             )
         )
-    campaign = [
-        *(str(v) for v in brief.values() if isinstance(v, str)),
-        *(str(v) for v in brand.values() if isinstance(v, str)),
-        *(str(p.get("text") or p.get("quote") or "") for p in passages),
-    ]
     for script, written in foreign_scripts(copy, campaign).items():
         shown = ", ".join(f"“{w}”" for w in written)
         problems.append(

@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphs.channels.page import template_headings
+from graphs.checks.asks import unfollowable
 from graphs.checks.fact_tokens import carries, facts_of, flatten
 from graphs.checks.sentences import split_sentences, strip_citations
 from graphs.claim_tokens import Token
@@ -167,6 +169,10 @@ def score_draft(
     _score_text(score, head, body, knowledge, channel, name)
     if name == "send_email":
         _score_email(score, args, body, brand or {})
+    link = str((brief or {}).get("link") or "")
+    for ask in unfollowable(f"{head}\n{body}", [knowledge.known], link):
+        score.complete = False
+        score.problems.append(f"asks for what readers cannot do: {ask.sentence!r} ({ask.missing})")
     return score
 
 
@@ -181,6 +187,8 @@ def _score_text(
     scaffolding = sorted({m.group(0).strip() for m in SCAFFOLDING.finditer(text)})
     if name != "publish_page":
         scaffolding += sorted({m.group(0).strip() for m in SHEET_HEADING.finditer(text)})
+    else:  # a page's headings are its own, but not the template's ("## Call to Action")
+        scaffolding += [f"the heading {h!r}" for h in template_headings(body)]
     if name != "publish_page" and BULLET.search(body):
         scaffolding.append("a bullet list")
     if name != "publish_page" and re.search(r"^\s*#", body, re.MULTILINE):
