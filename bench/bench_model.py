@@ -68,7 +68,7 @@ def _rss_mib(pid: int | None) -> float | None:
 def _draft(
     structured: Any, messages: list[tuple[str, str]]
 ) -> tuple[dict[str, Any], float, float, int]:
-    """One structured draft the way the writer makes it (graphs/writer.py `_draft`): a draft cut
+    """One structured draft the way the writer makes it (graphs/drafting.py `_draft`): a draft cut
     off at max_tokens, or one that does not parse, is tried again, up to `ATTEMPTS` times.
     Returns the result, the wall time of every attempt together, that of the last one (the
     draft's tokens per second are of that one), and the number of attempts."""

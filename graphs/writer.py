@@ -9,6 +9,10 @@ Before a person sees a draft, the AI review (`graphs/checks/draft.py`) checks th
 go out; failed checks go back to the model as specific feedback for at most `REVIEW_ROUNDS`
 rounds. Every round is kept on the action (`rounds`) and in the audit; what is left is shown to
 the reviewer with its reasons (`review_notes`).
+
+The model call is in `graphs/drafting.py`, the claims and checks an action carries in
+`graphs/writer_claims.py`, and the actions themselves in `graphs/writer_actions.py`; this module
+holds the graph's nodes and the review loop.
 """
 
 from __future__ import annotations
@@ -23,28 +27,28 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
-from openai import LengthFinishReasonError
-from pydantic import BaseModel, ValidationError
 
 from graphs import progress, prompts, redraft_check
 from graphs.brand import DEFAULT_SNAPSHOT
 from graphs.channels import Channel, by_action, by_key
 from graphs.channels.page import slugify  # noqa: F401  (kept importable from here)
+from graphs.drafting import ATTEMPTS as ATTEMPTS  # kept importable from here (bench, tests)
+from graphs.drafting import RETRYABLE as RETRYABLE
+from graphs.drafting import _draft, bounded, chat_model, passages, system_prompt
 from graphs.humanize import ai_review
 from graphs.state import (
     ActionState,
     Brief,
     CampaignState,
-    Claim,
     Context,
     Evidence,
     ProposedAction,
 )
+from graphs.writer_actions import _action, _cost, _currency, engagements
+from graphs.writer_claims import _asked, _quote_task
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 3  # a small model occasionally loops until max_tokens; try again, then the error
-RETRYABLE: tuple[type[Exception], ...] = (ValueError, ValidationError, LengthFinishReasonError)
 ENV_ROUNDS = "SIGNOFF_REVIEW_ROUNDS"
 REVIEW_ROUNDS = 2  # redrafts the AI review may ask for before a person sees the draft
 
@@ -54,140 +58,6 @@ def review_rounds() -> int:
         return max(0, min(5, int(os.environ.get(ENV_ROUNDS, REVIEW_ROUNDS))))
     except ValueError:
         return REVIEW_ROUNDS
-
-
-def chat_model(runtime: Runtime[Context] | None) -> BaseChatModel:
-    """The context's model when a caller injected one (tests), else the one seam."""
-    ctx = runtime.context if runtime is not None else None
-    if ctx is not None and ctx.model is not None:
-        return ctx.model
-    from graphs.model import load_chat_model
-
-    return load_chat_model()
-
-
-# -- the prompt ------------------------------------------------------------------------------------
-def facts_block(evidence: Sequence[Evidence]) -> str:
-    """The facts the model may use: one per line, no numbers or bullets to copy; a customer's
-    quote with who said it (graphs/quotes.py). Passages flagged as carrying instructions
-    are data for the reviewer only: the model never reads them."""
-    from graphs.quotes import facts_lines
-
-    return "\n".join(facts_lines(evidence)) or "(none)"
-
-
-def system_prompt(
-    brief: Mapping[str, Any], evidence: Sequence[Evidence], brand: Mapping[str, Any]
-) -> str:
-    from graphs.checks.draft import avoided_words
-
-    extras = []
-    if brief.get("offer"):
-        extras.append(f"The offer to mention exactly: {brief['offer']}.")
-    avoid = avoided_words(brand)
-    if avoid:
-        extras.append("Never use these words: " + ", ".join(f"'{w}'" for w in avoid) + ".")
-    rules = [r if isinstance(r, str) else str(r.get("text", "")) for r in brand.get("rules", [])]
-    if rules:
-        extras.append("House rules: " + " ".join(r.rstrip(".") + "." for r in rules if r))
-    return prompts.WRITER_SYSTEM.format(
-        brand=brand.get("name") or brief["product"],
-        product=brief["product"],
-        audience=brief["audience"],
-        goal=brief["goal"],
-        tone=brief.get("tone") or brand.get("tone") or "warm and plain",
-        facts=facts_block(evidence),
-        extras="\n".join(extras),
-    )
-
-
-def bounded(model: BaseChatModel, max_tokens: int) -> BaseChatModel:
-    """The model with its output budget tied to the channel's longest draft (a loop stops
-    there, not at the generic 700 tokens); models without such a setting are left as they are."""
-    if max_tokens <= 0 or "max_tokens" not in type(model).model_fields:
-        return model
-    current = getattr(model, "max_tokens", None)
-    if current is not None and current <= max_tokens:
-        return model
-    return model.model_copy(update={"max_tokens": max_tokens})
-
-
-def _draft(model: BaseChatModel, schema: type[BaseModel], system: str, task: str) -> Any:
-    structured = model.with_structured_output(schema, method="json_schema")
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            result = structured.invoke([("system", system), ("user", task)])
-            break
-        except RETRYABLE as exc:  # cut off at max_tokens, or unparsable
-            if attempt == ATTEMPTS:
-                raise
-            log.warning("draft attempt %d failed (%s); trying again", attempt, type(exc).__name__)
-    if isinstance(result, dict):
-        result = schema.model_validate(result)
-    return result
-
-
-# -- evidence as the checker's passages ----------------------------------------------------------
-def passages(
-    evidence: Sequence[Evidence], runtime: Runtime[Context] | None, brief: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """All of the product's passages (not only the evidence), whole, for the sentence checker;
-    passages flagged as carrying instructions are never evidence."""
-    from graphs.checks.sources import product_passages
-
-    ctx = runtime.context if runtime is not None else None
-    kb = getattr(ctx, "kb", None)
-    clean = [e for e in evidence if not e.get("flags")]
-    flagged = {e.get("ref") for e in evidence if e.get("flags")}
-    return [p for p in product_passages(kb, brief, clean) if p["id"] not in flagged]
-
-
-def _evidence_id(passage_id: str | None, evidence: Sequence[Evidence]) -> list[str]:
-    """The evidence id ("E2") of a checked passage (its ref), when the researcher picked it."""
-    for e in evidence:
-        if passage_id and passage_id in (e.get("ref"), e["id"]):
-            return [e["id"]]
-    return []
-
-
-def claims_of(checks: Sequence[Any], evidence: Sequence[Evidence]) -> list[Claim]:
-    """The draft's fact sentences as claims, each with the passage that supports it (if any)."""
-    return [
-        Claim(text=c.sentence, evidence_ids=_evidence_id(c.passage_id, evidence))
-        for c in checks
-        if c.status in ("supported", "unsupported", "attributed")
-    ]
-
-
-def claim_checks(
-    checks: Sequence[Any],
-    evidence: Sequence[Evidence] = (),
-    passages: Sequence[Mapping[str, Any]] = (),
-) -> list[dict[str, Any]]:
-    """The sentence checks in the shape the gate and the inbox show (graphs.verifier.ClaimCheck)."""
-    texts = {str(p["id"]): str(p["text"]) for p in passages}
-    out = []
-    for c in checks:
-        if c.status not in ("supported", "unsupported", "attributed"):
-            continue
-        ok = c.status != "unsupported"
-        if c.status == "attributed":
-            reason = "A customer's words, quoted as theirs"
-        elif ok:
-            reason = f"Supported by {c.source}" if c.source else "Supported by the fact sheet"
-        else:
-            reason = c.differs or f"{', '.join(c.facts) or 'This'} is not in any passage"
-        out.append(
-            {
-                "text": c.sentence,
-                "evidence_ids": _evidence_id(c.passage_id, evidence),
-                "supported": ok,
-                "reason": reason,
-                "quote": texts.get(str(c.passage_id)) if ok else None,
-                "source": c.source,
-            }
-        )
-    return out
 
 
 # -- one action: draft, review, redraft -----------------------------------------------------------
@@ -271,152 +141,6 @@ def draft_action(
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
 
 
-def _quote_task(feedback: Sequence[str], facts: Sequence[Evidence]) -> str:
-    """The words a send-back asks to quote ("Quote Tom from Denver"), under the reviewer's."""
-    from graphs.quotes import facts_lines, quote_to_use
-
-    line = quote_to_use(feedback, facts_lines(facts))
-    return "\n" + prompts.QUOTE_TASK.format(line=line) if line else ""
-
-
-def _asked(
-    feedback: Sequence[str],
-    checkable: Sequence[Mapping[str, Any]],
-    evidence: Sequence[Evidence],
-    runtime: Runtime[Context] | None,
-) -> list[Evidence]:
-    """The product's passages a send-back asks for by name ("Quote Tom from Denver") that the
-    evidence lacks, as facts for the writer's prompt only (graphs/quotes.py `asked_facts`).
-    A passage that is, or whose source is, flagged as carrying instructions is never added."""
-    from graphs.quotes import asked_facts
-    from tools import injection
-
-    if not feedback:
-        return []
-    kb = getattr(runtime.context if runtime is not None else None, "kb", None)
-    flagged = {e.get("ref") for e in evidence if e.get("flags")}
-    out: list[Evidence] = []
-    for p in asked_facts(feedback, checkable, [e["quote"] for e in evidence]):
-        try:
-            stored = kb.passage(p["ref"]) if kb is not None and p["ref"] else None
-        except Exception:  # a knowledge base without passage lookup: the text's screen only
-            stored = None
-        if (
-            p["ref"] in flagged
-            or injection.detect(p["quote"])
-            or (stored is not None and (stored.flags or stored.source_flags))
-        ):
-            continue
-        out.append(
-            Evidence(
-                id=f"A{len(out) + 1}",
-                source="",
-                location=p["location"],
-                quote=p["quote"],
-                ref=p["ref"],
-            )
-        )
-    return out
-
-
-def _currency(runtime: Runtime[Context] | None) -> str:
-    ctx = runtime.context if runtime is not None else None
-    if ctx is not None and ctx.policy is not None:
-        return str(ctx.policy.action("spend_ads").limits.get("currency", "EUR"))
-    return "EUR"
-
-
-def _action(
-    channel: Channel,
-    args: dict[str, Any],
-    number: int,
-    previous: ProposedAction | None,
-    problems: Sequence[Any],
-    checks: Sequence[Any],
-    rounds: list[dict[str, Any]],
-    evidence: Sequence[Evidence],
-    checkable: Sequence[Mapping[str, Any]] = (),
-) -> ProposedAction:
-    supported = [c for c in checks if c.status in ("supported", "attributed")]
-    facts = [c for c in checks if c.status in ("supported", "unsupported", "attributed")]
-    # Confidence is measured, never the model's self-rating: the share of fact sentences the
-    # facts support, less for each problem left.
-    confidence = (len(supported) / len(facts)) if facts else 1.0
-    confidence = max(0.0, confidence - 0.15 * sum(1 for p in problems if p.kind != "fact"))
-    action = ProposedAction(
-        id=previous["id"] if previous else f"{channel.prefix}-{number}",
-        name=channel.action,
-        channel=previous["channel"] if previous else _tool_channel(channel.action),
-        args=args,
-        claims=claims_of(checks, evidence),
-        confidence=round(confidence, 2),
-        revision=previous["revision"] + 1 if previous else 0,
-    )
-    if channel.drafted:
-        action["checks"] = claim_checks(checks, evidence, checkable)
-        action["review_notes"] = [p.reason for p in problems]
-        action["rounds"] = rounds
-    if previous is not None and "batch" in previous:
-        action["batch"] = previous["batch"]
-        action["batch_size"] = previous.get("batch_size", 1)
-    return action
-
-
-def _tool_channel(action: str) -> str:
-    from tools.registry import get_tool
-
-    return get_tool(action).channel
-
-
-def personalise(
-    template: ProposedAction, contact: dict[str, str], n: int, size: int
-) -> ProposedAction:
-    """One contact's email of a batch (graphs/batch.py `member_args`): the contact's address and
-    a greeting by name; nothing else changes."""
-    from graphs.batch import BATCH, member_args, member_id
-
-    action = ProposedAction(
-        id=member_id(n),
-        name="send_email",
-        channel="email",
-        args=member_args(template["args"], contact),
-        claims=template["claims"],
-        confidence=template["confidence"],
-        revision=0,
-        batch=BATCH,
-        batch_size=size,
-    )
-    for key in ("checks", "review_notes", "rounds"):
-        if key in template:
-            action[key] = template[key]
-    return action
-
-
-def engagements(brief: Brief) -> list[ProposedAction]:
-    """Micro-engagements the marketer listed: like a post (URL), follow an account (@handle)."""
-    actions = []
-    for n, target in enumerate(brief.get("engage", []), start=1):
-        target = target.strip()
-        if not target:
-            continue
-        if target.startswith("@"):
-            name, args = "follow_account", {"account": target}
-        else:
-            name, args = "like_post", {"post": target}
-        actions.append(
-            ProposedAction(
-                id=f"{name.split('_')[0]}-{n}",
-                name=name,
-                channel="social",
-                args=args,
-                claims=[],
-                confidence=1.0,
-                revision=0,
-            )
-        )
-    return actions
-
-
 def _progress(message: str, action_id: str | None = None, since: float | None = None) -> None:
     """A line of progress for the page and the CLI (LangGraph's custom stream): the step, the
     message and, for one action's draft, its id and the seconds since drafting began."""
@@ -447,11 +171,6 @@ def _audit_rounds(runtime: Runtime[Context] | None, action: ProposedAction) -> N
 
     if not step_audit.defer("draft.reviewed", detail):  # else: with the routing (then_assess)
         store.audit("draft.reviewed", detail, thread_id=thread_id)
-
-
-def _cost(channel: Channel, brief: Brief) -> int:
-    """How much writing a channel asks of the model (its token budget; 0: nothing drafted)."""
-    return channel.max_tokens(brief) if channel.drafted else 0
 
 
 def writer(state: CampaignState, runtime: Runtime[Context]) -> Command[Literal["review", "batch"]]:
