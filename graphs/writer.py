@@ -111,6 +111,10 @@ def draft_action(
             # The offer is known: when the model left it out, it is added, not asked for again.
             args = channel.assemble(draft, brief, brand, previous, {**notes, "add_offer": True})
             problems, checks = review(channel, args, brief, brand, checkable)
+        if any(p.kind == "ask" for p in problems):
+            args, problems, checks = _drop_asks(
+                channel, args, brief, brand, checkable, problems, checks
+            )
         if previous is not None:  # a send-back: check what it asked that can be checked
             problems += [
                 Problem("feedback", left, left)
@@ -139,6 +143,33 @@ def draft_action(
                 task += "\n\n" + prompts.REVISE_REMINDER.format(feedback=asks[-1])
             log.info("AI review: %s round %d: %d problem(s)", channel.key, n + 1, len(problems))
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
+
+
+def _drop_asks(
+    channel: Channel,
+    args: dict[str, Any],
+    brief: Brief,
+    brand: Mapping[str, Any],
+    checkable: list[dict[str, Any]],
+    problems: list[Any],
+    checks: Any,
+) -> tuple[dict[str, Any], list[Any], Any]:
+    """The draft without the sentences that ask what readers cannot do ("Call us today" with no
+    number anywhere): the small model keeps them through every round of feedback, so they are
+    taken out, as a missing offer is put in. Kept as it was if that would empty a field."""
+    from graphs.checks.asks import asks_in, without
+    from graphs.checks.draft import review
+
+    found = asks_in(channel.copy(args), brief, brand, checkable)
+    kept = without(args, found)
+    if not found or any(
+        isinstance(v, str) and v.strip() and not str(kept.get(k, "")).strip()
+        for k, v in args.items()
+    ):
+        return args, problems, checks
+    log.info("AI review: %s: took out %d unfollowable ask(s)", channel.key, len(found))
+    problems, checks = review(channel, kept, brief, brand, checkable)
+    return kept, problems, checks
 
 
 def _progress(message: str, action_id: str | None = None, since: float | None = None) -> None:

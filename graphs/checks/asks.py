@@ -10,8 +10,11 @@ anything else is named, with what to ask instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from graphs.checks.sentences import split_sentences
 
 # "Call us today", "give us a call", "phone our team", "ring us now"
 PHONE_ASK = re.compile(
@@ -27,6 +30,8 @@ LINK_ASK = re.compile(
     r"|\b(?:the\s+)?link\s+below\b",
     re.IGNORECASE,
 )
+
+KEEP_FIELDS = frozenset({"to", "sender", "from", "slug", "link", "url"})  # never edited here
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,40 @@ def unfollowable(copy: str, campaign: Iterable[str], link: str) -> list[Ask]:
     if not link.strip() and (match := LINK_ASK.search(copy)):
         found.append(Ask(match.group(0), "link"))
     return found
+
+
+def campaign_texts(
+    brief: Mapping[str, Any], brand: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Every text the campaign gives: the brief's, the brand's and the knowledge passages'."""
+    return [
+        *(str(v) for v in brief.values() if isinstance(v, str)),
+        *(str(v) for v in brand.values() if isinstance(v, str)),
+        *(str(p.get("text") or p.get("quote") or "") for p in passages),
+    ]
+
+
+def asks_in(
+    copy: str,
+    brief: Mapping[str, Any],
+    brand: Mapping[str, Any],
+    passages: Sequence[Mapping[str, Any]],
+) -> list[Ask]:
+    """`unfollowable` for one draft of a campaign."""
+    link = str(brief.get("link") or "").strip()
+    return unfollowable(copy, campaign_texts(brief, brand, passages), link)
+
+
+def without(args: Mapping[str, Any], asks: Sequence[Ask]) -> dict[str, Any]:
+    """`args` with each sentence that carries one of `asks` taken out of its text fields. The
+    small model keeps "Call us today" through every round of feedback, so the writer takes it
+    out, as it adds an offer the model left out; the link or the reply is the ask that stays."""
+    out = dict(args)
+    for key, value in args.items():
+        if not isinstance(value, str) or key in KEEP_FIELDS:
+            continue
+        for sentence in split_sentences(value):
+            if any(ask.sentence.lower() in sentence.lower() for ask in asks):
+                value = re.sub(re.escape(sentence) + r"[ \t]*", "", value, count=1)
+        out[key] = re.sub(r"[ \t]+(\n|$)", r"\1", value)
+    return out

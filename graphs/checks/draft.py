@@ -16,7 +16,7 @@ from typing import Any
 
 from graphs.channels.base import Channel
 from graphs.channels.text import sentences
-from graphs.checks.asks import unfollowable
+from graphs.checks.asks import asks_in, campaign_texts
 from graphs.checks.scripts import foreign_scripts
 
 log = logging.getLogger(__name__)
@@ -197,12 +197,7 @@ def review(
         problems.append(
             Problem("link", f"The link {link} is missing", f"Keep the link {link} in the text.")
         )
-    campaign = [
-        *(str(v) for v in brief.values() if isinstance(v, str)),
-        *(str(v) for v in brand.values() if isinstance(v, str)),
-        *(str(p.get("text") or p.get("quote") or "") for p in passages),
-    ]
-    for ask in unfollowable(copy, campaign, link):
+    for ask in asks_in(copy, brief, brand, passages):
         instead = f"visit {link}" if link else ASK_INSTEAD.get(channel.action, "leave the ask out")
         problems.append(
             Problem(
@@ -223,7 +218,7 @@ def review(
                 f"You wrote “{_short(sentence)}” {said}; say each thing once.",
             )
         )
-    for script, written in foreign_scripts(copy, campaign).items():
+    for script, written in foreign_scripts(copy, campaign_texts(brief, brand, passages)).items():
         shown = ", ".join(f"“{w}”" for w in written)
         problems.append(
             Problem(

@@ -5,13 +5,19 @@ section headed with the template's name ("## Call to Action") is sent back the s
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from fakes import ScriptedChatModel, default_answer
+from pydantic import BaseModel
 from test_draft_quality import BODY, BRAND, PASSAGES, SHEET, email
 
 from graphs.channels.base import by_key
-from graphs.checks.asks import unfollowable
+from graphs.checks.asks import unfollowable, without
 from graphs.checks.draft import review
 from graphs.checks.drafts import Knowledge, score_action
+from graphs.runtime import Signoff
 
 BRIEF = {"product": "Trailhead 30", "audience": "hikers", "goal": "sell"}
 
@@ -93,3 +99,42 @@ def test_a_page_section_headed_with_the_template_s_name_goes_back_to_the_writer(
     assert not score.clean and any("Call to Action" in p for p in score.problems)
     fine = {**action, "args": {**args, "body": body.replace("Call to Action", "Order yours")}}
     assert score_action(fine, Knowledge(known=SHEET), brand={}).clean
+
+
+def test_the_sentence_that_asks_is_taken_out_and_nothing_else() -> None:
+    body = (
+        "Hello,\n\nPrices from €4.50 a bag. Call us today to book at €45! It weighs 840 grams."
+        "\n\nhttps://x.example/book\n\nThe Northpeak team"
+    )
+    args = {"to": "call us <a@x.example>", "subject": "Spring", "body": body}
+    asks = unfollowable(body, [SHEET], link="")
+    kept = without(args, asks)
+    assert kept["body"] == (
+        "Hello,\n\nPrices from €4.50 a bag. It weighs 840 grams.\n\nhttps://x.example/book\n\n"
+        "The Northpeak team"
+    )
+    assert kept["to"] == args["to"] and kept["subject"] == "Spring"  # addresses are never edited
+    assert unfollowable(kept["body"], [SHEET], link="") == []
+    last = without({"text": "Enjoy the music! Call us for more information."}, asks)
+    assert last == {"text": "Enjoy the music!"}
+
+
+def call_us(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
+    data = default_answer(schema, prompt)
+    if "body" in data:
+        ask = "Call us today and our team will book yours!"
+        data["body"] = data["body"].replace("Reply to this email to order.", ask)
+    return data
+
+
+def test_the_writer_takes_out_an_ask_the_model_keeps_in_every_round(
+    home: Path, brief: dict[str, Any]
+) -> None:
+    model = ScriptedChatModel(script=[call_us] * 20)  # "Call us today!" in every round
+    with Signoff(home, model=model) as runtime:
+        [action] = runtime.start({**brief, "channels": ["email"]})["pending"]
+    assert "Call us" not in action["args"]["body"]
+    assert action["args"]["body"].strip() and action["args"]["subject"].strip()
+    assert not any("phone number" in n for n in action.get("review_notes", []))
+    # the first round saw the ask and the writer took it out there, not after three rounds
+    assert len(model.calls) == 1, [c["schema"] for c in model.calls]
