@@ -95,7 +95,7 @@ def _shown(ctx: Context, interrupt_id: str) -> bool:
 
 def _note_shown(ctx: Context, kind: str, interrupt_id: str, request: dict[str, Any]) -> None:
     """Index the interrupt (once) and audit it as proposed or held, as the runtime does."""
-    from graphs.storage.inbox import INSERT_ROW, NO_COLUMNS, inbox_columns
+    from graphs.storage.inbox_rows import INSERT_ROW, NO_COLUMNS, inbox_columns
     from graphs.store import now_iso
 
     thread_id = str(get_config()["configurable"]["thread_id"])

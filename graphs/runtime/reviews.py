@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from langgraph.types import Command
@@ -15,27 +14,19 @@ from graphs.decisions import validate_decision
 from graphs.errors import AlreadyDecided, InvalidDecision, InvalidInput, NotFound
 from graphs.humanize import clip, count
 from graphs.record import DRIVER as REMOTE_DRIVER
-from graphs.record import edit_diff
-from graphs.runtime.autonomy import AutonomyService
+from graphs.runtime.recording import TRACKED, Recording, apply_reads
 from graphs.runtime.review_items import inbox_item
 from graphs.runtime.runs import Progress, pending_ids
-from graphs.storage.decisions import decision_rows, decision_taken, unapplied_read
-from graphs.storage.inbox import inbox_ids_read, indexed_of, summary_of
+from graphs.storage.decisions import decision_rows
+from graphs.storage.fresh_rows import GUESS as ITEM_GUESS
+from graphs.storage.guesses import guessing_first, missed
+from graphs.storage.inbox import indexed_of, summary_of
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
 
 
-TRACKED = {
-    "approve": "approved",
-    "edit": "edited",
-    "revise": "revised",
-    "reject": "rejected",
-    "expire": "expired",
-}
-
-
-class Reviews(AutonomyService):
+class Reviews(Recording):
     """List pending reviews, record decisions, resume each thread once under its lease."""
 
     def pending(
@@ -105,13 +96,37 @@ class Reviews(AutonomyService):
         """
         if not decisions:
             raise InvalidInput("No decisions given; pass at least one pending id with a decision.")
+        # one decision on PostgreSQL: its item is taken as this process indexed it when it did,
+        # guarded in the decision's commit; a miss rolls that back and it is made again reading
+        return guessing_first(
+            lambda guess: self._decide_many(decisions, by, on_progress, guess),
+            guess=len(decisions) == 1 and self.store.dialect == "postgresql",
+            what="decision",
+            missed_by=lambda exc: missed(exc, ITEM_GUESS),
+        )
+
+    def _decide_many(
+        self,
+        decisions: dict[str, dict[str, Any]],
+        by: str,
+        on_progress: Progress | None,
+        guess: bool,
+    ) -> list[dict[str, Any]]:
+        """`decide_many`; `guess`: a pending item this process wrote is not read first."""
         checked: list[tuple[dict[str, Any], dict[str, Any], Plan]] = []
         for interrupt_id, raw in decisions.items():
             decision = dict(raw) if isinstance(raw, dict) else raw
             seen = decision.pop("seen", None) if isinstance(decision, dict) else None
-            item = self._pending_item(interrupt_id, seen)
+            item = self._pending_item(interrupt_id, seen, guess=guess)
             valid = self._validate(item, decision)
-            checked.append((item, valid, self._authorize(item, valid, by, seen)))
+            plan = self._authorize(item, valid, by, seen)
+            if guess and not plan.complete:
+                # an endorsement is written outside the guarded commit: its plan counts the
+                # endorsements read, not guessed
+                item = self._pending_item(interrupt_id, seen)
+                valid = self._validate(item, decision)
+                plan = self._authorize(item, valid, by, seen)
+            checked.append((item, valid, plan))
         by = self.approvals.who(by)
         threads: list[str] = []
         waiting: dict[str, dict[str, list[str]]] = {}
@@ -148,6 +163,7 @@ class Reviews(AutonomyService):
                     plan,
                     track_as=together.get(item["interrupt_id"]),
                     lease=self._leases_ahead and last[item["thread_id"]] == n,
+                    guarded=guess,  # its item may have been guessed: its commit checks it
                 )
                 if owner is not None:
                     ahead[item["thread_id"]] = owner
@@ -203,8 +219,11 @@ class Reviews(AutonomyService):
             if row["action_id"] == earlier["action_id"] and row["interrupt_id"] != interrupt_id:
                 self.approvals.check_seen(row, seen)
 
-    def _pending_item(self, interrupt_id: str, seen: str | None = None) -> dict[str, Any]:
-        item, earlier = self.store.item_and_decision(interrupt_id)  # one round trip
+    def _pending_item(
+        self, interrupt_id: str, seen: str | None = None, *, guess: bool = False
+    ) -> dict[str, Any]:
+        # one round trip, or none (`guess`: graphs/storage/fresh_rows.py)
+        item, earlier = self.store.item_and_decision(interrupt_id, guess=guess)
         if seen and (earlier or item is None):
             self._changed_since(interrupt_id, earlier, seen)
         if earlier:
@@ -266,137 +285,6 @@ class Reviews(AutonomyService):
         refused = rules.refusal(name, payload["action"]["args"], args)
         if refused:
             raise InvalidDecision(refused)
-
-    def _record(
-        self,
-        item: dict[str, Any],
-        valid: dict[str, Any],
-        by: str,
-        plan: Plan | None = None,
-        track_as: tuple[str, str] | None = None,  # (ref, outcome) of a bulk decision
-        lease: bool = False,
-        conflict_raises: bool = False,
-    ) -> str | None:
-        """Record one decision with its audit entry, its proposal's outcome and its track
-        record: one commit. `lease`: take the thread's lease in that commit too (its resume
-        follows); returns the lease's owner, or None (not asked, or held by another)."""
-        interrupt_id = item["interrupt_id"]
-        payload = item["payload"]
-        detail: dict[str, Any] = {
-            "interrupt_id": interrupt_id,
-            "action_id": item["action_id"],
-            "action": payload["action"]["name"],
-            "decision": valid,
-            "route": payload.get("route"),
-            # the plan's: the hash it checked the decision against (`seen`), of this payload
-            "content_hash": plan.content_hash if plan is not None else content_hash(payload),
-        }
-        if plan is not None and len(plan.approvers) > 1:
-            detail["approvers"] = list(plan.approvers)
-        if valid["type"] == "edit":
-            detail["diff"] = edit_diff(payload["action"]["args"], valid["args"])
-        if valid.get("checked"):
-            detail["checked_unsupported"] = payload.get("unsupported_claims", [])
-        event = "hold." + valid["type"] if item["kind"] == "hold" else "decision.recorded"
-        outcome = TRACKED.get(valid["type"]) if item["kind"] == "review" else None
-        # the decision, its proposal's outcome, its track record (and the lease): one commit.
-        # A transaction of its own learns that a decision was there first at its COMMIT (one
-        # round trip on PostgreSQL); inside another (the scheduler's releases) it looks at once
-        # (`conflict_raises`: inside another too, whose caller tells it by `decision_taken`)
-        own = not self.store.in_transaction()
-        raises = own or conflict_raises
-        try:
-            taken = self._record_tx(
-                item, valid, by, event, detail, outcome, track_as, lease, raises
-            )
-        except Exception as exc:
-            if not (own and decision_taken(exc)):
-                raise
-            earlier = self.store.decision(interrupt_id)
-            if earlier is None:
-                raise
-            raise AlreadyDecided(
-                interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
-            ) from None
-        owner = taken() if taken is not None else None  # committed: the lease is ours, or not
-        if item["kind"] == "review" and valid["type"] in ("edit", "revise"):
-            try:
-                self._learn(item, valid, by)  # brand files: after the commit, never fails it
-            except BaseException:
-                if owner is not None:
-                    self.store.release(item["thread_id"], owner)
-                raise
-        return owner
-
-    def _record_tx(
-        self,
-        item: dict[str, Any],
-        valid: dict[str, Any],
-        by: str,
-        event: str,
-        detail: dict[str, Any],
-        outcome: str | None,
-        track_as: tuple[str, str] | None,
-        lease: bool,
-        conflict_raises: bool,
-    ) -> Callable[[], str | None] | None:
-        """`_record`'s transaction; what `take_within` returned when `lease`."""
-        interrupt_id = item["interrupt_id"]
-        payload = item["payload"]
-        with self.store.tx():
-            earlier = self.store.record_decision(
-                interrupt_id,
-                item["thread_id"],
-                item["action_id"],
-                valid,
-                by,
-                audit=(event, detail),
-                conflict_raises=conflict_raises,
-            )
-            if earlier is not None:
-                raise AlreadyDecided(
-                    interrupt_id, earlier["by"], earlier["at"], earlier["decision"]["type"]
-                )
-            if outcome:
-                channel = payload.get("channel") or get_tool(payload["action"]["name"]).channel
-                self.store.set_proposal_outcome(item["thread_id"], item["action_id"], outcome)
-                ref, outcome = track_as or (interrupt_id, outcome)
-                self._track(
-                    ref,
-                    payload["action"]["name"],
-                    channel,
-                    outcome,
-                    item["thread_id"],
-                    item["action_id"],
-                    by,
-                )
-            if not lease:
-                return None
-            return self.store.take_within(item["thread_id"], reads=apply_reads(item["thread_id"]))
-
-    def _learn(self, item: dict[str, Any], valid: dict[str, Any], by: str) -> None:
-        """Edits and send-backs become brand rules (graphs/learning.py); never fails a decision."""
-        from graphs.learning import learn
-
-        try:
-            brief = (self.store.campaign(item["thread_id"]) or {}).get("brief") or {}
-            payload = item["payload"]
-            quotes = [  # the knowledge the draft was written from: its words for the product
-                str(source.get("quote") or "")
-                for claim in payload.get("evidence") or []
-                for source in claim.get("sources") or []
-            ]
-            rules = learn(self.home, brief, payload["action"]["args"], valid, quotes)
-        except Exception:  # a broken brand file must not lose the decision
-            log.warning("could not learn from the decision on %s", item["action_id"], exc_info=True)
-            return
-        if rules:
-            self.store.audit(
-                "brand.rules_learned",
-                {"action_id": item["action_id"], "rules": rules},
-                thread_id=item["thread_id"],
-                actor=by,
-            )
 
     def apply(
         self, thread_id: str, *, on_progress: Progress | None = None, leased: str | None = None
@@ -487,9 +375,3 @@ class Reviews(AutonomyService):
             "status": campaign["status"],
             "pending": self._pending_of(rows, None, endorsed),
         }
-
-
-def apply_reads(thread_id: str) -> list[tuple[str, tuple[Any, ...]]]:
-    """What `apply` reads under the thread's lease: its recorded, unapplied decisions and its
-    inbox rows (`lease_reading`; `take_within` when the lease is taken with the decisions)."""
-    return [unapplied_read(thread_id), inbox_ids_read(thread_id)]

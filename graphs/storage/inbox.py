@@ -4,15 +4,16 @@ Derived data: `Signoff.reindex()` rebuilds it from the checkpoints."""
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from graphs.storage.audit import AuditTables
 from graphs.storage.base import now_iso
+from graphs.storage.fresh_rows import GUESS as ITEM_GUESS
+from graphs.storage.fresh_rows import ITEM_GUARD, FreshRows
 from graphs.storage.guesses import guard, guessing_first
+from graphs.storage.inbox_rows import _inbox_row, _inbox_rows, _inbox_sql, _put_inbox
 from graphs.storage.leases import LeaseTables
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,16 @@ log = logging.getLogger(__name__)
 
 class InboxTables(AuditTables, LeaseTables):
     """The index of pending interrupts, so the inbox never scans checkpoints."""
+
+    _fresh: FreshRows | None = (
+        None  # rows this process wrote (PostgreSQL: graphs/storage/fresh_rows.py)
+    )
+
+    @property
+    def fresh_rows(self) -> FreshRows:
+        if self._fresh is None:
+            self._fresh = FreshRows()
+        return self._fresh
 
     def replace_inbox(self, thread_id: str, items: list[dict[str, Any]]) -> list[str]:
         """Set the pending interrupts of one thread; returns the ids that are new.
@@ -122,6 +133,7 @@ class InboxTables(AuditTables, LeaseTables):
         first statement, a guard (`KNOWN`), fails the transaction unless they are exactly these
         and nobody decided the new items (graphs/storage/guesses.py)."""
         ended = None
+        written: list[tuple[Any, ...]] = []
         with self.tx() as c:
             if known is not None:
                 fresh_ids = [i["interrupt_id"] for i in items if i["interrupt_id"] not in known]
@@ -150,7 +162,14 @@ class InboxTables(AuditTables, LeaseTables):
                     if proposed is not None and items
                     else None
                 )
-            new = _put_inbox(c, thread_id, items, replace="sync" if replace else "add", known=known)
+            new = _put_inbox(
+                c,
+                thread_id,
+                items,
+                replace="sync" if replace else "add",
+                known=known,
+                written=written,
+            )
             if proposed is not None and new and (decided is not None or known is not None):
                 fresh = set(new) - (
                     {r["interrupt_id"] for r in decided.fetchall()}
@@ -184,6 +203,8 @@ class InboxTables(AuditTables, LeaseTables):
                 rows = [list(c.execute(sql, params).fetchall()) for sql, params in read_after[0]]
         if ended is not None:
             ended()  # committed: the lease is released
+        if written and self.dialect == "postgresql":  # committed: a decision may guess them
+            self.fresh_rows.remember(written)
         if read_after is not None:  # committed: on PostgreSQL its rows came with the COMMIT
             if self.dialect == "postgresql":
                 rows = [list(read.fetchall()) for read in cursors]
@@ -236,12 +257,21 @@ class InboxTables(AuditTables, LeaseTables):
         return [_inbox_row(r) for r in rows]
 
     def item_and_decision(
-        self, interrupt_id: str
+        self, interrupt_id: str, *, guess: bool = False
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """`inbox_item(id)` and `decision(id)`, in one round trip on PostgreSQL. The item also
         carries `endorsed`: who approved it so far, in order (`Approvals.endorsers`), read in
-        the same round trip for the decision's plan."""
+        the same round trip for the decision's plan.
+
+        `guess` (PostgreSQL): a row this process wrote is taken as it wrote it, not read (a
+        `GuessedItem`, no decision, nobody endorsed it); the decision's transaction must send
+        `guard_item` (graphs/storage/fresh_rows.py)."""
         from graphs.storage.decisions import _decision_row
+
+        if guess and self.dialect == "postgresql" and self._fresh is not None:
+            remembered = self._fresh.item(interrupt_id)
+            if remembered is not None:
+                return remembered, None
 
         item, decided, endorsed = self.reads(
             [
@@ -257,6 +287,18 @@ class InboxTables(AuditTables, LeaseTables):
             {**_inbox_row(item[0]), "endorsed": [r["person"] for r in endorsed]} if item else None,
             _decision_row(decided[0]) if decided else None,
         )
+
+    def guard_item(self, interrupt_id: str) -> None:
+        """In the caller's transaction: fail it (`missed(exc, ITEM_GUESS)`) unless the item is
+        still pending and nobody endorsed it (a decision on an item that may have been guessed:
+        `item_and_decision(guess=True)`)."""
+        with self.tx() as c:
+            guard(c, ITEM_GUARD, (interrupt_id, interrupt_id), ITEM_GUESS)
+
+    def forget_fresh(self, interrupt_id: str) -> None:
+        """A decision on it is recorded: it is no longer worth guessing."""
+        if self._fresh is not None:
+            self._fresh.forget(interrupt_id)
 
     def inbox_item(self, interrupt_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM inbox WHERE interrupt_id = ?", (interrupt_id,))
@@ -357,139 +399,3 @@ def indexed_of(rows: list[Any]) -> Indexed:
         {r["interrupt_id"] for r in rows if r["batch"] is None},
         {r["interrupt_id"]: r["batch"] for r in rows if r["kind"] == "batch"},
     )
-
-
-# An inbox row with its filter columns (revision 14): interrupt_id, thread_id, action_id,
-# payload, created_at, kind, due, batch, then `inbox_columns(payload)` (or `NO_COLUMNS`), then
-# the interrupt id again (decided: whether a decision on it is recorded already)
-INSERT_ROW = (
-    "INSERT INTO inbox (interrupt_id, thread_id, action_id, payload, created_at, kind, due,"
-    " batch, action, channel, risk, amount, decided) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " (SELECT COUNT(*) FROM decisions WHERE interrupt_id = ?))"
-)
-NO_COLUMNS = (None, None, None, None)  # the database's trigger fills them (action NULL)
-
-
-def inbox_columns(
-    payload: Any, args: Any = None
-) -> tuple[str, str | None, str | None, float | int | None] | None:
-    """An inbox row's filter columns (action, channel, risk, amount), the values revision 10's
-    trigger reads from its payload (`json_extract` of `$.action.name`, `$.channel`, `$.risk`,
-    and `$.action.args.amount` when it is a number): given with the row's INSERT, so the row
-    is written once (revision 14). None when one is not a plain value (a name that is no
-    string, say): the row goes in without them and the trigger fills them, as before. `args`:
-    the action's arguments when the payload's are not the row's (an audience's contacts)."""
-    action = payload.get("action")
-    name = action.get("name") if isinstance(action, dict) else None
-    channel, risk = payload.get("channel"), payload.get("risk")
-    if not isinstance(name, str) or not all(
-        v is None or isinstance(v, str) for v in (channel, risk)
-    ):
-        return None
-    if args is None:
-        args = action.get("args")
-    amount = args.get("amount") if isinstance(args, dict) else None
-    if isinstance(amount, bool) or not isinstance(amount, int | float):
-        amount = None
-    return name, channel, risk, amount
-
-
-def _inbox_sql(
-    thread_id: str | None, kind: str | None, reminders: bool
-) -> tuple[str, tuple[Any, ...]]:
-    """The SELECT of `InboxTables.inbox` and its parameters."""
-    sql = (
-        "SELECT i.*"
-        + (", r.interrupt_id AS reminder" if reminders else "")
-        + " FROM inbox i LEFT JOIN decisions d USING (interrupt_id) "
-        + ("LEFT JOIN reminders r ON r.interrupt_id = i.interrupt_id " if reminders else "")
-        + "WHERE d.interrupt_id IS NULL"
-    )
-    params: list[Any] = []
-    if thread_id:
-        sql += " AND i.thread_id = ?"
-        params.append(thread_id)
-    if kind:
-        sql += " AND i.kind = ?"
-        params.append(kind)
-    return sql + " ORDER BY i.created_at, i.rowid", tuple(params)
-
-
-def _inbox_rows(rows: list[Any], reminders: bool) -> list[dict[str, Any]]:
-    if reminders:
-        return [{**_inbox_row(r), "reminded": r["reminder"] is not None} for r in rows]
-    return [_inbox_row(r) for r in rows]
-
-
-def _inbox_row(r: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "interrupt_id": r["interrupt_id"],
-        "thread_id": r["thread_id"],
-        "action_id": r["action_id"],
-        "payload": json.loads(r["payload"]),
-        "created_at": r["created_at"],
-        "kind": r["kind"],
-        "due": r["due"],
-        "batch": r["batch"],
-    }
-
-
-def _put_inbox(
-    c: Any,
-    thread_id: str,
-    items: list[dict[str, Any]],
-    *,
-    replace: str,
-    known: set[str] | None = None,
-) -> list[str]:
-    """Write one thread's rows inside the caller's transaction; the ids that are new.
-
-    `replace`: "all" rewrites every row of the thread; "sync" deletes the rows not in `items`
-    and adds the new ones; "add" only adds the new ones. `known` ("sync" or "add"): the ids
-    of the thread's rows of no batch, as the caller's guard (`KNOWN`) holds them to be:
-    not read."""
-    # an audience batch's rows (batch set) are kept by graphs/runtime/batches.py
-    if not items and replace != "add":  # none pending: every row goes, none to read first
-        c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
-        return []
-    if known is not None and replace != "all":  # a kept row is never rewritten: ids suffice
-        old: dict[str, tuple[Any, Any]] = dict.fromkeys(known, (None, None))
-    else:
-        old = {
-            r["interrupt_id"]: (r["created_at"], r["due"])
-            for r in c.execute(
-                "SELECT interrupt_id, created_at, due FROM inbox WHERE thread_id = ?"
-                " AND batch IS NULL",
-                (thread_id,),
-            )
-        }
-    wanted = {i["interrupt_id"] for i in items}
-    if replace == "all":
-        c.execute("DELETE FROM inbox WHERE thread_id = ? AND batch IS NULL", (thread_id,))
-    elif replace == "sync":
-        gone = [(thread_id, iid) for iid in old if iid not in wanted]
-        if gone:
-            c.executemany("DELETE FROM inbox WHERE thread_id = ? AND interrupt_id = ?", gone)
-    rows = []
-    for item in items:
-        if replace != "all" and item["interrupt_id"] in old:
-            continue  # the row that is there stays as it is
-        created, due = old.get(item["interrupt_id"], (now_iso(), item.get("due")))
-        kind = item.get("kind", "review")
-        rows.append(
-            (
-                item["interrupt_id"],
-                thread_id,
-                item["action_id"],
-                json.dumps(item["payload"]),
-                created,
-                kind,
-                due if kind == "review" else item.get("due"),
-                item.get("batch"),
-                *(inbox_columns(item["payload"]) or NO_COLUMNS),
-                item["interrupt_id"],
-            )
-        )
-    if rows:
-        c.executemany(INSERT_ROW, rows)
-    return [i["interrupt_id"] for i in items if i["interrupt_id"] not in old]

@@ -22,7 +22,7 @@ from typing import Any
 
 from graphs.authority import Decidable
 from graphs.storage.base import Tables
-from graphs.storage.inbox import _inbox_row
+from graphs.storage.inbox_rows import _inbox_row
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from migration_support import at_revision
 
-from graphs.storage.inbox import INSERT_ROW, NO_COLUMNS, inbox_columns
+from graphs.storage.inbox_rows import INSERT_ROW, NO_COLUMNS, inbox_columns
 from graphs.storage.migrate import head
 from graphs.store import Store, open_database
 

@@ -248,8 +248,8 @@ def test_a_decision_recorded_first_by_another_is_met_at_the_commit(
         other = Store(open_database(home))
         check = s._pending_item
 
-        def racing(interrupt_id: str, seen: Any = None) -> Any:
-            item = check(interrupt_id, seen)
+        def racing(interrupt_id: str, seen: Any = None, **guessing: Any) -> Any:
+            item = check(interrupt_id, seen, **guessing)
             other.record_decision(
                 interrupt_id, item["thread_id"], item["action_id"], {"type": "reject"}, "bob"
             )
