@@ -11,6 +11,7 @@ from typing import Any
 from graphs.approvals import Plan
 from graphs.binding import content_hash
 from graphs.errors import AlreadyDecided
+from graphs.record import TRACKED as TRACKED  # importable from here (batches, reviews)
 from graphs.record import edit_diff
 from graphs.runtime.autonomy import AutonomyService
 from graphs.storage.decisions import decision_taken, unapplied_read
@@ -18,14 +19,6 @@ from graphs.storage.inbox import inbox_ids_read
 from tools.registry import get_tool
 
 log = logging.getLogger(__name__)
-
-TRACKED = {
-    "approve": "approved",
-    "edit": "edited",
-    "revise": "revised",
-    "reject": "rejected",
-    "expire": "expired",
-}
 
 
 class Recording(AutonomyService):
