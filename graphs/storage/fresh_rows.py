@@ -33,10 +33,6 @@ ITEM_GUARD = (
 GUESS = "inbox item"  # what the guard names when it fails (guesses.missed(exc, GUESS))
 
 
-class GuessedItem(dict[str, Any]):
-    """A pending item taken from `FreshRows`, not read: its decision's transaction guards it."""
-
-
 class FreshRows:
     """The last `SIZE` inbox rows of no audience batch this process wrote, by interrupt id."""
 
@@ -56,14 +52,15 @@ class FreshRows:
             while len(self._rows) > self._size:
                 self._rows.popitem(last=False)
 
-    def item(self, interrupt_id: str) -> GuessedItem | None:
-        """The pending item as `item_and_decision` would read it (nobody endorsed it), or None."""
+    def item(self, interrupt_id: str) -> dict[str, Any] | None:
+        """The pending item as `item_and_decision` would read it (nobody endorsed it), or None;
+        its decision's transaction must guard it (`ITEM_GUARD`)."""
         with self._lock:
             row = self._rows.get(interrupt_id)
         if row is None:
             return None
         iid, thread_id, action_id, payload, created_at, kind, due, batch = row
-        return GuessedItem(
+        return dict(
             interrupt_id=iid,
             thread_id=thread_id,
             action_id=action_id,
@@ -78,6 +75,3 @@ class FreshRows:
     def forget(self, interrupt_id: str) -> None:
         with self._lock:
             self._rows.pop(interrupt_id, None)
-
-    def __len__(self) -> int:
-        return len(self._rows)

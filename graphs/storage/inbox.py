@@ -22,9 +22,8 @@ log = logging.getLogger(__name__)
 class InboxTables(AuditTables, LeaseTables):
     """The index of pending interrupts, so the inbox never scans checkpoints."""
 
-    _fresh: FreshRows | None = (
-        None  # rows this process wrote (PostgreSQL: graphs/storage/fresh_rows.py)
-    )
+    # the rows this process wrote (PostgreSQL only: graphs/storage/fresh_rows.py)
+    _fresh: FreshRows | None = None
 
     @property
     def fresh_rows(self) -> FreshRows:
@@ -263,8 +262,8 @@ class InboxTables(AuditTables, LeaseTables):
         carries `endorsed`: who approved it so far, in order (`Approvals.endorsers`), read in
         the same round trip for the decision's plan.
 
-        `guess` (PostgreSQL): a row this process wrote is taken as it wrote it, not read (a
-        `GuessedItem`, no decision, nobody endorsed it); the decision's transaction must send
+        `guess` (PostgreSQL): a row this process wrote is taken as it wrote it, not read (with
+        no decision, nobody endorsed it); the decision's transaction must send
         `guard_item` (graphs/storage/fresh_rows.py)."""
         from graphs.storage.decisions import _decision_row
 
