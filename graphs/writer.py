@@ -46,6 +46,7 @@ from graphs.state import (
 )
 from graphs.writer_actions import _action, _cost, _currency, engagements
 from graphs.writer_claims import _asked, _quote_task
+from graphs.writer_quotes import quoted_as_theirs
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,11 @@ def draft_action(
             problems, checks = review(channel, args, brief, brand, checkable)
         if any(p.kind == "ask" for p in problems):
             args, problems, checks = _drop_asks(
+                channel, args, brief, brand, checkable, problems, checks
+            )
+        if any(p.kind == "fact" for p in problems):
+            # a customer's words made the brand's claim: theirs again, with their name
+            args, problems, checks = quoted_as_theirs(
                 channel, args, brief, brand, checkable, problems, checks
             )
         if previous is not None:  # a send-back: check what it asked that can be checked

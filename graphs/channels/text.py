@@ -7,9 +7,13 @@ import re
 # A greeting is the salutation and at most three words (a name) up to its own punctuation
 # ("Hello.", "Dear Ann,", "Hi there!", "Hey Sam -") or the end of its line: never more. (Without a terminator
 # the old pattern ate up to 60 characters of the message, and "Hello. We…" left ". We…".)
+# A name after a comma counts too when it is capitalised ("Hello, Leeds!", "Hi, Maria Lopez,"):
+# "Hello, Leeds!" left "Leeds! We're excited…" at the top of an email. "Hi, we have…" keeps its
+# words (the salutation alone goes).
 _GREETING = re.compile(
-    r"^\s*(?:dear|hi|hello|hey|greetings)\b(?:[ \t]+[^\s.!?,:;]+){0,3}"
-    r"(?:[.!?,:;]+|[ \t]*\n|[ \t]+[-–—])\s*",
+    r"^\s*(?:dear|hi|hello|hey|greetings)\b"
+    r"(?:,[ \t]*(?-i:[A-Z][^\s.!?,:;]*(?:[ \t]+[A-Z][^\s.!?,:;]*){0,2})[!,:]"
+    r"|(?:[ \t]+[^\s.!?,:;]+){0,3}(?:[.!?,:;]+|[ \t]*\n|[ \t]+[-–—]))\s*",
     re.I,
 )
 _LEADING = re.compile(r"^[\s.,;:!?\-–—]+")  # punctuation a message never starts with

@@ -269,6 +269,12 @@ def _prepare(passages: Sequence[Mapping[str, Any]]) -> list[_Passage]:
     ]
 
 
+def passage_quotes(passages: Sequence[Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """Each passage's customer quotes and who said them ("a customer" when nobody is named), by
+    passage id, as the claim checker reads them."""
+    return {p.id: [(quoted, who) for quoted, who, _ in p.quotes] for p in _prepare(passages)}
+
+
 @lru_cache(maxsize=4096)
 def _prepare_one(pid: str, text: str, location: str, source: str) -> _Passage:
     """One passage, tokenised once per process (every draft and every AI review round of a

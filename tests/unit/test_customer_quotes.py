@@ -1,0 +1,132 @@
+"""A customer's words that the draft made the brand's own claim are put back in their words and
+with their name by the writer (graphs/writer_quotes.py): the 0.5B model kept "We saved $212 on
+heating…" as the brand's claim through every round of the AI review. And a greeting's name after
+a comma ("Hello, Leeds!") no longer stays at the top of the message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import ScriptedChatModel, default_answer
+from pydantic import BaseModel
+
+from graphs.channels.base import by_key
+from graphs.channels.text import clean
+from graphs.checks.draft import review
+from graphs.runtime import Signoff
+from graphs.writer_quotes import customer_quotes, quoted_as_theirs
+
+TOM = "We saved $212 on heating between November and March compared with the winter before."
+MARIA = (
+    "Our gas bill went down by a fifth the first winter, and I never touch the thermostat any more."
+)
+PASSAGES = [
+    {"id": "c#1", "text": f'"{MARIA}"', "source": "customers.md", "location": "Maria, Leeds"},
+    {"id": "c#2", "text": f'"{TOM}"', "source": "customers.md", "location": "Tom, Denver"},
+    {"id": "c#3", "text": '"It paid for itself."', "source": "customers.md", "location": "Reviews"},
+    {
+        "id": "p#1",
+        "text": "Brightloop 2 costs $149. A pack of two room sensors costs $39.",
+        "source": "pricing.md",
+        "location": "Price",
+    },
+]
+BRIEF = {"product": "Brightloop 2 smart thermostat", "audience": "homeowners", "goal": "sell"}
+EMAIL = by_key("email")
+
+
+def body(core: str) -> dict[str, Any]:
+    return {
+        "to": "customers@example.com",
+        "subject": "Winter is coming",
+        "body": f"Hello,\n\n{core}\n\nThe Brightloop team",
+    }
+
+
+def test_a_restated_customer_sentence_is_quoted_as_theirs_and_checks_as_attributed() -> None:
+    args = body(f"Brightloop 2 costs $149. {TOM} {MARIA} Order yours before the first frost.")
+    problems, checks = review(EMAIL, args, BRIEF, {}, PASSAGES)
+    assert [p.kind for p in problems] == ["fact", "fact"]
+    swaps = customer_quotes(checks, PASSAGES)
+    assert swaps == {TOM: f"“{TOM}” — Tom, Denver.", MARIA: f"“{MARIA}” — Maria, Leeds."}
+
+    fixed, left, after = quoted_as_theirs(EMAIL, args, BRIEF, {}, PASSAGES, problems, checks)
+    assert left == []
+    assert fixed["body"] == (
+        f"Hello,\n\nBrightloop 2 costs $149. “{TOM}” — Tom, Denver. “{MARIA}” — Maria, Leeds. "
+        "Order yours before the first frost.\n\nThe Brightloop team"
+    )
+    status = {c.sentence: c.status for c in after}
+    assert status[f"“{TOM}” — Tom, Denver."] == "attributed"
+    assert fixed["to"] == args["to"] and fixed["subject"] == args["subject"]
+
+
+def test_the_same_words_twice_are_quoted_once() -> None:
+    again = "We saved $212 on heating between November and March."
+    args = body(f"Brightloop 2 costs $149. {TOM} Honestly, {again[0].lower()}{again[1:]}")
+    problems, checks = review(EMAIL, args, BRIEF, {}, PASSAGES)
+    fixed, left, _ = quoted_as_theirs(EMAIL, args, BRIEF, {}, PASSAGES, problems, checks)
+    assert fixed["body"].count("$212") == 1 and "— Tom, Denver." in fixed["body"]
+    assert left == []
+
+
+def test_what_it_cannot_attribute_or_would_make_worse_is_left_as_it_was() -> None:
+    # a quote under a heading that names no one ("Reviews"): nobody to attribute it to
+    args = body("Brightloop 2 costs $149. It paid for itself. Order yours before the frost.")
+    problems, checks = review(EMAIL, args, BRIEF, {}, PASSAGES)
+    assert customer_quotes(checks, PASSAGES) == {}
+    assert quoted_as_theirs(EMAIL, args, BRIEF, {}, PASSAGES, problems, checks)[0] == args
+
+    # a sentence that only mixes a customer's words with a brand fact is the model's to fix
+    mixed = body("For $149 we saved $212 on heating between November and March. Order yours now.")
+    problems, checks = review(EMAIL, mixed, BRIEF, {}, PASSAGES)
+    swaps = customer_quotes(checks, PASSAGES)
+    assert all("$149" not in s for s in swaps)
+
+    # a post whose quote would not fit in its length: kept as it was, the problem named
+    post = by_key("social")
+    short = {"text": "Brightloop 2 costs $149. We saved $212 on heating."}
+    problems, checks = review(post, short, BRIEF, {}, PASSAGES)
+    long_passages = [
+        {**p, "text": p["text"].replace(TOM, TOM + " " + "It kept every room warm. " * 30)}
+        for p in PASSAGES
+    ]
+    problems, checks = review(post, short, BRIEF, {}, long_passages)
+    kept, left, _ = quoted_as_theirs(post, short, BRIEF, {}, long_passages, problems, checks)
+    assert kept == short and left == problems
+
+
+def restating(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
+    data = default_answer(schema, prompt)
+    if "body" in data:
+        data["body"] = "Hello, Leeds! " + data["body"] + " " + TOM
+    return data
+
+
+def test_the_writer_quotes_the_customer_the_model_restates_in_every_round(
+    home: Path, brief: dict[str, Any]
+) -> None:
+    model = ScriptedChatModel(script=[restating] * 20)  # Tom's words as the brand's, every round
+    with Signoff(home, model=model) as runtime:
+        [action] = runtime.start({**brief, "channels": ["email"]})["pending"]
+    text = action["args"]["body"]
+    assert f"“{TOM}” — Tom, Denver." in text
+    assert "Leeds" not in text.split("\n\n")[1]  # the greeting's name went with the greeting
+    assert not any("customer's words" in n for n in action.get("review_notes", []))
+    assert len(model.calls) == 1, [c["schema"] for c in model.calls]  # fixed in the first round
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("Hello, Leeds! We are excited.", "We are excited."),
+        ("Hi, Maria Lopez, great news: it ships.", "Great news: it ships."),
+        ("Hi, we have great news for you.", "We have great news for you."),
+        ("Hello, Brightloop is here! It learns.", "Brightloop is here! It learns."),
+        ("Hello Leeds! We ship.", "We ship."),
+    ],
+)
+def test_a_greeting_goes_with_the_name_it_greets(written: str, kept: str) -> None:
+    assert clean(written) == kept
