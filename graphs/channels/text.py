@@ -7,12 +7,15 @@ import re
 # A greeting is the salutation and at most three words (a name) up to its own punctuation
 # ("Hello.", "Dear Ann,", "Hi there!", "Hey Sam -") or the end of its line: never more. (Without a terminator
 # the old pattern ate up to 60 characters of the message, and "Hello. We…" left ". We…".)
-# A name after a comma counts too when it is capitalised ("Hello, Leeds!", "Hi, Maria Lopez,"):
-# "Hello, Leeds!" left "Leeds! We're excited…" at the top of an email. "Hi, we have…" keeps its
-# words (the salutation alone goes).
+# Or the salutation and names, capitalised, joined by commas, "and" or "&", up to a comma, "!" or
+# ":" ("Hello, Leeds!", "Hi Maria Lopez,", "Hello Maria, Leeds and Tom, Denver, welcome…"): the
+# 0.5B greets the customers its facts quote, and "Leeds! We're excited…" or "Leeds and Tom,
+# Denver, welcome…" was left at the top of the email. "Hi, we have…" keeps its words.
+_NAME = r"(?-i:[A-Z][^\s.!?,:;&]*)"
 _GREETING = re.compile(
     r"^\s*(?:dear|hi|hello|hey|greetings)\b"
-    r"(?:,[ \t]*(?-i:[A-Z][^\s.!?,:;]*(?:[ \t]+[A-Z][^\s.!?,:;]*){0,2})[!,:]"
+    rf"(?:(?:[ \t]*,)?[ \t]*{_NAME}(?:(?:[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+|[ \t]+){_NAME}){{0,7}}"
+    r"[ \t]*[!,:]"
     r"|(?:[ \t]+[^\s.!?,:;]+){0,3}(?:[.!?,:;]+|[ \t]*\n|[ \t]+[-–—]))\s*",
     re.I,
 )

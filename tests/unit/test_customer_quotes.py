@@ -126,6 +126,12 @@ def test_the_writer_quotes_the_customer_the_model_restates_in_every_round(
         ("Hi, we have great news for you.", "We have great news for you."),
         ("Hello, Brightloop is here! It learns.", "Brightloop is here! It learns."),
         ("Hello Leeds! We ship.", "We ship."),
+        (
+            "Hello Maria, Leeds and Tom, Denver, welcome to our pre-order.",
+            "Welcome to our pre-order.",
+        ),
+        ("Hi Sam, Brightloop 2 is here!", "Brightloop 2 is here!"),
+        ("Hello Brightloop fans, it is here.", "It is here."),
     ],
 )
 def test_a_greeting_goes_with_the_name_it_greets(written: str, kept: str) -> None:
