@@ -35,12 +35,15 @@ log = logging.getLogger(__name__)
 _WHOLLY = ("has this only in a customer's words (", "restates a customer's words (")
 
 
-def customer_quotes(checks: Sequence[Any], passages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def customer_quotes(
+    checks: Sequence[Any], passages: Sequence[Mapping[str, Any]]
+) -> dict[str, list[str]]:
     """Each sentence the checks found to be wholly a customer's words → those words, quoted and
-    attributed (`“…” — Tom, Denver.`). A sentence whose passage names no speaker is left out, and
-    a quote is used once (a second sentence restating the same words maps to "")."""
+    attributed (`“…” — Tom, Denver.`), then shorter forms of them (`shortened`), to try in turn.
+    A sentence whose passage names no speaker is left out, and a quote is used once (a second
+    sentence restating the same words maps to [""]: it goes)."""
     quotes_of = passage_quotes(passages)
-    out: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
     used: set[str] = set()
     for check in checks:
         differs = str(getattr(check, "differs", "") or "")
@@ -55,9 +58,41 @@ def customer_quotes(checks: Sequence[Any], passages: Sequence[Mapping[str, Any]]
         if not who or who == "a customer" or not words & content_words(quoted).keys():
             continue
         said = " ".join(quoted.split())
-        out[check.sentence] = "" if said in used else f"“{said}” — {who}."
+        if said in used:
+            out[check.sentence] = [""]
+            continue
         used.add(said)
+        out[check.sentence] = [
+            f"“{form}” — {who}." for form in [said, *shortened(said, check.sentence)]
+        ]
     return out
+
+
+MIN_QUOTED_WORDS = 4  # a shortened quote keeps at least this many of the customer's words
+MAX_FORMS = 12  # shortened forms tried per sentence
+
+
+def shortened(said: str, sentence: str) -> list[str]:
+    """The quote's first words with "…" for what is left out, longest first, each keeping the
+    figures the draft's sentence took from it ("We saved $212 on heating…"): a post has no room
+    for all of Tom's words, and his words cut short are still his."""
+    words = said.rstrip(".!?").split()
+    figures = {w.strip(".,;:!?") for w in sentence.split() if any(c.isdigit() for c in w)}
+    needed = [i for i, w in enumerate(words) if w.strip(".,;:!?") in figures]
+    least = max([MIN_QUOTED_WORDS, *(i + 1 for i in needed)])
+    forms = [
+        " ".join(words[:n]).rstrip(",;:—–-") + "…"
+        for n in range(len(words) - 1, least - 1, -1)
+        if words[n - 1].lower().strip(",;:") not in _NO_END
+    ]
+    return forms[:MAX_FORMS]
+
+
+# words a shortened quote does not end on ("…compared with the…")
+_NO_END = frozenset(
+    "a an the and or but nor with without between on of to for in at by from compared than as "
+    "that which who i we you my our your is are was were be been it its this these".split()
+)
 
 
 def quoted_as_theirs(
@@ -70,22 +105,26 @@ def quoted_as_theirs(
     checks: Any,
 ) -> tuple[dict[str, Any], list[Any], Any]:
     """The draft with each sentence that is wholly a customer's words replaced by their words,
-    quoted and attributed (`customer_quotes`), reviewed again; kept as it was unless that leaves
-    fewer problems and none of a kind it did not have."""
+    quoted and attributed (`customer_quotes`: the whole quote, else the longest shortened form
+    that fits), reviewed again; a form is kept only when it leaves fewer problems and none of a
+    kind the draft did not have (a post over its length keeps the model's sentence)."""
     from graphs.checks.draft import review
 
-    swaps = customer_quotes(checks, checkable)
-    if not swaps:
-        return args, problems, checks
-    changed = _replaced(args, swaps)
-    if changed == args:
-        return args, problems, checks
-    new_problems, new_checks = review(channel, changed, brief, brand, checkable)
-    kinds = {p.kind for p in problems}
-    if len(new_problems) >= len(problems) or any(p.kind not in kinds for p in new_problems):
-        return args, problems, checks
-    log.info("AI review: %s: quoted %d customer sentence(s) as theirs", channel.key, len(swaps))
-    return changed, new_problems, new_checks
+    swapped = 0
+    for sentence, forms in customer_quotes(checks, checkable).items():
+        for form in forms:
+            changed = _replaced(args, {sentence: form})
+            if changed == args:
+                break
+            new_problems, new_checks = review(channel, changed, brief, brand, checkable)
+            kinds = {p.kind for p in problems}
+            if len(new_problems) < len(problems) and all(p.kind in kinds for p in new_problems):
+                args, problems, checks = changed, new_problems, new_checks
+                swapped += 1
+                break
+    if swapped:
+        log.info("AI review: %s: quoted %d customer sentence(s) as theirs", channel.key, swapped)
+    return args, problems, checks
 
 
 def _replaced(args: Mapping[str, Any], swaps: Mapping[str, str]) -> dict[str, Any]:

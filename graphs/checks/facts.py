@@ -406,7 +406,7 @@ def _quote_verdict(
         return None  # a quoted word or title, not a quotation
     for p in passages:
         found = _quote_match(words, p.quotes) or (
-            (quoted, "") if flatten(quoted).strip(" .,!") in p.lower else None
+            (quoted, "") if flatten(quoted).strip(" .,!…") in p.lower else None
         )
         if not found:
             continue
@@ -445,7 +445,7 @@ def _quote_verdict(
 
 def _part_of_a_quote(quoted: str, passages: list[_Passage]) -> bool:
     """Four or more words a customer said, word for word ("We saved $212 on heating")."""
-    said = flatten(quoted).strip(" .,!?")
+    said = flatten(quoted).strip(" .,!?…")  # "…": a quote cut short is still their words
     return len(said.split()) >= 4 and any(
         said in flatten(q) for p in passages for q, _, _ in p.quotes
     )

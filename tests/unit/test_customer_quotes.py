@@ -16,7 +16,7 @@ from graphs.channels.base import by_key
 from graphs.channels.text import clean
 from graphs.checks.draft import review
 from graphs.runtime import Signoff
-from graphs.writer_quotes import customer_quotes, quoted_as_theirs
+from graphs.writer_quotes import customer_quotes, quoted_as_theirs, shortened
 
 TOM = "We saved $212 on heating between November and March compared with the winter before."
 MARIA = (
@@ -50,7 +50,11 @@ def test_a_restated_customer_sentence_is_quoted_as_theirs_and_checks_as_attribut
     problems, checks = review(EMAIL, args, BRIEF, {}, PASSAGES)
     assert [p.kind for p in problems] == ["fact", "fact"]
     swaps = customer_quotes(checks, PASSAGES)
-    assert swaps == {TOM: f"“{TOM}” — Tom, Denver.", MARIA: f"“{MARIA}” — Maria, Leeds."}
+    assert {s: forms[0] for s, forms in swaps.items()} == {
+        TOM: f"“{TOM}” — Tom, Denver.",
+        MARIA: f"“{MARIA}” — Maria, Leeds.",
+    }
+    assert swaps[TOM][-1] == "“We saved $212 on heating…” — Tom, Denver."  # the shortest form
 
     fixed, left, after = quoted_as_theirs(EMAIL, args, BRIEF, {}, PASSAGES, problems, checks)
     assert left == []
@@ -85,7 +89,7 @@ def test_what_it_cannot_attribute_or_would_make_worse_is_left_as_it_was() -> Non
     swaps = customer_quotes(checks, PASSAGES)
     assert all("$149" not in s for s in swaps)
 
-    # a post whose quote would not fit in its length: kept as it was, the problem named
+    # a post whose quote (even cut short) would not fit in its length: kept, the problem named
     post = by_key("social")
     short = {"text": "Brightloop 2 costs $149. We saved $212 on heating."}
     problems, checks = review(post, short, BRIEF, {}, PASSAGES)
@@ -136,3 +140,36 @@ def test_the_writer_quotes_the_customer_the_model_restates_in_every_round(
 )
 def test_a_greeting_goes_with_the_name_it_greets(written: str, kept: str) -> None:
     assert clean(written) == kept
+
+
+def test_a_post_gets_the_quote_cut_short_where_the_whole_would_not_fit() -> None:
+    post = by_key("social")
+    text = (
+        "Brightloop 2 learns a household's schedule in the first week and adjusts on its own. "
+        "It is a smart thermostat for homes and small offices, made for high heating bills. "
+        "The cost is $149, a pack of two room sensors costs $39. Tom saved $212."
+    )
+    assert len(text) <= 280
+    args = {"text": text}
+    problems, checks = review(post, args, BRIEF, {}, PASSAGES)
+    fixed, left, after = quoted_as_theirs(post, args, BRIEF, {}, PASSAGES, problems, checks)
+    assert left == [] and len(fixed["text"]) <= 280
+    fitting = [
+        f
+        for f in customer_quotes(checks, PASSAGES)["Tom saved $212."]
+        if len(text.replace("Tom saved $212.", f)) <= 280
+    ]
+    assert fitting and fixed["text"].endswith(fitting[0])  # the longest that fits
+    assert fitting[0].endswith("…” — Tom, Denver.") and "$212" in fitting[0]
+    assert after[-1].status == "attributed"  # the checker reads Tom's words cut short as his
+
+
+def test_shortened_forms_keep_the_figures_and_end_on_a_word_that_carries_meaning() -> None:
+    forms = shortened(TOM, "Tom from Denver saved $212 on heating.")
+    assert forms == [
+        "We saved $212 on heating between November and March compared with the winter…",
+        "We saved $212 on heating between November and March…",
+        "We saved $212 on heating between November…",
+        "We saved $212 on heating…",
+    ]
+    assert shortened("It paid for itself.", "It paid for itself.") == []
