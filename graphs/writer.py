@@ -46,7 +46,7 @@ from graphs.state import (
 )
 from graphs.writer_actions import _action, _cost, _currency, engagements
 from graphs.writer_claims import _asked, _quote_task
-from graphs.writer_quotes import quoted_as_theirs
+from graphs.writer_quotes import asked_quote, quoted_as_theirs
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +107,15 @@ def draft_action(
     for n in range(review_rounds() + 1):
         draft = _draft(model, schema, system, task)
         args = channel.assemble(draft, brief, brand, previous, notes)
+        # a send-back asked for a customer's words the model left out: they are put in
+        quote = asked_quote(asks, [*checkable, *asked], channel.copy(args)) if previous else []
+        drafted = {**notes, "add_quote": quote} if quote else notes
+        if quote:
+            args = channel.assemble(draft, brief, brand, previous, drafted)
         problems, checks = review(channel, args, brief, brand, checkable)
         if any(p.kind == "offer" for p in problems):
             # The offer is known: when the model left it out, it is added, not asked for again.
-            args = channel.assemble(draft, brief, brand, previous, {**notes, "add_offer": True})
+            args = channel.assemble(draft, brief, brand, previous, {**drafted, "add_offer": True})
             problems, checks = review(channel, args, brief, brand, checkable)
         if any(p.kind == "ask" for p in problems):
             args, problems, checks = _drop_asks(

@@ -36,15 +36,21 @@ _WHOLLY = ("has this only in a customer's words (", "restates a customer's words
 
 
 def customer_quotes(
-    checks: Sequence[Any], passages: Sequence[Mapping[str, Any]]
+    checks: Sequence[Any], passages: Sequence[Mapping[str, Any]], copy: str = ""
 ) -> dict[str, list[str]]:
     """Each sentence the checks found to be wholly a customer's words → those words, quoted and
     attributed (`“…” — Tom, Denver.`), then shorter forms of them (`shortened`), to try in turn.
     A sentence whose passage names no speaker is left out, and a quote is used once (a second
-    sentence restating the same words maps to [""]: it goes)."""
+    sentence restating the same words, or one whose words `copy` already quotes, maps to [""]:
+    it goes)."""
     quotes_of = passage_quotes(passages)
     out: dict[str, list[str]] = {}
-    used: set[str] = set()
+    used = {
+        " ".join(q.split())
+        for quotes in quotes_of.values()
+        for q, _ in quotes
+        if _quoted_in(q, copy)
+    }
     for check in checks:
         differs = str(getattr(check, "differs", "") or "")
         if check.status != "unsupported" or not any(w in differs for w in _WHOLLY):
@@ -95,6 +101,44 @@ _NO_END = frozenset(
 )
 
 
+def asked_quote(
+    feedback: Sequence[str], passages: Sequence[Mapping[str, Any]], copy: str
+) -> list[str]:
+    """The quote the latest send-back asks for by name ("Quote Tom from Denver by name"), as
+    `customer_quotes` gives it (whole, then shortened), when the redraft's `copy` does not quote
+    those words yet; [] when none is asked or the knowledge has no words of theirs. The channel
+    puts it after the model's words (the `add_quote` note of its `assemble`): the 0.5B named Tom
+    as reported speech, or not at all, where the reviewer asked for his words."""
+    from graphs.feedback_asks import quote_asks
+
+    if not feedback:
+        return []
+    quotes_of = passage_quotes(passages)
+    for ask in quote_asks(feedback[-1]):
+        if not ask.who:
+            continue
+        first = re.compile(r"(?<!\w)" + re.escape(ask.who.split()[0]) + r"(?!\w)", re.I)
+        for quotes in quotes_of.values():
+            for quoted, who in quotes:
+                who = " ".join(who.split()).strip(" #:-—–")
+                if who == "a customer" or not first.search(who):
+                    continue
+                if _quoted_in(quoted, copy):
+                    return []
+                said = " ".join(quoted.split())
+                return [f"“{form}” — {who}." for form in [said, *shortened(said, said)]]
+    return []
+
+
+def _quoted_in(quoted: str, copy: str) -> bool:
+    """Whether `copy` has the quote's first words inside quotation marks."""
+    head = " ".join(quoted.split()[:MIN_QUOTED_WORDS]).lower()
+    return any(head in m.group(0).lower() for m in _QUOTATION.finditer(copy))
+
+
+_QUOTATION = re.compile(r"[\"“„«][^\"“”„«»]{8,}[\"”»]")
+
+
 def quoted_as_theirs(
     channel: Channel,
     args: dict[str, Any],
@@ -111,7 +155,7 @@ def quoted_as_theirs(
     from graphs.checks.draft import review
 
     swapped = 0
-    for sentence, forms in customer_quotes(checks, checkable).items():
+    for sentence, forms in customer_quotes(checks, checkable, channel.copy(args)).items():
         for form in forms:
             changed = _replaced(args, {sentence: form})
             if changed == args:

@@ -50,6 +50,8 @@ def assemble(
 ) -> dict[str, Any]:
     core = clean(draft.body)
     parts = ["Hello,", core]
+    if notes.get("add_quote"):  # a send-back's asked quote (graphs/writer_quotes.py)
+        parts.append(notes["add_quote"][0])
     if notes.get("add_offer") and brief.get("offer"):
         parts.append(f"Our offer: {brief['offer']}.")
     if brief.get("link"):

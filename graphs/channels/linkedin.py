@@ -55,6 +55,8 @@ def assemble(
     text = complete(clean(draft.text))
     if notes.get("add_offer") and brief.get("offer"):
         text = f"{text}\n\nOffer: {brief['offer']}."
+    if notes.get("add_quote"):  # a send-back's asked quote (graphs/writer_quotes.py)
+        text = f"{text}\n\n{notes['add_quote'][0]}"
     if brief.get("link"):
         text = f"{text}\n\n{brief['link']}"
     return {"text": text}

@@ -52,6 +52,10 @@ def assemble(
         offer = f"Offer: {brief['offer']}."
         room = network_limit() - _link_room(brief) - len(offer) - 1
         text = f"{fit(text, room)} {offer}".strip()
+    room = network_limit() - _link_room(brief) - len(text) - 1
+    quote = next((q for q in notes.get("add_quote", ()) if len(q) <= room), "")
+    if quote:  # a send-back's asked quote (graphs/writer_quotes.py), the longest that fits
+        text = f"{text} {quote}".strip()
     if brief.get("link"):
         text = f"{text} {brief['link']}"
     return {"text": text}

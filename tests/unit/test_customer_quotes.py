@@ -16,7 +16,7 @@ from graphs.channels.base import by_key
 from graphs.channels.text import clean
 from graphs.checks.draft import review
 from graphs.runtime import Signoff
-from graphs.writer_quotes import customer_quotes, quoted_as_theirs, shortened
+from graphs.writer_quotes import asked_quote, customer_quotes, quoted_as_theirs, shortened
 
 TOM = "We saved $212 on heating between November and March compared with the winter before."
 MARIA = (
@@ -173,3 +173,56 @@ def test_shortened_forms_keep_the_figures_and_end_on_a_word_that_carries_meaning
         "We saved $212 on heating…",
     ]
     assert shortened("It paid for itself.", "It paid for itself.") == []
+
+
+def test_the_quote_a_send_back_asks_for_is_found_unless_the_redraft_has_it() -> None:
+    ask = ["Quote Tom from Denver by name"]
+    forms = asked_quote(ask, PASSAGES, "Brightloop 2 costs $149. Tom from Denver saved $212.")
+    assert forms[0] == f"“{TOM}” — Tom, Denver." and forms[-1].endswith("heating…” — Tom, Denver.")
+    assert asked_quote(ask, PASSAGES, f"It works. “{TOM}” — Tom, Denver.") == []
+    assert asked_quote(["Quote Priya by name"], PASSAGES, "It works.") == []  # no words of hers
+    assert asked_quote(["Make it shorter"], PASSAGES, "It works.") == []
+
+
+def test_a_post_takes_the_asked_quote_before_its_link_the_longest_form_that_fits() -> None:
+    from graphs.channels.post import assemble, network_limit
+
+    forms = asked_quote(["Quote Tom from Denver by name"], PASSAGES, "")
+    brief = {**BRIEF, "link": "https://brightloop.example/pre-order"}
+
+    class Draft:
+        text = "Brightloop 2 learns your schedule in a week. It costs $149."
+
+    text = assemble(Draft, brief, {}, None, {"add_quote": forms})["text"]
+    assert text == f"{Draft.text} {forms[0]} {brief['link']}"
+    Draft.text = (
+        "Brightloop 2 learns your schedule in a week and adjusts on its own. It costs $149 for "
+        "homes and small offices, and two room sensors cost $39 more."
+    )
+    text = assemble(Draft, brief, {}, None, {"add_quote": forms})["text"]
+    assert len(text) <= network_limit() and text.endswith(f"…” — Tom, Denver. {brief['link']}")
+    assert text.startswith(Draft.text)  # the model's words stay whole
+    Draft.text = " ".join(f"Brightloop 2 learns room {n} of your home." for n in range(6))
+    assert "Tom" not in assemble(Draft, brief, {}, None, {"add_quote": forms})["text"]
+
+
+def never_quotes(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
+    if "text" in schema.model_fields:
+        if "Reviewer feedback" in prompt or "Quote Tom" in prompt:
+            return {"text": "Brightloop 2 keeps your home warm for less. Tom from Denver agrees."}
+        return {"text": "Brightloop 2 keeps your home warm for less. Order now."}
+    return default_answer(schema, prompt)
+
+
+def test_a_send_back_asking_for_tom_s_words_gets_them_when_the_model_leaves_them_out(
+    home: Path, brief: dict[str, Any]
+) -> None:
+    model = ScriptedChatModel(script=[never_quotes] * 30)
+    with Signoff(home, model=model) as runtime:
+        [post] = runtime.start({**brief, "channels": ["social"]})["pending"]
+        [again] = runtime.decide(
+            post["id"], {"type": "revise", "feedback": "Quote Tom from Denver by name"}
+        )["pending"]
+    text = again["args"]["text"]
+    assert "— Tom, Denver." in text and "$212" in text, text
+    assert not any("quote Tom" in n for n in again.get("review_notes") or []), again

@@ -15,7 +15,9 @@ from graphs import redraft_check
 from graphs.runtime import Signoff
 from ui.audit_text import describe, event_label
 
-FEEDBACK = "Quote Tom from Denver by name"
+# an ask only the model can follow (a quote asked for by name the writer puts in itself:
+# tests/unit/test_customer_quotes.py)
+FEEDBACK = "Make it warmer and more personal"
 SAME = "Brightloop 2 keeps your home warm for less. Order now."
 CHANGED = "Tom from Denver says Brightloop 2 cut his heating bill. Order now."
 RETRY = "You sent back the same text"  # the forceful second try's words (prompts.REVISE_AGAIN_TASK)
@@ -58,7 +60,7 @@ def test_the_same_redraft_twice_is_retried_and_the_person_is_told(
     )
     assert again["revision"] == 1 and again["args"]["text"].startswith(SAME)
     assert again["review_notes"][0] == (
-        "The AI could not change this draft the way you asked (“Quote Tom from Denver by name”). "
+        f"The AI could not change this draft the way you asked (“{FEEDBACK}”). "
         "Edit it yourself, send it back with other words, or reject it."
     )
     [entry] = audit
@@ -66,7 +68,7 @@ def test_the_same_redraft_twice_is_retried_and_the_person_is_told(
     assert entry["detail"]["changed_on_retry"] is False
     assert entry["detail"]["feedback"] == FEEDBACK
     assert describe(entry) == (
-        "The AI could not change the social post as asked (“Quote Tom from Denver by name”): "
+        f"The AI could not change the social post as asked (“{FEEDBACK}”): "
         "it waits for you with a note"
     )
 
@@ -81,7 +83,7 @@ def test_a_redraft_that_changes_when_pressed_carries_no_note(
     [entry] = audit
     assert entry["detail"]["changed_on_retry"] is True
     assert describe(entry).endswith(
-        "came back unchanged (“Quote Tom from Denver by name”); asked again, it changed it"
+        f"came back unchanged (“{FEEDBACK}”); asked again, it changed it"
     )
 
 
