@@ -117,7 +117,7 @@ def draft_action(
             # The offer is known: when the model left it out, it is added, not asked for again.
             args = channel.assemble(draft, brief, brand, previous, {**drafted, "add_offer": True})
             problems, checks = review(channel, args, brief, brand, checkable)
-        if any(p.kind == "ask" for p in problems):
+        if any(p.kind in ("ask", "prompt") for p in problems):
             args, problems, checks = _drop_asks(
                 channel, args, brief, brand, checkable, problems, checks
             )
@@ -166,19 +166,21 @@ def _drop_asks(
     checks: Any,
 ) -> tuple[dict[str, Any], list[Any], Any]:
     """The draft without the sentences that ask what readers cannot do ("Call us today" with no
-    number anywhere): the small model keeps them through every round of feedback, so they are
-    taken out, as a missing offer is put in. Kept as it was if that would empty a field."""
-    from graphs.checks.asks import asks_in, without
+    number anywhere) or talk about the drafting ("A reviewer sent the previous draft back"):
+    the small model keeps them through every round of feedback, so they are taken out, as a
+    missing offer is put in. Kept as it was if that would empty a field."""
+    from graphs.checks.asks import asks_in, prompt_talk, without
     from graphs.checks.draft import review
 
-    found = asks_in(channel.copy(args), brief, brand, checkable)
+    copy = channel.copy(args)
+    found = asks_in(copy, brief, brand, checkable) + prompt_talk(copy)
     kept = without(args, found)
     if not found or any(
         isinstance(v, str) and v.strip() and not str(kept.get(k, "")).strip()
         for k, v in args.items()
     ):
         return args, problems, checks
-    log.info("AI review: %s: took out %d unfollowable ask(s)", channel.key, len(found))
+    log.info("AI review: %s: took out %d sentence(s) nobody can act on", channel.key, len(found))
     problems, checks = review(channel, kept, brief, brand, checkable)
     return kept, problems, checks
 

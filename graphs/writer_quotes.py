@@ -81,10 +81,14 @@ MAX_FORMS = 12  # shortened forms tried per sentence
 def shortened(said: str, sentence: str) -> list[str]:
     """The quote's first words with "…" for what is left out, longest first, each keeping the
     figures the draft's sentence took from it ("We saved $212 on heating…"): a post has no room
-    for all of Tom's words, and his words cut short are still his."""
+    for all of Tom's words, and his words cut short are still his. None for a quote whose
+    figures the sentence did not use: without its figure a cut quote loses its point ("It is
+    the only thing…" of "…that stopped my afternoon cola habit"), so it goes whole or not at all."""
     words = said.rstrip(".!?").split()
     figures = {w.strip(".,;:!?") for w in sentence.split() if any(c.isdigit() for c in w)}
     needed = [i for i, w in enumerate(words) if w.strip(".,;:!?") in figures]
+    if not needed:
+        return []
     least = max([MIN_QUOTED_WORDS, *(i + 1 for i in needed)])
     forms = [
         " ".join(words[:n]).rstrip(",;:—–-") + "…"

@@ -96,3 +96,24 @@ def without(args: Mapping[str, Any], asks: Sequence[Ask]) -> dict[str, Any]:
                 value = re.sub(re.escape(sentence) + r"[ \t]*", "", value, count=1)
         out[key] = re.sub(r"[ \t]+(\n|$)", r"\1", value)
     return out
+
+
+# A sentence about the drafting, not the product: the redraft prompt's own words ("A reviewer
+# sent your previous draft back") that the 0.5B copied into a send-back's redraft ("Lena,
+# Munich's reviewer sent the previous draft back. They asked if they should quote Lena…").
+PROMPT_TALK = re.compile(
+    r"\breviewer(?:'s|s)?\b|\bprevious draft\b|\bdraft back\b"
+    r"|\bsent (?:it|(?:the|your|this)(?: \w+)? (?:draft|text|post|email)) back\b"
+    r"|\bthey asked (?:if|whether) (?:they|we)\b",
+    re.IGNORECASE,
+)
+
+
+def prompt_talk(copy: str) -> list[Ask]:
+    """The sentences of `copy` that talk about the drafting (`PROMPT_TALK`), as `Ask`s for
+    `without` (their `missing`: "the product")."""
+    return [
+        Ask(sentence, "the product")
+        for sentence in split_sentences(copy)
+        if PROMPT_TALK.search(sentence)
+    ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from graphs.channels.base import Channel
 from graphs.channels.text import sentences
-from graphs.checks.asks import asks_in, campaign_texts
+from graphs.checks.asks import asks_in, campaign_texts, prompt_talk
 from graphs.checks.scripts import foreign_scripts
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ MIN_WORDS = {"publish_page": 100}
 @dataclass(frozen=True)
 class Problem:
     kind: (
-        str  # fact | placeholder | length | avoid | offer | link | ask | repeat | script | channel
+        str  # fact | placeholder | length | avoid | offer | link | ask | prompt | repeat | script | channel
     )
     reason: str  # for the reviewer
     feedback: str  # for the writer
@@ -206,6 +206,15 @@ def review(
                 "they cannot do it",
                 f"Do not write “{ask.sentence}”: readers have no {ask.missing} to use. End with "
                 f"something they can do: {instead}.",
+            )
+        )
+    for talk in prompt_talk(copy):
+        problems.append(
+            Problem(
+                "prompt",
+                f"Talks about the drafting, not the product: “{_short(talk.sentence)}”",
+                f"Leave out “{_short(talk.sentence)}”: readers never see the review or the "
+                "previous draft.",
             )
         )
     problems += channel.checks(args, brief)

@@ -173,6 +173,9 @@ def test_shortened_forms_keep_the_figures_and_end_on_a_word_that_carries_meaning
         "We saved $212 on heating…",
     ]
     assert shortened("It paid for itself.", "It paid for itself.") == []
+    # without a figure the sentence used, a quote is not cut ("It is the only thing…")
+    cola = "It is the only thing that stopped my afternoon cola habit."
+    assert shortened(cola, cola) == [] and shortened(TOM, "Tom saved a lot.") == []
 
 
 def test_the_quote_a_send_back_asks_for_is_found_unless_the_redraft_has_it() -> None:
