@@ -46,9 +46,7 @@ MIN_WORDS = {"publish_page": 100}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: (
-        str  # fact | placeholder | length | avoid | offer | link | ask | prompt | repeat | script | channel
-    )
+    kind: str  # fact | placeholder | length | avoid | offer | link | ask | prompt | repeat | script | channel
     reason: str  # for the reviewer
     feedback: str  # for the writer
 
