@@ -48,17 +48,25 @@ def assemble(
     notes: Mapping[str, Any],
 ) -> dict[str, Any]:
     text = complete(" ".join(clean(draft.text).split()))
-    if notes.get("add_offer") and brief.get("offer"):
-        offer = f"Offer: {brief['offer']}."
-        room = network_limit() - _link_room(brief) - len(offer) - 1
-        text = f"{fit(text, room)} {offer}".strip()
-    room = network_limit() - _link_room(brief) - len(text) - 1
-    quote = next((q for q in notes.get("add_quote", ()) if len(q) <= room), "")
-    if quote:  # a send-back's asked quote (graphs/writer_quotes.py), the longest that fits
-        text = f"{text} {quote}".strip()
+    room = network_limit() - _link_room(brief)
+    added = [f"Offer: {brief['offer']}."] if notes.get("add_offer") and brief.get("offer") else []
+    forms = list(notes.get("add_quote", ()))
+    if forms:  # a send-back's asked quote (graphs/writer_quotes.py): the longest form that fits
+        quote = next((q for q in forms if len(text) + _length([q, *added]) <= room), "")
+        if not quote:  # else the model's last sentences make room for it; one of them stays
+            kept = [(fit(text, room - _length([q, *added])), q) for q in forms]
+            text, quote = next(((t, q) for t, q in kept if t), (text, ""))
+        added = [quote, *added] if quote else added
+    if added:
+        text = " ".join([fit(text, room - _length(added)), *added]).strip()
     if brief.get("link"):
         text = f"{text} {brief['link']}"
     return {"text": text}
+
+
+def _length(parts: list[str]) -> int:
+    """The characters `parts` take after the model's text, a space before each."""
+    return sum(len(p) + 1 for p in parts)
 
 
 def complete(text: str) -> str:

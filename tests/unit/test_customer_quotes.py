@@ -205,8 +205,16 @@ def test_a_post_takes_the_asked_quote_before_its_link_the_longest_form_that_fits
     text = assemble(Draft, brief, {}, None, {"add_quote": forms})["text"]
     assert len(text) <= network_limit() and text.endswith(f"…” — Tom, Denver. {brief['link']}")
     assert text.startswith(Draft.text)  # the model's words stay whole
+    # no room beside the model's words: its last sentences make room for the words asked for
     Draft.text = " ".join(f"Brightloop 2 learns room {n} of your home." for n in range(6))
-    assert "Tom" not in assemble(Draft, brief, {}, None, {"add_quote": forms})["text"]
+    text = assemble(Draft, brief, {}, None, {"add_quote": forms})["text"]
+    assert len(text) <= network_limit() and "— Tom, Denver." in text
+    assert text.startswith("Brightloop 2 learns room 0 of your home.") and "room 5" not in text
+    # ... and the offer stays when it is added too
+    offered = {**brief, "offer": "£20 off before 1 December"}
+    text = assemble(Draft, offered, {}, None, {"add_quote": forms, "add_offer": True})["text"]
+    assert len(text) <= network_limit() and "— Tom, Denver." in text
+    assert f"Offer: £20 off before 1 December. {brief['link']}" in text
 
 
 def never_quotes(schema: type[BaseModel], prompt: str) -> dict[str, Any]:
