@@ -32,6 +32,7 @@ from graphs import progress, prompts, redraft_check
 from graphs.brand import DEFAULT_SNAPSHOT
 from graphs.channels import Channel, by_action, by_key
 from graphs.channels.page import slugify  # noqa: F401  (kept importable from here)
+from graphs.checks.asks import invented_phones
 from graphs.drafting import ATTEMPTS as ATTEMPTS  # kept importable from here (bench, tests)
 from graphs.drafting import RETRYABLE as RETRYABLE
 from graphs.drafting import _draft, bounded, chat_model, passages, system_prompt
@@ -117,7 +118,7 @@ def draft_action(
             # The offer is known: when the model left it out, it is added, not asked for again.
             args = channel.assemble(draft, brief, brand, previous, {**drafted, "add_offer": True})
             problems, checks = review(channel, args, brief, brand, checkable)
-        if any(p.kind in ("ask", "prompt") for p in problems):
+        if any(p.kind in ("ask", "prompt") for p in problems) or invented_phones(checks):
             args, problems, checks = _drop_asks(
                 channel, args, brief, brand, checkable, problems, checks
             )
@@ -166,14 +167,15 @@ def _drop_asks(
     checks: Any,
 ) -> tuple[dict[str, Any], list[Any], Any]:
     """The draft without the sentences that ask what readers cannot do ("Call us today" with no
-    number anywhere) or talk about the drafting ("A reviewer sent the previous draft back"):
-    the small model keeps them through every round of feedback, so they are taken out, as a
-    missing offer is put in. Kept as it was if that would empty a field."""
+    number anywhere), talk about the drafting ("A reviewer sent the previous draft back") or
+    give a phone number nobody gave ("contact us at 123-456-7890"): the small model keeps them
+    through every round of feedback, so they are taken out, as a missing offer is put in. Kept
+    as it was if that would empty a field."""
     from graphs.checks.asks import asks_in, prompt_talk, without
     from graphs.checks.draft import review
 
     copy = channel.copy(args)
-    found = asks_in(copy, brief, brand, checkable) + prompt_talk(copy)
+    found = asks_in(copy, brief, brand, checkable) + prompt_talk(copy) + invented_phones(checks)
     kept = without(args, found)
     if not found or any(
         isinstance(v, str) and v.strip() and not str(kept.get(k, "")).strip()

@@ -117,3 +117,15 @@ def prompt_talk(copy: str) -> list[Ask]:
         for sentence in split_sentences(copy)
         if PROMPT_TALK.search(sentence)
     ]
+
+
+def invented_phones(checks: Iterable[Any]) -> list[Ask]:
+    """The sentences whose sentence check found a phone number in no passage, brief or brand
+    setting (graphs/checks/facts.py: "gives the phone number …"), as `Ask`s for `without`: the
+    0.5B wrote "please contact us at 123-456-7890" into the demo email and kept it through every
+    round; a made-up number in a public email reaches a stranger."""
+    return [
+        Ask(c.sentence, "phone number")
+        for c in checks
+        if c.status == "unsupported" and str(c.differs or "").startswith("gives the phone number")
+    ]
