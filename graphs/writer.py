@@ -119,7 +119,7 @@ def draft_action(
             args = channel.assemble(draft, brief, brand, previous, {**drafted, "add_offer": True})
             problems, checks = review(channel, args, brief, brand, checkable)
         if any(p.kind in ("ask", "prompt") for p in problems) or invented_phones(checks):
-            args, problems, checks = _drop_asks(
+            args, problems, checks = _drop_unusable(
                 channel, args, brief, brand, checkable, problems, checks
             )
         if any(p.kind == "fact" for p in problems):
@@ -157,7 +157,7 @@ def draft_action(
     return _action(channel, args, number, previous, problems, checks, rounds, evidence, checkable)
 
 
-def _drop_asks(
+def _drop_unusable(
     channel: Channel,
     args: dict[str, Any],
     brief: Brief,

@@ -18,16 +18,17 @@ and none of a new kind (a post over its length, say).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphs.channels import Channel
-from graphs.checks.asks import KEEP_FIELDS
+from graphs.checks.asks import replace_sentences
 from graphs.checks.fact_tokens import passage_quotes
-from graphs.checks.sentences import split_sentences
 from graphs.claim_tokens import content_words
+from graphs.quotes import quotations
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ def customer_quotes(
             continue
         words = content_words(check.sentence).keys()
         quoted, who = max(quotes, key=lambda q: len(words & content_words(q[0]).keys()))
-        who = " ".join(who.split()).strip(" #:-—–")
-        if not who or who == "a customer" or not words & content_words(quoted).keys():
+        who = _speaker(who)
+        if not who or not words & content_words(quoted).keys():
             continue
         said = " ".join(quoted.split())
         if said in used:
@@ -124,8 +125,8 @@ def asked_quote(
         first = re.compile(r"(?<!\w)" + re.escape(ask.who.split()[0]) + r"(?!\w)", re.I)
         for quotes in quotes_of.values():
             for quoted, who in quotes:
-                who = " ".join(who.split()).strip(" #:-—–")
-                if who == "a customer" or not first.search(who):
+                who = _speaker(who)
+                if not who or not first.search(who):
                     continue
                 if _quoted_in(quoted, copy):
                     return []
@@ -134,13 +135,17 @@ def asked_quote(
     return []
 
 
+def _speaker(who: str) -> str:
+    """Who said a quote, as the attribution writes it ("Tom, Denver"); "" when the checker
+    found nobody named ("a customer")."""
+    who = " ".join(who.split()).strip(" #:-—–")
+    return "" if who == "a customer" else who
+
+
 def _quoted_in(quoted: str, copy: str) -> bool:
     """Whether `copy` has the quote's first words inside quotation marks."""
     head = " ".join(quoted.split()[:MIN_QUOTED_WORDS]).lower()
-    return any(head in m.group(0).lower() for m in _QUOTATION.finditer(copy))
-
-
-_QUOTATION = re.compile(r"[\"“„«][^\"“”„«»]{8,}[\"”»]")
+    return any(head in m.group(0).lower() for m in quotations(copy))
 
 
 def quoted_as_theirs(
@@ -161,7 +166,7 @@ def quoted_as_theirs(
     swapped = 0
     for sentence, forms in customer_quotes(checks, checkable, channel.copy(args)).items():
         for form in forms:
-            changed = _replaced(args, {sentence: form})
+            changed = replace_sentences(args, functools.partial(_swap, said=sentence, quote=form))
             if changed == args:
                 break
             new_problems, new_checks = review(channel, changed, brief, brand, checkable)
@@ -175,18 +180,6 @@ def quoted_as_theirs(
     return args, problems, checks
 
 
-def _replaced(args: Mapping[str, Any], swaps: Mapping[str, str]) -> dict[str, Any]:
-    """`args` with each sentence of `swaps` replaced in its text field ("" takes it out)."""
-    out = dict(args)
-    for key, value in args.items():
-        if not isinstance(value, str) or key in KEEP_FIELDS:
-            continue
-        for sentence in split_sentences(value):
-            quote = next((q for said, q in swaps.items() if said and said in sentence), None)
-            if quote is None:
-                continue
-            found = re.search(re.escape(sentence) + ("" if quote else r"[ \t]*"), value)
-            if found:
-                value = value[: found.start()] + quote + value[found.end() :]
-        out[key] = re.sub(r"[ \t]+(\n|$)", r"\1", value)
-    return out
+def _swap(sentence: str, said: str, quote: str) -> str | None:
+    """`quote` for the sentence that carries `said` ("" takes it out), else None (kept)."""
+    return quote if said and said in sentence else None

@@ -54,7 +54,7 @@ def assemble(
     if forms:  # a send-back's asked quote (graphs/writer_quotes.py): the longest form that fits
         quote = next((q for q in forms if len(text) + _length([q, *added]) <= room), "")
         if not quote:  # else the model's last sentences make room for it; one of them stays
-            kept = [(fit(text, room - _length([q, *added])), q) for q in forms]
+            kept = ((fit(text, room - _length([q, *added])), q) for q in forms)
             text, quote = next(((t, q) for t, q in kept if t), (text, ""))
         added = [quote, *added] if quote else added
     if added:

@@ -10,7 +10,7 @@ anything else is named, with what to ask instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,13 +87,30 @@ def without(args: Mapping[str, Any], asks: Sequence[Ask]) -> dict[str, Any]:
     """`args` with each sentence that carries one of `asks` taken out of its text fields. The
     small model keeps "Call us today" through every round of feedback, so the writer takes it
     out, as it adds an offer the model left out; the link or the reply is the ask that stays."""
+    return replace_sentences(
+        args,
+        lambda sentence: (
+            "" if any(ask.sentence.lower() in sentence.lower() for ask in asks) else None
+        ),
+    )
+
+
+def replace_sentences(
+    args: Mapping[str, Any], replacement: Callable[[str], str | None]
+) -> dict[str, Any]:
+    """`args` with each sentence of its text fields (never an address, slug or link) replaced by
+    `replacement(sentence)`: None keeps it, "" takes it out with the spaces after it."""
     out = dict(args)
     for key, value in args.items():
         if not isinstance(value, str) or key in KEEP_FIELDS:
             continue
         for sentence in split_sentences(value):
-            if any(ask.sentence.lower() in sentence.lower() for ask in asks):
-                value = re.sub(re.escape(sentence) + r"[ \t]*", "", value, count=1)
+            new = replacement(sentence)
+            if new is None:
+                continue
+            found = re.search(re.escape(sentence) + ("" if new else r"[ \t]*"), value)
+            if found:
+                value = value[: found.start()] + new + value[found.end() :]
         out[key] = re.sub(r"[ \t]+(\n|$)", r"\1", value)
     return out
 
