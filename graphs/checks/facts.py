@@ -42,6 +42,7 @@ from graphs.checks.fact_tokens import (  # noqa: F401 - FACT_KINDS importable fr
     facts_of,
     flatten,
 )
+from graphs.checks.pairing import SHEET, wrong_pairing
 from graphs.checks.savings import saving_differs
 from graphs.checks.sentences import (
     _GREETING,
@@ -57,7 +58,6 @@ from graphs.quotes import speaker_of
 
 Status = Literal["supported", "unsupported", "no_facts", "attributed"]
 KNOWN_ID = "brief"  # passage_id of facts found in the `known` texts
-SHEET = "the fact sheet"
 
 
 @dataclass
@@ -179,11 +179,11 @@ def _support(
     if full:
         full.sort(key=overlap, reverse=True)
         outside = [p for p in full if _outside_quotes(facts, p)]
-        unmixed = [p for p in outside if not _mixed(facts, p, plain)]
+        unmixed = [p for p in outside if not wrong_pairing(facts, p, plain)]
         if unmixed:
             return unmixed, None
         if outside:
-            return outside, _mixed(facts, outside[0], plain)
+            return outside, wrong_pairing(facts, outside[0], plain)
         who = next((q[1] for q in full[0].quotes), "a customer")
         return full, (
             f"{SHEET} has this only in a customer's words ({who}): quote them and say who "
@@ -209,97 +209,6 @@ def _support(
             "who said it, rather than making it the brand's own claim"
         )
     return None
-
-
-_CLAUSE = re.compile(r"(?<=[.!?;])\s+|\n+")
-_FIGURE_KINDS = ("price", "percent", "number", "date", "fraction")
-
-
-_OWN_CLAUSE = re.compile(r";\s*|,?\s+(?:while|whereas)\s+|,\s+(?:but|and)\s+")
-
-
-def _mixed(facts: list[Token], p: _Passage, plain: str = "") -> str | None:
-    """Figures the passage gives for two different things ("£9 a month" is Solo's price, "up to
-    5 people" is Studio's): no clause carries both, and the clause of one gives another value of
-    the other's kind. Returns what differs, or None."""
-    figures = [f for f in facts if f.kind in _FIGURE_KINDS]
-    if len(figures) < 2:
-        return None
-    clauses = _clauses(p.text)
-
-    def where(f: Token) -> list[int]:
-        return [i for i, (_, tokens, lower) in enumerate(clauses) if carries(f, tokens, lower)]
-
-    # the sentence's own clauses: "Solo costs £9 a month, while Studio costs £24 a month for up
-    # to 5 people" keeps each figure with its own thing, as the sheet does
-    own = [(facts_of(c), flatten(c)) for c in _OWN_CLAUSE.split(plain) if c.strip()]
-
-    def together(a: Token, b: Token) -> bool:
-        return not own or any(
-            carries(a, tokens, lower) and carries(b, tokens, lower) for tokens, lower in own
-        )
-
-    for a in figures:
-        for b in figures:
-            if a is b or not together(a, b):
-                continue
-            at_a, at_b = where(a), where(b)
-            if not at_a or not at_b or set(at_a) & set(at_b):
-                continue
-            # another value of a's kind in b's clause: not a itself, nor b (the sheet's two
-            # prices, each in its own clause, are not rivals of each other)
-            rival = [
-                t.text
-                for t in clauses[at_b[0]][1]
-                if t.kind == a.kind
-                and not carries(a, [t], "")
-                and not carries(b, [t], "")
-                and t.kind != "name"
-            ]
-            if rival:
-                return (
-                    f"mixes two facts: {SHEET} gives {a.text} in “{_clip(clauses[at_a[0]][0])}” "
-                    f"and {b.text} with {rival[0]} in “{_clip(clauses[at_b[0]][0])}”"
-                )
-            if a.kind == b.kind and _swapped(a, b, plain, clauses[at_a[0]][0], clauses[at_b[0]][0]):
-                return (
-                    f"swaps two facts: {SHEET} gives {a.text} in “{_clip(clauses[at_a[0]][0])}” "
-                    f"and {b.text} in “{_clip(clauses[at_b[0]][0])}”"
-                )
-    return None
-
-
-def _swapped(a: Token, b: Token, plain: str, sheet_a: str, sheet_b: str) -> bool:
-    """Two values of one kind put with each other's things: the sentence's part (between
-    commas) that gives `a` shares more words with the sheet's clause of `b` than with its own,
-    and the part that gives `b` more with the clause of `a` ("The thermostat costs $39, the
-    sensors $149" where the sheet prices the thermostat at $149, the sensors at $39)."""
-    parts = [(flatten(c), content_words(c)) for c in plain.split(",") if c.strip()]
-
-    def part(f: Token) -> dict[str, str] | None:
-        found = [words for lower, words in parts if carries(f, facts_of(lower), lower)]
-        return found[0] if len(found) == 1 else None
-
-    part_a, part_b = part(a), part(b)
-    if part_a is None or part_b is None or part_a is part_b:
-        return False
-    own_a, own_b = content_words(sheet_a).keys(), content_words(sheet_b).keys()
-
-    def leans(words: dict[str, str], own: Any, other: Any) -> bool:
-        return len(words.keys() & other) > len(words.keys() & own)
-
-    return leans(part_a, own_a, own_b) and leans(part_b, own_b, own_a)
-
-
-@lru_cache(maxsize=4096)
-def _clauses(text: str) -> tuple[tuple[str, tuple[Token, ...], str], ...]:
-    """A passage's clauses with their facts and lower-cased text, once per process."""
-    return tuple((c, tuple(facts_of(c)), flatten(c)) for c in _CLAUSE.split(text) if c.strip())
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _outside_quotes(facts: list[Token], p: _Passage) -> bool:
