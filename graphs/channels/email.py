@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from graphs.channels.base import NO_PLACEHOLDER, Channel, DraftModel, register
-from graphs.channels.text import clean, title_case_end
+from graphs.channels.text import clean, title_case_end, without_call_out
 
 # No hashtags in an email, besides the placeholders no draft may have.
 EMAIL_TEXT = NO_PLACEHOLDER.replace("[^\\[", "[^#\\[", 1)
@@ -48,7 +48,7 @@ def assemble(
     previous: Mapping[str, Any] | None,
     notes: Mapping[str, Any],
 ) -> dict[str, Any]:
-    core = clean(draft.body)
+    core = without_call_out(clean(draft.body), str(brief.get("audience") or ""))
     parts = ["Hello,", core]
     if notes.get("add_quote"):  # a send-back's asked quote (graphs/writer_quotes.py)
         parts.append(notes["add_quote"][0])

@@ -95,3 +95,32 @@ def title_case_end(title: str) -> str:
     without its dangling last words."""
     title = " ".join(title.split())
     return _DANGLING.sub("", title).strip() or title
+
+
+# The audience called out at the top of an email that already says "Hello,": the 0.5B opened
+# the demo email with "Homeowners with high heating bills! We are excited…" (the brief's
+# audience as a greeting). A first phrase up to "!", "," or ":" whose words are all the
+# audience's (and greeting words) goes; "High heating bills? …" or "Heating bills are rising!"
+# have words of their own, or no such ending, and stay.
+_CALL_OUT = re.compile(r"^\s*([^\n.!?,:;]{3,80}?)\s*[!,:]+\s+(?=\S)")
+_CALL_WORDS = {"dear", "hello", "hi", "hey", "all", "fellow", "every", "friends", "everyone", "you"}
+
+
+def without_call_out(text: str, audience: str) -> str:
+    """`text` without an opening that only calls out `audience` ("Homeowners with high heating
+    bills! We are…" → "We are…")."""
+    found = _CALL_OUT.match(text)
+    if not found or not audience.strip():
+        return text
+    words = _words(found.group(1))
+    audience_words = _words(audience)
+    if not words & audience_words or not words <= audience_words | _CALL_WORDS:
+        return text
+    rest = text[found.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
+def _words(text: str) -> set[str]:
+    """Lower-cased words without a plural "s" and without the few that join them."""
+    joiners = {"a", "an", "the", "and", "or", "with", "who", "of", "for", "in", "on", "at", "to"}
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z'’-]*", text.lower()) if w not in joiners}
