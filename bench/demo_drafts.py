@@ -6,8 +6,9 @@
 Runs the New campaign page's example brief (the sample kit's Brightloop 2) `--runs` times, each in
 a temporary SIGNOFF_HOME, and counts per draft: customers' sentences still restated as the brand's
 claim (the card's notes), quotes attributed to the customer who said them, an email whose message
-starts with a stray name from a greeting ("Leeds! We're excited…"), the AI review's rounds and
-notes, and the seconds per campaign. Prints one line per draft and a total.
+starts with a stray name from a greeting ("Leeds! We're excited…") or with the audience called
+out ("Homeowners with high heating bills! We are excited…"), the AI review's rounds and notes,
+and the seconds per campaign. Prints one line per draft and a total.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def score(item: dict[str, Any]) -> dict[str, Any]:
         "restated_left": sum("customer's words" in n for n in notes),
         "attributed": len(re.findall(r"[”\"] — [A-Z]", text)),
         "stray_greeting": bool(_STRAY.match(message.lstrip())),
+        # the audience's first word opening the message (told apart from the writer's own rule)
+        "audience_opening": message.lstrip()
+        .lower()
+        .startswith(BRIEF["audience"].split()[0].lower()),
         "rounds": rounds if isinstance(rounds, int) else len(rounds or []),
         "notes": len(notes),
     }
@@ -70,7 +75,7 @@ def run(runs: int, chat_model: Any = None) -> list[dict[str, Any]]:
 
 
 def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("restated_left", "attributed", "stray_greeting", "rounds", "notes")
+    keys = ("restated_left", "attributed", "stray_greeting", "audience_opening", "rounds", "notes")
     seconds = sorted({(r["run"], r["seconds"]) for r in rows})
     return {
         "drafts": len(rows),

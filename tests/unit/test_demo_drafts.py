@@ -38,9 +38,22 @@ def test_notes_quotes_and_rounds_are_counted() -> None:
         "restated_left": 1,
         "attributed": 1,
         "stray_greeting": False,
+        "audience_opening": False,
         "rounds": 3,
         "notes": 2,
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "opening"),
+    [
+        ("Hello,\n\nHomeowners with high heating bills! We are excited.", True),
+        ("Hello,\n\nhomeowners, heating bills are rising.", True),
+        ("Hello,\n\nHeating bills are rising for homeowners.", False),
+    ],
+)
+def test_an_audience_opening_is_counted(body: str, opening: bool) -> None:
+    assert score({"action": "send_email", "args": {"body": body}})["audience_opening"] is opening
 
 
 def test_a_run_with_the_scripted_model(home: Path) -> None:
