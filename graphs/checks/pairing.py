@@ -93,13 +93,8 @@ def _swapped(a: Token, b: Token, plain: str, sheet_a: str, sheet_b: str) -> bool
     commas) that gives `a` shares more words with the sheet's clause of `b` than with its own,
     and the part that gives `b` more with the clause of `a` ("The thermostat costs $39, the
     sensors $149" where the sheet prices the thermostat at $149, the sensors at $39)."""
-    parts = [(flatten(c), content_words(c)) for c in plain.split(",") if c.strip()]
-
-    def part(f: Token) -> dict[str, str] | None:
-        found = [words for lower, words in parts if carries(f, facts_of(lower), lower)]
-        return found[0] if len(found) == 1 else None
-
-    part_a, part_b = part(a), part(b)
+    parts = _parts(plain.split(","))
+    part_a, part_b = _part_with(a, parts), _part_with(b, parts)
     if part_a is None or part_b is None or part_a is part_b:
         return False
     own_a, own_b = content_words(sheet_a).keys(), content_words(sheet_b).keys()
@@ -108,6 +103,20 @@ def _swapped(a: Token, b: Token, plain: str, sheet_a: str, sheet_b: str) -> bool
         return len(words.keys() & other) > len(words.keys() & own)
 
     return leans(part_a, own_a, own_b) and leans(part_b, own_b, own_a)
+
+
+Part = tuple[str, dict[str, str]]  # a part of the sentence: lower-cased text, content words
+
+
+def _parts(pieces: list[str]) -> list[Part]:
+    return [(flatten(c), content_words(c)) for c in pieces if c and c.strip()]
+
+
+def _part_with(f: Token, parts: list[Part]) -> dict[str, str] | None:
+    """The content words of the one part of the sentence that gives `f`; None when no part or
+    several do."""
+    found = [words for lower, words in parts if carries(f, facts_of(lower), lower)]
+    return found[0] if len(found) == 1 else None
 
 
 @lru_cache(maxsize=4096)
@@ -131,15 +140,15 @@ def misplaced(facts: list[Token], p: _Passage, plain: str) -> str | None:
     sensors costs $39."), and the sentence's part with the figure names nothing only its own
     clause has. Returns what differs, or None."""
     sheet = _clauses(p.text)
-    parts = [c for c in re.split(r",|" + _OWN_CLAUSE.pattern, plain) if c and c.strip()]
+    parts = _parts(re.split(r",|" + _OWN_CLAUSE.pattern, plain))
     for f in facts:
         if f.kind not in _MISPLACED_KINDS:
             continue
         own = [i for i, (_, tokens, lower) in enumerate(sheet) if carries(f, tokens, lower)]
         if not own:
             continue
-        with_f = [c for c in parts if carries(f, facts_of(c), flatten(c))]
-        said = content_words(with_f[0] if len(with_f) == 1 else plain).keys()
+        part = _part_with(f, parts)
+        said = (content_words(plain) if part is None else part).keys()
         own_words = set().union(*(content_words(sheet[i][0]).keys() for i in own))
         for i, (text, tokens, _) in enumerate(sheet):
             rival = next((t for t in tokens if t.kind == f.kind and not carries(f, [t], "")), None)
